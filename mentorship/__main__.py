@@ -1,0 +1,5 @@
+import sys
+
+from mentorship.cli import main
+
+sys.exit(main())

@@ -1,0 +1,617 @@
+"""Realistic synthetic data for the demo and the benchmarks, deterministic per seed and "today".
+
+The shape follows the program: Twin Cities communities (Somali, Hmong, Vietnamese, Latino, Ethiopian,
+Oromo, Karen, African American, Native, ...), most students BIPOC and most of those asking for a BIPOC
+mentor while BIPOC physicians are fewer than that demand, yearly cohorts since January 2021 with
+meeting cadences that vary, early endings with reasons, completions, continuations and a waiting list.
+Addresses use `.example` domains and 555 phone numbers so a mail draft can never reach a real person.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from mentorship.models import (
+    OPEN_MATCH_STATUSES,
+    EndReason,
+    Match,
+    MatchSource,
+    MatchStatus,
+    Meeting,
+    MeetingSource,
+    Mentee,
+    Mentor,
+    utcnow,
+)
+from mentorship.values import join_multi
+
+PROGRAM_START = date(2021, 1, 11)
+
+
+@dataclass(frozen=True)
+class Community:
+    label: str  # race/ethnicity as a person might self-describe
+    bipoc: bool
+    women: tuple[str, ...]
+    men: tuple[str, ...]
+    surnames: tuple[str, ...]
+    languages: tuple[str, ...] = ()  # besides English
+
+
+COMMUNITIES: tuple[tuple[Community, float, float], ...] = (
+    # (community, weight among mentees, weight among mentors)
+    (
+        Community(
+            "Somali",
+            True,
+            ("Hodan", "Fartun", "Ifrah", "Sagal", "Hibaaq", "Ayaan", "Ubah", "Nasra", "Hamdi"),
+            ("Abdirahman", "Mohamed", "Abdi", "Hassan", "Yusuf", "Mustafe", "Liban", "Ahmed"),
+            ("Ali", "Abdullahi", "Hassan", "Warsame", "Farah", "Omar", "Jama", "Hussein", "Nur"),
+            ("Somali", "Arabic"),
+        ),
+        0.16,
+        0.05,
+    ),
+    (
+        Community(
+            "Hmong",
+            True,
+            ("Pa Houa", "Mai Nou", "Kalia", "Nou", "Maiv", "Yer", "Choua", "Bao"),
+            ("Tou", "Xeng", "Pheng", "Chue", "Kou", "Vang Pao", "Fue", "Long"),
+            ("Vang", "Yang", "Xiong", "Thao", "Lee", "Her", "Moua", "Lor", "Vue", "Lo"),
+            ("Hmong",),
+        ),
+        0.14,
+        0.05,
+    ),
+    (
+        Community(
+            "Vietnamese",
+            True,
+            ("Linh", "Thao", "Ngoc", "Huong", "Trang", "Mai", "Anh", "Quynh"),
+            ("Minh", "Tuan", "Huy", "Duc", "Khoa", "Bao", "Long", "Quang"),
+            ("Nguyen", "Tran", "Le", "Pham", "Hoang", "Vo", "Dang", "Bui"),
+            ("Vietnamese",),
+        ),
+        0.08,
+        0.05,
+    ),
+    (
+        Community(
+            "Latino/a (Mexican American)",
+            True,
+            ("María", "Guadalupe", "Ximena", "Daniela", "Itzel", "Valeria", "Sofía", "Lucía"),
+            ("José", "Alejandro", "Luis", "Carlos", "Diego", "Javier", "Miguel", "Andrés"),
+            ("García", "Hernández", "Martínez", "López", "Ramírez", "Flores", "Núñez", "Ortiz"),
+            ("Spanish",),
+        ),
+        0.13,
+        0.06,
+    ),
+    (
+        Community(
+            "Latino/a (Ecuadorian, Salvadoran)",
+            True,
+            ("Gabriela", "Paola", "Karla", "Andrea", "Rocío"),
+            ("Jorge", "Mauricio", "Édgar", "Wilson", "Óscar"),
+            ("Guamán", "Quishpe", "Mejía", "Portillo", "Chávez", "Cruz"),
+            ("Spanish",),
+        ),
+        0.05,
+        0.01,
+    ),
+    (
+        Community(
+            "African American",
+            True,
+            ("Aaliyah", "Imani", "Jasmine", "Kiara", "Nia", "Brianna", "Destiny", "Zora"),
+            ("Jamal", "Darius", "Malik", "Terrence", "Andre", "Marcus", "Isaiah", "Elijah"),
+            ("Johnson", "Washington", "Jackson", "Robinson", "Harris", "Coleman", "Brooks"),
+            (),
+        ),
+        0.12,
+        0.07,
+    ),
+    (
+        Community(
+            "Ethiopian (Amhara)",
+            True,
+            ("Tigist", "Meron", "Selam", "Hiwot", "Bethlehem", "Liya"),
+            ("Abebe", "Dawit", "Yonas", "Henok", "Biruk", "Samuel"),
+            ("Tesfaye", "Bekele", "Haile", "Girma", "Alemu", "Mekonnen"),
+            ("Amharic",),
+        ),
+        0.05,
+        0.02,
+    ),
+    (
+        Community(
+            "Oromo",
+            True,
+            ("Chaltu", "Ayantu", "Lensa", "Obse", "Hawi", "Gadise"),
+            ("Gemechu", "Tolera", "Abdi", "Chala", "Lencho", "Kedir"),
+            ("Gudina", "Jiregna", "Tolessa", "Dinsa", "Wako", "Tufa"),
+            ("Oromo", "Amharic"),
+        ),
+        0.04,
+        0.01,
+    ),
+    (
+        Community(
+            "Karen",
+            True,
+            ("Naw Paw", "Hser Htoo", "Paw Say", "Eh Moo"),
+            ("Saw Kaw", "Eh Doh", "Ta Mla", "Saw Htoo"),
+            ("Htoo", "Moo", "Say", "Paw", "Wah"),
+            ("Karen", "Burmese"),
+        ),
+        0.03,
+        0.0,
+    ),
+    (
+        Community(
+            "Native American (Ojibwe, Dakota)",
+            True,
+            ("Winona", "Nokomis", "Leah", "Marisa", "Dakota"),
+            ("Waylon", "Tate", "Joseph", "Cody", "Micah"),
+            ("Whitebird", "Fairbanks", "Jourdain", "Cloud", "Kingbird", "Bellanger", "Robertson"),
+            ("Ojibwe",),
+        ),
+        0.03,
+        0.02,
+    ),
+    (
+        Community(
+            "South Asian",
+            True,
+            ("Priya", "Ananya", "Fatima", "Sana", "Divya", "Meera"),
+            ("Arjun", "Rahul", "Imran", "Vikram", "Sameer", "Kiran"),
+            ("Patel", "Shah", "Reddy", "Khan", "Iyer", "Chaudhry", "Rao"),
+            ("Hindi", "Urdu", "Gujarati"),
+        ),
+        0.04,
+        0.07,
+    ),
+    (
+        Community(
+            "East Asian",
+            True,
+            ("Mei", "Jiwoo", "Yuna", "Xinyi", "Hana"),
+            ("Wei", "Jun", "Minjun", "Haruto", "Kevin"),
+            ("Chen", "Kim", "Park", "Wang", "Liu", "Tanaka", "Zhang"),
+            ("Mandarin", "Korean"),
+        ),
+        0.03,
+        0.06,
+    ),
+    (
+        Community(
+            "White",
+            False,
+            ("Emily", "Hannah", "Sarah", "Katherine", "Megan", "Anna", "Laura", "Claire"),
+            ("Matthew", "Andrew", "Ryan", "Erik", "Nathan", "Peter", "Daniel", "Lars"),
+            ("Anderson", "Johnson", "Olson", "Nelson", "Larson", "Peterson", "Schmidt", "Miller"),
+            (),
+        ),
+        0.10,
+        0.57,
+    ),
+)
+
+SPECIALTIES = (
+    ("Family Medicine", 0.28),
+    ("Internal Medicine", 0.14),
+    ("Pediatrics", 0.12),
+    ("Obstetrics and Gynecology", 0.07),
+    ("Emergency Medicine", 0.07),
+    ("Psychiatry", 0.07),
+    ("General Surgery", 0.05),
+    ("Anesthesiology", 0.04),
+    ("Neurology", 0.03),
+    ("Cardiology", 0.03),
+    ("Dermatology", 0.02),
+    ("Orthopedic Surgery", 0.03),
+    ("Radiology", 0.02),
+    ("Infectious Disease", 0.02),
+    ("Public Health and Preventive Medicine", 0.01),
+)
+ORGANIZATIONS = (
+    ("M Health Fairview", "fairview"),
+    ("Hennepin Healthcare", "hennepin"),
+    ("Allina Health", "allina"),
+    ("HealthPartners", "healthpartners"),
+    ("Children's Minnesota", "childrensmn"),
+    ("Park Nicollet", "parknicollet"),
+    ("NorthPoint Health & Wellness", "northpoint"),
+    ("West Side Community Health Services", "westside"),
+    ("Community-University Health Care Center", "cuhcc"),
+    ("Minneapolis VA Health Care System", "va"),
+    ("Mayo Clinic", "mayo"),
+    ("Essentia Health", "essentia"),
+    ("Native American Community Clinic", "nacc"),
+)
+CAREER_STAGES = (("Resident", 0.15), ("Early career", 0.35), ("Mid-career", 0.3), ("Senior", 0.2))
+SCHOOLS = (
+    ("University of Minnesota Twin Cities", "umn"),
+    ("University of St. Thomas", "stthomas"),
+    ("Augsburg University", "augsburg"),
+    ("Macalester College", "macalester"),
+    ("Hamline University", "hamline"),
+    ("Metropolitan State University", "metrostate"),
+    ("St. Catherine University", "stkate"),
+    ("Minneapolis College", "minneapolis"),
+    ("Carleton College", "carleton"),
+    ("St. Olaf College", "stolaf"),
+    ("University of Minnesota Duluth", "d.umn"),
+    ("Minnesota State University, Mankato", "mnsu"),
+)
+MAJORS = (
+    "Biology",
+    "Biochemistry",
+    "Neuroscience",
+    "Public Health",
+    "Chemistry",
+    "Psychology",
+    "Nutrition",
+    "Kinesiology",
+    "Biomedical Engineering",
+    "Global Health",
+)
+GOALS = (
+    "Understand how to build a strong medical school application.",
+    "Prepare for MCAT planning and interviews; learn what primary care looks like day to day.",
+    "Find clinical volunteering and shadowing near campus.",
+    "Talk with a physician who shares my background about being first in my family in medicine.",
+    "Decide between applying this cycle or taking gap years.",
+    "Learn how to talk about my community work in a personal statement.",
+    "Hear how physicians of color handled bias in training.",
+    "Explore pediatrics and community health careers.",
+)
+REGISTERED_SPREAD_DAYS = 14
+INTRO_WAIT = (10, 75)  # days from registration to confirmation, when a mentor is free
+NEXT_COHORT_DAYS = 100  # students who registered this recently wait for the next matching round
+
+
+@dataclass
+class DemoData:
+    mentors: list[dict] = field(default_factory=list)
+    mentees: list[dict] = field(default_factory=list)
+    # matches refer to people by list index; meetings refer to matches by list index
+    matches: list[dict] = field(default_factory=list)
+    meetings: list[dict] = field(default_factory=list)
+
+
+def _weighted(rng: random.Random, options):
+    values, weights = zip(*options, strict=True)
+    return rng.choices(values, weights=weights, k=1)[0]
+
+
+def _phone(rng: random.Random) -> str:
+    return f"{rng.choice(('612', '651', '763', '952', '507', '218'))}-555-{rng.randrange(10000):04d}"
+
+
+def _slug(text: str) -> str:
+    return "".join(ch for ch in text.lower().replace(" ", "") if ch.isascii() and (ch.isalnum()))
+
+
+class _Emails:
+    def __init__(self) -> None:
+        self.used: set[str] = set()
+
+    def make(self, first: str, last: str, domain: str) -> str:
+        base = f"{_slug(first)}.{_slug(last)}"
+        email, n = f"{base}@{domain}", 1
+        while email in self.used:
+            n += 1
+            email = f"{base}{n}@{domain}"
+        self.used.add(email)
+        return email
+
+
+def _person(rng: random.Random, community: Community) -> tuple[str, str, str, str]:
+    gender = _weighted(rng, (("woman", 0.6), ("man", 0.35), ("nonbinary", 0.05)))
+    names = community.women if gender == "woman" else community.men
+    if gender == "nonbinary":
+        names = community.women + community.men
+    pronouns = {"woman": "she/her", "man": "he/him", "nonbinary": "they/them"}[gender]
+    return rng.choice(names), rng.choice(community.surnames), gender, pronouns
+
+
+def _formats(rng: random.Random) -> list[str]:
+    return _weighted(
+        rng,
+        (
+            (["virtual", "phone"], 0.5),
+            (["virtual"], 0.25),
+            (["phone"], 0.08),
+            (["virtual", "phone", "in person"], 0.12),
+            (["in person"], 0.05),
+        ),
+    )
+
+
+def _date_between(rng: random.Random, start: date, end: date) -> date:
+    return start + timedelta(days=rng.randrange(max(1, (end - start).days + 1)))
+
+
+def _registration_date(rng: random.Random, today: date) -> date:
+    """Registrations since January 2021: a growing program, busiest each autumn and January."""
+    span = (today - PROGRAM_START).days
+    while True:
+        day = PROGRAM_START + timedelta(days=int(span * rng.random() ** 0.6))
+        if day.month in (1, 8, 9, 10) or rng.random() < 0.55:
+            return day
+
+
+def _mentor_status(rng: random.Random, registered: date, today: date) -> str:
+    """Physicians drift away over the years: older registrations are more often paused or withdrawn."""
+    years = (today - registered).days / 365
+    withdrawn, paused = min(0.5, 0.04 + 0.12 * years), 0.06
+    return _weighted(rng, (("withdrawn", withdrawn), ("paused", paused), ("active", 1 - withdrawn - paused)))
+
+
+def _mentor(rng: random.Random, emails: _Emails, today: date) -> dict:
+    community = _weighted(rng, [(c, w) for c, _, w in COMMUNITIES])
+    first, last, gender, pronouns = _person(rng, community)
+    org, org_slug = rng.choice(ORGANIZATIONS)
+    bipoc = "yes" if community.bipoc else "no"
+    if rng.random() < 0.06:
+        bipoc = "undisclosed"
+    spoken = [lang for lang in community.languages if rng.random() < 0.7]
+    if rng.random() < 0.12:
+        spoken.append("Spanish")
+    registered = _registration_date(rng, today)
+    return {
+        "first_name": first,
+        "last_name": last,
+        "email": emails.make(first, last, f"{org_slug}.example.org"),
+        "phone": _phone(rng),
+        "pronouns": pronouns,
+        "race_ethnicity": community.label if bipoc != "undisclosed" else "",
+        "gender": gender,
+        "languages": join_multi(["English", *dict.fromkeys(spoken)]),
+        "meeting_formats": join_multi(_formats(rng)),
+        "registered_on": registered,
+        "identifies_bipoc": bipoc,
+        "status": _mentor_status(rng, registered, today),
+        "specialty": _weighted(rng, SPECIALTIES),
+        "organization": org,
+        "career_stage": _weighted(rng, CAREER_STAGES),
+        "capacity": _weighted(rng, ((1, 0.4), (2, 0.4), (3, 0.2))),
+        "advising_areas": join_multi(
+            [a for a in ("application", "interviews", "career") if rng.random() < 0.75] or ["career"]
+        ),
+        "attests_values": rng.random() < 0.93,
+    }
+
+
+def _mentee(rng: random.Random, emails: _Emails, today: date) -> dict:
+    community = _weighted(rng, [(c, w) for c, w, _ in COMMUNITIES])
+    first, last, gender, pronouns = _person(rng, community)
+    school, school_slug = rng.choice(SCHOOLS)
+    bipoc = "yes" if community.bipoc else "no"
+    if rng.random() < 0.04:
+        bipoc = "undisclosed"
+    preference = "none"
+    if bipoc == "yes":
+        preference = _weighted(rng, (("required", 0.22), ("preferred", 0.53), ("none", 0.25)))
+    registered = _registration_date(rng, today)
+    interests = rng.sample([s for s, _ in SPECIALTIES], k=rng.choice((1, 1, 2, 3)))
+    spoken = [lang for lang in community.languages if rng.random() < 0.8]
+    return {
+        "first_name": first,
+        "last_name": last,
+        "email": emails.make(first, last, f"{school_slug}.example.edu"),
+        "phone": _phone(rng),
+        "pronouns": pronouns,
+        "race_ethnicity": community.label if bipoc != "undisclosed" else "",
+        "gender": gender,
+        "languages": join_multi(["English", *dict.fromkeys(spoken)]),
+        "meeting_formats": join_multi(_formats(rng)),
+        "registered_on": registered,
+        "identifies_bipoc": bipoc,
+        "status": "active",
+        "bipoc_mentor_preference": preference,
+        "school": school,
+        "class_year": str(registered.year + rng.choice((1, 2, 3, 4))),
+        "major": rng.choice(MAJORS),
+        "first_generation": rng.random() < 0.45,
+        "mentor_gender_preference": _weighted(rng, (("", 0.8), ("woman", 0.15), ("man", 0.05))),
+        "specialty_interests": join_multi(interests),
+        "goals": rng.choice(GOALS),
+    }
+
+
+def _outcome(rng: random.Random) -> tuple[int, str, EndReason | None]:
+    """How long a pair lasts (days) and how it ends: ended early, completed, or continued."""
+    roll = rng.random()
+    if roll < 0.2:
+        reason = _weighted(
+            rng,
+            (
+                (EndReason.schedules, 0.3),
+                (EndReason.unresponsive, 0.25),
+                (EndReason.moved, 0.12),
+                (EndReason.left_premed, 0.12),
+                (EndReason.mismatch, 0.08),
+                (EndReason.matriculated, 0.05),
+                (EndReason.other, 0.08),
+            ),
+        )
+        return rng.randrange(40, 340), MatchStatus.ended, reason
+    if roll < 0.62:
+        return rng.randrange(365, 400), MatchStatus.completed, EndReason.completed_year
+    # continued past the year; then completes or ends in the second year
+    if rng.random() < 0.6:
+        return rng.randrange(700, 760), MatchStatus.completed, EndReason.completed_year
+    return rng.randrange(400, 700), MatchStatus.ended, EndReason.matriculated
+
+
+def _meetings(rng: random.Random, start: date, stop: date, formats: list[str]) -> list[tuple[date, str, int]]:
+    style = _weighted(rng, (("steady", 0.62), ("drifting", 0.2), ("sporadic", 0.12), ("never", 0.06)))
+    if style == "never":
+        return []
+    interval = rng.uniform(28, 56)
+    day = start + timedelta(days=rng.randrange(7, 35))
+    out = []
+    while day <= stop:
+        out.append((day, rng.choice(formats), rng.choice((30, 30, 45, 45, 60, 60, 90))))
+        if style == "drifting":
+            interval *= rng.uniform(1.15, 1.45)
+        gap = interval if style != "sporadic" else rng.uniform(20, 150)
+        day += timedelta(days=max(14, int(rng.gauss(gap, 6))))
+    return out
+
+
+def generate(
+    *, mentors: int = 60, mentees: int = 120, seed: int = 7, today: date, fresh: bool = False
+) -> DemoData:
+    """Build the demo program in memory; `fresh` stops at registrations (no pairs, no meetings)."""
+    rng = random.Random(seed)
+    emails = _Emails()
+    data = DemoData()
+    data.mentors = [_mentor(rng, emails, today) for _ in range(mentors)]
+    data.mentees = sorted(
+        (_mentee(rng, emails, today) for _ in range(mentees)), key=lambda m: m["registered_on"]
+    )
+    if fresh or not data.mentors:
+        return data
+    _pair_history(rng, data, today)
+    return data
+
+
+def _pair_history(rng: random.Random, data: DemoData, today: date) -> None:
+    eligible = [i for i, m in enumerate(data.mentors) if m["attests_values"] and m["status"] != "withdrawn"]
+    bipoc_mentors = [i for i in eligible if data.mentors[i]["identifies_bipoc"] == "yes"]
+    open_load = [0] * len(data.mentors)  # matches that are still open today
+    formats = [set(m["meeting_formats"].split("; ")) for m in data.mentors]
+
+    for mentee_index, mentee in enumerate(data.mentees):
+        confirmed = mentee["registered_on"] + timedelta(days=rng.randrange(*INTRO_WAIT))
+        recent = (today - mentee["registered_on"]).days <= NEXT_COHORT_DAYS
+        if recent or confirmed > today - timedelta(days=3) or rng.random() < 0.1:
+            _maybe_moved_on(rng, mentee, today, mentee["registered_on"])  # waiting, or gave up
+            continue
+        wanted = set(mentee["meeting_formats"].split("; "))
+        pool = bipoc_mentors if mentee["bipoc_mentor_preference"] == "required" else eligible
+        if mentee["bipoc_mentor_preference"] == "preferred" and rng.random() < 0.7:
+            pool = bipoc_mentors
+        duration, final_status, reason = _outcome(rng)
+        ends = confirmed + timedelta(days=duration)
+        still_open = ends > today
+
+        def free(i: int, confirmed=confirmed, wanted=wanted, still_open=still_open) -> bool:
+            mentor = data.mentors[i]
+            return (
+                bool(formats[i] & wanted)
+                and mentor["registered_on"] <= confirmed
+                and (not still_open or (open_load[i] < mentor["capacity"] and mentor["status"] == "active"))
+            )
+
+        candidates = [i for i in rng.sample(pool, k=min(len(pool), 40)) if free(i)]
+        if not candidates and mentee["bipoc_mentor_preference"] != "required":
+            candidates = [i for i in rng.sample(eligible, k=min(len(eligible), 40)) if free(i)]
+        if not candidates:
+            _maybe_moved_on(rng, mentee, today, mentee["registered_on"])
+            continue
+        mentor_index = candidates[0]
+        if still_open:
+            open_load[mentor_index] += 1
+            status = MatchStatus.continued if (today - confirmed).days > 365 else MatchStatus.active
+            ended_on, end_reason, decided_on = None, None, None
+            if status == MatchStatus.continued:
+                decided_on = confirmed + timedelta(days=rng.randrange(350, 372))
+        else:
+            status, ended_on, end_reason = final_status, ends, reason
+            decided_on = ends if duration >= 365 else None
+        data.matches.append(
+            {
+                "mentor": mentor_index,
+                "mentee": mentee_index,
+                "status": status,
+                "confirmed_on": confirmed,
+                "ended_on": ended_on,
+                "end_reason": end_reason,
+                "decided_on": decided_on,
+            }
+        )
+        stop = min(ended_on or today, today)
+        shared = sorted(formats[mentor_index] & wanted)
+        for met_on, fmt, minutes in _meetings(rng, confirmed, stop, shared):
+            data.meetings.append(
+                {"match": len(data.matches) - 1, "met_on": met_on, "format": fmt, "duration_minutes": minutes}
+            )
+        if not still_open:
+            if status == MatchStatus.ended and rng.random() < 0.25:
+                _maybe_moved_on(rng, mentee, today, ended_on)  # may be asking for another mentor
+            else:
+                mentee["status"] = "withdrawn"  # the mentorship is over
+
+
+def _maybe_moved_on(rng: random.Random, mentee: dict, today: date, since: date) -> None:
+    """Students left without a mentor for half a year have moved on (or paused)."""
+    if (today - since).days > 180:
+        mentee["status"] = rng.choice(("withdrawn", "withdrawn", "paused"))
+
+
+def write(session: Session, data: DemoData) -> dict[str, int]:
+    """Insert the demo program in the caller's transaction; returns the row counts."""
+    now = utcnow()
+    stamps = {"created_at": now, "updated_at": now}
+    mentor_ids = _insert_returning_ids(session, Mentor, [{**m, **stamps} for m in data.mentors])
+    mentee_ids = _insert_returning_ids(session, Mentee, [{**m, **stamps} for m in data.mentees])
+    match_rows = [
+        {
+            "mentor_id": mentor_ids[m["mentor"]],
+            "mentee_id": mentee_ids[m["mentee"]],
+            "status": m["status"],
+            "source": MatchSource.imported,
+            "confirmed_on": m["confirmed_on"],
+            "ended_on": m["ended_on"],
+            "end_reason": m["end_reason"],
+            "decided_on": m["decided_on"],
+            "reasons": "[]",
+            "end_note": "",
+            "confirmed_at": now,
+            "updated_at": now,
+        }
+        for m in data.matches
+    ]
+    # Closed pairs first: the capacity trigger then only ever counts the open ones that follow.
+    order = sorted(range(len(match_rows)), key=lambda i: match_rows[i]["status"] in OPEN_MATCH_STATUSES)
+    ids_in_order = _insert_returning_ids(session, Match, [match_rows[i] for i in order])
+    match_ids = [0] * len(match_rows)
+    for position, original in enumerate(order):
+        match_ids[original] = ids_in_order[position]
+    meeting_rows = [
+        {
+            "match_id": match_ids[m["match"]],
+            "met_on": m["met_on"],
+            "format": m["format"],
+            "duration_minutes": m["duration_minutes"],
+            "source": MeetingSource.imported,
+            "notes": "",
+            "created_at": now,
+        }
+        for m in data.meetings
+    ]
+    if meeting_rows:
+        session.execute(sa.insert(Meeting), meeting_rows)
+    return {
+        "mentors": len(mentor_ids),
+        "mentees": len(mentee_ids),
+        "pairs": len(match_ids),
+        "meetings": len(meeting_rows),
+    }
+
+
+def _insert_returning_ids(session: Session, table, rows: list[dict]) -> list[int]:
+    if not rows:
+        return []
+    result = session.execute(sa.insert(table).returning(table.id, sort_by_parameter_order=True), rows)
+    return [row[0] for row in result]

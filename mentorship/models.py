@@ -1,0 +1,317 @@
+"""The store's tables.
+
+Conventions: timestamps are aware UTC datetimes (`utcnow()`), calendar facts (registered, confirmed, met) are
+dates; multi-choice answers (languages, meeting formats, interests) are kept as one `;`-separated
+text cell, in the order the person gave them, so the CSV round trip is lossless.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, date, datetime
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class PersonStatus(enum.StrEnum):
+    active = "active"
+    paused = "paused"
+    withdrawn = "withdrawn"
+
+
+class BipocIdentity(enum.StrEnum):
+    yes = "yes"
+    no = "no"
+    undisclosed = "undisclosed"
+
+
+class BipocPreference(enum.StrEnum):
+    required = "required"
+    preferred = "preferred"
+    none = "none"
+
+
+class MatchStatus(enum.StrEnum):
+    active = "active"
+    continued = "continued"
+    completed = "completed"
+    ended = "ended"
+
+
+OPEN_MATCH_STATUSES: tuple[MatchStatus, ...] = (MatchStatus.active, MatchStatus.continued)
+
+
+class MatchSource(enum.StrEnum):
+    suggested = "suggested"
+    hand = "hand"
+    imported = "imported"
+
+
+class EndReason(enum.StrEnum):
+    schedules = "schedules"
+    moved = "moved"
+    mismatch = "mismatch"
+    matriculated = "matriculated"
+    left_premed = "left_premed"
+    unresponsive = "unresponsive"
+    completed_year = "completed_year"
+    other = "other"
+
+
+class MeetingSource(enum.StrEnum):
+    leader = "leader"
+    imported = "imported"
+    checkin = "checkin"
+
+
+class Role(enum.StrEnum):
+    leader = "leader"
+    committee = "committee"
+
+
+class AuditOutcome(enum.StrEnum):
+    done = "done"
+    refused = "refused"
+
+
+def enum_column(
+    enum_cls: type[enum.StrEnum], *, nullable: bool = False, default: str | None = None, index: bool = False
+) -> sa.Column:
+    """A VARCHAR column holding the enum's values, with a CHECK constraint on both databases."""
+    return sa.Column(
+        sa.Enum(
+            enum_cls,
+            native_enum=False,
+            create_constraint=True,
+            length=20,
+            values_callable=lambda members: [m.value for m in members],
+            name=f"ck_{enum_cls.__name__.lower()}",
+        ),
+        nullable=nullable,
+        server_default=default,
+        index=index,
+    )
+
+
+# Registrations: what mentors and mentees share
+class PersonBase(SQLModel):
+    first_name: str = Field(max_length=100)
+    last_name: str = Field(max_length=100)
+    email: str = Field(max_length=254)
+    phone: str = Field(default="", max_length=40)
+    pronouns: str = Field(default="", max_length=40)
+    race_ethnicity: str = Field(default="", max_length=200)
+    gender: str = Field(default="", max_length=60)
+    languages: str = Field(default="", max_length=300)
+    meeting_formats: str = Field(max_length=60)
+    registered_on: date
+
+
+class Mentor(PersonBase, table=True):
+    __tablename__ = "mentors"
+    __table_args__ = (
+        sa.UniqueConstraint("email", name="uq_mentors_email"),
+        sa.CheckConstraint("email = lower(trim(email))", name="ck_mentors_email_normalised"),
+        sa.CheckConstraint("capacity BETWEEN 1 AND 5", name="ck_mentors_capacity"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    identifies_bipoc: BipocIdentity = Field(sa_column=enum_column(BipocIdentity, default="undisclosed"))
+    status: PersonStatus = Field(sa_column=enum_column(PersonStatus, default="active", index=True))
+    specialty: str = Field(default="", max_length=120)
+    organization: str = Field(default="", max_length=200)
+    career_stage: str = Field(default="", max_length=60)
+    capacity: int = Field(default=1)
+    advising_areas: str = Field(default="", max_length=120)
+    attests_values: bool = Field(default=False)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Mentee(PersonBase, table=True):
+    __tablename__ = "mentees"
+    __table_args__ = (
+        sa.UniqueConstraint("email", name="uq_mentees_email"),
+        sa.CheckConstraint("email = lower(trim(email))", name="ck_mentees_email_normalised"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    identifies_bipoc: BipocIdentity = Field(sa_column=enum_column(BipocIdentity, default="undisclosed"))
+    status: PersonStatus = Field(sa_column=enum_column(PersonStatus, default="active", index=True))
+    bipoc_mentor_preference: BipocPreference = Field(sa_column=enum_column(BipocPreference, default="none"))
+    school: str = Field(default="", max_length=200)
+    class_year: str = Field(default="", max_length=20)
+    major: str = Field(default="", max_length=120)
+    first_generation: bool | None = Field(default=None)
+    mentor_gender_preference: str = Field(default="", max_length=60)
+    specialty_interests: str = Field(default="", max_length=300)
+    goals: str = Field(default="", max_length=4000)
+    # Optional outcomes, recorded on the mentee, shown as cohort yield.
+    applied: bool | None = Field(default=None)
+    interviewed: bool | None = Field(default=None)
+    accepted: bool | None = Field(default=None)
+    matriculated: bool | None = Field(default=None)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+# Pairs and their history
+class Match(SQLModel, table=True):
+    __tablename__ = "matches"
+    __table_args__ = (
+        sa.Index(
+            "ux_matches_open_mentee",
+            "mentee_id",
+            unique=True,
+            sqlite_where=sa.text("status IN ('active', 'continued')"),
+            postgresql_where=sa.text("status IN ('active', 'continued')"),
+        ),
+        sa.CheckConstraint("ended_on IS NULL OR ended_on >= confirmed_on", name="ck_matches_end_after_start"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    mentor_id: int = Field(foreign_key="mentors.id", index=True, ondelete="RESTRICT")
+    mentee_id: int = Field(foreign_key="mentees.id", index=True, ondelete="RESTRICT")
+    status: MatchStatus = Field(sa_column=enum_column(MatchStatus, default="active", index=True))
+    source: MatchSource = Field(sa_column=enum_column(MatchSource, default="suggested"))
+    confirmed_on: date
+    confirmed_at: datetime = Field(default_factory=utcnow)
+    confirmed_by_id: int | None = Field(default=None, foreign_key="users.id")
+    score: float | None = Field(default=None)
+    reasons: str = Field(default="[]", max_length=4000)  # JSON list of sentences, as shown at confirmation
+    decided_on: date | None = Field(default=None)
+    decided_by_id: int | None = Field(default=None, foreign_key="users.id")
+    ended_on: date | None = Field(default=None)
+    end_reason: EndReason | None = Field(default=None, sa_column=enum_column(EndReason, nullable=True))
+    end_note: str = Field(default="", max_length=500)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Exclusion(SQLModel, table=True):
+    """A pair the leader rejected: never suggested again until the rejection is undone."""
+
+    __tablename__ = "exclusions"
+    __table_args__ = (sa.UniqueConstraint("mentor_id", "mentee_id", name="uq_exclusions_pair"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    mentor_id: int = Field(foreign_key="mentors.id", index=True, ondelete="CASCADE")
+    mentee_id: int = Field(foreign_key="mentees.id", index=True, ondelete="CASCADE")
+    created_at: datetime = Field(default_factory=utcnow)
+    created_by_id: int | None = Field(default=None, foreign_key="users.id")
+
+
+class Meeting(SQLModel, table=True):
+    __tablename__ = "meetings"
+    # One meeting per pair per day: the same meeting reported by both people counts once.
+    __table_args__ = (sa.UniqueConstraint("match_id", "met_on", name="uq_meetings_match_day"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    match_id: int = Field(foreign_key="matches.id", index=True, ondelete="CASCADE")
+    met_on: date = Field(index=True)
+    format: str = Field(default="virtual", max_length=20)
+    duration_minutes: int | None = Field(default=None)
+    notes: str = Field(default="", max_length=2000)
+    source: MeetingSource = Field(sa_column=enum_column(MeetingSource, default="leader"))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class CheckinLink(SQLModel, table=True):
+    """A pair's personal link to report meetings without an account."""
+
+    __tablename__ = "checkin_links"
+    __table_args__ = (
+        sa.Index(
+            "ux_checkin_links_live_match",
+            "match_id",
+            unique=True,
+            sqlite_where=sa.text("revoked_at IS NULL"),
+            postgresql_where=sa.text("revoked_at IS NULL"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    match_id: int = Field(foreign_key="matches.id", index=True, ondelete="CASCADE")
+    token: str = Field(max_length=64, unique=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    revoked_at: datetime | None = Field(default=None)
+
+
+class CheckinSubmission(SQLModel, table=True):
+    """Every use of a check-in link, kept to limit repeated submissions."""
+
+    __tablename__ = "checkin_submissions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    link_id: int = Field(foreign_key="checkin_links.id", index=True, ondelete="CASCADE")
+    at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class Concern(SQLModel, table=True):
+    """A request from a pair for the program leader to reach out."""
+
+    __tablename__ = "concerns"
+
+    id: int | None = Field(default=None, primary_key=True)
+    match_id: int = Field(foreign_key="matches.id", index=True, ondelete="CASCADE")
+    raised_on: date
+    note: str = Field(default="", max_length=1000)
+    created_at: datetime = Field(default_factory=utcnow)
+    resolved_at: datetime | None = Field(default=None)
+    resolved_by_id: int | None = Field(default=None, foreign_key="users.id")
+
+
+# Accounts, sign-in and the audit trail
+class User(SQLModel, table=True):
+    __tablename__ = "users"
+    __table_args__ = (sa.CheckConstraint("email = lower(trim(email))", name="ck_users_email_normalised"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254, unique=True)
+    role: Role = Field(sa_column=enum_column(Role))
+    password_hash: str | None = Field(default=None, max_length=255)
+    is_active: bool = Field(default=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    last_login_at: datetime | None = Field(default=None)
+    failed_logins: int = Field(default=0)
+    last_failed_at: datetime | None = Field(default=None)
+
+
+class LoginSession(SQLModel, table=True):
+    """A signed-in browser; the token's hash only, so a copy of the store cannot sign anyone in."""
+
+    __tablename__ = "login_sessions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    last_seen_at: datetime = Field(default_factory=utcnow)
+    ended_at: datetime | None = Field(default=None)
+
+
+class AuditEvent(SQLModel, table=True):
+    """Append-only: database triggers refuse updates and deletes."""
+
+    __tablename__ = "audit_events"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    actor: str = Field(max_length=254)  # an account's email, or "cli", "system", "check-in link"
+    action: str = Field(max_length=60, index=True)
+    entity: str = Field(default="", max_length=40)
+    entity_id: int | None = Field(default=None)
+    outcome: AuditOutcome = Field(sa_column=enum_column(AuditOutcome, default="done"))
+    summary: str = Field(default="", max_length=500)  # never personal data
+
+
+class Setting(SQLModel, table=True):
+    __tablename__ = "settings"
+
+    key: str = Field(primary_key=True, max_length=60)
+    value: str = Field(max_length=2000)  # JSON
+    updated_at: datetime = Field(default_factory=utcnow)

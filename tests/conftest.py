@@ -1,0 +1,84 @@
+"""Shared fixtures: a real SQLite store per test, demo stores, and AppTest with a clean cache."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from sqlalchemy.engine import Engine
+from streamlit.testing.v1 import AppTest
+
+from mentorship import db, demo
+from mentorship.db import URL_ENV
+
+ROOT = Path(__file__).resolve().parent.parent
+TODAY = date(2026, 11, 25)
+
+
+@pytest.fixture
+def store_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'store.db'}"
+
+
+@pytest.fixture
+def engine(store_url: str) -> Iterator[Engine]:
+    engine = db.make_engine(store_url)
+    db.upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+def load_demo(engine: Engine, *, today: date = TODAY, **size) -> dict[str, int]:
+    with db.write_session(engine) as session:
+        return demo.write(session, demo.generate(today=today, **size))
+
+
+@pytest.fixture
+def demo_engine(engine: Engine) -> Engine:
+    load_demo(engine)
+    return engine
+
+
+@pytest.fixture
+def app(monkeypatch: pytest.MonkeyPatch, store_url: str):
+    """Open a page with AppTest against this test's store; the engine cache starts empty."""
+    monkeypatch.setenv(URL_ENV, store_url)
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+    def open_page(script: str = "app.py") -> AppTest:
+        return AppTest.from_file(str(ROOT / script), default_timeout=60)
+
+    yield open_page
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+
+@pytest.fixture(scope="session")
+def postgres_server_url() -> Iterator[str]:
+    from .servers import postgres_server
+
+    with postgres_server() as url:
+        yield url
+
+
+@pytest.fixture
+def pg_url(postgres_server_url: str) -> Iterator[str]:
+    """A new, empty PostgreSQL database for one test."""
+    import uuid
+
+    import sqlalchemy as sa
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(
+        postgres_server_url.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT"
+    )
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    yield postgres_server_url.rsplit("/", 1)[0] + f"/{name}"
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.dispose()

@@ -1,0 +1,174 @@
+"""Real servers for tests: a throwaway PostgreSQL cluster and the dashboard under `streamlit run`.
+
+Each is skipped when its program is missing, unless CI asks for it (MENTORSHIP_REQUIRE_SERVERS=1),
+in which case a missing program fails the run instead of silently skipping.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+def unavailable(reason: str) -> None:
+    if os.environ.get("MENTORSHIP_REQUIRE_SERVERS") == "1":
+        pytest.fail(f"{reason} (CI requires it: MENTORSHIP_REQUIRE_SERVERS=1)")
+    pytest.skip(reason)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _postgres_bin(name: str) -> str | None:
+    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
+    return found[-1] if found else shutil.which(name)
+
+
+@contextmanager
+def postgres_server() -> Iterator[str]:
+    """Start PostgreSQL in a temporary directory on a free port; yields a URL to its `postgres` db."""
+    initdb, postgres = _postgres_bin("initdb"), _postgres_bin("postgres")
+    if not (initdb and postgres):
+        unavailable("PostgreSQL is not installed")
+    as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    workdir = Path(tempfile.mkdtemp(prefix="mentorship-pg-"))
+    data = workdir / "data"
+    if as_postgres:
+        shutil.chown(workdir, "postgres", "postgres")
+    port = free_port()
+    subprocess.run(
+        [*as_postgres, initdb, "-D", str(data), "-A", "trust", "-U", "postgres"],
+        check=True,
+        capture_output=True,
+    )
+    log = open(workdir / "server.log", "w")  # noqa: SIM115 (kept open for the server's life)
+    server = subprocess.Popen(
+        [
+            *as_postgres,
+            postgres,
+            "-D",
+            str(data),
+            "-p",
+            str(port),
+            "-k",
+            str(workdir),
+            "-c",
+            "listen_addresses=127.0.0.1",
+            "-c",
+            "fsync=off",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                    break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    log_text = (workdir / "server.log").read_text()
+                    raise RuntimeError("PostgreSQL did not start:\n" + log_text) from None
+                time.sleep(0.1)
+        yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+@contextmanager
+def dashboard_server(database_url: str) -> Iterator[str]:
+    """`streamlit run app.py` on a free port against `database_url`; yields the base URL."""
+    port = free_port()
+    env = {**os.environ, "MENTORSHIP_DATABASE_URL": database_url}
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(ROOT / "app.py"),
+            "--server.port",
+            str(port),
+            "--server.headless",
+            "true",
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=1) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if server.poll() is not None or time.monotonic() > deadline:
+                server.kill()
+                raise RuntimeError("The dashboard did not start:\n" + (server.communicate()[0] or ""))
+            time.sleep(0.2)
+        yield base
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+@contextmanager
+def chromium_page() -> Iterator:
+    if not Path(CHROMIUM).exists():
+        unavailable("Chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            yield page
+        finally:
+            browser.close()
+
+
+def wait_for_app(page) -> None:
+    """Streamlit's own e2e rule: wait until the script has finished running."""
+    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=30_000)

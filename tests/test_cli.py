@@ -1,0 +1,89 @@
+import json
+import subprocess
+import sys
+from datetime import date
+
+import pytest
+
+from mentorship import db, queries
+from mentorship.cli import main
+
+from .conftest import ROOT
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_help_lists_the_commands():
+    result = subprocess.run(
+        [sys.executable, "-m", "mentorship", "--help"], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    for command in ("init", "demo", "summary"):
+        assert command in result.stdout
+
+
+def test_init_creates_the_store(capsys, tmp_path):
+    path = tmp_path / "new" / "program.db"
+    code, out, _ = run(capsys, "init", "--db", str(path))
+    assert code == 0 and path.exists()
+    assert "The store is ready (schema 0001)" in out
+    assert run(capsys, "init", "--db", str(path))[0] == 0  # upgrading again changes nothing
+
+
+def test_demo_then_summary_json_is_one_object(capsys, tmp_path):
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    code, out, _ = run(capsys, "demo", "--db", url, "--mentors", "30", "--mentees", "60", "--seed", "4")
+    assert code == 0
+    assert out.startswith("Loaded demo data (seed 4): 30 mentors, 60 mentees, ")
+
+    code, out, err = run(capsys, "summary", "--db", url, "--json")
+    assert code == 0 and err == ""
+    assert out.count("\n") == 1
+    figures = json.loads(out)
+    engine = db.make_engine(url)
+    with db.read_session(engine) as session:
+        expected = queries.program_summary(session, date.today()).to_dict()
+    assert figures == expected
+    assert figures["mentors"] == 30 and figures["mentees"] == 60
+
+
+def test_summary_text(capsys, tmp_path):
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    run(capsys, "demo", "--db", url)
+    code, out, _ = run(capsys, "summary", "--db", url)
+    assert code == 0
+    assert "Mentors registered" in out and "One-year completion" in out
+
+
+def test_demo_refuses_a_store_with_registrations(capsys, tmp_path):
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    run(capsys, "demo", "--db", url, "--mentors", "5", "--mentees", "5")
+    code, out, err = run(capsys, "demo", "--db", url)
+    assert code == 1 and out == ""
+    assert err.strip() == ("The store already has registrations; demo data goes only into an empty store.")
+
+
+def test_summary_of_a_missing_store_is_unusable_input(capsys, tmp_path):
+    code, out, err = run(capsys, "summary", "--db", str(tmp_path / "nothing.db"), "--json")
+    assert code == 2 and out == ""
+    assert "There is no store at" in err and not (tmp_path / "nothing.db").exists()
+
+
+@pytest.mark.parametrize("argv", [["demo", "--mentors", "0"], ["summary", "--bogus"]])
+def test_bad_arguments_exit_2(capsys, tmp_path, argv):
+    with pytest.raises(SystemExit) as exit_info:
+        code = main([*argv, "--db", str(tmp_path / "x.db")])
+        raise SystemExit(code)
+    assert exit_info.value.code == 2
+
+
+def test_demo_if_empty_leaves_a_store_with_registrations_alone(capsys, tmp_path):
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    assert run(capsys, "demo", "--db", url, "--if-empty", "--mentors", "5", "--mentees", "5")[0] == 0
+    code, out, err = run(capsys, "demo", "--db", url, "--if-empty")
+    assert (code, out, err) == (0, "The store already has registrations; no demo data added.\n", "")
+    code, out, _ = run(capsys, "summary", "--db", url, "--json")
+    assert json.loads(out)["mentors"] == 5

@@ -1,0 +1,92 @@
+import sqlite3
+import threading
+from datetime import date
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from mentorship import db
+from mentorship.models import Match, Mentee, Mentor
+
+from .factories import make_mentee, make_mentor
+
+
+def test_every_sqlite_connection_has_wal_foreign_keys_and_busy_timeout(engine):
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == db.SQLITE_BUSY_TIMEOUT_MS
+
+
+def test_foreign_keys_refuse_an_orphan_match(engine):
+    with pytest.raises(sa.exc.IntegrityError, match="FOREIGN KEY"):
+        with db.write_session(engine) as session:
+            session.add(Match(mentor_id=999, mentee_id=999, confirmed_on=date(2026, 1, 5)))
+    with db.read_session(engine) as session:
+        assert session.execute(sa.select(sa.func.count(Match.id))).scalar() == 0
+
+
+def test_write_transactions_take_the_write_lock_when_they_begin(engine, store_url):
+    """A second writer waits at BEGIN IMMEDIATE instead of reading stale data and failing later."""
+    path = sa.make_url(store_url).database
+    with db.write_session(engine) as session:
+        session.execute(sa.select(1))  # the transaction has begun, nothing written yet
+        other = sqlite3.connect(path, timeout=0.2, isolation_level=None)
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            other.execute("BEGIN IMMEDIATE")
+        other.close()
+
+
+def test_readers_are_not_blocked_by_a_writer(engine, store_url):
+    path = sa.make_url(store_url).database
+    seen = []
+    with db.write_session(engine) as session:
+        session.execute(sa.select(1))
+
+        def read() -> None:
+            conn = sqlite3.connect(path, timeout=0.2)
+            seen.append(conn.execute("SELECT COUNT(*) FROM mentors").fetchone()[0])
+            conn.close()
+
+        reader = threading.Thread(target=read)
+        reader.start()
+        reader.join()
+    assert seen == [0]
+
+
+def test_upgrade_is_idempotent_and_keeps_data(engine):
+    with db.write_session(engine) as session:
+        session.add(make_mentor("ana", last_name="Núñez"))
+    db.upgrade(engine)
+    assert db.schema_revision(engine) == db.head_revision()
+    with db.read_session(engine) as session:
+        assert session.execute(sa.select(Mentor.last_name)).scalars().all() == ["Núñez"]
+
+
+def test_default_store_is_in_the_project_whatever_the_working_directory(monkeypatch, tmp_path):
+    monkeypatch.delenv(db.URL_ENV, raising=False)
+    monkeypatch.chdir(tmp_path)
+    expected = Path(__file__).resolve().parent.parent / "data" / "mentorship.db"
+    assert db.resolve_url() == f"sqlite:///{expected}"
+
+
+def test_url_from_environment_then_argument(monkeypatch, tmp_path):
+    monkeypatch.setenv(db.URL_ENV, "postgresql://u@localhost/program")
+    assert db.resolve_url() == "postgresql://u@localhost/program"
+    assert db.resolve_url(str(tmp_path / "x.db")) == f"sqlite:///{tmp_path / 'x.db'}"
+
+
+def test_a_bad_url_is_one_clear_error():
+    with pytest.raises(db.DatabaseUnavailable, match="The database URL is not valid"):
+        db.make_engine("postgresql://host:notaport/db")
+    with pytest.raises(db.DatabaseUnavailable, match="No driver for nonsense URLs"):
+        db.make_engine("nonsense://")
+
+
+def test_timestamps_are_utc(engine):
+    with db.write_session(engine) as session:
+        session.add(make_mentee("hodan"))
+    with db.read_session(engine) as session:
+        stored = session.execute(sa.select(Mentee.created_at)).scalar_one()
+    assert stored.utcoffset().total_seconds() == 0

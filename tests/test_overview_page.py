@@ -1,0 +1,64 @@
+"""The Overview (app.py) as a person sees it, through AppTest."""
+
+from datetime import date
+
+from mentorship import db, formatting, queries
+
+from .conftest import load_demo
+
+
+def test_an_empty_store_says_what_to_do_next(app, engine):
+    at = app("app.py").run()
+    assert not at.exception
+    assert "There are no registrations yet" in at.info[0].value
+    assert [b.label for b in at.button] == ["Load demo data"]
+    assert len(at.metric) == 0
+    assert len(at.get("vega_lite_chart")) == 0
+
+
+def test_loading_demo_data_from_the_empty_store(app, engine):
+    at = app("app.py").run()
+    at.button[0].click().run()
+    assert not at.exception
+    assert at.metric[0].label == "Mentors registered" and at.metric[0].value == "60"
+    assert at.metric[1].value == "120"
+    assert [t.value for t in at.toast] == ["Demo data loaded: 60 mentors and 120 mentees."]
+
+
+def test_each_metric_equals_the_summary(app, engine):
+    load_demo(engine)
+    at = app("app.py").run()
+    assert not at.exception
+    with db.read_session(engine) as session:
+        summary = queries.program_summary(session, date.today())
+    shown = {m.label: m.value for m in at.metric}
+    capacity = f"{summary.capacity_used / summary.capacity_total:.0%}"
+    assert shown == {
+        "Mentors registered": str(summary.mentors),
+        "Mentees registered": str(summary.mentees),
+        "Mentees waiting": str(summary.waiting_mentees),
+        "Active pairs": str(summary.active_pairs),
+        "Mentor capacity used": capacity,
+        "BIPOC-mentor requests met": f"{summary.bipoc_preference_met} of {summary.bipoc_preference_requests}",
+        "Pairs overdue for a meeting": str(summary.overdue_pairs),
+        "One-year completion": formatting.percent(summary.one_year_completion_rate),
+    }
+    assert summary.mentors == 60 and summary.active_pairs > 0
+
+
+def test_overview_charts_have_tooltips(app, engine):
+    load_demo(engine)
+    at = app("app.py").run()
+    charts = at.get("vega_lite_chart")
+    titles = []
+    for chart in charts:
+        spec = chart.proto.spec
+        assert '"tooltip"' in spec
+        titles.append(spec)
+    joined = " ".join(titles)
+    for title in (
+        "Registrations per quarter",
+        "Active pairs by meeting cadence",
+        "How long waiting mentees have waited",
+    ):
+        assert title in joined

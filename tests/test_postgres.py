@@ -1,0 +1,60 @@
+"""The same store on PostgreSQL, the deployment for several users."""
+
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+
+from mentorship import db, queries
+from mentorship.models import AuditEvent, Match
+
+from .conftest import TODAY, load_demo
+from .factories import make_mentee, make_mentor
+from .test_integrity import confirm_at_once
+
+pytestmark = pytest.mark.postgres
+
+
+def test_schema_demo_and_summary_match_sqlite(pg_url, engine):
+    pg = db.make_engine(pg_url)
+    db.upgrade(pg)
+    db.upgrade(pg)
+    assert db.schema_revision(pg) == db.head_revision()
+    load_demo(pg, seed=21)
+    load_demo(engine, seed=21)
+    with db.read_session(pg) as a, db.read_session(engine) as b:
+        assert queries.program_summary(a, TODAY) == queries.program_summary(b, TODAY)
+    pg.dispose()
+
+
+def test_capacity_and_one_open_match_hold_on_postgres(pg_url):
+    pg = db.make_engine(pg_url)
+    db.upgrade(pg)
+    with db.write_session(pg) as s:
+        mentor = make_mentor(capacity=2)
+        students = [make_mentee(f"s{i}") for i in range(20)]
+        s.add_all([mentor, *students])
+        s.flush()
+        mentor_id, student_ids = mentor.id, [x.id for x in students]
+    results = confirm_at_once(pg_url, mentor_id, student_ids)
+    assert sorted(results) == ["confirmed"] * 2 + ["full"] * 18
+    with db.read_session(pg) as s:
+        paired = s.scalars(sa.select(Match.mentee_id)).first()
+    with pytest.raises(sa.exc.IntegrityError, match="ux_matches_open_mentee"):
+        with db.write_session(pg) as s:
+            other = make_mentor("other", capacity=3)
+            s.add(other)
+            s.flush()
+            s.add(Match(mentor_id=other.id, mentee_id=paired, confirmed_on=date(2026, 2, 1)))
+    pg.dispose()
+
+
+def test_audit_log_is_append_only_on_postgres(pg_url):
+    pg = db.make_engine(pg_url)
+    db.upgrade(pg)
+    with db.write_session(pg) as s:
+        s.add(AuditEvent(actor="cli", action="demo.load"))
+    with pytest.raises(sa.exc.IntegrityError, match="append-only"):
+        with db.write_session(pg) as s:
+            s.execute(sa.delete(AuditEvent))
+    pg.dispose()
