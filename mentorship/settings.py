@@ -47,3 +47,41 @@ def save_setting(session: Session, key: str, value) -> None:
     row.value = json.dumps(asdict(value))
     row.updated_at = utcnow()
     session.add(row)
+
+
+# --- Pairing weights ---
+MAX_WEIGHT = 10.0
+
+
+@dataclass(frozen=True)
+class MatchWeights:
+    """Points each score component adds to a suggested pair (0 turns a component off).
+
+    BIPOC concordance is the strongest by default: a student who asked for a BIPOC mentor gets one
+    whenever mentor supply allows, ahead of any other single consideration.
+    """
+
+    bipoc_concordance: float = 8.0  # the student asked for a BIPOC mentor and the mentor identifies as BIPOC
+    shared_specialty: float = 2.0  # the mentor's specialty is one the student is interested in
+    shared_language: float = 1.5  # both speak a language other than English
+    mentor_gender: float = 1.5  # the mentor's gender is the one the student asked for
+    shared_background: float = 1.0  # a BIPOC student and the mentor name the same race/ethnicity
+    advising_areas: float = 0.5  # in full when the mentor advises on the application, interviews and career
+    waiting_time: float = 1.0  # in full after a year of waiting: older registrations first
+
+
+SETTING_KEYS["weights"] = MatchWeights
+
+
+def match_weights(session: Session) -> MatchWeights:
+    row = session.exec(select(Setting).where(Setting.key == "weights")).first()
+    return _decode(MatchWeights, row.value if row else None)
+
+
+def reset_setting(session: Session, key: str) -> None:
+    """Back to the defaults: the stored group is removed; callers check permissions and audit."""
+    if key not in SETTING_KEYS:
+        raise ValueError(f"Unknown setting {key!r}.")
+    row = session.get(Setting, key)
+    if row is not None:
+        session.delete(row)

@@ -1,0 +1,1118 @@
+"""Pairing: who may be paired, how well, and the best pairing of a whole cohort.
+
+Pure: a `Cohort` of pandas frames in, dataclasses out (no database, no streamlit).
+
+- Hard rules decide who may be paired at all; a pair that breaks one is never suggested.
+- A pair's score is a sum of weighted components (`settings.MatchWeights`), each explained by one sentence.
+  Scores are kept as whole milli-points, so the optimum, its ties and the tests are exact.
+- `suggest` finds the assignment that first places the most mentees and then has the largest total score,
+  and proves it. It solves a min-cost flow (OR-Tools) on a shortlist (each mentee's best and some random
+  mentors, each mentor's best mentees), derives dual prices for that solution, and checks every allowed
+  pair of the cohort against them. Pairs that could improve the solution join the shortlist and the flow
+  is solved again; when no pair can, the prices certify that the assignment is optimal over all allowed
+  pairs, not just the shortlist (linear-programming duality: the b-matching polytope is integral).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field, fields
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from mentorship.settings import MatchWeights
+
+# Columns the engine reads (the loader in queries.py provides them; extra columns are ignored).
+MENTOR_COLUMNS = (
+    "mentor_id",
+    "status",
+    "attests_values",
+    "capacity",
+    "open_matches",
+    "identifies_bipoc",
+    "gender",
+    "languages",
+    "meeting_formats",
+    "specialty",
+    "advising_areas",
+    "race_ethnicity",
+)
+MENTEE_COLUMNS = (
+    "mentee_id",
+    "status",
+    "has_open_match",
+    "identifies_bipoc",
+    "bipoc_mentor_preference",
+    "mentor_gender_preference",
+    "languages",
+    "meeting_formats",
+    "specialty_interests",
+    "race_ethnicity",
+    "registered_on",
+)
+EXCLUDED_COLUMNS = ("mentor_id", "mentee_id", "why")
+REJECTED, PAIRED_BEFORE = "rejected", "paired before"
+
+MILLI = 1000  # score points are stored and optimised as whole milli-points
+ADVISING_AREAS = ("application", "interviews", "career")
+ADVISING_WORDS = {"application": "the application", "interviews": "interviews", "career": "career goals"}
+WAITING_FULL_DAYS = 365
+SHORTLIST = 12  # best mentors per mentee in the first solve
+RANDOM_ARCS = 12  # random allowed mentors per mentee in the first solve
+MENTOR_LIST = 12  # best mentees per mentor in the first solve
+ADD_PER_ROW = 48  # improving pairs added per mentee after each solve
+MAX_ROUNDS = 30  # checks of every allowed pair against the prices
+_QUICK_SWEEPS = 200  # Bellman-Ford sweeps allowed when re-pricing an unchanged assignment
+_DISALLOWED = float(-(2**24))  # far below any score, and exact in float32 with any score added
+_EXACT = 2**21  # float32 holds every whole number up to 2**24: prices are checked in that range
+_BLOCK_CELLS = 4_000_000  # pairs scored at a time: bounds memory whatever the cohort's size
+_THREADS = min(4, os.cpu_count() or 1)
+
+
+@dataclass(frozen=True)
+class Component:
+    key: str  # the MatchWeights field
+    label: str
+    help: str
+    sensitive: bool  # its reason reveals someone's race/ethnicity or gender
+
+
+COMPONENTS = (
+    Component(
+        "bipoc_concordance",
+        "BIPOC mentor for a student who asked for one",
+        "The student asked for a BIPOC mentor (preferred or required) and the mentor identifies as BIPOC.",
+        True,
+    ),
+    Component(
+        "shared_specialty",
+        "Shared specialty interest",
+        "The mentor's specialty is one the student is interested in.",
+        False,
+    ),
+    Component(
+        "shared_language",
+        "Shared language other than English",
+        "Both speak a language other than English.",
+        False,
+    ),
+    Component(
+        "mentor_gender",
+        "Mentor gender the student asked for",
+        "The student asked for a mentor of a given gender, and the mentor is.",
+        True,
+    ),
+    Component(
+        "shared_background",
+        "Shared race/ethnicity",
+        "A BIPOC student and the mentor name the same race or ethnicity.",
+        True,
+    ),
+    Component(
+        "advising_areas",
+        "Mentor's advising areas",
+        "In full when the mentor advises on the application, interviews and career goals; in part otherwise.",
+        False,
+    ),
+    Component(
+        "waiting_time",
+        "Time waiting",
+        "Grows with the days since the student registered, in full after a year: older registrations first.",
+        False,
+    ),
+)
+COMPONENT_BY_KEY = {c.key: c for c in COMPONENTS}
+
+OBJECTIVE = (
+    "First, place as many waiting students as mentor places and the rules allow. Among the pairings that "
+    "place that many, choose the one with the largest total score: the sum, over the pairs, of the points "
+    "below. A student who asked for a BIPOC mentor is paired only within the rules (required: a BIPOC mentor "
+    "or none), and the BIPOC points make such pairs count most."
+)
+
+
+# Inputs and outputs
+@dataclass(frozen=True)
+class Cohort:
+    """Everyone the engine considers, as plain rows (see MENTOR_COLUMNS, MENTEE_COLUMNS, EXCLUDED_COLUMNS)."""
+
+    mentors: pd.DataFrame
+    mentees: pd.DataFrame
+    excluded: pd.DataFrame  # pairs never to suggest: rejected by the leader, or paired before and ended
+    today: date
+
+
+@dataclass(frozen=True)
+class Reason:
+    component: str  # a COMPONENTS key
+    text: str
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    mentor_id: int
+    mentee_id: int
+    score: float
+    reasons: tuple[Reason, ...]
+
+    @property
+    def sentences(self) -> list[str]:
+        return [r.text for r in self.reasons]
+
+
+@dataclass(frozen=True)
+class Unplaced:
+    mentee_id: int
+    code: str
+    reason: str  # for the leader
+    public_reason: str  # for the committee: says nothing about the student's preferences or identity
+
+
+@dataclass(frozen=True)
+class RecruitmentGap:
+    """The mentor places that recruiting would add so everyone is matched and every BIPOC request met."""
+
+    unmatched: int  # waiting students the suggestions leave without a mentor
+    bipoc_requests_unmet: int  # students who asked for a BIPOC mentor and are not suggested one
+    places_needed: int  # one per student in either group
+    bipoc_places_needed: int  # of those places, how many need a BIPOC-identifying mentor
+    by_format: dict[str, int]  # of those students, how many can meet in each format
+    only_format: dict[str, int]  # ... and how many meet in that format only
+    by_language: dict[str, int]  # ... and how many speak each language other than English
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def sentences(self) -> list[str]:
+        if not self.places_needed:
+            return ["Every waiting student is matched, and every request for a BIPOC mentor is met."]
+        out = [
+            f"{_count(self.places_needed, 'more mentor place')} would match every waiting student and give "
+            f"every student who asked for a BIPOC mentor one: {self.unmatched} for unmatched students, "
+            f"{self.places_needed - self.unmatched} for students who asked for a BIPOC mentor and are "
+            "suggested someone else."
+        ]
+        if self.bipoc_places_needed:
+            out.append(f"{self.bipoc_places_needed} of these places need a BIPOC-identifying mentor.")
+        if self.only_format:
+            parts = [f"{n} meet only {fmt}" for fmt, n in self.only_format.items()]
+            out.append("Meeting formats: of these students, " + _join(parts) + ".")
+        if self.by_language:
+            top = list(self.by_language.items())[:5]
+            out.append(
+                "Languages: a mentor who speaks "
+                + _join([f"{lang} ({n})" for lang, n in top], "or")
+                + " would share a language with them."
+            )
+        return out
+
+
+@dataclass(frozen=True)
+class SolveReport:
+    waiting_mentees: int
+    available_mentors: int
+    places: int
+    allowed_pairs: int
+    shortlisted_pairs: int
+    solves: int  # min-cost flow solves
+    proven_optimal: bool
+
+
+@dataclass(frozen=True)
+class Suggestions:
+    pairs: tuple[Suggestion, ...]
+    unmatched: tuple[Unplaced, ...]
+    gap: RecruitmentGap
+    report: SolveReport
+    total_points: float = field(default=0.0)
+
+
+@dataclass(frozen=True)
+class PairAssessment:
+    """A hand-picked pair: what blocks it (hard rules), what falls short (soft), and its score."""
+
+    blockers: tuple[str, ...]
+    warnings: tuple[str, ...]
+    score: float | None
+    reasons: tuple[Reason, ...]
+
+
+# Normalising the registration cells
+_SPLIT = re.compile(r"\s*[;\n]\s*|\s*,\s+(?![^()]*\))")
+_GENDERS = {
+    "woman": "woman",
+    "women": "woman",
+    "female": "woman",
+    "f": "woman",
+    "man": "man",
+    "men": "man",
+    "male": "man",
+    "m": "man",
+    "nonbinary": "nonbinary",
+    "non-binary": "nonbinary",
+    "non binary": "nonbinary",
+}
+_NO_PREFERENCE = {"", "none", "no preference", "any", "either", "no", "n/a"}
+
+
+def _norm(token: str) -> str:
+    return " ".join(token.replace("-", " ").replace("_", " ").lower().split())
+
+
+def _items(cell) -> list[str]:
+    """A multi-choice cell as its items, `;`/newline/`, ` separated (commas inside brackets are kept)."""
+    if cell is None or (isinstance(cell, float) and np.isnan(cell)):
+        return []
+    return [item for item in (part.strip() for part in _SPLIT.split(str(cell).strip())) if item]
+
+
+def _token_set(cell, drop: Iterable[str] = ()) -> frozenset[str]:
+    dropped = set(drop)
+    return frozenset(t for t in (_norm(i) for i in _items(cell)) if t and t not in dropped)
+
+
+def _gender(value) -> str:
+    text = _norm(str(value or ""))
+    return "" if text in _NO_PREFERENCE else _GENDERS.get(text, text)
+
+
+def _advising(cell) -> frozenset[str]:
+    found = set()
+    for token in _token_set(cell):
+        for area in ADVISING_AREAS:
+            if token.startswith(area[:6]):
+                found.add(area)
+    return frozenset(found)
+
+
+def _truthy(series: pd.Series) -> np.ndarray:
+    return series.fillna(False).astype(bool).to_numpy()
+
+
+def _text(series: pd.Series) -> pd.Series:
+    return series.fillna("").astype(str)
+
+
+def _lower(series: pd.Series) -> np.ndarray:
+    return _text(series).str.strip().str.lower().to_numpy()
+
+
+def _factor_sets(series: pd.Series, parse) -> tuple[np.ndarray, list]:
+    """Parse each distinct cell once: (code per row, parsed value per code)."""
+    codes, uniques = pd.factorize(_text(series), sort=True)
+    return codes.astype(np.int64), [parse(u) for u in uniques]
+
+
+def _display(series: pd.Series) -> dict[str, str]:
+    """Normalised token -> how people wrote it (the first spelling in id order)."""
+    shown: dict[str, str] = {}
+    for cell in pd.unique(_text(series)):
+        for item in _items(cell):
+            shown.setdefault(_norm(item), item)
+    return shown
+
+
+def _overlap(left: list[frozenset], right: list[frozenset]) -> np.ndarray:
+    """Whether each left set meets each right set, as a (len(left), len(right)) bool table."""
+    vocab = sorted(set().union(*left, *right)) if (left or right) else []
+    index = {t: k for k, t in enumerate(vocab)}
+    a = np.zeros((len(left), len(vocab)), dtype=np.float32)
+    b = np.zeros((len(right), len(vocab)), dtype=np.float32)
+    for row, items in enumerate(left):
+        a[row, [index[t] for t in items]] = 1
+    for row, items in enumerate(right):
+        b[row, [index[t] for t in items]] = 1
+    return (a @ b.T) > 0
+
+
+# Hard rules on one side
+def available_mentors(mentors: pd.DataFrame) -> np.ndarray:
+    """Active, attested the program's values, and capacity left."""
+    left = mentors["capacity"].fillna(0).to_numpy() - mentors["open_matches"].fillna(0).to_numpy()
+    return (_lower(mentors["status"]) == "active") & _truthy(mentors["attests_values"]) & (left > 0)
+
+
+def waiting_mentees(mentees: pd.DataFrame) -> np.ndarray:
+    """Active and without an open match."""
+    return (_lower(mentees["status"]) == "active") & ~_truthy(mentees["has_open_match"])
+
+
+# Encoding: everything the score needs, as arrays
+_CACHE_CELLS = 16_000_000  # profile tables expanded to one row per profile and one column per mentor
+
+
+@dataclass
+class _Encoded:
+    """A pair's score is pair[a[i], b[j]] + specialty[s[i], t[j]] + waited[i], in milli-points.
+
+    a and b are profile codes (meeting formats, the BIPOC rule and preference, languages, background,
+    gender, advising areas) and s and t the specialty interests and specialty: people with the same
+    profile score alike, so the tables stay small. _DISALLOWED in `pair` marks a broken hard rule.
+    """
+
+    mentor_ids: np.ndarray
+    mentee_ids: np.ndarray
+    capacity_left: np.ndarray
+    a: np.ndarray
+    b: np.ndarray
+    pair: np.ndarray
+    s: np.ndarray
+    t: np.ndarray
+    specialty: np.ndarray
+    waited: np.ndarray
+    excluded_rows: np.ndarray
+    excluded_cols: np.ndarray
+    detail: dict  # per-person values the reasons and the gap need
+    _pair_rows: np.ndarray | None = None
+    _specialty_ranges: list = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        m = len(self.mentor_ids)
+        if self.pair.shape[0] * m <= _CACHE_CELLS:
+            self._pair_rows = np.ascontiguousarray(self.pair[:, self.b])
+        # mentors come sorted by specialty: a row's specialty points are constant over each range
+        bounds = np.flatnonzero(np.r_[True, self.t[1:] != self.t[:-1], True]) if m else np.zeros(1, int)
+        self._specialty_ranges = [
+            (int(self.t[lo]), lo, hi) for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)
+        ]
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return len(self.mentee_ids), len(self.mentor_ids)
+
+    def score_rows(self, r0: int, r1: int, *, waiting: bool = True) -> np.ndarray:
+        """Scores of mentees r0:r1 with every mentor (float32; negative = not allowed)."""
+        a, s = self.a[r0:r1], self.s[r0:r1]
+        if self._pair_rows is not None:
+            block = np.take(self._pair_rows, a, axis=0)
+        else:
+            block = self.pair[a][:, self.b]
+        for code, lo, hi in self._specialty_ranges:
+            block[:, lo:hi] += self.specialty[s, code][:, None]
+        if waiting:
+            block += self.waited[r0:r1, None]
+        lo, hi = np.searchsorted(self.excluded_rows, (r0, r1))
+        block[self.excluded_rows[lo:hi] - r0, self.excluded_cols[lo:hi]] = _DISALLOWED
+        return block
+
+    def score_cols(self, c0: int, c1: int, *, waiting: bool = True) -> np.ndarray:
+        """Scores of mentors c0:c1 with every mentee: the transpose of score_rows."""
+        block = self.pair.T[self.b[c0:c1]][:, self.a]
+        block += self.specialty.T[self.t[c0:c1]][:, self.s]
+        if waiting:
+            block += self.waited[None, :]
+        hit = (self.excluded_cols >= c0) & (self.excluded_cols < c1)
+        block[self.excluded_cols[hit] - c0, self.excluded_rows[hit]] = _DISALLOWED
+        return block
+
+    def score_pairs(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        points = self.pair[self.a[rows], self.b[cols]] + self.specialty[self.s[rows], self.t[cols]]
+        return points.astype(np.float64) + self.waited[rows]
+
+
+def _milli(weight: float) -> int:
+    return int(round(float(weight) * MILLI))
+
+
+def _codes(*columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One code per distinct combination of the columns: (code per row, columns per code)."""
+    if not len(columns[0]):
+        return np.zeros(0, np.int64), np.zeros((len(columns), 0), np.int64)
+    uniq, code = np.unique(np.stack(columns, axis=1).astype(np.int64), axis=0, return_inverse=True)
+    return code.reshape(-1), uniq.T
+
+
+def _encode(
+    mentors: pd.DataFrame, mentees: pd.DataFrame, excluded: pd.DataFrame, weights: MatchWeights, today: date
+) -> _Encoded:
+    specialty_order = np.argsort(
+        pd.factorize(_text(mentors["specialty"]).map(_norm), sort=True)[0], kind="stable"
+    )
+    mentors = mentors.iloc[specialty_order].reset_index(drop=True)
+    mentees = mentees.reset_index(drop=True)
+    m, n = len(mentors), len(mentees)
+    w = {f.name: _milli(getattr(weights, f.name)) for f in fields(MatchWeights)}
+
+    # each side's cells, parsed once per distinct value
+    mentor_bipoc = _lower(mentors["identifies_bipoc"]) == "yes"
+    specialty_codes, specialties = _factor_sets(_text(mentors["specialty"]).map(_norm), lambda s: s)
+    mentor_gender_codes, mentor_genders = _factor_sets(mentors["gender"], _gender)
+    advising_codes, advising = _factor_sets(mentors["advising_areas"], _advising)
+    fb, fb_sets = _factor_sets(mentors["meeting_formats"], _token_set)
+    lb, lb_sets = _factor_sets(mentors["languages"], lambda c: _token_set(c, drop=("english",)))
+    bb, bb_sets = _factor_sets(mentors["race_ethnicity"], _token_set)
+
+    preference = _lower(mentees["bipoc_mentor_preference"])
+    required = preference == "required"
+    prefers = required | (preference == "preferred")
+    mentee_bipoc = _lower(mentees["identifies_bipoc"]) == "yes"
+    interest_codes, interests = _factor_sets(mentees["specialty_interests"], _token_set)
+    wanted_codes, wanted = _factor_sets(mentees["mentor_gender_preference"], _gender)
+    fa, fa_sets = _factor_sets(mentees["meeting_formats"], _token_set)
+    la, la_sets = _factor_sets(mentees["languages"], lambda c: _token_set(c, drop=("english",)))
+    ba, ba_sets = _factor_sets(mentees["race_ethnicity"], _token_set)
+    registered = pd.to_datetime(mentees["registered_on"]).dt.date.to_numpy() if n else np.array([])
+    days = np.array([max(0, (today - d).days) for d in registered], dtype=np.int64)
+
+    # profiles, and the points of every mentee profile with every mentor profile
+    a, ka = _codes(fa, required, prefers, mentee_bipoc, la, ba, wanted_codes)
+    b, kb = _codes(fb, mentor_bipoc, lb, bb, mentor_gender_codes, advising_codes)
+    fa_, req_, pref_, mb_, la_, ba_, wg_ = (k[:, None] for k in ka)
+    fb_, bip_, lb_, bb_, mg_, adv_ = (k[None, :] for k in kb)
+    same_gender = np.array([[bool(g) and g == h for h in mentor_genders] for g in wanted], dtype=bool)
+    advising_points = np.rint(
+        w["advising_areas"] * np.array([len(x) for x in advising]) / len(ADVISING_AREAS)
+    )
+    allowed = _overlap(fa_sets, fb_sets)[fa_, fb_] & ((req_ == 0) | (bip_ == 1))
+    points = (
+        w["bipoc_concordance"] * (pref_ & bip_)
+        + w["shared_language"] * _overlap(la_sets, lb_sets)[la_, lb_]
+        + w["shared_background"] * (_overlap(ba_sets, bb_sets)[ba_, bb_] & (mb_ == 1))
+        + w["mentor_gender"] * (same_gender[wg_, mg_] if len(wanted) and len(mentor_genders) else 0)
+        + (advising_points[adv_] if len(advising) else 0)
+    )
+    pair = np.where(allowed, points, _DISALLOWED).astype(np.float32).reshape(ka.shape[1], kb.shape[1])
+    shares = np.array([[bool(sp) and sp in wants for sp in specialties] for wants in interests], dtype=bool)
+    specialty_table = (
+        (w["shared_specialty"] * shares).astype(np.float32).reshape(len(interests), len(specialties))
+    )
+    waited = np.rint(w["waiting_time"] * np.minimum(days, WAITING_FULL_DAYS) / WAITING_FULL_DAYS)
+
+    # excluded pairs, in row order
+    mentor_pos = pd.Series(np.arange(m), index=mentors["mentor_id"].to_numpy())
+    mentee_pos = pd.Series(np.arange(n), index=mentees["mentee_id"].to_numpy())
+    ex_cols = mentor_pos.reindex(excluded["mentor_id"].to_numpy()).to_numpy()
+    ex_rows = mentee_pos.reindex(excluded["mentee_id"].to_numpy()).to_numpy()
+    keep = ~(np.isnan(ex_rows) | np.isnan(ex_cols)) if len(excluded) else np.zeros(0, bool)
+    order = np.lexsort((ex_cols[keep], ex_rows[keep])) if len(excluded) else np.zeros(0, np.int64)
+    left = mentors["capacity"].fillna(0).to_numpy(np.int64) - mentors["open_matches"].fillna(0).to_numpy(
+        np.int64
+    )
+
+    return _Encoded(
+        mentor_ids=mentors["mentor_id"].to_numpy(np.int64),
+        mentee_ids=mentees["mentee_id"].to_numpy(np.int64),
+        capacity_left=np.maximum(left, 0),
+        a=a,
+        b=b,
+        pair=pair,
+        s=interest_codes,
+        t=specialty_codes,
+        specialty=specialty_table,
+        waited=waited.astype(np.float32),
+        excluded_rows=ex_rows[keep][order].astype(np.int64),
+        excluded_cols=ex_cols[keep][order].astype(np.int64),
+        detail={
+            "weights": w,
+            "mentor_bipoc": mentor_bipoc,
+            "mentee_bipoc": mentee_bipoc,
+            "required": required,
+            "prefers": prefers,
+            "specialty": (specialty_codes, specialties),
+            "interests": (interest_codes, interests),
+            "mentor_gender": (mentor_gender_codes, mentor_genders),
+            "wanted_gender": (wanted_codes, wanted),
+            "advising": (advising_codes, advising),
+            "registered": registered,
+            "days": days,
+            "formats": (fa, fa_sets, fb, fb_sets),
+            "languages": (la, la_sets, lb, lb_sets),
+            "background": (ba, ba_sets, bb, bb_sets),
+            "display": {
+                "language": {**_display(mentors["languages"]), **_display(mentees["languages"])},
+                "background": {**_display(mentors["race_ethnicity"]), **_display(mentees["race_ethnicity"])},
+                "format": {**_display(mentors["meeting_formats"]), **_display(mentees["meeting_formats"])},
+            },
+        },
+    )
+
+
+# Reasons
+def _join(words: Sequence[str], conjunction: str = "and") -> str:
+    words = list(words)
+    if len(words) <= 1:
+        return "".join(words)
+    return ", ".join(words[:-1]) + f" {conjunction} " + words[-1]
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _shared(left: frozenset, right: frozenset, shown: dict[str, str]) -> list[str]:
+    return [shown.get(t, t) for t in sorted(left & right)]
+
+
+def _reasons(enc: _Encoded, rows: np.ndarray, cols: np.ndarray) -> list[tuple[Reason, ...]]:
+    d, w = enc.detail, enc.detail["weights"]
+    s_codes, specialties = d["specialty"]
+    i_codes, interests = d["interests"]
+    mg_codes, mentor_genders = d["mentor_gender"]
+    wg_codes, wanted = d["wanted_gender"]
+    adv_codes, advising = d["advising"]
+    la, la_sets, lb, lb_sets = d["languages"]
+    ba, ba_sets, bb, bb_sets = d["background"]
+    shown = d["display"]
+    out = []
+    for i, j in zip(rows.tolist(), cols.tolist(), strict=True):
+        found: list[Reason] = []
+        if w["bipoc_concordance"] and d["prefers"][i] and d["mentor_bipoc"][j]:
+            who = "Both identify as BIPOC" if d["mentee_bipoc"][i] else "The mentor identifies as BIPOC"
+            asked = "requires a BIPOC mentor" if d["required"][i] else "asked for a BIPOC mentor"
+            found.append(Reason("bipoc_concordance", f"{who} — the student {asked}"))
+        specialty = specialties[s_codes[j]]
+        if w["shared_specialty"] and specialty and specialty in interests[i_codes[i]]:
+            found.append(Reason("shared_specialty", f"Shared interest: {specialty}"))
+        if w["shared_language"]:
+            spoken = _shared(la_sets[la[i]], lb_sets[lb[j]], shown["language"])
+            if spoken:
+                found.append(Reason("shared_language", f"Both speak {_join(spoken)}"))
+        asked_gender = wanted[wg_codes[i]]
+        if w["mentor_gender"] and asked_gender and asked_gender == mentor_genders[mg_codes[j]]:
+            found.append(Reason("mentor_gender", f"The student asked for a mentor who is a {asked_gender}"))
+        if w["shared_background"] and d["mentee_bipoc"][i]:
+            common = _shared(ba_sets[ba[i]], bb_sets[bb[j]], shown["background"])
+            if common:
+                found.append(Reason("shared_background", f"Both identify as {_join(common)}"))
+        areas = [ADVISING_WORDS[a] for a in ADVISING_AREAS if a in advising[adv_codes[j]]]
+        if w["advising_areas"] and areas:
+            found.append(Reason("advising_areas", f"Advises on {_join(areas)}"))
+        if w["waiting_time"] and d["days"][i] > 0:
+            found.append(Reason("waiting_time", f"Waiting since {d['registered'][i].isoformat()}"))
+        out.append(tuple(found))
+    return out
+
+
+_REASON_PATTERNS = (
+    ("bipoc_concordance", re.compile(r"^(Both identify as BIPOC|The mentor identifies as BIPOC)\b")),
+    ("shared_background", re.compile(r"^Both identify as ")),
+    ("mentor_gender", re.compile(r"^The student asked for a mentor who is ")),
+    ("shared_specialty", re.compile(r"^Shared interest: ")),
+    ("shared_language", re.compile(r"^Both speak ")),
+    ("advising_areas", re.compile(r"^Advises on ")),
+    ("waiting_time", re.compile(r"^Waiting since \d{4}-\d{2}-\d{2}$")),
+)
+
+
+def reason_component(text: str) -> str | None:
+    """The component a stored reason sentence came from, or None when it is not one of ours."""
+    for key, pattern in _REASON_PATTERNS:
+        if pattern.match(text):
+            return key
+    return None
+
+
+def reasons_for_role(reasons: Iterable[Reason | str], role: str) -> list[str]:
+    """The reason sentences a viewer may read.
+
+    Committee members see no individual demographics: reasons that reveal someone's race/ethnicity or
+    gender are left out for them, as is any sentence the engine does not recognise (stored reasons may
+    come from elsewhere). The leader sees every reason.
+    """
+    shown = []
+    for reason in reasons:
+        text = reason.text if isinstance(reason, Reason) else str(reason)
+        key = reason.component if isinstance(reason, Reason) else reason_component(text)
+        if role == "leader" or (key is not None and not COMPONENT_BY_KEY[key].sensitive):
+            shown.append(text)
+    return shown
+
+
+def unmatched_reason_for_role(unplaced: Unplaced, role: str) -> str:
+    return unplaced.reason if role == "leader" else unplaced.public_reason
+
+
+# The optimal assignment
+def _top_k(block: np.ndarray, k: int, jitter: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per row of a block of whole-number scores: the k best allowed columns (row, column, score).
+
+    Many scores tie; `jitter` (values in [0, 0.5)) breaks ties differently on each row, so that mentees
+    with the same profile do not all shortlist the same few mentors. It is added to `block` in place
+    and the scores returned are the whole numbers again.
+    """
+    rows, width = block.shape
+    if k >= width:
+        r, c = np.nonzero(block >= 0)
+        return r, c, block[r, c]
+    np.maximum(block, -1, out=block)  # all disallowed alike, then jittered like the rest: far faster
+    block += jitter[: block.size].reshape(block.shape)
+    cols = np.argpartition(block, width - k, axis=1)[:, width - k :]
+    vals = np.floor(np.take_along_axis(block, cols, axis=1))
+    keep = vals >= 0
+    r = np.broadcast_to(np.arange(rows)[:, None], cols.shape)[keep]
+    return r, cols[keep], vals[keep]
+
+
+def _in_blocks(total: int, step: int, work) -> list:
+    """work(start, stop) over consecutive blocks, on a few threads (numpy releases the GIL), in order."""
+    starts = range(0, total, step)
+    if len(starts) <= 1 or _THREADS <= 1:
+        return [work(lo, min(total, lo + step)) for lo in starts]
+    with ThreadPoolExecutor(_THREADS) as pool:
+        return list(pool.map(lambda lo: work(lo, min(total, lo + step)), starts))
+
+
+def _shortlist(enc: _Encoded, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """The first arcs to solve on; also counts the allowed pairs.
+
+    Each mentee's k best mentors (its best options), k random allowed mentors (so that mentees whose
+    best mentors are taken by others still have somewhere to go: without them, mentees with the same
+    profile shortlist the same few mentors and the solution strands many), and each mentor's best
+    mentees. Waiting time is left out of the ranking: it is the same for all of a mentee's pairs, and
+    on the mentors' side it would put the same longest-waiting mentees on every list.
+    """
+    n, m = enc.shape
+    waited = enc.waited.astype(np.float64)
+    jitter = np.random.default_rng(0).uniform(0, 0.5, min(_BLOCK_CELLS, n * m)).astype(np.float32)
+
+    def mentee_lists(r0: int, r1: int) -> tuple:
+        block = enc.score_rows(r0, r1, waiting=False)
+        allowed = int(np.count_nonzero(block >= 0))
+        picks = np.random.default_rng([1, r0]).integers(0, m, (r1 - r0, RANDOM_ARCS))
+        values = np.take_along_axis(block, picks, axis=1)
+        r2, c2 = np.nonzero(values >= 0)
+        r, c, v = _top_k(block, k, jitter)
+        return (
+            [r + r0, r2 + r0],
+            [c, picks[r2, c2]],
+            [v + waited[r + r0], values[r2, c2] + waited[r2 + r0]],
+            allowed,
+        )
+
+    def mentor_lists(c0: int, c1: int) -> tuple:
+        block = enc.score_cols(c0, c1, waiting=False)
+        c, r, v = _top_k(block, MENTOR_LIST, jitter)
+        return [r], [c + c0], [v + waited[r]], 0
+
+    parts = _in_blocks(n, max(1, _BLOCK_CELLS // max(m, 1)), mentee_lists)
+    if MENTOR_LIST:
+        parts += _in_blocks(m, max(1, _BLOCK_CELLS // max(n, 1)), mentor_lists)
+    rows = [x for part in parts for x in part[0]]
+    cols = [x for part in parts for x in part[1]]
+    vals = [x for part in parts for x in part[2]]
+    return (*_merge(rows, cols, vals, m), sum(part[3] for part in parts))
+
+
+def _merge(rows: list, cols: list, vals: list, m: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Concatenate arc lists, drop duplicates, and sort by (mentee, mentor) so every run is the same."""
+    r = np.concatenate(rows).astype(np.int64) if rows else np.zeros(0, np.int64)
+    c = np.concatenate(cols).astype(np.int64) if cols else np.zeros(0, np.int64)
+    v = np.concatenate(vals).astype(np.float64) if vals else np.zeros(0)
+    keys, first = np.unique(r * max(m, 1) + c, return_index=True)
+    return keys // max(m, 1), keys % max(m, 1), v[first]
+
+
+def _max_flow_min_cost(
+    n: int, m: int, capacity: np.ndarray, rows: np.ndarray, cols: np.ndarray, points: np.ndarray
+) -> np.ndarray:
+    """Which arcs a many-to-one assignment uses that places the most mentees, then scores the most.
+
+    A maximum flow (source -> mentee -> mentor -> sink, mentors passing at most their places on) of
+    minimum cost, each arc costing how far its score falls short of the best score.
+    """
+    from ortools.graph.python import min_cost_flow
+
+    flow = min_cost_flow.SimpleMinCostFlow()
+    source, sink = n + m, n + m + 1
+    tails = np.concatenate([np.full(n, source), rows, n + np.arange(m)])
+    heads = np.concatenate([np.arange(n), n + cols, np.full(m, sink)])
+    caps = np.concatenate([np.ones(n + len(rows), np.int64), capacity])
+    shortfall = int(points.max()) - points.astype(np.int64)
+    costs = np.concatenate([np.zeros(n, np.int64), shortfall, np.zeros(m, np.int64)])
+    flow.add_arcs_with_capacity_and_unit_cost(tails, heads, caps, costs)
+    flow.set_node_supply(source, n)
+    flow.set_node_supply(sink, -n)
+    status = flow.solve_max_flow_with_min_cost()
+    if status != flow.OPTIMAL:
+        raise RuntimeError(f"The min-cost flow solver stopped with status {status}.")
+    return flow.flows(np.arange(n, n + len(rows))) > 0
+
+
+def _prices(
+    n: int,
+    capacity: np.ndarray,
+    rows: np.ndarray,
+    cols: np.ndarray,
+    points: np.ndarray,
+    used: np.ndarray,
+    big: int,
+    sweeps: int,
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """Dual prices proving the assignment `used` optimal on the given arcs, or None when there are none.
+
+    The assignment is also a maximum-weight one when each pair is worth `big` + its points, `big` being
+    above any total of points: one more placed mentee then outweighs any score. In that linear
+    program's dual a mentee has a value u >= 0 and a mentor a price v >= 0 with u + v >= big + points
+    on every arc, and u + v = big + points on the arcs used. v is the least price at which no mentee
+    would rather have that mentor than what it has (an unmatched mentee has 0; a matched one
+    big + points - v[its mentor]): the longest paths in the graph of reassignments, by Bellman-Ford.
+    When the assignment is optimal these paths settle and the prices are consistent (0 for a mentor with
+    a place left, u >= 0); when it is not, a positive cycle keeps them rising past `sweeps` sweeps, or
+    they come out inconsistent. Returns (v per mentor, tau = u - big per mentee).
+    """
+    m = len(capacity)
+    matched_col = np.full(n, -1, np.int64)
+    matched_pts = np.zeros(n, np.int64)
+    matched_col[rows[used]] = cols[used]
+    matched_pts[rows[used]] = points[used].astype(np.int64)
+    pts = points.astype(np.int64)
+    v = np.zeros(m, np.int64)
+    free = matched_col[rows] < 0
+    np.maximum.at(v, cols[free], big + pts[free])
+    moves = ~free & ~used
+    order = np.argsort(cols[moves], kind="stable")
+    tail = matched_col[rows[moves]][order]
+    head = cols[moves][order]
+    gain = (pts[moves] - matched_pts[rows[moves]])[order]
+    if len(head):
+        starts = np.flatnonzero(np.r_[True, head[1:] != head[:-1]])
+        targets = head[starts]
+        for _ in range(sweeps):
+            best = np.maximum.reduceat(v[tail] + gain, starts)
+            better = best > v[targets]
+            if not better.any():
+                break
+            v[targets[better]] = best[better]
+        else:
+            return None
+    tau = np.full(n, -big, np.int64)
+    has = matched_col >= 0
+    tau[has] = matched_pts[has] - v[matched_col[has]]
+    places_left = capacity - np.bincount(cols[used], minlength=m) > 0
+    if (tau < -big).any() or (v[places_left] != 0).any():
+        return None
+    return v, tau
+
+
+def _exact_float32(v: np.ndarray, tau: np.ndarray, big: int, top: int) -> tuple[np.ndarray, np.ndarray]:
+    """v and tau as float32 with tau[i] + v[j] compared to a score exactly as in whole numbers.
+
+    Prices near `big` (a mentor wanted by an unmatched mentee) and values near -big are shifted by big
+    and marked with +/- 2**23: a pair then compares exactly when its two shifts cancel, and by a margin
+    far larger than any score when they do not (which is the right answer, since big > 2**22 + top).
+    Falls back to float64 when the numbers do not allow it.
+    """
+    if max(np.abs(v).max(initial=0), np.abs(tau).max(initial=0)) < 2**22:
+        return v.astype(np.float32), tau.astype(np.float32)
+    high_v = v >= big // 2
+    low_tau = tau < -(big // 2)
+    p = np.where(high_v, v - big, v)
+    o = np.where(low_tau, tau + big, tau)
+    if big > 2**22 + top and top < _EXACT and np.abs(p).max() < _EXACT and np.abs(o).max() < _EXACT:
+        return (p + high_v * 2**23).astype(np.float32), (o - low_tau * 2**23).astype(np.float32)
+    return v.astype(np.float64), tau.astype(np.float64)
+
+
+def _violations(enc: _Encoded, v: np.ndarray, tau: np.ndarray, per_row: int, big: int, top: int) -> tuple:
+    """Allowed pairs that would improve the assignment at these prices (at most per_row per mentee).
+
+    A pair (i, j) improves it when its score exceeds tau[i] + v[j]; when none does, the prices prove
+    the assignment optimal over every allowed pair. (Waiting time moves to the right-hand side.)
+    """
+    n, m = enc.shape
+    vf, tf = _exact_float32(v, tau - enc.waited.astype(np.int64), big, top)
+    jitter = np.random.default_rng(2).uniform(0, 0.5, min(_BLOCK_CELLS, n * m)).astype(np.float32)
+
+    def check(r0: int, r1: int) -> tuple | None:
+        block = enc.score_rows(r0, r1, waiting=False)
+        bar = tf[r0:r1, None] + vf[None, :]
+        bad = np.flatnonzero((block > bar).any(axis=1))
+        if not len(bad):
+            return None
+        slack = block[bad] - bar[bad]
+        r, c, _ = _top_k(np.where(slack > 0, np.floor(slack), -1), per_row, jitter)
+        return bad[r] + r0, c, block[bad[r], c] + enc.waited[bad[r] + r0]
+
+    found = [x for x in _in_blocks(n, max(1, _BLOCK_CELLS // max(m, 1)), check) if x is not None]
+    return [x[0] for x in found], [x[1] for x in found], [x[2] for x in found]
+
+
+def _assign(enc: _Encoded, shortlist: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, SolveReport]:
+    """The optimal assignment, proven over every allowed pair (see the module's docstring)."""
+    n, m = enc.shape
+    places = int(enc.capacity_left.sum())
+    empty = np.zeros(0, np.int64)
+    if n == 0 or m == 0:
+        return empty, empty, np.zeros(0), SolveReport(n, m, places, 0, 0, 0, True)
+    rows, cols, points, allowed = _shortlist(enc, shortlist)
+    if not len(rows):
+        return empty, empty, np.zeros(0), SolveReport(n, m, places, allowed, 0, 0, True)
+    top = int(points.max())  # every mentee's best pair is on the shortlist: the best of all
+    big = (min(n, places) + 1) * (top + 1) + 1
+    solves, proven = 1, False
+    used = _max_flow_min_cost(n, m, enc.capacity_left, rows, cols, points)
+    prices = _prices(n, enc.capacity_left, rows, cols, points, used, big, sweeps=m + 1)
+    for _ in range(MAX_ROUNDS):
+        if prices is None:
+            raise RuntimeError(
+                "The pairing's dual prices are inconsistent: the solver's answer is not optimal."
+            )
+        extra = _violations(enc, *prices, ADD_PER_ROW, big, top)
+        if not extra[0]:
+            proven = True
+            break
+        chosen = rows[used] * m + cols[used]
+        rows, cols, points = _merge([rows, *extra[0]], [cols, *extra[1]], [points, *extra[2]], m)
+        used = np.isin(rows * m + cols, chosen)
+        # The same assignment may still be optimal with the new pairs (ties): try its prices first.
+        prices = _prices(n, enc.capacity_left, rows, cols, points, used, big, sweeps=_QUICK_SWEEPS)
+        if prices is None:
+            solves += 1
+            used = _max_flow_min_cost(n, m, enc.capacity_left, rows, cols, points)
+            prices = _prices(n, enc.capacity_left, rows, cols, points, used, big, sweeps=m + 1)
+    report = SolveReport(n, m, places, allowed, len(rows), solves, proven)
+    return rows[used], cols[used], points[used], report
+
+
+# Unmatched mentees and the recruitment gap
+def _unplaced(
+    enc: _Encoded, pool: pd.DataFrame, unmatched_rows: np.ndarray, eligible_mentor_rows: np.ndarray
+) -> list[Unplaced]:
+    """Why each unmatched mentee is left without a mentor, most basic cause first."""
+    d = enc.detail
+    fa, fa_sets, _, _ = d["formats"]
+    pool_formats_codes, pool_formats = _factor_sets(pool["meeting_formats"], _token_set)
+    meets = _overlap(fa_sets, pool_formats)  # mentee format cell x pool format cell
+    pool_bipoc = _lower(pool["identifies_bipoc"]) == "yes"
+    has_place = np.zeros(len(pool), bool)
+    has_place[eligible_mentor_rows] = True
+
+    def counts(mask: np.ndarray) -> np.ndarray:
+        per_cell = np.bincount(pool_formats_codes[mask], minlength=len(pool_formats))
+        return meets.astype(np.int64) @ per_cell
+
+    any_format, bipoc_format = counts(np.ones(len(pool), bool)), counts(pool_bipoc)
+    place_format, bipoc_place = counts(has_place), counts(has_place & pool_bipoc)
+    excluded_by_row = Counter()
+    if len(enc.excluded_rows):
+        # exclusions that remove an otherwise allowed pair with a mentor who has a place
+        ok = enc.pair[enc.a[enc.excluded_rows], enc.b[enc.excluded_cols]] >= 0
+        excluded_by_row = Counter(enc.excluded_rows[ok].tolist())
+    shown = d["display"]["format"]
+    out = []
+    for i in unmatched_rows.tolist():
+        cell, required = fa[i], bool(d["required"][i])
+        formats = _join([shown.get(t, t) for t in sorted(fa_sets[cell])], "or") or "no format"
+        bipoc = "BIPOC " if required else ""
+        candidates = (bipoc_place if required else place_format)[cell]
+        mentee_id = int(enc.mentee_ids[i])
+        if not fa_sets[cell]:
+            out.append(
+                Unplaced(
+                    mentee_id,
+                    "no_format",
+                    "The student chose no meeting format.",
+                    "The student chose no meeting format.",
+                )
+            )
+        elif any_format[cell] == 0:
+            text = f"No active mentor meets {formats}, the way this student can meet."
+            out.append(Unplaced(mentee_id, "format", text, text))
+        elif required and bipoc_format[cell] == 0:
+            out.append(
+                Unplaced(
+                    mentee_id,
+                    "bipoc_format",
+                    f"The student requires a BIPOC mentor, and no active BIPOC mentor meets {formats}.",
+                    "No active mentor who fits this student's requests meets the way they can.",
+                )
+            )
+        elif candidates == 0:
+            out.append(
+                Unplaced(
+                    mentee_id,
+                    "bipoc_capacity" if required else "capacity",
+                    f"Every active {bipoc}mentor who meets {formats} is at capacity.",
+                    "Every active mentor who fits this student's requests is at capacity.",
+                )
+            )
+        elif candidates <= excluded_by_row.get(i, 0):
+            text = (
+                f"Every {bipoc}mentor with a place who meets {formats} was rejected for this student "
+                "or paired with them before."
+            )
+            out.append(
+                Unplaced(
+                    mentee_id,
+                    "excluded",
+                    text,
+                    "Every mentor with a place who fits was rejected for this student or paired with them "
+                    "before.",
+                )
+            )
+        else:
+            k = int(candidates - excluded_by_row.get(i, 0))
+            text = (
+                f"The {_count(k, bipoc + 'mentor')} with a place who could take this student "
+                f"{'is' if k == 1 else 'are'} needed for other students in the best pairing."
+            )
+            out.append(
+                Unplaced(
+                    mentee_id,
+                    "bipoc_needed_elsewhere" if required else "needed_elsewhere",
+                    text,
+                    f"The {_count(k, 'mentor')} with a place who could take this student "
+                    f"{'is' if k == 1 else 'are'} needed for other students in the best pairing.",
+                )
+            )
+    return out
+
+
+def _gap(enc: _Encoded, matched_rows: np.ndarray, matched_cols: np.ndarray) -> RecruitmentGap:
+    d = enc.detail
+    n, _ = enc.shape
+    unmatched = np.ones(n, bool)
+    unmatched[matched_rows] = False
+    unmet = d["prefers"].copy()
+    unmet[matched_rows[d["mentor_bipoc"][matched_cols]]] = False
+    needing = unmatched | unmet
+    fa, fa_sets, _, _ = d["formats"]
+    la, la_sets, _, _ = d["languages"]
+    shown = d["display"]
+    by_format: Counter = Counter()
+    only_format: Counter = Counter()
+    for cell, count in Counter(fa[needing].tolist()).items():
+        for token in fa_sets[cell]:
+            by_format[shown["format"].get(token, token)] += count
+        if len(fa_sets[cell]) == 1:
+            (token,) = fa_sets[cell]
+            only_format[shown["format"].get(token, token)] += count
+    by_language: Counter = Counter()
+    for cell, count in Counter(la[needing].tolist()).items():
+        for token in la_sets[cell]:
+            by_language[shown["language"].get(token, token)] += count
+    return RecruitmentGap(
+        unmatched=int(unmatched.sum()),
+        bipoc_requests_unmet=int(unmet.sum()),
+        places_needed=int(needing.sum()),
+        bipoc_places_needed=int(unmet.sum()),
+        by_format=dict(sorted(by_format.items(), key=lambda kv: (-kv[1], kv[0]))),
+        only_format=dict(sorted(only_format.items(), key=lambda kv: (-kv[1], kv[0]))),
+        by_language=dict(sorted(by_language.items(), key=lambda kv: (-kv[1], kv[0]))),
+    )
+
+
+# The entry points
+def suggest(cohort: Cohort, weights: MatchWeights, *, shortlist: int = SHORTLIST) -> Suggestions:
+    """The optimal pairing of every waiting mentee with the available mentors, explained."""
+    _check_columns(cohort)
+    mentors = cohort.mentors.reset_index(drop=True)
+    pool_mask = (_lower(mentors["status"]) == "active") & _truthy(mentors["attests_values"])
+    pool = mentors[pool_mask].reset_index(drop=True)
+    available = available_mentors(pool)
+    mentees = cohort.mentees[waiting_mentees(cohort.mentees)].reset_index(drop=True)
+    enc = _encode(pool[available], mentees, cohort.excluded, weights, cohort.today)
+    rows, cols, points, report = _assign(enc, shortlist)
+    order = np.lexsort((enc.mentor_ids[cols], -points))  # best first; ties in mentor, then mentee order
+    rows, cols, points = rows[order], cols[order], points[order]
+    reasons = _reasons(enc, rows, cols)
+    pairs = tuple(
+        Suggestion(int(enc.mentor_ids[j]), int(enc.mentee_ids[i]), round(p / MILLI, 3), why)
+        for i, j, p, why in zip(rows.tolist(), cols.tolist(), points.tolist(), reasons, strict=True)
+    )
+    unmatched = np.setdiff1d(np.arange(enc.shape[0]), rows)
+    return Suggestions(
+        pairs=pairs,
+        unmatched=tuple(_unplaced(enc, pool, unmatched, np.flatnonzero(available))),
+        gap=_gap(enc, rows, cols),
+        report=report,
+        total_points=round(float(points.sum()) / MILLI, 3),
+    )
+
+
+def _check_columns(cohort: Cohort) -> None:
+    for name, frame, wanted in (
+        ("mentors", cohort.mentors, MENTOR_COLUMNS),
+        ("mentees", cohort.mentees, MENTEE_COLUMNS),
+        ("excluded", cohort.excluded, EXCLUDED_COLUMNS),
+    ):
+        missing = [c for c in wanted if c not in frame.columns]
+        if missing:
+            raise ValueError(f"The {name} frame lacks {', '.join(missing)}.")
+
+
+def score_matrix(
+    cohort: Cohort, weights: MatchWeights
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The dense score matrix of the waiting mentees (rows) and available mentors (columns).
+
+    Returns (scores in points with NaN where a hard rule forbids the pair, mentee ids, mentor ids,
+    places left per mentor). For tests and benchmarks that compare against exact dense solvers.
+    """
+    pool = cohort.mentors[available_mentors(cohort.mentors)]
+    mentees = cohort.mentees[waiting_mentees(cohort.mentees)]
+    enc = _encode(pool, mentees, cohort.excluded, weights, cohort.today)
+    n, m = enc.shape
+    dense = enc.score_rows(0, n).astype(np.float64) if n and m else np.zeros((n, m))
+    dense[dense < 0] = np.nan
+    return dense / MILLI, enc.mentee_ids, enc.mentor_ids, enc.capacity_left
+
+
+def assess_pair(cohort: Cohort, mentor_id: int, mentee_id: int, weights: MatchWeights) -> PairAssessment:
+    """Every hard rule a hand-picked pair breaks, its soft shortfalls, and (when allowed) its score."""
+    mentor_rows = cohort.mentors[cohort.mentors["mentor_id"] == mentor_id]
+    mentee_rows = cohort.mentees[cohort.mentees["mentee_id"] == mentee_id]
+    if mentor_rows.empty or mentee_rows.empty:
+        raise ValueError("The pair's mentor and mentee must both be in the cohort.")
+    mentor, mentee = mentor_rows.iloc[0], mentee_rows.iloc[0]
+    excluded = cohort.excluded[
+        (cohort.excluded["mentor_id"] == mentor_id) & (cohort.excluded["mentee_id"] == mentee_id)
+    ]
+    blockers: list[str] = []
+    status = str(mentor["status"]).lower()
+    if status != "active":
+        blockers.append(f"The mentor's registration is {status}, not active.")
+    if not bool(mentor["attests_values"]):
+        blockers.append(
+            "The mentor has not attested the program's values of anti-racism and cultural humility."
+        )
+    taken, capacity = int(mentor["open_matches"] or 0), int(mentor["capacity"] or 0)
+    if taken >= capacity:
+        blockers.append(f"The mentor is at capacity ({taken} of {capacity} places taken).")
+    status = str(mentee["status"]).lower()
+    if status != "active":
+        blockers.append(f"The mentee's registration is {status}, not active.")
+    if bool(mentee["has_open_match"]):
+        blockers.append("The mentee already has an open match.")
+    mentor_formats, mentee_formats = (
+        _token_set(mentor["meeting_formats"]),
+        _token_set(mentee["meeting_formats"]),
+    )
+    if not mentor_formats & mentee_formats:
+        meets = [_join(sorted(f), "or") or "in no format" for f in (mentor_formats, mentee_formats)]
+        blockers.append(f"They share no meeting format (the mentor meets {meets[0]}, the mentee {meets[1]}).")
+    preference = str(mentee["bipoc_mentor_preference"]).lower()
+    mentor_bipoc = str(mentor["identifies_bipoc"]).lower() == "yes"
+    if preference == "required" and not mentor_bipoc:
+        blockers.append("The mentee requires a BIPOC mentor, and this mentor does not identify as BIPOC.")
+    whys = set(excluded["why"].astype(str))
+    if REJECTED in whys:
+        blockers.append("The leader rejected this pair; undo the rejection to pair them.")
+    if PAIRED_BEFORE in whys:
+        blockers.append("They were paired before, and that match ended.")
+
+    warnings: list[str] = []
+    if preference == "preferred" and not mentor_bipoc:
+        warnings.append("The mentee would prefer a BIPOC mentor, and this mentor does not identify as BIPOC.")
+    asked = _gender(mentee["mentor_gender_preference"])
+    if asked and asked != _gender(mentor["gender"]):
+        warnings.append(f"The mentee asked for a mentor who is a {asked}.")
+    interests = _token_set(mentee["specialty_interests"])
+    if interests and _norm(str(mentor["specialty"] or "")) not in interests:
+        warnings.append("The mentor's specialty is not one of the mentee's interests.")
+    spoken = _token_set(mentee["languages"], drop=("english",))
+    if spoken and not spoken & _token_set(mentor["languages"], drop=("english",)):
+        warnings.append("They share no language besides English.")
+
+    if blockers:
+        return PairAssessment(tuple(blockers), tuple(warnings), None, ())
+    enc = _encode(mentor_rows.iloc[:1], mentee_rows.iloc[:1], excluded.iloc[:0], weights, cohort.today)
+    points = enc.score_pairs(np.zeros(1, np.int64), np.zeros(1, np.int64))
+    (reasons,) = _reasons(enc, np.zeros(1, np.int64), np.zeros(1, np.int64))
+    return PairAssessment((), tuple(warnings), round(float(points[0]) / MILLI, 3), reasons)
