@@ -1054,6 +1054,28 @@ def score_matrix(
     return dense / MILLI, enc.mentee_ids, enc.mentor_ids, enc.capacity_left
 
 
+def dense_optimum(scores: np.ndarray, places: np.ndarray) -> tuple[int, float, np.ndarray]:
+    """The reference solver: SciPy's exact Hungarian method on the dense, capacity-expanded matrix.
+
+    `scores` in points with NaN where a pair is not allowed (as `score_matrix` returns). One column
+    per mentor place plus one "unplaced" column per mentee; each place is worth `big` above its score so
+    that placing more mentees comes first. Slow and memory-hungry at program scale: for tests and
+    benchmarks. Returns (mentees placed, total points, the chosen mentor column per mentee or -1).
+    """
+    from scipy.optimize import linear_sum_assignment
+
+    n = len(scores)
+    slots = np.repeat(np.arange(scores.shape[1]), places)
+    points = np.round(scores[:, slots] * MILLI)
+    big = (n + 1) * (np.nanmax(points, initial=0) + 1)
+    gain = np.hstack([np.where(np.isnan(points), -1.0, big + points), np.zeros((n, n))])
+    rows, cols = linear_sum_assignment(gain, maximize=True)
+    placed = (cols < len(slots)) & (gain[rows, cols] > 0)
+    chosen = np.full(n, -1, np.int64)
+    chosen[rows[placed]] = slots[cols[placed]]
+    return int(placed.sum()), round(float(points[rows[placed], cols[placed]].sum()) / MILLI, 3), chosen
+
+
 def assess_pair(cohort: Cohort, mentor_id: int, mentee_id: int, weights: MatchWeights) -> PairAssessment:
     """Every hard rule a hand-picked pair breaks, its soft shortfalls, and (when allowed) its score."""
     mentor_rows = cohort.mentors[cohort.mentors["mentor_id"] == mentor_id]
