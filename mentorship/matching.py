@@ -22,6 +22,7 @@ from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, fields
 from datetime import date
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -261,28 +262,33 @@ _GENDERS = {
 _NO_PREFERENCE = {"", "none", "no preference", "any", "either", "no", "n/a"}
 
 
+@lru_cache(maxsize=65_536)
 def _norm(token: str) -> str:
     return " ".join(token.replace("-", " ").replace("_", " ").lower().split())
 
 
-def _items(cell) -> list[str]:
+@lru_cache(maxsize=65_536)
+def _items(cell: str) -> tuple[str, ...]:
     """A multi-choice cell as its items, `;`/newline/`, ` separated (commas inside brackets are kept)."""
-    if cell is None or (isinstance(cell, float) and np.isnan(cell)):
-        return []
-    return [item for item in (part.strip() for part in _SPLIT.split(str(cell).strip())) if item]
+    return tuple(item for item in (part.strip() for part in _SPLIT.split(cell.strip())) if item)
 
 
-def _token_set(cell, drop: Iterable[str] = ()) -> frozenset[str]:
-    dropped = set(drop)
-    return frozenset(t for t in (_norm(i) for i in _items(cell)) if t and t not in dropped)
+@lru_cache(maxsize=65_536)
+def _token_set(cell: str, drop: tuple[str, ...] = ()) -> frozenset[str]:
+    return frozenset(t for t in (_norm(i) for i in _items(cell)) if t and t not in drop)
+
+
+def _cell(value) -> str:
+    """A frame cell as text ('' when missing)."""
+    return "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
 
 
 def _gender(value) -> str:
-    text = _norm(str(value or ""))
+    text = _norm(_cell(value))
     return "" if text in _NO_PREFERENCE else _GENDERS.get(text, text)
 
 
-def _advising(cell) -> frozenset[str]:
+def _advising(cell: str) -> frozenset[str]:
     found = set()
     for token in _token_set(cell):
         for area in ADVISING_AREAS:
@@ -1103,8 +1109,8 @@ def assess_pair(cohort: Cohort, mentor_id: int, mentee_id: int, weights: MatchWe
     if bool(mentee["has_open_match"]):
         blockers.append("The mentee already has an open match.")
     mentor_formats, mentee_formats = (
-        _token_set(mentor["meeting_formats"]),
-        _token_set(mentee["meeting_formats"]),
+        _token_set(_cell(mentor["meeting_formats"])),
+        _token_set(_cell(mentee["meeting_formats"])),
     )
     if not mentor_formats & mentee_formats:
         meets = [_join(sorted(f), "or") or "in no format" for f in (mentor_formats, mentee_formats)]
@@ -1125,11 +1131,11 @@ def assess_pair(cohort: Cohort, mentor_id: int, mentee_id: int, weights: MatchWe
     asked = _gender(mentee["mentor_gender_preference"])
     if asked and asked != _gender(mentor["gender"]):
         warnings.append(f"The mentee asked for a mentor who is a {asked}.")
-    interests = _token_set(mentee["specialty_interests"])
-    if interests and _norm(str(mentor["specialty"] or "")) not in interests:
+    interests = _token_set(_cell(mentee["specialty_interests"]))
+    if interests and _norm(_cell(mentor["specialty"])) not in interests:
         warnings.append("The mentor's specialty is not one of the mentee's interests.")
-    spoken = _token_set(mentee["languages"], drop=("english",))
-    if spoken and not spoken & _token_set(mentor["languages"], drop=("english",)):
+    spoken = _token_set(_cell(mentee["languages"]), drop=("english",))
+    if spoken and not spoken & _token_set(_cell(mentor["languages"]), drop=("english",)):
         warnings.append("They share no language besides English.")
 
     if blockers:
