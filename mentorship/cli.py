@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine
 
 from mentorship import auth, db, demo, queries, services
 from mentorship.auth import Actor
+from mentorship.cadence import STATUS_LABELS, STATUS_ORDER, CadenceStatus
 from mentorship.errors import Refused, UnusableInput
 
 Handler = Callable[[argparse.Namespace], int]
@@ -141,6 +142,29 @@ def cmd_summary(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- Cadence ---
+def cmd_cadence(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    with db.read_session(engine) as session:
+        report = queries.cadence_report(session, date.today())
+    if args.json:
+        _print_json(report)
+        return 0
+    print("  ".join(f"{STATUS_LABELS[s]}: {report['counts'][s.value]}" for s in STATUS_ORDER))
+    if report["pairs"]:
+        print()
+        print(f"{'status':<12} {'days':>5}  {'mentor':<40} mentee")
+    for pair in report["pairs"]:
+        label = STATUS_LABELS[CadenceStatus(pair["status"])]
+        print(f"{label:<12} {pair['days_since_last']:>5}  {pair['mentor_email']:<40} {pair['mentee_email']}")
+    return 0
+
+
+def add_cadence_commands(command: Callable[[str, Handler, str], argparse.ArgumentParser]) -> None:
+    sub = command("cadence", cmd_cadence, "Meeting-cadence health of every open pair.")
+    sub.add_argument("--json", action="store_true", help="print one JSON object")
+
+
 # Parser
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -201,6 +225,7 @@ def build_parser() -> argparse.ArgumentParser:
     users.add_parser("list", parents=[store], help="list the accounts")
     off = users.add_parser("deactivate", parents=[store, acting_as], help="stop an account signing in")
     off.add_argument("email")
+    add_cadence_commands(command)
     return parser
 
 

@@ -9,19 +9,22 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from mentorship import cadence
+from mentorship import cadence, privacy
 from mentorship.models import (
     OPEN_MATCH_STATUSES,
     BipocIdentity,
     BipocPreference,
+    CheckinLink,
+    Concern,
     Match,
     Meeting,
     Mentee,
     Mentor,
     PersonStatus,
+    Role,
     User,
 )
-from mentorship.settings import cadence_thresholds
+from mentorship.settings import CadenceThresholds, cadence_thresholds
 
 ONE_YEAR_DAYS = 365
 _OPEN = [s.value for s in OPEN_MATCH_STATUSES]
@@ -220,3 +223,150 @@ def overview(session: Session, today: date) -> Overview:
         days_waiting=waiting_mentees(session, today)["days_waiting"],
         cadence_counts=cadence.status_counts(assessed_open_pairs(session, today)),
     )
+
+
+# --- Cadence ---
+@dataclass(frozen=True)
+class CheckinPair:
+    """What the public check-in page may know about the pair behind a live link."""
+
+    link_id: int
+    match_id: int
+    mentor_first_name: str
+    mentee_first_name: str
+
+
+def checkin_pair(session: Session, token: str) -> CheckinPair | None:
+    """The open pair behind a live (not revoked) check-in token; None for any other token."""
+    if not token:
+        return None
+    row = session.execute(
+        sa.select(CheckinLink.id, Match.id, Mentor.first_name, Mentee.first_name)
+        .join(Match, Match.id == CheckinLink.match_id)
+        .join(Mentor, Mentor.id == Match.mentor_id)
+        .join(Mentee, Mentee.id == Match.mentee_id)
+        .where(CheckinLink.token == token, CheckinLink.revoked_at.is_(None), Match.status.in_(_OPEN))
+    ).first()
+    return None if row is None else CheckinPair(*row)
+
+
+def live_checkin_token(session: Session, match_id: int) -> str | None:
+    return session.execute(
+        sa.select(CheckinLink.token).where(CheckinLink.match_id == match_id, CheckinLink.revoked_at.is_(None))
+    ).scalar()
+
+
+def cadence_pairs(session: Session, today: date) -> pd.DataFrame:
+    """Every open pair with its health, people and contacts, longest without a meeting first."""
+    people = frame(
+        session,
+        sa.select(
+            Match.id.label("match_id"),
+            Mentor.first_name.label("mentor_first_name"),
+            (Mentor.first_name + " " + Mentor.last_name).label("mentor"),
+            Mentor.email.label("mentor_email"),
+            Mentee.first_name.label("mentee_first_name"),
+            (Mentee.first_name + " " + Mentee.last_name).label("mentee"),
+            Mentee.email.label("mentee_email"),
+        )
+        .join(Mentor, Mentor.id == Match.mentor_id)
+        .join(Mentee, Mentee.id == Match.mentee_id)
+        .where(Match.status.in_(_OPEN)),
+    )
+    counted = frame(
+        session,
+        sa.select(Meeting.match_id, sa.func.count(Meeting.id).label("meetings"))
+        .join(Match, Match.id == Meeting.match_id)
+        .where(Match.status.in_(_OPEN))
+        .group_by(Meeting.match_id),
+    )
+    pairs = (
+        assessed_open_pairs(session, today)
+        .merge(people, on="match_id")
+        .merge(counted, on="match_id", how="left")
+    )
+    pairs["meetings"] = pairs["meetings"].fillna(0).astype("int64")
+    return pairs.sort_values(["days_since_last", "match_id"], ascending=[False, True], ignore_index=True)
+
+
+def meeting_log(session: Session, *, open_only: bool = False) -> pd.DataFrame:
+    """Every meeting (no notes): `match_id`, `met_on`, `format`, `duration_minutes`, `source`."""
+    statement = sa.select(
+        Meeting.match_id, Meeting.met_on, Meeting.format, Meeting.duration_minutes, Meeting.source
+    ).order_by(Meeting.match_id, Meeting.met_on)
+    if open_only:
+        statement = statement.join(Match, Match.id == Meeting.match_id).where(Match.status.in_(_OPEN))
+    return frame(session, statement)
+
+
+def open_concerns(session: Session) -> pd.DataFrame:
+    """Requests from pairs for the leader to reach out, not yet marked resolved, oldest first."""
+    return frame(
+        session,
+        sa.select(
+            Concern.id.label("concern_id"),
+            Concern.match_id,
+            Concern.raised_on,
+            Concern.note,
+            (Mentor.first_name + " " + Mentor.last_name).label("mentor"),
+            Mentor.email.label("mentor_email"),
+            (Mentee.first_name + " " + Mentee.last_name).label("mentee"),
+            Mentee.email.label("mentee_email"),
+        )
+        .join(Match, Match.id == Concern.match_id)
+        .join(Mentor, Mentor.id == Match.mentor_id)
+        .join(Mentee, Mentee.id == Match.mentee_id)
+        .where(Concern.resolved_at.is_(None))
+        .order_by(Concern.raised_on, Concern.id),
+    )
+
+
+@dataclass(frozen=True)
+class CadenceView:
+    """Everything the Cadence page draws, cut to what the viewer's role may see."""
+
+    thresholds: CadenceThresholds
+    counts: dict[str, int]
+    pairs: pd.DataFrame  # viewer_frame'd: masked contacts for the committee
+    meetings: pd.DataFrame  # open pairs' meetings, for their timelines
+    meetings_per_month: pd.DataFrame
+    status_mix: pd.DataFrame
+    nudges: pd.DataFrame | None  # the leader only: it is a contact list
+    concerns: pd.DataFrame | None  # the leader only
+
+
+def cadence_view(session: Session, today: date, role: Role | str) -> CadenceView:
+    thresholds = cadence_thresholds(session)
+    pairs = cadence_pairs(session, today)
+    meetings = meeting_log(session)
+    history = frame(session, sa.select(Match.id.label("match_id"), Match.confirmed_on, Match.ended_on))
+    open_meetings = meetings[meetings["match_id"].isin(pairs["match_id"])]
+    pairs["last_12_months"] = cadence.recent_months(open_meetings, pairs["match_id"].tolist(), today)
+    leader = Role(role) == Role.leader
+    return CadenceView(
+        thresholds=thresholds,
+        counts=cadence.status_counts(pairs),
+        pairs=privacy.viewer_frame(pairs, role),
+        meetings=open_meetings.reset_index(drop=True),
+        meetings_per_month=cadence.meetings_per_month(meetings, today),
+        status_mix=cadence.status_mix(history, meetings, today, thresholds),
+        nudges=cadence.nudges(pairs) if leader else None,
+        concerns=open_concerns(session) if leader else None,
+    )
+
+
+def cadence_report(session: Session, today: date) -> dict:
+    """The `cadence --json` object: counts by status and every open pair, longest without a meeting first."""
+    pairs = cadence_pairs(session, today)
+    return {
+        "counts": cadence.status_counts(pairs),
+        "pairs": [
+            {
+                "mentor_email": row.mentor_email,
+                "mentee_email": row.mentee_email,
+                "days_since_last": int(row.days_since_last),
+                "status": row.status,
+            }
+            for row in pairs.itertuples()
+        ],
+    }

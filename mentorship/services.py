@@ -8,16 +8,31 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from mentorship import audit, auth, db, demo, queries
+from mentorship import audit, auth, cadence, db, demo, links, queries, settings
 from mentorship.auth import Actor
 from mentorship.errors import PermissionDenied, Refused
-from mentorship.models import AuditOutcome, LoginSession, Role, User, utcnow
+from mentorship.models import (
+    OPEN_MATCH_STATUSES,
+    AuditOutcome,
+    CheckinLink,
+    CheckinSubmission,
+    Concern,
+    LoginSession,
+    Match,
+    Meeting,
+    MeetingSource,
+    Role,
+    User,
+    utcnow,
+)
+from mentorship.settings import CadenceThresholds
 from mentorship.values import check_email
 
 LEADER_ONLY = "Only the program leader can make this change."
@@ -137,4 +152,284 @@ def deactivate_user(engine: Engine, *, actor: Actor, email: str) -> None:
             entity="user",
             entity_id=user.id,
             summary="account deactivated",
+        )
+
+
+# --- Cadence ---
+# The public check-in page acts as this: no account, no leader rights, nothing personal in its audit trail.
+CHECKIN_ACTOR = Actor(email="check-in link", role=Role.committee)
+CHECKINS_PER_HOUR = 5  # reports through one link; two people reporting a few meetings fit easily
+CHECKINS_PER_DAY = 12
+INACTIVE_LINK = "This check-in link is not active. If you need a new one, please ask the program leader."
+TOO_MANY_CHECKINS = "This link has been used many times recently; please try again later."
+MAX_MEETING_MINUTES = 600
+MAX_MEETING_NOTE = 2000
+MAX_CONCERN_NOTE = 1000
+
+
+def _check_meeting(
+    *, met_on: date, confirmed_on: date, ended_on: date | None, today: date, format: str, minutes: int | None
+) -> None:
+    if met_on > today:
+        raise Refused("The meeting date cannot be in the future.")
+    if met_on < confirmed_on:
+        raise Refused("The meeting date cannot be before the mentorship began.")
+    if ended_on is not None and met_on > ended_on:
+        raise Refused("The meeting date cannot be after the mentorship ended.")
+    if format not in cadence.MEETING_FORMATS:
+        raise Refused("The format must be virtual, phone or in person.")
+    if minutes is not None and not (isinstance(minutes, int) and 1 <= minutes <= MAX_MEETING_MINUTES):
+        raise Refused(f"Minutes must be a whole number from 1 to {MAX_MEETING_MINUTES}.")
+
+
+def _add_meeting_once(session: Session, meeting: Meeting) -> bool:
+    """Insert a meeting unless the pair already has one that day (the same meeting reported twice)."""
+    try:
+        with session.begin_nested():
+            session.add(meeting)
+            session.flush()
+    except sa.exc.IntegrityError:
+        return False
+    return True
+
+
+def log_meeting(
+    engine: Engine,
+    *,
+    actor: Actor,
+    match_id: int,
+    met_on: date,
+    format: str,
+    today: date,
+    duration_minutes: int | None = None,
+    notes: str = "",
+) -> int:
+    """The leader records a pair's meeting; returns its id. One meeting per pair per day."""
+    notes = (notes or "").strip()
+    with operation(engine, actor=actor, action="meeting.log", entity="match", entity_id=match_id) as session:
+        match = session.get(Match, match_id)
+        if match is None:
+            raise Refused("That pair does not exist.")
+        _check_meeting(
+            met_on=met_on,
+            confirmed_on=match.confirmed_on,
+            ended_on=match.ended_on,
+            today=today,
+            format=format,
+            minutes=duration_minutes,
+        )
+        if len(notes) > MAX_MEETING_NOTE:
+            raise Refused(f"A meeting note can have at most {MAX_MEETING_NOTE} characters.")
+        meeting = Meeting(
+            match_id=match_id,
+            met_on=met_on,
+            format=format,
+            duration_minutes=duration_minutes,
+            notes=notes,
+            source=MeetingSource.leader,
+        )
+        if not _add_meeting_once(session, meeting):
+            raise Refused("This pair already has a meeting recorded on that day.")
+        audit.record(
+            session,
+            actor=actor,
+            action="meeting.log",
+            entity="match",
+            entity_id=match_id,
+            summary=f"meeting {meeting.id} logged",
+        )
+        return meeting.id
+
+
+def revoke_checkin_link(session: Session, match_id: int) -> int:
+    """Revoke a pair's live check-in link, in the caller's transaction (which audits); returns how many."""
+    result = session.execute(
+        sa.update(CheckinLink)
+        .where(CheckinLink.match_id == match_id, CheckinLink.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+    return result.rowcount or 0
+
+
+def _issue_link(session: Session, match_id: int) -> CheckinLink:
+    match = session.get(Match, match_id)
+    if match is None or match.status not in OPEN_MATCH_STATUSES:
+        raise Refused("Check-in links are only for open pairs.")
+    link = CheckinLink(match_id=match_id, token=links.new_token())
+    session.add(link)
+    session.flush()
+    return link
+
+
+def issue_checkin_link(engine: Engine, *, actor: Actor, match_id: int) -> str:
+    """The pair's live check-in token, issued the first time the leader asks for it."""
+    with operation(
+        engine, actor=actor, action="checkin.issue", entity="match", entity_id=match_id
+    ) as session:
+        token = queries.live_checkin_token(session, match_id)
+        if token is not None:
+            return token
+        link = _issue_link(session, match_id)
+        audit.record(
+            session,
+            actor=actor,
+            action="checkin.issue",
+            entity="match",
+            entity_id=match_id,
+            summary=f"check-in link {link.id} issued",
+        )
+        return link.token
+
+
+def replace_checkin_link(engine: Engine, *, actor: Actor, match_id: int) -> str:
+    """Revoke the pair's link (shared too widely, say) and issue a new one; the old one stops working."""
+    with operation(
+        engine, actor=actor, action="checkin.replace", entity="match", entity_id=match_id
+    ) as session:
+        revoked = revoke_checkin_link(session, match_id)
+        link = _issue_link(session, match_id)
+        audit.record(
+            session,
+            actor=actor,
+            action="checkin.replace",
+            entity="match",
+            entity_id=match_id,
+            summary=f"{revoked} check-in link revoked, link {link.id} issued",
+        )
+        return link.token
+
+
+def revoke_link(engine: Engine, *, actor: Actor, match_id: int) -> int:
+    """The leader stops a pair's check-in link without issuing another."""
+    with operation(
+        engine, actor=actor, action="checkin.revoke", entity="match", entity_id=match_id
+    ) as session:
+        revoked = revoke_checkin_link(session, match_id)
+        audit.record(
+            session,
+            actor=actor,
+            action="checkin.revoke",
+            entity="match",
+            entity_id=match_id,
+            summary=f"{revoked} check-in link revoked",
+        )
+        return revoked
+
+
+@dataclass(frozen=True)
+class CheckinReceipt:
+    recorded: bool  # False: the pair already had a meeting that day (the other person reported it)
+    concern_raised: bool
+
+
+def submit_checkin(
+    engine: Engine,
+    *,
+    token: str,
+    met_on: date,
+    format: str,
+    today: date,
+    duration_minutes: int | None = None,
+    reach_out: bool = False,
+    note: str = "",
+    now: datetime | None = None,
+) -> CheckinReceipt:
+    """A pair reports a meeting through its check-in link (no account). Reports per link are limited."""
+    now = now or utcnow()
+    note = (note or "").strip()
+    with operation(engine, actor=CHECKIN_ACTOR, action="checkin.report", leader_only=False) as session:
+        row = session.execute(
+            sa.select(CheckinLink.id, Match.id, Match.confirmed_on)
+            .join(Match, Match.id == CheckinLink.match_id)
+            .where(
+                CheckinLink.token == (token or ""),
+                CheckinLink.revoked_at.is_(None),
+                Match.status.in_([s.value for s in OPEN_MATCH_STATUSES]),
+            )
+        ).first()
+        if row is None:
+            raise Refused(INACTIVE_LINK, audit="refused: unknown or revoked link")
+        link_id, match_id, confirmed_on = row
+        for window, limit in ((timedelta(hours=1), CHECKINS_PER_HOUR), (timedelta(days=1), CHECKINS_PER_DAY)):
+            used = session.execute(
+                sa.select(sa.func.count(CheckinSubmission.id)).where(
+                    CheckinSubmission.link_id == link_id, CheckinSubmission.at > now - window
+                )
+            ).scalar_one()
+            if used >= limit:
+                raise Refused(TOO_MANY_CHECKINS, audit=f"refused: link {link_id} used {used} times recently")
+        _check_meeting(
+            met_on=met_on,
+            confirmed_on=confirmed_on,
+            ended_on=None,
+            today=today,
+            format=format,
+            minutes=duration_minutes,
+        )
+        if reach_out and len(note) > MAX_CONCERN_NOTE:
+            raise Refused(f"The note can have at most {MAX_CONCERN_NOTE} characters.")
+        session.add(CheckinSubmission(link_id=link_id, at=now))
+        recorded = _add_meeting_once(
+            session,
+            Meeting(
+                match_id=match_id,
+                met_on=met_on,
+                format=format,
+                duration_minutes=duration_minutes,
+                source=MeetingSource.checkin,
+            ),
+        )
+        if reach_out:
+            session.add(Concern(match_id=match_id, raised_on=today, note=note))
+        audit.record(
+            session,
+            actor=CHECKIN_ACTOR,
+            action="checkin.report",
+            entity="match",
+            entity_id=match_id,
+            summary=f"link {link_id}: "
+            + ("meeting recorded" if recorded else "meeting already recorded")
+            + ("; reach-out requested" if reach_out else ""),
+        )
+    return CheckinReceipt(recorded=recorded, concern_raised=reach_out)
+
+
+def resolve_concern(engine: Engine, *, actor: Actor, concern_id: int) -> None:
+    """The leader has reached out: the flag leaves the open list (marking it twice changes nothing)."""
+    with operation(
+        engine, actor=actor, action="concern.resolve", entity="concern", entity_id=concern_id
+    ) as session:
+        concern = session.get(Concern, concern_id)
+        if concern is None:
+            raise Refused("That concern does not exist.")
+        if concern.resolved_at is not None:
+            return
+        concern.resolved_at = utcnow()
+        concern.resolved_by_id = actor.id
+        session.add(concern)
+        audit.record(
+            session,
+            actor=actor,
+            action="concern.resolve",
+            entity="concern",
+            entity_id=concern_id,
+            summary=f"concern on match {concern.match_id} resolved",
+        )
+
+
+def set_cadence_thresholds(engine: Engine, *, actor: Actor, thresholds: CadenceThresholds) -> None:
+    """Change the days that separate the cadence statuses (`CadenceThresholds()` restores the defaults)."""
+    values = (thresholds.new_days, thresholds.on_track_days, thresholds.due_days)
+    with operation(engine, actor=actor, action="settings.cadence", entity="setting") as session:
+        if not all(isinstance(v, int) and 1 <= v <= 730 for v in values):
+            raise Refused("Each threshold must be a whole number of days from 1 to 730.")
+        if thresholds.on_track_days >= thresholds.due_days:
+            raise Refused("The on-track limit must be fewer days than the due limit.")
+        settings.save_setting(session, "cadence", thresholds)
+        audit.record(
+            session,
+            actor=actor,
+            action="settings.cadence",
+            entity="setting",
+            summary="cadence thresholds: new {}, on track {}, due {} days".format(*values),
         )
