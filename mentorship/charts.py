@@ -5,7 +5,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from mentorship.cadence import STATUS_LABELS, STATUS_ORDER
+from mentorship.cadence import SOURCE_LABELS, STATUS_LABELS, STATUS_ORDER, CadenceStatus
 
 STATUS_COLOURS = {
     "New": "#6baed6",
@@ -91,3 +91,108 @@ def cadence_status(counts: dict[str, int]) -> alt.Chart:
             tooltip=[alt.Tooltip("status:N", title="Status"), alt.Tooltip("pairs:Q", title="Pairs")],
         )
     )
+
+
+# --- Cadence ---
+SOURCE_COLOURS = {
+    "Imported": "#d6a2b4",
+    "Logged by the leader": "#7a1f3d",
+    "Reported by the pair": "#31a354",
+}
+
+
+def meetings_per_month(by_month: pd.DataFrame) -> alt.Chart:
+    """Meetings held each month over the program's life, by how they were recorded."""
+    data = by_month.assign(
+        recorded=by_month["source"].map(lambda s: SOURCE_LABELS.get(s, s)),
+        month=pd.to_datetime(by_month["month"]),
+    )
+    sources = [s for s in SOURCE_COLOURS if s in set(data["recorded"])]
+    return (
+        alt.Chart(data, title="Meetings per month", height=CHART_HEIGHT)
+        .mark_bar()
+        .encode(
+            x=alt.X("yearmonth(month):T", title=None),
+            y=alt.Y("sum(meetings):Q", title="Meetings"),
+            color=alt.Color(
+                "recorded:N",
+                title=None,
+                scale=alt.Scale(domain=sources, range=[SOURCE_COLOURS[s] for s in sources]),
+                legend=alt.Legend(orient="bottom"),
+            ),
+            tooltip=[
+                alt.Tooltip("yearmonth(month):T", title="Month"),
+                alt.Tooltip("recorded:N", title="Recorded"),
+                alt.Tooltip("sum(meetings):Q", title="Meetings"),
+            ],
+        )
+    )
+
+
+def status_mix_over_time(mix: pd.DataFrame) -> alt.Chart:
+    """Open pairs by cadence status at each month end, stacked."""
+    labels = [STATUS_LABELS[s] for s in STATUS_ORDER]
+    data = mix.assign(
+        label=mix["status"].map(lambda s: STATUS_LABELS[CadenceStatus(s)]),
+        as_of=pd.to_datetime(mix["as_of"]),
+        order=mix["status"].map(lambda s: STATUS_ORDER.index(CadenceStatus(s))),
+    )
+    return (
+        alt.Chart(data, title="Open pairs by cadence status, month by month", height=CHART_HEIGHT)
+        .mark_area()
+        .encode(
+            x=alt.X("as_of:T", title=None),
+            y=alt.Y("pairs:Q", title="Open pairs", stack="zero"),
+            color=alt.Color(
+                "label:N",
+                title=None,
+                sort=labels,
+                scale=alt.Scale(domain=labels, range=[STATUS_COLOURS[x] for x in labels]),
+                legend=alt.Legend(orient="bottom"),
+            ),
+            order=alt.Order("order:Q"),
+            tooltip=[
+                alt.Tooltip("as_of:T", title="As of", format="%b %d, %Y"),
+                alt.Tooltip("label:N", title="Status"),
+                alt.Tooltip("pairs:Q", title="Pairs"),
+            ],
+        )
+    )
+
+
+def meeting_timeline(meetings: pd.DataFrame, *, confirmed_on, today) -> alt.LayerChart:
+    """One pair's meetings as ticks on a line from confirmation to today."""
+    data = meetings.assign(
+        met_on=pd.to_datetime(meetings["met_on"]),
+        recorded=meetings["source"].map(lambda s: SOURCE_LABELS.get(str(s), str(s))),
+        minutes=meetings["duration_minutes"].map(lambda m: "–" if pd.isna(m) else f"{int(m)} min"),
+    )
+    span = pd.DataFrame({"start": [pd.Timestamp(confirmed_on)], "end": [pd.Timestamp(today)]})
+    x_scale = alt.Scale(domain=[span["start"][0].isoformat(), span["end"][0].isoformat()])
+    x_axis = alt.Axis(format="%b %Y", tickCount=8, labelOverlap="greedy")
+    line = (
+        alt.Chart(span)
+        .mark_rule(color="#bbbbbb", strokeWidth=2)
+        .encode(
+            x=alt.X("start:T", title=None, scale=x_scale, axis=x_axis),
+            x2="end:T",
+            tooltip=[
+                alt.Tooltip("start:T", title="Confirmed", format="%b %d, %Y"),
+                alt.Tooltip("end:T", title="Today", format="%b %d, %Y"),
+            ],
+        )
+    )
+    ticks = (
+        alt.Chart(data)
+        .mark_tick(thickness=3, size=28, color="#7a1f3d")
+        .encode(
+            x=alt.X("met_on:T", title=None, scale=x_scale, axis=x_axis),
+            tooltip=[
+                alt.Tooltip("met_on:T", title="Met", format="%b %d, %Y"),
+                alt.Tooltip("format:N", title="Format"),
+                alt.Tooltip("minutes:N", title="Length"),
+                alt.Tooltip("recorded:N", title="Recorded"),
+            ],
+        )
+    )
+    return alt.layer(line, ticks, title="Meetings since confirmation").properties(height=90)
