@@ -37,6 +37,8 @@ with tabs[0]:
         panels.pair_table(view.pairs)
         pair = panels.pair_picker(view.pairs)
         timeline = view.meetings[view.meetings["match_id"] == pair["match_id"]]
+        if timeline.empty:
+            st.caption("This pair has no meetings recorded yet.")
         st.altair_chart(
             charts.meeting_timeline(timeline, confirmed_on=pair["confirmed_on"], today=ctx.today),
             width="stretch",

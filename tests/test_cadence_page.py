@@ -143,10 +143,10 @@ def test_the_leader_sees_the_pairs_with_contacts(app, pairs):
         "meetings",
         "last_12_months",
         "mentor",
-        "mentor_email",
         "mentee",
-        "mentee_email",
         "confirmed_on",
+        "mentor_email",
+        "mentee_email",
     ]
     assert table[["health", "days_since_last", "meetings", "mentor_email"]].values.tolist() == [
         ["Overdue", 91, 1, "molga@clinic.example.org"],

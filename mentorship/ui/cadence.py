@@ -27,10 +27,10 @@ PAIR_COLUMNS = [
     "meetings",
     "last_12_months",
     "mentor",
-    "mentor_email",
     "mentee",
-    "mentee_email",
     "confirmed_on",
+    "mentor_email",
+    "mentee_email",
 ]
 TABLE_KEY = "cadence-table"
 
@@ -67,7 +67,10 @@ def _picked(match_ids: list[int]) -> None:
 def pair_table(pairs: pd.DataFrame) -> None:
     """Every open pair, longest without a meeting first; choosing a row shows its timeline."""
     # Only the columns shown: hidden columns would still reach the browser.
-    shown = pairs.assign(health=pairs["status"].map(lambda s: STATUS_LABELS[CadenceStatus(s)]))[PAIR_COLUMNS]
+    shown = pairs.assign(
+        health=pairs["status"].map(lambda s: STATUS_LABELS[CadenceStatus(s)]),
+        last_met_on=pd.to_datetime(pairs["last_met_on"]),
+    )[PAIR_COLUMNS]
     st.dataframe(
         shown,
         column_config={
