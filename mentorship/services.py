@@ -261,59 +261,42 @@ def _issue_link(session: Session, match_id: int) -> CheckinLink:
     return link
 
 
+def _change_link(
+    engine: Engine, *, actor: Actor, match_id: int, action: str, revoke: bool, issue: bool
+) -> str | None:
+    """Revoke the pair's live link and/or issue one, in one audited transaction; returns the new token."""
+    with operation(engine, actor=actor, action=action, entity="match", entity_id=match_id) as session:
+        if issue and not revoke:
+            token = queries.live_checkin_token(session, match_id)
+            if token is not None:
+                return token
+        revoked = revoke_checkin_link(session, match_id) if revoke else 0
+        link = _issue_link(session, match_id) if issue else None
+        done = [f"{revoked} check-in link revoked"] if revoke else []
+        done += [f"check-in link {link.id} issued"] if link else []
+        audit.record(
+            session, actor=actor, action=action, entity="match", entity_id=match_id, summary=", ".join(done)
+        )
+        return link.token if link else None
+
+
 def issue_checkin_link(engine: Engine, *, actor: Actor, match_id: int) -> str:
     """The pair's live check-in token, issued the first time the leader asks for it."""
-    with operation(
-        engine, actor=actor, action="checkin.issue", entity="match", entity_id=match_id
-    ) as session:
-        token = queries.live_checkin_token(session, match_id)
-        if token is not None:
-            return token
-        link = _issue_link(session, match_id)
-        audit.record(
-            session,
-            actor=actor,
-            action="checkin.issue",
-            entity="match",
-            entity_id=match_id,
-            summary=f"check-in link {link.id} issued",
-        )
-        return link.token
+    return _change_link(
+        engine, actor=actor, match_id=match_id, action="checkin.issue", revoke=False, issue=True
+    )
 
 
 def replace_checkin_link(engine: Engine, *, actor: Actor, match_id: int) -> str:
     """Revoke the pair's link (shared too widely, say) and issue a new one; the old one stops working."""
-    with operation(
-        engine, actor=actor, action="checkin.replace", entity="match", entity_id=match_id
-    ) as session:
-        revoked = revoke_checkin_link(session, match_id)
-        link = _issue_link(session, match_id)
-        audit.record(
-            session,
-            actor=actor,
-            action="checkin.replace",
-            entity="match",
-            entity_id=match_id,
-            summary=f"{revoked} check-in link revoked, link {link.id} issued",
-        )
-        return link.token
+    return _change_link(
+        engine, actor=actor, match_id=match_id, action="checkin.replace", revoke=True, issue=True
+    )
 
 
-def revoke_link(engine: Engine, *, actor: Actor, match_id: int) -> int:
+def revoke_link(engine: Engine, *, actor: Actor, match_id: int) -> None:
     """The leader stops a pair's check-in link without issuing another."""
-    with operation(
-        engine, actor=actor, action="checkin.revoke", entity="match", entity_id=match_id
-    ) as session:
-        revoked = revoke_checkin_link(session, match_id)
-        audit.record(
-            session,
-            actor=actor,
-            action="checkin.revoke",
-            entity="match",
-            entity_id=match_id,
-            summary=f"{revoked} check-in link revoked",
-        )
-        return revoked
+    _change_link(engine, actor=actor, match_id=match_id, action="checkin.revoke", revoke=True, issue=False)
 
 
 @dataclass(frozen=True)

@@ -83,7 +83,7 @@ def test_replacing_a_link_stops_the_old_one(engine, accounts, pair, token):
         "checkin.replace",
         pair,
         "done",
-        "1 check-in link revoked, link 2 issued",
+        "1 check-in link revoked, check-in link 2 issued",
     )
 
 
