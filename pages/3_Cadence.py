@@ -12,7 +12,7 @@ leader = ctx.user.is_leader
 st.title("Meeting cadence")
 st.caption(
     "Pairs are asked to meet every one to two months. Each open pair's status comes from the days since its "
-    "last meeting (or since it was paired, before the first one); hover a count for what it means."
+    "last meeting (or since it was paired, before the first one)."
 )
 
 with read_session(ctx.engine) as session:

@@ -162,6 +162,7 @@ def test_committee_sees_masked_contacts_and_no_contact_list_concerns_or_controls
     assert not at.exception
     assert metrics(at) == {"New": "1", "On track": "1", "Due": "1", "Overdue": "1", "Not yet met": "1"}
     assert [t.label for t in at.tabs] == ["Pairs", "Over time"]
+    assert "**Due**: last met 61–90 days ago" in at.caption[1].value  # the thresholds, shown to everyone
     table = at.dataframe[0].value
     assert table["mentor_email"].tolist()[:2] == ["m***@clinic.example.org", "m***@clinic.example.org"]
     assert set(table["mentee_email"]) == {"s***@school.example.edu"}
@@ -283,11 +284,17 @@ def test_the_leader_resolves_a_concern(app, engine, accounts, pairs):
 def test_thresholds_are_shown_edited_and_reset(app, engine, pairs):
     at = open_cadence(app)
     assert "Due: last met 61–90 days ago." in at.metric[2].proto.help
+    assert at.caption[1].value == (
+        "**New**: not met yet, paired 30 days ago or less · **On track**: last met 60 days ago or less · "
+        "**Due**: last met 61–90 days ago · **Overdue**: last met more than 90 days ago · "
+        "**Not yet met**: not met yet, paired more than 30 days ago"
+    )
     at.number_input(key="t-on-track").set_value(61)
     at.button(key="FormSubmitter:cadence-thresholds-Save thresholds").click().run()
     assert [t.value for t in at.toast] == ["Thresholds saved."]
     assert metrics(at)["On track"] == "2" and metrics(at)["Due"] == "0"
     assert "Due: last met 62–90 days ago." in at.metric[2].proto.help
+    assert "**On track**: last met 61 days ago or less" in at.caption[1].value
 
     at.number_input(key="t-due").set_value(61)
     at.button(key="FormSubmitter:cadence-thresholds-Save thresholds").click().run()

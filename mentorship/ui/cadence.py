@@ -56,6 +56,7 @@ def status_metrics(counts: dict[str, int], thresholds: CadenceThresholds) -> Non
     for column, status in zip(st.columns(len(STATUS_ORDER)), STATUS_ORDER, strict=True):
         label = STATUS_LABELS[status]
         column.metric(label, counts[status.value], help=f"{label}: {meaning[status.value]}.", border=True)
+    st.caption(" · ".join(f"**{STATUS_LABELS[s]}**: {meaning[s.value]}" for s in STATUS_ORDER))
 
 
 def _picked(match_ids: list[int]) -> None:
