@@ -60,6 +60,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         with db.read_session(engine) as session:
             if not queries.is_empty(session):
                 print("The store already has registrations; no demo data added.")
+                _print_demo_sign_ins(engine)
                 return 0
     counts = services.load_demo(
         engine,
@@ -74,10 +75,18 @@ def cmd_demo(args: argparse.Namespace) -> int:
         f"Loaded demo data (seed {args.seed}): {counts['mentors']} mentors, {counts['mentees']} mentees, "
         f"{counts['pairs']} pairs, {counts['meetings']} meetings."
     )
-    print("Demo sign-ins (synthetic data only):")
-    for email, role, password in demo.DEMO_ACCOUNTS:
-        print(f"  {role:<9}  {email}  password: {password}")
+    _print_demo_sign_ins(engine)
     return 0
+
+
+def _print_demo_sign_ins(engine: Engine) -> None:
+    with db.read_session(engine) as session:
+        present = set(queries.accounts(session)["email"])
+    accounts = [account for account in demo.DEMO_ACCOUNTS if account[0] in present]
+    if accounts:
+        print("Demo sign-ins (synthetic data only):")
+    for email, role, password in accounts:
+        print(f"  {role:<9}  {email}  password: {password}")
 
 
 def acting(args: argparse.Namespace, engine: Engine) -> Actor:
@@ -141,6 +150,20 @@ def cmd_summary(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    size = services.backup(engine, actor=acting(args, engine), target=Path(args.file).expanduser().resolve())
+    print(f"Backup written to {args.file} ({size / 1e6:.1f} MB). It holds personal data: keep it safe.")
+    return 0
+
+
+def cmd_erase(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    kind = services.erase_person(engine, actor=acting(args, engine), email=args.email)
+    print(f"The {kind}'s personal data is erased; their pairs and meetings stay, anonymised.")
+    return 0
+
+
 # Parser
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -201,6 +224,20 @@ def build_parser() -> argparse.ArgumentParser:
     users.add_parser("list", parents=[store], help="list the accounts")
     off = users.add_parser("deactivate", parents=[store, acting_as], help="stop an account signing in")
     off.add_argument("email")
+
+    sub = command("backup", cmd_backup, "Copy a SQLite store safely, even while it is in use.")
+    sub.add_argument("file", help="where to write the copy")
+    sub.add_argument("--as", dest="as_email", metavar="EMAIL", help="the leader account making the copy")
+
+    sub = command("erase", cmd_erase, "Erase a mentor's or mentee's personal data on their request.")
+    sub.add_argument("email", help="the person's email")
+    sub.add_argument(
+        "--as",
+        dest="as_email",
+        metavar="EMAIL",
+        required=True,
+        help="the leader account making the erasure (required)",
+    )
     return parser
 
 

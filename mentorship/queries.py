@@ -12,6 +12,7 @@ from sqlmodel import Session
 from mentorship import cadence
 from mentorship.models import (
     OPEN_MATCH_STATUSES,
+    AuditEvent,
     BipocIdentity,
     BipocPreference,
     Match,
@@ -193,6 +194,43 @@ def accounts(session: Session) -> pd.DataFrame:
         sa.select(User.email, User.role, User.is_active, User.created_at, User.last_login_at).order_by(
             User.email
         ),
+    )
+
+
+def audit_log(
+    session: Session,
+    *,
+    actions: list[str] | None = None,
+    outcome: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    limit: int = 5000,
+) -> pd.DataFrame:
+    """The newest audit events first, filtered; `until` is inclusive."""
+    statement = sa.select(
+        AuditEvent.at,
+        AuditEvent.actor,
+        AuditEvent.action,
+        AuditEvent.entity,
+        AuditEvent.entity_id,
+        AuditEvent.outcome,
+        AuditEvent.summary,
+    )
+    if actions:
+        statement = statement.where(AuditEvent.action.in_(actions))
+    if outcome:
+        statement = statement.where(AuditEvent.outcome == outcome)
+    if since:
+        statement = statement.where(AuditEvent.at >= pd.Timestamp(since, tz="UTC").to_pydatetime())
+    if until:
+        end = pd.Timestamp(until, tz="UTC") + pd.Timedelta(days=1)
+        statement = statement.where(AuditEvent.at < end.to_pydatetime())
+    return frame(session, statement.order_by(AuditEvent.id.desc()).limit(limit))
+
+
+def audit_actions(session: Session) -> list[str]:
+    return list(
+        session.execute(sa.select(AuditEvent.action).distinct().order_by(AuditEvent.action)).scalars()
     )
 
 
