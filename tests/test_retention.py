@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mentorship import db, queries, retention
+from mentorship import charts, db, queries, retention
 from mentorship.models import Match, MatchStatus, Meeting, Mentee
 
 from .conftest import load_demo
@@ -369,3 +369,33 @@ def test_demo_figures_are_whole_and_consistent(engine):
     assert 0 < overall.continuation.value < 1 and overall.median_months is not None
     assert len(report.decisions_due) >= 1
 
+
+# Charts
+def test_survival_chart_draws_a_step_line_and_a_band_per_group_with_tooltips():
+    d = retention.durations(HAND, TODAY)
+    curves = retention.visible_curves([retention.figures(d)], "leader")
+    spec = charts.survival_curves(curves, "How long pairs last").to_dict()
+    marks = [layer["mark"] for layer in spec["layer"]]
+    assert [m["type"] for m in marks] == ["area", "line"]
+    assert {m["interpolate"] for m in marks} == {"step-after"}
+    assert [t["field"] for t in spec["layer"][1]["encoding"]["tooltip"]] == [
+        "group",
+        "month",
+        "survival",
+        "lower",
+        "upper",
+        "at_risk",
+    ]
+    assert spec["title"] == "How long pairs last"
+
+
+def test_why_pairs_end_and_cohort_yield_charts_have_tooltips():
+    reasons = charts.end_reasons(pd.DataFrame([{"reason": "Schedules", "pairs": 7}])).to_dict()
+    assert [t["field"] for t in reasons["encoding"]["tooltip"]] == ["reason", "pairs"]
+    rows = retention.cohort_yield(
+        pd.DataFrame([{"first_confirmed_on": date(2023, 2, 1), "applied": True}]).assign(
+            interviewed=None, accepted=None, matriculated=None
+        )
+    )
+    spec = charts.cohort_yield(rows).to_dict()
+    assert "rate" in [t["field"] for t in spec["encoding"]["tooltip"]]
