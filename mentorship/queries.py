@@ -19,6 +19,7 @@ from mentorship.models import (
     Mentee,
     Mentor,
     PersonStatus,
+    User,
 )
 from mentorship.settings import cadence_thresholds
 
@@ -165,6 +166,16 @@ def program_summary(session: Session, today: date) -> ProgramSummary:
         pairs_ever=len(history),
         one_year_eligible_pairs=eligible,
         one_year_completion_rate=completion_rate,
+    )
+
+
+def accounts(session: Session) -> pd.DataFrame:
+    """The dashboard's accounts (no password hashes)."""
+    return frame(
+        session,
+        sa.select(User.email, User.role, User.is_active, User.created_at, User.last_login_at).order_by(
+            User.email
+        ),
     )
 
 
