@@ -18,8 +18,8 @@ from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
-from statsmodels.duration.survfunc import SurvfuncRight
 
+from mentorship.errors import UnusableInput
 from mentorship.models import EndReason, MatchStatus, Role
 
 MONTH_DAYS = 30.44
@@ -46,6 +46,8 @@ END_REASON_LABELS = {
     EndReason.other: "Other",
 }
 NOT_RECORDED = "Not recorded"
+# The reasons a leader can give for ending a pair (completing its year is a decision of its own).
+END_CHOICES = [r for r in END_REASON_LABELS if r != EndReason.completed_year]
 OUTCOME_STAGES = ["applied", "interviewed", "accepted", "matriculated"]
 
 CURVE_COLUMNS = ["month", "survival", "lower", "upper", "at_risk"]
@@ -122,10 +124,41 @@ def continuation(d: pd.DataFrame) -> Rate:
     return Rate(round(float(continued(d)[reached].mean()), 4), int(reached.sum()))
 
 
+def parse_end_reason(text: str) -> tuple[EndReason, str]:
+    """A reason typed on the command line: a choice by name or label, or `other: <note>`; (reason, note).
+
+    "schedules", "Left the pre-med path", "left_premed" and "mentee matriculated" are all understood.
+    """
+    head, sep, note = text.partition(":")
+    wanted = _words(head)
+    for reason in END_CHOICES:
+        if wanted in (
+            _words(reason.value),
+            _words(END_REASON_LABELS[reason]),
+            _words(f"mentee {reason.value}"),
+        ):
+            note = note.strip() if sep else ""
+            if reason == EndReason.other and not note:
+                raise UnusableInput("Say why in a note: --reason 'other: <what happened>'.")
+            if reason != EndReason.other and note:
+                raise UnusableInput("Only the reason 'other' takes a note.")
+            return reason, note
+    choices = ", ".join(r.value for r in END_CHOICES)
+    raise UnusableInput(f"The reason must be one of {choices} (other with a note: 'other: ...').")
+
+
+def _words(text: str) -> str:
+    return " ".join(text.lower().replace("_", " ").replace("-", " ").split()).replace("pre med", "premed")
+
+
 # Kaplan–Meier
-def _fit(d: pd.DataFrame) -> SurvfuncRight | None:
+def _fit(d: pd.DataFrame):
     if d.empty:
         return None
+    # Imported here: statsmodels pulls in scipy.stats (most of a second), which only survival needs, so
+    # `summary` and the other commands start without it.
+    from statsmodels.duration.survfunc import SurvfuncRight
+
     return SurvfuncRight(d["months"].to_numpy(dtype=float), d["ended"].to_numpy(dtype=int))
 
 
