@@ -107,11 +107,12 @@ def survival_curves(curves: pd.DataFrame, title: str) -> alt.LayerChart:
         title=None,
         sort=groups,
         scale=alt.Scale(domain=groups, range=SURVIVAL_COLOURS[: len(groups)]),
+        legend=alt.Legend(orient="bottom", columns=4, labelLimit=320, symbolOpacity=1),
     )
     x = alt.X("month:Q", title="Months since confirmation", scale=alt.Scale(nice=False))
     base = alt.Chart(curves)
-    band = base.mark_area(opacity=0.15, interpolate="step-after").encode(
-        x=x, y=alt.Y("lower:Q"), y2=alt.Y2("upper:Q"), color=alt.Color("group:N", sort=groups, legend=None)
+    band = base.mark_area(opacity=0.12, interpolate="step-after").encode(
+        x=x, y=alt.Y("lower:Q"), y2=alt.Y2("upper:Q"), color=colour
     )
     line = base.mark_line(interpolate="step-after", point=alt.OverlayMarkDef(size=18)).encode(
         x=x,
@@ -137,7 +138,7 @@ def end_reasons(reasons: pd.DataFrame) -> alt.Chart:
         alt.Chart(reasons, title="Why pairs end", height=CHART_HEIGHT)
         .mark_bar(color="#7a1f3d")
         .encode(
-            y=alt.Y("reason:N", sort="-x", title=None),
+            y=alt.Y("reason:N", sort="-x", title=None, axis=alt.Axis(labelLimit=220)),
             x=alt.X("pairs:Q", title="Pairs"),
             tooltip=[alt.Tooltip("reason:N", title="Reason"), alt.Tooltip("pairs:Q", title="Pairs")],
         )
