@@ -16,7 +16,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from mentorship import auth, db, demo, queries, services
+from mentorship import auth, db, demo, formatting, queries, retention, services
 from mentorship.auth import Actor
 from mentorship.errors import Refused, UnusableInput
 
@@ -238,7 +238,65 @@ def build_parser() -> argparse.ArgumentParser:
         required=True,
         help="the leader account making the erasure (required)",
     )
+
+    # --- Retention ---
+    about = "Record a pair's one-year decision: continue, complete, or end."
+    sub = commands.add_parser("decide", parents=[store, acting_as], help=about, description=about)
+    sub.set_defaults(handler=cmd_decide)
+    sub.add_argument("--mentor", required=True, metavar="EMAIL", help="the mentor's email")
+    sub.add_argument("--mentee", required=True, metavar="EMAIL", help="the mentee's email")
+    sub.add_argument("--decision", required=True, choices=[d.value for d in services.Decision])
+    sub.add_argument(
+        "--reason",
+        metavar="TEXT",
+        help="why the pair ended (end only): "
+        + ", ".join(r.value for r in retention.END_CHOICES)
+        + "; 'other: <note>' for anything else",
+    )
+    sub.add_argument("--on", metavar="DATE", help="when it takes effect, YYYY-MM-DD (default today)")
+
+    sub = command("retention", cmd_retention, "How long pairs last: survival, completion, continuation.")
+    sub.add_argument("--json", action="store_true", help="print one JSON object")
     return parser
+
+
+# --- Retention ---
+def cmd_decide(args: argparse.Namespace) -> int:
+    try:
+        on = date.fromisoformat(args.on) if args.on else None
+    except ValueError:
+        raise UnusableInput("--on must be a date like 2026-03-05.") from None
+    reason, note = retention.parse_end_reason(args.reason) if args.reason else (None, "")
+    engine = _engine(args)
+    result = services.decide(
+        engine,
+        actor=acting(args, engine),
+        decision=args.decision,
+        today=date.today(),
+        emails=(args.mentor, args.mentee),
+        reason=reason,
+        note=note,
+        on=on,
+    )
+    print(formatting.decision_recorded(result))
+    return 0
+
+
+def cmd_retention(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    with db.read_session(engine) as session:
+        report = retention.analyse(queries.retention_pairs(session), date.today())
+    if args.json:
+        _print_json(report.to_json())
+        return 0
+    for figure in formatting.retention_figures(report, Actor.operator().role):
+        print(f"{figure.label:<20}  {figure.value} {figure.behind}")
+    print()
+    print(
+        formatting.retention_groups(report.by_cohort, Actor.operator().role, "Cohort").to_string(index=False)
+    )
+    print(f"\nOne-year decisions due: {len(report.decisions_due)}")
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -19,6 +19,7 @@ SESSION_COOKIE = "mentorship_session"
 # (script, label, icon, leader only): the sidebar, in order.
 NAVIGATION = [
     ("app.py", "Overview", ":material/dashboard:", False),
+    ("pages/4_Retention.py", "Retention", ":material/timeline:", False),
     ("pages/5_Admin.py", "Admin", ":material/admin_panel_settings:", True),
 ]
 
