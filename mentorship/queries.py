@@ -209,3 +209,38 @@ def overview(session: Session, today: date) -> Overview:
         days_waiting=waiting_mentees(session, today)["days_waiting"],
         cadence_counts=cadence.status_counts(assessed_open_pairs(session, today)),
     )
+
+
+# --- Registrations export ---
+def registrations_export(session: Session, kind: str) -> pd.DataFrame:
+    """Every record of one kind in its import template's columns (`intake.TEMPLATES`), oldest first."""
+    from mentorship.intake import TEMPLATES
+
+    mentor_email = sa.select(Mentor.email).where(Mentor.id == Match.mentor_id).scalar_subquery()
+    mentee_email = sa.select(Mentee.email).where(Mentee.id == Match.mentee_id).scalar_subquery()
+    if kind in ("mentors", "mentees"):
+        table = Mentor if kind == "mentors" else Mentee
+        statement = sa.select(*(table.__table__.c[c] for c in TEMPLATES[kind])).order_by(table.id)
+    elif kind == "pairs":
+        statement = sa.select(
+            mentor_email.label("mentor_email"),
+            mentee_email.label("mentee_email"),
+            Match.confirmed_on,
+            Match.ended_on,
+            Match.status.label("outcome"),
+            Match.end_reason,
+        ).order_by(Match.confirmed_on, Match.id)
+    else:
+        statement = (
+            sa.select(
+                mentor_email.label("mentor_email"),
+                mentee_email.label("mentee_email"),
+                Meeting.met_on,
+                Meeting.format,
+                Meeting.duration_minutes,
+                Meeting.notes,
+            )
+            .join(Match, Match.id == Meeting.match_id)
+            .order_by(Meeting.met_on, Meeting.id)
+        )
+    return frame(session, statement)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from mentorship import db, demo, queries
+from mentorship import db, demo, intake, queries
 from mentorship.errors import Refused
 from mentorship.models import AuditEvent, AuditOutcome
 
@@ -53,3 +55,49 @@ def load_demo(
             summary=f"demo data, seed {seed}: " + ", ".join(f"{v} {k}" for k, v in counts.items()),
         )
     return counts
+
+
+# --- Registrations import ---
+def import_registrations(
+    engine: Engine,
+    *,
+    actor: str,
+    kind: str,
+    data: bytes,
+    dry_run: bool = False,
+    today: date | None = None,
+    progress: intake.Progress | None = None,
+) -> intake.ImportPlan:
+    """Import a form export (mentors, mentees) or the program's history (pairs, meetings).
+
+    The file is read first (UnusableInput when it cannot be used at all); then every row is planned and the
+    valid ones written in one transaction with the audit event (batch id and file hash, counts only).
+    A dry run plans the same rows and writes nothing.
+    """
+    sheet = intake.read(data, kind)
+    today = today or date.today()
+    if dry_run:
+        with db.read_session(engine) as session:
+            return intake.plan(session, sheet, today=today)
+    batch = uuid.uuid4().hex[:12]
+    try:
+        with db.write_session(engine) as session:
+            plan = intake.plan(session, sheet, today=today)
+            intake.write(session, plan, today=today, progress=progress)
+            audit(
+                session,
+                actor=actor,
+                action=f"import.{kind}",
+                entity=kind,
+                summary=(
+                    f"batch {batch}, file sha256 {sheet.sha256}: {len(plan.rows)} rows, "
+                    f"{plan.count(intake.CREATE)} created, {plan.count(intake.UPDATE)} updated, "
+                    f"{plan.count(intake.UNCHANGED)} unchanged, {plan.count(intake.INVALID)} invalid"
+                ),
+            )
+    except sa.exc.IntegrityError as exc:
+        raise Refused(
+            "The store changed while the file was being imported, so nothing was written; import it again."
+        ) from exc
+    plan.written, plan.batch = True, batch
+    return plan
