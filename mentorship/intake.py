@@ -145,6 +145,9 @@ SUBMITTED = "submitted_at"
 _SUBMITTED_KEYS = ("timestamp", "recordeddate", "recorded_date")
 
 
+_QUESTION = re.compile(r"^(what_is_|what_are_|please_enter_|enter_)?(your_)")
+
+
 def header_key(name: str) -> str:
     key = re.sub(r"[\s_\-]+", "_", name.strip().lower())
     return re.sub(r"^[^\w/]+|[^\w/]+$", "", key)
@@ -261,7 +264,7 @@ def _map_columns(kind: str, names: list[list[str]]) -> tuple[dict[int, str], lis
         for row in names:
             cell = row[index] if index < len(row) else ""
             key = header_key(cell)
-            hit = lookup.get(key)
+            hit = lookup.get(key) or lookup.get(_QUESTION.sub("", key))
             if hit is None and kind in PEOPLE and key.endswith("_timestamp"):
                 hit = (SUBMITTED, 3)
             if hit:
