@@ -16,10 +16,9 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from mentorship import db, queries, services
+from mentorship import auth, db, demo, queries, services
+from mentorship.auth import Actor
 from mentorship.errors import Refused, UnusableInput
-
-CLI_ACTOR = "cli"
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -64,7 +63,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
                 return 0
     counts = services.load_demo(
         engine,
-        actor=CLI_ACTOR,
+        actor=Actor.operator(),
         today=date.today(),
         mentors=args.mentors,
         mentees=args.mentees,
@@ -75,6 +74,41 @@ def cmd_demo(args: argparse.Namespace) -> int:
         f"Loaded demo data (seed {args.seed}): {counts['mentors']} mentors, {counts['mentees']} mentees, "
         f"{counts['pairs']} pairs, {counts['meetings']} meetings."
     )
+    print("Demo sign-ins (synthetic data only):")
+    for email, role, password in demo.DEMO_ACCOUNTS:
+        print(f"  {role:<9}  {email}  password: {password}")
+    return 0
+
+
+def acting(args: argparse.Namespace, engine: Engine) -> Actor:
+    """`--as EMAIL` names an active account whose role is checked; without it, the operator acts."""
+    email = getattr(args, "as_email", None)
+    if not email:
+        return Actor.operator()
+    with db.read_session(engine) as session:
+        return auth.actor_for_email(session, email)
+
+
+def cmd_users(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    actor = acting(args, engine)
+    if args.users_command == "add":
+        generated = not args.password_stdin
+        password = auth.generate_password() if generated else sys.stdin.readline().rstrip("\r\n")
+        user = services.add_user(engine, actor=actor, email=args.email, role=args.role, password=password)
+        print(f"Account ready: {user.email} ({user.role.value}).")
+        if generated:
+            print(f"Password (shown once; pass it on privately): {password}")
+    elif args.users_command == "deactivate":
+        services.deactivate_user(engine, actor=actor, email=args.email)
+        print("Account deactivated; its sessions have ended.")
+    else:
+        with db.read_session(engine) as session:
+            users = queries.accounts(session)
+        for row in users.itertuples():
+            state = "active" if row.is_active else "deactivated"
+            last = row.last_login_at.strftime("%Y-%m-%d %H:%M UTC") if row.last_login_at else "never"
+            print(f"{row.email:<40} {row.role:<10} {state:<12} last sign-in {last}")
     return 0
 
 
@@ -120,6 +154,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="URL",
         help="database URL or SQLite path (default: $MENTORSHIP_DATABASE_URL, else data/mentorship.db)",
     )
+    acting_as = argparse.ArgumentParser(add_help=False)
+    acting_as.add_argument(
+        "--as",
+        dest="as_email",
+        metavar="EMAIL",
+        help="the account making the change (its role is checked and audited)",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     def command(name: str, handler: Handler, help_text: str) -> argparse.ArgumentParser:
@@ -146,6 +187,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub = command("summary", cmd_summary, "The program's KPIs.")
     sub.add_argument("--json", action="store_true", help="print one JSON object")
+
+    sub = command("users", cmd_users, "Accounts for the dashboard: add, list, deactivate.")
+    users = sub.add_subparsers(dest="users_command", metavar="ACTION", required=True)
+    add = users.add_parser("add", parents=[store, acting_as], help="add an account (or reactivate one)")
+    add.add_argument("email")
+    add.add_argument("--role", choices=["leader", "committee"], required=True)
+    add.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from standard input instead of generating one",
+    )
+    users.add_parser("list", parents=[store], help="list the accounts")
+    off = users.add_parser("deactivate", parents=[store, acting_as], help="stop an account signing in")
+    off.add_argument("email")
     return parser
 
 

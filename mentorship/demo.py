@@ -31,6 +31,11 @@ from mentorship.models import (
 from mentorship.values import join_multi
 
 PROGRAM_START = date(2021, 1, 11)
+# Demo sign-ins, printed by `demo` and shown in README. Synthetic data only: never for a real store.
+DEMO_ACCOUNTS = (
+    ("leader@program.example.org", "leader", "demo-leader-password"),
+    ("committee@program.example.org", "committee", "demo-committee-password"),
+)
 
 
 @dataclass(frozen=True)

@@ -22,10 +22,9 @@ from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
-from email_validator import EmailNotValidError, validate_email
 from sqlmodel import Session
 
-from mentorship.errors import UnusableInput
+from mentorship.errors import Refused, UnusableInput
 from mentorship.models import (
     OPEN_MATCH_STATUSES,
     EndReason,
@@ -39,10 +38,12 @@ from mentorship.models import (
     PersonStatus,
     utcnow,
 )
-from mentorship.values import join_multi, normalise_email, split_multi
+from mentorship.privacy import FORMULA_PREFIXES, neutralise_formulas
+from mentorship.values import check_email, join_multi, split_multi
 
 KINDS = ("mentors", "mentees", "pairs", "meetings")
 PEOPLE = {"mentors": Mentor, "mentees": Mentee}
+ENTITY = {"mentors": "mentor", "mentees": "mentee", "pairs": "pair", "meetings": "meeting"}
 
 TEMPLATES: dict[str, tuple[str, ...]] = {
     "mentors": (
@@ -100,7 +101,6 @@ MAX_ROWS = 20_000
 MEETING_FORMATS = ("virtual", "phone", "in person")
 ADVISING_AREAS = ("application", "interviews", "career")
 PAIR_OUTCOMES = tuple(s.value for s in MatchStatus)
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 # A form's question text, as the header its export carries, for each template column. Header cells are
 # compared after `header_key`: case, surrounding spaces and punctuation ignored, space, `_` and `-` alike.
@@ -285,6 +285,11 @@ def _map_columns(kind: str, names: list[list[str]]) -> tuple[dict[int, str], lis
     return mapping, ignored
 
 
+def _missing(kind: str, header_rows: list[list[str]]) -> list[str]:
+    found = set(_map_columns(kind, header_rows)[0].values())
+    return [c for c in REQUIRED[kind] if c not in found]
+
+
 def read(data: bytes, kind: str) -> Sheet:
     """A form export as a `Sheet`; UnusableInput (one sentence) when the file cannot be imported at all."""
     if kind not in KINDS:
@@ -308,11 +313,13 @@ def read(data: bytes, kind: str) -> Sheet:
             "The file's first row is not a header this import recognises; "
             f"the columns are listed in {template}."
         )
-    missing = [c for c in REQUIRED[kind] if c not in mapping.values()]
+    missing = _missing(kind, header_rows)
     if missing:
+        fits = next((k for k in KINDS if k != kind and not _missing(k, header_rows)), None)
+        hint = f" (it looks like a {ENTITY[fits]} file)" if fits else ""
         raise UnusableInput(
-            f"The file has no {', '.join(missing)} column{'s' if len(missing) > 1 else ''}, which {kind} "
-            f"imports need; the columns are listed in {template}."
+            f"The file has no {' or '.join(missing)} column, which {kind} imports need{hint}; "
+            f"the columns are listed in {template}."
         )
     rows: list[tuple[int, dict[str, str]]] = []
     for number, record in enumerate(records[first_data:], start=first_data + 1):
@@ -449,9 +456,10 @@ def parse_end_reason(cell: str) -> str:
 
 def parse_email(cell: str) -> str:
     try:
-        return normalise_email(validate_email(cell, check_deliverability=False).normalized)
-    except EmailNotValidError as exc:
-        raise ValueError(f"not a valid email address ({exc})") from None
+        return check_email(cell)
+    except ValueError as exc:
+        message = str(exc)
+        raise ValueError(message[:1].lower() + message[1:]) from None
 
 
 def multi(cell: str) -> str:
@@ -521,7 +529,7 @@ def _max_length(kind: str, column: str) -> int | None:
 def clean_cell(cell: str) -> str:
     """Trimmed, line breaks as \\n, and a formula neutralised by our own export (`'=...`) restored."""
     cell = _CONTROL.sub("", cell.replace("\r\n", "\n").replace("\r", "\n")).strip()
-    if len(cell) > 1 and cell[0] == "'" and cell[1] in "=+-@":
+    if len(cell) > 1 and cell[0] == "'" and cell[1] in FORMULA_PREFIXES:
         cell = cell[1:]
     return cell
 
@@ -705,11 +713,8 @@ def _plan_people(session: Session, sheet: Sheet, parsed: list) -> list[RowPlan]:
         elif email:
             seen[email] = number
         current = existing.get(email) if email else None
-        if current and values.get("capacity") and values["capacity"] < open_counts.get(current["id"], 0):
-            errors.append(
-                f"capacity: {values['capacity']} is below the mentor's "
-                f"{open_counts[current['id']]} open pairs"
-            )
+        if current and values.get("capacity"):
+            errors += _capacity_rule(values["capacity"], open_counts.get(current["id"], 0))
         if errors:
             out.append(RowPlan(number, INVALID, values, errors))
             continue
@@ -721,6 +726,12 @@ def _plan_people(session: Session, sheet: Sheet, parsed: list) -> list[RowPlan]:
         changes = tuple(c for c, v in values.items() if current[c] != v)
         out.append(RowPlan(number, UPDATE if changes else UNCHANGED, values, [], current["id"], changes))
     return out
+
+
+def _capacity_rule(capacity: int, open_pairs: int) -> list[str]:
+    if capacity < open_pairs:
+        return [f"capacity: {capacity} is below the mentor's {open_pairs} open pairs"]
+    return []
 
 
 def _person_columns(table) -> list:
@@ -988,13 +999,93 @@ def _write_meetings(session: Session, plan_: ImportPlan, today: date, steps: _St
         steps.advance(len(chunk))
 
 
+# One registration at a time (the page's add and edit forms), through the same rules as an import
+class InvalidRegistration(Refused):
+    """A registration typed into a form that breaks the import's rules; `errors` as an import reports them."""
+
+    def __init__(self, errors: list[str]) -> None:
+        problems = f"{len(errors)} problem{'s' if len(errors) > 1 else ''}"
+        super().__init__(
+            f"The registration was not saved: {'; '.join(errors)}.", audit=f"invalid: {problems}"
+        )
+        self.errors = errors
+
+
+def sheet_of(kind: str, cells: dict[str, str]) -> Sheet:
+    """One form's answers as a one-row sheet, so they go through exactly what an imported row does."""
+    known = {c: str(v) for c, v in cells.items() if c in TEMPLATES[kind]}
+    columns = tuple(c for c in TEMPLATES[kind] if c in known)
+    return Sheet(
+        kind=kind, columns=columns, rows=[(1, known)], notices=(), encoding="", sha256="", layout="form"
+    )
+
+
+def person_id(session: Session, kind: str, email: str) -> int:
+    table = PEOPLE[kind]
+    return session.execute(sa.select(table.id).where(table.email == email)).scalar_one()
+
+
+def _person(session: Session, kind: str, person_id_: int) -> dict:
+    table = PEOPLE[kind]
+    row = (
+        session.execute(
+            sa.select(table.id, table.status, *_person_columns(table)).where(table.id == person_id_)
+        )
+        .mappings()
+        .first()
+    )
+    if row is None:
+        raise Refused(f"That {ENTITY[kind]} is no longer registered.")
+    return dict(row)
+
+
+def update_person(
+    session: Session, kind: str, person_id_: int, cells: dict[str, str], *, today: date
+) -> tuple[str, ...]:
+    """Edit one registration in the caller's transaction; InvalidRegistration lists every problem."""
+    table, current = PEOPLE[kind], _person(session, kind, person_id_)
+    values, errors = parse_row(kind, sheet_of(kind, cells).rows[0][1], today=today)
+    email = values.get("email")
+    if email and email != current["email"]:
+        if session.execute(sa.select(table.id).where(table.email == email)).first():
+            errors.append(f"email: another {ENTITY[kind]} is already registered with this email")
+    if kind == "mentors" and values.get("capacity"):
+        errors += _capacity_rule(values["capacity"], _open_counts(session).get(person_id_, 0))
+    if errors:
+        raise InvalidRegistration(errors)
+    if values.get("registered_on") is None:
+        values.pop("registered_on", None)
+    changes = tuple(c for c, v in values.items() if current[c] != v)
+    if changes:
+        session.execute(
+            sa.update(table)
+            .where(table.id == person_id_)
+            .values(**{c: values[c] for c in changes}, updated_at=utcnow())
+        )
+    return changes
+
+
+def set_status(session: Session, kind: str, person_id_: int, status: str) -> str:
+    """Set active, paused or withdrawn; returns the previous status."""
+    if status not in {s.value for s in PersonStatus}:
+        raise Refused("The status must be active, paused or withdrawn.")
+    table, current = PEOPLE[kind], _person(session, kind, person_id_)
+    if status == PersonStatus.withdrawn:
+        column = Match.mentor_id if kind == "mentors" else Match.mentee_id
+        open_pairs = session.execute(
+            sa.select(sa.func.count()).where(column == person_id_, Match.status.in_(_OPEN))
+        ).scalar_one()
+        if open_pairs:
+            them = "it" if open_pairs == 1 else "them"
+            raise Refused(
+                f"This {ENTITY[kind]} still has {open_pairs} open pair{'s' if open_pairs > 1 else ''}; "
+                f"end {them} on the Pairings page before withdrawing the registration."
+            )
+    session.execute(sa.update(table).where(table.id == person_id_).values(status=status, updated_at=utcnow()))
+    return str(current["status"].value if isinstance(current["status"], enum.Enum) else current["status"])
+
+
 # Export: the template's columns, UTF-8 with a BOM (Excel opens it), formulas neutralised
-def neutralise(cell: Any) -> Any:
-    if isinstance(cell, str) and cell.startswith(FORMULA_STARTS):
-        return "'" + cell
-    return cell
-
-
 def export_cell(value: Any) -> str:
     """A stored value as the import reads it back: yes/no, ISO dates, plain numbers, empty for unknown."""
     if value is None or (isinstance(value, float) and pd.isna(value)):
@@ -1010,5 +1101,5 @@ def export_cell(value: Any) -> str:
 
 def to_csv(df: pd.DataFrame) -> bytes:
     """A CSV file Excel opens as UTF-8; every cell text, any formula neutralised with a leading `'`."""
-    cells = df.astype(object).map(lambda v: neutralise(export_cell(v))) if len(df) else df
+    cells = neutralise_formulas(df.astype(object).map(export_cell)) if len(df) else df
     return cells.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")

@@ -19,6 +19,7 @@ from mentorship.models import (
     Mentee,
     Mentor,
     PersonStatus,
+    User,
 )
 from mentorship.settings import cadence_thresholds
 
@@ -183,6 +184,16 @@ def one_year_completion(history: pd.DataFrame, today: date) -> tuple[float | Non
         return None, 0
     lasted = (ended - confirmed).dt.days[eligible] >= ONE_YEAR_DAYS
     return round(float(lasted.mean()), 4), int(eligible.sum())
+
+
+def accounts(session: Session) -> pd.DataFrame:
+    """The dashboard's accounts (no password hashes)."""
+    return frame(
+        session,
+        sa.select(User.email, User.role, User.is_active, User.created_at, User.last_login_at).order_by(
+            User.email
+        ),
+    )
 
 
 def is_empty(session: Session) -> bool:

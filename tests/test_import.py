@@ -11,13 +11,14 @@ import pytest
 import sqlalchemy as sa
 
 from mentorship import db, intake, queries, services
+from mentorship.auth import Actor
 from mentorship.errors import Refused
 from mentorship.models import AuditEvent, Match, Meeting, Mentee, Mentor
 
 from .conftest import ROOT, TODAY
 from .factories import make_mentee, make_mentor
 
-ACTOR = "cli"
+ACTOR = Actor.operator()  # the CLI without --as
 MENTOR_HEADER = ["first_name", "last_name", "email", "meeting_formats", "capacity", "attests_values"]
 MENTEE_HEADER = ["first_name", "last_name", "email", "meeting_formats"]
 
@@ -80,7 +81,7 @@ def test_a_first_import_creates_the_valid_rows(engine):
             {
                 "row": 4,
                 "errors": [
-                    "email: not a valid email address (There must be something after the @-sign.)",
+                    "email: not a valid email address: There must be something after the @-sign.",
                     "meeting_formats: is required",
                 ],
             }
@@ -175,7 +176,8 @@ def test_a_failure_mid_write_leaves_nothing(engine, monkeypatch):
     def audit_fails(*args, **kwargs):
         raise RuntimeError("the disk is full")
 
-    monkeypatch.setattr(services, "audit", audit_fails)  # after every row was written, before the commit
+    # The audit event is the last write, after every row: the import fails just before its commit.
+    monkeypatch.setattr(services.audit, "record", audit_fails)
     with pytest.raises(RuntimeError, match="the disk is full"):
         run(engine, "mentees", MENTEES)
     assert people(engine, Mentee) == before
