@@ -255,3 +255,41 @@ def registrations_export(session: Session, kind: str) -> pd.DataFrame:
             .order_by(Meeting.met_on, Meeting.id)
         )
     return frame(session, statement)
+
+
+# --- Registrations ---
+def registrations(session: Session, kind: str, today: date) -> pd.DataFrame:
+    """Mentors or mentees with their answers, status and pairing state, one row each (indexed by id).
+
+    `open_pairs` counts open matches; `pairing` is "matched" (an open pair), "waiting" (active, none) or
+    "inactive"; mentees also get `days_waiting` (while waiting).
+    """
+    from mentorship.intake import TEMPLATES
+
+    table = Mentor if kind == "mentors" else Mentee
+    person = Match.mentor_id if kind == "mentors" else Match.mentee_id
+    open_pairs = (
+        sa.select(sa.func.count(Match.id))
+        .where(person == table.id, Match.status.in_(_OPEN))
+        .scalar_subquery()
+    )
+    columns = [table.__table__.c[c] for c in TEMPLATES[kind]]
+    statement = sa.select(table.id, table.status, *columns, open_pairs.label("open_pairs")).order_by(
+        table.last_name, table.first_name, table.id
+    )
+    people = frame(session, statement)
+    for column in ("status", "identifies_bipoc", "bipoc_mentor_preference"):
+        if column in people:
+            people[column] = people[column].map(lambda v: getattr(v, "value", v))
+    matched = people["open_pairs"] > 0
+    active = people["status"] == PersonStatus.active.value
+    people["pairing"] = [
+        "matched" if m else ("waiting" if a else "inactive") for m, a in zip(matched, active, strict=True)
+    ]
+    if kind == "mentees":
+        people["days_waiting"] = [
+            (today - d).days if p == "waiting" else None
+            for d, p in zip(people["registered_on"], people["pairing"], strict=True)
+        ]
+        people["days_waiting"] = people["days_waiting"].astype("Int64")
+    return people.set_index("id")

@@ -18,6 +18,7 @@ SESSION_COOKIE = "mentorship_session"
 # (script, label, icon, leader only): the sidebar, in order.
 NAVIGATION = [
     ("app.py", "Overview", ":material/dashboard:", False),
+    ("pages/1_Registrations.py", "Registrations", ":material/group:", False),
 ]
 
 _COOKIE_JS = """
