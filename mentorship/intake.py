@@ -528,7 +528,9 @@ def _max_length(kind: str, column: str) -> int | None:
 
 def clean_cell(cell: str) -> str:
     """Trimmed, line breaks as \\n, and a formula neutralised by our own export (`'=...`) restored."""
-    cell = _CONTROL.sub("", cell.replace("\r\n", "\n").replace("\r", "\n")).strip()
+    cell = cell.strip()
+    if not cell.isprintable():  # line breaks, tabs or control characters: the rare, slower path
+        cell = _CONTROL.sub("", cell.replace("\r\n", "\n").replace("\r", "\n")).strip()
     if len(cell) > 1 and cell[0] == "'" and cell[1] in FORMULA_PREFIXES:
         cell = cell[1:]
     return cell
