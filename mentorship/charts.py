@@ -6,6 +6,7 @@ import altair as alt
 import pandas as pd
 
 from mentorship.cadence import STATUS_LABELS, STATUS_ORDER
+from mentorship.retention import OUTCOME_STAGES
 
 STATUS_COLOURS = {
     "New": "#6baed6",
@@ -89,5 +90,85 @@ def cadence_status(counts: dict[str, int]) -> alt.Chart:
                 scale=alt.Scale(domain=labels, range=[STATUS_COLOURS[x] for x in labels]),
             ),
             tooltip=[alt.Tooltip("status:N", title="Status"), alt.Tooltip("pairs:Q", title="Pairs")],
+        )
+    )
+
+
+# --- Retention ---
+SURVIVAL_COLOURS = ["#7a1f3d", "#2b8cbe", "#e6550d", "#31a354", "#756bb1", "#636363", "#d6a2b4", "#fdae6b"]
+YIELD_STAGES = {stage: stage.capitalize() for stage in OUTCOME_STAGES}
+
+
+def survival_curves(curves: pd.DataFrame, title: str) -> alt.LayerChart:
+    """Kaplan–Meier step lines by group, each with its 95% confidence band (`retention.visible_curves`)."""
+    groups = list(dict.fromkeys(curves["group"]))
+    colour = alt.Color(
+        "group:N",
+        title=None,
+        sort=groups,
+        scale=alt.Scale(domain=groups, range=SURVIVAL_COLOURS[: len(groups)]),
+        legend=alt.Legend(orient="bottom", columns=4, labelLimit=320, symbolOpacity=1),
+    )
+    x = alt.X("month:Q", title="Months since confirmation", scale=alt.Scale(nice=False))
+    base = alt.Chart(curves)
+    band = base.mark_area(opacity=0.12, interpolate="step-after").encode(
+        x=x, y=alt.Y("lower:Q"), y2=alt.Y2("upper:Q"), color=colour
+    )
+    line = base.mark_line(interpolate="step-after", point=alt.OverlayMarkDef(size=18)).encode(
+        x=x,
+        y=alt.Y(
+            "survival:Q", title="Pairs still going", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")
+        ),
+        color=colour,
+        tooltip=[
+            alt.Tooltip("group:N", title="Pairs"),
+            alt.Tooltip("month:Q", title="Month"),
+            alt.Tooltip("survival:Q", title="Still going", format=".0%"),
+            alt.Tooltip("lower:Q", title="95% band from", format=".0%"),
+            alt.Tooltip("upper:Q", title="95% band to", format=".0%"),
+            alt.Tooltip("at_risk:Q", title="Pairs observed this long"),
+        ],
+    )
+    return alt.layer(band, line, title=title, height=CHART_HEIGHT).resolve_scale(color="shared")
+
+
+def end_reasons(reasons: pd.DataFrame) -> alt.Chart:
+    """Why pairs ended: closed pairs by their end reason (`retention.end_reasons`)."""
+    return (
+        alt.Chart(reasons, title="Why pairs end", height=CHART_HEIGHT)
+        .mark_bar(color="#7a1f3d")
+        .encode(
+            y=alt.Y("reason:N", sort="-x", title=None, axis=alt.Axis(labelLimit=220)),
+            x=alt.X("pairs:Q", title="Pairs"),
+            tooltip=[alt.Tooltip("reason:N", title="Reason"), alt.Tooltip("pairs:Q", title="Pairs")],
+        )
+    )
+
+
+def cohort_yield(rows: pd.DataFrame) -> alt.Chart:
+    """Mentee outcomes by cohort: the share who said yes at each stage, among those with an answer."""
+    data = rows.assign(stage_label=rows["stage"].map(YIELD_STAGES), cohort_label=rows["cohort"].astype(str))
+    stages = list(YIELD_STAGES.values())
+    return (
+        alt.Chart(data, title="Mentee outcomes by cohort", height=CHART_HEIGHT)
+        .mark_bar()
+        .encode(
+            x=alt.X("stage_label:N", sort=stages, title=None, axis=alt.Axis(labelAngle=0)),
+            xOffset=alt.XOffset("cohort_label:N"),
+            y=alt.Y(
+                "rate:Q",
+                title="Yes, of those recorded",
+                scale=alt.Scale(domain=[0, 1]),
+                axis=alt.Axis(format="%"),
+            ),
+            color=alt.Color("cohort_label:N", title="Cohort"),
+            tooltip=[
+                alt.Tooltip("cohort_label:N", title="Cohort"),
+                alt.Tooltip("stage_label:N", title="Stage"),
+                alt.Tooltip("rate:Q", title="Yes", format=".0%"),
+                alt.Tooltip("yes:Q", title="Said yes"),
+                alt.Tooltip("recorded:Q", title="Outcome recorded"),
+                alt.Tooltip("mentees:Q", title="Mentees in the cohort"),
+            ],
         )
     )

@@ -16,7 +16,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from mentorship import auth, db, demo, queries, services
+from mentorship import auth, db, demo, formatting, queries, retention, services
 from mentorship.auth import Actor
 from mentorship.errors import Refused, UnusableInput
 
@@ -60,6 +60,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         with db.read_session(engine) as session:
             if not queries.is_empty(session):
                 print("The store already has registrations; no demo data added.")
+                _print_demo_sign_ins(engine)
                 return 0
     counts = services.load_demo(
         engine,
@@ -74,10 +75,18 @@ def cmd_demo(args: argparse.Namespace) -> int:
         f"Loaded demo data (seed {args.seed}): {counts['mentors']} mentors, {counts['mentees']} mentees, "
         f"{counts['pairs']} pairs, {counts['meetings']} meetings."
     )
-    print("Demo sign-ins (synthetic data only):")
-    for email, role, password in demo.DEMO_ACCOUNTS:
-        print(f"  {role:<9}  {email}  password: {password}")
+    _print_demo_sign_ins(engine)
     return 0
+
+
+def _print_demo_sign_ins(engine: Engine) -> None:
+    with db.read_session(engine) as session:
+        present = set(queries.accounts(session)["email"])
+    accounts = [account for account in demo.DEMO_ACCOUNTS if account[0] in present]
+    if accounts:
+        print("Demo sign-ins (synthetic data only):")
+    for email, role, password in accounts:
+        print(f"  {role:<9}  {email}  password: {password}")
 
 
 def acting(args: argparse.Namespace, engine: Engine) -> Actor:
@@ -138,6 +147,20 @@ def cmd_summary(args: argparse.Namespace) -> int:
     width = max(len(label) for label, _ in lines)
     for label, value in lines:
         print(f"{label:<{width}}  {value}")
+    return 0
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    size = services.backup(engine, actor=acting(args, engine), target=Path(args.file).expanduser().resolve())
+    print(f"Backup written to {args.file} ({size / 1e6:.1f} MB). It holds personal data: keep it safe.")
+    return 0
+
+
+def cmd_erase(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    kind = services.erase_person(engine, actor=acting(args, engine), email=args.email)
+    print(f"The {kind}'s personal data is erased; their pairs and meetings stay, anonymised.")
     return 0
 
 
@@ -202,8 +225,80 @@ def build_parser() -> argparse.ArgumentParser:
     off = users.add_parser("deactivate", parents=[store, acting_as], help="stop an account signing in")
     off.add_argument("email")
 
+    sub = command("backup", cmd_backup, "Copy a SQLite store safely, even while it is in use.")
+    sub.add_argument("file", help="where to write the copy")
+    sub.add_argument("--as", dest="as_email", metavar="EMAIL", help="the leader account making the copy")
+
+    sub = command("erase", cmd_erase, "Erase a mentor's or mentee's personal data on their request.")
+    sub.add_argument("email", help="the person's email")
+    sub.add_argument(
+        "--as",
+        dest="as_email",
+        metavar="EMAIL",
+        required=True,
+        help="the leader account making the erasure (required)",
+    )
+
+    # --- Retention ---
+    about = "Record a pair's one-year decision: continue, complete, or end."
+    sub = commands.add_parser("decide", parents=[store, acting_as], help=about, description=about)
+    sub.set_defaults(handler=cmd_decide)
+    sub.add_argument("--mentor", required=True, metavar="EMAIL", help="the mentor's email")
+    sub.add_argument("--mentee", required=True, metavar="EMAIL", help="the mentee's email")
+    sub.add_argument("--decision", required=True, choices=[d.value for d in services.Decision])
+    sub.add_argument(
+        "--reason",
+        metavar="TEXT",
+        help="why the pair ended (end only): "
+        + ", ".join(r.value for r in retention.END_CHOICES)
+        + "; 'other: <note>' for anything else",
+    )
+    sub.add_argument("--on", metavar="DATE", help="when it takes effect, YYYY-MM-DD (default today)")
+
+    sub = command("retention", cmd_retention, "How long pairs last: survival, completion, continuation.")
+    sub.add_argument("--json", action="store_true", help="print one JSON object")
+
     add_registration_commands(commands, store, acting_as)
     return parser
+
+
+# --- Retention ---
+def cmd_decide(args: argparse.Namespace) -> int:
+    try:
+        on = date.fromisoformat(args.on) if args.on else None
+    except ValueError:
+        raise UnusableInput("--on must be a date like 2026-03-05.") from None
+    reason, note = retention.parse_end_reason(args.reason) if args.reason else (None, "")
+    engine = _engine(args)
+    result = services.decide(
+        engine,
+        actor=acting(args, engine),
+        decision=args.decision,
+        today=date.today(),
+        emails=(args.mentor, args.mentee),
+        reason=reason,
+        note=note,
+        on=on,
+    )
+    print(formatting.decision_recorded(result))
+    return 0
+
+
+def cmd_retention(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    with db.read_session(engine) as session:
+        report = retention.analyse(queries.retention_pairs(session), date.today())
+    if args.json:
+        _print_json(report.to_json())
+        return 0
+    for figure in formatting.retention_figures(report, Actor.operator().role):
+        print(f"{figure.label:<20}  {figure.value} {figure.behind}")
+    print()
+    print(
+        formatting.retention_groups(report.by_cohort, Actor.operator().role, "Cohort").to_string(index=False)
+    )
+    print(f"\nOne-year decisions due: {len(report.decisions_due)}")
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -9,9 +9,10 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from mentorship import cadence
+from mentorship import cadence, retention
 from mentorship.models import (
     OPEN_MATCH_STATUSES,
+    AuditEvent,
     BipocIdentity,
     BipocPreference,
     Match,
@@ -23,7 +24,6 @@ from mentorship.models import (
 )
 from mentorship.settings import cadence_thresholds
 
-ONE_YEAR_DAYS = 365
 _OPEN = [s.value for s in OPEN_MATCH_STATUSES]
 
 
@@ -148,7 +148,7 @@ def program_summary(session: Session, today: date) -> ProgramSummary:
     waiting = waiting_mentees(session, today)
 
     history = frame(session, sa.select(Match.confirmed_on, Match.ended_on))
-    completion_rate, eligible = one_year_completion(history, today)
+    completion_rate, eligible = retention.one_year_completion(history, today)
 
     return ProgramSummary(
         mentors=_scalar(session, sa.select(sa.func.count(Mentor.id))),
@@ -170,22 +170,6 @@ def program_summary(session: Session, today: date) -> ProgramSummary:
     )
 
 
-def one_year_completion(history: pd.DataFrame, today: date) -> tuple[float | None, int]:
-    """Among pairs confirmed at least a year ago, the share whose duration reached a year.
-
-    `history` has `confirmed_on` and `ended_on` (missing while open). Returns (rate, pairs behind it).
-    """
-    if history.empty:
-        return None, 0
-    confirmed = pd.to_datetime(history["confirmed_on"])
-    ended = pd.to_datetime(history["ended_on"]).fillna(pd.Timestamp(today))
-    eligible = (pd.Timestamp(today) - confirmed).dt.days >= ONE_YEAR_DAYS
-    if not eligible.any():
-        return None, 0
-    lasted = (ended - confirmed).dt.days[eligible] >= ONE_YEAR_DAYS
-    return round(float(lasted.mean()), 4), int(eligible.sum())
-
-
 def accounts(session: Session) -> pd.DataFrame:
     """The dashboard's accounts (no password hashes)."""
     return frame(
@@ -193,6 +177,43 @@ def accounts(session: Session) -> pd.DataFrame:
         sa.select(User.email, User.role, User.is_active, User.created_at, User.last_login_at).order_by(
             User.email
         ),
+    )
+
+
+def audit_log(
+    session: Session,
+    *,
+    actions: list[str] | None = None,
+    outcome: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    limit: int = 5000,
+) -> pd.DataFrame:
+    """The newest audit events first, filtered; `until` is inclusive."""
+    statement = sa.select(
+        AuditEvent.at,
+        AuditEvent.actor,
+        AuditEvent.action,
+        AuditEvent.entity,
+        AuditEvent.entity_id,
+        AuditEvent.outcome,
+        AuditEvent.summary,
+    )
+    if actions:
+        statement = statement.where(AuditEvent.action.in_(actions))
+    if outcome:
+        statement = statement.where(AuditEvent.outcome == outcome)
+    if since:
+        statement = statement.where(AuditEvent.at >= pd.Timestamp(since, tz="UTC").to_pydatetime())
+    if until:
+        end = pd.Timestamp(until, tz="UTC") + pd.Timedelta(days=1)
+        statement = statement.where(AuditEvent.at < end.to_pydatetime())
+    return frame(session, statement.order_by(AuditEvent.id.desc()).limit(limit))
+
+
+def audit_actions(session: Session) -> list[str]:
+    return list(
+        session.execute(sa.select(AuditEvent.action).distinct().order_by(AuditEvent.action)).scalars()
     )
 
 
@@ -222,7 +243,116 @@ def overview(session: Session, today: date) -> Overview:
     )
 
 
-# --- Registrations export ---
+# --- Retention ---
+def _plain_values(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Enum members as their plain string values (missing stays missing), so frames compare with strings."""
+    for column in columns:
+        df[column] = pd.Series(
+            [None if pd.isna(v) else str(getattr(v, "value", v)) for v in df[column]],
+            dtype=object,
+            index=df.index,
+        )
+    return df
+
+
+def usual_meeting_formats(session: Session) -> pd.DataFrame:
+    """Each pair's most used meeting format (`match_id`, `meeting_format`); ties go to the latest-used."""
+    counts = frame(
+        session,
+        sa.select(
+            Meeting.match_id,
+            Meeting.format.label("meeting_format"),
+            sa.func.count().label("meetings"),
+            sa.func.max(Meeting.met_on).label("last_met_on"),
+        ).group_by(Meeting.match_id, Meeting.format),
+    )
+    if counts.empty:
+        return pd.DataFrame(columns=["match_id", "meeting_format"])
+    counts = counts.sort_values(["match_id", "meetings", "last_met_on"], ascending=[True, False, False])
+    return counts.drop_duplicates("match_id")[["match_id", "meeting_format"]]
+
+
+def retention_pairs(session: Session) -> pd.DataFrame:
+    """Every pair ever confirmed, with what retention needs: dates, status, decision, end reason, the mentee's
+    BIPOC-mentor preference, the mentor's BIPOC identity, the usual meeting format, and who the pair is."""
+    statement = (
+        sa.select(
+            Match.id.label("match_id"),
+            Match.mentor_id,
+            Match.mentee_id,
+            Match.status,
+            Match.confirmed_on,
+            Match.ended_on,
+            Match.decided_on,
+            Match.end_reason,
+            Mentee.bipoc_mentor_preference,
+            Mentor.identifies_bipoc.label("mentor_identifies_bipoc"),
+            (Mentor.first_name + " " + Mentor.last_name).label("mentor"),
+            Mentor.email.label("mentor_email"),
+            (Mentee.first_name + " " + Mentee.last_name).label("mentee"),
+            Mentee.email.label("mentee_email"),
+        )
+        .join(Mentor, Mentor.id == Match.mentor_id)
+        .join(Mentee, Mentee.id == Match.mentee_id)
+        .order_by(Match.id)
+    )
+    pairs = _plain_values(
+        frame(session, statement),
+        ["status", "end_reason", "bipoc_mentor_preference", "mentor_identifies_bipoc"],
+    )
+    formats = usual_meeting_formats(session)
+    pairs = pairs.merge(formats, on="match_id", how="left")
+    pairs["meeting_format"] = (
+        pairs["meeting_format"].astype(object).where(pairs["meeting_format"].notna(), None)
+    )
+    return pairs
+
+
+def mentee_outcomes(session: Session) -> pd.DataFrame:
+    """Mentees who have had a pair: when their first was confirmed, and their outcomes (missing: unknown)."""
+    first = (
+        sa.select(Match.mentee_id, sa.func.min(Match.confirmed_on).label("first_confirmed_on"))
+        .group_by(Match.mentee_id)
+        .subquery()
+    )
+    statement = (
+        sa.select(
+            Mentee.id.label("mentee_id"),
+            (Mentee.first_name + " " + Mentee.last_name).label("mentee"),
+            Mentee.email.label("mentee_email"),
+            first.c.first_confirmed_on,
+            Mentee.applied,
+            Mentee.interviewed,
+            Mentee.accepted,
+            Mentee.matriculated,
+        )
+        .join(first, first.c.mentee_id == Mentee.id)
+        .order_by(first.c.first_confirmed_on, Mentee.id)
+    )
+    outcomes = frame(session, statement)
+    for stage in retention.OUTCOME_STAGES:
+        outcomes[stage] = outcomes[stage].astype(object).where(outcomes[stage].notna(), None)
+    return outcomes
+
+
+@dataclass(frozen=True)
+class RetentionData:
+    report: retention.Report
+    cohort_yield: pd.DataFrame
+    outcomes: pd.DataFrame
+
+
+def retention_data(session: Session, today: date) -> RetentionData:
+    """Everything the Retention page draws, in one read."""
+    outcomes = mentee_outcomes(session)
+    return RetentionData(
+        report=retention.analyse(retention_pairs(session), today),
+        cohort_yield=retention.cohort_yield(outcomes),
+        outcomes=outcomes,
+    )
+
+
+# --- Registrations ---
 def registrations_export(session: Session, kind: str) -> pd.DataFrame:
     """Every record of one kind in its import template's columns (`intake.TEMPLATES`), oldest first."""
     from mentorship.intake import TEMPLATES
@@ -257,7 +387,6 @@ def registrations_export(session: Session, kind: str) -> pd.DataFrame:
     return frame(session, statement)
 
 
-# --- Registrations ---
 def registrations(session: Session, kind: str, today: date) -> pd.DataFrame:
     """Mentors or mentees with their answers, status and pairing state, one row each (indexed by id).
 
@@ -278,9 +407,9 @@ def registrations(session: Session, kind: str, today: date) -> pd.DataFrame:
         table.last_name, table.first_name, table.id
     )
     people = frame(session, statement)
-    for column in ("status", "identifies_bipoc", "bipoc_mentor_preference"):
-        if column in people:
-            people[column] = people[column].map(lambda v: getattr(v, "value", v))
+    _plain_values(
+        people, [c for c in ("status", "identifies_bipoc", "bipoc_mentor_preference") if c in people]
+    )
     matched = people["open_pairs"] > 0
     active = people["status"] == PersonStatus.active.value
     people["pairing"] = [
