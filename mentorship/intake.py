@@ -710,10 +710,8 @@ def _plan_people(session: Session, sheet: Sheet, parsed: list) -> list[RowPlan]:
     out: list[RowPlan] = []
     for number, values, errors in parsed:
         email = values.get("email")
-        if email and email in seen:
-            errors.append(f"email: the same person is already in row {seen[email]}")
-        elif email:
-            seen[email] = number
+        if email and (earlier := _earlier_row(seen, email, number)):
+            errors.append(f"email: the same person is already in row {earlier}")
         current = existing.get(email) if email else None
         if current and values.get("capacity"):
             errors += _capacity_rule(values["capacity"], open_counts.get(current["id"], 0))
@@ -728,6 +726,14 @@ def _plan_people(session: Session, sheet: Sheet, parsed: list) -> list[RowPlan]:
         changes = tuple(c for c, v in values.items() if current[c] != v)
         out.append(RowPlan(number, UPDATE if changes else UNCHANGED, values, [], current["id"], changes))
     return out
+
+
+def _earlier_row(seen: dict, key, row: int) -> int | None:
+    """The row of this file that already had `key` (a person, a pair, a meeting); else remember this one."""
+    if key in seen:
+        return seen[key]
+    seen[key] = row
+    return None
 
 
 def _capacity_rule(capacity: int, open_pairs: int) -> list[str]:
@@ -786,10 +792,8 @@ def _plan_pairs(session: Session, sheet: Sheet, parsed: list) -> list[RowPlan]:
                 mentees[values["mentee_email"]]["id"],
             )
             key = (mentor_id, mentee_id, values["confirmed_on"])
-            if key in seen:
-                errors.append(f"confirmed_on: the same pair and date are already in row {seen[key]}")
-            else:
-                seen[key] = number
+            if earlier := _earlier_row(seen, key, number):
+                errors.append(f"confirmed_on: the same pair and date are already in row {earlier}")
         if errors:
             out.append(RowPlan(number, INVALID, values, errors))
             continue
@@ -860,10 +864,8 @@ def _plan_meetings(session: Session, sheet: Sheet, parsed: list) -> list[RowPlan
                 errors.append(why)
         if not errors:
             key = (match["id"], values["met_on"])
-            if key in seen:
-                errors.append(f"met_on: this pair's meeting on this day is already in row {seen[key]}")
-            else:
-                seen[key] = number
+            if earlier := _earlier_row(seen, key, number):
+                errors.append(f"met_on: this pair's meeting on this day is already in row {earlier}")
         if errors:
             out.append(RowPlan(number, INVALID, values, errors))
             continue

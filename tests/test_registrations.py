@@ -19,13 +19,7 @@ from mentorship.models import AuditEvent, Match, Mentee, Mentor
 
 from .conftest import COMMITTEE_EMAIL, LEADER_EMAIL, ROOT, TODAY
 from .factories import make_mentee, make_mentor
-
-
-def add(engine, *records) -> list[int]:
-    with db.write_session(engine) as session:
-        session.add_all(records)
-        session.flush()
-        return [r.id for r in records]
+from .test_import import add
 
 
 def audit_log(engine) -> list[tuple]:

@@ -12,6 +12,7 @@ from mentorship.models import AuditEvent, Match, Mentee, Mentor
 
 from .conftest import ROOT, signed_in
 from .factories import make_mentee, make_mentor
+from .test_import import add
 
 PAGE = "pages/1_Registrations.py"
 SAMPLE = ROOT / "data/sample/mentees.csv"
@@ -22,11 +23,6 @@ def open_page(app, role: str = "leader"):
     at.switch_page(PAGE).run()
     assert not at.exception
     return at
-
-
-def add(engine, *records) -> None:
-    with db.write_session(engine) as session:
-        session.add_all(records)
 
 
 def stored(engine, table, *columns) -> list[tuple]:
