@@ -283,6 +283,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--json", action="store_true", help="print one JSON object")
 
     add_cadence_commands(command)
+    add_registration_commands(commands, store, acting_as)
     return parser
 
 
@@ -335,3 +336,65 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UnusableInput as exc:
         print(str(exc), file=sys.stderr)
         return 2
+
+
+# --- Registrations: import and export ---
+def _read_file(path: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise UnusableInput(f"The file {path} cannot be read ({exc.strerror or exc}).") from exc
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    data = _read_file(args.file)
+    engine = _engine(args)
+    actor = acting(args, engine)
+    plan = services.import_registrations(engine, actor=actor, kind=args.kind, data=data, dry_run=args.dry_run)
+    report = plan.report()
+    if args.json:
+        _print_json(report)
+        return 0
+    sheet = plan.sheet
+    print(f"Read {report['rows']} rows ({sheet.encoding}, {sheet.layout} layout).")
+    for notice in sheet.notices:
+        print(notice)
+    counts = ", ".join(f"{report[k]} {k}" for k in ("created", "updated", "unchanged"))
+    written = f"written (batch {plan.batch})" if plan.written else "dry run: nothing written"
+    print(f"{counts}, {len(report['invalid'])} invalid; {written}.")
+    for invalid in report["invalid"]:
+        for error in invalid["errors"]:
+            print(f"  row {invalid['row']}: {error}")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    actor = acting(args, engine)
+    data, rows = services.export_registrations(engine, actor=actor, kind=args.kind)
+    try:
+        Path(args.file).write_bytes(data)
+    except OSError as exc:
+        raise UnusableInput(f"The file {args.file} cannot be written ({exc.strerror or exc}).") from exc
+    masked = "" if actor.is_leader else " (contacts masked, no individual demographics)"
+    print(f"Exported {rows} {args.kind} to {args.file}{masked}.")
+    return 0
+
+
+def add_registration_commands(commands, *parents: argparse.ArgumentParser) -> None:
+    """`import` and `export`; `parents` are the shared --db and --as options."""
+    from mentorship.intake import KINDS
+
+    for name, handler, help_text in (
+        ("import", cmd_import, "Import registrations (form exports) or the program's history."),
+        ("export", cmd_export, "Export registrations or the history as CSV, in the template's columns."),
+    ):
+        sub = commands.add_parser(name, parents=list(parents), help=help_text, description=help_text)
+        sub.set_defaults(handler=handler)
+        sub.add_argument("kind", choices=KINDS, help="data/templates/KIND.csv shows the columns")
+        if name == "import":
+            sub.add_argument("file", metavar="FILE", help="a CSV file (UTF-8, UTF-16 or Windows-1252)")
+            sub.add_argument("--dry-run", action="store_true", help="report what would happen; write nothing")
+            sub.add_argument("--json", action="store_true", help="print one JSON object")
+        else:
+            sub.add_argument("file", metavar="FILE", help="where to write the CSV (UTF-8 with BOM)")

@@ -500,3 +500,75 @@ def cadence_report(session: Session, today: date) -> dict:
             for row in pairs.itertuples()
         ],
     }
+
+
+# --- Registrations ---
+def registrations_export(session: Session, kind: str) -> pd.DataFrame:
+    """Every record of one kind in its import template's columns (`intake.TEMPLATES`), oldest first."""
+    from mentorship.intake import TEMPLATES
+
+    mentor_email = sa.select(Mentor.email).where(Mentor.id == Match.mentor_id).scalar_subquery()
+    mentee_email = sa.select(Mentee.email).where(Mentee.id == Match.mentee_id).scalar_subquery()
+    if kind in ("mentors", "mentees"):
+        table = Mentor if kind == "mentors" else Mentee
+        statement = sa.select(*(table.__table__.c[c] for c in TEMPLATES[kind])).order_by(table.id)
+    elif kind == "pairs":
+        statement = sa.select(
+            mentor_email.label("mentor_email"),
+            mentee_email.label("mentee_email"),
+            Match.confirmed_on,
+            Match.ended_on,
+            Match.status.label("outcome"),
+            Match.end_reason,
+        ).order_by(Match.confirmed_on, Match.id)
+    else:
+        statement = (
+            sa.select(
+                mentor_email.label("mentor_email"),
+                mentee_email.label("mentee_email"),
+                Meeting.met_on,
+                Meeting.format,
+                Meeting.duration_minutes,
+                Meeting.notes,
+            )
+            .join(Match, Match.id == Meeting.match_id)
+            .order_by(Meeting.met_on, Meeting.id)
+        )
+    return frame(session, statement)
+
+
+def registrations(session: Session, kind: str, today: date) -> pd.DataFrame:
+    """Mentors or mentees with their answers, status and pairing state, one row each (indexed by id).
+
+    `open_pairs` counts open matches; `pairing` is "matched" (an open pair), "waiting" (active, none) or
+    "inactive"; mentees also get `days_waiting` (while waiting).
+    """
+    from mentorship.intake import TEMPLATES
+
+    table = Mentor if kind == "mentors" else Mentee
+    person = Match.mentor_id if kind == "mentors" else Match.mentee_id
+    open_pairs = (
+        sa.select(sa.func.count(Match.id))
+        .where(person == table.id, Match.status.in_(_OPEN))
+        .scalar_subquery()
+    )
+    columns = [table.__table__.c[c] for c in TEMPLATES[kind]]
+    statement = sa.select(table.id, table.status, *columns, open_pairs.label("open_pairs")).order_by(
+        table.last_name, table.first_name, table.id
+    )
+    people = frame(session, statement)
+    _plain_values(
+        people, [c for c in ("status", "identifies_bipoc", "bipoc_mentor_preference") if c in people]
+    )
+    matched = people["open_pairs"] > 0
+    active = people["status"] == PersonStatus.active.value
+    people["pairing"] = [
+        "matched" if m else ("waiting" if a else "inactive") for m, a in zip(matched, active, strict=True)
+    ]
+    if kind == "mentees":
+        people["days_waiting"] = [
+            (today - d).days if p == "waiting" else None
+            for d, p in zip(people["registered_on"], people["pairing"], strict=True)
+        ]
+        people["days_waiting"] = people["days_waiting"].astype("Int64")
+    return people.set_index("id")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import enum
 import sqlite3
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from mentorship import audit, auth, cadence, db, demo, links, queries, retention, settings
+from mentorship import audit, auth, cadence, db, demo, intake, links, privacy, queries, retention, settings
 from mentorship.auth import Actor
 from mentorship.errors import PermissionDenied, Refused, UnusableInput
 from mentorship.models import (
@@ -721,3 +722,138 @@ def set_cadence_thresholds(engine: Engine, *, actor: Actor, thresholds: CadenceT
             entity="setting",
             summary="cadence thresholds: new {}, on track {}, due {} days".format(*values),
         )
+
+
+# --- Registrations ---
+def import_registrations(
+    engine: Engine,
+    *,
+    actor: Actor,
+    kind: str,
+    data: bytes,
+    dry_run: bool = False,
+    today: date | None = None,
+    progress: intake.Progress | None = None,
+) -> intake.ImportPlan:
+    """Import a form export (mentors, mentees) or the program's history (pairs, meetings); leader only.
+
+    The file is read first (UnusableInput when it cannot be used at all); then every row is planned and the
+    valid ones written in one transaction with the audit event (batch id and file hash, counts only).
+    A dry run plans the same rows and writes nothing.
+    """
+    action = f"import.{kind}"
+    if not actor.is_leader:
+        with operation(engine, actor=actor, action=action, entity=kind):
+            pass  # refused and audited before anything is read
+    sheet = intake.read(data, kind)
+    today = today or date.today()
+    if dry_run:
+        with db.read_session(engine) as session:
+            return intake.plan(session, sheet, today=today)
+    batch = uuid.uuid4().hex[:12]
+    with operation(engine, actor=actor, action=action, entity=kind) as session:
+        try:
+            plan = intake.plan(session, sheet, today=today)
+            intake.write(session, plan, today=today, progress=progress)
+        except sa.exc.IntegrityError as exc:
+            raise Refused(
+                "The store changed while the file was being imported, so nothing was written; "
+                "import it again."
+            ) from exc
+        audit.record(
+            session,
+            actor=actor,
+            action=action,
+            entity=kind,
+            summary=(
+                f"batch {batch}, file sha256 {sheet.sha256}: {len(plan.rows)} rows, "
+                f"{plan.count(intake.CREATE)} created, {plan.count(intake.UPDATE)} updated, "
+                f"{plan.count(intake.UNCHANGED)} unchanged, {plan.count(intake.INVALID)} invalid"
+            ),
+        )
+    plan.written, plan.batch = True, batch
+    return plan
+
+
+def add_registration(
+    engine: Engine, *, actor: Actor, kind: str, cells: dict[str, str], today: date | None = None
+) -> int:
+    """One mentor or mentee typed in by the leader, through the import's own validation; returns its id."""
+    entity = intake.ENTITY[kind]
+    today = today or date.today()
+    with operation(engine, actor=actor, action=f"{entity}.add", entity=entity) as session:
+        plan = intake.plan(session, intake.sheet_of(kind, cells), today=today)
+        (row,) = plan.rows
+        if row.action == intake.INVALID:
+            raise intake.InvalidRegistration(row.errors)
+        if row.action != intake.CREATE:
+            raise Refused(
+                f"A {entity} with this email is already registered; edit that registration instead."
+            )
+        intake.write(session, plan, today=today)
+        person_id = intake.person_id(session, kind, row.values["email"])
+        audit.record(
+            session, actor=actor, action=f"{entity}.add", entity=entity, entity_id=person_id, summary="added"
+        )
+    return person_id
+
+
+def update_registration(
+    engine: Engine,
+    *,
+    actor: Actor,
+    kind: str,
+    person_id: int,
+    cells: dict[str, str],
+    today: date | None = None,
+) -> tuple[str, ...]:
+    """Edit one registration with the import's validation; returns the columns that changed."""
+    entity = intake.ENTITY[kind]
+    today = today or date.today()
+    with operation(
+        engine, actor=actor, action=f"{entity}.edit", entity=entity, entity_id=person_id
+    ) as session:
+        changes = intake.update_person(session, kind, person_id, cells, today=today)
+        if changes:
+            audit.record(
+                session,
+                actor=actor,
+                action=f"{entity}.edit",
+                entity=entity,
+                entity_id=person_id,
+                summary="changed: " + ", ".join(changes),
+            )
+    return changes
+
+
+def set_registration_status(engine: Engine, *, actor: Actor, kind: str, person_id: int, status: str) -> None:
+    """Active, paused or withdrawn; someone with an open pair cannot be withdrawn until it ends."""
+    entity = intake.ENTITY[kind]
+    with operation(
+        engine, actor=actor, action=f"{entity}.status", entity=entity, entity_id=person_id
+    ) as session:
+        previous = intake.set_status(session, kind, person_id, status)
+        audit.record(
+            session,
+            actor=actor,
+            action=f"{entity}.status",
+            entity=entity,
+            entity_id=person_id,
+            summary=f"status {previous} -> {status}",
+        )
+
+
+def export_registrations(engine: Engine, *, actor: Actor, kind: str) -> tuple[bytes, int]:
+    """Every record of one kind as a CSV file in its template's columns, as `actor` may see it (audited).
+
+    Returns the file and its row count. A committee member's copy is masked like the pages.
+    """
+    if kind not in intake.KINDS:
+        raise UnusableInput(f"There is no {kind!r} export; choose one of {', '.join(intake.KINDS)}.")
+    with operation(engine, actor=actor, action=f"export.{kind}", entity=kind, leader_only=False) as session:
+        frame = privacy.viewer_frame(queries.registrations_export(session, kind), actor.role)
+        view = "full" if actor.is_leader else "masked"
+        audit.record(
+            session, actor=actor, action=f"export.{kind}", entity=kind, summary=f"{len(frame)} rows, {view}"
+        )
+    return intake.to_csv(frame), len(frame)

@@ -19,6 +19,7 @@ SESSION_COOKIE = "mentorship_session"
 # (script, label, icon, leader only): the sidebar, in order.
 NAVIGATION = [
     ("app.py", "Overview", ":material/dashboard:", False),
+    ("pages/1_Registrations.py", "Registrations", ":material/group:", False),
     # --- Cadence --- (pages/6_Check_in.py is the pairs' public page: never in the navigation)
     ("pages/3_Cadence.py", "Cadence", ":material/event_repeat:", False),
     ("pages/4_Retention.py", "Retention", ":material/timeline:", False),
