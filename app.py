@@ -5,7 +5,7 @@ import streamlit as st
 from mentorship import charts, formatting, queries, services
 from mentorship.db import read_session
 from mentorship.errors import Refused
-from mentorship.ui import page_setup
+from mentorship.ui import after_write, page_setup
 
 ctx = page_setup("Overview", ":material/dashboard:")
 st.title("Mentorship program")
@@ -17,20 +17,22 @@ with read_session(ctx.engine) as session:
 
 def load_demo() -> None:
     try:
-        counts = services.load_demo(ctx.engine, actor="dashboard", today=ctx.today)
+        counts = services.load_demo(ctx.engine, actor=ctx.user, today=ctx.today)
     except Refused as exc:
         st.toast(str(exc), icon=":material/block:")
         return
+    after_write()
     st.toast(f"Demo data loaded: {counts['mentors']} mentors and {counts['mentees']} mentees.")
 
 
 if overview is None:
     st.info(
         "There are no registrations yet. Import the mentors' and mentees' registration forms "
-        "(`python -m mentorship import mentors FILE`), or load demo data to explore the dashboard.",
+        "on the Registrations page, or load demo data to explore the dashboard.",
         icon=":material/info:",
     )
-    st.button("Load demo data", on_click=load_demo, type="primary", icon=":material/science:")
+    if ctx.user.is_leader:
+        st.button("Load demo data", on_click=load_demo, type="primary", icon=":material/science:")
     st.stop()
 
 kpis = formatting.overview_kpis(overview.summary)

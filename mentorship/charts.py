@@ -5,7 +5,8 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from mentorship.cadence import STATUS_LABELS, STATUS_ORDER
+from mentorship.cadence import SOURCE_LABELS, STATUS_LABELS, STATUS_ORDER, CadenceStatus
+from mentorship.retention import OUTCOME_STAGES
 
 STATUS_COLOURS = {
     "New": "#6baed6",
@@ -91,3 +92,188 @@ def cadence_status(counts: dict[str, int]) -> alt.Chart:
             tooltip=[alt.Tooltip("status:N", title="Status"), alt.Tooltip("pairs:Q", title="Pairs")],
         )
     )
+
+
+# --- Retention ---
+SURVIVAL_COLOURS = ["#7a1f3d", "#2b8cbe", "#e6550d", "#31a354", "#756bb1", "#636363", "#d6a2b4", "#fdae6b"]
+YIELD_STAGES = {stage: stage.capitalize() for stage in OUTCOME_STAGES}
+
+
+def survival_curves(curves: pd.DataFrame, title: str) -> alt.LayerChart:
+    """Kaplan–Meier step lines by group, each with its 95% confidence band (`retention.visible_curves`)."""
+    groups = list(dict.fromkeys(curves["group"]))
+    colour = alt.Color(
+        "group:N",
+        title=None,
+        sort=groups,
+        scale=alt.Scale(domain=groups, range=SURVIVAL_COLOURS[: len(groups)]),
+        legend=alt.Legend(orient="bottom", columns=4, labelLimit=320, symbolOpacity=1),
+    )
+    x = alt.X("month:Q", title="Months since confirmation", scale=alt.Scale(nice=False))
+    base = alt.Chart(curves)
+    band = base.mark_area(opacity=0.12, interpolate="step-after").encode(
+        x=x, y=alt.Y("lower:Q"), y2=alt.Y2("upper:Q"), color=colour
+    )
+    line = base.mark_line(interpolate="step-after", point=alt.OverlayMarkDef(size=18)).encode(
+        x=x,
+        y=alt.Y(
+            "survival:Q", title="Pairs still going", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")
+        ),
+        color=colour,
+        tooltip=[
+            alt.Tooltip("group:N", title="Pairs"),
+            alt.Tooltip("month:Q", title="Month"),
+            alt.Tooltip("survival:Q", title="Still going", format=".0%"),
+            alt.Tooltip("lower:Q", title="95% band from", format=".0%"),
+            alt.Tooltip("upper:Q", title="95% band to", format=".0%"),
+            alt.Tooltip("at_risk:Q", title="Pairs observed this long"),
+        ],
+    )
+    return alt.layer(band, line, title=title, height=CHART_HEIGHT).resolve_scale(color="shared")
+
+
+def end_reasons(reasons: pd.DataFrame) -> alt.Chart:
+    """Why pairs ended: closed pairs by their end reason (`retention.end_reasons`)."""
+    return (
+        alt.Chart(reasons, title="Why pairs end", height=CHART_HEIGHT)
+        .mark_bar(color="#7a1f3d")
+        .encode(
+            y=alt.Y("reason:N", sort="-x", title=None, axis=alt.Axis(labelLimit=220)),
+            x=alt.X("pairs:Q", title="Pairs"),
+            tooltip=[alt.Tooltip("reason:N", title="Reason"), alt.Tooltip("pairs:Q", title="Pairs")],
+        )
+    )
+
+
+def cohort_yield(rows: pd.DataFrame) -> alt.Chart:
+    """Mentee outcomes by cohort: the share who said yes at each stage, among those with an answer."""
+    data = rows.assign(stage_label=rows["stage"].map(YIELD_STAGES), cohort_label=rows["cohort"].astype(str))
+    stages = list(YIELD_STAGES.values())
+    return (
+        alt.Chart(data, title="Mentee outcomes by cohort", height=CHART_HEIGHT)
+        .mark_bar()
+        .encode(
+            x=alt.X("stage_label:N", sort=stages, title=None, axis=alt.Axis(labelAngle=0)),
+            xOffset=alt.XOffset("cohort_label:N"),
+            y=alt.Y(
+                "rate:Q",
+                title="Yes, of those recorded",
+                scale=alt.Scale(domain=[0, 1]),
+                axis=alt.Axis(format="%"),
+            ),
+            color=alt.Color("cohort_label:N", title="Cohort"),
+            tooltip=[
+                alt.Tooltip("cohort_label:N", title="Cohort"),
+                alt.Tooltip("stage_label:N", title="Stage"),
+                alt.Tooltip("rate:Q", title="Yes", format=".0%"),
+                alt.Tooltip("yes:Q", title="Said yes"),
+                alt.Tooltip("recorded:Q", title="Outcome recorded"),
+                alt.Tooltip("mentees:Q", title="Mentees in the cohort"),
+            ],
+        )
+    )
+
+
+# --- Cadence ---
+SOURCE_COLOURS = {
+    "Imported": "#d6a2b4",
+    "Logged by the leader": "#7a1f3d",
+    "Reported by the pair": "#31a354",
+}
+
+
+def meetings_per_month(by_month: pd.DataFrame) -> alt.Chart:
+    """Meetings held each month over the program's life, by how they were recorded."""
+    data = by_month.assign(
+        recorded=by_month["source"].map(lambda s: SOURCE_LABELS.get(s, s)),
+        month=pd.to_datetime(by_month["month"]),
+    )
+    sources = [s for s in SOURCE_COLOURS if s in set(data["recorded"])]
+    return (
+        alt.Chart(data, title="Meetings per month", height=CHART_HEIGHT)
+        .mark_bar()
+        .encode(
+            x=alt.X("yearmonth(month):T", title=None),
+            y=alt.Y("sum(meetings):Q", title="Meetings"),
+            color=alt.Color(
+                "recorded:N",
+                title=None,
+                scale=alt.Scale(domain=sources, range=[SOURCE_COLOURS[s] for s in sources]),
+                legend=alt.Legend(orient="bottom"),
+            ),
+            tooltip=[
+                alt.Tooltip("yearmonth(month):T", title="Month"),
+                alt.Tooltip("recorded:N", title="Recorded"),
+                alt.Tooltip("sum(meetings):Q", title="Meetings"),
+            ],
+        )
+    )
+
+
+def status_mix_over_time(mix: pd.DataFrame) -> alt.Chart:
+    """Open pairs by cadence status at each month end, stacked."""
+    labels = [STATUS_LABELS[s] for s in STATUS_ORDER]
+    data = mix.assign(
+        label=mix["status"].map(lambda s: STATUS_LABELS[CadenceStatus(s)]),
+        as_of=pd.to_datetime(mix["as_of"]),
+        order=mix["status"].map(lambda s: STATUS_ORDER.index(CadenceStatus(s))),
+    )
+    return (
+        alt.Chart(data, title="Open pairs by cadence status, month by month", height=CHART_HEIGHT)
+        .mark_area()
+        .encode(
+            x=alt.X("as_of:T", title=None),
+            y=alt.Y("pairs:Q", title="Open pairs", stack="zero"),
+            color=alt.Color(
+                "label:N",
+                title=None,
+                sort=labels,
+                scale=alt.Scale(domain=labels, range=[STATUS_COLOURS[x] for x in labels]),
+                legend=alt.Legend(orient="bottom"),
+            ),
+            order=alt.Order("order:Q"),
+            tooltip=[
+                alt.Tooltip("as_of:T", title="As of", format="%b %d, %Y"),
+                alt.Tooltip("label:N", title="Status"),
+                alt.Tooltip("pairs:Q", title="Pairs"),
+            ],
+        )
+    )
+
+
+def meeting_timeline(meetings: pd.DataFrame, *, confirmed_on, today) -> alt.LayerChart:
+    """One pair's meetings as ticks on a line from confirmation to today."""
+    data = meetings.assign(
+        met_on=pd.to_datetime(meetings["met_on"]),
+        recorded=meetings["source"].map(lambda s: SOURCE_LABELS.get(str(s), str(s))),
+        minutes=meetings["duration_minutes"].map(lambda m: "–" if pd.isna(m) else f"{int(m)} min"),
+    )
+    span = pd.DataFrame({"start": [pd.Timestamp(confirmed_on)], "end": [pd.Timestamp(today)]})
+    x_scale = alt.Scale(domain=[span["start"][0].isoformat(), span["end"][0].isoformat()])
+    x_axis = alt.Axis(format="%b %Y", tickCount=8, labelOverlap="greedy")
+    line = (
+        alt.Chart(span)
+        .mark_rule(color="#bbbbbb", strokeWidth=2)
+        .encode(
+            x=alt.X("start:T", title=None, scale=x_scale, axis=x_axis),
+            x2="end:T",
+            tooltip=[
+                alt.Tooltip("start:T", title="Confirmed", format="%b %d, %Y"),
+                alt.Tooltip("end:T", title="Today", format="%b %d, %Y"),
+            ],
+        )
+    )
+    ticks = (
+        alt.Chart(data)
+        .mark_tick(thickness=3, size=28, color="#7a1f3d")
+        .encode(
+            x=alt.X("met_on:T", title=None, scale=x_scale, axis=x_axis),
+            tooltip=[
+                alt.Tooltip("met_on:T", title="Met", format="%b %d, %Y"),
+                alt.Tooltip("format:N", title="Format"),
+                alt.Tooltip("minutes:N", title="Length"),
+                alt.Tooltip("recorded:N", title="Recorded"),
+            ],
+        )
+    )
+    return alt.layer(line, ticks, title="Meetings since confirmation").properties(height=90)

@@ -16,10 +16,10 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from mentorship import db, queries, services
+from mentorship import auth, db, demo, formatting, queries, retention, services
+from mentorship.auth import Actor
+from mentorship.cadence import STATUS_LABELS, STATUS_ORDER, CadenceStatus
 from mentorship.errors import Refused, UnusableInput
-
-CLI_ACTOR = "cli"
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -61,10 +61,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
         with db.read_session(engine) as session:
             if not queries.is_empty(session):
                 print("The store already has registrations; no demo data added.")
+                _print_demo_sign_ins(engine)
                 return 0
     counts = services.load_demo(
         engine,
-        actor=CLI_ACTOR,
+        actor=Actor.operator(),
         today=date.today(),
         mentors=args.mentors,
         mentees=args.mentees,
@@ -75,6 +76,49 @@ def cmd_demo(args: argparse.Namespace) -> int:
         f"Loaded demo data (seed {args.seed}): {counts['mentors']} mentors, {counts['mentees']} mentees, "
         f"{counts['pairs']} pairs, {counts['meetings']} meetings."
     )
+    _print_demo_sign_ins(engine)
+    return 0
+
+
+def _print_demo_sign_ins(engine: Engine) -> None:
+    with db.read_session(engine) as session:
+        present = set(queries.accounts(session)["email"])
+    accounts = [account for account in demo.DEMO_ACCOUNTS if account[0] in present]
+    if accounts:
+        print("Demo sign-ins (synthetic data only):")
+    for email, role, password in accounts:
+        print(f"  {role:<9}  {email}  password: {password}")
+
+
+def acting(args: argparse.Namespace, engine: Engine) -> Actor:
+    """`--as EMAIL` names an active account whose role is checked; without it, the operator acts."""
+    email = getattr(args, "as_email", None)
+    if not email:
+        return Actor.operator()
+    with db.read_session(engine) as session:
+        return auth.actor_for_email(session, email)
+
+
+def cmd_users(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    actor = acting(args, engine)
+    if args.users_command == "add":
+        generated = not args.password_stdin
+        password = auth.generate_password() if generated else sys.stdin.readline().rstrip("\r\n")
+        user = services.add_user(engine, actor=actor, email=args.email, role=args.role, password=password)
+        print(f"Account ready: {user.email} ({user.role.value}).")
+        if generated:
+            print(f"Password (shown once; pass it on privately): {password}")
+    elif args.users_command == "deactivate":
+        services.deactivate_user(engine, actor=actor, email=args.email)
+        print("Account deactivated; its sessions have ended.")
+    else:
+        with db.read_session(engine) as session:
+            users = queries.accounts(session)
+        for row in users.itertuples():
+            state = "active" if row.is_active else "deactivated"
+            last = row.last_login_at.strftime("%Y-%m-%d %H:%M UTC") if row.last_login_at else "never"
+            print(f"{row.email:<40} {row.role:<10} {state:<12} last sign-in {last}")
     return 0
 
 
@@ -107,6 +151,43 @@ def cmd_summary(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    size = services.backup(engine, actor=acting(args, engine), target=Path(args.file).expanduser().resolve())
+    print(f"Backup written to {args.file} ({size / 1e6:.1f} MB). It holds personal data: keep it safe.")
+    return 0
+
+
+def cmd_erase(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    kind = services.erase_person(engine, actor=acting(args, engine), email=args.email)
+    print(f"The {kind}'s personal data is erased; their pairs and meetings stay, anonymised.")
+    return 0
+
+
+# --- Cadence ---
+def cmd_cadence(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    with db.read_session(engine) as session:
+        report = queries.cadence_report(session, date.today())
+    if args.json:
+        _print_json(report)
+        return 0
+    print("  ".join(f"{STATUS_LABELS[s]}: {report['counts'][s.value]}" for s in STATUS_ORDER))
+    if report["pairs"]:
+        print()
+        print(f"{'status':<12} {'days':>5}  {'mentor':<40} mentee")
+    for pair in report["pairs"]:
+        label = STATUS_LABELS[CadenceStatus(pair["status"])]
+        print(f"{label:<12} {pair['days_since_last']:>5}  {pair['mentor_email']:<40} {pair['mentee_email']}")
+    return 0
+
+
+def add_cadence_commands(command: Callable[[str, Handler, str], argparse.ArgumentParser]) -> None:
+    sub = command("cadence", cmd_cadence, "Meeting-cadence health of every open pair.")
+    sub.add_argument("--json", action="store_true", help="print one JSON object")
+
+
 # Parser
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -119,6 +200,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--db",
         metavar="URL",
         help="database URL or SQLite path (default: $MENTORSHIP_DATABASE_URL, else data/mentorship.db)",
+    )
+    acting_as = argparse.ArgumentParser(add_help=False)
+    acting_as.add_argument(
+        "--as",
+        dest="as_email",
+        metavar="EMAIL",
+        help="the account making the change (its role is checked and audited)",
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
@@ -146,7 +234,96 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub = command("summary", cmd_summary, "The program's KPIs.")
     sub.add_argument("--json", action="store_true", help="print one JSON object")
+
+    sub = command("users", cmd_users, "Accounts for the dashboard: add, list, deactivate.")
+    users = sub.add_subparsers(dest="users_command", metavar="ACTION", required=True)
+    add = users.add_parser("add", parents=[store, acting_as], help="add an account (or reactivate one)")
+    add.add_argument("email")
+    add.add_argument("--role", choices=["leader", "committee"], required=True)
+    add.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from standard input instead of generating one",
+    )
+    users.add_parser("list", parents=[store], help="list the accounts")
+    off = users.add_parser("deactivate", parents=[store, acting_as], help="stop an account signing in")
+    off.add_argument("email")
+
+    sub = command("backup", cmd_backup, "Copy a SQLite store safely, even while it is in use.")
+    sub.add_argument("file", help="where to write the copy")
+    sub.add_argument("--as", dest="as_email", metavar="EMAIL", help="the leader account making the copy")
+
+    sub = command("erase", cmd_erase, "Erase a mentor's or mentee's personal data on their request.")
+    sub.add_argument("email", help="the person's email")
+    sub.add_argument(
+        "--as",
+        dest="as_email",
+        metavar="EMAIL",
+        required=True,
+        help="the leader account making the erasure (required)",
+    )
+
+    # --- Retention ---
+    about = "Record a pair's one-year decision: continue, complete, or end."
+    sub = commands.add_parser("decide", parents=[store, acting_as], help=about, description=about)
+    sub.set_defaults(handler=cmd_decide)
+    sub.add_argument("--mentor", required=True, metavar="EMAIL", help="the mentor's email")
+    sub.add_argument("--mentee", required=True, metavar="EMAIL", help="the mentee's email")
+    sub.add_argument("--decision", required=True, choices=[d.value for d in services.Decision])
+    sub.add_argument(
+        "--reason",
+        metavar="TEXT",
+        help="why the pair ended (end only): "
+        + ", ".join(r.value for r in retention.END_CHOICES)
+        + "; 'other: <note>' for anything else",
+    )
+    sub.add_argument("--on", metavar="DATE", help="when it takes effect, YYYY-MM-DD (default today)")
+
+    sub = command("retention", cmd_retention, "How long pairs last: survival, completion, continuation.")
+    sub.add_argument("--json", action="store_true", help="print one JSON object")
+
+    add_cadence_commands(command)
+    add_registration_commands(commands, store, acting_as)
     return parser
+
+
+# --- Retention ---
+def cmd_decide(args: argparse.Namespace) -> int:
+    try:
+        on = date.fromisoformat(args.on) if args.on else None
+    except ValueError:
+        raise UnusableInput("--on must be a date like 2026-03-05.") from None
+    reason, note = retention.parse_end_reason(args.reason) if args.reason else (None, "")
+    engine = _engine(args)
+    result = services.decide(
+        engine,
+        actor=acting(args, engine),
+        decision=args.decision,
+        today=date.today(),
+        emails=(args.mentor, args.mentee),
+        reason=reason,
+        note=note,
+        on=on,
+    )
+    print(formatting.decision_recorded(result))
+    return 0
+
+
+def cmd_retention(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    with db.read_session(engine) as session:
+        report = retention.analyse(queries.retention_pairs(session), date.today())
+    if args.json:
+        _print_json(report.to_json())
+        return 0
+    for figure in formatting.retention_figures(report, Actor.operator().role):
+        print(f"{figure.label:<20}  {figure.value} {figure.behind}")
+    print()
+    print(
+        formatting.retention_groups(report.by_cohort, Actor.operator().role, "Cohort").to_string(index=False)
+    )
+    print(f"\nOne-year decisions due: {len(report.decisions_due)}")
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -159,3 +336,65 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UnusableInput as exc:
         print(str(exc), file=sys.stderr)
         return 2
+
+
+# --- Registrations: import and export ---
+def _read_file(path: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise UnusableInput(f"The file {path} cannot be read ({exc.strerror or exc}).") from exc
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    data = _read_file(args.file)
+    engine = _engine(args)
+    actor = acting(args, engine)
+    plan = services.import_registrations(engine, actor=actor, kind=args.kind, data=data, dry_run=args.dry_run)
+    report = plan.report()
+    if args.json:
+        _print_json(report)
+        return 0
+    sheet = plan.sheet
+    print(f"Read {report['rows']} rows ({sheet.encoding}, {sheet.layout} layout).")
+    for notice in sheet.notices:
+        print(notice)
+    counts = ", ".join(f"{report[k]} {k}" for k in ("created", "updated", "unchanged"))
+    written = f"written (batch {plan.batch})" if plan.written else "dry run: nothing written"
+    print(f"{counts}, {len(report['invalid'])} invalid; {written}.")
+    for invalid in report["invalid"]:
+        for error in invalid["errors"]:
+            print(f"  row {invalid['row']}: {error}")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    actor = acting(args, engine)
+    data, rows = services.export_registrations(engine, actor=actor, kind=args.kind)
+    try:
+        Path(args.file).write_bytes(data)
+    except OSError as exc:
+        raise UnusableInput(f"The file {args.file} cannot be written ({exc.strerror or exc}).") from exc
+    masked = "" if actor.is_leader else " (contacts masked, no individual demographics)"
+    print(f"Exported {rows} {args.kind} to {args.file}{masked}.")
+    return 0
+
+
+def add_registration_commands(commands, *parents: argparse.ArgumentParser) -> None:
+    """`import` and `export`; `parents` are the shared --db and --as options."""
+    from mentorship.intake import KINDS
+
+    for name, handler, help_text in (
+        ("import", cmd_import, "Import registrations (form exports) or the program's history."),
+        ("export", cmd_export, "Export registrations or the history as CSV, in the template's columns."),
+    ):
+        sub = commands.add_parser(name, parents=list(parents), help=help_text, description=help_text)
+        sub.set_defaults(handler=handler)
+        sub.add_argument("kind", choices=KINDS, help="data/templates/KIND.csv shows the columns")
+        if name == "import":
+            sub.add_argument("file", metavar="FILE", help="a CSV file (UTF-8, UTF-16 or Windows-1252)")
+            sub.add_argument("--dry-run", action="store_true", help="report what would happen; write nothing")
+            sub.add_argument("--json", action="store_true", help="print one JSON object")
+        else:
+            sub.add_argument("file", metavar="FILE", help="where to write the CSV (UTF-8 with BOM)")

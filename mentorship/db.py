@@ -96,6 +96,21 @@ def write_session(engine: Engine) -> Iterator[Session]:
             yield session
 
 
+def purge_old_row_versions(engine: Engine) -> None:
+    """SQLite keeps old row versions in the WAL file and in free pages: checkpoint and rebuild the file.
+
+    Used after an erasure, so that erased data leaves no trace in the store's files.
+    """
+    if not is_sqlite(engine):
+        return
+    raw = engine.raw_connection()  # outside any transaction: VACUUM refuses to run inside one
+    try:
+        for statement in ("PRAGMA wal_checkpoint(TRUNCATE)", "VACUUM", "PRAGMA wal_checkpoint(TRUNCATE)"):
+            raw.driver_connection.execute(statement)
+    finally:
+        raw.close()
+
+
 # Schema
 def _alembic_config(connection: sa.Connection):
     from alembic.config import Config

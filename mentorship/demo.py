@@ -31,6 +31,11 @@ from mentorship.models import (
 from mentorship.values import join_multi
 
 PROGRAM_START = date(2021, 1, 11)
+# Demo sign-ins, printed by `demo` and shown in README. Synthetic data only: never for a real store.
+DEMO_ACCOUNTS = (
+    ("leader@program.example.org", "leader", "demo-leader-password"),
+    ("committee@program.example.org", "committee", "demo-committee-password"),
+)
 
 
 @dataclass(frozen=True)
@@ -275,6 +280,8 @@ GOALS = (
 REGISTERED_SPREAD_DAYS = 14
 INTRO_WAIT = (10, 75)  # days from registration to confirmation, when a mentor is free
 NEXT_COHORT_DAYS = 100  # students who registered this recently wait for the next matching round
+CONTINUED_DAYS = 400  # closed pairs that lasted this long had decided to continue at their one-year mark
+UNDECIDED_DAYS = 20  # open pairs this few days past their mark are still waiting for the leader's decision
 
 
 @dataclass
@@ -445,11 +452,11 @@ def _outcome(rng: random.Random) -> tuple[int, str, EndReason | None]:
         )
         return rng.randrange(40, 340), MatchStatus.ended, reason
     if roll < 0.62:
-        return rng.randrange(365, 400), MatchStatus.completed, EndReason.completed_year
+        return rng.randrange(365, CONTINUED_DAYS), MatchStatus.completed, EndReason.completed_year
     # continued past the year; then completes or ends in the second year
     if rng.random() < 0.6:
         return rng.randrange(700, 760), MatchStatus.completed, EndReason.completed_year
-    return rng.randrange(400, 700), MatchStatus.ended, EndReason.matriculated
+    return rng.randrange(CONTINUED_DAYS, 700), MatchStatus.ended, EndReason.matriculated
 
 
 def _meetings(rng: random.Random, start: date, stop: date, formats: list[str]) -> list[tuple[date, str, int]]:
@@ -526,9 +533,13 @@ def _pair_history(rng: random.Random, data: DemoData, today: date) -> None:
             ended_on, end_reason, decided_on = None, None, None
             if status == MatchStatus.continued:
                 decided_on = confirmed + timedelta(days=rng.randrange(350, 372))
+                if (today - confirmed).days <= 365 + UNDECIDED_DAYS:
+                    status, decided_on = MatchStatus.active, None  # past the mark, not yet decided
         else:
             status, ended_on, end_reason = final_status, ends, reason
             decided_on = ends if duration >= 365 else None
+            if duration >= CONTINUED_DAYS:  # decided to continue at the mark; ended in the second year
+                decided_on = confirmed + timedelta(days=365)
         data.matches.append(
             {
                 "mentor": mentor_index,

@@ -2,7 +2,18 @@
 
 
 class Refused(Exception):
-    """A rule, a permission or capacity says no (exit status 1). The message is one sentence."""
+    """A rule, a permission or capacity says no (exit status 1). The message is one sentence.
+
+    `audit` is what the audit log records; give it when the message names a person.
+    """
+
+    def __init__(self, message: str, *, audit: str | None = None) -> None:
+        super().__init__(message)
+        self.audit_summary = audit or message
+
+
+class PermissionDenied(Refused):
+    """The acting account's role does not allow this."""
 
 
 class UnusableInput(Exception):

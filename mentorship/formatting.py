@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pandas as pd
+
+from mentorship import retention
+from mentorship.models import Role
 from mentorship.queries import ProgramSummary
 
 
@@ -69,3 +73,115 @@ def overview_kpis(s: ProgramSummary) -> list[Kpi]:
             "the share that lasted a year.",
         ),
     ]
+
+
+# --- Retention ---
+def months(value: float | None) -> str:
+    return "not reached" if value is None else f"{value:.1f} months"
+
+
+def pairs(n: int) -> str:
+    return "1 pair" if n == 1 else f"{n} pairs"
+
+
+@dataclass(frozen=True)
+class Figure:
+    label: str
+    value: str
+    behind: str  # the pairs the figure rests on
+    help: str
+
+
+def _guarded(value: str, n: int, role: Role | str) -> tuple[str, str]:
+    """(value, pairs behind it) as `role` may see them: "fewer than 5" for both when the base is small."""
+    if retention.hidden(n, role):
+        return retention.FEWER_THAN_5, f"{retention.FEWER_THAN_5} pairs"
+    return value, pairs(n)
+
+
+def retention_figures(report: retention.Report, role: Role | str) -> list[Figure]:
+    """The Retention page's headline figures, each with the number of pairs behind it."""
+    o = report.overall
+    n_value, n_behind = _guarded(str(o.pairs), o.pairs, role)
+    done, done_behind = _guarded(percent(o.one_year_completion.value), o.one_year_completion.pairs, role)
+    went_on, went_on_behind = _guarded(percent(o.continuation.value), o.continuation.pairs, role)
+    median, median_behind = _guarded(months(o.median_months), o.pairs, role)
+    return [
+        Figure("Pairs", n_value, "ever confirmed", "Every pair ever confirmed, open or closed."),
+        Figure(
+            "One-year completion",
+            done,
+            f"of {done_behind} confirmed at least a year ago",
+            "Of pairs confirmed at least 365 days ago, the share whose mentorship lasted 365 days.",
+        ),
+        Figure(
+            "Continuation",
+            went_on,
+            f"of {went_on_behind} that reached a year",
+            "Of pairs that lasted 365 days, the share that decided to continue past their first year.",
+        ),
+        Figure(
+            "Median duration",
+            median,
+            f"over {median_behind}",
+            "When the Kaplan–Meier estimate of pairs still going first falls to one half "
+            "(open pairs count for as long as they have lasted so far).",
+        ),
+    ]
+
+
+def retention_groups(groups: list[retention.GroupFigures], role: Role | str, title: str) -> pd.DataFrame:
+    """One row per group, as text (for the committee, figures on fewer than 5 pairs read "fewer than 5")."""
+    rows = []
+    for g in groups:
+        row = {title: g.group, "Pairs": retention.for_role(str(g.pairs), g.pairs, role)}
+        for label, rate in (("One-year completion", g.one_year_completion), ("Continuation", g.continuation)):
+            text = f"{percent(rate.value)} of {rate.pairs}" if rate.pairs else percent(None)
+            row[label] = retention.for_role(text, rate.pairs, role)
+        row["Median duration"] = retention.for_role(months(g.median_months), g.pairs, role)
+        rows.append(row)
+    return pd.DataFrame(
+        rows, columns=[title, "Pairs", "One-year completion", "Continuation", "Median duration"]
+    )
+
+
+DECISION_LABELS = {"continue": "Continue", "complete": "Complete the year", "end": "End"}
+OUTCOME_CHOICES = {None: "Not recorded", True: "Yes", False: "No"}
+DUE_COLUMNS = [
+    "mentor",
+    "mentor_email",
+    "mentee",
+    "mentee_email",
+    "confirmed_on",
+    "one_year_on",
+    "days_to_mark",
+]
+DUE_COLUMN_CONFIG = {
+    "mentor": "Mentor",
+    "mentor_email": "Mentor's email",
+    "mentee": "Mentee",
+    "mentee_email": "Mentee's email",
+    "confirmed_on": "Confirmed",
+    "one_year_on": "One-year mark",
+    "days_to_mark": "Days to the mark",
+}
+
+
+def decision_recorded(result) -> str:
+    """What the page's toast and the CLI say once a decision is recorded (`services.DecisionResult`)."""
+    if result.decision == "continue":
+        return "Recorded: the pair continues past its first year."
+    ended = "completed its year" if result.decision == "complete" else "ended"
+    return f"Recorded: the pair {ended}; its mentor's place is free and its check-in link is closed."
+
+
+def due_pair_labels(due: pd.DataFrame) -> dict[int, str]:
+    """`match_id` → "Mentor & Mentee (one-year mark 2026-11-05)", for the leader's decision form."""
+    return {
+        int(row.match_id): f"{row.mentor} & {row.mentee} (one-year mark {row.one_year_on})"
+        for row in due.itertuples()
+    }
+
+
+def mentee_labels(outcomes: pd.DataFrame) -> dict[int, str]:
+    return {int(row.mentee_id): f"{row.mentee} ({row.mentee_email})" for row in outcomes.itertuples()}

@@ -9,21 +9,25 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from mentorship import cadence, matching
+from mentorship import cadence, matching, privacy, retention
 from mentorship.models import (
     OPEN_MATCH_STATUSES,
+    AuditEvent,
     BipocIdentity,
     BipocPreference,
+    CheckinLink,
+    Concern,
     Exclusion,
     Match,
     Meeting,
     Mentee,
     Mentor,
     PersonStatus,
+    Role,
+    User,
 )
-from mentorship.settings import cadence_thresholds, match_weights
+from mentorship.settings import CadenceThresholds, cadence_thresholds, match_weights
 
-ONE_YEAR_DAYS = 365
 _OPEN = [s.value for s in OPEN_MATCH_STATUSES]
 
 
@@ -152,7 +156,7 @@ def program_summary(session: Session, today: date) -> ProgramSummary:
     waiting = waiting_mentees(session, today)
 
     history = frame(session, sa.select(Match.confirmed_on, Match.ended_on))
-    completion_rate, eligible = one_year_completion(history, today)
+    completion_rate, eligible = retention.one_year_completion(history, today)
 
     return ProgramSummary(
         mentors=_scalar(session, sa.select(sa.func.count(Mentor.id))),
@@ -174,20 +178,51 @@ def program_summary(session: Session, today: date) -> ProgramSummary:
     )
 
 
-def one_year_completion(history: pd.DataFrame, today: date) -> tuple[float | None, int]:
-    """Among pairs confirmed at least a year ago, the share whose duration reached a year.
+def accounts(session: Session) -> pd.DataFrame:
+    """The dashboard's accounts (no password hashes)."""
+    return frame(
+        session,
+        sa.select(User.email, User.role, User.is_active, User.created_at, User.last_login_at).order_by(
+            User.email
+        ),
+    )
 
-    `history` has `confirmed_on` and `ended_on` (missing while open). Returns (rate, pairs behind it).
-    """
-    if history.empty:
-        return None, 0
-    confirmed = pd.to_datetime(history["confirmed_on"])
-    ended = pd.to_datetime(history["ended_on"]).fillna(pd.Timestamp(today))
-    eligible = (pd.Timestamp(today) - confirmed).dt.days >= ONE_YEAR_DAYS
-    if not eligible.any():
-        return None, 0
-    lasted = (ended - confirmed).dt.days[eligible] >= ONE_YEAR_DAYS
-    return round(float(lasted.mean()), 4), int(eligible.sum())
+
+def audit_log(
+    session: Session,
+    *,
+    actions: list[str] | None = None,
+    outcome: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    limit: int = 5000,
+) -> pd.DataFrame:
+    """The newest audit events first, filtered; `until` is inclusive."""
+    statement = sa.select(
+        AuditEvent.at,
+        AuditEvent.actor,
+        AuditEvent.action,
+        AuditEvent.entity,
+        AuditEvent.entity_id,
+        AuditEvent.outcome,
+        AuditEvent.summary,
+    )
+    if actions:
+        statement = statement.where(AuditEvent.action.in_(actions))
+    if outcome:
+        statement = statement.where(AuditEvent.outcome == outcome)
+    if since:
+        statement = statement.where(AuditEvent.at >= pd.Timestamp(since, tz="UTC").to_pydatetime())
+    if until:
+        end = pd.Timestamp(until, tz="UTC") + pd.Timedelta(days=1)
+        statement = statement.where(AuditEvent.at < end.to_pydatetime())
+    return frame(session, statement.order_by(AuditEvent.id.desc()).limit(limit))
+
+
+def audit_actions(session: Session) -> list[str]:
+    return list(
+        session.execute(sa.select(AuditEvent.action).distinct().order_by(AuditEvent.action)).scalars()
+    )
 
 
 def is_empty(session: Session) -> bool:
@@ -214,6 +249,334 @@ def overview(session: Session, today: date) -> Overview:
         days_waiting=waiting_mentees(session, today)["days_waiting"],
         cadence_counts=cadence.status_counts(assessed_open_pairs(session, today)),
     )
+
+
+# --- Retention ---
+def _plain_values(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Enum members as their plain string values (missing stays missing), so frames compare with strings."""
+    for column in columns:
+        df[column] = pd.Series(
+            [None if pd.isna(v) else str(getattr(v, "value", v)) for v in df[column]],
+            dtype=object,
+            index=df.index,
+        )
+    return df
+
+
+def usual_meeting_formats(session: Session) -> pd.DataFrame:
+    """Each pair's most used meeting format (`match_id`, `meeting_format`); ties go to the latest-used."""
+    counts = frame(
+        session,
+        sa.select(
+            Meeting.match_id,
+            Meeting.format.label("meeting_format"),
+            sa.func.count().label("meetings"),
+            sa.func.max(Meeting.met_on).label("last_met_on"),
+        ).group_by(Meeting.match_id, Meeting.format),
+    )
+    if counts.empty:
+        return pd.DataFrame(columns=["match_id", "meeting_format"])
+    counts = counts.sort_values(["match_id", "meetings", "last_met_on"], ascending=[True, False, False])
+    return counts.drop_duplicates("match_id")[["match_id", "meeting_format"]]
+
+
+def retention_pairs(session: Session) -> pd.DataFrame:
+    """Every pair ever confirmed, with what retention needs: dates, status, decision, end reason, the mentee's
+    BIPOC-mentor preference, the mentor's BIPOC identity, the usual meeting format, and who the pair is."""
+    statement = (
+        sa.select(
+            Match.id.label("match_id"),
+            Match.mentor_id,
+            Match.mentee_id,
+            Match.status,
+            Match.confirmed_on,
+            Match.ended_on,
+            Match.decided_on,
+            Match.end_reason,
+            Mentee.bipoc_mentor_preference,
+            Mentor.identifies_bipoc.label("mentor_identifies_bipoc"),
+            (Mentor.first_name + " " + Mentor.last_name).label("mentor"),
+            Mentor.email.label("mentor_email"),
+            (Mentee.first_name + " " + Mentee.last_name).label("mentee"),
+            Mentee.email.label("mentee_email"),
+        )
+        .join(Mentor, Mentor.id == Match.mentor_id)
+        .join(Mentee, Mentee.id == Match.mentee_id)
+        .order_by(Match.id)
+    )
+    pairs = _plain_values(
+        frame(session, statement),
+        ["status", "end_reason", "bipoc_mentor_preference", "mentor_identifies_bipoc"],
+    )
+    formats = usual_meeting_formats(session)
+    pairs = pairs.merge(formats, on="match_id", how="left")
+    pairs["meeting_format"] = (
+        pairs["meeting_format"].astype(object).where(pairs["meeting_format"].notna(), None)
+    )
+    return pairs
+
+
+def mentee_outcomes(session: Session) -> pd.DataFrame:
+    """Mentees who have had a pair: when their first was confirmed, and their outcomes (missing: unknown)."""
+    first = (
+        sa.select(Match.mentee_id, sa.func.min(Match.confirmed_on).label("first_confirmed_on"))
+        .group_by(Match.mentee_id)
+        .subquery()
+    )
+    statement = (
+        sa.select(
+            Mentee.id.label("mentee_id"),
+            (Mentee.first_name + " " + Mentee.last_name).label("mentee"),
+            Mentee.email.label("mentee_email"),
+            first.c.first_confirmed_on,
+            Mentee.applied,
+            Mentee.interviewed,
+            Mentee.accepted,
+            Mentee.matriculated,
+        )
+        .join(first, first.c.mentee_id == Mentee.id)
+        .order_by(first.c.first_confirmed_on, Mentee.id)
+    )
+    outcomes = frame(session, statement)
+    for stage in retention.OUTCOME_STAGES:
+        outcomes[stage] = outcomes[stage].astype(object).where(outcomes[stage].notna(), None)
+    return outcomes
+
+
+@dataclass(frozen=True)
+class RetentionData:
+    report: retention.Report
+    cohort_yield: pd.DataFrame
+    outcomes: pd.DataFrame
+
+
+def retention_data(session: Session, today: date) -> RetentionData:
+    """Everything the Retention page draws, in one read."""
+    outcomes = mentee_outcomes(session)
+    return RetentionData(
+        report=retention.analyse(retention_pairs(session), today),
+        cohort_yield=retention.cohort_yield(outcomes),
+        outcomes=outcomes,
+    )
+
+
+# --- Cadence ---
+@dataclass(frozen=True)
+class CheckinPair:
+    """What the public check-in page may know about the pair behind a live link."""
+
+    link_id: int
+    match_id: int
+    mentor_first_name: str
+    mentee_first_name: str
+
+
+def checkin_pair(session: Session, token: str) -> CheckinPair | None:
+    """The open pair behind a live (not revoked) check-in token; None for any other token."""
+    if not token:
+        return None
+    row = session.execute(
+        sa.select(CheckinLink.id, Match.id, Mentor.first_name, Mentee.first_name)
+        .join(Match, Match.id == CheckinLink.match_id)
+        .join(Mentor, Mentor.id == Match.mentor_id)
+        .join(Mentee, Mentee.id == Match.mentee_id)
+        .where(CheckinLink.token == token, CheckinLink.revoked_at.is_(None), Match.status.in_(_OPEN))
+    ).first()
+    return None if row is None else CheckinPair(*row)
+
+
+def live_checkin_token(session: Session, match_id: int) -> str | None:
+    return session.execute(
+        sa.select(CheckinLink.token).where(CheckinLink.match_id == match_id, CheckinLink.revoked_at.is_(None))
+    ).scalar()
+
+
+def cadence_pairs(session: Session, today: date) -> pd.DataFrame:
+    """Every open pair with its health, people and contacts, longest without a meeting first."""
+    people = frame(
+        session,
+        sa.select(
+            Match.id.label("match_id"),
+            Mentor.first_name.label("mentor_first_name"),
+            (Mentor.first_name + " " + Mentor.last_name).label("mentor"),
+            Mentor.email.label("mentor_email"),
+            Mentee.first_name.label("mentee_first_name"),
+            (Mentee.first_name + " " + Mentee.last_name).label("mentee"),
+            Mentee.email.label("mentee_email"),
+        )
+        .join(Mentor, Mentor.id == Match.mentor_id)
+        .join(Mentee, Mentee.id == Match.mentee_id)
+        .where(Match.status.in_(_OPEN)),
+    )
+    counted = frame(
+        session,
+        sa.select(Meeting.match_id, sa.func.count(Meeting.id).label("meetings"))
+        .join(Match, Match.id == Meeting.match_id)
+        .where(Match.status.in_(_OPEN))
+        .group_by(Meeting.match_id),
+    )
+    pairs = (
+        assessed_open_pairs(session, today)
+        .merge(people, on="match_id")
+        .merge(counted, on="match_id", how="left")
+    )
+    pairs["meetings"] = pairs["meetings"].fillna(0).astype("int64")
+    return pairs.sort_values(["days_since_last", "match_id"], ascending=[False, True], ignore_index=True)
+
+
+def meeting_log(session: Session, *, open_only: bool = False) -> pd.DataFrame:
+    """Every meeting (no notes): `match_id`, `met_on`, `format`, `duration_minutes`, `source`."""
+    statement = sa.select(
+        Meeting.match_id, Meeting.met_on, Meeting.format, Meeting.duration_minutes, Meeting.source
+    ).order_by(Meeting.match_id, Meeting.met_on)
+    if open_only:
+        statement = statement.join(Match, Match.id == Meeting.match_id).where(Match.status.in_(_OPEN))
+    return frame(session, statement)
+
+
+def open_concerns(session: Session) -> pd.DataFrame:
+    """Requests from pairs for the leader to reach out, not yet marked resolved, oldest first."""
+    return frame(
+        session,
+        sa.select(
+            Concern.id.label("concern_id"),
+            Concern.match_id,
+            Concern.raised_on,
+            Concern.note,
+            (Mentor.first_name + " " + Mentor.last_name).label("mentor"),
+            Mentor.email.label("mentor_email"),
+            (Mentee.first_name + " " + Mentee.last_name).label("mentee"),
+            Mentee.email.label("mentee_email"),
+        )
+        .join(Match, Match.id == Concern.match_id)
+        .join(Mentor, Mentor.id == Match.mentor_id)
+        .join(Mentee, Mentee.id == Match.mentee_id)
+        .where(Concern.resolved_at.is_(None))
+        .order_by(Concern.raised_on, Concern.id),
+    )
+
+
+@dataclass(frozen=True)
+class CadenceView:
+    """Everything the Cadence page draws, cut to what the viewer's role may see."""
+
+    thresholds: CadenceThresholds
+    counts: dict[str, int]
+    pairs: pd.DataFrame  # viewer_frame'd: masked contacts for the committee
+    meetings: pd.DataFrame  # open pairs' meetings, for their timelines
+    meetings_per_month: pd.DataFrame
+    status_mix: pd.DataFrame
+    nudges: pd.DataFrame | None  # the leader only: it is a contact list
+    concerns: pd.DataFrame | None  # the leader only
+
+
+def cadence_view(session: Session, today: date, role: Role | str) -> CadenceView:
+    thresholds = cadence_thresholds(session)
+    pairs = cadence_pairs(session, today)
+    meetings = meeting_log(session)
+    history = frame(session, sa.select(Match.id.label("match_id"), Match.confirmed_on, Match.ended_on))
+    open_meetings = meetings[meetings["match_id"].isin(pairs["match_id"])]
+    pairs["last_12_months"] = cadence.recent_months(open_meetings, pairs["match_id"].tolist(), today)
+    leader = Role(role) == Role.leader
+    return CadenceView(
+        thresholds=thresholds,
+        counts=cadence.status_counts(pairs),
+        pairs=privacy.viewer_frame(pairs, role),
+        meetings=open_meetings.reset_index(drop=True),
+        meetings_per_month=cadence.meetings_per_month(meetings, today),
+        status_mix=cadence.status_mix(history, meetings, today, thresholds),
+        nudges=cadence.nudges(pairs) if leader else None,
+        concerns=open_concerns(session) if leader else None,
+    )
+
+
+def cadence_report(session: Session, today: date) -> dict:
+    """The `cadence --json` object: counts by status and every open pair, longest without a meeting first."""
+    pairs = cadence_pairs(session, today)
+    return {
+        "counts": cadence.status_counts(pairs),
+        "pairs": [
+            {
+                "mentor_email": row.mentor_email,
+                "mentee_email": row.mentee_email,
+                "days_since_last": int(row.days_since_last),
+                "status": row.status,
+            }
+            for row in pairs.itertuples()
+        ],
+    }
+
+
+# --- Registrations ---
+def registrations_export(session: Session, kind: str) -> pd.DataFrame:
+    """Every record of one kind in its import template's columns (`intake.TEMPLATES`), oldest first."""
+    from mentorship.intake import TEMPLATES
+
+    mentor_email = sa.select(Mentor.email).where(Mentor.id == Match.mentor_id).scalar_subquery()
+    mentee_email = sa.select(Mentee.email).where(Mentee.id == Match.mentee_id).scalar_subquery()
+    if kind in ("mentors", "mentees"):
+        table = Mentor if kind == "mentors" else Mentee
+        statement = sa.select(*(table.__table__.c[c] for c in TEMPLATES[kind])).order_by(table.id)
+    elif kind == "pairs":
+        statement = sa.select(
+            mentor_email.label("mentor_email"),
+            mentee_email.label("mentee_email"),
+            Match.confirmed_on,
+            Match.ended_on,
+            Match.status.label("outcome"),
+            Match.end_reason,
+        ).order_by(Match.confirmed_on, Match.id)
+    else:
+        statement = (
+            sa.select(
+                mentor_email.label("mentor_email"),
+                mentee_email.label("mentee_email"),
+                Meeting.met_on,
+                Meeting.format,
+                Meeting.duration_minutes,
+                Meeting.notes,
+            )
+            .join(Match, Match.id == Meeting.match_id)
+            .order_by(Meeting.met_on, Meeting.id)
+        )
+    return frame(session, statement)
+
+
+def registrations(session: Session, kind: str, today: date) -> pd.DataFrame:
+    """Mentors or mentees with their answers, status and pairing state, one row each (indexed by id).
+
+    `open_pairs` counts open matches; `pairing` is "matched" (an open pair), "waiting" (active, none) or
+    "inactive"; mentees also get `days_waiting` (while waiting).
+    """
+    from mentorship.intake import TEMPLATES
+
+    table = Mentor if kind == "mentors" else Mentee
+    person = Match.mentor_id if kind == "mentors" else Match.mentee_id
+    open_pairs = (
+        sa.select(sa.func.count(Match.id))
+        .where(person == table.id, Match.status.in_(_OPEN))
+        .scalar_subquery()
+    )
+    columns = [table.__table__.c[c] for c in TEMPLATES[kind]]
+    statement = sa.select(table.id, table.status, *columns, open_pairs.label("open_pairs")).order_by(
+        table.last_name, table.first_name, table.id
+    )
+    people = frame(session, statement)
+    _plain_values(
+        people, [c for c in ("status", "identifies_bipoc", "bipoc_mentor_preference") if c in people]
+    )
+    matched = people["open_pairs"] > 0
+    active = people["status"] == PersonStatus.active.value
+    people["pairing"] = [
+        "matched" if m else ("waiting" if a else "inactive") for m, a in zip(matched, active, strict=True)
+    ]
+    if kind == "mentees":
+        people["days_waiting"] = [
+            (today - d).days if p == "waiting" else None
+            for d, p in zip(people["registered_on"], people["pairing"], strict=True)
+        ]
+        people["days_waiting"] = people["days_waiting"].astype("Int64")
+    return people.set_index("id")
 
 
 # --- Pairing ---

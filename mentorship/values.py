@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from email_validator import EmailNotValidError, validate_email
+
 MULTI_SEPARATOR = "; "
 _SPLIT = re.compile(r"\s*;\s*|\s*,\s+|\s*\n\s*")
 
@@ -11,6 +13,18 @@ _SPLIT = re.compile(r"\s*;\s*|\s*,\s+|\s*\n\s*")
 def normalise_email(email: str) -> str:
     """The identity of a person: trimmed and lower-cased."""
     return email.strip().lower()
+
+
+def check_email(email: str) -> str:
+    """The normalised email, or ValueError with a sentence saying what is wrong (no DNS lookup)."""
+    candidate = normalise_email(email)
+    if not candidate:
+        raise ValueError("An email address is required.")
+    try:
+        validate_email(candidate, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise ValueError(f"Not a valid email address: {exc}") from None
+    return candidate
 
 
 def split_multi(cell: str | None) -> list[str]:

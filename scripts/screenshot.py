@@ -13,11 +13,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from mentorship import db, services  # noqa: E402
+from mentorship import db, demo, services  # noqa: E402
+from mentorship.auth import Actor  # noqa: E402
 from tests.servers import chromium_page, dashboard_server, wait_for_app  # noqa: E402
 
 # (URL path, file in docs/)
-SHOTS = [("", "overview.png")]
+SHOTS = [("", "overview.png"), ("Cadence", "cadence.png"), ("Retention", "retention.png")]
 
 
 def main() -> None:
@@ -25,8 +26,15 @@ def main() -> None:
         url = f"sqlite:///{tmp}/demo.db"
         engine = db.make_engine(url)
         db.upgrade(engine)
-        services.load_demo(engine, actor="screenshot", today=date.today())
+        services.load_demo(engine, actor=Actor.operator(), today=date.today())
+        email, _, password = demo.DEMO_ACCOUNTS[0]
         with dashboard_server(url) as base, chromium_page() as page:
+            page.goto(base)
+            wait_for_app(page)
+            page.get_by_role("textbox", name="Email").fill(email)
+            page.get_by_role("textbox", name="Password").fill(password)
+            page.get_by_role("button", name="Sign in").click()
+            page.locator('[data-testid="stMetric"]').first.wait_for()
             for path, name in SHOTS:
                 page.goto(f"{base}/{path}")
                 wait_for_app(page)

@@ -11,8 +11,10 @@ import streamlit as st
 from sqlalchemy.engine import Engine
 from streamlit.testing.v1 import AppTest
 
-from mentorship import db, demo
+from mentorship import auth, db, demo
+from mentorship.auth import Actor
 from mentorship.db import URL_ENV
+from mentorship.models import Role, User
 
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = date(2026, 11, 25)
@@ -40,6 +42,30 @@ def load_demo(engine: Engine, *, today: date = TODAY, **size) -> dict[str, int]:
 def demo_engine(engine: Engine) -> Engine:
     load_demo(engine)
     return engine
+
+
+LEADER_EMAIL = "leader@program.example.org"
+COMMITTEE_EMAIL = "committee@program.example.org"
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def accounts(engine: Engine) -> dict[str, Actor]:
+    """A leader and a committee account (password PASSWORD), as actors."""
+    with db.write_session(engine) as session:
+        users = [
+            User(email=LEADER_EMAIL, role=Role.leader, password_hash=auth.hash_password(PASSWORD)),
+            User(email=COMMITTEE_EMAIL, role=Role.committee, password_hash=auth.hash_password(PASSWORD)),
+        ]
+        session.add_all(users)
+        session.flush()
+        return {"leader": Actor.of(users[0]), "committee": Actor.of(users[1])}
+
+
+def signed_in(at: AppTest, role: str = "leader") -> AppTest:
+    """Sign an AppTest in the way a university sign-in does (st.user), as the leader or the committee."""
+    at.user = {"is_logged_in": True, "email": LEADER_EMAIL if role == "leader" else COMMITTEE_EMAIL}
+    return at
 
 
 @pytest.fixture

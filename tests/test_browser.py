@@ -1,18 +1,28 @@
-"""The real dashboard in headless Chromium: what a person sees on the Overview."""
+"""The real dashboard in headless Chromium: signing in and what a person sees on the Overview."""
 
 import pytest
 
-from .conftest import load_demo
+from .conftest import LEADER_EMAIL, PASSWORD, load_demo
 from .servers import chromium_page, dashboard_server, wait_for_app
 
 pytestmark = pytest.mark.browser
 
 
-def test_overview_in_a_browser(engine, store_url):
+def sign_in(page, email: str = LEADER_EMAIL, password: str = PASSWORD) -> None:
+    wait_for_app(page)
+    page.get_by_role("textbox", name="Email").fill(email)
+    page.get_by_role("textbox", name="Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    wait_for_app(page)
+
+
+def test_overview_in_a_browser_and_sign_in_survives_a_reload(engine, store_url, accounts):
     load_demo(engine)
     with dashboard_server(store_url) as base, chromium_page() as page:
         page.goto(base)
         wait_for_app(page)
+        assert page.locator('[data-testid="stMetric"]').count() == 0  # nothing without signing in
+        sign_in(page)
         metrics = page.locator('[data-testid="stMetric"]')
         metrics.first.wait_for()
         assert metrics.count() == 8
@@ -23,12 +33,73 @@ def test_overview_in_a_browser(engine, store_url):
         assert charts.count() == 3
         assert page.title().startswith("Overview")
 
+        page.reload()
+        page.locator('[data-testid="stMetric"]').first.wait_for(timeout=30_000)
+        assert f"Signed in as {LEADER_EMAIL}" in page.locator('[data-testid="stSidebar"]').inner_text()
 
-def test_empty_store_guidance_in_a_browser(engine, store_url):
+        page.get_by_role("button", name="Sign out").click()
+        page.get_by_text("You have signed out.").wait_for()
+        page.reload()
+        wait_for_app(page)
+        page.get_by_role("button", name="Sign in").wait_for()
+        assert page.locator('[data-testid="stMetric"]').count() == 0
+
+
+def test_a_wrong_password_is_refused_in_a_browser(engine, store_url, accounts):
     with dashboard_server(store_url) as base, chromium_page() as page:
         page.goto(base)
-        wait_for_app(page)
+        sign_in(page, password="not the password")
+        page.get_by_text("That email and password do not match an active account.").wait_for()
+        assert page.locator('[data-testid="stMetric"]').count() == 0
+
+
+def test_empty_store_guidance_in_a_browser(engine, store_url, accounts):
+    with dashboard_server(store_url) as base, chromium_page() as page:
+        page.goto(base)
+        sign_in(page)
         page.get_by_text("There are no registrations yet").wait_for()
         page.get_by_role("button", name="Load demo data").click()
         page.locator('[data-testid="stMetric"]').first.wait_for(timeout=30_000)
         assert page.locator('[data-testid="stMetric"]').count() == 8
+
+
+XSS_FIRST = "<img src=x onerror=alert(1)>"
+XSS_LAST = "<script>alert(2)</script>"
+
+
+def test_a_name_with_html_shows_as_text_and_runs_nothing(engine, store_url, accounts):
+    """User text is never rendered as HTML: on the public check-in page and on the Registrations page."""
+    from datetime import date
+
+    from mentorship import db, services
+    from mentorship.models import Match
+
+    from .factories import make_mentee, make_mentor
+
+    with db.write_session(engine) as session:
+        mentor = make_mentor("dr")
+        mentee = make_mentee("xss", first_name=XSS_FIRST, last_name=XSS_LAST)
+        session.add_all([mentor, mentee])
+        session.flush()
+        match = Match(mentor_id=mentor.id, mentee_id=mentee.id, confirmed_on=date(2026, 1, 5))
+        session.add(match)
+        session.flush()
+        match_id = match.id
+    token = services.issue_checkin_link(engine, actor=accounts["leader"], match_id=match_id)
+    with dashboard_server(store_url) as base, chromium_page() as page:
+        dialogs = []
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        page.goto(f"{base}/Check_in?token={token}")
+        wait_for_app(page)
+        page.get_by_text(f"Hi Dr and {XSS_FIRST}!", exact=False).wait_for()
+        assert page.locator("img[src='x']").count() == 0
+
+        page.goto(base)
+        sign_in(page)
+        page.goto(f"{base}/Registrations")
+        wait_for_app(page)
+        page.locator('[data-testid="stDataFrame"]').first.wait_for()
+        page.wait_for_timeout(1000)
+        assert page.locator("img[src='x']").count() == 0
+        assert not page.evaluate("Array.from(document.scripts).some(s => s.text.includes('alert(2)'))")
+        assert dialogs == []

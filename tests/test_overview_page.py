@@ -4,30 +4,30 @@ from datetime import date
 
 from mentorship import db, formatting, queries
 
-from .conftest import load_demo
+from .conftest import load_demo, signed_in
 
 
-def test_an_empty_store_says_what_to_do_next(app, engine):
-    at = app("app.py").run()
+def test_an_empty_store_says_what_to_do_next(app, accounts):
+    at = signed_in(app("app.py")).run()
     assert not at.exception
     assert "There are no registrations yet" in at.info[0].value
-    assert [b.label for b in at.button] == ["Load demo data"]
+    assert [b.label for b in at.main.button] == ["Load demo data"]
     assert len(at.metric) == 0
     assert len(at.get("vega_lite_chart")) == 0
 
 
-def test_loading_demo_data_from_the_empty_store(app, engine):
-    at = app("app.py").run()
-    at.button[0].click().run()
+def test_loading_demo_data_from_the_empty_store(app, accounts):
+    at = signed_in(app("app.py")).run()
+    at.main.button[0].click().run()
     assert not at.exception
     assert at.metric[0].label == "Mentors registered" and at.metric[0].value == "60"
     assert at.metric[1].value == "120"
     assert [t.value for t in at.toast] == ["Demo data loaded: 60 mentors and 120 mentees."]
 
 
-def test_each_metric_equals_the_summary(app, engine):
+def test_each_metric_equals_the_summary(app, engine, accounts):
     load_demo(engine)
-    at = app("app.py").run()
+    at = signed_in(app("app.py"), "committee").run()
     assert not at.exception
     with db.read_session(engine) as session:
         summary = queries.program_summary(session, date.today())
@@ -46,9 +46,9 @@ def test_each_metric_equals_the_summary(app, engine):
     assert summary.mentors == 60 and summary.active_pairs > 0
 
 
-def test_overview_charts_have_tooltips(app, engine):
+def test_overview_charts_have_tooltips(app, engine, accounts):
     load_demo(engine)
-    at = app("app.py").run()
+    at = signed_in(app("app.py")).run()
     charts = at.get("vega_lite_chart")
     titles = []
     for chart in charts:
@@ -62,3 +62,9 @@ def test_overview_charts_have_tooltips(app, engine):
         "How long waiting mentees have waited",
     ):
         assert title in joined
+
+
+def test_committee_sees_no_demo_button_on_an_empty_store(app, accounts):
+    at = signed_in(app("app.py"), "committee").run()
+    assert "There are no registrations yet" in at.info[0].value
+    assert [b.label for b in at.main.button] == []

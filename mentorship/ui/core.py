@@ -1,4 +1,4 @@
-"""Page setup shared by every page: page config, the cached engine, the sidebar."""
+"""What every page does first: page config, the cached engine, the access guard, the sidebar."""
 
 from __future__ import annotations
 
@@ -8,20 +8,40 @@ from datetime import date
 import sqlalchemy as sa
 import streamlit as st
 from sqlalchemy.engine import Engine
+from streamlit.errors import StreamlitPageNotFoundError
 
-from mentorship import db
+from mentorship import auth, db
+from mentorship.auth import Actor
+from mentorship.errors import Refused
 
 APP_TITLE = "Mentorship program"
-# (script, label, icon): the sidebar, in order. Page URLs still work for scripts not listed here.
+SESSION_COOKIE = "mentorship_session"
+# (script, label, icon, leader only): the sidebar, in order.
 NAVIGATION = [
-    ("app.py", "Overview", ":material/dashboard:"),
+    ("app.py", "Overview", ":material/dashboard:", False),
+    ("pages/1_Registrations.py", "Registrations", ":material/group:", False),
+    # --- Cadence --- (pages/6_Check_in.py is the pairs' public page: never in the navigation)
+    ("pages/3_Cadence.py", "Cadence", ":material/event_repeat:", False),
+    ("pages/4_Retention.py", "Retention", ":material/timeline:", False),
+    ("pages/5_Admin.py", "Admin", ":material/admin_panel_settings:", True),
 ]
+
+_COOKIE_JS = """
+export default function (component) {
+  const { data } = component;
+  if (!data) return;
+  const value = data.token ? encodeURIComponent(data.token) : "";
+  const age = data.token ? data.max_age : 0;
+  document.cookie = `${data.name}=${value}; path=/; max-age=${age}; SameSite=Strict`;
+}
+"""
 
 
 @dataclass(frozen=True)
 class PageContext:
     engine: Engine
     today: date
+    user: Actor
 
 
 @st.cache_resource(show_spinner="Opening the program's store…")
@@ -32,22 +52,152 @@ def _engine(url: str) -> Engine:
     return engine
 
 
-def page_setup(title: str, icon: str) -> PageContext:
-    """The first call of every page: config, store and navigation."""
-    st.set_page_config(page_title=f"{title} · {APP_TITLE}", page_icon=icon, layout="wide")
+def _open_store() -> Engine:
     try:
-        engine = _engine(db.resolve_url())
+        return _engine(db.resolve_url())
     except (db.DatabaseUnavailable, sa.exc.SQLAlchemyError) as exc:
-        st.error(f"The program's store cannot be opened. {_reason(exc)}", icon=":material/error:")
+        reason = (
+            str(exc)
+            if isinstance(exc, db.DatabaseUnavailable)
+            else ("Check MENTORSHIP_DATABASE_URL and that the database server is running.")
+        )
+        st.error(f"The program's store cannot be opened. {reason}", icon=":material/error:")
         st.stop()
+
+
+def page_setup(title: str, icon: str, *, leader_only: bool = False) -> PageContext:
+    """The first call of every page: config, store, sign-in. Stops the script for anyone not allowed."""
+    st.set_page_config(page_title=f"{title} · {APP_TITLE}", page_icon=icon, layout="wide")
+    engine = _open_store()
+    user = current_user(engine)
+    if user is None:
+        _sign_in_form(engine)
+        st.stop()
+    _sidebar(engine, user)
+    if leader_only and not user.is_leader:
+        st.warning("This page is for the program leader.", icon=":material/lock:")
+        st.stop()
+    return PageContext(engine=engine, today=date.today(), user=user)
+
+
+def public_page_setup(title: str, icon: str) -> Engine:
+    """For the pairs' check-in page only: no sign-in, no sidebar, nothing else from the program."""
+    st.set_page_config(page_title=title, page_icon=icon, layout="centered", initial_sidebar_state="collapsed")
+    return _open_store()
+
+
+def after_write() -> None:
+    """Cached reads are stale once anything is written."""
+    st.cache_data.clear()
+
+
+# Who is signed in
+def current_user(engine: Engine) -> Actor | None:
+    """The university sign-in (OIDC) first, then this browser's own sign-in."""
+    if st.user.get("is_logged_in", False):
+        with db.read_session(engine) as session:
+            try:
+                return auth.actor_for_email(session, str(st.user.get("email") or ""))
+            except Refused:
+                st.session_state["sign_in_problem"] = (
+                    "Your university account has no access to this dashboard. "
+                    "Ask the program leader to add your email."
+                )
+                return None
+    token = st.session_state.get("session_token")
+    if not token and not st.session_state.get("ignore_cookie"):
+        token = st.context.cookies.get(SESSION_COOKIE)  # the cookie as it was when this tab connected
+    if not isinstance(token, str) or not token:
+        return None
+    actor = auth.resume(engine, token)
+    if actor is None:
+        st.session_state.pop("session_token", None)
+        st.session_state["ignore_cookie"] = True
+        st.session_state["set_cookie"] = ""
+        st.session_state["sign_in_problem"] = "Your session has ended; please sign in again."
+        return None
+    st.session_state["session_token"] = token
+    return actor
+
+
+def _sso_configured() -> bool:
+    try:
+        return "auth" in st.secrets
+    except FileNotFoundError:
+        return False
+
+
+def _sign_in(engine: Engine) -> None:
+    try:
+        _, token = auth.sign_in(
+            engine,
+            email=st.session_state.get("sign_in_email", ""),
+            password=st.session_state.get("sign_in_password", ""),
+        )
+    except Refused as exc:
+        st.session_state["sign_in_problem"] = str(exc)
+        return
+    finally:
+        st.session_state["sign_in_password"] = ""
+    st.session_state["session_token"] = token
+    st.session_state["set_cookie"] = token
+    st.session_state.pop("sign_in_problem", None)
+    st.session_state.pop("ignore_cookie", None)
+
+
+def _sign_out(engine: Engine) -> None:
+    token = st.session_state.pop("session_token", None)
+    if token:
+        auth.end_session(engine, token)
+    st.session_state["set_cookie"] = ""
+    st.session_state["ignore_cookie"] = True
+    st.session_state["sign_in_problem"] = "You have signed out."
+
+
+def _sign_in_form(engine: Engine) -> None:
+    st.title(APP_TITLE)
+    problem = st.session_state.get("sign_in_problem")
+    if problem:
+        st.warning(problem, icon=":material/lock:")
+    if "set_cookie" in st.session_state:
+        _set_cookie(st.session_state.pop("set_cookie") or None)
+    with st.form("sign-in", border=True, width=420):
+        st.subheader("Sign in")
+        st.text_input("Email", key="sign_in_email", autocomplete="username")
+        st.text_input("Password", type="password", key="sign_in_password", autocomplete="current-password")
+        st.form_submit_button("Sign in", type="primary", on_click=_sign_in, args=(engine,))
+    if _sso_configured():
+        st.button("Sign in with your university account", on_click=st.login)
+
+
+def _sidebar(engine: Engine, user: Actor) -> None:
+    if "set_cookie" in st.session_state:
+        _set_cookie(st.session_state.pop("set_cookie") or None)
     with st.sidebar:
         st.markdown(f"**{APP_TITLE}**")
-        for script, label, page_icon in NAVIGATION:
-            st.page_link(script, label=label, icon=page_icon)
-    return PageContext(engine=engine, today=date.today())
+        for script, label, icon, leader_only in NAVIGATION:
+            if user.is_leader or not leader_only:
+                try:
+                    st.page_link(script, label=label, icon=icon)
+                except StreamlitPageNotFoundError:
+                    # Only when a page script runs as the entry point itself (AppTest of one page).
+                    continue
+        st.divider()
+        st.caption(f"Signed in as {user.email} ({user.role.value})")
+        if st.user.get("is_logged_in", False):
+            st.button("Sign out", on_click=st.logout, key="sign-out")
+        else:
+            st.button("Sign out", on_click=_sign_out, args=(engine,), key="sign-out")
 
 
-def _reason(exc: Exception) -> str:
-    if isinstance(exc, db.DatabaseUnavailable):
-        return str(exc)
-    return "Check MENTORSHIP_DATABASE_URL and that the database server is running."
+def _set_cookie(token: str | None) -> None:
+    """Keep (or forget) this browser's sign-in across reloads; the store has only the token's hash."""
+    component = st.components.v2.component("mentorship_session_cookie", js=_COOKIE_JS)
+    component(
+        data={
+            "name": SESSION_COOKIE,
+            "token": token or "",
+            "max_age": int(auth.IDLE_TIMEOUT.total_seconds() * 16),
+        },
+        key="session-cookie",
+    )

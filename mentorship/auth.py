@@ -1,0 +1,214 @@
+"""Accounts, password hashing, sign-in sessions and roles (no streamlit here).
+
+Passwords are hashed with argon2id (argon2-cffi) and never stored or logged in clear. A signed-in browser
+holds a random token; the store keeps only its SHA-256, so a copy of the store cannot sign anyone in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from mentorship import audit, db
+from mentorship.errors import Refused
+from mentorship.models import AuditOutcome, LoginSession, Role, User, utcnow
+from mentorship.values import normalise_email
+
+IDLE_TIMEOUT = timedelta(minutes=30)
+FREE_ATTEMPTS = 5  # failed sign-ins before each further attempt must wait
+FIRST_WAIT = timedelta(seconds=30)
+LONGEST_WAIT = timedelta(minutes=15)
+SEEN_EVERY = timedelta(seconds=60)  # how often a running session refreshes last_seen_at
+
+_hasher = PasswordHasher()
+# Verified against when the email is unknown, so both answers take the same time.
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting: an account (by email and role), or the command-line operator."""
+
+    email: str
+    role: Role
+    id: int | None = None
+
+    @property
+    def is_leader(self) -> bool:
+        return self.role == Role.leader
+
+    @classmethod
+    def operator(cls) -> Actor:
+        """The CLI without --as: whoever has shell access to the store, which is already full access."""
+        return cls(email="cli", role=Role.leader)
+
+    @classmethod
+    def of(cls, user: User) -> Actor:
+        return cls(email=user.email, role=Role(user.role), id=user.id)
+
+
+# Passwords
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def generate_password() -> str:
+    """A strong password to print once: 20 characters from a URL-safe alphabet (about 120 bits)."""
+    return secrets.token_urlsafe(15)
+
+
+def check_password_strength(password: str) -> None:
+    if len(password) < 12:
+        raise Refused("A password needs at least 12 characters.")
+
+
+# Accounts
+def active_user(session: Session, email: str) -> User | None:
+    return session.exec(
+        select(User).where(User.email == normalise_email(email), User.is_active.is_(True))
+    ).first()
+
+
+def actor_for_email(session: Session, email: str) -> Actor:
+    """The acting account named by an email (the CLI's --as, a university sign-in)."""
+    user = active_user(session, email)
+    if user is None:
+        raise Refused("No active account has that email.")
+    return Actor.of(user)
+
+
+# Signing in
+def wait_before_next_attempt(user: User, now: datetime) -> timedelta:
+    """After a few failures, each further attempt must wait, doubling up to a quarter of an hour."""
+    if user.failed_logins < FREE_ATTEMPTS or user.last_failed_at is None:
+        return timedelta(0)
+    wait = min(FIRST_WAIT * 2 ** (user.failed_logins - FREE_ATTEMPTS), LONGEST_WAIT)
+    return max(timedelta(0), user.last_failed_at + wait - now)
+
+
+def sign_in(engine: Engine, *, email: str, password: str, now: datetime | None = None) -> tuple[Actor, str]:
+    """Check a password; on success start a session and return (actor, browser token).
+
+    Every failure is written to the audit log and refused with the same sentence, whether the email is
+    unknown, the account deactivated or the password wrong.
+    """
+    now = now or utcnow()
+    wrong = Refused("That email and password do not match an active account.")
+    with db.write_session(engine) as session:
+        user = session.exec(select(User).where(User.email == normalise_email(email))).first()
+        if user is not None and user.is_active:
+            wait = wait_before_next_attempt(user, now)
+            if wait > timedelta(0):
+                minutes = max(1, round(wait.total_seconds() / 60))
+                audit.record(
+                    session,
+                    actor=user.email,
+                    action="auth.sign_in",
+                    entity="user",
+                    entity_id=user.id,
+                    outcome=AuditOutcome.refused,
+                    summary="sign-in refused: too many failed attempts",
+                )
+                refused = Refused(
+                    f"Too many failed sign-ins; try again in about {minutes} minute"
+                    f"{'s' if minutes != 1 else ''}."
+                )
+            elif verify_password(user.password_hash, password):
+                user.failed_logins = 0
+                user.last_login_at = now
+                session.add(user)
+                token = secrets.token_urlsafe(32)
+                session.add(
+                    LoginSession(
+                        user_id=user.id, token_hash=_token_hash(token), created_at=now, last_seen_at=now
+                    )
+                )
+                audit.record(
+                    session,
+                    actor=user.email,
+                    action="auth.sign_in",
+                    entity="user",
+                    entity_id=user.id,
+                    summary="signed in with a password",
+                )
+                return Actor.of(user), token
+            else:
+                user.failed_logins += 1
+                user.last_failed_at = now
+                session.add(user)
+                audit.record(
+                    session,
+                    actor=user.email,
+                    action="auth.sign_in",
+                    entity="user",
+                    entity_id=user.id,
+                    outcome=AuditOutcome.refused,
+                    summary=f"wrong password (failure {user.failed_logins} in a row)",
+                )
+                refused = wrong
+        else:
+            verify_password(None, password)
+            audit.record(
+                session,
+                actor="unknown account",
+                action="auth.sign_in",
+                outcome=AuditOutcome.refused,
+                summary="sign-in with an unknown or inactive account",
+            )
+            refused = wrong
+    raise refused
+
+
+def resume(
+    engine: Engine, token: str, *, now: datetime | None = None, idle_timeout: timedelta = IDLE_TIMEOUT
+) -> Actor | None:
+    """The account behind a browser token, if its session is live and the account still active."""
+    now = now or utcnow()
+    with db.read_session(engine) as session:
+        row = session.exec(
+            select(LoginSession, User)
+            .join(User, User.id == LoginSession.user_id)
+            .where(LoginSession.token_hash == _token_hash(token), LoginSession.ended_at.is_(None))
+        ).first()
+    if row is None:
+        return None
+    login, user = row
+    if not user.is_active:
+        return None
+    if now - login.last_seen_at > idle_timeout:
+        end_session(engine, token, now=now)
+        return None
+    if now - login.last_seen_at > SEEN_EVERY:
+        with db.write_session(engine) as session:
+            session.execute(
+                sa.update(LoginSession).where(LoginSession.id == login.id).values(last_seen_at=now)
+            )
+    return Actor.of(user)
+
+
+def end_session(engine: Engine, token: str, *, now: datetime | None = None) -> None:
+    with db.write_session(engine) as session:
+        session.execute(
+            sa.update(LoginSession)
+            .where(LoginSession.token_hash == _token_hash(token), LoginSession.ended_at.is_(None))
+            .values(ended_at=now or utcnow())
+        )
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()

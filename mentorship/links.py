@@ -1,0 +1,59 @@
+"""Links the leader hands out: a pair's check-in link, and `mailto:` drafts (no streamlit here).
+
+The dashboard's public address comes from MENTORSHIP_PUBLIC_URL (default http://localhost:8501): a check-in
+link has to work from the pair's own browser, so it must name the address people reach the dashboard at.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Sequence
+from urllib.parse import quote, urlencode
+
+PUBLIC_URL_ENV = "MENTORSHIP_PUBLIC_URL"
+DEFAULT_PUBLIC_URL = "http://localhost:8501"
+CHECKIN_PATH = "Check_in"  # pages/6_Check_in.py
+TOKEN_BYTES = 32  # 256 bits from the OS's CSPRNG
+
+
+def new_token() -> str:
+    """An unguessable check-in token (43 URL-safe characters)."""
+    return secrets.token_urlsafe(TOKEN_BYTES)
+
+
+def public_base_url() -> str:
+    return (os.environ.get(PUBLIC_URL_ENV) or DEFAULT_PUBLIC_URL).strip().rstrip("/")
+
+
+def checkin_url(token: str, base: str | None = None) -> str:
+    return f"{base or public_base_url()}/{CHECKIN_PATH}?{urlencode({'token': token})}"
+
+
+def mailto(to: Sequence[str], subject: str, body: str) -> str:
+    """A `mailto:` URL that opens a draft in the leader's mail program; nothing is sent from here."""
+    recipients = ",".join(quote(address, safe="@") for address in to)
+    return f"mailto:{recipients}?subject={quote(subject, safe='')}&body={quote(body, safe='')}"
+
+
+def checkin_invitation(*, to: Sequence[str], mentor_first: str, mentee_first: str, url: str) -> str:
+    body = (
+        f"Hi {mentor_first} and {mentee_first},\n\n"
+        "This is your pair's personal check-in link. Each time you meet, either of you can use it to tell "
+        "the program you met (it takes a minute and needs no account):\n\n"
+        f"{url}\n\n"
+        "Please keep it between the two of you. If you would like me to reach out about anything, the same "
+        "page has a box for that.\n\nThank you!"
+    )
+    return mailto(to, "Your mentorship check-in link", body)
+
+
+def nudge(*, to: Sequence[str], mentor_first: str, mentee_first: str, days: int, has_met: bool) -> str:
+    since = f"your last meeting was {days} days ago" if has_met else f"you were paired {days} days ago"
+    body = (
+        f"Hi {mentor_first} and {mentee_first},\n\n"
+        f"A friendly note from the mentorship program: {since}, and the program asks pairs to meet every "
+        "one to two months (a video or phone call is perfect). Could you find a time in the next few weeks?"
+        "\n\nIf anything is getting in the way, just reply and let me know.\n\nThank you!"
+    )
+    return mailto(to, "Time for your next mentorship meeting", body)

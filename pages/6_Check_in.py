@@ -1,0 +1,75 @@
+"""Check-in: a pair tells the program it met, through its personal link. No account, and nothing else."""
+
+from datetime import date
+
+import streamlit as st
+
+from mentorship import cadence, queries, services
+from mentorship.db import read_session
+from mentorship.errors import Refused
+from mentorship.ui import public_page_setup
+
+engine = public_page_setup("Check in", ":material/event_available:")
+token = st.query_params.get("token", "")
+with read_session(engine) as session:
+    pair = queries.checkin_pair(session, token)
+if pair is None:  # unknown, revoked, or the pair has ended: the same sentence, and nothing else
+    st.info(services.INACTIVE_LINK, icon=":material/link_off:")
+    st.stop()
+
+today = date.today()
+
+
+def send() -> None:
+    state = st.session_state
+    try:
+        receipt = services.submit_checkin(
+            engine,
+            token=token,
+            met_on=state["met-on"],
+            format=state["format"],
+            duration_minutes=state["minutes"],
+            reach_out=state["reach-out"],
+            note=state.get("note", ""),
+            today=today,
+        )
+    except Refused as exc:
+        state["outcome"] = ("warning", str(exc))
+        return
+    message = (
+        "Thanks — your meeting is recorded."
+        if receipt.recorded
+        else "Thanks — this meeting was already recorded."
+    )
+    if receipt.concern_raised:
+        message += " The program leader will reach out to you."
+    state["outcome"] = ("success", message)
+    state["minutes"], state["reach-out"], state["note"] = None, False, ""
+    st.toast(message, icon=":material/check_circle:")
+
+
+st.title("Mentorship check-in")
+st.text(f"Hi {pair.mentor_first_name} and {pair.mentee_first_name}! Let the program know when you met.")
+st.date_input("When did you meet?", value=today, max_value=today, key="met-on", format="YYYY-MM-DD")
+st.radio(
+    "How did you meet?",
+    cadence.MEETING_FORMATS,
+    format_func=cadence.FORMAT_LABELS.get,
+    horizontal=True,
+    key="format",
+)
+st.number_input(
+    "How many minutes, roughly? (optional)", min_value=1, max_value=600, value=None, step=5, key="minutes"
+)
+st.checkbox("I'd like the program leader to reach out", key="reach-out")
+if st.session_state["reach-out"]:
+    st.text_area(
+        "Anything the program leader should know? (optional, read only by the leader)",
+        max_chars=services.MAX_CONCERN_NOTE,
+        key="note",
+    )
+st.button("Send", type="primary", on_click=send)
+
+if "outcome" in st.session_state:
+    kind, message = st.session_state["outcome"]
+    (st.success if kind == "success" else st.warning)(message)

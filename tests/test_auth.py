@@ -1,0 +1,192 @@
+"""Accounts, sign-in, sessions, roles and the audit trail of refusals."""
+
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from mentorship import auth, db, services
+from mentorship.auth import Actor
+from mentorship.errors import PermissionDenied, Refused
+from mentorship.models import AuditEvent, LoginSession, Role, User, utcnow
+
+from .conftest import COMMITTEE_EMAIL, LEADER_EMAIL, PASSWORD, ROOT, TODAY, signed_in
+
+PAGES = sorted(
+    p.relative_to(ROOT).as_posix() for p in (ROOT / "pages").glob("*.py") if "Check_in" not in p.name
+)
+
+
+def audit_rows(engine) -> list[tuple]:
+    with db.read_session(engine) as session:
+        return [
+            tuple(r)
+            for r in session.execute(
+                sa.select(
+                    AuditEvent.actor, AuditEvent.action, AuditEvent.outcome, AuditEvent.summary
+                ).order_by(AuditEvent.id)
+            )
+        ]
+
+
+def test_password_is_hashed_with_argon2_and_appears_nowhere_in_the_store(tmp_path):
+    path = tmp_path / "store.db"
+    secret = "Purple-Otter-Lantern-42"
+    run = [
+        sys.executable,
+        "-m",
+        "mentorship",
+        "users",
+        "add",
+        "Ana@Umn.edu",
+        "--role",
+        "leader",
+        "--password-stdin",
+        "--db",
+        str(path),
+    ]
+    subprocess.run(
+        [sys.executable, "-m", "mentorship", "init", "--db", str(path)],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
+    result = subprocess.run(run, cwd=ROOT, input=secret + "\n", capture_output=True, text=True)
+    assert result.returncode == 0 and result.stdout == "Account ready: ana@umn.edu (leader).\n"
+    assert secret not in result.stdout + result.stderr
+    engine = db.make_engine(f"sqlite:///{path}")
+    with db.read_session(engine) as session:
+        stored = session.execute(sa.select(User.password_hash)).scalar_one()
+    assert stored.startswith("$argon2id$")
+    engine.dispose()
+    for file in tmp_path.iterdir():
+        assert secret.encode() not in Path(file).read_bytes()
+
+
+def test_users_add_without_a_password_prints_a_strong_one_once(capsys, engine, store_url):
+    from mentorship.cli import main
+
+    assert main(["users", "add", "jo@umn.edu", "--role", "committee", "--db", store_url]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "Account ready: jo@umn.edu (committee)."
+    password = lines[1].split(": ", 1)[1]
+    assert len(password) >= 20
+    actor, _ = auth.sign_in(engine, email="JO@umn.edu ", password=password)
+    assert actor.role == Role.committee
+
+
+def test_sign_in_resume_and_idle_timeout(engine, accounts):
+    now = utcnow()
+    actor, token = auth.sign_in(engine, email=LEADER_EMAIL, password=PASSWORD, now=now)
+    assert actor == accounts["leader"]
+    assert auth.resume(engine, token, now=now + timedelta(minutes=29)) == actor
+    # idle time counts from the last activity, not from signing in
+    assert auth.resume(engine, token, now=now + timedelta(minutes=58)) == actor
+    assert auth.resume(engine, token, now=now + timedelta(minutes=89)) is None
+    assert auth.resume(engine, token, now=now + timedelta(minutes=90)) is None  # the session has ended
+    with db.read_session(engine) as session:
+        stored = session.execute(sa.select(LoginSession.token_hash)).scalar_one()
+    assert token not in stored  # only its hash is kept
+
+
+def test_a_deactivated_account_loses_its_sessions(engine, accounts):
+    _, token = auth.sign_in(engine, email=COMMITTEE_EMAIL, password=PASSWORD)
+    services.deactivate_user(engine, actor=accounts["leader"], email=COMMITTEE_EMAIL)
+    assert auth.resume(engine, token) is None
+    with pytest.raises(Refused, match="do not match an active account"):
+        auth.sign_in(engine, email=COMMITTEE_EMAIL, password=PASSWORD)
+
+
+def test_failed_sign_ins_are_slowed_down_and_audited(engine, accounts):
+    now = utcnow()
+    for attempt in range(5):
+        with pytest.raises(Refused, match="^That email and password do not match an active account.$"):
+            auth.sign_in(engine, email=LEADER_EMAIL, password=f"guess {attempt}", now=now)
+    with pytest.raises(Refused, match="^Too many failed sign-ins; try again in about 1 minute.$"):
+        auth.sign_in(engine, email=LEADER_EMAIL, password=PASSWORD, now=now + timedelta(seconds=5))
+    actor, _ = auth.sign_in(engine, email=LEADER_EMAIL, password=PASSWORD, now=now + timedelta(seconds=31))
+    assert actor.is_leader
+    with pytest.raises(Refused, match="do not match"):
+        auth.sign_in(engine, email="nobody@umn.edu", password="whatever", now=now)
+    rows = audit_rows(engine)
+    assert rows[0] == (LEADER_EMAIL, "auth.sign_in", "refused", "wrong password (failure 1 in a row)")
+    assert rows[5] == (LEADER_EMAIL, "auth.sign_in", "refused", "sign-in refused: too many failed attempts")
+    assert rows[6] == (LEADER_EMAIL, "auth.sign_in", "done", "signed in with a password")
+    assert rows[7] == (
+        "unknown account",
+        "auth.sign_in",
+        "refused",
+        "sign-in with an unknown or inactive account",
+    )
+    assert not any("nobody" in str(r) for r in rows)
+
+
+def test_a_service_call_as_committee_is_refused_and_audited(engine, accounts):
+    with pytest.raises(PermissionDenied, match="^Only the program leader can make this change.$"):
+        services.load_demo(engine, actor=accounts["committee"], today=TODAY)
+    assert audit_rows(engine) == [(COMMITTEE_EMAIL, "demo.load", "refused", "refused: committee role")]
+    with db.read_session(engine) as session:
+        assert session.execute(sa.select(sa.func.count()).select_from(User)).scalar() == 2
+
+
+def test_the_cli_as_checks_the_role(capsys, engine, store_url, accounts):
+    from mentorship.cli import main
+
+    code = main(["users", "add", "x@umn.edu", "--role", "leader", "--db", store_url, "--as", COMMITTEE_EMAIL])
+    assert (code, capsys.readouterr().err) == (1, "Only the program leader can make this change.\n")
+    code = main(["users", "add", "x@umn.edu", "--role", "leader", "--db", store_url, "--as", "who@umn.edu"])
+    assert (code, capsys.readouterr().err) == (1, "No active account has that email.\n")
+
+
+def test_the_last_leader_cannot_be_deactivated(engine, accounts):
+    with pytest.raises(Refused, match="The last active leader account cannot be deactivated."):
+        services.deactivate_user(engine, actor=accounts["leader"], email=LEADER_EMAIL)
+
+
+def test_the_operator_is_the_cli_with_leader_rights():
+    assert Actor.operator() == Actor(email="cli", role=Role.leader)
+
+
+@pytest.mark.parametrize("page", ["app.py", *PAGES])
+def test_no_page_shows_anything_without_sign_in(app, engine, accounts, page):
+    from .conftest import load_demo
+
+    load_demo(engine)
+    at = app(page).run()
+    assert not at.exception
+    assert [b.label for b in at.button] == ["Sign in"]
+    assert [t.label for t in at.text_input] == ["Email", "Password"]
+    assert len(at.metric) == len(at.dataframe) == len(at.get("vega_lite_chart")) == 0
+    assert len(at.sidebar) == 0
+
+
+def test_a_university_sign_in_without_an_account_gets_nothing(app, engine, accounts):
+    at = app("app.py")
+    at.user = {"is_logged_in": True, "email": "stranger@umn.edu"}
+    at.run()
+    assert "has no access to this dashboard" in at.warning[0].value
+    assert len(at.metric) == 0
+
+
+def test_signing_in_with_the_form(app, engine, accounts):
+    at = app("app.py").run()
+    at.text_input[0].input(LEADER_EMAIL)
+    at.text_input[1].input("wrong password!")
+    at.button[0].click().run()
+    assert at.warning[0].value == "That email and password do not match an active account."
+    assert at.text_input[1].value == ""  # a typed password is never kept
+    at.text_input[0].input(LEADER_EMAIL)
+    at.text_input[1].input(PASSWORD)
+    at.button[0].click().run()
+    assert f"Signed in as {LEADER_EMAIL} (leader)" in at.sidebar.caption[0].value
+    assert len(at.text_input) == 0
+    assert "There are no registrations yet" in at.info[0].value
+
+
+def test_committee_cannot_open_the_admin_page(app, engine, accounts):
+    at = signed_in(app("pages/5_Admin.py"), "committee").run()
+    assert at.warning[0].value == "This page is for the program leader."
+    assert len(at.dataframe) == 0 and len(at.tabs) == 0

@@ -1,0 +1,554 @@
+"""Importing registrations and the program's history into the store, and exporting them again."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+
+from mentorship import db, intake, queries, services
+from mentorship.auth import Actor
+from mentorship.errors import Refused
+from mentorship.models import AuditEvent, Match, Meeting, Mentee, Mentor
+
+from .conftest import ROOT, TODAY
+from .factories import make_mentee, make_mentor
+
+ACTOR = Actor.operator()  # the CLI without --as
+MENTOR_HEADER = ["first_name", "last_name", "email", "meeting_formats", "capacity", "attests_values"]
+MENTEE_HEADER = ["first_name", "last_name", "email", "meeting_formats"]
+
+
+def to_csv(rows: list[list[str]]) -> bytes:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows(rows)
+    return out.getvalue().encode("utf-8")
+
+
+def run(engine, kind: str, data: bytes, **options) -> dict:
+    plan = services.import_registrations(engine, actor=ACTOR, kind=kind, data=data, today=TODAY, **options)
+    return plan.report()
+
+
+def people(engine, table) -> list[dict]:
+    with db.read_session(engine) as session:
+        rows = session.execute(sa.select(table).order_by(table.id)).scalars().all()
+        return [r.model_dump(exclude={"created_at", "updated_at"}) for r in rows]
+
+
+def add(engine, *records) -> list[int]:
+    with db.write_session(engine) as session:
+        session.add_all(records)
+        session.flush()
+        return [r.id for r in records]
+
+
+def imports_in_audit(engine) -> list[AuditEvent]:
+    with db.read_session(engine) as session:
+        return list(session.scalars(sa.select(AuditEvent).where(AuditEvent.action.like("import.%"))))
+
+
+MENTEES = to_csv(
+    [
+        [*MENTEE_HEADER, "phone", "registered_on", "goals"],
+        ["Pa Houa", "Vang", "PaHoua.Vang@stkate.example.edu", "virtual", "0651 555 0170", "2024-09-14", ""],
+        [
+            "Hodan",
+            "Ali",
+            "hodan.ali@umn.example.edu",
+            "Virtual, Phone",
+            "",
+            "9/1/2024",
+            "Line one,\nline two",
+        ],
+        ["Tou", "Xiong", "tou@", "", "", "", ""],
+    ]
+)
+
+
+def test_a_first_import_creates_the_valid_rows(engine):
+    assert run(engine, "mentees", MENTEES) == {
+        "kind": "mentees",
+        "rows": 3,
+        "created": 2,
+        "updated": 0,
+        "unchanged": 0,
+        "invalid": [
+            {
+                "row": 4,
+                "errors": [
+                    "email: not a valid email address: There must be something after the @-sign.",
+                    "meeting_formats: is required",
+                ],
+            }
+        ],
+        "written": True,
+    }
+    stored = people(engine, Mentee)
+    assert [
+        (p["first_name"], p["email"], p["phone"], p["registered_on"], p["goals"], p["status"]) for p in stored
+    ] == [
+        ("Pa Houa", "pahoua.vang@stkate.example.edu", "0651 555 0170", date(2024, 9, 14), "", "active"),
+        ("Hodan", "hodan.ali@umn.example.edu", "", date(2024, 9, 1), "Line one,\nline two", "active"),
+    ]
+    assert stored[1]["meeting_formats"] == "virtual; phone"
+    assert stored[1]["bipoc_mentor_preference"] == "none" and stored[1]["identifies_bipoc"] == "undisclosed"
+
+
+def test_a_new_person_without_a_date_registered_today(engine):
+    run(engine, "mentees", to_csv([MENTEE_HEADER, ["Pa", "Vang", "pa@umn.example.edu", "phone"]]))
+    assert people(engine, Mentee)[0]["registered_on"] == TODAY
+
+
+def test_the_same_file_twice_changes_nothing_the_second_time(engine):
+    run(engine, "mentees", MENTEES)
+    before = people(engine, Mentee)
+    again = run(engine, "mentees", MENTEES)
+    assert (again["created"], again["updated"], again["unchanged"], len(again["invalid"])) == (0, 0, 2, 1)
+    assert people(engine, Mentee) == before
+
+
+def test_a_person_who_exists_is_updated_in_the_columns_the_file_has(engine):
+    (mentee_id,) = add(
+        engine, make_mentee("pa", email="pa@umn.example.edu", phone="612-555-0100", school="Hamline")
+    )
+    data = to_csv([[*MENTEE_HEADER, "phone"], ["Pa", "Vang", " PA@umn.example.edu", "phone", "651-555-0199"]])
+    plan = services.import_registrations(engine, actor=ACTOR, kind="mentees", data=data, today=TODAY)
+    assert [(r.row, r.action, r.target_id, r.changes) for r in plan.rows] == [
+        (2, "updated", mentee_id, ("meeting_formats", "phone"))
+    ]
+    (stored,) = people(engine, Mentee)
+    assert (stored["phone"], stored["meeting_formats"], stored["school"], stored["registered_on"]) == (
+        "651-555-0199",
+        "phone",
+        "Hamline",  # not in the file: kept
+        date(2023, 1, 1),  # an existing person keeps the date they registered
+    )
+
+
+def test_dry_run_reports_the_same_and_writes_nothing(engine):
+    add(engine, make_mentee("hodan", email="hodan.ali@umn.example.edu", meeting_formats="phone"))
+    dry = run(engine, "mentees", MENTEES, dry_run=True)
+    assert people(engine, Mentee)[0]["meeting_formats"] == "phone" and len(people(engine, Mentee)) == 1
+    assert imports_in_audit(engine) == []
+    real = run(engine, "mentees", MENTEES)
+    assert dry == {**real, "written": False}
+    assert (real["created"], real["updated"]) == (1, 1)
+
+
+def test_the_audit_log_records_batch_and_file_hash_without_personal_data(engine):
+    run(engine, "mentees", MENTEES)
+    run(engine, "mentees", MENTEES)
+    first, second = imports_in_audit(engine)
+    digest = __import__("hashlib").sha256(MENTEES).hexdigest()
+    assert (first.actor, first.action, first.entity) == ("cli", "import.mentees", "mentees")
+    assert re.fullmatch(
+        rf"batch [0-9a-f]{{12}}, file sha256 {digest}: 3 rows, 2 created, 0 updated, 0 unchanged, 1 invalid",
+        first.summary,
+    )
+    assert second.summary.endswith("3 rows, 0 created, 0 updated, 2 unchanged, 1 invalid")
+    assert first.summary.split(",")[0] != second.summary.split(",")[0]  # each import its own batch
+    for word in ("Vang", "pahoua", "hodan", "0651"):
+        assert word.lower() not in first.summary.lower()
+
+
+def test_two_rows_of_one_person_are_an_error_on_the_second(engine):
+    data = to_csv(
+        [
+            MENTEE_HEADER,
+            ["Linh", "Nguyen", "linh@umn.example.edu", "phone"],
+            ["Linh", "N.", "LINH@umn.example.edu ", "virtual"],
+        ]
+    )
+    report = run(engine, "mentees", data)
+    assert report["invalid"] == [{"row": 3, "errors": ["email: the same person is already in row 2"]}]
+    assert [p["last_name"] for p in people(engine, Mentee)] == ["Nguyen"]
+
+
+def test_a_failure_mid_write_leaves_nothing(engine, monkeypatch):
+    add(engine, make_mentee("hodan", email="hodan.ali@umn.example.edu", meeting_formats="phone"))
+    before = people(engine, Mentee)
+
+    def audit_fails(*args, **kwargs):
+        raise RuntimeError("the disk is full")
+
+    # The audit event is the last write, after every row: the import fails just before its commit.
+    monkeypatch.setattr(services.audit, "record", audit_fails)
+    with pytest.raises(RuntimeError, match="the disk is full"):
+        run(engine, "mentees", MENTEES)
+    assert people(engine, Mentee) == before
+
+
+def test_mentors_capacity_cannot_drop_below_their_open_pairs(engine):
+    mentor_id, *mentee_ids = add(
+        engine,
+        make_mentor("kou", email="kou@clinic.example.org", capacity=3),
+        make_mentee("a"),
+        make_mentee("b"),
+    )
+    add(engine, *(Match(mentor_id=mentor_id, mentee_id=m, confirmed_on=date(2025, 1, 5)) for m in mentee_ids))
+    data = to_csv([MENTOR_HEADER, ["Kou", "Yang", "kou@clinic.example.org", "virtual", "1", "yes"]])
+    assert run(engine, "mentors", data)["invalid"] == [
+        {"row": 2, "errors": ["capacity: 1 is below the mentor's 2 open pairs"]}
+    ]
+    assert people(engine, Mentor)[0]["capacity"] == 3
+
+
+def test_the_import_and_export_round_trip(engine):
+    run(engine, "mentees", (ROOT / "data/sample/mentees.csv").read_bytes())
+    with db.read_session(engine) as session:
+        exported = intake.to_csv(queries.registrations_export(session, "mentees"))
+    assert run(engine, "mentees", exported)["unchanged"] == 8
+
+
+# Pairs and meetings: the program's history
+@pytest.fixture
+def program(engine):
+    """Two mentors (capacity 1 and 2) and three mentees."""
+    add(
+        engine,
+        make_mentor("kou", email="kou@clinic.example.org", capacity=1),
+        make_mentor("amina", email="amina@clinic.example.org", capacity=2),
+        *(make_mentee(k, email=f"{k}@umn.example.edu") for k in ("pa", "hodan", "linh")),
+    )
+    return engine
+
+
+PAIR_HEADER = ["mentor_email", "mentee_email", "confirmed_on", "ended_on", "outcome", "end_reason"]
+
+
+def pairs(engine) -> list[tuple]:
+    with db.read_session(engine) as session:
+        statement = sa.select(
+            Match.mentor_id,
+            Match.mentee_id,
+            Match.confirmed_on,
+            Match.ended_on,
+            Match.status,
+            Match.end_reason,
+            Match.source,
+        ).order_by(Match.confirmed_on)
+        return [
+            tuple(v.value if hasattr(v, "value") else v for v in row) for row in session.execute(statement)
+        ]
+
+
+def test_pairs_history_creates_imported_matches(program):
+    data = to_csv(
+        [
+            PAIR_HEADER,
+            ["kou@clinic.example.org", "pa@umn.example.edu", "2022-01-10", "2023-01-20", "completed", ""],
+            ["kou@clinic.example.org", "hodan@umn.example.edu", "2/1/2023", "", "active", ""],
+            ["amina@clinic.example.org", "linh@umn.example.edu", "2023-09-01", "", "continued", ""],
+            ["amina@clinic.example.org", "pa@umn.example.edu", "2023-03-01", "2023-06-01", "ended", "moved"],
+        ]
+    )
+    report = run(program, "pairs", data)
+    assert (report["created"], report["invalid"]) == (4, [])
+    assert pairs(program) == [
+        (1, 1, date(2022, 1, 10), date(2023, 1, 20), "completed", "completed_year", "imported"),
+        (1, 2, date(2023, 2, 1), None, "active", None, "imported"),
+        (2, 1, date(2023, 3, 1), date(2023, 6, 1), "ended", "moved", "imported"),
+        (2, 3, date(2023, 9, 1), None, "continued", None, "imported"),
+    ]
+    assert run(program, "pairs", data)["unchanged"] == 4
+
+
+def test_pairs_that_break_the_stores_rules_are_invalid_rows_not_a_crash(program):
+    data = to_csv(
+        [
+            PAIR_HEADER,
+            ["kou@clinic.example.org", "pa@umn.example.edu", "2024-01-10", "", "active", ""],
+            [
+                "kou@clinic.example.org",
+                "hodan@umn.example.edu",
+                "2024-02-01",
+                "",
+                "active",
+                "",
+            ],  # Kou takes one
+            [
+                "amina@clinic.example.org",
+                "pa@umn.example.edu",
+                "2024-03-01",
+                "",
+                "active",
+                "",
+            ],  # Pa is paired
+            ["amina@clinic.example.org", "nobody@umn.example.edu", "2024-03-01", "", "active", ""],
+            ["kou@clinic.example.org", "pa@umn.example.edu", "2024-01-10", "", "active", ""],
+        ]
+    )
+    for dry_run in (True, False):
+        report = run(program, "pairs", data, dry_run=dry_run)
+        assert (report["created"], report["invalid"]) == (
+            1,
+            [
+                {"row": 3, "errors": ["outcome: the mentor's capacity (1) is already taken by open pairs"]},
+                {
+                    "row": 4,
+                    "errors": ["outcome: the mentee already has an open pair (a mentee has one at a time)"],
+                },
+                {"row": 5, "errors": ["mentee_email: no mentee with this email is registered"]},
+                {"row": 6, "errors": ["confirmed_on: the same pair and date are already in row 2"]},
+            ],
+        )
+    assert len(pairs(program)) == 1
+
+
+def test_closing_a_pair_in_the_same_file_frees_its_place(program):
+    run(
+        program,
+        "pairs",
+        to_csv(
+            [PAIR_HEADER, ["kou@clinic.example.org", "pa@umn.example.edu", "2024-01-10", "", "active", ""]]
+        ),
+    )
+    data = to_csv(
+        [
+            PAIR_HEADER,
+            ["kou@clinic.example.org", "hodan@umn.example.edu", "2025-02-01", "", "active", ""],
+            ["kou@clinic.example.org", "pa@umn.example.edu", "2024-01-10", "2025-01-15", "completed", ""],
+        ]
+    )
+    report = run(program, "pairs", data)
+    assert (report["created"], report["updated"], report["invalid"]) == (1, 1, [])
+    assert [p[3:5] for p in pairs(program)] == [(date(2025, 1, 15), "completed"), (None, "active")]
+
+
+def test_the_database_has_the_last_word_on_capacity(program, monkeypatch):
+    """The store changed between plan and write (another session, on PostgreSQL): the row becomes invalid."""
+    the_database_has_the_last_word(program, monkeypatch)
+
+
+@pytest.mark.postgres
+def test_the_database_has_the_last_word_on_postgres(pg_url, monkeypatch):
+    pg = db.make_engine(pg_url)
+    db.upgrade(pg)
+    add(
+        pg,
+        make_mentor("kou", email="kou@clinic.example.org", capacity=1),
+        make_mentor("amina", email="amina@clinic.example.org", capacity=2),
+        *(make_mentee(k, email=f"{k}@umn.example.edu") for k in ("pa", "hodan", "linh")),
+    )
+    the_database_has_the_last_word(pg, monkeypatch)
+    pg.dispose()
+
+
+def the_database_has_the_last_word(engine, monkeypatch):
+    monkeypatch.setattr(intake, "_check_open_pairs", lambda rows, matches, capacity: None)
+    data = to_csv(
+        [
+            PAIR_HEADER,
+            ["kou@clinic.example.org", "pa@umn.example.edu", "2024-01-10", "", "active", ""],
+            ["kou@clinic.example.org", "hodan@umn.example.edu", "2024-02-01", "", "active", ""],
+            ["amina@clinic.example.org", "pa@umn.example.edu", "2024-03-01", "", "active", ""],
+        ]
+    )
+    report = run(engine, "pairs", data)
+    assert (report["created"], report["invalid"]) == (
+        1,
+        [
+            {"row": 3, "errors": ["outcome: the mentor's capacity is already taken by open pairs"]},
+            {
+                "row": 4,
+                "errors": ["outcome: the mentee already has an open pair (a mentee has one at a time)"],
+            },
+        ],
+    )
+    assert len(pairs(engine)) == 1
+
+
+MEETING_HEADER = ["mentor_email", "mentee_email", "met_on", "format", "duration_minutes", "notes"]
+
+
+def test_meetings_need_a_pair_and_count_once_per_day(program):
+    run(
+        program,
+        "pairs",
+        to_csv(
+            [
+                PAIR_HEADER,
+                ["kou@clinic.example.org", "pa@umn.example.edu", "2023-01-10", "2024-01-20", "completed", ""],
+                ["amina@clinic.example.org", "pa@umn.example.edu", "2024-03-01", "", "active", ""],
+            ]
+        ),
+    )
+    rows = [
+        MEETING_HEADER,
+        ["kou@clinic.example.org", "pa@umn.example.edu", "2023-02-01", "phone", "30", 'Talked "MCAT", dates'],
+        ["amina@clinic.example.org", "pa@umn.example.edu", "4/2/2024", "In person", "", ""],
+        ["amina@clinic.example.org", "pa@umn.example.edu", "2024-04-02", "virtual", "45", "logged twice"],
+        ["kou@clinic.example.org", "pa@umn.example.edu", "2024-02-01", "phone", "30", ""],
+        ["kou@clinic.example.org", "pa@umn.example.edu", "2022-12-01", "phone", "30", ""],
+        ["kou@clinic.example.org", "hodan@umn.example.edu", "2024-02-01", "phone", "30", ""],
+    ]
+    report = run(program, "meetings", to_csv(rows))
+    assert (report["created"], report["invalid"]) == (
+        2,
+        [
+            {"row": 4, "errors": ["met_on: this pair's meeting on this day is already in row 3"]},
+            {"row": 5, "errors": ["met_on: is after the pair ended (2024-01-20)"]},
+            {"row": 6, "errors": ["met_on: is before the pair was confirmed (2023-01-10)"]},
+            {"row": 7, "errors": ["mentee_email: these two people have never been paired"]},
+        ],
+    )
+    with db.read_session(program) as session:
+        columns = (Meeting.match_id, Meeting.met_on, Meeting.format, Meeting.duration_minutes, Meeting.notes)
+        stored = session.execute(sa.select(*columns, Meeting.source)).all()
+    assert [tuple(r) for r in stored] == [
+        (1, date(2023, 2, 1), "phone", 30, 'Talked "MCAT", dates', "imported"),
+        (2, date(2024, 4, 2), "in person", None, "", "imported"),
+    ]
+    again = run(program, "meetings", to_csv(rows[:3]))
+    assert (again["created"], again["unchanged"]) == (0, 2)
+
+
+# Export
+def test_export_is_utf8_with_bom_in_the_template_columns_and_neutralises_formulas(engine):
+    add(
+        engine,
+        make_mentee(
+            "jose",
+            first_name='=HYPERLINK("http://x.example")',
+            last_name="Núñez",
+            phone="+1 612 555 0101",
+            pronouns="-",
+            goals="@SUM(A1)",
+            school="\tTabbed",
+            major="\rReturn",
+            first_generation=True,
+            registered_on=date(2024, 3, 5),
+        ),
+    )
+    with db.read_session(engine) as session:
+        data = intake.to_csv(queries.registrations_export(session, "mentees"))
+    assert data.startswith(b"\xef\xbb\xbf")
+    header, row = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+    assert header == list(intake.TEMPLATES["mentees"])
+    assert dict(zip(header, row, strict=True)) == {
+        "first_name": '\'=HYPERLINK("http://x.example")',
+        "last_name": "Núñez",
+        "email": "jose@school.example.edu",
+        "phone": "'+1 612 555 0101",
+        "pronouns": "'-",
+        "school": "'\tTabbed",
+        "class_year": "",
+        "major": "'\rReturn",
+        "first_generation": "yes",
+        "identifies_bipoc": "yes",
+        "race_ethnicity": "",
+        "bipoc_mentor_preference": "none",
+        "gender": "",
+        "mentor_gender_preference": "",
+        "specialty_interests": "",
+        "languages": "",
+        "meeting_formats": "virtual",
+        "goals": "'@SUM(A1)",
+        "registered_on": "2024-03-05",
+    }
+
+
+def test_pairs_and_meetings_export_in_their_template_columns(program):
+    run(
+        program,
+        "pairs",
+        to_csv(
+            [
+                PAIR_HEADER,
+                [
+                    "amina@clinic.example.org",
+                    "pa@umn.example.edu",
+                    "2024-03-01",
+                    "2024-09-01",
+                    "ended",
+                    "moved",
+                ],
+            ]
+        ),
+    )
+    run(
+        program,
+        "meetings",
+        to_csv(
+            [
+                MEETING_HEADER,
+                ["amina@clinic.example.org", "pa@umn.example.edu", "2024-04-02", "phone", "45", "-"],
+            ]
+        ),
+    )
+    with db.read_session(program) as session:
+        exported = {
+            k: intake.to_csv(queries.registrations_export(session, k)).decode("utf-8-sig")
+            for k in ("pairs", "meetings")
+        }
+    assert exported == {
+        "pairs": "mentor_email,mentee_email,confirmed_on,ended_on,outcome,end_reason\r\n"
+        "amina@clinic.example.org,pa@umn.example.edu,2024-03-01,2024-09-01,ended,moved\r\n",
+        "meetings": "mentor_email,mentee_email,met_on,format,duration_minutes,notes\r\n"
+        "amina@clinic.example.org,pa@umn.example.edu,2024-04-02,phone,45,'-\r\n",
+    }
+
+
+# The sample files: a program's real exports, in order
+def test_the_sample_files_import_in_order(engine):
+    reports = {
+        kind: run(engine, kind, (ROOT / f"data/sample/{kind}.csv").read_bytes())
+        for kind in ("mentors", "mentees", "pairs", "meetings")
+    }
+    counts = {k: (r["rows"], r["created"], [i["row"] for i in r["invalid"]]) for k, r in reports.items()}
+    assert counts == {
+        "mentors": (8, 7, [10]),
+        "mentees": (10, 8, [9, 10]),
+        "pairs": (9, 6, [8, 9, 10]),
+        "meetings": (16, 12, [14, 15, 16, 17]),
+    }
+    with db.read_session(engine) as session:
+        jose = session.scalars(sa.select(Mentor).where(Mentor.last_name == "Hernández")).one()
+        hodan = session.scalars(sa.select(Mentee).where(Mentee.first_name == "Hodan")).one()
+    assert (jose.email, jose.registered_on, jose.meeting_formats) == (
+        "jose.hernandez@westside.example.org",
+        date(2021, 1, 20),
+        "virtual; in person",
+    )
+    assert hodan.goals == (
+        "Understand how to build a strong application, step by step.\n"
+        "Talk with a physician who shares my background: I am the first in my family to go into medicine."
+    )
+
+
+def test_a_store_that_changes_under_an_import_refuses_it_whole(engine, monkeypatch):
+    """A unique email inserted by someone else between plan and write: nothing is written, one sentence."""
+    real_plan = intake.plan
+
+    def plan_then_someone_else_registers(session, sheet, *, today):
+        result = real_plan(session, sheet, today=today)
+        session.add(make_mentee("hodan", email="hodan.ali@umn.example.edu"))
+        session.flush()
+        return result
+
+    monkeypatch.setattr(intake, "plan", plan_then_someone_else_registers)
+    with pytest.raises(Refused) as refused:
+        run(engine, "mentees", MENTEES)
+    assert str(refused.value) == (
+        "The store changed while the file was being imported, so nothing was written; import it again."
+    )
+    assert people(engine, Mentee) == []
+
+
+@pytest.mark.postgres
+def test_imports_on_postgres(pg_url):
+    pg = db.make_engine(pg_url)
+    db.upgrade(pg)
+    reports = [
+        run(pg, kind, (ROOT / f"data/sample/{kind}.csv").read_bytes())["created"] for kind in intake.KINDS
+    ]
+    assert reports == [7, 8, 6, 12]
+    assert [
+        run(pg, kind, (ROOT / f"data/sample/{kind}.csv").read_bytes())["unchanged"] for kind in intake.KINDS
+    ] == reports
+    pg.dispose()

@@ -1,0 +1,401 @@
+"""Retention figures against values worked out by hand, on small fixtures."""
+
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from mentorship import charts, db, queries, retention
+from mentorship.models import Match, MatchStatus, Meeting, Mentee
+
+from .conftest import load_demo
+from .factories import make_mentee, make_mentor
+
+TODAY = date(2026, 11, 25)
+
+
+def pair(
+    match_id: int,
+    *,
+    confirmed: date,
+    days: int | None = None,
+    status: str = "active",
+    decided: date | None = None,
+    reason: str | None = None,
+    preference: str = "none",
+    mentor_bipoc: str = "yes",
+    meeting_format: str | None = "virtual",
+) -> dict:
+    """One row as `queries.retention_pairs` gives it; `days` set means the pair ended that many days in."""
+    return {
+        "match_id": match_id,
+        "status": status if days is None else (status if status != "active" else "ended"),
+        "confirmed_on": confirmed,
+        "ended_on": None if days is None else confirmed + timedelta(days=days),
+        "decided_on": decided,
+        "end_reason": reason,
+        "bipoc_mentor_preference": preference,
+        "mentor_identifies_bipoc": mentor_bipoc,
+        "meeting_format": meeting_format,
+    }
+
+
+def frame(*rows: dict) -> pd.DataFrame:
+    return pd.DataFrame(list(rows))
+
+
+# Kaplan–Meier, by hand. Six pairs; durations in days (months = days / 30.44):
+#   45 ended (1.48)   80 open (2.63)   110 ended, 110 ended (3.61)   170 open (5.58)   200 ended (6.57)
+# At 1.48 months: 6 at risk, 1 ends   -> S = 5/6           = 0.8333
+# At 3.61 months: 4 at risk, 2 end    -> S = 5/6 * 2/4     = 0.4167   (the open pair at 2.63 has left)
+# At 6.57 months: 1 at risk, 1 ends   -> S = 0
+HAND = frame(
+    pair(1, confirmed=date(2024, 1, 10), days=45, reason="schedules"),
+    pair(2, confirmed=TODAY - timedelta(days=80)),
+    pair(3, confirmed=date(2024, 3, 1), days=110, reason="moved"),
+    pair(4, confirmed=date(2024, 5, 1), days=110, reason="schedules"),
+    pair(5, confirmed=TODAY - timedelta(days=170)),
+    pair(6, confirmed=date(2023, 2, 1), days=200, reason="unresponsive"),
+)
+
+
+def test_durations_run_to_the_end_or_to_today_while_open():
+    d = retention.durations(HAND, TODAY)
+    assert d["days"].tolist() == [45, 80, 110, 110, 170, 200]
+    assert d["ended"].tolist() == [True, False, True, True, False, True]
+    assert d["months"].round(3).tolist() == [1.478, 2.628, 3.614, 3.614, 5.585, 6.570]
+
+
+def test_an_end_after_today_has_not_happened_yet():
+    later = frame(pair(1, confirmed=TODAY - timedelta(days=30), days=60))
+    d = retention.durations(later, TODAY)
+    assert (d["days"].tolist(), d["ended"].tolist()) == ([30], [False])
+
+
+def test_kaplan_meier_by_month_matches_the_hand_computation():
+    curve = retention.survival_curve(retention.durations(HAND, TODAY))
+    assert curve[["month", "survival", "at_risk"]].to_dict("records") == [
+        {"month": 0, "survival": 1.0, "at_risk": 6},
+        {"month": 1, "survival": 1.0, "at_risk": 6},
+        {"month": 2, "survival": 0.8333, "at_risk": 5},
+        {"month": 3, "survival": 0.8333, "at_risk": 4},
+        {"month": 4, "survival": 0.4167, "at_risk": 2},
+        {"month": 5, "survival": 0.4167, "at_risk": 2},
+        {"month": 6, "survival": 0.4167, "at_risk": 1},
+        {"month": 7, "survival": 0.0, "at_risk": 0},
+    ]
+
+
+def test_the_confidence_band_brackets_the_estimate_where_it_is_defined():
+    curve = retention.survival_curve(retention.durations(HAND, TODAY))
+    # no band before the first end, nor once every pair has ended
+    assert curve.loc[[0, 1, 7], ["lower", "upper"]].isna().all().all()
+    inside = curve.loc[2:6]
+    assert (inside["lower"] <= inside["survival"]).all() and (inside["survival"] <= inside["upper"]).all()
+    assert (inside["lower"] < inside["upper"]).all()
+
+
+def test_median_is_when_survival_first_falls_to_one_half_or_below():
+    assert retention.median_months(retention.durations(HAND, TODAY)) == 3.6
+    # exactly one half counts: 2 pairs, one ends at 61 days (2.0 months), the other is still open
+    half = frame(pair(1, confirmed=date(2025, 1, 1), days=61), pair(2, confirmed=TODAY - timedelta(days=90)))
+    assert retention.median_months(retention.durations(half, TODAY)) == 2.0
+
+
+def test_median_is_null_when_survival_never_falls_that_far():
+    mostly_open = frame(
+        pair(1, confirmed=date(2025, 1, 1), days=100),
+        pair(2, confirmed=TODAY - timedelta(days=300)),
+        pair(3, confirmed=TODAY - timedelta(days=400), status="continued"),
+    )
+    d = retention.durations(mostly_open, TODAY)
+    assert retention.median_months(d) is None
+    assert retention.survival_curve(d)["survival"].min() == 0.6667
+
+
+def test_no_pairs_no_figures():
+    empty = frame(pair(1, confirmed=TODAY)).iloc[0:0]
+    report = retention.analyse(empty, TODAY)
+    assert report.to_json() == {
+        "pairs": 0,
+        "one_year_completion_rate": None,
+        "continuation_rate": None,
+        "median_months": None,
+        "survival": [],
+        "by_cohort": [],
+    }
+    assert report.end_reasons.empty and report.decisions_due.empty
+
+
+# One-year completion and continuation
+YEAR = frame(
+    # confirmed at least a year ago
+    pair(1, confirmed=date(2024, 1, 1), days=380, status="completed", decided=date(2025, 1, 16)),
+    pair(2, confirmed=date(2024, 1, 1), days=200, reason="moved"),
+    pair(3, confirmed=date(2025, 6, 1), status="continued", decided=date(2026, 6, 1)),  # open, 542 days
+    pair(4, confirmed=date(2023, 5, 1), days=600, status="ended", decided=date(2024, 4, 30)),  # continued
+    pair(5, confirmed=date(2025, 11, 1)),  # open, 389 days, no decision yet
+    # confirmed less than a year ago
+    pair(6, confirmed=date(2026, 3, 1)),
+    pair(7, confirmed=date(2026, 1, 1), days=50, reason="schedules"),
+)
+
+
+def test_one_year_completion_among_pairs_confirmed_a_year_ago():
+    # eligible: 1-5; reached a year: 1 (380), 3 (542), 4 (600), 5 (389) -> 4 of 5
+    assert retention.one_year_completion(YEAR, TODAY) == retention.Rate(0.8, 5)
+
+
+def test_continuation_among_pairs_that_reached_a_year():
+    # reached: 1, 3, 4, 5; continued: 3 (status continued) and 4 (ended after its decision) -> 2 of 4
+    d = retention.durations(YEAR, TODAY)
+    assert retention.continued(d).tolist() == [False, False, True, True, False, False, False]
+    assert retention.continuation(d) == retention.Rate(0.5, 4)
+
+
+def test_the_overview_summary_uses_the_same_completion_rate(engine):
+    load_demo(engine)
+    with db.read_session(engine) as session:
+        summary = queries.program_summary(session, TODAY)
+        report = retention.analyse(queries.retention_pairs(session), TODAY)
+    assert summary.pairs_ever == report.overall.pairs
+    assert (
+        summary.one_year_completion_rate,
+        summary.one_year_eligible_pairs,
+    ) == report.overall.one_year_completion
+    assert report.to_json()["one_year_completion_rate"] == summary.one_year_completion_rate
+
+
+# Groups
+def test_pairs_grouped_by_cohort_concordance_and_format():
+    pairs = frame(
+        pair(1, confirmed=date(2024, 2, 1), preference="required", mentor_bipoc="yes"),
+        pair(
+            2, confirmed=date(2024, 3, 1), preference="preferred", mentor_bipoc="no", meeting_format="phone"
+        ),
+        pair(3, confirmed=date(2025, 3, 1), preference="preferred", mentor_bipoc="undisclosed"),
+        pair(4, confirmed=date(2025, 4, 1), preference="none", mentor_bipoc="yes", meeting_format=None),
+        pair(5, confirmed=date(2026, 4, 1), preference="none", mentor_bipoc="no", meeting_format="in person"),
+    )
+    d = retention.label_groups(retention.durations(pairs, TODAY))
+    assert d["cohort"].tolist() == [2024, 2024, 2025, 2025, 2026]
+    assert d["concordance"].tolist() == [
+        retention.ASKED_AND_GOT,
+        retention.ASKED_NOT_GOT,
+        retention.ASKED_NOT_GOT,
+        retention.DID_NOT_ASK,
+        retention.DID_NOT_ASK,
+    ]
+    assert d["format"].tolist() == ["Virtual", "Phone", "Virtual", "No meetings logged", "In person"]
+
+    report = retention.analyse(pairs, TODAY)
+    assert [(g.key, g.pairs) for g in report.by_cohort] == [(2024, 2), (2025, 2), (2026, 1)]
+    assert [(g.group, g.pairs) for g in report.by_concordance] == [
+        (retention.ASKED_AND_GOT, 1),
+        (retention.ASKED_NOT_GOT, 2),
+        (retention.DID_NOT_ASK, 2),
+    ]
+    assert [(g.group, g.pairs) for g in report.by_format] == [
+        ("In person", 1),
+        ("Phone", 1),
+        ("Virtual", 2),
+        ("No meetings logged", 1),
+    ]
+    assert report.to_json()["by_cohort"] == [
+        {"cohort": 2024, "pairs": 2, "one_year_completion_rate": 1.0},
+        {"cohort": 2025, "pairs": 2, "one_year_completion_rate": 1.0},
+        {"cohort": 2026, "pairs": 1, "one_year_completion_rate": None},
+    ]
+
+
+def test_why_pairs_end_counts_closed_pairs_by_reason():
+    pairs = frame(
+        pair(1, confirmed=date(2024, 1, 1), days=380, status="completed", reason="completed_year"),
+        pair(2, confirmed=date(2024, 1, 1), days=90, reason="schedules"),
+        pair(3, confirmed=date(2024, 1, 1), days=120, reason="schedules"),
+        pair(4, confirmed=date(2024, 1, 1), days=30, reason="left_premed"),
+        pair(5, confirmed=date(2024, 1, 1), days=30, reason=None),
+        pair(6, confirmed=date(2026, 1, 1)),  # open: not counted
+    )
+    reasons = retention.end_reasons(retention.durations(pairs, TODAY))
+    assert reasons.to_dict("records") == [
+        {"reason": "Schedules", "pairs": 2},
+        {"reason": "Completed the year", "pairs": 1},
+        {"reason": "Left the pre-med path", "pairs": 1},
+        {"reason": "Not recorded", "pairs": 1},
+    ]
+
+
+def test_decisions_due_within_thirty_days_of_the_mark_or_past_it_undecided():
+    pairs = frame(
+        pair(1, confirmed=TODAY - timedelta(days=334)),  # 31 days to go: not yet
+        pair(2, confirmed=TODAY - timedelta(days=335)),  # 30 days to go
+        pair(3, confirmed=TODAY - timedelta(days=365)),  # the mark is today
+        pair(4, confirmed=TODAY - timedelta(days=500)),  # long past, no decision
+        pair(
+            5, confirmed=TODAY - timedelta(days=400), status="continued", decided=TODAY - timedelta(days=35)
+        ),
+        pair(6, confirmed=TODAY - timedelta(days=400), days=370, status="completed"),  # closed
+    )
+    due = retention.decisions_due(retention.durations(pairs, TODAY), TODAY)
+    assert due[["match_id", "days_to_mark"]].to_dict("records") == [
+        {"match_id": 4, "days_to_mark": -135},
+        {"match_id": 3, "days_to_mark": 0},
+        {"match_id": 2, "days_to_mark": 30},
+    ]
+    assert due["one_year_on"].tolist() == [TODAY - timedelta(days=135), TODAY, TODAY + timedelta(days=30)]
+
+
+def test_cohort_yield_counts_yes_among_recorded_outcomes():
+    outcomes = pd.DataFrame(
+        [
+            {"first_confirmed_on": date(2023, 2, 1), "applied": True, "interviewed": True, "accepted": False},
+            {"first_confirmed_on": date(2023, 9, 1), "applied": True, "interviewed": False, "accepted": None},
+            {"first_confirmed_on": date(2023, 3, 1), "applied": None, "interviewed": None, "accepted": None},
+            {"first_confirmed_on": date(2024, 3, 1), "applied": False, "interviewed": None, "accepted": None},
+        ]
+    ).assign(matriculated=None)
+    rows = retention.cohort_yield(outcomes)
+    assert rows.to_dict("records") == [
+        {"cohort": 2023, "stage": "applied", "mentees": 3, "recorded": 2, "yes": 2, "rate": 1.0},
+        {"cohort": 2023, "stage": "interviewed", "mentees": 3, "recorded": 2, "yes": 1, "rate": 0.5},
+        {"cohort": 2023, "stage": "accepted", "mentees": 3, "recorded": 1, "yes": 0, "rate": 0.0},
+        {"cohort": 2023, "stage": "matriculated", "mentees": 3, "recorded": 0, "yes": 0, "rate": None},
+        {"cohort": 2024, "stage": "applied", "mentees": 1, "recorded": 1, "yes": 0, "rate": 0.0},
+        {"cohort": 2024, "stage": "interviewed", "mentees": 1, "recorded": 0, "yes": 0, "rate": None},
+        {"cohort": 2024, "stage": "accepted", "mentees": 1, "recorded": 0, "yes": 0, "rate": None},
+        {"cohort": 2024, "stage": "matriculated", "mentees": 1, "recorded": 0, "yes": 0, "rate": None},
+    ]
+
+
+# What the committee may see
+@pytest.mark.parametrize(
+    ("pairs", "role", "shown"),
+    [
+        (4, "committee", retention.FEWER_THAN_5),
+        (0, "committee", retention.FEWER_THAN_5),
+        (5, "committee", 0.8),
+        (4, "leader", 0.8),
+        (0, "leader", 0.8),
+    ],
+)
+def test_figures_on_fewer_than_five_pairs_are_hidden_from_the_committee(pairs, role, shown):
+    assert retention.for_role(0.8, pairs, role) == shown
+    assert retention.hidden(pairs, role) == (shown == retention.FEWER_THAN_5)
+
+
+def test_the_committee_sees_no_curve_for_a_small_group():
+    small = retention.figures(retention.durations(HAND.iloc[:4], TODAY), key="a", group="Small")
+    large = retention.figures(retention.durations(HAND, TODAY), key="b", group="Large")
+    committee = retention.visible_curves([small, large], "committee")
+    leader = retention.visible_curves([small, large], "leader")
+    assert set(committee["group"]) == {"Large"}
+    assert committee["month"].tolist() == list(range(8))
+    assert set(leader["group"]) == {"Small", "Large"}
+
+
+def test_the_committee_sees_counts_of_fewer_than_five_only_as_a_label():
+    reasons = pd.DataFrame([{"reason": "Schedules", "pairs": 7}, {"reason": "Moved away", "pairs": 2}])
+    shown, hidden = retention.visible_counts(reasons, "committee", label="reason", count="pairs")
+    assert (shown.to_dict("records"), hidden) == ([{"reason": "Schedules", "pairs": 7}], ["Moved away"])
+    shown, hidden = retention.visible_counts(reasons, "leader", label="reason", count="pairs")
+    assert (len(shown), hidden) == (2, [])
+
+
+# The loader
+def test_the_loader_reads_each_pair_with_its_preference_identity_and_usual_format(engine):
+    with db.write_session(engine) as s:
+        mentor = make_mentor("ada", identifies_bipoc="no", capacity=3)
+        asked = make_mentee("bo", bipoc_mentor_preference="required")
+        other = make_mentee("cy")
+        s.add_all([mentor, asked, other])
+        s.flush()
+        first = Match(
+            mentor_id=mentor.id,
+            mentee_id=asked.id,
+            confirmed_on=date(2025, 1, 6),
+            status=MatchStatus.completed,
+            ended_on=date(2026, 1, 10),
+            decided_on=date(2026, 1, 10),
+            end_reason="completed_year",
+        )
+        second = Match(mentor_id=mentor.id, mentee_id=other.id, confirmed_on=date(2026, 2, 1))
+        s.add_all([first, second])
+        s.flush()
+        s.add_all(
+            [
+                Meeting(match_id=first.id, met_on=date(2025, 2, 1), format="phone"),
+                Meeting(match_id=first.id, met_on=date(2025, 3, 1), format="virtual"),
+                Meeting(match_id=first.id, met_on=date(2025, 4, 1), format="phone"),
+            ]
+        )
+        s.get(Mentee, asked.id).applied = True
+    with db.read_session(engine) as session:
+        pairs = queries.retention_pairs(session)
+        outcomes = queries.mentee_outcomes(session)
+    columns = ["status", "end_reason", "bipoc_mentor_preference", "mentor_identifies_bipoc", "meeting_format"]
+    assert pairs[columns].to_dict("records") == [
+        {
+            "status": "completed",
+            "end_reason": "completed_year",
+            "bipoc_mentor_preference": "required",
+            "mentor_identifies_bipoc": "no",
+            "meeting_format": "phone",
+        },
+        {
+            "status": "active",
+            "end_reason": None,
+            "bipoc_mentor_preference": "none",
+            "mentor_identifies_bipoc": "no",
+            "meeting_format": None,
+        },
+    ]
+    assert pairs["mentee_email"].tolist() == ["bo@school.example.edu", "cy@school.example.edu"]
+    assert outcomes[["first_confirmed_on", "applied", "matriculated"]].to_dict("records") == [
+        {"first_confirmed_on": date(2025, 1, 6), "applied": True, "matriculated": None},
+        {"first_confirmed_on": date(2026, 2, 1), "applied": None, "matriculated": None},
+    ]
+
+
+def test_demo_figures_are_whole_and_consistent(engine):
+    load_demo(engine)
+    with db.read_session(engine) as session:
+        report = queries.retention_data(session, TODAY).report
+    overall = report.overall
+    assert overall.pairs == sum(g.pairs for g in report.by_cohort) == sum(g.pairs for g in report.by_format)
+    assert overall.pairs == sum(g.pairs for g in report.by_concordance)
+    assert np.all(np.diff(overall.curve["survival"]) <= 0)
+    assert 0 < overall.continuation.value < 1 and overall.median_months is not None
+    assert len(report.decisions_due) >= 1
+
+
+# Charts
+def test_survival_chart_draws_a_step_line_and_a_band_per_group_with_tooltips():
+    d = retention.durations(HAND, TODAY)
+    curves = retention.visible_curves([retention.figures(d)], "leader")
+    spec = charts.survival_curves(curves, "How long pairs last").to_dict()
+    marks = [layer["mark"] for layer in spec["layer"]]
+    assert [m["type"] for m in marks] == ["area", "line"]
+    assert {m["interpolate"] for m in marks} == {"step-after"}
+    assert [t["field"] for t in spec["layer"][1]["encoding"]["tooltip"]] == [
+        "group",
+        "month",
+        "survival",
+        "lower",
+        "upper",
+        "at_risk",
+    ]
+    assert spec["title"] == "How long pairs last"
+
+
+def test_why_pairs_end_and_cohort_yield_charts_have_tooltips():
+    reasons = charts.end_reasons(pd.DataFrame([{"reason": "Schedules", "pairs": 7}])).to_dict()
+    assert [t["field"] for t in reasons["encoding"]["tooltip"]] == ["reason", "pairs"]
+    rows = retention.cohort_yield(
+        pd.DataFrame([{"first_confirmed_on": date(2023, 2, 1), "applied": True}]).assign(
+            interviewed=None, accepted=None, matriculated=None
+        )
+    )
+    spec = charts.cohort_yield(rows).to_dict()
+    assert "rate" in [t["field"] for t in spec["encoding"]["tooltip"]]

@@ -1,0 +1,191 @@
+"""The Retention page as each role sees it, through AppTest."""
+
+import json
+from datetime import date, timedelta
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+from streamlit import dataframe_util
+
+from mentorship import db, formatting, retention
+from mentorship.cli import main
+from mentorship.models import Match, Mentee
+
+from .conftest import load_demo, signed_in
+from .factories import make_mentee, make_mentor
+
+TODAY = date.today()  # the page measures as of today
+PAGE = "pages/4_Retention.py"
+
+
+def open_page(app, role: str):
+    at = signed_in(app("app.py"), role).run()
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    return at
+
+
+def cli_json(capsys, store_url: str) -> dict:
+    assert main(["retention", "--db", store_url, "--json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def table(at, first_column: str):
+    [frame] = [d.value for d in at.dataframe if d.value.columns[0] == first_column]
+    return frame
+
+
+def chart_specs(at) -> list[dict]:
+    return [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
+
+
+def chart_data(at, title_part: str) -> pd.DataFrame:
+    """The rows a chart draws (streamlit sends them beside the spec, as Arrow)."""
+    [chart] = [c for c in at.get("vega_lite_chart") if title_part in json.loads(c.proto.spec)["title"]]
+    [dataset] = chart.proto.datasets
+    return dataframe_util.convert_arrow_bytes_to_pandas_df(dataset.data.data)
+
+
+@pytest.fixture
+def small_store(engine):
+    """Three pairs: one 10 days past its one-year mark with no decision, two younger."""
+    with db.write_session(engine) as s:
+        mentor = make_mentor("ada", capacity=3)
+        mentees = [make_mentee(k) for k in ("bo", "cy", "di")]
+        s.add_all([mentor, *mentees])
+        s.flush()
+        for mentee, days in zip(mentees, (375, 200, 100), strict=True):
+            s.add(Match(mentor_id=mentor.id, mentee_id=mentee.id, confirmed_on=TODAY - timedelta(days=days)))
+    return engine
+
+
+def test_the_page_shows_the_same_figures_as_the_cli(app, engine, accounts, store_url, capsys):
+    load_demo(engine, today=TODAY)
+    expected = cli_json(capsys, store_url)
+    at = open_page(app, "leader")
+    assert {m.label: m.value for m in at.metric} == {
+        "Pairs": str(expected["pairs"]),
+        "One-year completion": formatting.percent(expected["one_year_completion_rate"]),
+        "Continuation": formatting.percent(expected["continuation_rate"]),
+        "Median duration": formatting.months(expected["median_months"]),
+    }
+    cohorts = table(at, "Cohort")
+    assert cohorts["Cohort"].tolist() == [str(c["cohort"]) for c in expected["by_cohort"]]
+    assert cohorts["Pairs"].tolist() == [str(c["pairs"]) for c in expected["by_cohort"]]
+    assert [v.split(" of ")[0] for v in cohorts["One-year completion"]] == [
+        formatting.percent(c["one_year_completion_rate"]) for c in expected["by_cohort"]
+    ]
+    drawn = chart_data(at, "by months since confirmation")
+    assert drawn[["month", "survival"]].to_dict("records") == expected["survival"]
+    assert "Record decision" in [b.label for b in at.button]
+
+
+def test_every_chart_has_tooltips(app, engine, accounts):
+    load_demo(engine, today=TODAY)
+    at = open_page(app, "committee")
+    specs = [c.proto.spec for c in at.get("vega_lite_chart")]
+    assert len(specs) == 5  # overall, by cohort, by request, by format, why pairs end
+    assert all('"tooltip"' in spec for spec in specs)
+
+
+def test_the_committee_sees_fewer_than_5_for_small_groups_and_no_controls(app, engine, accounts):
+    load_demo(engine, today=TODAY)
+    at = open_page(app, "committee")
+    cohorts = table(at, "Cohort")
+    small = cohorts[cohorts["Pairs"] == retention.FEWER_THAN_5]
+    assert len(small) >= 1  # the demo's first cohort has a single pair
+    for column in ("One-year completion", "Continuation", "Median duration"):
+        assert set(small[column]) == {retention.FEWER_THAN_5}
+    drawn = set(chart_data(at, "year they were confirmed")["group"])
+    assert not set(small["Cohort"]) & drawn  # no curve for a small cohort
+    assert set(cohorts.loc[cohorts["Pairs"] != retention.FEWER_THAN_5, "Cohort"]) == drawn
+    # no decision or outcome controls, only the sidebar's sign-out
+    assert [b.label for b in at.button] == ["Sign out"]
+    assert len(at.selectbox) == 0 and len(at.segmented_control) == 0
+    # the due list masks contacts
+    due = table(at, "mentor")
+    assert all("***@" in e for e in due["mentor_email"]) and all("***@" in e for e in due["mentee_email"])
+
+
+def test_the_leader_sees_every_group_with_its_figures(app, engine, accounts):
+    load_demo(engine, today=TODAY)
+    at = open_page(app, "leader")
+    cohorts = table(at, "Cohort")
+    assert retention.FEWER_THAN_5 not in cohorts.to_numpy()
+    drawn = chart_data(at, "year they were confirmed")
+    assert list(dict.fromkeys(drawn["group"])) == cohorts["Cohort"].tolist()
+
+
+def test_a_committee_member_on_a_small_program_sees_no_figures(app, small_store, accounts):
+    at = open_page(app, "committee")
+    assert {m.label: m.value for m in at.metric} == {
+        "Pairs": retention.FEWER_THAN_5,
+        "One-year completion": retention.FEWER_THAN_5,
+        "Continuation": retention.FEWER_THAN_5,
+        "Median duration": retention.FEWER_THAN_5,
+    }
+    assert [c.value for c in at.caption][1:5] == [
+        "ever confirmed",
+        "of fewer than 5 pairs confirmed at least a year ago",
+        "of fewer than 5 pairs that reached a year",
+        "over fewer than 5 pairs",
+    ]
+    assert len(at.get("vega_lite_chart")) == 0
+    assert [i.value for i in at.info][:4] == ["Every group here has fewer than 5 pairs."] * 4
+
+
+def test_the_leader_ends_a_due_pair_from_the_page(app, small_store, accounts):
+    at = open_page(app, "leader")
+    due = table(at, "mentor")
+    assert due[["mentee", "days_to_mark"]].to_dict("records") == [{"mentee": "Bo Vang", "days_to_mark": -10}]
+    at.segmented_control(key="decide-decision").set_value("end")
+    at.selectbox(key="decide-reason").set_value(retention.EndReason.schedules)
+    at.button(key="FormSubmitter:decide-Record decision").click().run()
+    assert not at.exception
+    assert [t.value for t in at.toast] == [
+        "Recorded: the pair ended; its mentor's place is free and its check-in link is closed."
+    ]
+    with db.read_session(small_store) as s:
+        ended = s.execute(sa.select(Match).where(Match.status == "ended")).scalars().one()
+        assert (ended.end_reason, ended.ended_on, ended.decided_by_id) == (
+            "schedules",
+            TODAY,
+            accounts["leader"].id,
+        )
+    assert [s.value for s in at.success] == ["No pair is waiting for its one-year decision."]
+
+
+def test_ending_without_a_reason_is_refused_and_nothing_changes(app, small_store, accounts):
+    at = open_page(app, "leader")
+    at.segmented_control(key="decide-decision").set_value("end")
+    at.button(key="FormSubmitter:decide-Record decision").click().run()
+    assert [t.value for t in at.toast] == ["Ending a pair needs a reason."]
+    with db.read_session(small_store) as s:
+        assert len(s.execute(sa.select(Match).where(Match.status == "active")).all()) == 3
+    assert len(table(at, "mentor")) == 1
+    assert at.segmented_control(key="decide-decision").value == "end"  # the form keeps what was chosen
+
+
+def test_the_leader_records_a_mentees_outcomes(app, small_store, accounts):
+    at = open_page(app, "leader")
+    assert "No mentee outcomes are recorded yet." in [i.value for i in at.info]
+    with db.read_session(small_store) as s:
+        bo = s.execute(sa.select(Mentee.id).where(Mentee.email == "bo@school.example.edu")).scalar_one()
+    at.selectbox(key="outcome-mentee").set_value(bo).run()
+    at.selectbox(key=f"outcome-applied-{bo}").set_value(True)
+    at.selectbox(key=f"outcome-interviewed-{bo}").set_value(False)
+    at.button(key=f"FormSubmitter:outcomes-{bo}-Save outcomes").click().run()
+    assert not at.exception
+    assert [t.value for t in at.toast] == ["Outcomes saved."]
+    with db.read_session(small_store) as s:
+        m = s.get(Mentee, bo)
+        assert (m.applied, m.interviewed, m.accepted, m.matriculated) == (True, False, None, None)
+    yield_chart = next(s for s in chart_specs(at) if s.get("title") == "Mentee outcomes by cohort")
+    assert '"tooltip"' in json.dumps(yield_chart)
+
+
+def test_an_empty_store_says_there_is_nothing_to_measure(app, engine, accounts):
+    at = open_page(app, "committee")
+    assert [i.value for i in at.info] == ["No pair has been confirmed yet, so there is nothing to measure."]
+    assert len(at.metric) == 0

@@ -1,0 +1,56 @@
+"""Every signed-in page, per role: the committee sees masked contacts, no individual demographics and no
+write controls; the leader sees contacts and controls."""
+
+import re
+
+import pandas as pd
+import pytest
+
+from mentorship.privacy import SENSITIVE_COLUMNS
+
+from .conftest import ROOT, load_demo, signed_in
+
+PAGES = [
+    "app.py",
+    *sorted(
+        p.relative_to(ROOT).as_posix()
+        for p in (ROOT / "pages").glob("*.py")
+        if "Check_in" not in p.name and "Admin" not in p.name
+    ),
+]
+RAW_EMAIL = re.compile(r"^[^*@\s]{2,}@[\w.-]+$")
+RAW_PHONE = re.compile(r"\d{3}\D*\d{3}\D*\d{4}")
+
+
+def frames(at) -> list[pd.DataFrame]:
+    return [d.value for d in at.dataframe]
+
+
+@pytest.fixture
+def demo_store(engine, accounts):
+    load_demo(engine)
+    return engine
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_committee_sees_masked_contacts_no_demographics_and_no_controls(app, demo_store, page):
+    at = signed_in(app(page), "committee").run()
+    assert not at.exception
+    for frame in frames(at):
+        assert not SENSITIVE_COLUMNS & set(frame.columns), page
+        for column in frame.columns:
+            values = frame[column].dropna().astype(str)
+            assert not values.str.match(RAW_EMAIL).any(), f"{page}: raw email in {column}"
+            if "phone" in column:
+                assert not values.str.contains(RAW_PHONE).any(), f"{page}: raw phone in {column}"
+    assert [b.label for b in at.button] == ["Sign out"], page
+    assert len(at.get("form")) == 0 and len(at.text_area) == 0, page
+
+
+@pytest.mark.parametrize("page", [p for p in PAGES if p != "app.py"])
+def test_leader_sees_contacts_and_controls(app, demo_store, page):
+    at = signed_in(app(page), "leader").run()
+    assert not at.exception
+    assert [b.label for b in at.button if b.label != "Sign out"], f"{page}: the leader has no controls"
+    emails = [frame[c].astype(str) for frame in frames(at) for c in frame.columns if "email" in c]
+    assert any(column.str.match(RAW_EMAIL).any() for column in emails), page
