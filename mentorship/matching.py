@@ -81,7 +81,7 @@ class Component:
     key: str  # the MatchWeights field
     label: str
     help: str
-    sensitive: bool  # its reason reveals someone's race/ethnicity or gender
+    sensitive: bool  # its reason reveals an individual demographic (race/ethnicity, gender, language)
 
 
 COMPONENTS = (
@@ -101,7 +101,7 @@ COMPONENTS = (
         "shared_language",
         "Shared language other than English",
         "Both speak a language other than English.",
-        False,
+        True,
     ),
     Component(
         "mentor_gender",
@@ -242,6 +242,7 @@ class PairAssessment:
     warnings: tuple[str, ...]
     score: float | None
     reasons: tuple[Reason, ...]
+    codes: tuple[str, ...] = ()  # one per blocker, for the audit log (which holds no personal data)
 
 
 # Normalising the registration cells
@@ -617,9 +618,10 @@ def reason_component(text: str) -> str | None:
 def reasons_for_role(reasons: Iterable[Reason | str], role: str) -> list[str]:
     """The reason sentences a viewer may read.
 
-    Committee members see no individual demographics: reasons that reveal someone's race/ethnicity or
-    gender are left out for them, as is any sentence the engine does not recognise (stored reasons may
-    come from elsewhere). The leader sees every reason.
+    Committee members see no individual demographics: reasons that reveal someone's race/ethnicity,
+    gender or languages ("Both speak Somali" says as much as an ethnicity) are left out for them, as is
+    any sentence the engine does not recognise (stored reasons may come from elsewhere). The leader sees
+    every reason.
     """
     shown = []
     for reason in reasons:
@@ -1092,38 +1094,53 @@ def assess_pair(cohort: Cohort, mentor_id: int, mentee_id: int, weights: MatchWe
     excluded = cohort.excluded[
         (cohort.excluded["mentor_id"] == mentor_id) & (cohort.excluded["mentee_id"] == mentee_id)
     ]
-    blockers: list[str] = []
+    blockers: list[tuple[str, str]] = []
     status = str(mentor["status"]).lower()
     if status != "active":
-        blockers.append(f"The mentor's registration is {status}, not active.")
+        blockers.append(("mentor not active", f"The mentor's registration is {status}, not active."))
     if not bool(mentor["attests_values"]):
         blockers.append(
-            "The mentor has not attested the program's values of anti-racism and cultural humility."
+            (
+                "mentor has not attested the values",
+                "The mentor has not attested the program's values of anti-racism and cultural humility.",
+            )
         )
     taken, capacity = int(mentor["open_matches"] or 0), int(mentor["capacity"] or 0)
     if taken >= capacity:
-        blockers.append(f"The mentor is at capacity ({taken} of {capacity} places taken).")
+        blockers.append(
+            ("mentor at capacity", f"The mentor is at capacity ({taken} of {capacity} places taken).")
+        )
     status = str(mentee["status"]).lower()
     if status != "active":
-        blockers.append(f"The mentee's registration is {status}, not active.")
+        blockers.append(("mentee not active", f"The mentee's registration is {status}, not active."))
     if bool(mentee["has_open_match"]):
-        blockers.append("The mentee already has an open match.")
+        blockers.append(("mentee has an open match", "The mentee already has an open match."))
     mentor_formats, mentee_formats = (
         _token_set(_cell(mentor["meeting_formats"])),
         _token_set(_cell(mentee["meeting_formats"])),
     )
     if not mentor_formats & mentee_formats:
         meets = [_join(sorted(f), "or") or "in no format" for f in (mentor_formats, mentee_formats)]
-        blockers.append(f"They share no meeting format (the mentor meets {meets[0]}, the mentee {meets[1]}).")
+        blockers.append(
+            (
+                "no shared meeting format",
+                f"They share no meeting format (the mentor meets {meets[0]}, the mentee {meets[1]}).",
+            )
+        )
     preference = str(mentee["bipoc_mentor_preference"]).lower()
     mentor_bipoc = str(mentor["identifies_bipoc"]).lower() == "yes"
     if preference == "required" and not mentor_bipoc:
-        blockers.append("The mentee requires a BIPOC mentor, and this mentor does not identify as BIPOC.")
+        blockers.append(
+            (
+                "BIPOC mentor required",
+                "The mentee requires a BIPOC mentor, and this mentor does not identify as BIPOC.",
+            )
+        )
     whys = set(excluded["why"].astype(str))
     if REJECTED in whys:
-        blockers.append("The leader rejected this pair; undo the rejection to pair them.")
+        blockers.append(("rejected", "The leader rejected this pair; undo the rejection to pair them."))
     if PAIRED_BEFORE in whys:
-        blockers.append("They were paired before, and that match ended.")
+        blockers.append(("paired before", "They were paired before, and that match ended."))
 
     warnings: list[str] = []
     if preference == "preferred" and not mentor_bipoc:
@@ -1139,7 +1156,9 @@ def assess_pair(cohort: Cohort, mentor_id: int, mentee_id: int, weights: MatchWe
         warnings.append("They share no language besides English.")
 
     if blockers:
-        return PairAssessment(tuple(blockers), tuple(warnings), None, ())
+        return PairAssessment(
+            tuple(b[1] for b in blockers), tuple(warnings), None, (), tuple(b[0] for b in blockers)
+        )
     enc = _encode(mentor_rows.iloc[:1], mentee_rows.iloc[:1], excluded.iloc[:0], weights, cohort.today)
     points = enc.score_pairs(np.zeros(1, np.int64), np.zeros(1, np.int64))
     (reasons,) = _reasons(enc, np.zeros(1, np.int64), np.zeros(1, np.int64))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass
 from datetime import date
 
@@ -19,14 +20,17 @@ from mentorship.models import (
     Concern,
     Exclusion,
     Match,
+    MatchSource,
     Meeting,
     Mentee,
     Mentor,
     PersonStatus,
     Role,
+    Setting,
     User,
 )
 from mentorship.settings import CadenceThresholds, cadence_thresholds, match_weights
+from mentorship.values import normalise_email
 
 _OPEN = [s.value for s in OPEN_MATCH_STATUSES]
 
@@ -585,11 +589,18 @@ def _plain(column, name: str):
     return sa.type_coerce(column, sa.String).label(name)
 
 
-def pairing_cohort(session: Session, today: date) -> matching.Cohort:
+def pairing_cohort(
+    session: Session,
+    today: date,
+    *,
+    mentor_ids: list[int] | None = None,
+    mentee_ids: list[int] | None = None,
+) -> matching.Cohort:
     """Everyone the pairing engine considers, read as plain rows in one pass per table.
 
     Mentors: all, with their open matches counted. Mentees: the active ones, flagged when they have an
-    open match. Excluded pairs: rejections, and pairs whose earlier match ended.
+    open match. Excluded pairs: rejections, and pairs whose earlier match ended. Naming ids reads just
+    those people (whatever their status), for checking one pair.
     """
     open_count = (
         sa.select(Match.mentor_id, sa.func.count().label("n"))
@@ -597,8 +608,7 @@ def pairing_cohort(session: Session, today: date) -> matching.Cohort:
         .group_by(Match.mentor_id)
         .subquery()
     )
-    mentors = frame(
-        session,
+    mentors = (
         sa.select(
             Mentor.id.label("mentor_id"),
             Mentor.first_name,
@@ -617,39 +627,41 @@ def pairing_cohort(session: Session, today: date) -> matching.Cohort:
             Mentor.race_ethnicity,
         )
         .outerjoin(open_count, open_count.c.mentor_id == Mentor.id)
-        .order_by(Mentor.id),
+        .order_by(Mentor.id)
     )
     open_mentees = sa.select(Match.mentee_id).where(Match.status.in_(_OPEN)).scalar_subquery()
-    mentees = frame(
-        session,
-        sa.select(
-            Mentee.id.label("mentee_id"),
-            Mentee.first_name,
-            Mentee.last_name,
-            Mentee.email,
-            _plain(Mentee.status, "status"),
-            Mentee.id.in_(open_mentees).label("has_open_match"),
-            _plain(Mentee.identifies_bipoc, "identifies_bipoc"),
-            _plain(Mentee.bipoc_mentor_preference, "bipoc_mentor_preference"),
-            Mentee.mentor_gender_preference,
-            Mentee.languages,
-            Mentee.meeting_formats,
-            Mentee.specialty_interests,
-            Mentee.race_ethnicity,
-            _plain(Mentee.registered_on, "registered_on"),
-        )
-        .where(Mentee.status == PersonStatus.active)
-        .order_by(Mentee.registered_on, Mentee.id),
-    )
-    excluded = frame(
-        session,
-        sa.union_all(
-            sa.select(Exclusion.mentor_id, Exclusion.mentee_id, sa.literal(matching.REJECTED).label("why")),
-            sa.select(
-                Match.mentor_id, Match.mentee_id, sa.literal(matching.PAIRED_BEFORE).label("why")
-            ).where(Match.status.not_in(_OPEN)),
-        ),
-    )
+    mentees = sa.select(
+        Mentee.id.label("mentee_id"),
+        Mentee.first_name,
+        Mentee.last_name,
+        Mentee.email,
+        _plain(Mentee.status, "status"),
+        Mentee.id.in_(open_mentees).label("has_open_match"),
+        _plain(Mentee.identifies_bipoc, "identifies_bipoc"),
+        _plain(Mentee.bipoc_mentor_preference, "bipoc_mentor_preference"),
+        Mentee.mentor_gender_preference,
+        Mentee.languages,
+        Mentee.meeting_formats,
+        Mentee.specialty_interests,
+        Mentee.race_ethnicity,
+        _plain(Mentee.registered_on, "registered_on"),
+    ).order_by(Mentee.registered_on, Mentee.id)
+    rejected = sa.select(Exclusion.mentor_id, Exclusion.mentee_id, sa.literal(matching.REJECTED).label("why"))
+    before = sa.select(
+        Match.mentor_id, Match.mentee_id, sa.literal(matching.PAIRED_BEFORE).label("why")
+    ).where(Match.status.not_in(_OPEN))
+    if mentor_ids is not None:
+        mentors = mentors.where(Mentor.id.in_(mentor_ids))
+        rejected = rejected.where(Exclusion.mentor_id.in_(mentor_ids))
+        before = before.where(Match.mentor_id.in_(mentor_ids))
+    if mentee_ids is not None:
+        mentees = mentees.where(Mentee.id.in_(mentee_ids))
+        rejected = rejected.where(Exclusion.mentee_id.in_(mentee_ids))
+        before = before.where(Match.mentee_id.in_(mentee_ids))
+    else:
+        mentees = mentees.where(Mentee.status == PersonStatus.active)
+    mentors, mentees = frame(session, mentors), frame(session, mentees)
+    excluded = frame(session, sa.union_all(rejected, before))
     mentors["attests_values"] = mentors["attests_values"].astype(bool)
     mentees["has_open_match"] = mentees["has_open_match"].astype(bool)
     mentees["registered_on"] = pd.to_datetime(mentees["registered_on"]).dt.date
@@ -659,3 +671,50 @@ def pairing_cohort(session: Session, today: date) -> matching.Cohort:
 def pairing_suggestions(session: Session, today: date) -> matching.Suggestions:
     """The engine's suggestions for the store as it is now, with the leader's weights."""
     return matching.suggest(pairing_cohort(session, today), match_weights(session))
+
+
+def pairing_version(session: Session) -> str:
+    """Changes whenever anything the suggestions depend on changes (registrations, pairs, rejections,
+    weights): the key under which the Pairings page keeps its suggestions."""
+    parts = [
+        sa.select(sa.func.count(), sa.func.max(Mentor.id), sa.func.max(Mentor.updated_at)),
+        sa.select(sa.func.count(), sa.func.max(Mentee.id), sa.func.max(Mentee.updated_at)),
+        sa.select(sa.func.count(), sa.func.max(Match.id), sa.func.max(Match.updated_at)),
+        sa.select(sa.func.count(), sa.func.max(Exclusion.id), sa.func.max(Exclusion.created_at)),
+        sa.select(sa.func.count(), sa.func.max(Setting.key), sa.func.max(Setting.updated_at)).where(
+            Setting.key == "weights"
+        ),
+    ]
+    return "|".join(",".join(map(str, session.execute(part).one())) for part in parts)
+
+
+def person_id(session: Session, kind: str, email: str) -> int | None:
+    """The id of the mentor or mentee registered with this email (trimmed, any case), if any."""
+    table = Mentor if kind == "mentor" else Mentee
+    return session.execute(sa.select(table.id).where(table.email == normalise_email(email))).scalar()
+
+
+def recent_pairs(session: Session, *, limit: int = 20) -> pd.DataFrame:
+    """The pairs confirmed most recently, newest first, with the score and reasons stored at confirmation."""
+    statement = (
+        sa.select(
+            Match.id.label("match_id"),
+            Match.confirmed_on,
+            (Mentor.first_name + " " + Mentor.last_name).label("mentor"),
+            Mentor.email.label("mentor_email"),
+            (Mentee.first_name + " " + Mentee.last_name).label("mentee"),
+            Mentee.email.label("mentee_email"),
+            _plain(Match.source, "source"),
+            _plain(Match.status, "status"),
+            Match.score,
+            Match.reasons,
+        )
+        .join(Mentor, Mentor.id == Match.mentor_id)
+        .join(Mentee, Mentee.id == Match.mentee_id)
+        .where(Match.source != MatchSource.imported)
+        .order_by(Match.confirmed_at.desc(), Match.id.desc())
+        .limit(limit)
+    )
+    pairs = frame(session, statement)
+    pairs["reasons"] = [json.loads(r or "[]") for r in pairs["reasons"]]
+    return pairs

@@ -273,7 +273,7 @@ def test_the_default_score_adds_up_every_component():
     ]
 
 
-def test_the_committee_reads_no_reason_that_reveals_race_ethnicity_or_gender():
+def test_the_committee_reads_no_reason_that_reveals_race_ethnicity_gender_or_language():
     sentences = [
         "Both identify as BIPOC — the student asked for a BIPOC mentor",
         "The mentor identifies as BIPOC — the student requires a BIPOC mentor",
@@ -287,7 +287,6 @@ def test_the_committee_reads_no_reason_that_reveals_race_ethnicity_or_gender():
     ]
     assert reasons_for_role(sentences, "committee") == [
         "Shared interest: pediatrics",
-        "Both speak Somali",
         "Advises on interviews",
         "Waiting since 2025-09-02",
     ]
