@@ -16,7 +16,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from mentorship import auth, db, demo, formatting, queries, retention, services
+from mentorship import auth, db, demo, formatting, matching, queries, retention, services, settings
 from mentorship.auth import Actor
 from mentorship.cadence import STATUS_LABELS, STATUS_ORDER, CadenceStatus
 from mentorship.errors import Refused, UnusableInput
@@ -284,6 +284,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_cadence_commands(command)
     add_registration_commands(commands, store, acting_as)
+    add_pairing_commands(commands, store, acting_as)
     return parser
 
 
@@ -398,3 +399,81 @@ def add_registration_commands(commands, *parents: argparse.ArgumentParser) -> No
             sub.add_argument("--json", action="store_true", help="print one JSON object")
         else:
             sub.add_argument("file", metavar="FILE", help="where to write the CSV (UTF-8 with BOM)")
+
+
+# --- Pairing ---
+def cmd_suggest(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    with db.read_session(engine) as session:
+        cohort = queries.pairing_cohort(session, date.today())
+        result = matching.suggest(cohort, settings.match_weights(session))
+    pairs = matching.pairs_frame(cohort, result, Actor.operator().role)
+    unmatched = matching.unmatched_frame(cohort, result, Actor.operator().role)
+    if args.json:
+        _print_json(
+            {
+                "pairs": [
+                    {
+                        "mentor_email": r.mentor_email,
+                        "mentee_email": r.mentee_email,
+                        "score": r.score,
+                        "reasons": r.reasons,
+                    }
+                    for r in pairs.itertuples()
+                ],
+                "unmatched": [
+                    {"mentee_email": r.mentee_email, "reason": r.reason} for r in unmatched.itertuples()
+                ],
+                "gap": result.gap.to_dict(),
+            }
+        )
+        return 0
+    report = result.report
+    print(f"{len(pairs)} suggested pairs ({report.waiting_mentees} waiting, {report.places} mentor places):")
+    for r in pairs.itertuples():
+        print(f"{r.score:>7.2f}  {r.mentor_email} + {r.mentee_email}: {'; '.join(r.reasons)}")
+    if len(unmatched):
+        print(f"\n{len(unmatched)} left unmatched:")
+        for r in unmatched.itertuples():
+            print(f"  {r.mentee_email}: {r.reason}")
+    print()
+    for sentence in result.gap.sentences():
+        print(sentence)
+    return 0
+
+
+def cmd_confirm(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    done = services.confirm_pair(
+        engine, actor=acting(args, engine), today=date.today(), emails=(args.mentor, args.mentee)
+    )
+    if done.already:
+        print("This pair was already confirmed; nothing changed.")
+    else:
+        print(f"Confirmed the pair (score {done.score:g}).")
+    return 0
+
+
+def cmd_reject(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    if services.reject_pair(engine, actor=acting(args, engine), emails=(args.mentor, args.mentee)):
+        print("Rejected: this pair will not be suggested again.")
+    else:
+        print("This pair was already rejected; nothing changed.")
+    return 0
+
+
+def add_pairing_commands(commands, *parents: argparse.ArgumentParser) -> None:
+    """`suggest`, `confirm` and `reject`; `parents` are the shared --db and --as options."""
+    about = "The optimal pairing of waiting mentees with mentors, with reasons; the unmatched; the gap."
+    sub = commands.add_parser("suggest", parents=parents[:1], help=about, description=about)
+    sub.set_defaults(handler=cmd_suggest)
+    sub.add_argument("--json", action="store_true", help="print one JSON object")
+    for name, handler, about in (
+        ("confirm", cmd_confirm, "Confirm a pair: opens the match (hard rules and capacity are checked)."),
+        ("reject", cmd_reject, "Reject a pair: it is not suggested again."),
+    ):
+        sub = commands.add_parser(name, parents=list(parents), help=about, description=about)
+        sub.set_defaults(handler=handler)
+        sub.add_argument("--mentor", required=True, metavar="EMAIL", help="the mentor's email")
+        sub.add_argument("--mentee", required=True, metavar="EMAIL", help="the mentee's email")

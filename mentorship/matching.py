@@ -202,7 +202,7 @@ class RecruitmentGap:
         if self.bipoc_places_needed:
             out.append(f"{self.bipoc_places_needed} of these places need a BIPOC-identifying mentor.")
         if self.only_format:
-            parts = [f"{n} meet only {fmt}" for fmt, n in self.only_format.items()]
+            parts = [f"{n} chose only {fmt}" for fmt, n in self.only_format.items()]
             out.append("Meeting formats: of these students, " + _join(parts) + ".")
         if self.by_language:
             top = list(self.by_language.items())[:5]
@@ -1032,6 +1032,48 @@ def suggest(cohort: Cohort, weights: MatchWeights, *, shortlist: int = SHORTLIST
         report=report,
         total_points=round(float(points.sum()) / MILLI, 3),
     )
+
+
+def pairs_frame(cohort: Cohort, result: Suggestions, role: str) -> pd.DataFrame:
+    """The suggestions as a table, best first: who, score, and the reasons `role` may read."""
+    mentors = cohort.mentors.set_index("mentor_id")
+    mentees = cohort.mentees.set_index("mentee_id")
+    mentor_ids = [p.mentor_id for p in result.pairs]
+    mentee_ids = [p.mentee_id for p in result.pairs]
+    return pd.DataFrame(
+        {
+            "mentor_id": mentor_ids,
+            "mentee_id": mentee_ids,
+            "score": [p.score for p in result.pairs],
+            "mentor": _names(mentors, mentor_ids),
+            "mentor_email": mentors["email"].reindex(mentor_ids).to_list() if "email" in mentors else "",
+            "mentee": _names(mentees, mentee_ids),
+            "mentee_email": mentees["email"].reindex(mentee_ids).to_list() if "email" in mentees else "",
+            "reasons": [reasons_for_role(p.reasons, role) for p in result.pairs],
+        }
+    )
+
+
+def unmatched_frame(cohort: Cohort, result: Suggestions, role: str) -> pd.DataFrame:
+    """The mentees left without a mentor, longest waiting first, with why (in words `role` may read)."""
+    mentees = cohort.mentees.set_index("mentee_id")
+    ids = [u.mentee_id for u in result.unmatched]
+    return pd.DataFrame(
+        {
+            "mentee_id": ids,
+            "mentee": _names(mentees, ids),
+            "mentee_email": mentees["email"].reindex(ids).to_list() if "email" in mentees else "",
+            "waiting_since": mentees["registered_on"].reindex(ids).to_list(),
+            "reason": [unmatched_reason_for_role(u, role) for u in result.unmatched],
+        }
+    )
+
+
+def _names(people: pd.DataFrame, ids: list[int]) -> list[str]:
+    if "first_name" not in people:
+        return [""] * len(ids)
+    found = people.reindex(ids)
+    return (found["first_name"].fillna("") + " " + found["last_name"].fillna("")).str.strip().to_list()
 
 
 def _check_columns(cohort: Cohort) -> None:
