@@ -57,3 +57,19 @@ def nudge(*, to: Sequence[str], mentor_first: str, mentee_first: str, days: int,
         "\n\nIf anything is getting in the way, just reply and let me know.\n\nThank you!"
     )
     return mailto(to, "Time for your next mentorship meeting", body)
+
+
+# --- Pairing ---
+def introduction(*, to: Sequence[str], mentor_name: str, mentee_name: str) -> str:
+    """The leader's introduction of a newly confirmed pair, as a draft in the leader's own mail program."""
+    mentor_first, mentee_first = mentor_name.split(" ")[0], mentee_name.split(" ")[0]
+    body = (
+        f"Hi {mentor_first} and {mentee_first},\n\n"
+        f"I am delighted to introduce you to each other as a new pair in our mentorship program: "
+        f"{mentor_name}, meet {mentee_name}; {mentee_name}, meet {mentor_name}.\n\n"
+        "The program asks pairs to meet every one to two months for at least a year (a video or phone call "
+        "is perfect), and to keep a space of mutual respect and cultural humility. Could you find a time "
+        "for a first conversation in the next two weeks?\n\n"
+        "If anything comes up along the way, just reply and let me know.\n\nThank you both!"
+    )
+    return mailto(to, "Introducing your mentorship pair", body)

@@ -20,6 +20,7 @@ SESSION_COOKIE = "mentorship_session"
 NAVIGATION = [
     ("app.py", "Overview", ":material/dashboard:", False),
     ("pages/1_Registrations.py", "Registrations", ":material/group:", False),
+    ("pages/2_Pairings.py", "Pairings", ":material/handshake:", False),  # --- Pairing ---
     # --- Cadence --- (pages/6_Check_in.py is the pairs' public page: never in the navigation)
     ("pages/3_Cadence.py", "Cadence", ":material/event_repeat:", False),
     ("pages/4_Retention.py", "Retention", ":material/timeline:", False),

@@ -1,0 +1,360 @@
+"""The Pairings page's panels: cached suggestions, the leader's actions, the weights editor.
+
+Names and emails are people's own text: they go into tables, widgets and escaped toasts, never raw markdown.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import astuple, dataclass, fields, replace
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+from sqlalchemy.engine import Engine
+
+from mentorship import links, matching, queries, services, settings
+from mentorship.db import read_session
+from mentorship.errors import Refused
+from mentorship.privacy import viewer_frame
+from mentorship.ui.core import PageContext, after_write
+
+TABLE_KEY = "pairings-table"
+ONE_KEY = "pairings-one"
+INTRODUCTIONS_KEY = "pairings-introductions"
+UNDO_KEY = "pairings-undo"
+SHOWN = ["score", "mentor", "mentee", "reasons", "mentor_email", "mentee_email"]
+COLUMNS = {
+    "score": st.column_config.NumberColumn("Score", format="%.2f", help="Points: the weights' sum."),
+    "mentor": "Mentor",
+    "mentee": "Mentee",
+    "reasons": st.column_config.ListColumn("Why", width="large"),
+    "mentor_email": "Mentor email",
+    "mentee_email": "Mentee email",
+    "waiting_since": st.column_config.DateColumn("Waiting since"),
+    "reason": st.column_config.TextColumn("Why unmatched", width="large"),
+    "confirmed_on": st.column_config.DateColumn("Confirmed"),
+    "source": "How",
+    "status": "Status",
+}
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~:$])")
+
+
+def _md(text: str) -> str:
+    """People's text made inert for the markdown that toasts render."""
+    return _MARKDOWN.sub(r"\\\1", text)
+
+
+@dataclass(frozen=True)
+class PairingView:
+    pairs: pd.DataFrame  # reasons already cut to what the viewer may read; contacts not yet masked
+    unmatched: pd.DataFrame
+    gap: matching.RecruitmentGap
+    report: matching.SolveReport
+    mentors: pd.DataFrame  # active mentors, for pairing by hand
+    mentees: pd.DataFrame  # waiting mentees
+
+
+@st.cache_data(ttl=3600, max_entries=6, show_spinner=False)
+def _solve(_engine: Engine, url: str, version: str, weights: tuple, today: date, role: str) -> PairingView:
+    """Suggestions are solved again only when the data, the weights, the day or the viewer's role change."""
+    with read_session(_engine) as session:
+        cohort = queries.pairing_cohort(session, today)
+    result = matching.suggest(cohort, settings.MatchWeights(*weights))
+    people = ["first_name", "last_name", "email"]
+    mentors = cohort.mentors[cohort.mentors["status"].str.lower() == "active"]
+    return PairingView(
+        pairs=matching.pairs_frame(cohort, result, role),
+        unmatched=matching.unmatched_frame(cohort, result, role),
+        gap=result.gap,
+        report=result.report,
+        mentors=mentors[["mentor_id", *people]].reset_index(drop=True),
+        mentees=cohort.mentees[matching.waiting_mentees(cohort.mentees)][["mentee_id", *people]],
+    )
+
+
+def suggestions(ctx: PageContext) -> PairingView:
+    with read_session(ctx.engine) as session:
+        version = queries.pairing_version(session)
+        weights = astuple(settings.match_weights(session))
+    with st.spinner("Finding the best pairing for everyone waiting…", show_time=True):
+        return _solve(ctx.engine, str(ctx.engine.url), version, weights, ctx.today, ctx.user.role.value)
+
+
+def _label(row) -> str:
+    return f"{row.mentor} & {row.mentee}"
+
+
+# The leader's actions (callbacks: they run before the page draws again)
+def _confirm(ctx: PageContext, chosen: list[tuple[int, int, str, str, str, str]]) -> None:
+    outcomes = services.confirm_selected(
+        ctx.engine, actor=ctx.user, today=ctx.today, pairs=[(c[0], c[1]) for c in chosen]
+    )
+    drafts = st.session_state.setdefault(INTRODUCTIONS_KEY, [])
+    for outcome, (_, _, mentor, mentor_email, mentee, mentee_email) in zip(outcomes, chosen, strict=True):
+        who = _md(f"{mentor} & {mentee}")
+        if outcome.refused:
+            st.toast(f"Not confirmed: {who}. {_md(outcome.refused)}", icon=":material/block:")
+            continue
+        done = outcome.confirmed
+        st.toast(
+            f"{'Already confirmed' if done.already else 'Confirmed'}: {who}.", icon=":material/check_circle:"
+        )
+        if not done.already:
+            for warning in done.warnings:
+                st.toast(_md(warning), icon=":material/warning:")
+            url = links.introduction(to=[mentor_email, mentee_email], mentor_name=mentor, mentee_name=mentee)
+            drafts.insert(0, (f"{mentor} & {mentee}", url))
+    del drafts[5:]
+    after_write()
+
+
+def _reject(ctx: PageContext, mentor_id: int, mentee_id: int, label: str) -> None:
+    try:
+        services.reject_pair(ctx.engine, actor=ctx.user, mentor_id=mentor_id, mentee_id=mentee_id)
+    except Refused as exc:
+        st.toast(_md(str(exc)), icon=":material/block:")
+        return
+    st.session_state[UNDO_KEY] = (mentor_id, mentee_id, label)
+    st.toast(f"Rejected: {_md(label)}. It will not be suggested again.", icon=":material/do_not_disturb_on:")
+    after_write()
+
+
+def _undo(ctx: PageContext) -> None:
+    mentor_id, mentee_id, label = st.session_state.pop(UNDO_KEY)
+    try:
+        services.undo_rejection(ctx.engine, actor=ctx.user, mentor_id=mentor_id, mentee_id=mentee_id)
+    except Refused as exc:
+        st.toast(_md(str(exc)), icon=":material/block:")
+        return
+    st.toast(f"Rejection undone: {_md(label)} may be suggested again.", icon=":material/undo:")
+    after_write()
+
+
+def _chosen(pairs: pd.DataFrame, positions: list[int]) -> list[tuple]:
+    rows = pairs.iloc[positions]
+    return list(
+        rows[["mentor_id", "mentee_id", "mentor", "mentor_email", "mentee", "mentee_email"]].itertuples(
+            index=False, name=None
+        )
+    )
+
+
+# Panels
+def suggestion_table(ctx: PageContext, pairs: pd.DataFrame) -> None:
+    """The suggestions, best first; the leader selects rows to confirm them together."""
+    shown = viewer_frame(pairs, ctx.user.role)
+    columns = [c for c in SHOWN if c in shown]
+    if not ctx.user.is_leader:
+        st.dataframe(shown[columns], column_config=COLUMNS, hide_index=True, width="stretch")
+        return
+    st.dataframe(
+        shown[columns],
+        column_config=COLUMNS,
+        hide_index=True,
+        width="stretch",
+        key=TABLE_KEY,
+        on_select="rerun",
+        selection_mode="multi-row",
+    )
+    state = st.session_state.get(TABLE_KEY)
+    selected = [p for p in (state.selection.rows if state else []) if p < len(pairs)]
+    st.button(
+        f"Confirm selected ({len(selected)})",
+        type="primary",
+        icon=":material/done_all:",
+        disabled=not selected,
+        on_click=_confirm,
+        args=(ctx, _chosen(pairs, selected)),
+        key="confirm-selected",
+    )
+
+
+def one_pair(ctx: PageContext, pairs: pd.DataFrame) -> None:
+    """Confirm or reject one suggested pair."""
+    labels = {i: f"{_label(r)} ({r.score:.2f})" for i, r in enumerate(pairs.itertuples())}
+    if st.session_state.get(ONE_KEY) not in labels:
+        st.session_state.pop(ONE_KEY, None)
+    position = st.selectbox("One suggested pair", list(labels), format_func=labels.__getitem__, key=ONE_KEY)
+    row = pairs.iloc[position]
+    left, right = st.columns(2)
+    left.button(
+        "Confirm",
+        icon=":material/check:",
+        on_click=_confirm,
+        args=(ctx, _chosen(pairs, [position])),
+        key=f"confirm-{row.mentor_id}-{row.mentee_id}",
+        width="stretch",
+    )
+    right.button(
+        "Reject",
+        icon=":material/close:",
+        on_click=_reject,
+        args=(ctx, int(row.mentor_id), int(row.mentee_id), _label(row)),
+        key=f"reject-{row.mentor_id}-{row.mentee_id}",
+        width="stretch",
+    )
+
+
+def after_actions(ctx: PageContext) -> None:
+    """Introduction drafts for the pairs just confirmed, and undoing the last rejection."""
+    for label, url in st.session_state.get(INTRODUCTIONS_KEY, []):
+        st.link_button(f"Email the introduction: {label}", url, icon=":material/mail:")
+    if UNDO_KEY in st.session_state:
+        st.button(
+            f"Undo the rejection of {st.session_state[UNDO_KEY][2]}",
+            icon=":material/undo:",
+            on_click=_undo,
+            args=(ctx,),
+            key="undo-reject",
+        )
+
+
+def by_hand(ctx: PageContext, view: PairingView) -> None:
+    """Any active mentor for a waiting mentee: hard rules block, soft shortfalls warn."""
+    if view.mentees.empty or view.mentors.empty:
+        st.caption("Pairing by hand needs a waiting mentee and an active mentor.")
+        return
+    mentees = {
+        int(r.mentee_id): f"{r.first_name} {r.last_name} ({r.email})" for r in view.mentees.itertuples()
+    }
+    mentors = {
+        int(r.mentor_id): f"{r.first_name} {r.last_name} ({r.email})" for r in view.mentors.itertuples()
+    }
+    mentee_id = st.selectbox("Mentee", list(mentees), format_func=mentees.__getitem__, key="hand-mentee")
+    mentor_id = st.selectbox("Mentor", list(mentors), format_func=mentors.__getitem__, key="hand-mentor")
+    with read_session(ctx.engine) as session:
+        cohort = queries.pairing_cohort(session, ctx.today, mentor_ids=[mentor_id], mentee_ids=[mentee_id])
+        check = matching.assess_pair(cohort, mentor_id, mentee_id, settings.match_weights(session))
+    for blocker in check.blockers:
+        st.error(blocker, icon=":material/block:")
+    for warning in check.warnings:
+        st.warning(warning, icon=":material/warning:")
+    if check.score is not None:
+        st.metric("Score", f"{check.score:.2f}")
+        for reason in check.reasons:
+            st.text(reason.text)
+    mentor, mentee = (
+        view.mentors.set_index("mentor_id").loc[mentor_id],
+        view.mentees.set_index("mentee_id").loc[mentee_id],
+    )
+    chosen = [
+        (
+            mentor_id,
+            mentee_id,
+            f"{mentor.first_name} {mentor.last_name}",
+            mentor.email,
+            f"{mentee.first_name} {mentee.last_name}",
+            mentee.email,
+        )
+    ]
+    st.button(
+        "Pair them",
+        type="primary",
+        icon=":material/link:",
+        disabled=bool(check.blockers),
+        on_click=_pair_by_hand,
+        args=(ctx, chosen),
+        key="pair-by-hand",
+    )
+
+
+def _pair_by_hand(ctx: PageContext, chosen: list[tuple]) -> None:
+    mentor_id, mentee_id, mentor, mentor_email, mentee, mentee_email = chosen[0]
+    try:
+        done = services.confirm_pair(
+            ctx.engine,
+            actor=ctx.user,
+            today=ctx.today,
+            mentor_id=mentor_id,
+            mentee_id=mentee_id,
+            by_hand=True,
+        )
+    except Refused as exc:
+        st.toast(_md(str(exc)), icon=":material/block:")
+        return
+    st.toast(f"Paired by hand: {_md(f'{mentor} & {mentee}')}.", icon=":material/check_circle:")
+    for warning in done.warnings:
+        st.toast(_md(warning), icon=":material/warning:")
+    url = links.introduction(to=[mentor_email, mentee_email], mentor_name=mentor, mentee_name=mentee)
+    st.session_state.setdefault(INTRODUCTIONS_KEY, []).insert(0, (f"{mentor} & {mentee}", url))
+    after_write()
+
+
+def weights_editor(ctx: PageContext) -> None:
+    with read_session(ctx.engine) as session:
+        current = settings.match_weights(session)
+    if not ctx.user.is_leader:
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "Component": [c.label for c in matching.COMPONENTS],
+                    "Points": [getattr(current, c.key) for c in matching.COMPONENTS],
+                    "Meaning": [c.help for c in matching.COMPONENTS],
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+        return
+    with st.form("weights"):
+        for component in matching.COMPONENTS:
+            st.number_input(
+                component.label,
+                min_value=0.0,
+                max_value=settings.MAX_WEIGHT,
+                step=0.5,
+                value=float(getattr(current, component.key)),
+                help=component.help,
+                key=f"weight-{component.key}",
+            )
+        st.form_submit_button("Save the weights", type="primary", on_click=_save_weights, args=(ctx,))
+    st.button(
+        "Reset to the defaults",
+        icon=":material/restart_alt:",
+        on_click=_set_weights,
+        args=(ctx, settings.MatchWeights(), "The weights are back to their defaults."),
+        key="weights-reset",
+        disabled=current == settings.MatchWeights(),
+    )
+
+
+def _save_weights(ctx: PageContext) -> None:
+    chosen = {f.name: st.session_state[f"weight-{f.name}"] for f in fields(settings.MatchWeights)}
+    _set_weights(
+        ctx, replace(settings.MatchWeights(), **chosen), "Weights saved; the suggestions are solved again."
+    )
+
+
+def _set_weights(ctx: PageContext, weights: settings.MatchWeights, done: str) -> None:
+    try:
+        services.set_match_weights(ctx.engine, actor=ctx.user, weights=weights)
+    except Refused as exc:
+        st.toast(_md(str(exc)), icon=":material/block:")
+        return
+    for component in matching.COMPONENTS:
+        st.session_state.pop(f"weight-{component.key}", None)
+    st.toast(done, icon=":material/tune:")
+    after_write()
+
+
+def recent(ctx: PageContext) -> None:
+    with read_session(ctx.engine) as session:
+        pairs = queries.recent_pairs(session)
+    if pairs.empty:
+        st.caption("No pair has been confirmed here yet.")
+        return
+    pairs["reasons"] = [matching.reasons_for_role(r, ctx.user.role) for r in pairs["reasons"]]
+    shown = viewer_frame(pairs, ctx.user.role)
+    columns = [
+        "confirmed_on",
+        "mentor",
+        "mentee",
+        "score",
+        "source",
+        "status",
+        "reasons",
+        "mentor_email",
+        "mentee_email",
+    ]
+    st.dataframe(shown[columns], column_config=COLUMNS, hide_index=True, width="stretch")

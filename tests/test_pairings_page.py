@@ -1,0 +1,157 @@
+"""The Pairings page as the leader and the committee see it."""
+
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+
+from mentorship import db
+from mentorship.models import Exclusion, Match
+
+from .conftest import signed_in
+from .factories import make_mentee, make_mentor
+
+PAIRINGS_PAGE = "pages/2_Pairings.py"
+
+
+def open_pairings(app, role: str = "leader"):
+    at = signed_in(app("app.py"), role).run()
+    return at.switch_page(PAIRINGS_PAGE).run()
+
+
+@pytest.fixture
+def cohort(engine, accounts) -> dict[str, int]:
+    """Two mentors with one place each, three waiting students (one can meet only in person)."""
+    with db.write_session(engine) as session:
+        people = {
+            "kou": make_mentor(
+                "kou", capacity=1, specialty="Pediatrics", languages="English; Hmong", race_ethnicity="Hmong"
+            ),
+            "lee": make_mentor("lee", capacity=1, identifies_bipoc="no", specialty="Psychiatry"),
+            "pa": make_mentee(
+                "pa",
+                bipoc_mentor_preference="preferred",
+                specialty_interests="Pediatrics",
+                languages="Hmong",
+                race_ethnicity="Hmong",
+                registered_on=date(2025, 9, 2),
+            ),
+            "mai": make_mentee("mai", specialty_interests="Psychiatry"),
+            "nou": make_mentee("nou", meeting_formats="in person"),
+        }
+        session.add_all(people.values())
+        session.flush()
+        return {key: person.id for key, person in people.items()}
+
+
+def table(at, index: int = 0) -> list[dict]:
+    frame = at.dataframe[index].value
+    return frame.to_dict("records")
+
+
+def test_the_leader_sees_the_suggestions_with_scores_and_reasons(app, cohort):
+    at = open_pairings(app)
+    assert not at.exception
+    assert {m.label: m.value for m in at.metric}["Suggested pairs"] == "2"
+    rows = table(at)
+    assert [(r["mentor"], r["mentee"], r["score"]) for r in rows] == [
+        ("Kou Yang", "Pa Vang", 13.5),
+        ("Lee Yang", "Mai Vang", 3.0),
+    ]
+    assert list(rows[0]["reasons"]) == [
+        "Both identify as BIPOC — the student asked for a BIPOC mentor",
+        "Shared interest: pediatrics",
+        "Both speak Hmong",
+        "Both identify as Hmong",
+        "Waiting since 2025-09-02",
+    ]
+    assert rows[0]["mentor_email"] == "kou@clinic.example.org"
+    unmatched = table(at, 1)
+    assert [(r["mentee"], r["reason"]) for r in unmatched] == [
+        ("Nou Vang", "No active mentor meets in person, the way this student can meet.")
+    ]
+    assert [t.value for t in at.text][:1] == [
+        "1 more mentor place would match every waiting student and give every student who asked for a BIPOC "
+        "mentor one: 1 for unmatched students, 0 for students who asked for a BIPOC mentor and are suggested "
+        "someone else."
+    ]
+
+
+def test_confirming_from_the_page_takes_the_pair_out_of_the_suggestions(app, engine, cohort):
+    at = open_pairings(app)
+    assert at.selectbox(key="pairings-one").value == 0  # Kou & Pa, the best pair
+    at.button(key=f"confirm-{cohort['kou']}-{cohort['pa']}").click().run()
+    assert not at.exception
+    assert [t.value for t in at.toast] == ["Confirmed: Kou Yang & Pa Vang."]
+    assert [(r["mentor"], r["mentee"]) for r in table(at)] == [("Lee Yang", "Mai Vang")]
+    intro = at.get("link_button")[0].proto
+    assert intro.label == "Email the introduction: Kou Yang & Pa Vang"
+    assert intro.url.startswith(
+        "mailto:kou@clinic.example.org,pa@school.example.edu?subject=Introducing%20your%20mentorship%20pair&body=Hi%20Kou"
+    )
+    with db.read_session(engine) as session:
+        assert session.execute(sa.select(Match.mentor_id, Match.mentee_id, Match.score)).all() == [
+            (cohort["kou"], cohort["pa"], 13.5)
+        ]
+    recent = table(at, 2)
+    assert [(r["mentor"], r["mentee"], r["source"]) for r in recent] == [("Kou Yang", "Pa Vang", "suggested")]
+
+
+def test_rejecting_from_the_page_can_be_undone(app, engine, cohort):
+    at = open_pairings(app)
+    at.button(key=f"reject-{cohort['kou']}-{cohort['pa']}").click().run()
+    assert [t.value for t in at.toast] == ["Rejected: Kou Yang & Pa Vang. It will not be suggested again."]
+    assert ("Kou Yang", "Pa Vang") not in [(r["mentor"], r["mentee"]) for r in table(at)]
+    at.button(key="undo-reject").click().run()
+    assert ("Kou Yang", "Pa Vang") in [(r["mentor"], r["mentee"]) for r in table(at)]
+    with db.read_session(engine) as session:
+        assert session.execute(sa.select(sa.func.count(Exclusion.id))).scalar() == 0
+
+
+def test_pairing_by_hand_shows_what_blocks_and_what_falls_short(app, engine, cohort):
+    at = open_pairings(app)
+    at.selectbox(key="hand-mentee").set_value(cohort["nou"]).run()
+    at.selectbox(key="hand-mentor").set_value(cohort["kou"]).run()
+    assert [e.value for e in at.error] == [
+        "They share no meeting format (the mentor meets virtual, the mentee in person)."
+    ]
+    assert at.button(key="pair-by-hand").disabled
+    at.selectbox(key="hand-mentee").set_value(cohort["pa"]).run()
+    at.selectbox(key="hand-mentor").set_value(cohort["lee"]).run()
+    assert [w.value for w in at.warning] == [
+        "The mentee would prefer a BIPOC mentor, and this mentor does not identify as BIPOC.",
+        "The mentor's specialty is not one of the mentee's interests.",
+        "They share no language besides English.",
+    ]
+    at.button(key="pair-by-hand").click().run()
+    assert not at.exception
+    with db.read_session(engine) as session:
+        assert session.execute(sa.select(Match.mentor_id, Match.mentee_id, Match.source)).all() == [
+            (cohort["lee"], cohort["pa"], "hand")
+        ]
+
+
+def test_the_leader_changes_and_resets_the_weights(app, cohort):
+    at = open_pairings(app)
+    at.number_input(key="weight-bipoc_concordance").set_value(0.0)
+    at.button[[b.label for b in at.button].index("Save the weights")].click().run()
+    assert not at.exception
+    assert [t.value for t in at.toast] == ["Weights saved; the suggestions are solved again."]
+    assert table(at)[0]["score"] == 5.5
+    at.button(key="weights-reset").click().run()
+    assert table(at)[0]["score"] == 13.5
+
+
+def test_the_committee_sees_no_write_buttons_masked_contacts_and_no_demographic_reasons(app, cohort):
+    at = open_pairings(app, "committee")
+    assert not at.exception
+    assert [b.label for b in at.button if not b.key == "sign-out"] == []
+    assert len(at.selectbox) == 0
+    rows = table(at)
+    assert set(rows[0]) == {"score", "mentor", "mentee", "reasons", "mentor_email", "mentee_email"}
+    assert (rows[0]["mentor_email"], rows[0]["mentee_email"]) == (
+        "k***@clinic.example.org",
+        "p***@school.example.edu",
+    )
+    assert list(rows[0]["reasons"]) == ["Shared interest: pediatrics", "Waiting since 2025-09-02"]
+    assert "Pair by hand" not in [t.label for t in at.tabs]
