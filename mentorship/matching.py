@@ -190,6 +190,14 @@ class RecruitmentGap:
     def to_dict(self) -> dict:
         return asdict(self)
 
+    def table(self) -> pd.DataFrame:
+        """Which kinds of mentor place the students still needing one could use."""
+        rows = [("BIPOC-identifying mentor", "asked for one", self.bipoc_places_needed)]
+        rows += [(f"meets {fmt}", "can meet this way", n) for fmt, n in self.by_format.items()]
+        rows += [(f"meets {fmt}", "meet only this way", n) for fmt, n in self.only_format.items()]
+        rows += [(f"speaks {lang}", "speak it too", n) for lang, n in self.by_language.items()]
+        return pd.DataFrame([r for r in rows if r[2]], columns=["A mentor who", "Students who", "Students"])
+
     def sentences(self) -> list[str]:
         if not self.places_needed:
             return ["Every waiting student is matched, and every request for a BIPOC mentor is met."]

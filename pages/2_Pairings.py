@@ -10,7 +10,10 @@ from mentorship.ui import pairings as panels
 ctx = page_setup("Pairings", ":material/handshake:")
 leader = ctx.user.is_leader
 st.title("Pairings")
-st.caption(matching.OBJECTIVE)
+st.caption(
+    "The best pairing of everyone waiting (the Weights tab says what 'best' means), with the reasons "
+    "for each pair. Nothing is paired until the leader confirms it."
+)
 
 view = panels.suggestions(ctx)
 report = view.report
@@ -72,16 +75,16 @@ with tabs[2]:
     right.metric("Unmatched students", gap.unmatched, border=True)
     for sentence in gap.sentences():
         st.text(sentence)
+    if gap.places_needed:
+        st.dataframe(gap.table(), hide_index=True, width="stretch")
 
 if leader:
     with tabs[3]:
         panels.by_hand(ctx, view)
 
 with tabs[-2]:
-    st.caption(
-        "Each component adds its points to a pair's score when it applies (0 turns it off). "
-        + matching.OBJECTIVE
-    )
+    st.markdown(f"**The objective.** {matching.OBJECTIVE}")
+    st.caption("Each component adds its points to a pair's score when it applies; 0 turns it off.")
     panels.weights_editor(ctx)
 
 with tabs[-1]:

@@ -28,7 +28,7 @@ COLUMNS = {
     "score": st.column_config.NumberColumn("Score", format="%.2f", help="Points: the weights' sum."),
     "mentor": "Mentor",
     "mentee": "Mentee",
-    "reasons": st.column_config.ListColumn("Why", width="large"),
+    "reasons": st.column_config.TextColumn("Why", width="large"),
     "mentor_email": "Mentor email",
     "mentee_email": "Mentee email",
     "waiting_since": st.column_config.DateColumn("Waiting since"),
@@ -37,7 +37,7 @@ COLUMNS = {
     "source": "How",
     "status": "Status",
 }
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~:$])")
+_MARKDOWN = re.compile(r"([\\`*_\[\]<>#|~:$])")
 
 
 def _md(text: str) -> str:
@@ -143,7 +143,7 @@ def _chosen(pairs: pd.DataFrame, positions: list[int]) -> list[tuple]:
 # Panels
 def suggestion_table(ctx: PageContext, pairs: pd.DataFrame) -> None:
     """The suggestions, best first; the leader selects rows to confirm them together."""
-    shown = viewer_frame(pairs, ctx.user.role)
+    shown = viewer_frame(pairs, ctx.user.role).assign(reasons=pairs["reasons"].map(" · ".join))
     columns = [c for c in SHOWN if c in shown]
     if not ctx.user.is_leader:
         st.dataframe(shown[columns], column_config=COLUMNS, hide_index=True, width="stretch")
@@ -227,9 +227,9 @@ def by_hand(ctx: PageContext, view: PairingView) -> None:
         cohort = queries.pairing_cohort(session, ctx.today, mentor_ids=[mentor_id], mentee_ids=[mentee_id])
         check = matching.assess_pair(cohort, mentor_id, mentee_id, settings.match_weights(session))
     for blocker in check.blockers:
-        st.error(blocker, icon=":material/block:")
+        st.error(_md(blocker), icon=":material/block:")
     for warning in check.warnings:
-        st.warning(warning, icon=":material/warning:")
+        st.warning(_md(warning), icon=":material/warning:")
     if check.score is not None:
         st.metric("Score", f"{check.score:.2f}")
         for reason in check.reasons:
@@ -298,8 +298,9 @@ def weights_editor(ctx: PageContext) -> None:
         )
         return
     with st.form("weights"):
-        for component in matching.COMPONENTS:
-            st.number_input(
+        columns = st.columns(2)
+        for i, component in enumerate(matching.COMPONENTS):
+            columns[i % 2].number_input(
                 component.label,
                 min_value=0.0,
                 max_value=settings.MAX_WEIGHT,
@@ -344,7 +345,7 @@ def recent(ctx: PageContext) -> None:
     if pairs.empty:
         st.caption("No pair has been confirmed here yet.")
         return
-    pairs["reasons"] = [matching.reasons_for_role(r, ctx.user.role) for r in pairs["reasons"]]
+    pairs["reasons"] = [" · ".join(matching.reasons_for_role(r, ctx.user.role)) for r in pairs["reasons"]]
     shown = viewer_frame(pairs, ctx.user.role)
     columns = [
         "confirmed_on",
