@@ -12,9 +12,12 @@ import pandas as pd
 
 from mentorship.models import Role
 
-# Individual demographics and free text: never sent to a committee page or export.
+# Individual demographics and free text: never sent to a committee page or export. Languages and
+# first-generation status are here too: "speaks Somali" says as much about a person as their ethnicity.
 SENSITIVE_COLUMNS = frozenset(
     {
+        "languages",
+        "first_generation",
         "race_ethnicity",
         "gender",
         "pronouns",

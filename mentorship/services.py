@@ -253,11 +253,7 @@ def erase_person(engine: Engine, *, actor: Actor, email: str) -> str:
         session.execute(sa.update(Match).where(Match.id.in_(match_ids)).values(end_note="", reasons="[]"))
         session.execute(sa.update(Meeting).where(Meeting.match_id.in_(match_ids)).values(notes=""))
         session.execute(sa.update(Concern).where(Concern.match_id.in_(match_ids)).values(note=""))
-        session.execute(
-            sa.update(CheckinLink)
-            .where(CheckinLink.match_id.in_(match_ids), CheckinLink.revoked_at.is_(None))
-            .values(revoked_at=utcnow())
-        )
+        revoke_checkin_links(session, match_ids)
         audit.record(
             session,
             actor=actor,
@@ -374,11 +370,7 @@ def decide(
             match.ended_on, match.end_reason, match.end_note = on, end_reason, note
             if match.decided_on is None:  # a pair that decided to continue keeps that decision on record
                 match.decided_on, match.decided_by_id = on, actor.id
-            revoked = session.execute(
-                sa.update(CheckinLink)
-                .where(CheckinLink.match_id == match.id, CheckinLink.revoked_at.is_(None))
-                .values(revoked_at=utcnow())
-            ).rowcount
+            revoked = revoke_checkin_links(session, [match.id])
         match.updated_at = utcnow()
         session.add(match)
         summary = f"decision {decision.value}"
@@ -563,11 +555,11 @@ def log_meeting(
         return meeting.id
 
 
-def revoke_checkin_link(session: Session, match_id: int) -> int:
-    """Revoke a pair's live check-in link, in the caller's transaction (which audits); returns how many."""
+def revoke_checkin_links(session: Session, match_ids: list[int]) -> int:
+    """Revoke pairs' live check-in links, in the caller's transaction (which audits); returns how many."""
     result = session.execute(
         sa.update(CheckinLink)
-        .where(CheckinLink.match_id == match_id, CheckinLink.revoked_at.is_(None))
+        .where(CheckinLink.match_id.in_(match_ids), CheckinLink.revoked_at.is_(None))
         .values(revoked_at=utcnow())
     )
     return result.rowcount or 0
@@ -592,7 +584,7 @@ def _change_link(
             token = queries.live_checkin_token(session, match_id)
             if token is not None:
                 return token
-        revoked = revoke_checkin_link(session, match_id) if revoke else 0
+        revoked = revoke_checkin_links(session, [match_id]) if revoke else 0
         link = _issue_link(session, match_id) if issue else None
         done = [f"{revoked} check-in link revoked"] if revoke else []
         done += [f"check-in link {link.id} issued"] if link else []

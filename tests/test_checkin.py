@@ -87,11 +87,11 @@ def test_replacing_a_link_stops_the_old_one(engine, accounts, pair, token):
     )
 
 
-def test_revoke_checkin_link_runs_in_the_callers_transaction(engine, pair, token):
+def test_revoke_checkin_links_runs_in_the_callers_transaction(engine, pair, token):
     """Ending a pair (the retention work) revokes its link inside its own transaction."""
     with db.write_session(engine) as session:
-        assert services.revoke_checkin_link(session, pair) == 1
-        assert services.revoke_checkin_link(session, pair) == 0
+        assert services.revoke_checkin_links(session, [pair]) == 1
+        assert services.revoke_checkin_links(session, [pair]) == 0
     with pytest.raises(Refused, match=services.INACTIVE_LINK):
         report(engine, token, days_ago(3))
 
