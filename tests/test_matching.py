@@ -363,6 +363,17 @@ def test_the_assignment_is_optimal_against_the_exact_dense_solver_when_the_short
     assert result.report.proven_optimal
 
 
+def test_prices_near_the_placement_bonus_are_compared_exactly_at_program_scale():
+    # Enough places that the bonus for placing one more mentee exceeds 2**22 milli-points: the price check
+    # then runs on shifted float32 values, which must give the same verdicts as whole numbers.
+    large = random_cohort(random.Random(42), n_mentees=700, n_mentors=300)
+    scores, _, _, places = matching.score_matrix(large, MatchWeights())
+    result = matching.suggest(large, MatchWeights(), shortlist=2)
+    assert (min(len(scores), places.sum()) + 1) * 1000 * np.nanmax(scores) > 2**22
+    assert (len(result.pairs), result.total_points) == matching.dense_optimum(scores, places)[:2]
+    assert result.report.proven_optimal and result.report.solves > 1
+
+
 def test_greedy_strands_a_mentee_the_optimum_places():
     # Dr. 1 is the better match for both students; only student 2 can meet Dr. 1's way.
     strands = cohort(
