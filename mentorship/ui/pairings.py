@@ -199,10 +199,10 @@ def one_pair(ctx: PageContext, pairs: pd.DataFrame) -> None:
 def after_actions(ctx: PageContext) -> None:
     """Introduction drafts for the pairs just confirmed, and undoing the last rejection."""
     for label, url in st.session_state.get(INTRODUCTIONS_KEY, []):
-        st.link_button(f"Email the introduction: {label}", url, icon=":material/mail:")
+        st.link_button(f"Email the introduction: {_md(label)}", url, icon=":material/mail:")
     if UNDO_KEY in st.session_state:
         st.button(
-            f"Undo the rejection of {st.session_state[UNDO_KEY][2]}",
+            f"Undo the rejection of {_md(st.session_state[UNDO_KEY][2])}",
             icon=":material/undo:",
             on_click=_undo,
             args=(ctx,),
