@@ -10,43 +10,19 @@ over the program's life included), and one check-in report through the service.
 from __future__ import annotations
 
 import argparse
-import subprocess
-import sys
 import tempfile
-import time
 from datetime import date, timedelta
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from common import best_of, demo_store, program_size, run_cli
 
-from mentorship import db, queries, services  # noqa: E402
-from mentorship.auth import Actor  # noqa: E402
-
-
-def best_of(runs: int, work) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - start)
-    return min(times)
+from mentorship import db, queries, services
+from mentorship.auth import Actor
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--mentors", type=int, default=5000)
-    parser.add_argument("--mentees", type=int, default=10000)
-    args = parser.parse_args()
+    args = program_size(argparse.ArgumentParser()).parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite:///{tmp}/bench.db"
-        cli = [sys.executable, "-m", "mentorship"]
-        subprocess.run(
-            [*cli, "demo", "--db", url, "--mentors", str(args.mentors), "--mentees", str(args.mentees)],
-            cwd=ROOT,
-            check=True,
-            capture_output=True,
-        )
+        url, _ = demo_store(tmp, mentors=args.mentors, mentees=args.mentees)
         engine = db.make_engine(url)
         today = date.today()
         with db.read_session(engine) as session:
@@ -58,12 +34,8 @@ def main() -> None:
             f"{meetings} meetings, {months} points in the status mix"
         )
 
-        def run_cli() -> None:
-            subprocess.run(
-                [*cli, "cadence", "--db", url, "--json"], cwd=ROOT, check=True, capture_output=True
-            )
-
-        print(f"cadence --json: best {best_of(3, run_cli):.2f} s of 3 (process start included)")
+        seconds = best_of(3, lambda: run_cli("cadence", "--db", url, "--json"))
+        print(f"cadence --json: best {seconds:.2f} s of 3 (process start included)")
 
         def read_page() -> None:
             with db.read_session(engine) as session:

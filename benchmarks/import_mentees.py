@@ -14,17 +14,13 @@ import argparse
 import csv
 import io
 import json
-import subprocess
-import sys
 import tempfile
-import time
 from datetime import date
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from common import run_cli
 
-from mentorship import demo, intake  # noqa: E402
+from mentorship import demo, intake
 
 
 def mentee_file(n: int) -> bytes:
@@ -41,14 +37,6 @@ def mentee_file(n: int) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
-def timed(*argv: str) -> tuple[float, dict]:
-    start = time.perf_counter()
-    result = subprocess.run(
-        [sys.executable, "-m", "mentorship", *argv], cwd=ROOT, check=True, capture_output=True, text=True
-    )
-    return time.perf_counter() - start, json.loads(result.stdout)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--mentees", type=int, default=10_000)
@@ -57,19 +45,15 @@ def main() -> None:
         path = Path(tmp) / "mentees.csv"
         path.write_bytes(mentee_file(args.mentees))
         db = f"sqlite:///{tmp}/bench.db"
-        subprocess.run(
-            [sys.executable, "-m", "mentorship", "init", "--db", db],
-            cwd=ROOT,
-            check=True,
-            capture_output=True,
-        )
+        run_cli("init", "--db", db)
         size = path.stat().st_size / 1e6
         for label, extra in (
             ("import --dry-run", ["--dry-run"]),
             ("import", []),
             ("import (same file again)", []),
         ):
-            seconds, report = timed("import", "mentees", str(path), "--db", db, "--json", *extra)
+            seconds, out = run_cli("import", "mentees", str(path), "--db", db, "--json", *extra)
+            report = json.loads(out)
             counts = ", ".join(f"{report[k]} {k}" for k in ("created", "updated", "unchanged"))
             print(f"{label} of {args.mentees:,} mentees ({size:.1f} MB): {seconds:.2f} s  ({counts})")
 

@@ -20,9 +20,9 @@ import sys
 import tempfile
 import time
 from datetime import date
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from common import ROOT, demo_store
+
 DENSE_LIMIT = 6_000  # waiting mentees beyond which the dense solver does not fit in memory here
 
 
@@ -89,7 +89,6 @@ def main() -> None:
     parser.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        sys.path.insert(0, str(ROOT))
         mode, url, *rest = args.worker
         out = worker_suggest(url, int(rest[0])) if mode == "suggest" else worker_dense(url)
         print(json.dumps(out))
@@ -98,14 +97,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for size in args.sizes:
             mentees, mentors = (int(x) for x in size.split("x"))
-            url = f"sqlite:///{tmp}/pairing-{size}.db"
-            subprocess.run(
-                [sys.executable, "-m", "mentorship", "demo", "--db", url, "--fresh"]
-                + ["--mentees", str(mentees), "--mentors", str(mentors)],
-                cwd=ROOT,
-                check=True,
-                capture_output=True,
-            )
+            url, _ = demo_store(tmp, mentors=mentors, mentees=mentees, fresh=True, name=f"pairing-{size}.db")
             ours = run_worker("suggest", url, str(args.runs))
             print(
                 f"{mentees:,} waiting x {mentors:,} mentors ({ours['mentors']:,} available, "
