@@ -10,6 +10,7 @@ Addresses use `.example` domains and 555 phone numbers so a mail draft can never
 from __future__ import annotations
 
 import random
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -303,7 +304,9 @@ def _phone(rng: random.Random) -> str:
 
 
 def _slug(text: str) -> str:
-    return "".join(ch for ch in text.lower().replace(" ", "") if ch.isascii() and (ch.isalnum()))
+    """`Andrés Núñez` → `andresnunez`: the accents dropped, as an address would be written."""
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return "".join(ch for ch in plain.lower() if ch.isalnum())
 
 
 class _Emails:

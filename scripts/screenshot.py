@@ -18,7 +18,13 @@ from mentorship.auth import Actor  # noqa: E402
 from tests.servers import chromium_page, dashboard_server, wait_for_app  # noqa: E402
 
 # (URL path, file in docs/)
-SHOTS = [("", "overview.png"), ("Cadence", "cadence.png"), ("Retention", "retention.png")]
+SHOTS = [
+    ("", "overview.png"),
+    ("Registrations", "registrations.png"),
+    ("Pairings", "pairings.png"),
+    ("Cadence", "cadence.png"),
+    ("Retention", "retention.png"),
+]
 
 
 def main() -> None:
