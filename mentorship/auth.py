@@ -45,6 +45,7 @@ class Actor:
     email: str
     role: Role
     id: int | None = None
+    login_id: int | None = None  # the browser session it acts through, when signed in with a password
 
     @property
     def is_leader(self) -> bool:
@@ -56,8 +57,8 @@ class Actor:
         return cls(email="cli", role=Role.leader)
 
     @classmethod
-    def of(cls, user: User) -> Actor:
-        return cls(email=user.email, role=Role(user.role), id=user.id)
+    def of(cls, user: User, login_id: int | None = None) -> Actor:
+        return cls(email=user.email, role=Role(user.role), id=user.id, login_id=login_id)
 
 
 # Passwords
@@ -138,11 +139,11 @@ def sign_in(engine: Engine, *, email: str, password: str, now: datetime | None =
                 user.last_login_at = now
                 session.add(user)
                 token = secrets.token_urlsafe(32)
-                session.add(
-                    LoginSession(
-                        user_id=user.id, token_hash=_token_hash(token), created_at=now, last_seen_at=now
-                    )
+                login = LoginSession(
+                    user_id=user.id, token_hash=_token_hash(token), created_at=now, last_seen_at=now
                 )
+                session.add(login)
+                session.flush()
                 audit.record(
                     session,
                     actor=user.email,
@@ -151,7 +152,7 @@ def sign_in(engine: Engine, *, email: str, password: str, now: datetime | None =
                     entity_id=user.id,
                     summary="signed in with a password",
                 )
-                return Actor.of(user), token
+                return Actor.of(user, login.id), token
             else:
                 user.failed_logins += 1
                 user.last_failed_at = now
@@ -203,7 +204,25 @@ def resume(
             session.execute(
                 sa.update(LoginSession).where(LoginSession.id == login.id).values(last_seen_at=now)
             )
-    return Actor.of(user)
+    return Actor.of(user, login.id)
+
+
+def still_allowed(session: Session, actor: Actor, *, now: datetime | None = None) -> str | None:
+    """Why an account may no longer act (deactivated, role changed, session ended), or None.
+
+    Checked inside every write: a page's button may have been drawn before any of these happened.
+    """
+    if actor.id is None:
+        return None
+    user = session.get(User, actor.id)
+    if user is None or not user.is_active or Role(user.role) != actor.role:
+        return "Your account can no longer make this change; please sign in again."
+    if actor.login_id is not None:
+        login = session.get(LoginSession, actor.login_id)
+        now = now or utcnow()
+        if login is None or login.ended_at is not None or now - login.last_seen_at > IDLE_TIMEOUT:
+            return "Your session has ended; please sign in again."
+    return None
 
 
 def end_session(engine: Engine, token: str, *, now: datetime | None = None) -> None:

@@ -77,6 +77,8 @@ def operation(
         if leader_only and not actor.is_leader:
             raise PermissionDenied(LEADER_ONLY, audit=f"refused: {actor.role} role")
         with db.write_session(engine) as session:
+            if reason := auth.still_allowed(session, actor):
+                raise PermissionDenied(reason, audit="refused: account or session no longer valid")
             yield session
     except Refused as exc:
         with db.write_session(engine) as session:

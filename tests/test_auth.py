@@ -81,7 +81,7 @@ def test_users_add_without_a_password_prints_a_strong_one_once(capsys, engine, s
 def test_sign_in_resume_and_idle_timeout(engine, accounts):
     now = utcnow()
     actor, token = auth.sign_in(engine, email=LEADER_EMAIL, password=PASSWORD, now=now)
-    assert actor == accounts["leader"]
+    assert (actor.email, actor.role, actor.id) == (LEADER_EMAIL, Role.leader, accounts["leader"].id)
     assert auth.resume(engine, token, now=now + timedelta(minutes=29)) == actor
     # idle time counts from the last activity, not from signing in
     assert auth.resume(engine, token, now=now + timedelta(minutes=58)) == actor
@@ -190,3 +190,29 @@ def test_committee_cannot_open_the_admin_page(app, engine, accounts):
     at = signed_in(app("pages/5_Admin.py"), "committee").run()
     assert at.warning[0].value == "This page is for the program leader."
     assert len(at.dataframe) == 0 and len(at.tabs) == 0
+
+
+def test_a_button_drawn_before_deactivation_or_sign_out_changes_nothing(engine, accounts):
+    """Every write re-checks the account and its session: a page may have been drawn before either ended."""
+    actor, token = auth.sign_in(engine, email=LEADER_EMAIL, password=PASSWORD)
+    services.add_user(engine, actor=actor, email="second@umn.edu", role="leader", password=PASSWORD)
+    auth.end_session(engine, token)
+    with pytest.raises(PermissionDenied, match="^Your session has ended; please sign in again.$"):
+        services.add_user(engine, actor=actor, email="x@umn.edu", role="committee", password=PASSWORD)
+
+    services.deactivate_user(
+        engine, actor=accounts["leader"].__class__.of(_user(engine, "second@umn.edu")), email=LEADER_EMAIL
+    )
+    with pytest.raises(PermissionDenied, match="can no longer make this change"):
+        services.load_demo(engine, actor=accounts["leader"], today=TODAY)
+    assert audit_rows(engine)[-1] == (
+        LEADER_EMAIL,
+        "demo.load",
+        "refused",
+        "refused: account or session no longer valid",
+    )
+
+
+def _user(engine, email: str) -> User:
+    with db.read_session(engine) as session:
+        return session.execute(sa.select(User).where(User.email == email)).scalar_one()

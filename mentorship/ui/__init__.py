@@ -1,5 +1,5 @@
 """The few streamlit helpers that pages share. Only this package imports streamlit."""
 
-from mentorship.ui.core import PageContext, after_write, page_setup, public_page_setup
+from mentorship.ui.core import PageContext, after_write, page_setup, public_page_setup, run_write
 
-__all__ = ["PageContext", "after_write", "page_setup", "public_page_setup"]
+__all__ = ["PageContext", "after_write", "page_setup", "public_page_setup", "run_write"]

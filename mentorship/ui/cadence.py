@@ -5,7 +5,6 @@ Names, notes and emails are people's own text: they go into widgets, tables and 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from functools import partial
 
@@ -15,9 +14,8 @@ import streamlit as st
 from mentorship import cadence, links, queries, services
 from mentorship.cadence import STATUS_LABELS, STATUS_ORDER, CadenceStatus
 from mentorship.db import read_session
-from mentorship.errors import Refused
 from mentorship.settings import CadenceThresholds
-from mentorship.ui.core import PageContext, after_write
+from mentorship.ui.core import PageContext, run_write
 
 PAIR_KEY = "cadence-pair"
 PAIR_COLUMNS = [
@@ -33,18 +31,6 @@ PAIR_COLUMNS = [
     "mentee_email",
 ]
 TABLE_KEY = "cadence-table"
-
-
-def _write(action: Callable[[], object], done: str) -> bool:
-    """Run one write from a callback: a toast saying it is done, or the one-sentence refusal."""
-    try:
-        action()
-    except Refused as exc:
-        st.toast(str(exc), icon=":material/block:")
-        return False
-    after_write()
-    st.toast(done, icon=":material/check_circle:")
-    return True
 
 
 def pair_labels(pairs: pd.DataFrame) -> dict[int, str]:
@@ -119,7 +105,7 @@ def checkin_link(ctx: PageContext, pair: pd.Series) -> None:
             "Create the pair's check-in link",
             key=f"issue-link-{match_id}",
             icon=":material/add_link:",
-            on_click=_write,
+            on_click=run_write,
             args=(
                 partial(services.issue_checkin_link, ctx.engine, actor=ctx.user, match_id=match_id),
                 "Link ready.",
@@ -141,7 +127,7 @@ def checkin_link(ctx: PageContext, pair: pd.Series) -> None:
         key=f"replace-link-{match_id}",
         help="The current link stops working and a new one is issued.",
         width="stretch",
-        on_click=_write,
+        on_click=run_write,
         args=(
             partial(services.replace_checkin_link, ctx.engine, actor=ctx.user, match_id=match_id),
             "A new link replaces the old one.",
@@ -151,7 +137,7 @@ def checkin_link(ctx: PageContext, pair: pd.Series) -> None:
         "Revoke the link",
         key=f"revoke-link-{match_id}",
         width="stretch",
-        on_click=_write,
+        on_click=run_write,
         args=(
             partial(services.revoke_link, ctx.engine, actor=ctx.user, match_id=match_id),
             "The link no longer works.",
@@ -230,7 +216,7 @@ def concerns(ctx: PageContext, open_concerns: pd.DataFrame) -> None:
                 "Mark resolved",
                 key=f"resolve-{concern_id}",
                 width="stretch",
-                on_click=_write,
+                on_click=run_write,
                 args=(
                     partial(services.resolve_concern, ctx.engine, actor=ctx.user, concern_id=concern_id),
                     "Marked resolved.",
@@ -244,7 +230,7 @@ def _log_meeting(ctx: PageContext) -> None:
         st.toast("Choose the pair that met.", icon=":material/block:")
         return
 
-    logged = _write(
+    logged = run_write(
         partial(
             services.log_meeting,
             ctx.engine,
@@ -292,7 +278,7 @@ def _save_thresholds(ctx: PageContext, thresholds: CadenceThresholds | None = No
     """Save the form's thresholds, or `thresholds` (the defaults) and show them in the form."""
     state = st.session_state
     chosen = thresholds or CadenceThresholds(**{field: state[key] for field, key in THRESHOLD_KEYS.items()})
-    saved = _write(
+    saved = run_write(
         partial(services.set_cadence_thresholds, ctx.engine, actor=ctx.user, thresholds=chosen),
         "Thresholds saved.",
     )

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import TypeVar
 
 import sqlalchemy as sa
 import streamlit as st
@@ -14,6 +16,7 @@ from mentorship import auth, db
 from mentorship.auth import Actor
 from mentorship.errors import Refused
 
+T = TypeVar("T")
 APP_TITLE = "Mentorship program"
 SESSION_COOKIE = "mentorship_session"
 # (script, label, icon, leader only): the sidebar, in order.
@@ -90,6 +93,19 @@ def public_page_setup(title: str, icon: str) -> Engine:
 def after_write() -> None:
     """Cached reads are stale once anything is written."""
     st.cache_data.clear()
+
+
+def run_write(action: Callable[[], T], done: str | Callable[[T], str]) -> bool:
+    """Run one write from a callback: a toast saying it is done (`done` may build it from the action's
+    result), or the one-sentence refusal. Returns whether the write happened."""
+    try:
+        result = action()
+    except Refused as exc:
+        st.toast(str(exc), icon=":material/block:")
+        return False
+    after_write()
+    st.toast(done if isinstance(done, str) else done(result), icon=":material/check_circle:")
+    return True
 
 
 # Who is signed in
