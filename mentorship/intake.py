@@ -38,7 +38,7 @@ from mentorship.models import (
     PersonStatus,
     utcnow,
 )
-from mentorship.privacy import FORMULA_PREFIXES, neutralise_formulas
+from mentorship.privacy import FORMULA_PREFIXES, spreadsheet_csv
 from mentorship.values import check_email, join_multi, split_multi
 
 KINDS = ("mentors", "mentees", "pairs", "meetings")
@@ -1105,5 +1105,4 @@ def export_cell(value: Any) -> str:
 
 def to_csv(df: pd.DataFrame) -> bytes:
     """A CSV file Excel opens as UTF-8; every cell text, any formula neutralised with a leading `'`."""
-    cells = neutralise_formulas(df.astype(object).map(export_cell)) if len(df) else df
-    return cells.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
+    return spreadsheet_csv(df.astype(object).map(export_cell) if len(df) else df)
