@@ -640,6 +640,26 @@ def reasons_for_role(reasons: Iterable[Reason | str], role: str) -> list[str]:
     return shown
 
 
+def sees_scores(role: str) -> bool:
+    """Only the leader sees pair scores.
+
+    A score adds up every component, the sensitive ones too: with the weights (which everyone may read)
+    it gives away the reasons `reasons_for_role` withholds (8 points or more: the student asked for a
+    BIPOC mentor and this one identifies as BIPOC). A score counted from the other components only
+    would not match the order pairs were chosen in nor the leader's figure for the same pair, and the
+    committee already reads those components as reasons: so the committee gets no score at all, and
+    no list in score order either (the order would tell the same story).
+    """
+    return role == "leader"
+
+
+def pairs_for_role(pairs: pd.DataFrame, role: str) -> pd.DataFrame:
+    """Suggested or confirmed pairs (columns `reasons` and `score`) as `role` may read them: the
+    reasons cut by `reasons_for_role`, and no score unless `sees_scores`."""
+    out = pairs.assign(reasons=[reasons_for_role(r, role) for r in pairs["reasons"]])
+    return out if sees_scores(role) else out.drop(columns=["score"])
+
+
 def unmatched_reason_for_role(unplaced: Unplaced, role: str) -> str:
     return unplaced.reason if role == "leader" else unplaced.public_reason
 
@@ -1043,23 +1063,30 @@ def suggest(cohort: Cohort, weights: MatchWeights, *, shortlist: int = SHORTLIST
 
 
 def pairs_frame(cohort: Cohort, result: Suggestions, role: str) -> pd.DataFrame:
-    """The suggestions as a table, best first: who, score, and the reasons `role` may read."""
+    """The suggestions as a table as `role` may read it (`pairs_for_role`): who, and why. The leader's
+    has the scores, best first; the committee's has none and lists the pairs by mentee and mentor."""
     mentors = cohort.mentors.set_index("mentor_id")
     mentees = cohort.mentees.set_index("mentee_id")
     mentor_ids = [p.mentor_id for p in result.pairs]
     mentee_ids = [p.mentee_id for p in result.pairs]
-    return pd.DataFrame(
-        {
-            "mentor_id": mentor_ids,
-            "mentee_id": mentee_ids,
-            "score": [p.score for p in result.pairs],
-            "mentor": _names(mentors, mentor_ids),
-            "mentor_email": mentors["email"].reindex(mentor_ids).to_list() if "email" in mentors else "",
-            "mentee": _names(mentees, mentee_ids),
-            "mentee_email": mentees["email"].reindex(mentee_ids).to_list() if "email" in mentees else "",
-            "reasons": [reasons_for_role(p.reasons, role) for p in result.pairs],
-        }
+    pairs = pairs_for_role(
+        pd.DataFrame(
+            {
+                "mentor_id": mentor_ids,
+                "mentee_id": mentee_ids,
+                "score": [p.score for p in result.pairs],
+                "mentor": _names(mentors, mentor_ids),
+                "mentor_email": _column(mentors, "email", mentor_ids),
+                "mentee": _names(mentees, mentee_ids),
+                "mentee_email": _column(mentees, "email", mentee_ids),
+                "reasons": [p.reasons for p in result.pairs],
+            }
+        ),
+        role,
     )
+    if sees_scores(role):
+        return pairs
+    return pairs.sort_values(["mentee", "mentor", "mentee_id", "mentor_id"], ignore_index=True)
 
 
 def unmatched_frame(cohort: Cohort, result: Suggestions, role: str) -> pd.DataFrame:
@@ -1070,11 +1097,15 @@ def unmatched_frame(cohort: Cohort, result: Suggestions, role: str) -> pd.DataFr
         {
             "mentee_id": ids,
             "mentee": _names(mentees, ids),
-            "mentee_email": mentees["email"].reindex(ids).to_list() if "email" in mentees else "",
+            "mentee_email": _column(mentees, "email", ids),
             "waiting_since": mentees["registered_on"].reindex(ids).to_list(),
             "reason": [unmatched_reason_for_role(u, role) for u in result.unmatched],
         }
     )
+
+
+def _column(people: pd.DataFrame, column: str, ids: list[int]) -> list[str]:
+    return people[column].reindex(ids).fillna("").to_list() if column in people else [""] * len(ids)
 
 
 def _names(people: pd.DataFrame, ids: list[int]) -> list[str]:

@@ -295,6 +295,38 @@ def test_the_committee_reads_no_reason_that_reveals_race_ethnicity_gender_or_lan
     assert reasons_for_role(reasons, "committee") == []
 
 
+def test_the_committee_reads_no_score_and_no_list_in_score_order():
+    data = cohort(
+        [mentor(1), mentor(2, identifies_bipoc="no")],
+        [mentee(1), mentee(2, bipoc_mentor_preference="preferred")],
+    )
+    result = matching.suggest(data, weights_only(bipoc_concordance=8))
+    leader = matching.pairs_frame(data, result, "leader")
+    assert leader[["mentor_id", "mentee_id", "score"]].to_dict("records") == [
+        {"mentor_id": 1, "mentee_id": 2, "score": 8.0},
+        {"mentor_id": 2, "mentee_id": 1, "score": 0.0},
+    ]
+    committee = matching.pairs_frame(data, result, "committee")
+    assert "score" not in committee
+    assert committee[["mentor_id", "mentee_id", "reasons"]].to_dict("records") == [
+        {"mentor_id": 2, "mentee_id": 1, "reasons": []},
+        {"mentor_id": 1, "mentee_id": 2, "reasons": []},
+    ]
+    confirmed = pd.DataFrame(
+        {
+            "match_id": [7],
+            "score": [9.0],
+            "reasons": [
+                ["Both identify as BIPOC — the student asked for a BIPOC mentor", "Advises on interviews"]
+            ],
+        }
+    )
+    assert matching.pairs_for_role(confirmed, "committee").to_dict("records") == [
+        {"match_id": 7, "reasons": ["Advises on interviews"]}
+    ]
+    assert matching.pairs_for_role(confirmed, "leader")["score"].to_list() == [9.0]
+
+
 # The optimum
 def random_cohort(rng: random.Random, n_mentees: int, n_mentors: int) -> Cohort:
     formats = ["virtual", "phone", "in person", "virtual; phone"]

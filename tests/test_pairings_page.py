@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from mentorship import db
+from mentorship import db, services
 from mentorship.models import Exclusion, Match
 
 from .conftest import signed_in
@@ -154,10 +154,42 @@ def test_the_committee_sees_no_write_buttons_masked_contacts_and_no_demographic_
     assert [b.label for b in at.button if not b.key == "sign-out"] == []
     assert len(at.selectbox) == 0
     rows = table(at)
-    assert set(rows[0]) == {"score", "mentor", "mentee", "reasons", "mentor_email", "mentee_email"}
-    assert (rows[0]["mentor_email"], rows[0]["mentee_email"]) == (
+    assert set(rows[1]) == {"mentor", "mentee", "reasons", "mentor_email", "mentee_email"}
+    assert (rows[1]["mentor_email"], rows[1]["mentee_email"]) == (
         "k***@clinic.example.org",
         "p***@school.example.edu",
     )
-    assert rows[0]["reasons"] == "Shared interest: pediatrics · Waiting since 2025-09-02"
+    assert rows[1]["reasons"] == "Shared interest: pediatrics · Waiting since 2025-09-02"
     assert "Pair by hand" not in [t.label for t in at.tabs]
+
+
+def test_the_committee_gets_no_score_and_no_score_order(app, engine, accounts, cohort):
+    """Kou & Pa score 13.5 (8 of them for a BIPOC mentor the student asked for): with the weights on the
+    page, the score, or the pair heading a best-first list, would tell the committee what the reasons
+    leave out."""
+    services.confirm_pair(
+        engine, actor=accounts["leader"], today=date.today(), mentor_id=cohort["kou"], mentee_id=cohort["pa"]
+    )
+    with db.write_session(engine) as session:
+        session.add_all(
+            [make_mentor("ada", capacity=1), make_mentee("bo", bipoc_mentor_preference="preferred")]
+        )
+    at = open_pairings(app, "committee")
+    assert not at.exception
+    for frame in at.dataframe:
+        assert "score" not in frame.value.columns
+    assert "13.5" not in str([e.proto for e in at.main])
+    assert [(r["mentor"], r["mentee"], r["reasons"]) for r in table(at)] == [
+        ("Ada Yang", "Bo Vang", "Waiting since 2023-01-01"),
+        ("Lee Yang", "Mai Vang", "Shared interest: psychiatry · Waiting since 2023-01-01"),
+    ]
+    recent = table_with(at, "source")
+    assert [(r["mentor"], r["mentee"], r["reasons"]) for r in recent] == [
+        ("Kou Yang", "Pa Vang", "Shared interest: pediatrics · Waiting since 2025-09-02")
+    ]
+    at = open_pairings(app)
+    assert [(r["mentor"], r["mentee"], r["score"]) for r in table(at)] == [
+        ("Ada Yang", "Bo Vang", 9.0),
+        ("Lee Yang", "Mai Vang", 3.0),
+    ]
+    assert [r["score"] for r in table_with(at, "source")] == [13.5]

@@ -24,6 +24,17 @@ ONE_KEY = "pairings-one"
 INTRODUCTIONS_KEY = "pairings-introductions"
 UNDO_KEY = "pairings-undo"
 SHOWN = ["score", "mentor", "mentee", "reasons", "mentor_email", "mentee_email"]
+RECENT = [
+    "confirmed_on",
+    "mentor",
+    "mentee",
+    "score",
+    "source",
+    "status",
+    "reasons",
+    "mentor_email",
+    "mentee_email",
+]
 COLUMNS = {
     "score": st.column_config.NumberColumn("Score", format="%.2f", help="Points: the weights' sum."),
     "mentor": "Mentor",
@@ -146,6 +157,10 @@ def suggestion_table(ctx: PageContext, pairs: pd.DataFrame) -> None:
     shown = viewer_frame(pairs, ctx.user.role).assign(reasons=pairs["reasons"].map(" · ".join))
     columns = [c for c in SHOWN if c in shown]
     if not ctx.user.is_leader:
+        st.caption(
+            "Listed by mentee. Scores are for the leader: with the weights, a score would tell the reasons "
+            "that concern people's identity, which this list leaves out."
+        )
         st.dataframe(shown[columns], column_config=COLUMNS, hide_index=True, width="stretch")
         return
     st.dataframe(
@@ -345,17 +360,7 @@ def recent(ctx: PageContext) -> None:
     if pairs.empty:
         st.caption("No pair has been confirmed here yet.")
         return
-    pairs["reasons"] = [" · ".join(matching.reasons_for_role(r, ctx.user.role)) for r in pairs["reasons"]]
-    shown = viewer_frame(pairs, ctx.user.role)
-    columns = [
-        "confirmed_on",
-        "mentor",
-        "mentee",
-        "score",
-        "source",
-        "status",
-        "reasons",
-        "mentor_email",
-        "mentee_email",
-    ]
+    shown = viewer_frame(matching.pairs_for_role(pairs, ctx.user.role), ctx.user.role)
+    shown["reasons"] = shown["reasons"].map(" · ".join)
+    columns = [c for c in RECENT if c in shown]
     st.dataframe(shown[columns], column_config=COLUMNS, hide_index=True, width="stretch")
