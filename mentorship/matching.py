@@ -223,6 +223,36 @@ class RecruitmentGap:
 
 
 @dataclass(frozen=True)
+class GapView:
+    """The recruitment gap as one viewer may read it (`gap_for_role`)."""
+
+    figures: dict[str, int]
+    sentences: list[str]
+    table: pd.DataFrame  # which kinds of mentor place; empty for the committee
+
+
+def gap_for_role(gap: RecruitmentGap, role: str) -> GapView:
+    """The leader reads the whole gap; the committee the places needed, and nothing of which kind.
+
+    Beside the named unmatched students, a count of places needing a BIPOC-identifying mentor, a meeting
+    format or a language points at someone ("speaks Somali (1)" next to the one student left unmatched).
+    """
+    figures = {"More mentor places needed": gap.places_needed}
+    if role == "leader":
+        figures["Of them BIPOC-identifying"] = gap.bipoc_places_needed
+        return GapView({**figures, "Unmatched students": gap.unmatched}, gap.sentences(), gap.table())
+    if not gap.places_needed:
+        return GapView(figures, gap.sentences(), pd.DataFrame())
+    sentences = [
+        f"{_count(gap.places_needed, 'more mentor place')} would match every waiting student and give every "
+        "student who asked for a BIPOC mentor one.",
+        "Which kinds of mentor (BIPOC-identifying, a meeting format, a language) would close the gap is for "
+        "the leader: with few students waiting, it would point at the students themselves.",
+    ]
+    return GapView(figures, sentences, pd.DataFrame())
+
+
+@dataclass(frozen=True)
 class SolveReport:
     waiting_mentees: int
     available_mentors: int
@@ -907,6 +937,15 @@ def _assign(enc: _Encoded, shortlist: int) -> tuple[np.ndarray, np.ndarray, np.n
 
 
 # Unmatched mentees and the recruitment gap
+# The committee's words for why a student is unmatched. Which mentors could take a student depends on
+# whether the student requires a BIPOC mentor, so neither the wording nor a count of those mentors
+# may differ with it: beside a named student either would tell the requirement.
+NO_FITTING_PLACE = "No mentor with a place left fits this student's meeting formats and requests."
+NEEDED_ELSEWHERE = (
+    "Every mentor with a place who could take this student is needed for other students in the best pairing."
+)
+
+
 def _unplaced(
     enc: _Encoded, pool: pd.DataFrame, unmatched_rows: np.ndarray, eligible_mentor_rows: np.ndarray
 ) -> list[Unplaced]:
@@ -949,14 +988,14 @@ def _unplaced(
             )
         elif any_format[cell] == 0:
             text = f"No active mentor meets {formats}, the way this student can meet."
-            out.append(Unplaced(mentee_id, "format", text, text))
+            out.append(Unplaced(mentee_id, "format", text, NO_FITTING_PLACE))
         elif required and bipoc_format[cell] == 0:
             out.append(
                 Unplaced(
                     mentee_id,
                     "bipoc_format",
                     f"The student requires a BIPOC mentor, and no active BIPOC mentor meets {formats}.",
-                    "No active mentor who fits this student's requests meets the way they can.",
+                    NO_FITTING_PLACE,
                 )
             )
         elif candidates == 0:
@@ -965,7 +1004,7 @@ def _unplaced(
                     mentee_id,
                     "bipoc_capacity" if required else "capacity",
                     f"Every active {bipoc}mentor who meets {formats} is at capacity.",
-                    "Every active mentor who fits this student's requests is at capacity.",
+                    NO_FITTING_PLACE,
                 )
             )
         elif candidates <= excluded_by_row.get(i, 0):
@@ -993,8 +1032,7 @@ def _unplaced(
                     mentee_id,
                     "bipoc_needed_elsewhere" if required else "needed_elsewhere",
                     text,
-                    f"The {_count(k, 'mentor')} with a place who could take this student "
-                    f"{'is' if k == 1 else 'are'} needed for other students in the best pairing.",
+                    NEEDED_ELSEWHERE,
                 )
             )
     return out

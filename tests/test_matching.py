@@ -497,8 +497,44 @@ def test_each_unmatched_mentee_gets_the_most_basic_reason():
             "before.",
         ),
     ]
-    assert matching.unmatched_reason_for_role(result.unmatched[1], "committee") == (
-        "Every active mentor who fits this student's requests is at capacity."
+    assert [matching.unmatched_reason_for_role(u, "committee") for u in result.unmatched] == [
+        "No mentor with a place left fits this student's meeting formats and requests.",
+        "No mentor with a place left fits this student's meeting formats and requests.",
+        "Every mentor with a place who could take this student is needed for other students in the best "
+        "pairing.",
+        "Every mentor with a place who fits was rejected for this student or paired with them before.",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("mentees", "leader_reason"),
+    [
+        (
+            [mentee(1, registered_on=date(2025, 1, 1)), mentee(2, registered_on=date(2025, 6, 1)), mentee(3)],
+            "The 2 mentors with a place who could take this student are needed for other students in the "
+            "best pairing.",
+        ),
+        (
+            [
+                mentee(1, registered_on=date(2025, 1, 1), bipoc_mentor_preference="required"),
+                mentee(2, registered_on=date(2025, 6, 1)),
+                mentee(3, bipoc_mentor_preference="required"),
+            ],
+            "The 1 BIPOC mentor with a place who could take this student is needed for other students in the "
+            "best pairing.",
+        ),
+    ],
+    ids=["no requirement", "requires a BIPOC mentor"],
+)
+def test_the_committee_reads_the_same_words_whether_or_not_a_student_requires_a_bipoc_mentor(
+    mentees, leader_reason
+):
+    data = cohort([mentor(1), mentor(2, identifies_bipoc="no")], mentees)
+    (unplaced,) = matching.suggest(data, weights_only(waiting_time=1)).unmatched
+    assert (unplaced.mentee_id, unplaced.reason) == (3, leader_reason)
+    assert matching.unmatched_reason_for_role(unplaced, "committee") == (
+        "Every mentor with a place who could take this student is needed for other students in the best "
+        "pairing."
     )
 
 
@@ -531,6 +567,41 @@ def test_the_gap_counts_places_needed_and_of_which_kind():
         "suggested someone else.",
         "2 of these places need a BIPOC-identifying mentor.",
     ]
+
+
+def test_the_committee_reads_the_places_needed_and_not_of_which_kind():
+    data = cohort(
+        [mentor(1, identifies_bipoc="no")],
+        [mentee(1), mentee(2, bipoc_mentor_preference="required", languages="Somali")],
+    )
+    gap = matching.suggest(data, MatchWeights()).gap
+    leader = matching.gap_for_role(gap, "leader")
+    assert leader.figures == {
+        "More mentor places needed": 1,
+        "Of them BIPOC-identifying": 1,
+        "Unmatched students": 1,
+    }
+    assert (leader.sentences, leader.table.to_dict("records")) == (
+        gap.sentences(),
+        gap.table().to_dict("records"),
+    )
+    assert "Languages: a mentor who speaks Somali (1) would share a language with them." in leader.sentences
+    committee = matching.gap_for_role(gap, "committee")
+    assert committee.figures == {"More mentor places needed": 1}
+    assert committee.sentences == [
+        "1 more mentor place would match every waiting student and give every student who asked for a BIPOC "
+        "mentor one.",
+        "Which kinds of mentor (BIPOC-identifying, a meeting format, a language) would close the gap is for "
+        "the leader: with few students waiting, it would point at the students themselves.",
+    ]
+    assert committee.table.empty
+    none_needed = matching.gap_for_role(
+        matching.suggest(cohort([mentor(1)], [mentee(1)]), MatchWeights()).gap, "committee"
+    )
+    assert (none_needed.figures, none_needed.sentences) == (
+        {"More mentor places needed": 0},
+        ["Every waiting student is matched, and every request for a BIPOC mentor is met."],
+    )
 
 
 def test_nobody_waiting_or_no_mentor_gives_empty_suggestions():

@@ -193,3 +193,43 @@ def test_the_committee_gets_no_score_and_no_score_order(app, engine, accounts, c
         ("Lee Yang", "Mai Vang", 3.0),
     ]
     assert [r["score"] for r in table_with(at, "source")] == [13.5]
+
+
+@pytest.mark.parametrize(
+    "hodan",
+    [
+        {"bipoc_mentor_preference": "required", "meeting_formats": "virtual"},
+        {"bipoc_mentor_preference": "none", "meeting_formats": "in person"},
+    ],
+    ids=["requires a BIPOC mentor", "meets only in person"],
+)
+def test_the_committee_cannot_tell_why_the_one_unmatched_student_is_unmatched(app, engine, accounts, hodan):
+    """One student left unmatched, named on the page: nothing the committee reads may depend on her
+    BIPOC requirement or her language (both runs show the same words)."""
+    with db.write_session(engine) as session:
+        session.add_all(
+            [
+                make_mentor("lee", identifies_bipoc="no", capacity=2),
+                make_mentee("mai"),
+                make_mentee("hodan", last_name="Ali", languages="English; Somali", **hodan),
+            ]
+        )
+    at = open_pairings(app, "committee")
+    assert not at.exception
+    assert [(r["mentee"], r["reason"]) for r in table_with(at, "waiting_since")] == [
+        ("Hodan Ali", "No mentor with a place left fits this student's meeting formats and requests.")
+    ]
+    gap = at.tabs[2]
+    assert [(m.label, m.value) for m in gap.metric] == [("More mentor places needed", "1")]
+    assert [t.value for t in gap.text] == [
+        "1 more mentor place would match every waiting student and give every student who asked for a "
+        "BIPOC mentor one.",
+        "Which kinds of mentor (BIPOC-identifying, a meeting format, a language) would close the gap is for "
+        "the leader: with few students waiting, it would point at the students themselves.",
+    ]
+    assert len(gap.dataframe) == 0
+    assert "Somali" not in str([e.proto for e in at.main])
+    leader = open_pairings(app)
+    assert ("speaks Somali", "speak it too", 1) in [
+        tuple(r.values()) for r in table_with(leader, "A mentor who")
+    ]
