@@ -1114,8 +1114,10 @@ def pairs_frame(cohort: Cohort, result: Suggestions, role: str) -> pd.DataFrame:
                 "mentee_id": mentee_ids,
                 "score": [p.score for p in result.pairs],
                 "mentor": _names(mentors, mentor_ids),
+                "mentor_first_name": _column(mentors, "first_name", mentor_ids),
                 "mentor_email": _column(mentors, "email", mentor_ids),
                 "mentee": _names(mentees, mentee_ids),
+                "mentee_first_name": _column(mentees, "first_name", mentee_ids),
                 "mentee_email": _column(mentees, "email", mentee_ids),
                 "reasons": [p.reasons for p in result.pairs],
             }

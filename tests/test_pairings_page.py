@@ -1,5 +1,6 @@
 """The Pairings page as the leader and the committee see it."""
 
+import urllib.parse
 from datetime import date
 
 import pytest
@@ -233,3 +234,28 @@ def test_the_committee_cannot_tell_why_the_one_unmatched_student_is_unmatched(ap
     assert ("speaks Somali", "speak it too", 1) in [
         tuple(r.values()) for r in table_with(leader, "A mentor who")
     ]
+
+
+@pytest.mark.parametrize("how", ["suggested", "by hand"])
+def test_the_introduction_greets_each_person_by_their_registered_first_name(app, engine, accounts, how):
+    with db.write_session(engine) as session:
+        ana = make_mentor("ana", first_name="Ana María", last_name="Soto", capacity=1)
+        eh_moo = make_mentee("ehmoo", first_name="Eh Moo", last_name="Wah")
+        session.add_all([ana, eh_moo])
+        session.flush()
+        ids = (ana.id, eh_moo.id)
+    at = open_pairings(app)
+    if how == "suggested":
+        at.button(key=f"confirm-{ids[0]}-{ids[1]}").click().run()
+    else:
+        at.selectbox(key="hand-mentee").set_value(ids[1]).run()
+        at.selectbox(key="hand-mentor").set_value(ids[0]).run()
+        at.button(key="pair-by-hand").click().run()
+    assert not at.exception
+    intro = at.get("link_button")[0].proto
+    assert intro.label == "Email the introduction: Ana María Soto & Eh Moo Wah"
+    body = urllib.parse.unquote(intro.url.partition("&body=")[2])
+    assert body.startswith(
+        "Hi Ana María and Eh Moo,\n\nI am delighted to introduce you to each other as a new pair in our "
+        "mentorship program: Ana María Soto, meet Eh Moo Wah; Eh Moo Wah, meet Ana María Soto."
+    )

@@ -96,14 +96,37 @@ def _label(row) -> str:
     return f"{row.mentor} & {row.mentee}"
 
 
+@dataclass(frozen=True)
+class Picked:
+    """A pair the leader acts on, with what its toasts and its introduction need."""
+
+    mentor_id: int
+    mentee_id: int
+    mentor: str  # full names
+    mentee: str
+    mentor_first: str  # first names as registered ("Eh Moo")
+    mentee_first: str
+    mentor_email: str
+    mentee_email: str
+
+    def introduction(self) -> str:
+        return links.introduction(
+            to=[self.mentor_email, self.mentee_email],
+            mentor_first=self.mentor_first,
+            mentee_first=self.mentee_first,
+            mentor_name=self.mentor,
+            mentee_name=self.mentee,
+        )
+
+
 # The leader's actions (callbacks: they run before the page draws again)
-def _confirm(ctx: PageContext, chosen: list[tuple[int, int, str, str, str, str]]) -> None:
+def _confirm(ctx: PageContext, chosen: list[Picked]) -> None:
     outcomes = services.confirm_selected(
-        ctx.engine, actor=ctx.user, today=ctx.today, pairs=[(c[0], c[1]) for c in chosen]
+        ctx.engine, actor=ctx.user, today=ctx.today, pairs=[(c.mentor_id, c.mentee_id) for c in chosen]
     )
     drafts = st.session_state.setdefault(INTRODUCTIONS_KEY, [])
-    for outcome, (_, _, mentor, mentor_email, mentee, mentee_email) in zip(outcomes, chosen, strict=True):
-        who = _md(f"{mentor} & {mentee}")
+    for outcome, pair in zip(outcomes, chosen, strict=True):
+        who = _md(f"{pair.mentor} & {pair.mentee}")
         if outcome.refused:
             st.toast(f"Not confirmed: {who}. {_md(outcome.refused)}", icon=":material/block:")
             continue
@@ -114,8 +137,7 @@ def _confirm(ctx: PageContext, chosen: list[tuple[int, int, str, str, str, str]]
         if not done.already:
             for warning in done.warnings:
                 st.toast(_md(warning), icon=":material/warning:")
-            url = links.introduction(to=[mentor_email, mentee_email], mentor_name=mentor, mentee_name=mentee)
-            drafts.insert(0, (f"{mentor} & {mentee}", url))
+            drafts.insert(0, (f"{pair.mentor} & {pair.mentee}", pair.introduction()))
     del drafts[5:]
     after_write()
 
@@ -142,13 +164,20 @@ def _undo(ctx: PageContext) -> None:
     after_write()
 
 
-def _chosen(pairs: pd.DataFrame, positions: list[int]) -> list[tuple]:
-    rows = pairs.iloc[positions]
-    return list(
-        rows[["mentor_id", "mentee_id", "mentor", "mentor_email", "mentee", "mentee_email"]].itertuples(
-            index=False, name=None
+def _chosen(pairs: pd.DataFrame, positions: list[int]) -> list[Picked]:
+    return [
+        Picked(
+            int(r.mentor_id),
+            int(r.mentee_id),
+            r.mentor,
+            r.mentee,
+            r.mentor_first_name,
+            r.mentee_first_name,
+            r.mentor_email,
+            r.mentee_email,
         )
-    )
+        for r in pairs.iloc[positions].itertuples()
+    ]
 
 
 # Panels
@@ -253,16 +282,16 @@ def by_hand(ctx: PageContext, view: PairingView) -> None:
         view.mentors.set_index("mentor_id").loc[mentor_id],
         view.mentees.set_index("mentee_id").loc[mentee_id],
     )
-    chosen = [
-        (
-            mentor_id,
-            mentee_id,
-            f"{mentor.first_name} {mentor.last_name}",
-            mentor.email,
-            f"{mentee.first_name} {mentee.last_name}",
-            mentee.email,
-        )
-    ]
+    chosen = Picked(
+        mentor_id,
+        mentee_id,
+        f"{mentor.first_name} {mentor.last_name}",
+        f"{mentee.first_name} {mentee.last_name}",
+        mentor.first_name,
+        mentee.first_name,
+        mentor.email,
+        mentee.email,
+    )
     st.button(
         "Pair them",
         type="primary",
@@ -274,25 +303,25 @@ def by_hand(ctx: PageContext, view: PairingView) -> None:
     )
 
 
-def _pair_by_hand(ctx: PageContext, chosen: list[tuple]) -> None:
-    mentor_id, mentee_id, mentor, mentor_email, mentee, mentee_email = chosen[0]
+def _pair_by_hand(ctx: PageContext, pair: Picked) -> None:
     try:
         done = services.confirm_pair(
             ctx.engine,
             actor=ctx.user,
             today=ctx.today,
-            mentor_id=mentor_id,
-            mentee_id=mentee_id,
+            mentor_id=pair.mentor_id,
+            mentee_id=pair.mentee_id,
             by_hand=True,
         )
     except Refused as exc:
         st.toast(_md(str(exc)), icon=":material/block:")
         return
-    st.toast(f"Paired by hand: {_md(f'{mentor} & {mentee}')}.", icon=":material/check_circle:")
+    st.toast(f"Paired by hand: {_md(f'{pair.mentor} & {pair.mentee}')}.", icon=":material/check_circle:")
     for warning in done.warnings:
         st.toast(_md(warning), icon=":material/warning:")
-    url = links.introduction(to=[mentor_email, mentee_email], mentor_name=mentor, mentee_name=mentee)
-    st.session_state.setdefault(INTRODUCTIONS_KEY, []).insert(0, (f"{mentor} & {mentee}", url))
+    st.session_state.setdefault(INTRODUCTIONS_KEY, []).insert(
+        0, (f"{pair.mentor} & {pair.mentee}", pair.introduction())
+    )
     after_write()
 
 
