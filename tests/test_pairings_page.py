@@ -87,6 +87,10 @@ def test_the_leader_sees_the_suggestions_with_scores_and_reasons(app, cohort):
 def test_confirming_from_the_page_takes_the_pair_out_of_the_suggestions(app, engine, cohort):
     at = open_pairings(app)
     assert at.selectbox(key="pairings-one").value == 0  # Kou & Pa, the best pair
+    assert at.selectbox(key="pairings-one").options == [
+        "Kou Yang & Pa Vang (13.50)",
+        "Lee Yang & Mai Vang (3.00)",
+    ]
     at.button(key=f"confirm-{cohort['kou']}-{cohort['pa']}").click().run()
     assert not at.exception
     assert [t.value for t in at.toast] == ["Confirmed: Kou Yang & Pa Vang."]
@@ -259,3 +263,60 @@ def test_the_introduction_greets_each_person_by_their_registered_first_name(app,
         "Hi Ana María and Eh Moo,\n\nI am delighted to introduce you to each other as a new pair in our "
         "mentorship program: Ana María Soto, meet Eh Moo Wah; Eh Moo Wah, meet Ana María Soto."
     )
+
+
+def test_confirm_selected_says_what_became_of_each_pair(app, engine, cohort):
+    at = open_pairings(app)
+    at.session_state["pairings-table"] = {"selection": {"rows": [0, 1], "columns": [], "cells": []}}
+    at.run()
+    assert [(r["mentor"], r["mentee"]) for r in table(at)] == [
+        ("Kou Yang", "Pa Vang"),
+        ("Lee Yang", "Mai Vang"),
+    ]
+    with db.write_session(engine) as session:  # Lee's one place goes before the leader clicks
+        session.add(
+            Match(
+                mentor_id=cohort["lee"],
+                mentee_id=cohort["nou"],
+                status="active",
+                source="hand",
+                confirmed_on=date.today(),
+            )
+        )
+    at.button(key="confirm-selected").click().run()
+    assert not at.exception
+    assert [t.value for t in at.toast] == [
+        "Confirmed: Kou Yang & Pa Vang.  \n"
+        "Not confirmed: Lee Yang & Mai Vang. The mentor is at capacity (1 of 1 places taken)."
+    ]
+    assert [b.proto.label for b in at.get("link_button")] == ["Email the introduction: Kou Yang & Pa Vang"]
+    with db.read_session(engine) as session:
+        assert session.execute(sa.select(Match.mentor_id, Match.mentee_id).order_by(Match.id)).all() == [
+            (cohort["lee"], cohort["nou"]),
+            (cohort["kou"], cohort["pa"]),
+        ]
+
+
+def test_a_refused_write_says_its_one_sentence_and_changes_nothing(app, engine, cohort):
+    at = open_pairings(app)
+    at.button(key=f"reject-{cohort['kou']}-{cohort['pa']}").click().run()
+    with db.write_session(engine) as session:  # the rejection is undone elsewhere meanwhile
+        session.execute(sa.delete(Exclusion))
+    at.button(key="undo-reject").click().run()
+    assert [t.value for t in at.toast] == ["That pair is not rejected."]
+    assert "undo-reject" not in [b.key for b in at.button]
+    with db.write_session(engine) as session:  # and someone else takes Kou's one place
+        session.add(
+            Match(
+                mentor_id=cohort["kou"],
+                mentee_id=cohort["mai"],
+                status="active",
+                source="hand",
+                confirmed_on=date.today(),
+            )
+        )
+    at.button(key=f"confirm-{cohort['kou']}-{cohort['pa']}").click().run()
+    assert [t.value for t in at.toast] == ["The mentor is at capacity (1 of 1 places taken)."]
+    assert at.get("link_button") == []
+    with db.read_session(engine) as session:
+        assert session.execute(sa.select(Match.mentee_id)).scalars().all() == [cohort["mai"]]

@@ -8,16 +8,16 @@ from __future__ import annotations
 import re
 from dataclasses import astuple, dataclass, fields, replace
 from datetime import date
+from functools import partial
 
 import pandas as pd
 import streamlit as st
 from sqlalchemy.engine import Engine
 
-from mentorship import links, matching, queries, services, settings
+from mentorship import formatting, links, matching, queries, services, settings
 from mentorship.db import read_session
-from mentorship.errors import Refused
 from mentorship.privacy import viewer_frame
-from mentorship.ui.core import PageContext, after_write
+from mentorship.ui.core import PageContext, run_write
 
 TABLE_KEY = "pairings-table"
 ONE_KEY = "pairings-one"
@@ -92,10 +92,6 @@ def suggestions(ctx: PageContext) -> PairingView:
         return _solve(ctx.engine, str(ctx.engine.url), version, weights, ctx.today, ctx.user.role.value)
 
 
-def _label(row) -> str:
-    return f"{row.mentor} & {row.mentee}"
-
-
 @dataclass(frozen=True)
 class Picked:
     """A pair the leader acts on, with what its toasts and its introduction need."""
@@ -109,6 +105,10 @@ class Picked:
     mentor_email: str
     mentee_email: str
 
+    @property
+    def label(self) -> str:
+        return formatting.pair_label(self.mentor, self.mentee)
+
     def introduction(self) -> str:
         return links.introduction(
             to=[self.mentor_email, self.mentee_email],
@@ -117,51 +117,6 @@ class Picked:
             mentor_name=self.mentor,
             mentee_name=self.mentee,
         )
-
-
-# The leader's actions (callbacks: they run before the page draws again)
-def _confirm(ctx: PageContext, chosen: list[Picked]) -> None:
-    outcomes = services.confirm_selected(
-        ctx.engine, actor=ctx.user, today=ctx.today, pairs=[(c.mentor_id, c.mentee_id) for c in chosen]
-    )
-    drafts = st.session_state.setdefault(INTRODUCTIONS_KEY, [])
-    for outcome, pair in zip(outcomes, chosen, strict=True):
-        who = _md(f"{pair.mentor} & {pair.mentee}")
-        if outcome.refused:
-            st.toast(f"Not confirmed: {who}. {_md(outcome.refused)}", icon=":material/block:")
-            continue
-        done = outcome.confirmed
-        st.toast(
-            f"{'Already confirmed' if done.already else 'Confirmed'}: {who}.", icon=":material/check_circle:"
-        )
-        if not done.already:
-            for warning in done.warnings:
-                st.toast(_md(warning), icon=":material/warning:")
-            drafts.insert(0, (f"{pair.mentor} & {pair.mentee}", pair.introduction()))
-    del drafts[5:]
-    after_write()
-
-
-def _reject(ctx: PageContext, mentor_id: int, mentee_id: int, label: str) -> None:
-    try:
-        services.reject_pair(ctx.engine, actor=ctx.user, mentor_id=mentor_id, mentee_id=mentee_id)
-    except Refused as exc:
-        st.toast(_md(str(exc)), icon=":material/block:")
-        return
-    st.session_state[UNDO_KEY] = (mentor_id, mentee_id, label)
-    st.toast(f"Rejected: {_md(label)}. It will not be suggested again.", icon=":material/do_not_disturb_on:")
-    after_write()
-
-
-def _undo(ctx: PageContext) -> None:
-    mentor_id, mentee_id, label = st.session_state.pop(UNDO_KEY)
-    try:
-        services.undo_rejection(ctx.engine, actor=ctx.user, mentor_id=mentor_id, mentee_id=mentee_id)
-    except Refused as exc:
-        st.toast(_md(str(exc)), icon=":material/block:")
-        return
-    st.toast(f"Rejection undone: {_md(label)} may be suggested again.", icon=":material/undo:")
-    after_write()
 
 
 def _chosen(pairs: pd.DataFrame, positions: list[int]) -> list[Picked]:
@@ -178,6 +133,94 @@ def _chosen(pairs: pd.DataFrame, positions: list[int]) -> list[Picked]:
         )
         for r in pairs.iloc[positions].itertuples()
     ]
+
+
+# The leader's actions (callbacks: they run before the page draws again). `run_write` says a refusal in
+# its one sentence; the toasts below are escaped because they carry people's names.
+def _introduce(pair: Picked) -> None:
+    """Keep the introduction draft of a new pair on the page (the five most recent)."""
+    drafts = st.session_state.setdefault(INTRODUCTIONS_KEY, [])
+    drafts.insert(0, (pair.label, pair.introduction()))
+    del drafts[5:]
+
+
+def _paired(pair: Picked, done: services.Confirmed, *, how: str = "Confirmed") -> str:
+    if done.already:
+        return f"Already confirmed: {_md(pair.label)}."
+    _introduce(pair)
+    return "  \n".join([f"{how}: {_md(pair.label)}.", *(_md(w) for w in done.warnings)])
+
+
+def _confirm_one(ctx: PageContext, pair: Picked) -> None:
+    run_write(
+        partial(
+            services.confirm_pair,
+            ctx.engine,
+            actor=ctx.user,
+            today=ctx.today,
+            mentor_id=pair.mentor_id,
+            mentee_id=pair.mentee_id,
+        ),
+        partial(_paired, pair),
+    )
+
+
+def _confirm_selected(ctx: PageContext, chosen: list[Picked]) -> None:
+    """Each pair is confirmed or refused on its own; one toast says what became of each."""
+
+    def said(outcomes: list[services.PairOutcome]) -> str:
+        lines = []
+        for pair, outcome in zip(chosen, outcomes, strict=True):
+            if outcome.confirmed is None:
+                lines.append(f"Not confirmed: {_md(pair.label)}. {_md(outcome.refused or '')}")
+            else:
+                lines.append(_paired(pair, outcome.confirmed))
+        return "  \n".join(lines)
+
+    pairs = [(p.mentor_id, p.mentee_id) for p in chosen]
+    run_write(
+        partial(services.confirm_selected, ctx.engine, actor=ctx.user, today=ctx.today, pairs=pairs), said
+    )
+
+
+def _pair_by_hand(ctx: PageContext, pair: Picked) -> None:
+    run_write(
+        partial(
+            services.confirm_pair,
+            ctx.engine,
+            actor=ctx.user,
+            today=ctx.today,
+            mentor_id=pair.mentor_id,
+            mentee_id=pair.mentee_id,
+            by_hand=True,
+        ),
+        partial(_paired, pair, how="Paired by hand"),
+    )
+
+
+def _reject(ctx: PageContext, pair: Picked) -> None:
+    rejected = run_write(
+        partial(
+            services.reject_pair,
+            ctx.engine,
+            actor=ctx.user,
+            mentor_id=pair.mentor_id,
+            mentee_id=pair.mentee_id,
+        ),
+        f"Rejected: {_md(pair.label)}. It will not be suggested again.",
+    )
+    if rejected:
+        st.session_state[UNDO_KEY] = (pair.mentor_id, pair.mentee_id, pair.label)
+
+
+def _undo(ctx: PageContext) -> None:
+    mentor_id, mentee_id, label = st.session_state.pop(UNDO_KEY)
+    run_write(
+        partial(
+            services.undo_rejection, ctx.engine, actor=ctx.user, mentor_id=mentor_id, mentee_id=mentee_id
+        ),
+        f"Rejection undone: {_md(label)} may be suggested again.",
+    )
 
 
 # Panels
@@ -202,13 +245,13 @@ def suggestion_table(ctx: PageContext, pairs: pd.DataFrame) -> None:
         selection_mode="multi-row",
     )
     state = st.session_state.get(TABLE_KEY)
-    selected = [p for p in (state.selection.rows if state else []) if p < len(pairs)]
+    selected = [p for p in (state["selection"]["rows"] if state else []) if p < len(pairs)]
     st.button(
         f"Confirm selected ({len(selected)})",
         type="primary",
         icon=":material/done_all:",
         disabled=not selected,
-        on_click=_confirm,
+        on_click=_confirm_selected,
         args=(ctx, _chosen(pairs, selected)),
         key="confirm-selected",
     )
@@ -216,26 +259,28 @@ def suggestion_table(ctx: PageContext, pairs: pd.DataFrame) -> None:
 
 def one_pair(ctx: PageContext, pairs: pd.DataFrame) -> None:
     """Confirm or reject one suggested pair."""
-    labels = {i: f"{_label(r)} ({r.score:.2f})" for i, r in enumerate(pairs.itertuples())}
+    labels = formatting.pair_labels(
+        pairs.reset_index(drop=True), key="Index", detail=lambda r: f"{r.score:.2f}"
+    )
     if st.session_state.get(ONE_KEY) not in labels:
         st.session_state.pop(ONE_KEY, None)
     position = st.selectbox("One suggested pair", list(labels), format_func=labels.__getitem__, key=ONE_KEY)
-    row = pairs.iloc[position]
+    (pair,) = _chosen(pairs, [position])
     left, right = st.columns(2)
     left.button(
         "Confirm",
         icon=":material/check:",
-        on_click=_confirm,
-        args=(ctx, _chosen(pairs, [position])),
-        key=f"confirm-{row.mentor_id}-{row.mentee_id}",
+        on_click=_confirm_one,
+        args=(ctx, pair),
+        key=f"confirm-{pair.mentor_id}-{pair.mentee_id}",
         width="stretch",
     )
     right.button(
         "Reject",
         icon=":material/close:",
         on_click=_reject,
-        args=(ctx, int(row.mentor_id), int(row.mentee_id), _label(row)),
-        key=f"reject-{row.mentor_id}-{row.mentee_id}",
+        args=(ctx, pair),
+        key=f"reject-{pair.mentor_id}-{pair.mentee_id}",
         width="stretch",
     )
 
@@ -303,28 +348,6 @@ def by_hand(ctx: PageContext, view: PairingView) -> None:
     )
 
 
-def _pair_by_hand(ctx: PageContext, pair: Picked) -> None:
-    try:
-        done = services.confirm_pair(
-            ctx.engine,
-            actor=ctx.user,
-            today=ctx.today,
-            mentor_id=pair.mentor_id,
-            mentee_id=pair.mentee_id,
-            by_hand=True,
-        )
-    except Refused as exc:
-        st.toast(_md(str(exc)), icon=":material/block:")
-        return
-    st.toast(f"Paired by hand: {_md(f'{pair.mentor} & {pair.mentee}')}.", icon=":material/check_circle:")
-    for warning in done.warnings:
-        st.toast(_md(warning), icon=":material/warning:")
-    st.session_state.setdefault(INTRODUCTIONS_KEY, []).insert(
-        0, (f"{pair.mentor} & {pair.mentee}", pair.introduction())
-    )
-    after_write()
-
-
 def weights_editor(ctx: PageContext) -> None:
     with read_session(ctx.engine) as session:
         current = settings.match_weights(session)
@@ -372,15 +395,9 @@ def _save_weights(ctx: PageContext) -> None:
 
 
 def _set_weights(ctx: PageContext, weights: settings.MatchWeights, done: str) -> None:
-    try:
-        services.set_match_weights(ctx.engine, actor=ctx.user, weights=weights)
-    except Refused as exc:
-        st.toast(_md(str(exc)), icon=":material/block:")
-        return
-    for component in matching.COMPONENTS:
-        st.session_state.pop(f"weight-{component.key}", None)
-    st.toast(done, icon=":material/tune:")
-    after_write()
+    if run_write(partial(services.set_match_weights, ctx.engine, actor=ctx.user, weights=weights), done):
+        for component in matching.COMPONENTS:
+            st.session_state.pop(f"weight-{component.key}", None)
 
 
 def recent(ctx: PageContext) -> None:
