@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, fields
 from datetime import date
@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from mentorship.settings import MatchWeights
+from mentorship.values import split_identities, split_multi
 
 # Columns the engine reads (the loader in queries.py provides them; extra columns are ignored).
 MENTOR_COLUMNS = (
@@ -284,7 +285,6 @@ class PairAssessment:
 
 
 # Normalising the registration cells
-_SPLIT = re.compile(r"\s*[;\n]\s*|\s*,\s+(?![^()]*\))")
 _GENDERS = {
     "woman": "woman",
     "women": "woman",
@@ -306,15 +306,20 @@ def _norm(token: str) -> str:
     return " ".join(token.replace("-", " ").replace("_", " ").lower().split())
 
 
-@lru_cache(maxsize=65_536)
-def _items(cell: str) -> tuple[str, ...]:
-    """A multi-choice cell as its items, `;`/newline/`, ` separated (commas inside brackets are kept)."""
-    return tuple(item for item in (part.strip() for part in _SPLIT.split(cell.strip())) if item)
+def _normalised(items: Iterable[str], drop: tuple[str, ...] = ()) -> frozenset[str]:
+    return frozenset(t for t in (_norm(i) for i in items) if t and t not in drop)
 
 
 @lru_cache(maxsize=65_536)
 def _token_set(cell: str, drop: tuple[str, ...] = ()) -> frozenset[str]:
-    return frozenset(t for t in (_norm(i) for i in _items(cell)) if t and t not in drop)
+    """A multi-choice cell's items (`values.split_multi`), normalised."""
+    return _normalised(split_multi(cell), drop)
+
+
+@lru_cache(maxsize=65_536)
+def _identity_set(cell: str) -> frozenset[str]:
+    """A self-described race/ethnicity's identities (`values.split_identities`), normalised."""
+    return _normalised(split_identities(cell))
 
 
 def _cell(value) -> str:
@@ -354,11 +359,11 @@ def _factor_sets(series: pd.Series, parse) -> tuple[np.ndarray, list]:
     return codes.astype(np.int64), [parse(u) for u in uniques]
 
 
-def _display(series: pd.Series) -> dict[str, str]:
+def _display(series: pd.Series, split: Callable[[str], list[str]] = split_multi) -> dict[str, str]:
     """Normalised token -> how people wrote it (the first spelling in id order)."""
     shown: dict[str, str] = {}
     for cell in pd.unique(_text(series)):
-        for item in _items(cell):
+        for item in split(cell):
             shown.setdefault(_norm(item), item)
     return shown
 
@@ -491,7 +496,7 @@ def _encode(
     advising_codes, advising = _factor_sets(mentors["advising_areas"], _advising)
     fb, fb_sets = _factor_sets(mentors["meeting_formats"], _token_set)
     lb, lb_sets = _factor_sets(mentors["languages"], lambda c: _token_set(c, drop=("english",)))
-    bb, bb_sets = _factor_sets(mentors["race_ethnicity"], _token_set)
+    bb, bb_sets = _factor_sets(mentors["race_ethnicity"], _identity_set)
 
     preference = _lower(mentees["bipoc_mentor_preference"])
     required = preference == "required"
@@ -501,7 +506,7 @@ def _encode(
     wanted_codes, wanted = _factor_sets(mentees["mentor_gender_preference"], _gender)
     fa, fa_sets = _factor_sets(mentees["meeting_formats"], _token_set)
     la, la_sets = _factor_sets(mentees["languages"], lambda c: _token_set(c, drop=("english",)))
-    ba, ba_sets = _factor_sets(mentees["race_ethnicity"], _token_set)
+    ba, ba_sets = _factor_sets(mentees["race_ethnicity"], _identity_set)
     registered = pd.to_datetime(mentees["registered_on"]).dt.date.to_numpy() if n else np.array([])
     days = np.array([max(0, (today - d).days) for d in registered], dtype=np.int64)
 
@@ -571,7 +576,10 @@ def _encode(
             "background": (ba, ba_sets, bb, bb_sets),
             "display": {
                 "language": {**_display(mentors["languages"]), **_display(mentees["languages"])},
-                "background": {**_display(mentors["race_ethnicity"]), **_display(mentees["race_ethnicity"])},
+                "background": {
+                    **_display(mentors["race_ethnicity"], split_identities),
+                    **_display(mentees["race_ethnicity"], split_identities),
+                },
                 "format": {**_display(mentors["meeting_formats"]), **_display(mentees["meeting_formats"])},
             },
         },

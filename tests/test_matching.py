@@ -273,6 +273,34 @@ def test_the_default_score_adds_up_every_component():
     ]
 
 
+@pytest.mark.parametrize(
+    ("mentor_says", "mentee_says", "sentences"),
+    [
+        ("Asian (Hmong, Lao); Black", "Black", ["Both identify as Black"]),
+        ("Hmong", "Asian (Hmong, Lao)", []),
+        ("Black, African American", "African American", []),
+        (
+            "Black, African American",
+            "black,  African-American",
+            ["Both identify as black,  African-American"],
+        ),
+    ],
+)
+def test_shared_background_compares_the_identities_each_person_separated(mentor_says, mentee_says, sentences):
+    one_pair = cohort([mentor(1, race_ethnicity=mentor_says)], [mentee(1, race_ethnicity=mentee_says)])
+    (suggestion,) = matching.suggest(one_pair, weights_only(shared_background=1)).pairs
+    assert (suggestion.score, suggestion.sentences) == (float(len(sentences)), sentences)
+
+
+def test_multi_choice_cells_are_split_as_intake_splits_them():
+    one_pair = cohort(
+        [mentor(1, languages="English, Spanish (Mexican, Caribbean)", meeting_formats="phone, virtual")],
+        [mentee(1, languages="Spanish (Mexican, Caribbean)", meeting_formats="virtual")],
+    )
+    (suggestion,) = matching.suggest(one_pair, weights_only(shared_language=1)).pairs
+    assert suggestion.sentences == ["Both speak Spanish (Mexican, Caribbean)"]
+
+
 def test_the_committee_reads_no_reason_that_reveals_race_ethnicity_gender_or_language():
     sentences = [
         "Both identify as BIPOC — the student asked for a BIPOC mentor",
