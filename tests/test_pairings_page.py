@@ -265,6 +265,20 @@ def test_the_introduction_greets_each_person_by_their_registered_first_name(app,
     )
 
 
+def take_the_place(engine, mentor_id: int, mentee_id: int) -> None:
+    """Another leader's tab pairs this mentor meanwhile."""
+    with db.write_session(engine) as session:
+        session.add(
+            Match(
+                mentor_id=mentor_id,
+                mentee_id=mentee_id,
+                status="active",
+                source="hand",
+                confirmed_on=date.today(),
+            )
+        )
+
+
 def test_confirm_selected_says_what_became_of_each_pair(app, engine, cohort):
     at = open_pairings(app)
     at.session_state["pairings-table"] = {"selection": {"rows": [0, 1], "columns": [], "cells": []}}
@@ -273,16 +287,7 @@ def test_confirm_selected_says_what_became_of_each_pair(app, engine, cohort):
         ("Kou Yang", "Pa Vang"),
         ("Lee Yang", "Mai Vang"),
     ]
-    with db.write_session(engine) as session:  # Lee's one place goes before the leader clicks
-        session.add(
-            Match(
-                mentor_id=cohort["lee"],
-                mentee_id=cohort["nou"],
-                status="active",
-                source="hand",
-                confirmed_on=date.today(),
-            )
-        )
+    take_the_place(engine, cohort["lee"], cohort["nou"])  # before the leader clicks
     at.button(key="confirm-selected").click().run()
     assert not at.exception
     assert [t.value for t in at.toast] == [
@@ -305,16 +310,7 @@ def test_a_refused_write_says_its_one_sentence_and_changes_nothing(app, engine, 
     at.button(key="undo-reject").click().run()
     assert [t.value for t in at.toast] == ["That pair is not rejected."]
     assert "undo-reject" not in [b.key for b in at.button]
-    with db.write_session(engine) as session:  # and someone else takes Kou's one place
-        session.add(
-            Match(
-                mentor_id=cohort["kou"],
-                mentee_id=cohort["mai"],
-                status="active",
-                source="hand",
-                confirmed_on=date.today(),
-            )
-        )
+    take_the_place(engine, cohort["kou"], cohort["mai"])  # and someone else takes Kou's one place
     at.button(key=f"confirm-{cohort['kou']}-{cohort['pa']}").click().run()
     assert [t.value for t in at.toast] == ["The mentor is at capacity (1 of 1 places taken)."]
     assert at.get("link_button") == []

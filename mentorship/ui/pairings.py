@@ -109,6 +109,11 @@ class Picked:
     def label(self) -> str:
         return formatting.pair_label(self.mentor, self.mentee)
 
+    @property
+    def ids(self) -> dict[str, int]:
+        """The pair as the services name it."""
+        return {"mentor_id": self.mentor_id, "mentee_id": self.mentee_id}
+
     def introduction(self) -> str:
         return links.introduction(
             to=[self.mentor_email, self.mentee_email],
@@ -151,17 +156,12 @@ def _paired(pair: Picked, done: services.Confirmed, *, how: str = "Confirmed") -
     return "  \n".join([f"{how}: {_md(pair.label)}.", *(_md(w) for w in done.warnings)])
 
 
-def _confirm_one(ctx: PageContext, pair: Picked) -> None:
+def _confirm(ctx: PageContext, pair: Picked, *, by_hand: bool = False) -> None:
     run_write(
         partial(
-            services.confirm_pair,
-            ctx.engine,
-            actor=ctx.user,
-            today=ctx.today,
-            mentor_id=pair.mentor_id,
-            mentee_id=pair.mentee_id,
+            services.confirm_pair, ctx.engine, actor=ctx.user, today=ctx.today, by_hand=by_hand, **pair.ids
         ),
-        partial(_paired, pair),
+        partial(_paired, pair, how="Paired by hand" if by_hand else "Confirmed"),
     )
 
 
@@ -183,30 +183,9 @@ def _confirm_selected(ctx: PageContext, chosen: list[Picked]) -> None:
     )
 
 
-def _pair_by_hand(ctx: PageContext, pair: Picked) -> None:
-    run_write(
-        partial(
-            services.confirm_pair,
-            ctx.engine,
-            actor=ctx.user,
-            today=ctx.today,
-            mentor_id=pair.mentor_id,
-            mentee_id=pair.mentee_id,
-            by_hand=True,
-        ),
-        partial(_paired, pair, how="Paired by hand"),
-    )
-
-
 def _reject(ctx: PageContext, pair: Picked) -> None:
     rejected = run_write(
-        partial(
-            services.reject_pair,
-            ctx.engine,
-            actor=ctx.user,
-            mentor_id=pair.mentor_id,
-            mentee_id=pair.mentee_id,
-        ),
+        partial(services.reject_pair, ctx.engine, actor=ctx.user, **pair.ids),
         f"Rejected: {_md(pair.label)}. It will not be suggested again.",
     )
     if rejected:
@@ -270,7 +249,7 @@ def one_pair(ctx: PageContext, pairs: pd.DataFrame) -> None:
     left.button(
         "Confirm",
         icon=":material/check:",
-        on_click=_confirm_one,
+        on_click=_confirm,
         args=(ctx, pair),
         key=f"confirm-{pair.mentor_id}-{pair.mentee_id}",
         width="stretch",
@@ -342,8 +321,9 @@ def by_hand(ctx: PageContext, view: PairingView) -> None:
         type="primary",
         icon=":material/link:",
         disabled=bool(check.blockers),
-        on_click=_pair_by_hand,
+        on_click=_confirm,
         args=(ctx, chosen),
+        kwargs={"by_hand": True},
         key="pair-by-hand",
     )
 
