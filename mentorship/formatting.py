@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -23,6 +25,22 @@ def days(n: int | None) -> str:
     if n is None:
         return "–"
     return "1 day" if n == 1 else f"{n} days"
+
+
+def pair_label(mentor: str, mentee: str) -> str:
+    """How every page names a pair: "Mentor & Mentee" (full names)."""
+    return f"{mentor} & {mentee}"
+
+
+def pair_labels(
+    pairs: pd.DataFrame, *, key: str = "match_id", detail: Callable[[Any], str] | None = None
+) -> dict[int, str]:
+    """`key` → "Mentor & Mentee" (with " (detail)" when given one), for a picker over a frame of pairs
+    with `mentor` and `mentee` columns. `key="Index"` keys by the frame's index."""
+    return {
+        int(getattr(row, key)): pair_label(row.mentor, row.mentee) + (f" ({detail(row)})" if detail else "")
+        for row in pairs.itertuples()
+    }
 
 
 @dataclass(frozen=True)
@@ -178,10 +196,7 @@ def decision_recorded(result) -> str:
 
 def due_pair_labels(due: pd.DataFrame) -> dict[int, str]:
     """`match_id` → "Mentor & Mentee (one-year mark 2026-11-05)", for the leader's decision form."""
-    return {
-        int(row.match_id): f"{row.mentor} & {row.mentee} (one-year mark {row.one_year_on})"
-        for row in due.itertuples()
-    }
+    return pair_labels(due, detail=lambda row: f"one-year mark {row.one_year_on}")
 
 
 def mentee_labels(outcomes: pd.DataFrame) -> dict[int, str]:

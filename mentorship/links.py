@@ -60,9 +60,12 @@ def nudge(*, to: Sequence[str], mentor_first: str, mentee_first: str, days: int,
 
 
 # --- Pairing ---
-def introduction(*, to: Sequence[str], mentor_name: str, mentee_name: str) -> str:
-    """The leader's introduction of a newly confirmed pair, as a draft in the leader's own mail program."""
-    mentor_first, mentee_first = mentor_name.split(" ")[0], mentee_name.split(" ")[0]
+def introduction(
+    *, to: Sequence[str], mentor_first: str, mentee_first: str, mentor_name: str, mentee_name: str
+) -> str:
+    """The leader's introduction of a newly confirmed pair, as a draft in the leader's own mail program.
+
+    The greeting uses the first names as registered: a first name may have several words ("Eh Moo")."""
     body = (
         f"Hi {mentor_first} and {mentee_first},\n\n"
         f"I am delighted to introduce you to each other as a new pair in our mentorship program: "

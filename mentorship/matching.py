@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, fields
 from datetime import date
@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from mentorship.settings import MatchWeights
+from mentorship.values import split_identities, split_multi
 
 # Columns the engine reads (the loader in queries.py provides them; extra columns are ignored).
 MENTOR_COLUMNS = (
@@ -223,6 +224,36 @@ class RecruitmentGap:
 
 
 @dataclass(frozen=True)
+class GapView:
+    """The recruitment gap as one viewer may read it (`gap_for_role`)."""
+
+    figures: dict[str, int]
+    sentences: list[str]
+    table: pd.DataFrame  # which kinds of mentor place; empty for the committee
+
+
+def gap_for_role(gap: RecruitmentGap, role: str) -> GapView:
+    """The leader reads the whole gap; the committee the places needed, and nothing of which kind.
+
+    Beside the named unmatched students, a count of places needing a BIPOC-identifying mentor, a meeting
+    format or a language points at someone ("speaks Somali (1)" next to the one student left unmatched).
+    """
+    figures = {"More mentor places needed": gap.places_needed}
+    if role == "leader":
+        figures["Of them BIPOC-identifying"] = gap.bipoc_places_needed
+        return GapView({**figures, "Unmatched students": gap.unmatched}, gap.sentences(), gap.table())
+    if not gap.places_needed:
+        return GapView(figures, gap.sentences(), pd.DataFrame())
+    sentences = [
+        f"{_count(gap.places_needed, 'more mentor place')} would match every waiting student and give every "
+        "student who asked for a BIPOC mentor one.",
+        "Which kinds of mentor (BIPOC-identifying, a meeting format, a language) would close the gap is for "
+        "the leader: with few students waiting, it would point at the students themselves.",
+    ]
+    return GapView(figures, sentences, pd.DataFrame())
+
+
+@dataclass(frozen=True)
 class SolveReport:
     waiting_mentees: int
     available_mentors: int
@@ -254,7 +285,6 @@ class PairAssessment:
 
 
 # Normalising the registration cells
-_SPLIT = re.compile(r"\s*[;\n]\s*|\s*,\s+(?![^()]*\))")
 _GENDERS = {
     "woman": "woman",
     "women": "woman",
@@ -276,15 +306,20 @@ def _norm(token: str) -> str:
     return " ".join(token.replace("-", " ").replace("_", " ").lower().split())
 
 
-@lru_cache(maxsize=65_536)
-def _items(cell: str) -> tuple[str, ...]:
-    """A multi-choice cell as its items, `;`/newline/`, ` separated (commas inside brackets are kept)."""
-    return tuple(item for item in (part.strip() for part in _SPLIT.split(cell.strip())) if item)
+def _normalised(items: Iterable[str], drop: tuple[str, ...] = ()) -> frozenset[str]:
+    return frozenset(t for t in (_norm(i) for i in items) if t and t not in drop)
 
 
 @lru_cache(maxsize=65_536)
 def _token_set(cell: str, drop: tuple[str, ...] = ()) -> frozenset[str]:
-    return frozenset(t for t in (_norm(i) for i in _items(cell)) if t and t not in drop)
+    """A multi-choice cell's items (`values.split_multi`), normalised."""
+    return _normalised(split_multi(cell), drop)
+
+
+@lru_cache(maxsize=65_536)
+def _identity_set(cell: str) -> frozenset[str]:
+    """A self-described race/ethnicity's identities (`values.split_identities`), normalised."""
+    return _normalised(split_identities(cell))
 
 
 def _cell(value) -> str:
@@ -324,11 +359,11 @@ def _factor_sets(series: pd.Series, parse) -> tuple[np.ndarray, list]:
     return codes.astype(np.int64), [parse(u) for u in uniques]
 
 
-def _display(series: pd.Series) -> dict[str, str]:
+def _display(series: pd.Series, split: Callable[[str], list[str]] = split_multi) -> dict[str, str]:
     """Normalised token -> how people wrote it (the first spelling in id order)."""
     shown: dict[str, str] = {}
     for cell in pd.unique(_text(series)):
-        for item in _items(cell):
+        for item in split(cell):
             shown.setdefault(_norm(item), item)
     return shown
 
@@ -461,7 +496,7 @@ def _encode(
     advising_codes, advising = _factor_sets(mentors["advising_areas"], _advising)
     fb, fb_sets = _factor_sets(mentors["meeting_formats"], _token_set)
     lb, lb_sets = _factor_sets(mentors["languages"], lambda c: _token_set(c, drop=("english",)))
-    bb, bb_sets = _factor_sets(mentors["race_ethnicity"], _token_set)
+    bb, bb_sets = _factor_sets(mentors["race_ethnicity"], _identity_set)
 
     preference = _lower(mentees["bipoc_mentor_preference"])
     required = preference == "required"
@@ -471,7 +506,7 @@ def _encode(
     wanted_codes, wanted = _factor_sets(mentees["mentor_gender_preference"], _gender)
     fa, fa_sets = _factor_sets(mentees["meeting_formats"], _token_set)
     la, la_sets = _factor_sets(mentees["languages"], lambda c: _token_set(c, drop=("english",)))
-    ba, ba_sets = _factor_sets(mentees["race_ethnicity"], _token_set)
+    ba, ba_sets = _factor_sets(mentees["race_ethnicity"], _identity_set)
     registered = pd.to_datetime(mentees["registered_on"]).dt.date.to_numpy() if n else np.array([])
     days = np.array([max(0, (today - d).days) for d in registered], dtype=np.int64)
 
@@ -541,7 +576,10 @@ def _encode(
             "background": (ba, ba_sets, bb, bb_sets),
             "display": {
                 "language": {**_display(mentors["languages"]), **_display(mentees["languages"])},
-                "background": {**_display(mentors["race_ethnicity"]), **_display(mentees["race_ethnicity"])},
+                "background": {
+                    **_display(mentors["race_ethnicity"], split_identities),
+                    **_display(mentees["race_ethnicity"], split_identities),
+                },
                 "format": {**_display(mentors["meeting_formats"]), **_display(mentees["meeting_formats"])},
             },
         },
@@ -638,6 +676,26 @@ def reasons_for_role(reasons: Iterable[Reason | str], role: str) -> list[str]:
         if role == "leader" or (key is not None and not COMPONENT_BY_KEY[key].sensitive):
             shown.append(text)
     return shown
+
+
+def sees_scores(role: str) -> bool:
+    """Only the leader sees pair scores.
+
+    A score adds up every component, the sensitive ones too: with the weights (which everyone may read)
+    it gives away the reasons `reasons_for_role` withholds (8 points or more: the student asked for a
+    BIPOC mentor and this one identifies as BIPOC). A score counted from the other components only
+    would not match the order pairs were chosen in nor the leader's figure for the same pair, and the
+    committee already reads those components as reasons: so the committee gets no score at all, and
+    no list in score order either (the order would tell the same story).
+    """
+    return role == "leader"
+
+
+def pairs_for_role(pairs: pd.DataFrame, role: str) -> pd.DataFrame:
+    """Suggested or confirmed pairs (columns `reasons` and `score`) as `role` may read them: the
+    reasons cut by `reasons_for_role`, and no score unless `sees_scores`."""
+    out = pairs.assign(reasons=[reasons_for_role(r, role) for r in pairs["reasons"]])
+    return out if sees_scores(role) else out.drop(columns=["score"])
 
 
 def unmatched_reason_for_role(unplaced: Unplaced, role: str) -> str:
@@ -887,6 +945,15 @@ def _assign(enc: _Encoded, shortlist: int) -> tuple[np.ndarray, np.ndarray, np.n
 
 
 # Unmatched mentees and the recruitment gap
+# The committee's words for why a student is unmatched. Which mentors could take a student depends on
+# whether the student requires a BIPOC mentor, so neither the wording nor a count of those mentors
+# may differ with it: beside a named student either would tell the requirement.
+NO_FITTING_PLACE = "No mentor with a place left fits this student's meeting formats and requests."
+NEEDED_ELSEWHERE = (
+    "Every mentor with a place who could take this student is needed for other students in the best pairing."
+)
+
+
 def _unplaced(
     enc: _Encoded, pool: pd.DataFrame, unmatched_rows: np.ndarray, eligible_mentor_rows: np.ndarray
 ) -> list[Unplaced]:
@@ -929,14 +996,14 @@ def _unplaced(
             )
         elif any_format[cell] == 0:
             text = f"No active mentor meets {formats}, the way this student can meet."
-            out.append(Unplaced(mentee_id, "format", text, text))
+            out.append(Unplaced(mentee_id, "format", text, NO_FITTING_PLACE))
         elif required and bipoc_format[cell] == 0:
             out.append(
                 Unplaced(
                     mentee_id,
                     "bipoc_format",
                     f"The student requires a BIPOC mentor, and no active BIPOC mentor meets {formats}.",
-                    "No active mentor who fits this student's requests meets the way they can.",
+                    NO_FITTING_PLACE,
                 )
             )
         elif candidates == 0:
@@ -945,7 +1012,7 @@ def _unplaced(
                     mentee_id,
                     "bipoc_capacity" if required else "capacity",
                     f"Every active {bipoc}mentor who meets {formats} is at capacity.",
-                    "Every active mentor who fits this student's requests is at capacity.",
+                    NO_FITTING_PLACE,
                 )
             )
         elif candidates <= excluded_by_row.get(i, 0):
@@ -973,8 +1040,7 @@ def _unplaced(
                     mentee_id,
                     "bipoc_needed_elsewhere" if required else "needed_elsewhere",
                     text,
-                    f"The {_count(k, 'mentor')} with a place who could take this student "
-                    f"{'is' if k == 1 else 'are'} needed for other students in the best pairing.",
+                    NEEDED_ELSEWHERE,
                 )
             )
     return out
@@ -1043,23 +1109,32 @@ def suggest(cohort: Cohort, weights: MatchWeights, *, shortlist: int = SHORTLIST
 
 
 def pairs_frame(cohort: Cohort, result: Suggestions, role: str) -> pd.DataFrame:
-    """The suggestions as a table, best first: who, score, and the reasons `role` may read."""
+    """The suggestions as a table as `role` may read it (`pairs_for_role`): who, and why. The leader's
+    has the scores, best first; the committee's has none and lists the pairs by mentee and mentor."""
     mentors = cohort.mentors.set_index("mentor_id")
     mentees = cohort.mentees.set_index("mentee_id")
     mentor_ids = [p.mentor_id for p in result.pairs]
     mentee_ids = [p.mentee_id for p in result.pairs]
-    return pd.DataFrame(
-        {
-            "mentor_id": mentor_ids,
-            "mentee_id": mentee_ids,
-            "score": [p.score for p in result.pairs],
-            "mentor": _names(mentors, mentor_ids),
-            "mentor_email": mentors["email"].reindex(mentor_ids).to_list() if "email" in mentors else "",
-            "mentee": _names(mentees, mentee_ids),
-            "mentee_email": mentees["email"].reindex(mentee_ids).to_list() if "email" in mentees else "",
-            "reasons": [reasons_for_role(p.reasons, role) for p in result.pairs],
-        }
+    pairs = pairs_for_role(
+        pd.DataFrame(
+            {
+                "mentor_id": mentor_ids,
+                "mentee_id": mentee_ids,
+                "score": [p.score for p in result.pairs],
+                "mentor": _names(mentors, mentor_ids),
+                "mentor_first_name": _column(mentors, "first_name", mentor_ids),
+                "mentor_email": _column(mentors, "email", mentor_ids),
+                "mentee": _names(mentees, mentee_ids),
+                "mentee_first_name": _column(mentees, "first_name", mentee_ids),
+                "mentee_email": _column(mentees, "email", mentee_ids),
+                "reasons": [p.reasons for p in result.pairs],
+            }
+        ),
+        role,
     )
+    if sees_scores(role):
+        return pairs
+    return pairs.sort_values(["mentee", "mentor", "mentee_id", "mentor_id"], ignore_index=True)
 
 
 def unmatched_frame(cohort: Cohort, result: Suggestions, role: str) -> pd.DataFrame:
@@ -1070,11 +1145,15 @@ def unmatched_frame(cohort: Cohort, result: Suggestions, role: str) -> pd.DataFr
         {
             "mentee_id": ids,
             "mentee": _names(mentees, ids),
-            "mentee_email": mentees["email"].reindex(ids).to_list() if "email" in mentees else "",
+            "mentee_email": _column(mentees, "email", ids),
             "waiting_since": mentees["registered_on"].reindex(ids).to_list(),
             "reason": [unmatched_reason_for_role(u, role) for u in result.unmatched],
         }
     )
+
+
+def _column(people: pd.DataFrame, column: str, ids: list[int]) -> list[str]:
+    return people[column].reindex(ids).fillna("").to_list() if column in people else [""] * len(ids)
 
 
 def _names(people: pd.DataFrame, ids: list[int]) -> list[str]:

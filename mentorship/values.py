@@ -1,4 +1,5 @@
-"""Small value rules shared by intake, the demo and the pages: emails and multi-choice cells."""
+"""Small value rules shared by intake, matching, the demo and the pages: emails, multi-choice cells and
+self-described identities."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ import re
 from email_validator import EmailNotValidError, validate_email
 
 MULTI_SEPARATOR = "; "
-_SPLIT = re.compile(r"\s*;\s*|\s*,\s+|\s*\n\s*")
+# `;` and line breaks always separate; `, ` does outside brackets ("Spanish (Mexican, Caribbean)" is one).
+_SPLIT = re.compile(r"\s*[;\n]\s*|\s*,\s+(?![^()]*\))")
+_IDENTITY_SPLIT = re.compile(r"\s*[;\n]\s*")
 
 
 def normalise_email(email: str) -> str:
@@ -28,12 +31,24 @@ def check_email(email: str) -> str:
 
 
 def split_multi(cell: str | None) -> list[str]:
-    """A multi-choice cell as its items: `;` or `, ` separated (how form exports write checkboxes)."""
-    if not cell:
-        return []
+    """A multi-choice cell (languages, meeting formats, specialty interests, advising areas) as its items:
+    `;`, line break or `, ` separated, as form exports write checkboxes; a comma inside brackets is kept."""
+    return _distinct(_SPLIT.split(cell.strip())) if cell else []
+
+
+def split_identities(text: str | None) -> list[str]:
+    """A self-described race/ethnicity as the identities it names, split at `;` and line breaks only.
+
+    It is free text, not a checkbox list: a comma belongs to the person's own words ("Black, African
+    American", "Asian (Hmong, Lao)"), and the pairing engine should not claim two people share an
+    identity from a fragment of how one of them put it."""
+    return _distinct(_IDENTITY_SPLIT.split(text.strip())) if text else []
+
+
+def _distinct(parts: list[str]) -> list[str]:
     items: list[str] = []
     seen: set[str] = set()
-    for item in _SPLIT.split(cell.strip()):
+    for item in parts:
         item = item.strip()
         if item and item.lower() not in seen:
             seen.add(item.lower())

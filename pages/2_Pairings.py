@@ -68,15 +68,13 @@ with tabs[1]:
         )
 
 with tabs[2]:
-    gap = view.gap
-    left, middle, right = st.columns(3)
-    left.metric("More mentor places needed", gap.places_needed, border=True)
-    middle.metric("Of them BIPOC-identifying", gap.bipoc_places_needed, border=True)
-    right.metric("Unmatched students", gap.unmatched, border=True)
-    for sentence in gap.sentences():
+    gap = matching.gap_for_role(view.gap, ctx.user.role)
+    for column, (label, value) in zip(st.columns(3), gap.figures.items(), strict=False):
+        column.metric(label, value, border=True)
+    for sentence in gap.sentences:
         st.text(sentence)
-    if gap.places_needed:
-        st.dataframe(gap.table(), hide_index=True, width="stretch")
+    if not gap.table.empty:
+        st.dataframe(gap.table, hide_index=True, width="stretch")
 
 if leader:
     with tabs[3]:

@@ -273,6 +273,34 @@ def test_the_default_score_adds_up_every_component():
     ]
 
 
+@pytest.mark.parametrize(
+    ("mentor_says", "mentee_says", "sentences"),
+    [
+        ("Asian (Hmong, Lao); Black", "Black", ["Both identify as Black"]),
+        ("Hmong", "Asian (Hmong, Lao)", []),
+        ("Black, African American", "African American", []),
+        (
+            "Black, African American",
+            "black,  African-American",
+            ["Both identify as black,  African-American"],
+        ),
+    ],
+)
+def test_shared_background_compares_the_identities_each_person_separated(mentor_says, mentee_says, sentences):
+    one_pair = cohort([mentor(1, race_ethnicity=mentor_says)], [mentee(1, race_ethnicity=mentee_says)])
+    (suggestion,) = matching.suggest(one_pair, weights_only(shared_background=1)).pairs
+    assert (suggestion.score, suggestion.sentences) == (float(len(sentences)), sentences)
+
+
+def test_multi_choice_cells_are_split_as_intake_splits_them():
+    one_pair = cohort(
+        [mentor(1, languages="English, Spanish (Mexican, Caribbean)", meeting_formats="phone, virtual")],
+        [mentee(1, languages="Spanish (Mexican, Caribbean)", meeting_formats="virtual")],
+    )
+    (suggestion,) = matching.suggest(one_pair, weights_only(shared_language=1)).pairs
+    assert suggestion.sentences == ["Both speak Spanish (Mexican, Caribbean)"]
+
+
 def test_the_committee_reads_no_reason_that_reveals_race_ethnicity_gender_or_language():
     sentences = [
         "Both identify as BIPOC — the student asked for a BIPOC mentor",
@@ -293,6 +321,38 @@ def test_the_committee_reads_no_reason_that_reveals_race_ethnicity_gender_or_lan
     assert reasons_for_role(sentences, "leader") == sentences
     reasons = [matching.Reason("shared_background", "Both identify as Hmong")]
     assert reasons_for_role(reasons, "committee") == []
+
+
+def test_the_committee_reads_no_score_and_no_list_in_score_order():
+    data = cohort(
+        [mentor(1), mentor(2, identifies_bipoc="no")],
+        [mentee(1), mentee(2, bipoc_mentor_preference="preferred")],
+    )
+    result = matching.suggest(data, weights_only(bipoc_concordance=8))
+    leader = matching.pairs_frame(data, result, "leader")
+    assert leader[["mentor_id", "mentee_id", "score"]].to_dict("records") == [
+        {"mentor_id": 1, "mentee_id": 2, "score": 8.0},
+        {"mentor_id": 2, "mentee_id": 1, "score": 0.0},
+    ]
+    committee = matching.pairs_frame(data, result, "committee")
+    assert "score" not in committee
+    assert committee[["mentor_id", "mentee_id", "reasons"]].to_dict("records") == [
+        {"mentor_id": 2, "mentee_id": 1, "reasons": []},
+        {"mentor_id": 1, "mentee_id": 2, "reasons": []},
+    ]
+    confirmed = pd.DataFrame(
+        {
+            "match_id": [7],
+            "score": [9.0],
+            "reasons": [
+                ["Both identify as BIPOC — the student asked for a BIPOC mentor", "Advises on interviews"]
+            ],
+        }
+    )
+    assert matching.pairs_for_role(confirmed, "committee").to_dict("records") == [
+        {"match_id": 7, "reasons": ["Advises on interviews"]}
+    ]
+    assert matching.pairs_for_role(confirmed, "leader")["score"].to_list() == [9.0]
 
 
 # The optimum
@@ -465,8 +525,44 @@ def test_each_unmatched_mentee_gets_the_most_basic_reason():
             "before.",
         ),
     ]
-    assert matching.unmatched_reason_for_role(result.unmatched[1], "committee") == (
-        "Every active mentor who fits this student's requests is at capacity."
+    assert [matching.unmatched_reason_for_role(u, "committee") for u in result.unmatched] == [
+        "No mentor with a place left fits this student's meeting formats and requests.",
+        "No mentor with a place left fits this student's meeting formats and requests.",
+        "Every mentor with a place who could take this student is needed for other students in the best "
+        "pairing.",
+        "Every mentor with a place who fits was rejected for this student or paired with them before.",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("mentees", "leader_reason"),
+    [
+        (
+            [mentee(1, registered_on=date(2025, 1, 1)), mentee(2, registered_on=date(2025, 6, 1)), mentee(3)],
+            "The 2 mentors with a place who could take this student are needed for other students in the "
+            "best pairing.",
+        ),
+        (
+            [
+                mentee(1, registered_on=date(2025, 1, 1), bipoc_mentor_preference="required"),
+                mentee(2, registered_on=date(2025, 6, 1)),
+                mentee(3, bipoc_mentor_preference="required"),
+            ],
+            "The 1 BIPOC mentor with a place who could take this student is needed for other students in the "
+            "best pairing.",
+        ),
+    ],
+    ids=["no requirement", "requires a BIPOC mentor"],
+)
+def test_the_committee_reads_the_same_words_whether_or_not_a_student_requires_a_bipoc_mentor(
+    mentees, leader_reason
+):
+    data = cohort([mentor(1), mentor(2, identifies_bipoc="no")], mentees)
+    (unplaced,) = matching.suggest(data, weights_only(waiting_time=1)).unmatched
+    assert (unplaced.mentee_id, unplaced.reason) == (3, leader_reason)
+    assert matching.unmatched_reason_for_role(unplaced, "committee") == (
+        "Every mentor with a place who could take this student is needed for other students in the best "
+        "pairing."
     )
 
 
@@ -499,6 +595,41 @@ def test_the_gap_counts_places_needed_and_of_which_kind():
         "suggested someone else.",
         "2 of these places need a BIPOC-identifying mentor.",
     ]
+
+
+def test_the_committee_reads_the_places_needed_and_not_of_which_kind():
+    data = cohort(
+        [mentor(1, identifies_bipoc="no")],
+        [mentee(1), mentee(2, bipoc_mentor_preference="required", languages="Somali")],
+    )
+    gap = matching.suggest(data, MatchWeights()).gap
+    leader = matching.gap_for_role(gap, "leader")
+    assert leader.figures == {
+        "More mentor places needed": 1,
+        "Of them BIPOC-identifying": 1,
+        "Unmatched students": 1,
+    }
+    assert (leader.sentences, leader.table.to_dict("records")) == (
+        gap.sentences(),
+        gap.table().to_dict("records"),
+    )
+    assert "Languages: a mentor who speaks Somali (1) would share a language with them." in leader.sentences
+    committee = matching.gap_for_role(gap, "committee")
+    assert committee.figures == {"More mentor places needed": 1}
+    assert committee.sentences == [
+        "1 more mentor place would match every waiting student and give every student who asked for a BIPOC "
+        "mentor one.",
+        "Which kinds of mentor (BIPOC-identifying, a meeting format, a language) would close the gap is for "
+        "the leader: with few students waiting, it would point at the students themselves.",
+    ]
+    assert committee.table.empty
+    none_needed = matching.gap_for_role(
+        matching.suggest(cohort([mentor(1)], [mentee(1)]), MatchWeights()).gap, "committee"
+    )
+    assert (none_needed.figures, none_needed.sentences) == (
+        {"More mentor places needed": 0},
+        ["Every waiting student is matched, and every request for a BIPOC mentor is met."],
+    )
 
 
 def test_nobody_waiting_or_no_mentor_gives_empty_suggestions():

@@ -1,11 +1,12 @@
 """The Pairings page as the leader and the committee see it."""
 
+import urllib.parse
 from datetime import date
 
 import pytest
 import sqlalchemy as sa
 
-from mentorship import db
+from mentorship import db, services
 from mentorship.models import Exclusion, Match
 
 from .conftest import signed_in
@@ -86,6 +87,10 @@ def test_the_leader_sees_the_suggestions_with_scores_and_reasons(app, cohort):
 def test_confirming_from_the_page_takes_the_pair_out_of_the_suggestions(app, engine, cohort):
     at = open_pairings(app)
     assert at.selectbox(key="pairings-one").value == 0  # Kou & Pa, the best pair
+    assert at.selectbox(key="pairings-one").options == [
+        "Kou Yang & Pa Vang (13.50)",
+        "Lee Yang & Mai Vang (3.00)",
+    ]
     at.button(key=f"confirm-{cohort['kou']}-{cohort['pa']}").click().run()
     assert not at.exception
     assert [t.value for t in at.toast] == ["Confirmed: Kou Yang & Pa Vang."]
@@ -154,10 +159,160 @@ def test_the_committee_sees_no_write_buttons_masked_contacts_and_no_demographic_
     assert [b.label for b in at.button if not b.key == "sign-out"] == []
     assert len(at.selectbox) == 0
     rows = table(at)
-    assert set(rows[0]) == {"score", "mentor", "mentee", "reasons", "mentor_email", "mentee_email"}
-    assert (rows[0]["mentor_email"], rows[0]["mentee_email"]) == (
+    assert set(rows[1]) == {"mentor", "mentee", "reasons", "mentor_email", "mentee_email"}
+    assert (rows[1]["mentor_email"], rows[1]["mentee_email"]) == (
         "k***@clinic.example.org",
         "p***@school.example.edu",
     )
-    assert rows[0]["reasons"] == "Shared interest: pediatrics · Waiting since 2025-09-02"
+    assert rows[1]["reasons"] == "Shared interest: pediatrics · Waiting since 2025-09-02"
     assert "Pair by hand" not in [t.label for t in at.tabs]
+
+
+def test_the_committee_gets_no_score_and_no_score_order(app, engine, accounts, cohort):
+    """Kou & Pa score 13.5 (8 of them for a BIPOC mentor the student asked for): with the weights on the
+    page, the score, or the pair heading a best-first list, would tell the committee what the reasons
+    leave out."""
+    services.confirm_pair(
+        engine, actor=accounts["leader"], today=date.today(), mentor_id=cohort["kou"], mentee_id=cohort["pa"]
+    )
+    with db.write_session(engine) as session:
+        session.add_all(
+            [make_mentor("ada", capacity=1), make_mentee("bo", bipoc_mentor_preference="preferred")]
+        )
+    at = open_pairings(app, "committee")
+    assert not at.exception
+    for frame in at.dataframe:
+        assert "score" not in frame.value.columns
+    assert "13.5" not in str([e.proto for e in at.main])
+    assert [(r["mentor"], r["mentee"], r["reasons"]) for r in table(at)] == [
+        ("Ada Yang", "Bo Vang", "Waiting since 2023-01-01"),
+        ("Lee Yang", "Mai Vang", "Shared interest: psychiatry · Waiting since 2023-01-01"),
+    ]
+    recent = table_with(at, "source")
+    assert [(r["mentor"], r["mentee"], r["reasons"]) for r in recent] == [
+        ("Kou Yang", "Pa Vang", "Shared interest: pediatrics · Waiting since 2025-09-02")
+    ]
+    at = open_pairings(app)
+    assert [(r["mentor"], r["mentee"], r["score"]) for r in table(at)] == [
+        ("Ada Yang", "Bo Vang", 9.0),
+        ("Lee Yang", "Mai Vang", 3.0),
+    ]
+    assert [r["score"] for r in table_with(at, "source")] == [13.5]
+
+
+@pytest.mark.parametrize(
+    "hodan",
+    [
+        {"bipoc_mentor_preference": "required", "meeting_formats": "virtual"},
+        {"bipoc_mentor_preference": "none", "meeting_formats": "in person"},
+    ],
+    ids=["requires a BIPOC mentor", "meets only in person"],
+)
+def test_the_committee_cannot_tell_why_the_one_unmatched_student_is_unmatched(app, engine, accounts, hodan):
+    """One student left unmatched, named on the page: nothing the committee reads may depend on her
+    BIPOC requirement or her language (both runs show the same words)."""
+    with db.write_session(engine) as session:
+        session.add_all(
+            [
+                make_mentor("lee", identifies_bipoc="no", capacity=2),
+                make_mentee("mai"),
+                make_mentee("hodan", last_name="Ali", languages="English; Somali", **hodan),
+            ]
+        )
+    at = open_pairings(app, "committee")
+    assert not at.exception
+    assert [(r["mentee"], r["reason"]) for r in table_with(at, "waiting_since")] == [
+        ("Hodan Ali", "No mentor with a place left fits this student's meeting formats and requests.")
+    ]
+    gap = at.tabs[2]
+    assert [(m.label, m.value) for m in gap.metric] == [("More mentor places needed", "1")]
+    assert [t.value for t in gap.text] == [
+        "1 more mentor place would match every waiting student and give every student who asked for a "
+        "BIPOC mentor one.",
+        "Which kinds of mentor (BIPOC-identifying, a meeting format, a language) would close the gap is for "
+        "the leader: with few students waiting, it would point at the students themselves.",
+    ]
+    assert len(gap.dataframe) == 0
+    assert "Somali" not in str([e.proto for e in at.main])
+    leader = open_pairings(app)
+    assert ("speaks Somali", "speak it too", 1) in [
+        tuple(r.values()) for r in table_with(leader, "A mentor who")
+    ]
+
+
+@pytest.mark.parametrize("how", ["suggested", "by hand"])
+def test_the_introduction_greets_each_person_by_their_registered_first_name(app, engine, accounts, how):
+    with db.write_session(engine) as session:
+        ana = make_mentor("ana", first_name="Ana María", last_name="Soto", capacity=1)
+        eh_moo = make_mentee("ehmoo", first_name="Eh Moo", last_name="Wah")
+        session.add_all([ana, eh_moo])
+        session.flush()
+        ids = (ana.id, eh_moo.id)
+    at = open_pairings(app)
+    if how == "suggested":
+        at.button(key=f"confirm-{ids[0]}-{ids[1]}").click().run()
+    else:
+        at.selectbox(key="hand-mentee").set_value(ids[1]).run()
+        at.selectbox(key="hand-mentor").set_value(ids[0]).run()
+        at.button(key="pair-by-hand").click().run()
+    assert not at.exception
+    intro = at.get("link_button")[0].proto
+    assert intro.label == "Email the introduction: Ana María Soto & Eh Moo Wah"
+    body = urllib.parse.unquote(intro.url.partition("&body=")[2])
+    assert body.startswith(
+        "Hi Ana María and Eh Moo,\n\nI am delighted to introduce you to each other as a new pair in our "
+        "mentorship program: Ana María Soto, meet Eh Moo Wah; Eh Moo Wah, meet Ana María Soto."
+    )
+
+
+def take_the_place(engine, mentor_id: int, mentee_id: int) -> None:
+    """Another leader's tab pairs this mentor meanwhile."""
+    with db.write_session(engine) as session:
+        session.add(
+            Match(
+                mentor_id=mentor_id,
+                mentee_id=mentee_id,
+                status="active",
+                source="hand",
+                confirmed_on=date.today(),
+            )
+        )
+
+
+def test_confirm_selected_says_what_became_of_each_pair(app, engine, cohort):
+    at = open_pairings(app)
+    at.session_state["pairings-table"] = {"selection": {"rows": [0, 1], "columns": [], "cells": []}}
+    at.run()
+    assert [(r["mentor"], r["mentee"]) for r in table(at)] == [
+        ("Kou Yang", "Pa Vang"),
+        ("Lee Yang", "Mai Vang"),
+    ]
+    take_the_place(engine, cohort["lee"], cohort["nou"])  # before the leader clicks
+    at.button(key="confirm-selected").click().run()
+    assert not at.exception
+    assert [t.value for t in at.toast] == [
+        "Confirmed: Kou Yang & Pa Vang.  \n"
+        "Not confirmed: Lee Yang & Mai Vang. The mentor is at capacity (1 of 1 places taken)."
+    ]
+    assert [b.proto.label for b in at.get("link_button")] == ["Email the introduction: Kou Yang & Pa Vang"]
+    with db.read_session(engine) as session:
+        assert session.execute(sa.select(Match.mentor_id, Match.mentee_id).order_by(Match.id)).all() == [
+            (cohort["lee"], cohort["nou"]),
+            (cohort["kou"], cohort["pa"]),
+        ]
+
+
+def test_a_refused_write_says_its_one_sentence_and_changes_nothing(app, engine, cohort):
+    at = open_pairings(app)
+    at.button(key=f"reject-{cohort['kou']}-{cohort['pa']}").click().run()
+    with db.write_session(engine) as session:  # the rejection is undone elsewhere meanwhile
+        session.execute(sa.delete(Exclusion))
+    at.button(key="undo-reject").click().run()
+    assert [t.value for t in at.toast] == ["That pair is not rejected."]
+    assert "undo-reject" not in [b.key for b in at.button]
+    take_the_place(engine, cohort["kou"], cohort["mai"])  # and someone else takes Kou's one place
+    at.button(key=f"confirm-{cohort['kou']}-{cohort['pa']}").click().run()
+    assert [t.value for t in at.toast] == ["The mentor is at capacity (1 of 1 places taken)."]
+    assert at.get("link_button") == []
+    with db.read_session(engine) as session:
+        assert session.execute(sa.select(Match.mentee_id)).scalars().all() == [cohort["mai"]]

@@ -11,7 +11,7 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
-from mentorship import cadence, links, queries, services
+from mentorship import cadence, formatting, links, queries, services
 from mentorship.cadence import STATUS_LABELS, STATUS_ORDER, CadenceStatus
 from mentorship.db import read_session
 from mentorship.settings import CadenceThresholds
@@ -31,10 +31,6 @@ PAIR_COLUMNS = [
     "mentee_email",
 ]
 TABLE_KEY = "cadence-table"
-
-
-def pair_labels(pairs: pd.DataFrame) -> dict[int, str]:
-    return {int(r.match_id): f"{r.mentor} & {r.mentee}" for r in pairs.itertuples()}
 
 
 def status_metrics(counts: dict[str, int], thresholds: CadenceThresholds) -> None:
@@ -86,7 +82,7 @@ def pair_table(pairs: pd.DataFrame) -> None:
 
 def pair_picker(pairs: pd.DataFrame) -> pd.Series:
     """The pair whose timeline (and check-in link) is shown: the chosen row, else the first."""
-    labels = pair_labels(pairs)
+    labels = formatting.pair_labels(pairs)
     if st.session_state.get(PAIR_KEY) not in labels:
         st.session_state.pop(PAIR_KEY, None)
     match_id = st.selectbox("Pair", list(labels), format_func=labels.__getitem__, key=PAIR_KEY)
@@ -202,7 +198,7 @@ def concerns(ctx: PageContext, open_concerns: pd.DataFrame) -> None:
         return
     for row in open_concerns.itertuples():
         with st.container(border=True, key=f"concern-{row.concern_id}"):
-            st.text(f"{row.mentor} & {row.mentee} · asked on {row.raised_on:%b %d, %Y}")
+            st.text(f"{formatting.pair_label(row.mentor, row.mentee)} · asked on {row.raised_on:%b %d, %Y}")
             st.text(row.note or "(no note)")
             left, right = st.columns(2)
             left.link_button(
@@ -249,7 +245,7 @@ def _log_meeting(ctx: PageContext) -> None:
 
 
 def log_meeting_form(ctx: PageContext, pairs: pd.DataFrame) -> None:
-    labels = pair_labels(pairs)
+    labels = formatting.pair_labels(pairs)
     with st.form("log-meeting"):
         st.selectbox(
             "Pair",

@@ -8,22 +8,33 @@ from __future__ import annotations
 import re
 from dataclasses import astuple, dataclass, fields, replace
 from datetime import date
+from functools import partial
 
 import pandas as pd
 import streamlit as st
 from sqlalchemy.engine import Engine
 
-from mentorship import links, matching, queries, services, settings
+from mentorship import formatting, links, matching, queries, services, settings
 from mentorship.db import read_session
-from mentorship.errors import Refused
 from mentorship.privacy import viewer_frame
-from mentorship.ui.core import PageContext, after_write
+from mentorship.ui.core import PageContext, run_write
 
 TABLE_KEY = "pairings-table"
 ONE_KEY = "pairings-one"
 INTRODUCTIONS_KEY = "pairings-introductions"
 UNDO_KEY = "pairings-undo"
 SHOWN = ["score", "mentor", "mentee", "reasons", "mentor_email", "mentee_email"]
+RECENT = [
+    "confirmed_on",
+    "mentor",
+    "mentee",
+    "score",
+    "source",
+    "status",
+    "reasons",
+    "mentor_email",
+    "mentee_email",
+]
 COLUMNS = {
     "score": st.column_config.NumberColumn("Score", format="%.2f", help="Points: the weights' sum."),
     "mentor": "Mentor",
@@ -81,62 +92,113 @@ def suggestions(ctx: PageContext) -> PairingView:
         return _solve(ctx.engine, str(ctx.engine.url), version, weights, ctx.today, ctx.user.role.value)
 
 
-def _label(row) -> str:
-    return f"{row.mentor} & {row.mentee}"
+@dataclass(frozen=True)
+class Picked:
+    """A pair the leader acts on, with what its toasts and its introduction need."""
 
+    mentor_id: int
+    mentee_id: int
+    mentor: str  # full names
+    mentee: str
+    mentor_first: str  # first names as registered ("Eh Moo")
+    mentee_first: str
+    mentor_email: str
+    mentee_email: str
 
-# The leader's actions (callbacks: they run before the page draws again)
-def _confirm(ctx: PageContext, chosen: list[tuple[int, int, str, str, str, str]]) -> None:
-    outcomes = services.confirm_selected(
-        ctx.engine, actor=ctx.user, today=ctx.today, pairs=[(c[0], c[1]) for c in chosen]
-    )
-    drafts = st.session_state.setdefault(INTRODUCTIONS_KEY, [])
-    for outcome, (_, _, mentor, mentor_email, mentee, mentee_email) in zip(outcomes, chosen, strict=True):
-        who = _md(f"{mentor} & {mentee}")
-        if outcome.refused:
-            st.toast(f"Not confirmed: {who}. {_md(outcome.refused)}", icon=":material/block:")
-            continue
-        done = outcome.confirmed
-        st.toast(
-            f"{'Already confirmed' if done.already else 'Confirmed'}: {who}.", icon=":material/check_circle:"
+    @property
+    def label(self) -> str:
+        return formatting.pair_label(self.mentor, self.mentee)
+
+    @property
+    def ids(self) -> dict[str, int]:
+        """The pair as the services name it."""
+        return {"mentor_id": self.mentor_id, "mentee_id": self.mentee_id}
+
+    def introduction(self) -> str:
+        return links.introduction(
+            to=[self.mentor_email, self.mentee_email],
+            mentor_first=self.mentor_first,
+            mentee_first=self.mentee_first,
+            mentor_name=self.mentor,
+            mentee_name=self.mentee,
         )
-        if not done.already:
-            for warning in done.warnings:
-                st.toast(_md(warning), icon=":material/warning:")
-            url = links.introduction(to=[mentor_email, mentee_email], mentor_name=mentor, mentee_name=mentee)
-            drafts.insert(0, (f"{mentor} & {mentee}", url))
+
+
+def _chosen(pairs: pd.DataFrame, positions: list[int]) -> list[Picked]:
+    return [
+        Picked(
+            int(r.mentor_id),
+            int(r.mentee_id),
+            r.mentor,
+            r.mentee,
+            r.mentor_first_name,
+            r.mentee_first_name,
+            r.mentor_email,
+            r.mentee_email,
+        )
+        for r in pairs.iloc[positions].itertuples()
+    ]
+
+
+# The leader's actions (callbacks: they run before the page draws again). `run_write` says a refusal in
+# its one sentence; the toasts below are escaped because they carry people's names.
+def _introduce(pair: Picked) -> None:
+    """Keep the introduction draft of a new pair on the page (the five most recent)."""
+    drafts = st.session_state.setdefault(INTRODUCTIONS_KEY, [])
+    drafts.insert(0, (pair.label, pair.introduction()))
     del drafts[5:]
-    after_write()
 
 
-def _reject(ctx: PageContext, mentor_id: int, mentee_id: int, label: str) -> None:
-    try:
-        services.reject_pair(ctx.engine, actor=ctx.user, mentor_id=mentor_id, mentee_id=mentee_id)
-    except Refused as exc:
-        st.toast(_md(str(exc)), icon=":material/block:")
-        return
-    st.session_state[UNDO_KEY] = (mentor_id, mentee_id, label)
-    st.toast(f"Rejected: {_md(label)}. It will not be suggested again.", icon=":material/do_not_disturb_on:")
-    after_write()
+def _paired(pair: Picked, done: services.Confirmed, *, how: str = "Confirmed") -> str:
+    if done.already:
+        return f"Already confirmed: {_md(pair.label)}."
+    _introduce(pair)
+    return "  \n".join([f"{how}: {_md(pair.label)}.", *(_md(w) for w in done.warnings)])
+
+
+def _confirm(ctx: PageContext, pair: Picked, *, by_hand: bool = False) -> None:
+    run_write(
+        partial(
+            services.confirm_pair, ctx.engine, actor=ctx.user, today=ctx.today, by_hand=by_hand, **pair.ids
+        ),
+        partial(_paired, pair, how="Paired by hand" if by_hand else "Confirmed"),
+    )
+
+
+def _confirm_selected(ctx: PageContext, chosen: list[Picked]) -> None:
+    """Each pair is confirmed or refused on its own; one toast says what became of each."""
+
+    def said(outcomes: list[services.PairOutcome]) -> str:
+        lines = []
+        for pair, outcome in zip(chosen, outcomes, strict=True):
+            if outcome.confirmed is None:
+                lines.append(f"Not confirmed: {_md(pair.label)}. {_md(outcome.refused or '')}")
+            else:
+                lines.append(_paired(pair, outcome.confirmed))
+        return "  \n".join(lines)
+
+    pairs = [(p.mentor_id, p.mentee_id) for p in chosen]
+    run_write(
+        partial(services.confirm_selected, ctx.engine, actor=ctx.user, today=ctx.today, pairs=pairs), said
+    )
+
+
+def _reject(ctx: PageContext, pair: Picked) -> None:
+    rejected = run_write(
+        partial(services.reject_pair, ctx.engine, actor=ctx.user, **pair.ids),
+        f"Rejected: {_md(pair.label)}. It will not be suggested again.",
+    )
+    if rejected:
+        st.session_state[UNDO_KEY] = (pair.mentor_id, pair.mentee_id, pair.label)
 
 
 def _undo(ctx: PageContext) -> None:
     mentor_id, mentee_id, label = st.session_state.pop(UNDO_KEY)
-    try:
-        services.undo_rejection(ctx.engine, actor=ctx.user, mentor_id=mentor_id, mentee_id=mentee_id)
-    except Refused as exc:
-        st.toast(_md(str(exc)), icon=":material/block:")
-        return
-    st.toast(f"Rejection undone: {_md(label)} may be suggested again.", icon=":material/undo:")
-    after_write()
-
-
-def _chosen(pairs: pd.DataFrame, positions: list[int]) -> list[tuple]:
-    rows = pairs.iloc[positions]
-    return list(
-        rows[["mentor_id", "mentee_id", "mentor", "mentor_email", "mentee", "mentee_email"]].itertuples(
-            index=False, name=None
-        )
+    run_write(
+        partial(
+            services.undo_rejection, ctx.engine, actor=ctx.user, mentor_id=mentor_id, mentee_id=mentee_id
+        ),
+        f"Rejection undone: {_md(label)} may be suggested again.",
     )
 
 
@@ -146,6 +208,10 @@ def suggestion_table(ctx: PageContext, pairs: pd.DataFrame) -> None:
     shown = viewer_frame(pairs, ctx.user.role).assign(reasons=pairs["reasons"].map(" · ".join))
     columns = [c for c in SHOWN if c in shown]
     if not ctx.user.is_leader:
+        st.caption(
+            "Listed by mentee. Scores are for the leader: with the weights, a score would tell the reasons "
+            "that concern people's identity, which this list leaves out."
+        )
         st.dataframe(shown[columns], column_config=COLUMNS, hide_index=True, width="stretch")
         return
     st.dataframe(
@@ -158,13 +224,13 @@ def suggestion_table(ctx: PageContext, pairs: pd.DataFrame) -> None:
         selection_mode="multi-row",
     )
     state = st.session_state.get(TABLE_KEY)
-    selected = [p for p in (state.selection.rows if state else []) if p < len(pairs)]
+    selected = [p for p in (state["selection"]["rows"] if state else []) if p < len(pairs)]
     st.button(
         f"Confirm selected ({len(selected)})",
         type="primary",
         icon=":material/done_all:",
         disabled=not selected,
-        on_click=_confirm,
+        on_click=_confirm_selected,
         args=(ctx, _chosen(pairs, selected)),
         key="confirm-selected",
     )
@@ -172,26 +238,28 @@ def suggestion_table(ctx: PageContext, pairs: pd.DataFrame) -> None:
 
 def one_pair(ctx: PageContext, pairs: pd.DataFrame) -> None:
     """Confirm or reject one suggested pair."""
-    labels = {i: f"{_label(r)} ({r.score:.2f})" for i, r in enumerate(pairs.itertuples())}
+    labels = formatting.pair_labels(
+        pairs.reset_index(drop=True), key="Index", detail=lambda r: f"{r.score:.2f}"
+    )
     if st.session_state.get(ONE_KEY) not in labels:
         st.session_state.pop(ONE_KEY, None)
     position = st.selectbox("One suggested pair", list(labels), format_func=labels.__getitem__, key=ONE_KEY)
-    row = pairs.iloc[position]
+    (pair,) = _chosen(pairs, [position])
     left, right = st.columns(2)
     left.button(
         "Confirm",
         icon=":material/check:",
         on_click=_confirm,
-        args=(ctx, _chosen(pairs, [position])),
-        key=f"confirm-{row.mentor_id}-{row.mentee_id}",
+        args=(ctx, pair),
+        key=f"confirm-{pair.mentor_id}-{pair.mentee_id}",
         width="stretch",
     )
     right.button(
         "Reject",
         icon=":material/close:",
         on_click=_reject,
-        args=(ctx, int(row.mentor_id), int(row.mentee_id), _label(row)),
-        key=f"reject-{row.mentor_id}-{row.mentee_id}",
+        args=(ctx, pair),
+        key=f"reject-{pair.mentor_id}-{pair.mentee_id}",
         width="stretch",
     )
 
@@ -238,47 +306,26 @@ def by_hand(ctx: PageContext, view: PairingView) -> None:
         view.mentors.set_index("mentor_id").loc[mentor_id],
         view.mentees.set_index("mentee_id").loc[mentee_id],
     )
-    chosen = [
-        (
-            mentor_id,
-            mentee_id,
-            f"{mentor.first_name} {mentor.last_name}",
-            mentor.email,
-            f"{mentee.first_name} {mentee.last_name}",
-            mentee.email,
-        )
-    ]
+    chosen = Picked(
+        mentor_id,
+        mentee_id,
+        f"{mentor.first_name} {mentor.last_name}",
+        f"{mentee.first_name} {mentee.last_name}",
+        mentor.first_name,
+        mentee.first_name,
+        mentor.email,
+        mentee.email,
+    )
     st.button(
         "Pair them",
         type="primary",
         icon=":material/link:",
         disabled=bool(check.blockers),
-        on_click=_pair_by_hand,
+        on_click=_confirm,
         args=(ctx, chosen),
+        kwargs={"by_hand": True},
         key="pair-by-hand",
     )
-
-
-def _pair_by_hand(ctx: PageContext, chosen: list[tuple]) -> None:
-    mentor_id, mentee_id, mentor, mentor_email, mentee, mentee_email = chosen[0]
-    try:
-        done = services.confirm_pair(
-            ctx.engine,
-            actor=ctx.user,
-            today=ctx.today,
-            mentor_id=mentor_id,
-            mentee_id=mentee_id,
-            by_hand=True,
-        )
-    except Refused as exc:
-        st.toast(_md(str(exc)), icon=":material/block:")
-        return
-    st.toast(f"Paired by hand: {_md(f'{mentor} & {mentee}')}.", icon=":material/check_circle:")
-    for warning in done.warnings:
-        st.toast(_md(warning), icon=":material/warning:")
-    url = links.introduction(to=[mentor_email, mentee_email], mentor_name=mentor, mentee_name=mentee)
-    st.session_state.setdefault(INTRODUCTIONS_KEY, []).insert(0, (f"{mentor} & {mentee}", url))
-    after_write()
 
 
 def weights_editor(ctx: PageContext) -> None:
@@ -328,15 +375,9 @@ def _save_weights(ctx: PageContext) -> None:
 
 
 def _set_weights(ctx: PageContext, weights: settings.MatchWeights, done: str) -> None:
-    try:
-        services.set_match_weights(ctx.engine, actor=ctx.user, weights=weights)
-    except Refused as exc:
-        st.toast(_md(str(exc)), icon=":material/block:")
-        return
-    for component in matching.COMPONENTS:
-        st.session_state.pop(f"weight-{component.key}", None)
-    st.toast(done, icon=":material/tune:")
-    after_write()
+    if run_write(partial(services.set_match_weights, ctx.engine, actor=ctx.user, weights=weights), done):
+        for component in matching.COMPONENTS:
+            st.session_state.pop(f"weight-{component.key}", None)
 
 
 def recent(ctx: PageContext) -> None:
@@ -345,17 +386,7 @@ def recent(ctx: PageContext) -> None:
     if pairs.empty:
         st.caption("No pair has been confirmed here yet.")
         return
-    pairs["reasons"] = [" · ".join(matching.reasons_for_role(r, ctx.user.role)) for r in pairs["reasons"]]
-    shown = viewer_frame(pairs, ctx.user.role)
-    columns = [
-        "confirmed_on",
-        "mentor",
-        "mentee",
-        "score",
-        "source",
-        "status",
-        "reasons",
-        "mentor_email",
-        "mentee_email",
-    ]
+    shown = viewer_frame(matching.pairs_for_role(pairs, ctx.user.role), ctx.user.role)
+    shown["reasons"] = shown["reasons"].map(" · ".join)
+    columns = [c for c in RECENT if c in shown]
     st.dataframe(shown[columns], column_config=COLUMNS, hide_index=True, width="stretch")
