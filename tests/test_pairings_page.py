@@ -291,8 +291,8 @@ def test_confirm_selected_says_what_became_of_each_pair(app, engine, cohort):
     at.button(key="confirm-selected").click().run()
     assert not at.exception
     assert [t.value for t in at.toast] == [
-        "Confirmed: Kou Yang & Pa Vang.  \n"
-        "Not confirmed: Lee Yang & Mai Vang. The mentor is at capacity (1 of 1 places taken)."
+        "Confirmed: Kou Yang & Pa Vang.",
+        "Not confirmed: Lee Yang & Mai Vang. The mentor is at capacity (1 of 1 places taken).",
     ]
     assert [b.proto.label for b in at.get("link_button")] == ["Email the introduction: Kou Yang & Pa Vang"]
     with db.read_session(engine) as session:

@@ -118,10 +118,9 @@ def test_erase_leaves_no_trace_of_the_person_but_keeps_the_statistics(engine, st
         session.add(match)
         session.flush()
         session.add(Meeting(match_id=match.id, met_on=date(2026, 2, 1), notes="Quetzalli met by phone"))
-    assert (
-        services.erase_person(engine, actor=accounts["leader"], email="Quetzalli.X@augsburg.example.edu")
-        == ["mentee"]
-    )
+    assert services.erase_person(
+        engine, actor=accounts["leader"], email="Quetzalli.X@augsburg.example.edu"
+    ) == ["mentee"]
     path = sa.make_url(store_url).database
     stored = b"".join(open(f, "rb").read() for f in (path, path + "-wal") if _exists(f))
     for trace in (b"Quetzalli", b"Xochimilco", b"quetzalli.x@", b"555-0987", b"0987"):

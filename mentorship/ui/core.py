@@ -95,16 +95,18 @@ def after_write() -> None:
     st.cache_data.clear()
 
 
-def run_write(action: Callable[[], T], done: str | Callable[[T], str]) -> bool:
-    """Run one write from a callback: a toast saying it is done (`done` may build it from the action's
-    result), or the one-sentence refusal. Returns whether the write happened."""
+def run_write(action: Callable[[], T], done: str | Callable[[T], str | list[str]]) -> bool:
+    """Run one write from a callback: a toast saying it is done (`done` may build it, or one toast per
+    result, from the action's result), or the one-sentence refusal. Returns whether the write happened."""
     try:
         result = action()
     except Refused as exc:
         st.toast(str(exc), icon=":material/block:")
         return False
     after_write()
-    st.toast(done if isinstance(done, str) else done(result), icon=":material/check_circle:")
+    said = done if isinstance(done, str) else done(result)
+    for message in [said] if isinstance(said, str) else said:
+        st.toast(message, icon=":material/check_circle:")
     return True
 
 

@@ -166,16 +166,16 @@ def _confirm(ctx: PageContext, pair: Picked, *, by_hand: bool = False) -> None:
 
 
 def _confirm_selected(ctx: PageContext, chosen: list[Picked]) -> None:
-    """Each pair is confirmed or refused on its own; one toast says what became of each."""
+    """Each pair is confirmed or refused on its own, with a toast for each."""
 
-    def said(outcomes: list[services.PairOutcome]) -> str:
+    def said(outcomes: list[services.PairOutcome]) -> list[str]:
         lines = []
         for pair, outcome in zip(chosen, outcomes, strict=True):
             if outcome.confirmed is None:
                 lines.append(f"Not confirmed: {_md(pair.label)}. {_md(outcome.refused or '')}")
             else:
                 lines.append(_paired(pair, outcome.confirmed))
-        return "  \n".join(lines)
+        return lines
 
     pairs = [(p.mentor_id, p.mentee_id) for p in chosen]
     run_write(
