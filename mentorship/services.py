@@ -1006,7 +1006,7 @@ def confirm_pair(
             session.flush()
         except sa.exc.IntegrityError as exc:
             raise _integrity_refusal(exc, ids) from None
-        summary = f"{ids}, score {check.score}"
+        summary = ids  # no score: it is built from demographic components
         if by_hand:
             summary += f", paired by hand with {len(check.warnings)} soft shortfalls"
         audit.record(

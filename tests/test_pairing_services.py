@@ -90,7 +90,7 @@ def test_confirm_opens_the_match_with_its_score_and_reasons(engine, accounts, pa
         }
     ]
     assert events(engine, "pair.confirm") == [
-        ("leader@program.example.org", "done", f"mentor {kou}, mentee {pa}, score 10.23")
+        ("leader@program.example.org", "done", f"mentor {kou}, mentee {pa}")
     ]
 
 
@@ -227,7 +227,7 @@ def test_by_hand_hard_rules_block_and_soft_shortfalls_warn(engine, accounts):
     )
     assert [(m["mentee_id"], m["source"]) for m in matches(engine)] == [(prefers_bipoc, "hand")]
     assert events(engine, "pair.confirm")[-1][2] == (
-        f"mentor {white_doc}, mentee {prefers_bipoc}, score 1.0, paired by hand with 3 soft shortfalls"
+        f"mentor {white_doc}, mentee {prefers_bipoc}, paired by hand with 3 soft shortfalls"
     )
 
 
