@@ -1,19 +1,76 @@
-"""The leader's write controls on the Retention page: the one-year decision and mentee outcomes."""
+"""The Retention page's drawing helpers and the leader's write controls (decisions, mentee outcomes)."""
 
 from __future__ import annotations
+
+from functools import partial
 
 import pandas as pd
 import streamlit as st
 
-from mentorship import formatting, retention, services
-from mentorship.errors import Refused, UnusableInput
-from mentorship.ui.core import PageContext, after_write
+from mentorship import charts, formatting, retention, services
+from mentorship.models import Role
+from mentorship.ui.core import PageContext, run_write
 
 
+# What everyone sees
+def survival_tabs(report: retention.Report, role: Role) -> None:
+    """Survival curves overall and by group (the groups `role` may see), each breakdown with its table."""
+    breakdowns = {  # tab: (groups, the table's first column, the chart's title)
+        "All pairs": ([report.overall], "", "Pairs still going, by months since confirmation"),
+        "By cohort": (report.by_cohort, "Cohort", "Pairs still going, by the year they were confirmed"),
+        "By BIPOC-mentor request": (
+            report.by_concordance,
+            "Request",
+            "Pairs still going, by BIPOC-mentor request",
+        ),
+        "By format": (report.by_format, "Usual format", "Pairs still going, by the format they met in most"),
+    }
+    for tab, (groups, column, title) in zip(st.tabs(list(breakdowns)), breakdowns.values(), strict=True):
+        curves = retention.visible_curves(groups, role)
+        if len(curves):
+            tab.altair_chart(charts.survival_curves(curves, title), width="stretch")
+        else:
+            tab.info(
+                f"Every group here has {retention.FEWER_THAN_5} pairs.", icon=":material/visibility_off:"
+            )
+        if column:
+            tab.dataframe(formatting.retention_groups(groups, role, column), hide_index=True, width="stretch")
+
+
+def end_reasons(reasons: pd.DataFrame, role: Role) -> None:
+    """Why pairs end: the counts `role` may see as a chart, the others named in a caption."""
+    if reasons.empty:
+        st.info("No pair has ended yet.", icon=":material/info:")
+        return
+    shown, few = retention.visible_counts(reasons, role, label="reason", count="pairs")
+    if len(shown):
+        st.altair_chart(charts.end_reasons(shown), width="stretch")
+    if few:
+        st.caption(f"{retention.FEWER_THAN_5.capitalize()} pairs each: {', '.join(few)}.")
+
+
+def cohort_yield(rows: pd.DataFrame, role: Role) -> None:
+    """Mentee outcomes by cohort, for the cohorts and stages with enough outcomes recorded for `role`."""
+    known = rows[rows["recorded"] > 0]
+    if known.empty:
+        st.info("No mentee outcomes are recorded yet.", icon=":material/info:")
+        return
+    shown, few = retention.visible_counts(known, role, label="cohort", count="recorded")
+    if len(shown):
+        st.altair_chart(charts.cohort_yield(shown), width="stretch")
+    if few:
+        cohorts = ", ".join(map(str, sorted(set(few))))
+        st.caption(
+            f"{retention.FEWER_THAN_5.capitalize()} outcomes recorded at some stages: cohorts {cohorts}."
+        )
+
+
+# The leader's controls
 def _record_decision(ctx: PageContext) -> None:
     state = st.session_state
-    try:
-        result = services.decide(
+    recorded = run_write(
+        partial(
+            services.decide,
             ctx.engine,
             actor=ctx.user,
             decision=state["decide-decision"],
@@ -22,13 +79,11 @@ def _record_decision(ctx: PageContext) -> None:
             reason=state["decide-reason"],
             note=state["decide-note"],
             on=state["decide-on"],
-        )
-    except (Refused, UnusableInput) as exc:
-        st.toast(str(exc), icon=":material/block:")
-        return
-    after_write()
-    state["decide-note"] = ""
-    st.toast(formatting.decision_recorded(result), icon=":material/check_circle:")
+        ),
+        formatting.decision_recorded,
+    )
+    if recorded:
+        state["decide-note"] = ""
 
 
 def decision_form(ctx: PageContext, due: pd.DataFrame) -> None:
@@ -58,13 +113,10 @@ def decision_form(ctx: PageContext, due: pd.DataFrame) -> None:
 
 def _save_outcomes(ctx: PageContext, mentee_id: int) -> None:
     values = {stage: st.session_state[f"outcome-{stage}-{mentee_id}"] for stage in retention.OUTCOME_STAGES}
-    try:
-        services.record_outcomes(ctx.engine, actor=ctx.user, mentee_id=mentee_id, outcomes=values)
-    except (Refused, UnusableInput) as exc:
-        st.toast(str(exc), icon=":material/block:")
-        return
-    after_write()
-    st.toast("Outcomes saved.", icon=":material/check_circle:")
+    run_write(
+        partial(services.record_outcomes, ctx.engine, actor=ctx.user, mentee_id=mentee_id, outcomes=values),
+        "Outcomes saved.",
+    )
 
 
 def outcomes_form(ctx: PageContext, outcomes: pd.DataFrame) -> None:
