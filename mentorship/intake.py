@@ -1083,7 +1083,7 @@ def set_status(session: Session, kind: str, person_id_: int, status: str) -> str
             them = "it" if open_pairs == 1 else "them"
             raise Refused(
                 f"This {ENTITY[kind]} still has {open_pairs} open pair{'s' if open_pairs > 1 else ''}; "
-                f"end {them} on the Pairings page before withdrawing the registration."
+                f"end {them} on the Retention page (End a pair) before withdrawing the registration."
             )
     session.execute(sa.update(table).where(table.id == person_id_).values(status=status, updated_at=utcnow()))
     return str(current["status"].value if isinstance(current["status"], enum.Enum) else current["status"])

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from mentorship.errors import UnusableInput
-from mentorship.models import EndReason, MatchStatus, Role
+from mentorship.models import OPEN_MATCH_STATUSES, EndReason, MatchStatus, Role
 
 MONTH_DAYS = 30.44
 ONE_YEAR_DAYS = 365
@@ -276,6 +276,16 @@ def decisions_due(d: pd.DataFrame, today: date) -> pd.DataFrame:
     return due.sort_values(["days_to_mark", "match_id"], ignore_index=True)
 
 
+def open_pairs(d: pd.DataFrame) -> pd.DataFrame:
+    """Pairs still going (active or continued), whatever their age, with `one_year_on`; oldest first.
+
+    Any of them can be ended, before or after its year; `d` comes from `durations`.
+    """
+    going = d[d["status"].isin([s.value for s in OPEN_MATCH_STATUSES]) & ~d["ended"]].copy()
+    going["one_year_on"] = [c + timedelta(days=ONE_YEAR_DAYS) for c in going["confirmed_on"]]
+    return going.sort_values(["confirmed_on", "match_id"], ignore_index=True)
+
+
 def cohort_yield(outcomes: pd.DataFrame) -> pd.DataFrame:
     """Mentee outcomes by cohort (the year of the mentee's first pair): for each stage, how many said yes.
 
@@ -316,6 +326,7 @@ class Report:
     by_format: list[GroupFigures]
     end_reasons: pd.DataFrame
     decisions_due: pd.DataFrame
+    open_pairs: pd.DataFrame
 
     def to_json(self) -> dict:
         """The `retention --json` object."""
@@ -347,6 +358,7 @@ def analyse(pairs: pd.DataFrame, today: date) -> Report:
         by_format=by_group(d, "format", formats),
         end_reasons=end_reasons(d),
         decisions_due=decisions_due(d, today),
+        open_pairs=open_pairs(d),
     )
 
 

@@ -42,6 +42,10 @@ else:
     )
 if leader and not due.empty:
     retention_ui.decision_form(ctx, due)
+if leader and len(report.open_pairs):
+    with st.expander("End a pair, before or after its year", icon=":material/link_off:"):
+        st.caption("Its mentor's place is freed and its check-in link is closed.")
+        retention_ui.end_form(ctx, report.open_pairs)
 
 st.subheader("Mentee outcomes by cohort")
 retention_ui.cohort_yield(data.cohort_yield, role)

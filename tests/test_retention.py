@@ -247,6 +247,24 @@ def test_decisions_due_within_thirty_days_of_the_mark_or_past_it_undecided():
     assert due["one_year_on"].tolist() == [TODAY - timedelta(days=135), TODAY, TODAY + timedelta(days=30)]
 
 
+def test_every_open_pair_can_be_ended_whatever_its_age():
+    pairs = frame(
+        pair(1, confirmed=TODAY - timedelta(days=90)),  # three months in
+        pair(
+            2, confirmed=TODAY - timedelta(days=500), status="continued", decided=TODAY - timedelta(days=150)
+        ),
+        pair(3, confirmed=TODAY - timedelta(days=400), days=370, status="completed"),  # closed
+        pair(4, confirmed=TODAY - timedelta(days=200), days=100),  # ended
+        pair(5, confirmed=TODAY - timedelta(days=360)),  # due
+    )
+    going = retention.open_pairs(retention.durations(pairs, TODAY))
+    assert going[["match_id", "one_year_on"]].to_dict("records") == [
+        {"match_id": 2, "one_year_on": TODAY - timedelta(days=135)},
+        {"match_id": 5, "one_year_on": TODAY + timedelta(days=5)},
+        {"match_id": 1, "one_year_on": TODAY + timedelta(days=275)},
+    ]
+
+
 def test_cohort_yield_counts_yes_among_recorded_outcomes():
     outcomes = pd.DataFrame(
         [

@@ -1,4 +1,4 @@
-"""The Retention page's drawing helpers and the leader's write controls (decisions, mentee outcomes)."""
+"""The Retention page's drawing helpers and the leader's controls: decisions, ending a pair, outcomes."""
 
 from __future__ import annotations
 
@@ -66,24 +66,42 @@ def cohort_yield(rows: pd.DataFrame, role: Role) -> None:
 
 
 # The leader's controls
-def _record_decision(ctx: PageContext) -> None:
+def _decide(ctx: PageContext, form: str) -> None:
+    """Submit `form`: "decide" (a due pair's decision) or "end" (ending any open pair)."""
     state = st.session_state
+    if state[f"{form}-pair"] is None:
+        st.toast("Choose the pair first.", icon=":material/block:")
+        return
     recorded = run_write(
         partial(
             services.decide,
             ctx.engine,
             actor=ctx.user,
-            decision=state["decide-decision"],
+            decision=state.get(f"{form}-decision", services.Decision.end),
             today=ctx.today,
-            match_id=state["decide-pair"],
-            reason=state["decide-reason"],
-            note=state["decide-note"],
-            on=state["decide-on"],
+            match_id=state[f"{form}-pair"],
+            reason=state[f"{form}-reason"],
+            note=state[f"{form}-note"],
+            on=state[f"{form}-on"],
         ),
         formatting.decision_recorded,
     )
     if recorded:
-        state["decide-note"] = ""
+        state[f"{form}-note"] = ""
+        if form == "end":
+            state["end-pair"] = state["end-reason"] = None
+
+
+def _ending_inputs(ctx: PageContext, form: str, reason_label: str) -> None:
+    left, right = st.columns(2)
+    left.selectbox(
+        reason_label,
+        [None, *retention.END_CHOICES],
+        key=f"{form}-reason",
+        format_func=lambda r: "—" if r is None else retention.END_REASON_LABELS[r],
+    )
+    right.date_input("Takes effect on", value=ctx.today, max_value=ctx.today, key=f"{form}-on")
+    st.text_input("Note (when the reason is Other)", max_chars=services.NOTE_MAX, key=f"{form}-note")
 
 
 def decision_form(ctx: PageContext, due: pd.DataFrame) -> None:
@@ -99,16 +117,24 @@ def decision_form(ctx: PageContext, due: pd.DataFrame) -> None:
             format_func=formatting.DECISION_LABELS.get,
             required=True,
         )
-        left, right = st.columns(2)
-        left.selectbox(
-            "Reason (ending only)",
-            [None, *retention.END_CHOICES],
-            key="decide-reason",
-            format_func=lambda r: "—" if r is None else retention.END_REASON_LABELS[r],
+        _ending_inputs(ctx, "decide", "Reason (ending only)")
+        st.form_submit_button("Record decision", type="primary", on_click=_decide, args=(ctx, "decide"))
+
+
+def end_form(ctx: PageContext, pairs: pd.DataFrame) -> None:
+    """End any open pair, whatever its age, with a reason (Other needs a note)."""
+    pair_labels = formatting.due_pair_labels(pairs)  # "Mentor & Mentee (one-year mark …)"
+    with st.form("end", border=False):
+        st.selectbox(
+            "Pair",
+            list(pair_labels),
+            format_func=pair_labels.get,
+            index=None,
+            placeholder="Choose the pair to end",
+            key="end-pair",
         )
-        right.date_input("Takes effect on", value=ctx.today, max_value=ctx.today, key="decide-on")
-        st.text_input("Note (when the reason is Other)", max_chars=services.NOTE_MAX, key="decide-note")
-        st.form_submit_button("Record decision", type="primary", on_click=_record_decision, args=(ctx,))
+        _ending_inputs(ctx, "end", "Reason")
+        st.form_submit_button("End the pair", type="primary", on_click=_decide, args=(ctx, "end"))
 
 
 def _save_outcomes(ctx: PageContext, mentee_id: int) -> None:
