@@ -11,6 +11,7 @@ from streamlit import dataframe_util
 from mentorship import db, formatting, queries, retention
 from mentorship.cli import main
 from mentorship.models import Match, Mentee
+from mentorship.ui import retention as retention_ui
 
 from .conftest import load_demo, signed_in
 from .factories import make_mentee, make_mentor
@@ -99,13 +100,33 @@ def test_the_committee_sees_fewer_than_5_for_small_groups_and_no_controls(app, e
         assert set(small[column]) == {retention.FEWER_THAN_5}
     drawn = set(chart_data(at, "year they were confirmed")["group"])
     assert not set(small["Cohort"]) & drawn  # no curve for a small cohort
-    assert set(cohorts.loc[cohorts["Pairs"] != retention.FEWER_THAN_5, "Cohort"]) == drawn
+    assert set(cohorts.loc[cohorts["Pairs"].str.isdigit(), "Cohort"]) == drawn  # nor for a withheld one
     # no decision or outcome controls, only the sidebar's sign-out
     assert [b.label for b in at.button] == ["Sign out"]
     assert len(at.selectbox) == 0 and len(at.segmented_control) == 0
     # the due list masks contacts
     due = table(at, "mentor")
     assert all("***@" in e for e in due["mentor_email"]) and all("***@" in e for e in due["mentee_email"])
+
+
+def test_the_committee_cannot_work_out_a_small_group_by_subtracting_from_the_total(app, engine, accounts):
+    load_demo(engine, today=TODAY)
+    at = open_page(app, "committee")
+    for column in ("Cohort", "Request", "Usual format"):
+        groups = table(at, column)
+        hidden = groups[~groups["Pairs"].str.isdigit()]
+        assert len(hidden) != 1, column  # one hidden group alone would be the total minus the rest
+    # the demo's requests: 59 asked and got one, 1 asked and did not, 39 did not ask
+    requests = table(at, "Request")
+    assert requests["Request"].tolist() == retention.CONCORDANCE_ORDER
+    assert requests["Pairs"].tolist() == ["59", retention.FEWER_THAN_5, retention.WITHHELD]
+    # every figure of the two hidden groups: pairs, completion, continuation, median
+    assert requests.iloc[1:, 1:].to_numpy().tolist() == [
+        [retention.FEWER_THAN_5] * 4,
+        [retention.WITHHELD] * 4,
+    ]
+    assert set(chart_data(at, "BIPOC-mentor request")["group"]) == {retention.ASKED_AND_GOT}
+    assert retention_ui.WITHHELD_NOTE in [c.value for c in at.caption]
 
 
 def test_the_leader_sees_every_group_with_its_figures(app, engine, accounts):

@@ -11,8 +11,13 @@ from mentorship import charts, formatting, retention, services
 from mentorship.models import Role
 from mentorship.ui.core import PageContext, run_write
 
-
 # What everyone sees
+WITHHELD_NOTE = (
+    f"{retention.WITHHELD.capitalize()}: a figure on 5 or more pairs, held back so that one on fewer than 5 "
+    "cannot be worked out by subtracting the others from the total."
+)
+
+
 def survival_tabs(report: retention.Report, role: Role) -> None:
     """Survival curves overall and by group (the groups `role` may see), each breakdown with its table."""
     breakdowns = {  # tab: (groups, the table's first column, the chart's title)
@@ -26,15 +31,25 @@ def survival_tabs(report: retention.Report, role: Role) -> None:
         "By format": (report.by_format, "Usual format", "Pairs still going, by the format they met in most"),
     }
     for tab, (groups, column, title) in zip(st.tabs(list(breakdowns)), breakdowns.values(), strict=True):
-        curves = retention.visible_curves(groups, role)
+        masks = retention.group_masks(groups, report.overall, role)
+        curves = retention.visible_curves(groups, masks)
         if len(curves):
             tab.altair_chart(charts.survival_curves(curves, title), width="stretch")
+        elif any(m.pairs == retention.WITHHELD for m in masks):
+            tab.info(
+                "No group here can be drawn without giving away one of fewer than 5 pairs.",
+                icon=":material/visibility_off:",
+            )
         else:
             tab.info(
                 f"Every group here has {retention.FEWER_THAN_5} pairs.", icon=":material/visibility_off:"
             )
         if column:
-            tab.dataframe(formatting.retention_groups(groups, role, column), hide_index=True, width="stretch")
+            tab.dataframe(
+                formatting.retention_groups(groups, column, masks), hide_index=True, width="stretch"
+            )
+            if any(retention.WITHHELD in (m.pairs, m.one_year_completion, m.continuation) for m in masks):
+                tab.caption(WITHHELD_NOTE)
 
 
 def end_reasons(reasons: pd.DataFrame, role: Role) -> None:
@@ -42,11 +57,13 @@ def end_reasons(reasons: pd.DataFrame, role: Role) -> None:
     if reasons.empty:
         st.info("No pair has ended yet.", icon=":material/info:")
         return
-    shown, few = retention.visible_counts(reasons, role, label="reason", count="pairs")
+    shown, few, withheld = retention.visible_reasons(reasons, role)
     if len(shown):
         st.altair_chart(charts.end_reasons(shown), width="stretch")
     if few:
         st.caption(f"{retention.FEWER_THAN_5.capitalize()} pairs each: {', '.join(few)}.")
+    if withheld:
+        st.caption(f"Withheld, so that those cannot be worked out from the total: {', '.join(withheld)}.")
 
 
 def cohort_yield(rows: pd.DataFrame, role: Role) -> None:
