@@ -124,14 +124,17 @@ def continuation(d: pd.DataFrame) -> Rate:
     return Rate(round(float(continued(d)[reached].mean()), 4), int(reached.sum()))
 
 
-def parse_end_reason(text: str) -> tuple[EndReason, str]:
-    """A reason typed on the command line: a choice by name or label, or `other: <note>`; (reason, note).
+def parse_end_reason(text: str, *, completed: bool = False) -> tuple[EndReason, str]:
+    """A reason as people write it: a choice by name or label, or `other: <note>`; returns (reason, note).
 
-    "schedules", "Left the pre-med path", "left_premed" and "mentee matriculated" are all understood.
+    "schedules", "Left the pre-med path", "left_premed" and "mentee matriculated" are all understood; with
+    `completed` (history from a file), so is "completed year". The CLI's `--reason` and the import's
+    `end_reason` column both read reasons this way.
     """
     head, sep, note = text.partition(":")
     wanted = _words(head)
-    for reason in END_CHOICES:
+    choices = list(EndReason) if completed else END_CHOICES
+    for reason in choices:
         if wanted in (
             _words(reason.value),
             _words(END_REASON_LABELS[reason]),
@@ -139,12 +142,12 @@ def parse_end_reason(text: str) -> tuple[EndReason, str]:
         ):
             note = note.strip() if sep else ""
             if reason == EndReason.other and not note:
-                raise UnusableInput("Say why in a note: --reason 'other: <what happened>'.")
+                raise UnusableInput("Say why in a note: 'other: <what happened>'.")
             if reason != EndReason.other and note:
                 raise UnusableInput("Only the reason 'other' takes a note.")
             return reason, note
-    choices = ", ".join(r.value for r in END_CHOICES)
-    raise UnusableInput(f"The reason must be one of {choices} (other with a note: 'other: ...').")
+    names = ", ".join(r.value for r in choices)
+    raise UnusableInput(f"The reason must be one of {names} (other with a note: 'other: ...').")
 
 
 def _words(text: str) -> str:
