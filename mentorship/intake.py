@@ -449,9 +449,10 @@ def one_of(allowed: tuple[str, ...]) -> Callable[[str], str]:
 
 
 def parse_end_reason(cell: str) -> tuple[str, str]:
-    """(reason, note): a name or a label, or `other: <note>`, read as `decide --reason` reads them."""
+    """(reason, note): a name or a label, or `other: <note>`, read as `decide --reason` reads them (a past
+    record's other may lack its note)."""
     try:
-        reason, note = retention.parse_end_reason(cell, completed=True)
+        reason, note = retention.parse_end_reason(cell, history=True)
     except UnusableInput as exc:
         message = str(exc)
         raise ValueError(message[:1].lower() + message[1:].removesuffix(".")) from None

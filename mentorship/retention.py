@@ -124,16 +124,17 @@ def continuation(d: pd.DataFrame) -> Rate:
     return Rate(round(float(continued(d)[reached].mean()), 4), int(reached.sum()))
 
 
-def parse_end_reason(text: str, *, completed: bool = False) -> tuple[EndReason, str]:
+def parse_end_reason(text: str, *, history: bool = False) -> tuple[EndReason, str]:
     """A reason as people write it: a choice by name or label, or `other: <note>`; returns (reason, note).
 
-    "schedules", "Left the pre-med path", "left_premed" and "mentee matriculated" are all understood; with
-    `completed` (history from a file), so is "completed year". The CLI's `--reason` and the import's
-    `end_reason` column both read reasons this way.
+    "schedules", "Left the pre-med path", "left_premed" and "mentee matriculated" are all understood. The
+    CLI's `--reason` and the import's `end_reason` column both read reasons this way; `history` (a file of
+    past pairs) also takes "completed year", and an other without a note (records kept before the note was
+    asked for, and their exports, must read back).
     """
     head, sep, note = text.partition(":")
     wanted = _words(head)
-    choices = list(EndReason) if completed else END_CHOICES
+    choices = list(EndReason) if history else END_CHOICES
     for reason in choices:
         if wanted in (
             _words(reason.value),
@@ -141,8 +142,8 @@ def parse_end_reason(text: str, *, completed: bool = False) -> tuple[EndReason, 
             _words(f"mentee {reason.value}"),
         ):
             note = note.strip() if sep else ""
-            if reason == EndReason.other and not note:
-                raise UnusableInput("Say why in a note: 'other: <what happened>'.")
+            if reason == EndReason.other and not note and not history:
+                raise UnusableInput("Say why in a note: --reason 'other: <what happened>'.")
             if reason != EndReason.other and note:
                 raise UnusableInput("Only the reason 'other' takes a note.")
             return reason, note

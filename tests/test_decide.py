@@ -301,7 +301,7 @@ def test_cli_decide_refusals_are_one_sentence(capsys, store_url, accounts, pair)
     )
     assert run(capsys, "decide", *args, "--decision", "end", "--reason", "other", *leader)[::2] == (
         2,
-        "Say why in a note: 'other: <what happened>'.\n",
+        "Say why in a note: --reason 'other: <what happened>'.\n",
     )
     assert run(capsys, "decide", *args, "--decision", "end", "--on", "25/11/2026", *leader)[::2] == (
         2,
