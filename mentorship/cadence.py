@@ -215,9 +215,9 @@ NUDGE_COLUMNS = {
 }
 
 
-def nudge_csv(nudge_list: pd.DataFrame) -> str:
-    """The nudge list as a CSV a spreadsheet opens safely (no cell runs as a formula)."""
+def nudge_csv(nudge_list: pd.DataFrame) -> bytes:
+    """The nudge list as a CSV a spreadsheet opens safely (UTF-8 for Excel, no cell runs as a formula)."""
     rows = nudge_list[list(NUDGE_COLUMNS)].assign(
         status=nudge_list["status"].map(lambda s: STATUS_LABELS[CadenceStatus(s)])
     )
-    return privacy.neutralise_formulas(rows.rename(columns=NUDGE_COLUMNS)).to_csv(index=False)
+    return privacy.spreadsheet_csv(rows.rename(columns=NUDGE_COLUMNS))

@@ -96,7 +96,16 @@ def acting(args: argparse.Namespace, engine: Engine) -> Actor:
     if not email:
         return Actor.operator()
     with db.read_session(engine) as session:
-        return auth.actor_for_email(session, email)
+        try:
+            return auth.actor_for_email(session, email)
+        except Refused:
+            services.record_refusal(
+                engine,
+                actor="unknown account",
+                action=f"cli.{args.command}",
+                summary="--as names no active account",
+            )
+            raise
 
 
 def cmd_users(args: argparse.Namespace) -> int:
@@ -142,7 +151,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
         ("Active pairs", str(s.active_pairs)),
         ("Mentor capacity used", f"{s.capacity_used} of {s.capacity_total}"),
         ("BIPOC-mentor requests met", f"{s.bipoc_preference_met} of {s.bipoc_preference_requests}"),
-        ("Pairs overdue for a meeting", str(s.overdue_pairs)),
+        (f"Pairs over {s.overdue_after_days} days without meeting", str(s.overdue_pairs)),
         ("One-year completion", f"{rate} of {s.one_year_eligible_pairs} pairs"),
     ]
     width = max(len(label) for label, _ in lines)
@@ -160,8 +169,8 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 def cmd_erase(args: argparse.Namespace) -> int:
     engine = _engine(args)
-    kind = services.erase_person(engine, actor=acting(args, engine), email=args.email)
-    print(f"The {kind}'s personal data is erased; their pairs and meetings stay, anonymised.")
+    kinds = services.erase_person(engine, actor=acting(args, engine), email=args.email)
+    print(f"The {' and '.join(kinds)}'s personal data is erased; their pairs and meetings stay, anonymised.")
     return 0
 
 
@@ -207,6 +216,15 @@ def build_parser() -> argparse.ArgumentParser:
         dest="as_email",
         metavar="EMAIL",
         help="the account making the change (its role is checked and audited)",
+    )
+    # Pair decisions always name the account making them (DESIGN.md's contract): no operator default.
+    acting_as_required = argparse.ArgumentParser(add_help=False)
+    acting_as_required.add_argument(
+        "--as",
+        dest="as_email",
+        metavar="EMAIL",
+        required=True,
+        help="the leader account making the change (its role is checked and audited)",
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
@@ -265,7 +283,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     # --- Retention ---
     about = "Record a pair's one-year decision: continue, complete, or end."
-    sub = commands.add_parser("decide", parents=[store, acting_as], help=about, description=about)
+    sub = commands.add_parser("decide", parents=[store, acting_as_required], help=about, description=about)
     sub.set_defaults(handler=cmd_decide)
     sub.add_argument("--mentor", required=True, metavar="EMAIL", help="the mentor's email")
     sub.add_argument("--mentee", required=True, metavar="EMAIL", help="the mentee's email")
@@ -284,7 +302,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_cadence_commands(command)
     add_registration_commands(commands, store, acting_as)
-    add_pairing_commands(commands, store, acting_as)
+    add_pairing_commands(commands, store, acting_as_required)
     return parser
 
 

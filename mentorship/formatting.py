@@ -61,10 +61,11 @@ def overview_kpis(s: ProgramSummary) -> list[Kpi]:
             "and how many of them have one.",
         ),
         Kpi(
-            "Pairs overdue for a meeting",
+            f"Pairs over {s.overdue_after_days} days without meeting",
             str(s.overdue_pairs),
-            f"Active pairs with more than {s.overdue_after_days} days since their last meeting "
-            "(or since confirmation, if they have not met).",
+            f"Active pairs with more than {s.overdue_after_days} days since their last meeting, or since "
+            "confirmation if they have never met — so it counts both the Cadence page's 'Overdue' pairs "
+            "and its 'Not yet met' pairs confirmed that long ago.",
         ),
         Kpi(
             "One-year completion",

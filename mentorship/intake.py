@@ -39,7 +39,7 @@ from mentorship.models import (
     PersonStatus,
     utcnow,
 )
-from mentorship.privacy import FORMULA_PREFIXES, neutralise_formulas
+from mentorship.privacy import FORMULA_PREFIXES, spreadsheet_csv
 from mentorship.values import check_email, join_multi, split_multi
 
 KINDS = ("mentors", "mentees", "pairs", "meetings")
@@ -1141,5 +1141,4 @@ def to_csv(df: pd.DataFrame) -> bytes:
             for reason, note in zip(df["end_reason"], df["end_note"], strict=True)
         ]
         df = df.drop(columns="end_note").assign(end_reason=pd.Series(reasons, index=df.index, dtype=object))
-    cells = neutralise_formulas(df.astype(object).map(export_cell)) if len(df) else df
-    return cells.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
+    return spreadsheet_csv(df.astype(object).map(export_cell) if len(df) else df)

@@ -44,6 +44,7 @@ class MatchStatus(enum.StrEnum):
 
 
 OPEN_MATCH_STATUSES: tuple[MatchStatus, ...] = (MatchStatus.active, MatchStatus.continued)
+OPEN_STATUS_VALUES: tuple[str, ...] = tuple(s.value for s in OPEN_MATCH_STATUSES)  # for SQL IN (...)
 
 
 class MatchSource(enum.StrEnum):

@@ -73,3 +73,8 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
                 lambda v: f"'{v}" if isinstance(v, str) and v.startswith(FORMULA_PREFIXES) else v
             )
     return out
+
+
+def spreadsheet_csv(frame: pd.DataFrame) -> bytes:
+    """A CSV file Excel opens as UTF-8 (byte-order mark, CRLF), with every formula neutralised."""
+    return neutralise_formulas(frame).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")

@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from mentorship import cadence, matching, privacy, retention
 from mentorship.models import (
-    OPEN_MATCH_STATUSES,
+    OPEN_STATUS_VALUES,
     AuditEvent,
     BipocIdentity,
     BipocPreference,
@@ -32,7 +32,7 @@ from mentorship.models import (
 from mentorship.settings import CadenceThresholds, cadence_thresholds, match_weights
 from mentorship.values import normalise_email
 
-_OPEN = [s.value for s in OPEN_MATCH_STATUSES]
+_OPEN = OPEN_STATUS_VALUES
 
 
 def frame(session: Session, statement: sa.Select) -> pd.DataFrame:

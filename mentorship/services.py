@@ -38,6 +38,7 @@ from mentorship.auth import Actor
 from mentorship.errors import PermissionDenied, Refused, UnusableInput
 from mentorship.models import (
     OPEN_MATCH_STATUSES,
+    OPEN_STATUS_VALUES,
     AuditOutcome,
     CheckinLink,
     CheckinSubmission,
@@ -81,17 +82,32 @@ def operation(
                 raise PermissionDenied(reason, audit="refused: account or session no longer valid")
             yield session
     except Refused as exc:
-        with db.write_session(engine) as session:
-            audit.record(
-                session,
-                actor=actor,
-                action=action,
-                entity=entity,
-                entity_id=entity_id,
-                outcome=AuditOutcome.refused,
-                summary=exc.audit_summary,
-            )
+        record_refusal(
+            engine, actor=actor, action=action, entity=entity, entity_id=entity_id, summary=exc.audit_summary
+        )
         raise
+
+
+def record_refusal(
+    engine: Engine,
+    *,
+    actor: Actor | str,
+    action: str,
+    summary: str,
+    entity: str = "",
+    entity_id: int | None = None,
+) -> None:
+    """A refused attempt, in a transaction of its own (the refused one was rolled back)."""
+    with db.write_session(engine) as session:
+        audit.record(
+            session,
+            actor=actor,
+            action=action,
+            entity=entity,
+            entity_id=entity_id,
+            outcome=AuditOutcome.refused,
+            summary=summary,
+        )
 
 
 def load_demo(
@@ -125,14 +141,15 @@ def load_demo(
 # --- Accounts ---
 def add_user(engine: Engine, *, actor: Actor, email: str, role: Role | str, password: str | None) -> Actor:
     """Create an account (or reactivate one); `password` None means university sign-in only."""
-    try:
-        email = check_email(email)
-        role = Role(role)
-    except ValueError as exc:
-        raise Refused(str(exc) if "email" in str(exc) else "The role must be leader or committee.") from None
-    if password is not None:
-        auth.check_password_strength(password)
     with operation(engine, actor=actor, action="user.add", entity="user") as session:
+        try:
+            email = check_email(email)
+            role = Role(role)
+        except ValueError as exc:
+            message = str(exc) if "email" in str(exc) else "The role must be leader or committee."
+            raise Refused(message) from None
+        if password is not None:
+            auth.check_password_strength(password)
         user = session.execute(sa.select(User).where(User.email == email)).scalars().first()
         if user is not None and user.is_active:
             raise Refused("An active account already has that email.")
@@ -155,7 +172,7 @@ def add_user(engine: Engine, *, actor: Actor, email: str, role: Role | str, pass
 def deactivate_user(engine: Engine, *, actor: Actor, email: str) -> None:
     """An account that can no longer sign in; its sessions end at once. Kept for the audit trail."""
     with operation(engine, actor=actor, action="user.deactivate", entity="user") as session:
-        user = session.execute(sa.select(User).where(User.email == email.strip().lower())).scalars().first()
+        user = session.execute(sa.select(User).where(User.email == normalise_email(email))).scalars().first()
         if user is None or not user.is_active:
             raise Refused("No active account has that email.")
         if user.role == Role.leader:
@@ -190,15 +207,21 @@ def backup(engine: Engine, *, actor: Actor, target: Path) -> int:
     with operation(engine, actor=actor, action="store.backup"):
         if not db.is_sqlite(engine):
             raise Refused("Back up a PostgreSQL store with pg_dump; this command copies SQLite stores.")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.unlink(missing_ok=True)
     # A connection outside any transaction: the backup API cannot copy from inside a write transaction.
     source = engine.raw_connection()
-    destination = sqlite3.connect(target)
     try:
-        source.driver_connection.backup(destination)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.unlink(missing_ok=True)
+        destination = sqlite3.connect(target)
+        try:
+            source.driver_connection.backup(destination)
+        finally:
+            destination.close()
+    except (OSError, sqlite3.Error):
+        raise UnusableInput(
+            f"The backup cannot be written to {target}; choose a folder you can write to."
+        ) from None
     finally:
-        destination.close()
         source.close()
     with operation(engine, actor=actor, action="store.backup") as session:
         audit.record(session, actor=actor, action="store.backup", summary="backup written")
@@ -208,64 +231,63 @@ def backup(engine: Engine, *, actor: Actor, target: Path) -> int:
 ERASED = "Erased"
 
 
-def erase_person(engine: Engine, *, actor: Actor, email: str) -> str:
+def erase_person(engine: Engine, *, actor: Actor, email: str) -> list[str]:
     """Remove a mentor's or mentee's personal data on request; anonymised pairs and meetings stay.
 
     Kept for the statistics: registration date, capacity, meeting formats, BIPOC identity and preference
     (no longer linked to anyone), and the pairs' dates and outcomes. Open pairs end; links are revoked;
-    free-text notes on their meetings and concerns are cleared. Returns "mentor" or "mentee".
+    free-text notes on their meetings and concerns are cleared. Someone registered both as a mentor and as
+    a mentee is erased in both. Returns the kinds erased ("mentor", "mentee").
     """
-    address = email.strip().lower()
+    address = normalise_email(email)
+    erased = []
     with operation(engine, actor=actor, action="person.erase") as session:
-        found = [
-            (kind, table, session.execute(sa.select(table).where(table.email == address)).scalars().first())
-            for kind, table in (("mentor", Mentor), ("mentee", Mentee))
-        ]
-        found = [(kind, table, person) for kind, table, person in found if person is not None]
-        if not found:
+        for kind, table, key in (("mentor", Mentor, Match.mentor_id), ("mentee", Mentee, Match.mentee_id)):
+            person_id = session.execute(sa.select(table.id).where(table.email == address)).scalar()
+            if person_id is None:
+                continue
+            session.execute(
+                sa.update(table)
+                .where(table.id == person_id)
+                .values(
+                    first_name=ERASED,
+                    last_name=ERASED,
+                    email=f"erased-{kind}-{person_id}@erased.invalid",
+                    status="withdrawn",
+                    updated_at=utcnow(),
+                    **dict.fromkeys(_ERASABLE_TEXT[kind], ""),
+                )
+            )
+            match_ids = select_ids(session, sa.select(Match.id).where(key == person_id))
+            _anonymise_pairs(session, match_ids)
+            audit.record(
+                session,
+                actor=actor,
+                action="person.erase",
+                entity=kind,
+                entity_id=person_id,
+                summary=f"personal data erased; {len(match_ids)} pair(s) kept anonymised",
+            )
+            erased.append(kind)
+        if not erased:
             raise Refused("No mentor or mentee has that email.")
-        kind, table, person = found[0]
-        blank = dict.fromkeys(_ERASABLE_TEXT[kind], "")
-        session.execute(
-            sa.update(table)
-            .where(table.id == person.id)
-            .values(
-                first_name=ERASED,
-                last_name=ERASED,
-                email=f"erased-{kind}-{person.id}@erased.invalid",
-                status="withdrawn",
-                updated_at=utcnow(),
-                **blank,
-            )
-        )
-        key = Match.mentor_id if kind == "mentor" else Match.mentee_id
-        match_ids = select_ids(session, sa.select(Match.id).where(key == person.id))
-        today = date.today()
-        session.execute(
-            sa.update(Match)
-            .where(Match.id.in_(match_ids), Match.status.in_([s.value for s in OPEN_MATCH_STATUSES]))
-            .values(
-                status=MatchStatus.ended,
-                ended_on=today,
-                end_reason=EndReason.other,
-                end_note="",
-                updated_at=utcnow(),
-            )
-        )
-        session.execute(sa.update(Match).where(Match.id.in_(match_ids)).values(end_note="", reasons="[]"))
-        session.execute(sa.update(Meeting).where(Meeting.match_id.in_(match_ids)).values(notes=""))
-        session.execute(sa.update(Concern).where(Concern.match_id.in_(match_ids)).values(note=""))
-        revoke_checkin_links(session, match_ids)
-        audit.record(
-            session,
-            actor=actor,
-            action="person.erase",
-            entity=kind,
-            entity_id=person.id,
-            summary=f"personal data erased; {len(match_ids)} pair(s) kept anonymised",
-        )
     db.purge_old_row_versions(engine)
-    return kind
+    return erased
+
+
+def _anonymise_pairs(session: Session, match_ids: list[int]) -> None:
+    """End the open ones, and clear every note and stored reason on them and their meetings."""
+    session.execute(
+        sa.update(Match)
+        .where(Match.id.in_(match_ids), Match.status.in_(OPEN_STATUS_VALUES))
+        .values(
+            status=MatchStatus.ended, ended_on=date.today(), end_reason=EndReason.other, updated_at=utcnow()
+        )
+    )
+    session.execute(sa.update(Match).where(Match.id.in_(match_ids)).values(end_note="", reasons="[]"))
+    session.execute(sa.update(Meeting).where(Meeting.match_id.in_(match_ids)).values(notes=""))
+    session.execute(sa.update(Concern).where(Concern.match_id.in_(match_ids)).values(note=""))
+    revoke_checkin_links(session, match_ids)
 
 
 _ERASABLE_TEXT = {
@@ -318,7 +340,7 @@ class DecisionResult:
 
 
 def _open_pair(session: Session, *, match_id: int | None, emails: tuple[str, str] | None) -> Match:
-    statement = sa.select(Match).where(Match.status.in_([s.value for s in OPEN_MATCH_STATUSES]))
+    statement = sa.select(Match).where(Match.status.in_(OPEN_STATUS_VALUES))
     if match_id is not None:
         statement = statement.where(Match.id == match_id)
     elif emails is not None:
@@ -643,7 +665,7 @@ def submit_checkin(
             .where(
                 CheckinLink.token == (token or ""),
                 CheckinLink.revoked_at.is_(None),
-                Match.status.in_([s.value for s in OPEN_MATCH_STATUSES]),
+                Match.status.in_(OPEN_STATUS_VALUES),
             )
         ).first()
         if row is None:
@@ -944,7 +966,7 @@ def confirm_pair(
                 sa.select(Match).where(
                     Match.mentor_id == mentor_id,
                     Match.mentee_id == mentee_id,
-                    Match.status.in_([s.value for s in OPEN_MATCH_STATUSES]),
+                    Match.status.in_(OPEN_STATUS_VALUES),
                 )
             )
             .scalars()

@@ -139,6 +139,13 @@ def test_the_cli_as_checks_the_role(capsys, engine, store_url, accounts):
     assert (code, capsys.readouterr().err) == (1, "Only the program leader can make this change.\n")
     code = main(["users", "add", "x@umn.edu", "--role", "leader", "--db", store_url, "--as", "who@umn.edu"])
     assert (code, capsys.readouterr().err) == (1, "No active account has that email.\n")
+    code = main(["users", "add", "not-an-email", "--role", "leader", "--db", store_url, "--as", LEADER_EMAIL])
+    assert code == 1 and capsys.readouterr().err.startswith("Not a valid email address")
+    assert [r[:3] for r in audit_rows(engine)] == [
+        (COMMITTEE_EMAIL, "user.add", "refused"),
+        ("unknown account", "cli.users", "refused"),
+        (LEADER_EMAIL, "user.add", "refused"),
+    ]
 
 
 def test_the_last_leader_cannot_be_deactivated(engine, accounts):

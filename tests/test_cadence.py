@@ -184,7 +184,9 @@ def test_the_nudge_csv_neutralises_spreadsheet_formulas():
             "mentee_email": ["tou.vang@umn.example.edu"],
         }
     )
-    assert cadence.nudge_csv(nudge_list).splitlines() == [
+    csv = cadence.nudge_csv(nudge_list)
+    assert csv.startswith("\ufeff".encode())  # Excel reads it as UTF-8
+    assert csv.decode("utf-8-sig").splitlines() == [
         "Status,Days since last meeting,Last met,Paired on,Mentor,Mentor email,Mentee,Mentee email",
         "Overdue,120,2025-12-01,2025-01-06,"
         '"\'=HYPERLINK(""http://x.example"",""y"") Ali",hodan.ali@fairview.example.org,'

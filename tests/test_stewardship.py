@@ -120,7 +120,7 @@ def test_erase_leaves_no_trace_of_the_person_but_keeps_the_statistics(engine, st
         session.add(Meeting(match_id=match.id, met_on=date(2026, 2, 1), notes="Quetzalli met by phone"))
     assert (
         services.erase_person(engine, actor=accounts["leader"], email="Quetzalli.X@augsburg.example.edu")
-        == "mentee"
+        == ["mentee"]
     )
     path = sa.make_url(store_url).database
     stored = b"".join(open(f, "rb").read() for f in (path, path + "-wal") if _exists(f))
@@ -168,3 +168,47 @@ def test_admin_page_adds_an_account_and_filters_the_audit_log(app, engine, accou
     at.selectbox(key="audit-outcome").select("refused").run()
     assert len(at.dataframe[1].value) == 0
     assert at.caption[0].value.startswith("0 events")
+
+
+def test_someone_who_is_both_mentor_and_mentee_is_erased_in_both(engine, accounts):
+    with db.write_session(engine) as session:
+        session.add_all(
+            [make_mentor("both", phone="612-555-4444"), make_mentee("both", phone="612-555-4444")]
+        )
+    assert services.erase_person(engine, actor=accounts["leader"], email="both@clinic.example.org") == [
+        "mentor"
+    ]
+    assert services.erase_person(engine, actor=accounts["leader"], email="both@school.example.edu") == [
+        "mentee"
+    ]
+    with db.write_session(engine) as session:
+        session.add_all(
+            [make_mentor("twice", email="twice@umn.edu"), make_mentee("twice", email="twice@umn.edu")]
+        )
+    assert services.erase_person(engine, actor=accounts["leader"], email="twice@umn.edu") == [
+        "mentor",
+        "mentee",
+    ]
+    with db.read_session(engine) as session:
+        phones = session.execute(sa.select(Mentee.phone)).scalars().all()
+    assert phones == ["", ""]
+
+
+def test_a_backup_that_cannot_be_written_is_one_sentence(engine, accounts, tmp_path):
+    from mentorship.errors import UnusableInput
+
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder")
+    with pytest.raises(UnusableInput, match="^The backup cannot be written to .*; choose a folder you can"):
+        services.backup(engine, actor=accounts["leader"], target=blocked / "copy.db")
+
+
+def test_a_generated_password_is_shown_once(app, engine, accounts):
+    at = signed_in(app("pages/5_Admin.py")).run()
+    at.text_input(key="new-email").input("tou.vang@umn.edu")
+    next(b for b in at.button if b.label == "Add account").click().run()
+    assert at.info[0].value == "The generated password, shown this once; pass it on privately:"
+    password = at.code[0].value
+    assert len(password) >= 20
+    at.run()
+    assert len(at.code) == 0 and not any("generated password" in i.value for i in at.info)
