@@ -338,9 +338,7 @@ def cmd_retention(args: argparse.Namespace) -> int:
     for figure in formatting.retention_figures(report, Actor.operator().role):
         print(f"{figure.label:<20}  {figure.value} {figure.behind}")
     print()
-    print(
-        formatting.retention_groups(report.by_cohort, Actor.operator().role, "Cohort").to_string(index=False)
-    )
+    print(formatting.retention_groups(report.by_cohort, "Cohort").to_string(index=False))
     print(f"\nOne-year decisions due: {len(report.decisions_due)}")
     return 0
 

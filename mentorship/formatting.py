@@ -149,15 +149,19 @@ def retention_figures(report: retention.Report, role: Role | str) -> list[Figure
     ]
 
 
-def retention_groups(groups: list[retention.GroupFigures], role: Role | str, title: str) -> pd.DataFrame:
-    """One row per group, as text (for the committee, figures on fewer than 5 pairs read "fewer than 5")."""
+def retention_groups(
+    groups: list[retention.GroupFigures], title: str, masks: list[retention.GroupMask] | None = None
+) -> pd.DataFrame:
+    """One row per group, as text; a figure `masks` hides reads "fewer than 5" or "withheld" instead."""
     rows = []
-    for g in groups:
-        row = {title: g.group, "Pairs": retention.for_role(str(g.pairs), g.pairs, role)}
-        for label, rate in (("One-year completion", g.one_year_completion), ("Continuation", g.continuation)):
-            text = f"{percent(rate.value)} of {rate.pairs}" if rate.pairs else percent(None)
-            row[label] = retention.for_role(text, rate.pairs, role)
-        row["Median duration"] = retention.for_role(months(g.median_months), g.pairs, role)
+    for g, mask in zip(groups, masks or [retention.GroupMask()] * len(groups), strict=True):
+        row = {title: g.group, "Pairs": mask.pairs or str(g.pairs)}
+        for label, rate, hide in (
+            ("One-year completion", g.one_year_completion, mask.one_year_completion),
+            ("Continuation", g.continuation, mask.continuation),
+        ):
+            row[label] = hide or (f"{percent(rate.value)} of {rate.pairs}" if rate.pairs else percent(None))
+        row["Median duration"] = mask.pairs or months(g.median_months)
         rows.append(row)
     return pd.DataFrame(
         rows, columns=[title, "Pairs", "One-year completion", "Continuation", "Median duration"]

@@ -17,13 +17,14 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from mentorship import retention
 from mentorship.errors import Refused, UnusableInput
 from mentorship.models import (
     OPEN_MATCH_STATUSES,
@@ -447,11 +448,15 @@ def one_of(allowed: tuple[str, ...]) -> Callable[[str], str]:
     return parse
 
 
-def parse_end_reason(cell: str) -> str:
-    key = _choice_key(cell).replace(" ", "_")
-    if key not in {r.value for r in EndReason}:
-        raise ValueError(f'"{cell}" is not one of {", ".join(r.value for r in EndReason)}')
-    return key
+def parse_end_reason(cell: str) -> tuple[str, str]:
+    """(reason, note): a name or a label, or `other: <note>`, read as `decide --reason` reads them (a past
+    record's other may lack its note)."""
+    try:
+        reason, note = retention.parse_end_reason(cell, history=True)
+    except UnusableInput as exc:
+        message = str(exc)
+        raise ValueError(message[:1].lower() + message[1:].removesuffix(".")) from None
+    return reason.value, note
 
 
 def parse_email(cell: str) -> str:
@@ -570,19 +575,22 @@ def parse_row(kind: str, cells: dict[str, str], *, today: date) -> tuple[dict[st
     if kind in PEOPLE and values.get("registered_on") is None and submitted is not None:
         values["registered_on"] = submitted
     if kind == "pairs":
-        errors += _pair_rules(values)
+        errors += _pair_rules(values, today)
     return values, errors
 
 
-def _pair_rules(values: dict[str, Any]) -> list[str]:
+def _pair_rules(values: dict[str, Any], today: date) -> list[str]:
+    errors = []
+    values["end_reason"], values["end_note"] = values.get("end_reason") or (None, "")
+    if len(values["end_note"]) > (limit := _max_length("pairs", "end_note")):
+        errors.append(f"end_reason: the note is longer than {limit} characters")
     outcome, ended_on, confirmed_on = (
         values.get("outcome"),
         values.get("ended_on"),
         values.get("confirmed_on"),
     )
     if outcome is None:
-        return []
-    errors = []
+        return errors
     closed = outcome in (MatchStatus.completed, MatchStatus.ended)
     if closed and ended_on is None:
         errors.append(f"ended_on: is required when the outcome is {outcome}")
@@ -594,7 +602,23 @@ def _pair_rules(values: dict[str, Any]) -> list[str]:
         errors.append(f"ended_on: {ended_on.isoformat()} is before confirmed_on")
     if outcome == MatchStatus.completed and not values.get("end_reason"):
         values["end_reason"] = EndReason.completed_year.value
+    if outcome == MatchStatus.continued and confirmed_on:
+        opens = confirmed_on + timedelta(days=retention.ONE_YEAR_DAYS - retention.DECISION_WINDOW_DAYS)
+        if today < opens:
+            errors.append(
+                f"outcome: a pair can continue from {opens.isoformat()}, 30 days before its one-year mark"
+            )
     return errors
+
+
+def _decided_on(values: dict[str, Any], today: date) -> date | None:
+    """When an imported pair made its one-year decision, as `decide` would have recorded it: a completed pair
+    when it ended; a continuing one at its one-year mark (today, when that is still ahead)."""
+    if values["outcome"] == MatchStatus.completed:
+        return values["ended_on"]
+    if values["outcome"] == MatchStatus.continued:
+        return min(values["confirmed_on"] + timedelta(days=retention.ONE_YEAR_DAYS), today)
+    return None
 
 
 # The plan: what an import would do, row by row
@@ -771,6 +795,7 @@ def _existing_matches(session: Session) -> list[dict]:
         Match.confirmed_on,
         Match.ended_on,
         Match.end_reason,
+        Match.end_note,
     )
     return [dict(row) for row in session.execute(statement).mappings()]
 
@@ -803,6 +828,7 @@ def _plan_pairs(session: Session, sheet: Sheet, parsed: list) -> list[RowPlan]:
             "status": values["outcome"],
             "ended_on": values["ended_on"],
             "end_reason": values["end_reason"],
+            "end_note": values["end_note"],
         }
         if current is None:
             out.append(RowPlan(number, CREATE, values))
@@ -948,22 +974,23 @@ def _write_pairs(session: Session, plan_: ImportPlan, today: date, steps: _Steps
             # have confirmed a pair since the plan was made): a refused row becomes invalid, not a crash.
             try:
                 with session.begin_nested():
-                    _write_pair(session, r, now)
+                    _write_pair(session, r, now, today)
             except sa.exc.IntegrityError as exc:
                 r.action = INVALID
                 r.errors = [_at_capacity(None) if "capacity" in str(exc.orig) else MENTEE_HAS_OPEN_PAIR]
         else:
-            _write_pair(session, r, now)
+            _write_pair(session, r, now, today)
         steps.advance(1)
 
 
-def _write_pair(session: Session, r: RowPlan, now) -> None:
+def _write_pair(session: Session, r: RowPlan, now, today: date) -> None:
     v = r.values
     fields_ = {
         "status": v["outcome"],
         "ended_on": v["ended_on"],
         "end_reason": v["end_reason"],
-        "decided_on": v["ended_on"] if v["outcome"] == MatchStatus.completed else None,
+        "end_note": v["end_note"],
+        "decided_on": _decided_on(v, today),
         "updated_at": now,
     }
     if r.action == UPDATE:
@@ -977,7 +1004,6 @@ def _write_pair(session: Session, r: RowPlan, now) -> None:
                 source=MatchSource.imported.value,
                 confirmed_at=now,
                 reasons="[]",
-                end_note="",
                 **fields_,
             )
         )
@@ -1083,7 +1109,7 @@ def set_status(session: Session, kind: str, person_id_: int, status: str) -> str
             them = "it" if open_pairs == 1 else "them"
             raise Refused(
                 f"This {ENTITY[kind]} still has {open_pairs} open pair{'s' if open_pairs > 1 else ''}; "
-                f"end {them} on the Pairings page before withdrawing the registration."
+                f"end {them} on the Retention page (End a pair) before withdrawing the registration."
             )
     session.execute(sa.update(table).where(table.id == person_id_).values(status=status, updated_at=utcnow()))
     return str(current["status"].value if isinstance(current["status"], enum.Enum) else current["status"])
@@ -1104,5 +1130,15 @@ def export_cell(value: Any) -> str:
 
 
 def to_csv(df: pd.DataFrame) -> bytes:
-    """A CSV file Excel opens as UTF-8; every cell text, any formula neutralised with a leading `'`."""
+    """A CSV file Excel opens as UTF-8; every cell text, any formula neutralised with a leading `'`.
+
+    A pair's `end_note` (when the frame still has it: not in a committee's copy) goes into its `end_reason`
+    cell as `other: <note>`, the way the import reads it back.
+    """
+    if "end_note" in df.columns:
+        reasons = [
+            f"{export_cell(reason)}: {note}" if note else reason
+            for reason, note in zip(df["end_reason"], df["end_note"], strict=True)
+        ]
+        df = df.drop(columns="end_note").assign(end_reason=pd.Series(reasons, index=df.index, dtype=object))
     return spreadsheet_csv(df.astype(object).map(export_cell) if len(df) else df)

@@ -529,6 +529,7 @@ def registrations_export(session: Session, kind: str) -> pd.DataFrame:
             Match.ended_on,
             Match.status.label("outcome"),
             Match.end_reason,
+            Match.end_note,  # folded into end_reason by `intake.to_csv`; a committee's copy drops it first
         ).order_by(Match.confirmed_on, Match.id)
     else:
         statement = (

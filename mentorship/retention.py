@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from mentorship.errors import UnusableInput
-from mentorship.models import EndReason, MatchStatus, Role
+from mentorship.models import OPEN_MATCH_STATUSES, EndReason, MatchStatus, Role
 
 MONTH_DAYS = 30.44
 ONE_YEAR_DAYS = 365
@@ -124,27 +124,31 @@ def continuation(d: pd.DataFrame) -> Rate:
     return Rate(round(float(continued(d)[reached].mean()), 4), int(reached.sum()))
 
 
-def parse_end_reason(text: str) -> tuple[EndReason, str]:
-    """A reason typed on the command line: a choice by name or label, or `other: <note>`; (reason, note).
+def parse_end_reason(text: str, *, history: bool = False) -> tuple[EndReason, str]:
+    """A reason as people write it: a choice by name or label, or `other: <note>`; returns (reason, note).
 
-    "schedules", "Left the pre-med path", "left_premed" and "mentee matriculated" are all understood.
+    "schedules", "Left the pre-med path", "left_premed" and "mentee matriculated" are all understood. The
+    CLI's `--reason` and the import's `end_reason` column both read reasons this way; `history` (a file of
+    past pairs) also takes "completed year", and an other without a note (records kept before the note was
+    asked for, and their exports, must read back).
     """
     head, sep, note = text.partition(":")
     wanted = _words(head)
-    for reason in END_CHOICES:
+    choices = list(EndReason) if history else END_CHOICES
+    for reason in choices:
         if wanted in (
             _words(reason.value),
             _words(END_REASON_LABELS[reason]),
             _words(f"mentee {reason.value}"),
         ):
             note = note.strip() if sep else ""
-            if reason == EndReason.other and not note:
+            if reason == EndReason.other and not note and not history:
                 raise UnusableInput("Say why in a note: --reason 'other: <what happened>'.")
             if reason != EndReason.other and note:
                 raise UnusableInput("Only the reason 'other' takes a note.")
             return reason, note
-    choices = ", ".join(r.value for r in END_CHOICES)
-    raise UnusableInput(f"The reason must be one of {choices} (other with a note: 'other: ...').")
+    names = ", ".join(r.value for r in choices)
+    raise UnusableInput(f"The reason must be one of {names} (other with a note: 'other: ...').")
 
 
 def _words(text: str) -> str:
@@ -276,6 +280,16 @@ def decisions_due(d: pd.DataFrame, today: date) -> pd.DataFrame:
     return due.sort_values(["days_to_mark", "match_id"], ignore_index=True)
 
 
+def open_pairs(d: pd.DataFrame) -> pd.DataFrame:
+    """Pairs still going (active or continued), whatever their age, with `one_year_on`; oldest first.
+
+    Any of them can be ended, before or after its year; `d` comes from `durations`.
+    """
+    going = d[d["status"].isin([s.value for s in OPEN_MATCH_STATUSES]) & ~d["ended"]].copy()
+    going["one_year_on"] = [c + timedelta(days=ONE_YEAR_DAYS) for c in going["confirmed_on"]]
+    return going.sort_values(["confirmed_on", "match_id"], ignore_index=True)
+
+
 def cohort_yield(outcomes: pd.DataFrame) -> pd.DataFrame:
     """Mentee outcomes by cohort (the year of the mentee's first pair): for each stage, how many said yes.
 
@@ -316,6 +330,7 @@ class Report:
     by_format: list[GroupFigures]
     end_reasons: pd.DataFrame
     decisions_due: pd.DataFrame
+    open_pairs: pd.DataFrame
 
     def to_json(self) -> dict:
         """The `retention --json` object."""
@@ -347,10 +362,26 @@ def analyse(pairs: pd.DataFrame, today: date) -> Report:
         by_format=by_group(d, "format", formats),
         end_reasons=end_reasons(d),
         decisions_due=decisions_due(d, today),
+        open_pairs=open_pairs(d),
     )
 
 
 # What the committee may see
+# A figure on fewer than 5 pairs reads "fewer than 5". That alone is not enough where the viewer also sees
+# the total and the other groups: a lone hidden count is the total minus the rest (99 pairs, 59 and 39 shown:
+# the hidden group has 1). So, in each breakdown, the next-smallest group is withheld as well, and the next,
+# until the sum of the hidden counts (which the viewer can still work out) pins none of them to one value.
+# Everything resting on a withheld group reads "withheld": its pairs, rates, median and curve (a group's rates
+# and curve give its counts away: the pairs that reached a year are the completion rate times its base).
+WITHHELD = "withheld"
+UNBOUNDED = float("inf")
+
+Range = tuple[float, float]  # what the viewer knows of a hidden count: it lies in low..high
+Cell = tuple[
+    str | None, Range | None
+]  # (what a count reads as instead, None when shown; its range if hidden)
+
+
 def hidden(pairs: int, role: Role | str) -> bool:
     """A figure resting on fewer than 5 pairs is hidden from the committee (it could point at a person)."""
     return Role(role) != Role.leader and pairs < MIN_GROUP_PAIRS
@@ -361,17 +392,133 @@ def for_role(value, pairs: int, role: Role | str):
     return FEWER_THAN_5 if hidden(pairs, role) else value
 
 
-def visible_curves(groups: list[GroupFigures], role: Role | str) -> pd.DataFrame:
-    """The survival curves of the groups the viewer may see, long form with a `group` column."""
-    parts = [g.curve.assign(group=g.group) for g in groups if not hidden(g.pairs, role) and len(g.curve)]
+def pinned(counts: list[int], ranges: list[Range]) -> bool:
+    """Whether the sum of these hidden counts, with the range known of each, gives any one of them away."""
+    total = sum(counts)
+    for i, (low, high) in enumerate(ranges):
+        others = ranges[:i] + ranges[i + 1 :]
+        least = max(low, total - sum(h for _, h in others))
+        most = min(high, total - sum(lo for lo, _ in others))
+        if least >= most:
+            return True
+    return False
+
+
+def _gives_away(counts: list[int], cells: list[Cell]) -> bool:
+    held = [i for i, (label, _) in enumerate(cells) if label is not None]
+    return bool(held) and pinned([counts[i] for i in held], [cells[i][1] for i in held])
+
+
+def mask_counts(counts: list[int], total: int, role: Role | str) -> list[str | None]:
+    """What each count of a breakdown (closed pairs by end reason) reads as for `role`: None where shown,
+    "fewer than 5", or "withheld" (the smallest of the others, until the hidden ones cannot be worked out)."""
+    if Role(role) == Role.leader:
+        return [None] * len(counts)
+    cells: list[Cell] = [
+        (FEWER_THAN_5, (1, MIN_GROUP_PAIRS - 1)) if n < MIN_GROUP_PAIRS else (None, None) for n in counts
+    ]
+    while not hidden(total, role) and _gives_away(counts, cells):
+        shown = [i for i, (label, _) in enumerate(cells) if label is None]
+        if not shown:
+            break
+        cells[min(shown, key=counts.__getitem__)] = (WITHHELD, (MIN_GROUP_PAIRS, UNBOUNDED))
+    return [label for label, _ in cells]
+
+
+@dataclass(frozen=True)
+class GroupMask:
+    """What a viewer may see of one group: None where a figure is shown, else what it reads instead."""
+
+    pairs: str | None = None  # also the group's median and curve
+    one_year_completion: str | None = None
+    continuation: str | None = None
+
+
+def _group_cells(g: GroupFigures, withheld: bool) -> list[Cell]:
+    """The group's pairs, completion base and continuation base as the committee sees them."""
+    if withheld:
+        return [
+            (WITHHELD, (MIN_GROUP_PAIRS, UNBOUNDED)),
+            (WITHHELD, (0, UNBOUNDED)),
+            (WITHHELD, (0, UNBOUNDED)),
+        ]
+    if g.pairs < MIN_GROUP_PAIRS:
+        small = (FEWER_THAN_5, (0, MIN_GROUP_PAIRS - 1))
+        return [(FEWER_THAN_5, (1, MIN_GROUP_PAIRS - 1)), small, small]
+    cells: list[Cell] = [(None, None)]
+    bound = (
+        g.pairs
+    )  # a pair confirmed a year ago is one of the group's; one that reached a year, one of those
+    for rate in (g.one_year_completion, g.continuation):
+        if rate.pairs < MIN_GROUP_PAIRS:
+            bound = min(MIN_GROUP_PAIRS - 1, bound)
+            cells.append((FEWER_THAN_5, (0, bound)))
+        else:
+            bound = rate.pairs
+            cells.append((None, None))
+    return cells
+
+
+def group_masks(groups: list[GroupFigures], overall: GroupFigures, role: Role | str) -> list[GroupMask]:
+    """What `role` may see of each group of a breakdown (cohort, concordance, format) of `overall`.
+
+    The groups' pairs, and each rate's base, add up to the overall figures at the top of the page; while any
+    of those sums gives a hidden count away, the smallest group still shown is withheld whole.
+    """
+    if Role(role) == Role.leader:
+        return [GroupMask() for _ in groups]
+    totals = [overall.pairs, overall.one_year_completion.pairs, overall.continuation.pairs]
+    counts = [[g.pairs, g.one_year_completion.pairs, g.continuation.pairs] for g in groups]
+    withheld: set[int] = set()
+    while True:
+        cells = [_group_cells(g, i in withheld) for i, g in enumerate(groups)]
+        given_away = [
+            c
+            for c, total in enumerate(totals)
+            if not hidden(total, role) and _gives_away([n[c] for n in counts], [cell[c] for cell in cells])
+        ]
+        shown = [i for i, cell in enumerate(cells) if cell[0][0] is None]
+        if not given_away or not shown:
+            break
+        c = given_away[0]  # withhold the group with the smallest count shown in that column
+        withheld.add(min(shown, key=lambda i: (cells[i][c][0] is not None, counts[i][c], counts[i][0])))
+    return [GroupMask(*(label for label, _ in cell)) for cell in cells]
+
+
+def visible_curves(groups: list[GroupFigures], masks: list[GroupMask] | None = None) -> pd.DataFrame:
+    """The survival curves of the groups whose pairs are shown (`masks`, default all), long form."""
+    masks = masks or [GroupMask()] * len(groups)
+    parts = [
+        g.curve.assign(group=g.group)
+        for g, m in zip(groups, masks, strict=True)
+        if m.pairs is None and len(g.curve)
+    ]
     if not parts:
         return pd.DataFrame(columns=["group", *CURVE_COLUMNS])
     return pd.concat(parts, ignore_index=True)[["group", *CURVE_COLUMNS]]
 
 
+def visible_reasons(reasons: pd.DataFrame, role: Role | str) -> tuple[pd.DataFrame, list[str], list[str]]:
+    """Why pairs ended, as `role` may see it: the rows shown, the reasons of fewer than 5 pairs, the withheld.
+
+    The total of closed pairs is known (the pairs ever confirmed less the Overview's active pairs), so the
+    reasons are masked together (`mask_counts`).
+    """
+    counts = [int(n) for n in reasons["pairs"]]
+    labels = mask_counts(counts, sum(counts), role)
+    shown = reasons[[label is None for label in labels]].reset_index(drop=True)
+    few = [r for r, label in zip(reasons["reason"], labels, strict=True) if label == FEWER_THAN_5]
+    withheld = [r for r, label in zip(reasons["reason"], labels, strict=True) if label == WITHHELD]
+    return shown, few, withheld
+
+
 def visible_counts(
     counts: pd.DataFrame, role: Role | str, *, label: str, count: str
 ) -> tuple[pd.DataFrame, list]:
-    """Split rows of counts into those the viewer may see and the labels of those hidden (fewer than 5)."""
+    """Split rows of counts into those the viewer may see and the labels of those hidden (fewer than 5).
+
+    For counts with no total shown beside them (mentee outcomes by cohort and stage), where subtraction
+    gives nothing away.
+    """
     mask = np.array([hidden(int(n), role) for n in counts[count]], dtype=bool)
     return counts[~mask].reset_index(drop=True), list(counts.loc[mask, label])

@@ -10,7 +10,7 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from mentorship import db, intake, queries, services
+from mentorship import db, intake, queries, retention, services
 from mentorship.auth import Actor
 from mentorship.errors import Refused
 from mentorship.models import AuditEvent, Match, Meeting, Mentee, Mentor
@@ -256,6 +256,73 @@ def test_pairs_history_creates_imported_matches(program):
         (2, 3, date(2023, 9, 1), None, "continued", None, "imported"),
     ]
     assert run(program, "pairs", data)["unchanged"] == 4
+
+
+def test_an_end_reason_other_keeps_its_note_through_import_and_export(program, accounts):
+    kou, amina = "kou@clinic.example.org", "amina@clinic.example.org"
+    data = to_csv(
+        [
+            PAIR_HEADER,
+            [kou, "pa@umn.example.edu", "2024-01-10", "2024-05-02", "ended", "other: moved abroad"],
+            [amina, "hodan@umn.example.edu", "2024-02-01", "2024-03-01", "ended", "Mismatch"],
+            [amina, "linh@umn.example.edu", "2024-02-01", "2024-04-01", "ended", "Other"],  # kept without one
+        ]
+    )
+    assert run(program, "pairs", data)["created"] == 3
+    assert run(program, "pairs", data)["unchanged"] == 3
+    with db.read_session(program) as session:
+        stored = session.execute(sa.select(Match.end_reason, Match.end_note).order_by(Match.id)).all()
+    assert [tuple(r) for r in stored] == [("other", "moved abroad"), ("mismatch", ""), ("other", "")]
+    full, _ = services.export_registrations(program, actor=accounts["leader"], kind="pairs")
+    masked, _ = services.export_registrations(program, actor=accounts["committee"], kind="pairs")
+    assert [line.rsplit(",", 1)[1] for line in full.decode("utf-8-sig").splitlines()[1:]] == [
+        "other: moved abroad",
+        "mismatch",
+        "other",
+    ]
+    # free text stays with the leader
+    assert [line.rsplit(",", 1)[1] for line in masked.decode("utf-8-sig").splitlines()[1:]] == [
+        "other",
+        "mismatch",
+        "other",
+    ]
+    assert run(program, "pairs", full)["unchanged"] == 3  # the leader's export reads back as it is
+
+
+def test_an_imported_continued_pair_decided_at_its_one_year_mark(program):
+    """So that it still counts as continued once it ends; one within 30 days of its mark decided today."""
+    data = to_csv(
+        [
+            PAIR_HEADER,
+            ["kou@clinic.example.org", "pa@umn.example.edu", "2024-03-01", "", "continued", ""],
+            ["amina@clinic.example.org", "hodan@umn.example.edu", "2025-12-10", "", "continued", ""],
+            ["amina@clinic.example.org", "linh@umn.example.edu", "2026-01-05", "", "continued", ""],
+        ]
+    )
+    report = run(program, "pairs", data)
+    assert (report["created"], report["invalid"]) == (
+        2,
+        [
+            {
+                "row": 4,
+                "errors": ["outcome: a pair can continue from 2026-12-06, 30 days before its one-year mark"],
+            }
+        ],
+    )
+    with db.read_session(program) as session:
+        decided = session.execute(sa.select(Match.confirmed_on, Match.decided_on).order_by(Match.id)).all()
+    assert [tuple(r) for r in decided] == [(date(2024, 3, 1), date(2025, 3, 1)), (date(2025, 12, 10), TODAY)]
+    services.decide(
+        program,
+        actor=ACTOR,
+        decision="end",
+        today=TODAY,
+        emails=("kou@clinic.example.org", "pa@umn.example.edu"),
+        reason="moved",
+    )
+    with db.read_session(program) as session:
+        report = retention.analyse(queries.retention_pairs(session), TODAY)
+    assert report.overall.continuation == retention.Rate(1.0, 1)  # it reached a year, and it had continued
 
 
 def test_pairs_that_break_the_stores_rules_are_invalid_rows_not_a_crash(program):

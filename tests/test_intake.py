@@ -518,7 +518,10 @@ def test_a_formula_neutralised_by_an_export_reads_back_as_written():
     }
 
 
-REASONS = "schedules, moved, mismatch, matriculated, left_premed, unresponsive, completed_year, other"
+REASONS = (
+    "schedules, moved, mismatch, matriculated, left_premed, unresponsive, completed_year, other "
+    "(other with a note: 'other: ...')"
+)
 
 
 @pytest.mark.parametrize(
@@ -529,7 +532,9 @@ REASONS = "schedules, moved, mismatch, matriculated, left_premed, unresponsive, 
         ("continued", "", "moved", "end_reason: must be empty while the pair is continued"),
         ("ended", "2022-12-31", "", "ended_on: 2022-12-31 is before confirmed_on"),
         ("paused", "", "", 'outcome: "paused" is not one of active, continued, completed, ended'),
-        ("ended", "2023-03-01", "bored", f'end_reason: "bored" is not one of {REASONS}'),
+        ("ended", "2023-03-01", "bored", f"end_reason: the reason must be one of {REASONS}"),
+        ("ended", "2023-03-01", "moved: to Duluth", "end_reason: only the reason 'other' takes a note"),
+        ("ended", "2023-03-01", "other: " + "x" * 501, "end_reason: the note is longer than 500 characters"),
     ],
 )
 def test_pair_history_rules(outcome, ended_on, end_reason, error):
@@ -542,6 +547,19 @@ def test_pair_history_rules(outcome, ended_on, end_reason, error):
         "end_reason": end_reason,
     }
     assert intake.parse_row("pairs", cells, today=TODAY)[1] == [error]
+
+
+def test_a_pair_can_be_imported_as_continued_from_30_days_before_its_one_year_mark():
+    cells = {
+        "mentor_email": "k@c.example.org",
+        "mentee_email": "p@u.example.edu",
+        "confirmed_on": "2023-01-05",
+        "outcome": "continued",
+    }
+    assert intake.parse_row("pairs", cells, today=date(2023, 12, 5))[1] == [
+        "outcome: a pair can continue from 2023-12-06, 30 days before its one-year mark"
+    ]
+    assert intake.parse_row("pairs", cells, today=date(2023, 12, 6))[1] == []
 
 
 def test_a_completed_pair_without_a_reason_completed_its_year():
@@ -558,6 +576,34 @@ def test_a_completed_pair_without_a_reason_completed_its_year():
     assert (values["outcome"], values["end_reason"]) == ("completed", "completed_year")
     ended = {**cells, "outcome": "ended", "end_reason": "Left premed"}
     assert intake.parse_row("pairs", ended, today=TODAY)[0]["end_reason"] == "left_premed"
+
+
+@pytest.mark.parametrize(
+    ("cell", "reason", "note"),
+    [
+        ("other: moved abroad", "other", "moved abroad"),
+        ("Other:  family illness ", "other", "family illness"),
+        ("other", "other", ""),  # a record kept without its note
+        ("Mentee matriculated", "matriculated", ""),
+        ("Left the pre-med path", "left_premed", ""),
+        ("left-premed", "left_premed", ""),
+        ("Completed the year", "completed_year", ""),
+        ("completed year", "completed_year", ""),
+        ("", None, ""),
+    ],
+)
+def test_end_reasons_are_read_as_decide_reads_them(cell, reason, note):
+    """Names, labels, and other with its note (`retention.parse_end_reason`); an ended pair keeps its note."""
+    cells = {
+        "mentor_email": "k@c.example.org",
+        "mentee_email": "p@u.example.edu",
+        "confirmed_on": "2023-01-05",
+        "outcome": "ended",
+        "ended_on": "2023-06-01",
+        "end_reason": cell,
+    }
+    values, errors = intake.parse_row("pairs", cells, today=TODAY)
+    assert (errors, values["end_reason"], values["end_note"]) == ([], reason, note)
 
 
 def test_meeting_values():

@@ -239,7 +239,8 @@ def test_setting_a_status_and_refusing_to_withdraw_someone_paired(app, registere
     at.segmented_control(key=f"mentors-status-{kou}").set_value("withdrawn")
     next(b for b in at.button if b.key == f"mentors-set-status-{kou}").click().run()
     assert [t.value for t in at.toast] == [
-        "This mentor still has 1 open pair; end it on the Pairings page before withdrawing the registration."
+        "This mentor still has 1 open pair; "
+        "end it on the Retention page (End a pair) before withdrawing the registration."
     ]
     assert stored(registered, Mentor, Mentor.status) == [("active",), ("paused",)]
     with db.read_session(registered) as session:
@@ -250,6 +251,6 @@ def test_setting_a_status_and_refusing_to_withdraw_someone_paired(app, registere
             "mentor.status",
             "refused",
             "This mentor still has 1 open pair; "
-            "end it on the Pairings page before withdrawing the registration.",
+            "end it on the Retention page (End a pair) before withdrawing the registration.",
         ),
     ]

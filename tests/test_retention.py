@@ -1,5 +1,6 @@
 """Retention figures against values worked out by hand, on small fixtures."""
 
+import itertools
 from datetime import date, timedelta
 
 import numpy as np
@@ -247,6 +248,24 @@ def test_decisions_due_within_thirty_days_of_the_mark_or_past_it_undecided():
     assert due["one_year_on"].tolist() == [TODAY - timedelta(days=135), TODAY, TODAY + timedelta(days=30)]
 
 
+def test_every_open_pair_can_be_ended_whatever_its_age():
+    pairs = frame(
+        pair(1, confirmed=TODAY - timedelta(days=90)),  # three months in
+        pair(
+            2, confirmed=TODAY - timedelta(days=500), status="continued", decided=TODAY - timedelta(days=150)
+        ),
+        pair(3, confirmed=TODAY - timedelta(days=400), days=370, status="completed"),  # closed
+        pair(4, confirmed=TODAY - timedelta(days=200), days=100),  # ended
+        pair(5, confirmed=TODAY - timedelta(days=360)),  # due
+    )
+    going = retention.open_pairs(retention.durations(pairs, TODAY))
+    assert going[["match_id", "one_year_on"]].to_dict("records") == [
+        {"match_id": 2, "one_year_on": TODAY - timedelta(days=135)},
+        {"match_id": 5, "one_year_on": TODAY + timedelta(days=5)},
+        {"match_id": 1, "one_year_on": TODAY + timedelta(days=275)},
+    ]
+
+
 def test_cohort_yield_counts_yes_among_recorded_outcomes():
     outcomes = pd.DataFrame(
         [
@@ -285,14 +304,167 @@ def test_figures_on_fewer_than_five_pairs_are_hidden_from_the_committee(pairs, r
     assert retention.hidden(pairs, role) == (shown == retention.FEWER_THAN_5)
 
 
-def test_the_committee_sees_no_curve_for_a_small_group():
-    small = retention.figures(retention.durations(HAND.iloc[:4], TODAY), key="a", group="Small")
-    large = retention.figures(retention.durations(HAND, TODAY), key="b", group="Large")
-    committee = retention.visible_curves([small, large], "committee")
-    leader = retention.visible_curves([small, large], "leader")
-    assert set(committee["group"]) == {"Large"}
-    assert committee["month"].tolist() == list(range(8))
-    assert set(leader["group"]) == {"Small", "Large"}
+def test_the_committee_sees_no_curve_for_a_hidden_group():
+    hand = retention.durations(HAND, TODAY)
+    small = retention.figures(hand.iloc[:1], key="a", group="Small")  # 1 pair
+    large = retention.figures(hand.iloc[1:], key="b", group="Large")  # 5 pairs
+    masks = retention.group_masks([small, large], retention.figures(hand), "committee")
+    assert masks == [
+        retention.GroupMask(retention.FEWER_THAN_5, retention.FEWER_THAN_5, retention.FEWER_THAN_5),
+        retention.GroupMask(
+            retention.WITHHELD, retention.WITHHELD, retention.WITHHELD
+        ),  # 6 - 5 = 1 otherwise
+    ]
+    assert retention.visible_curves([small, large], masks).empty
+    shown = retention.visible_curves(
+        [small, large], [retention.GroupMask(retention.FEWER_THAN_5), retention.GroupMask()]
+    )
+    assert (set(shown["group"]), shown["month"].tolist()) == ({"Large"}, list(range(8)))
+    assert set(retention.visible_curves([small, large])["group"]) == {"Small", "Large"}
+
+
+def group(name: str, pairs: int, eligible: int = 0, reached: int = 0) -> retention.GroupFigures:
+    """A group with `pairs`, `eligible` of them confirmed a year ago and `reached` of those lasting a year."""
+    return retention.GroupFigures(
+        key=name,
+        group=name,
+        pairs=pairs,
+        one_year_completion=retention.Rate(0.5 if eligible else None, eligible),
+        continuation=retention.Rate(0.5 if reached else None, reached),
+        median_months=None,
+        curve=pd.DataFrame(columns=retention.CURVE_COLUMNS),
+    )
+
+
+def overall_of(groups: list[retention.GroupFigures]) -> retention.GroupFigures:
+    return group(
+        "All",
+        sum(g.pairs for g in groups),
+        sum(g.one_year_completion.pairs for g in groups),
+        sum(g.continuation.pairs for g in groups),
+    )
+
+
+SHOWN = retention.GroupMask()
+FEWER = retention.GroupMask(retention.FEWER_THAN_5, retention.FEWER_THAN_5, retention.FEWER_THAN_5)
+WITHHELD = retention.GroupMask(retention.WITHHELD, retention.WITHHELD, retention.WITHHELD)
+
+
+@pytest.mark.parametrize(
+    ("groups", "masks"),
+    [
+        # the demo's BIPOC-mentor request: 99 pairs, so 59 and 39 shown would give the 1 away
+        ([("got", 59, 50, 40), ("not", 1), ("did not ask", 39, 32, 26)], [SHOWN, FEWER, WITHHELD]),
+        # two hidden groups of 1 add up to 2: each must be 1, so the smallest other is withheld
+        ([("a", 1, 1), ("b", 1, 1), ("c", 20, 20, 15), ("d", 30, 30, 20)], [FEWER, FEWER, WITHHELD, SHOWN]),
+        # a group of 1 and a withheld group of exactly 5 add up to 6, which is only 1 + 5
+        ([("a", 1), ("b", 5, 5, 5), ("c", 30, 20, 10)], [FEWER, WITHHELD, WITHHELD]),
+        ([("a", 4), ("b", 5, 5, 5), ("c", 6, 6, 6), ("d", 40, 30, 20)], [FEWER, WITHHELD, SHOWN, SHOWN]),
+        # two hidden groups whose sums (3 + 4 = 7 pairs, 2 + 1 confirmed a year ago, 1 + 1 lasting a year)
+        # leave each open: nothing more to withhold
+        ([("a", 3, 2, 1), ("b", 4, 1, 1), ("c", 30, 20, 10)], [FEWER, FEWER, SHOWN]),
+        # ... but when none of their pairs was confirmed a year ago, that sum (0) gives each away
+        ([("a", 3), ("b", 4), ("c", 30, 20, 10), ("d", 35, 20, 10)], [FEWER, FEWER, WITHHELD, SHOWN]),
+        # a group shown whose continuation rests on 4 pairs: the other bases give it away unless a group goes
+        (
+            [("in person", 8, 7, 7), ("phone", 31, 26, 22), ("virtual", 53, 43, 33), ("none", 7, 6, 4)],
+            [WITHHELD, SHOWN, SHOWN, WITHHELD],
+        ),
+        # the total itself is fewer than 5: nothing to subtract from
+        ([("a", 2), ("b", 2)], [FEWER, FEWER]),
+        ([("a", 12, 10, 8), ("b", 30, 25, 20)], [SHOWN, SHOWN]),
+    ],
+)
+def test_no_hidden_group_can_be_worked_out_from_the_total_and_the_rest(groups, masks):
+    figures = [group(*g) for g in groups]
+    assert retention.group_masks(figures, overall_of(figures), "committee") == masks
+    assert retention.group_masks(figures, overall_of(figures), "leader") == [SHOWN] * len(groups)
+
+
+def test_a_group_with_a_small_rate_base_shows_only_its_pairs():
+    figures = [group("a", 12, 3, 2), group("b", 30, 25, 20), group("c", 40, 30, 25), group("d", 8, 2, 1)]
+    assert retention.group_masks(figures, overall_of(figures), "committee") == [
+        retention.GroupMask(None, retention.FEWER_THAN_5, retention.FEWER_THAN_5),
+        SHOWN,
+        SHOWN,
+        retention.GroupMask(None, retention.FEWER_THAN_5, retention.FEWER_THAN_5),
+    ]
+
+
+def possible_values(counts: list[int], ranges: list[tuple[int, int]]) -> list[set[int]]:
+    """By brute force: every value each hidden count could have, given their sum and ranges."""
+    total = sum(counts)
+    values = [range(low, min(high, total) + 1) for low, high in ranges]
+    seen: list[set[int]] = [set() for _ in counts]
+    for combination in itertools.product(*values):
+        if sum(combination) == total:
+            for i, v in enumerate(combination):
+                seen[i].add(v)
+    return seen
+
+
+def test_withholding_leaves_every_hidden_count_with_two_possible_values_or_more():
+    """Against brute force on 400 random breakdowns: from the total and what is shown, no hidden pairs count,
+    completion base or continuation base has a single possible value (unless everything is hidden)."""
+    rng = np.random.default_rng(7)
+    for _ in range(400):
+        figures = []
+        for k in range(int(rng.integers(2, 5))):
+            pairs = int(rng.integers(1, 14))
+            eligible = int(rng.integers(0, pairs + 1))
+            figures.append(group(f"g{k}", pairs, eligible, int(rng.integers(0, eligible + 1))))
+        overall = overall_of(figures)
+        masks = retention.group_masks(figures, overall, "committee")
+        columns = [
+            (overall.pairs, [g.pairs for g in figures], [m.pairs for m in masks], 1),
+            (
+                overall.one_year_completion.pairs,
+                [g.one_year_completion.pairs for g in figures],
+                [m.one_year_completion for m in masks],
+                0,
+            ),
+            (
+                overall.continuation.pairs,
+                [g.continuation.pairs for g in figures],
+                [m.continuation for m in masks],
+                0,
+            ),
+        ]
+        for total, counts, labels, floor in columns:
+            held = [i for i, label in enumerate(labels) if label]
+            if total < retention.MIN_GROUP_PAIRS or not held or len(held) == len(labels):
+                continue
+            ranges = [
+                (floor, 4)
+                if labels[i] == retention.FEWER_THAN_5
+                else (5 if floor else 0, total)  # withheld: a group of 5 or more; a base of any size
+                for i in held
+            ]
+            options = possible_values([counts[i] for i in held], ranges)
+            assert all(len(o) >= 2 for o in options), (counts, labels)
+
+
+def test_why_pairs_end_withholds_a_reason_that_would_give_a_small_one_away():
+    reasons = pd.DataFrame(
+        [
+            {"reason": "Mismatch", "pairs": 12},
+            {"reason": "Schedules", "pairs": 7},
+            {"reason": "Moved away", "pairs": 2},
+        ]
+    )
+    shown, few, withheld = retention.visible_reasons(reasons, "committee")
+    assert (shown.to_dict("records"), few, withheld) == (
+        [{"reason": "Mismatch", "pairs": 12}],
+        ["Moved away"],
+        ["Schedules"],
+    )
+    assert retention.visible_reasons(reasons, "leader")[1:] == ([], [])
+    # the demo's reasons: four under 5 adding up to 9 leave each of them open
+    demo = pd.DataFrame(
+        {"reason": list("abcdefg"), "pairs": [52, 8, 5, 4, 2, 2, 1]},
+    )
+    shown, few, withheld = retention.visible_reasons(demo, "committee")
+    assert (shown["reason"].tolist(), few, withheld) == (["a", "b", "c"], ["d", "e", "f", "g"], [])
 
 
 def test_the_committee_sees_counts_of_fewer_than_five_only_as_a_label():
@@ -373,7 +545,7 @@ def test_demo_figures_are_whole_and_consistent(engine):
 # Charts
 def test_survival_chart_draws_a_step_line_and_a_band_per_group_with_tooltips():
     d = retention.durations(HAND, TODAY)
-    curves = retention.visible_curves([retention.figures(d)], "leader")
+    curves = retention.visible_curves([retention.figures(d)])
     spec = charts.survival_curves(curves, "How long pairs last").to_dict()
     marks = [layer["mark"] for layer in spec["layer"]]
     assert [m["type"] for m in marks] == ["area", "line"]

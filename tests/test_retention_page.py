@@ -8,9 +8,10 @@ import pytest
 import sqlalchemy as sa
 from streamlit import dataframe_util
 
-from mentorship import db, formatting, retention
+from mentorship import db, formatting, queries, retention
 from mentorship.cli import main
 from mentorship.models import Match, Mentee
+from mentorship.ui import retention as retention_ui
 
 from .conftest import load_demo, signed_in
 from .factories import make_mentee, make_mentor
@@ -99,13 +100,33 @@ def test_the_committee_sees_fewer_than_5_for_small_groups_and_no_controls(app, e
         assert set(small[column]) == {retention.FEWER_THAN_5}
     drawn = set(chart_data(at, "year they were confirmed")["group"])
     assert not set(small["Cohort"]) & drawn  # no curve for a small cohort
-    assert set(cohorts.loc[cohorts["Pairs"] != retention.FEWER_THAN_5, "Cohort"]) == drawn
+    assert set(cohorts.loc[cohorts["Pairs"].str.isdigit(), "Cohort"]) == drawn  # nor for a withheld one
     # no decision or outcome controls, only the sidebar's sign-out
     assert [b.label for b in at.button] == ["Sign out"]
     assert len(at.selectbox) == 0 and len(at.segmented_control) == 0
     # the due list masks contacts
     due = table(at, "mentor")
     assert all("***@" in e for e in due["mentor_email"]) and all("***@" in e for e in due["mentee_email"])
+
+
+def test_the_committee_cannot_work_out_a_small_group_by_subtracting_from_the_total(app, engine, accounts):
+    load_demo(engine, today=TODAY)
+    at = open_page(app, "committee")
+    for column in ("Cohort", "Request", "Usual format"):
+        groups = table(at, column)
+        hidden = groups[~groups["Pairs"].str.isdigit()]
+        assert len(hidden) != 1, column  # one hidden group alone would be the total minus the rest
+    # the demo's requests: 59 asked and got one, 1 asked and did not, 39 did not ask
+    requests = table(at, "Request")
+    assert requests["Request"].tolist() == retention.CONCORDANCE_ORDER
+    assert requests["Pairs"].tolist() == ["59", retention.FEWER_THAN_5, retention.WITHHELD]
+    # every figure of the two hidden groups: pairs, completion, continuation, median
+    assert requests.iloc[1:, 1:].to_numpy().tolist() == [
+        [retention.FEWER_THAN_5] * 4,
+        [retention.WITHHELD] * 4,
+    ]
+    assert set(chart_data(at, "BIPOC-mentor request")["group"]) == {retention.ASKED_AND_GOT}
+    assert retention_ui.WITHHELD_NOTE in [c.value for c in at.caption]
 
 
 def test_the_leader_sees_every_group_with_its_figures(app, engine, accounts):
@@ -165,6 +186,66 @@ def test_ending_without_a_reason_is_refused_and_nothing_changes(app, small_store
         assert len(s.execute(sa.select(Match).where(Match.status == "active")).all()) == 3
     assert len(table(at, "mentor")) == 1
     assert at.segmented_control(key="decide-decision").value == "end"  # the form keeps what was chosen
+
+
+def test_the_leader_ends_a_pair_three_months_in_and_its_mentors_place_is_freed(app, small_store, accounts):
+    at = open_page(app, "leader")
+    mark = {
+        days: (TODAY - timedelta(days=days) + timedelta(days=365)).isoformat() for days in (375, 200, 100)
+    }
+    assert at.selectbox(key="end-pair").options == [
+        f"Ada Yang & {name} (one-year mark {mark[days]})"
+        for name, days in (("Bo Vang", 375), ("Cy Vang", 200), ("Di Vang", 100))
+    ]
+    with db.read_session(small_store) as s:
+        assert queries.program_summary(s, TODAY).capacity_used == 3
+        di = s.execute(
+            sa.select(Match.id).join(Mentee).where(Mentee.email == "di@school.example.edu")
+        ).scalar_one()
+    at.selectbox(key="end-pair").set_value(di)
+    at.selectbox(key="end-reason").set_value(retention.EndReason.other)
+    at.text_input(key="end-note").input("Moved abroad for a gap year")
+    at.button(key="FormSubmitter:end-End the pair").click().run()
+    assert not at.exception
+    assert [t.value for t in at.toast] == [
+        "Recorded: the pair ended; its mentor's place is free and its check-in link is closed."
+    ]
+    with db.read_session(small_store) as s:
+        ended = s.get(Match, di)
+        assert (ended.status, ended.end_reason, ended.end_note, ended.ended_on, ended.decided_by_id) == (
+            "ended",
+            "other",
+            "Moved abroad for a gap year",
+            TODAY,
+            accounts["leader"].id,
+        )
+        assert queries.program_summary(s, TODAY).capacity_used == 2
+    assert len(at.selectbox(key="end-pair").options) == 2
+    assert (at.selectbox(key="end-pair").value, at.text_input(key="end-note").value) == (None, "")
+    # the due list is as it was: only the pair past its mark
+    assert table(at, "mentor")["mentee"].tolist() == ["Bo Vang"]
+
+
+def test_ending_a_pair_needs_a_pair_and_a_reason_and_other_needs_a_note(app, small_store, accounts):
+    with db.read_session(small_store) as s:
+        cy = s.execute(
+            sa.select(Match.id).join(Mentee).where(Mentee.email == "cy@school.example.edu")
+        ).scalar_one()
+    at = open_page(app, "leader")
+    toasts = []
+    for pair, reason in ((None, retention.EndReason.moved), (cy, None), (cy, retention.EndReason.other)):
+        at.selectbox(key="end-pair").set_value(pair)
+        at.selectbox(key="end-reason").set_value(reason)
+        at.button(key="FormSubmitter:end-End the pair").click().run()
+        toasts += [t.value for t in at.toast]
+    assert toasts == [
+        "Choose the pair first.",
+        "Ending a pair needs a reason.",
+        "Ending a pair for another reason needs a note saying what happened.",
+    ]
+    with db.read_session(small_store) as s:
+        assert s.execute(sa.select(Match.status).order_by(Match.id)).scalars().all() == ["active"] * 3
+    assert at.selectbox(key="end-pair").value == cy  # the form keeps what was chosen
 
 
 def test_the_leader_records_a_mentees_outcomes(app, small_store, accounts):

@@ -14,7 +14,7 @@ from streamlit.errors import StreamlitPageNotFoundError
 
 from mentorship import auth, db
 from mentorship.auth import Actor
-from mentorship.errors import Refused
+from mentorship.errors import Refused, UnusableInput
 
 T = TypeVar("T")
 APP_TITLE = "Mentorship program"
@@ -97,10 +97,11 @@ def after_write() -> None:
 
 def run_write(action: Callable[[], T], done: str | Callable[[T], str | list[str]]) -> bool:
     """Run one write from a callback: a toast saying it is done (`done` may build it, or one toast per
-    result, from the action's result), or the one-sentence refusal. Returns whether the write happened."""
+    result, from the action's result), or the one-sentence refusal (a rule's, or the input's). Returns
+    whether the write happened."""
     try:
         result = action()
-    except Refused as exc:
+    except (Refused, UnusableInput) as exc:
         st.toast(str(exc), icon=":material/block:")
         return False
     after_write()
