@@ -27,7 +27,7 @@ from sqlmodel import Session
 from mentorship import retention
 from mentorship.errors import Refused, UnusableInput
 from mentorship.models import (
-    OPEN_MATCH_STATUSES,
+    OPEN_STATUS_VALUES,
     EndReason,
     Match,
     MatchSource,
@@ -706,7 +706,7 @@ def _by_email(session: Session, table, emails: Iterable[str], columns) -> dict[s
 def _open_counts(session: Session) -> dict[int, int]:
     statement = (
         sa.select(Match.mentor_id, sa.func.count())
-        .where(Match.status.in_([s.value for s in OPEN_MATCH_STATUSES]))
+        .where(Match.status.in_(OPEN_STATUS_VALUES))
         .group_by(Match.mentor_id)
     )
     return dict(session.execute(statement).all())
@@ -800,7 +800,7 @@ def _existing_matches(session: Session) -> list[dict]:
     return [dict(row) for row in session.execute(statement).mappings()]
 
 
-_OPEN = {s.value for s in OPEN_MATCH_STATUSES}
+_OPEN = frozenset(OPEN_STATUS_VALUES)
 
 
 def _plan_pairs(session: Session, sheet: Sheet, parsed: list) -> list[RowPlan]:
@@ -1048,11 +1048,6 @@ def sheet_of(kind: str, cells: dict[str, str]) -> Sheet:
     return Sheet(
         kind=kind, columns=columns, rows=[(1, known)], notices=(), encoding="", sha256="", layout="form"
     )
-
-
-def person_id(session: Session, kind: str, email: str) -> int:
-    table = PEOPLE[kind]
-    return session.execute(sa.select(table.id).where(table.email == email)).scalar_one()
 
 
 def _person(session: Session, kind: str, person_id_: int) -> dict:

@@ -823,7 +823,7 @@ def add_registration(
                 f"A {entity} with this email is already registered; edit that registration instead."
             )
         intake.write(session, plan, today=today)
-        person_id = intake.person_id(session, kind, row.values["email"])
+        person_id = queries.person_id(session, kind.removesuffix("s"), row.values["email"])
         audit.record(
             session, actor=actor, action=f"{entity}.add", entity=entity, entity_id=person_id, summary="added"
         )

@@ -164,6 +164,7 @@ def chromium_page() -> Iterator:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.set_default_timeout(60_000)  # a loaded 2-core CI machine can be slow to draw a page
             yield page
         finally:
             browser.close()
