@@ -118,18 +118,22 @@ def sign_in(engine: Engine, *, email: str, password: str, now: datetime | None =
     with db.write_session(engine) as session:
         user = session.exec(select(User).where(User.email == normalise_email(email))).first()
         if user is not None and user.is_active:
-            wait = wait_before_next_attempt(user, now)
-            if wait > timedelta(0):
-                minutes = max(1, round(wait.total_seconds() / 60))
+
+            def note(summary: str, outcome: AuditOutcome = AuditOutcome.done) -> None:
                 audit.record(
                     session,
                     actor=user.email,
                     action="auth.sign_in",
                     entity="user",
                     entity_id=user.id,
-                    outcome=AuditOutcome.refused,
-                    summary="sign-in refused: too many failed attempts",
+                    outcome=outcome,
+                    summary=summary,
                 )
+
+            wait = wait_before_next_attempt(user, now)
+            if wait > timedelta(0):
+                minutes = max(1, round(wait.total_seconds() / 60))
+                note("sign-in refused: too many failed attempts", AuditOutcome.refused)
                 refused = Refused(
                     f"Too many failed sign-ins; try again in about {minutes} minute"
                     f"{'s' if minutes != 1 else ''}."
@@ -144,28 +148,13 @@ def sign_in(engine: Engine, *, email: str, password: str, now: datetime | None =
                 )
                 session.add(login)
                 session.flush()
-                audit.record(
-                    session,
-                    actor=user.email,
-                    action="auth.sign_in",
-                    entity="user",
-                    entity_id=user.id,
-                    summary="signed in with a password",
-                )
+                note("signed in with a password")
                 return Actor.of(user, login.id), token
             else:
                 user.failed_logins += 1
                 user.last_failed_at = now
                 session.add(user)
-                audit.record(
-                    session,
-                    actor=user.email,
-                    action="auth.sign_in",
-                    entity="user",
-                    entity_id=user.id,
-                    outcome=AuditOutcome.refused,
-                    summary=f"wrong password (failure {user.failed_logins} in a row)",
-                )
+                note(f"wrong password (failure {user.failed_logins} in a row)", AuditOutcome.refused)
                 refused = wrong
         else:
             verify_password(None, password)
