@@ -61,7 +61,7 @@ def open_pairs(session: Session) -> pd.DataFrame:
             Match.id.label("match_id"),
             Match.mentor_id,
             Match.mentee_id,
-            Match.status,
+            Match.status.label("match_status"),  # cadence.assess adds the health "status"
             Match.confirmed_on,
             last_met.c.last_met_on,
         )
