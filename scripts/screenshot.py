@@ -40,6 +40,7 @@ def main() -> None:
             page.get_by_role("textbox", name="Email").fill(email)
             page.get_by_role("textbox", name="Password").fill(password)
             page.get_by_role("button", name="Sign in").click()
+            page.wait_for_function("document.cookie.includes('mentorship_session=')")
             page.locator('[data-testid="stMetric"]').first.wait_for()
             for path, name in SHOTS:
                 page.goto(f"{base}/{path}")

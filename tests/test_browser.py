@@ -14,6 +14,8 @@ def sign_in(page, email: str = LEADER_EMAIL, password: str = PASSWORD) -> None:
     page.get_by_role("textbox", name="Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     wait_for_app(page)
+    if password == PASSWORD:  # the browser keeps the sign-in once the page has set its cookie
+        page.wait_for_function("document.cookie.includes('mentorship_session=')")
 
 
 def test_overview_in_a_browser_and_sign_in_survives_a_reload(engine, store_url, accounts):
