@@ -151,7 +151,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
         ("Active pairs", str(s.active_pairs)),
         ("Mentor capacity used", f"{s.capacity_used} of {s.capacity_total}"),
         ("BIPOC-mentor requests met", f"{s.bipoc_preference_met} of {s.bipoc_preference_requests}"),
-        (f"Pairs over {s.overdue_after_days} days without meeting", str(s.overdue_pairs)),
+        (f"No meeting in over {s.overdue_after_days} days", str(s.overdue_pairs)),
         ("One-year completion", f"{rate} of {s.one_year_eligible_pairs} pairs"),
     ]
     width = max(len(label) for label, _ in lines)

@@ -79,7 +79,7 @@ def overview_kpis(s: ProgramSummary) -> list[Kpi]:
             "and how many of them have one.",
         ),
         Kpi(
-            f"Pairs over {s.overdue_after_days} days without meeting",
+            f"No meeting in over {s.overdue_after_days} days",
             str(s.overdue_pairs),
             f"Active pairs with more than {s.overdue_after_days} days since their last meeting, or since "
             "confirmation if they have never met — so it counts both the Cadence page's 'Overdue' pairs "
