@@ -138,22 +138,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(summary.to_dict())
         return 0
-    s = summary
-    rate = "n/a" if s.one_year_completion_rate is None else f"{s.one_year_completion_rate:.0%}"
-    lines = [
-        ("Mentors registered", f"{s.mentors} ({s.active_mentors} active and attested)"),
-        ("Mentees registered", str(s.mentees)),
-        (
-            "Mentees waiting",
-            f"{s.waiting_mentees}"
-            + (f" (median {s.waiting_median_days} days)" if s.waiting_median_days is not None else ""),
-        ),
-        ("Active pairs", str(s.active_pairs)),
-        ("Mentor capacity used", f"{s.capacity_used} of {s.capacity_total}"),
-        ("BIPOC-mentor requests met", f"{s.bipoc_preference_met} of {s.bipoc_preference_requests}"),
-        (f"No meeting in over {s.overdue_after_days} days", str(s.overdue_pairs)),
-        ("One-year completion", f"{rate} of {s.one_year_eligible_pairs} pairs"),
-    ]
+    lines = [(kpi.label, kpi.value) for kpi in formatting.overview_kpis(summary)]  # as on the Overview
     width = max(len(label) for label, _ in lines)
     for label, value in lines:
         print(f"{label:<{width}}  {value}")
