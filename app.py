@@ -3,16 +3,13 @@
 import streamlit as st
 
 from mentorship import charts, formatting, queries, services
-from mentorship.db import read_session
 from mentorship.errors import Refused
-from mentorship.ui import after_write, page_setup
+from mentorship.ui import after_write, cached_read, page_setup
 
 ctx = page_setup("Overview", ":material/dashboard:")
 st.title("Mentorship program")
 
-with read_session(ctx.engine) as session:
-    empty = queries.is_empty(session)
-    overview = None if empty else queries.overview(session, ctx.today)
+overview = cached_read(ctx, queries.overview, ctx.today)
 
 
 def load_demo() -> None:

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from mentorship import cadence, matching, privacy, retention
+from mentorship import registrations as registration_rules
 from mentorship.models import (
     OPEN_STATUS_VALUES,
     AuditEvent,
@@ -245,8 +246,10 @@ class Overview:
     cadence_counts: dict[str, int]
 
 
-def overview(session: Session, today: date) -> Overview:
-    """Everything the Overview page draws, in one read."""
+def overview(session: Session, today: date) -> Overview | None:
+    """Everything the Overview page draws, in one read; None when nobody has registered yet."""
+    if is_empty(session):
+        return None
     return Overview(
         summary=program_summary(session, today),
         registrations_by_quarter=registrations_by_quarter(session),
@@ -584,6 +587,21 @@ def registrations(session: Session, kind: str, today: date) -> pd.DataFrame:
     return people.set_index("id")
 
 
+@dataclass(frozen=True)
+class RegistrationView:
+    """One kind of registration as a viewer may see it: the rows filters work on, and the table's rows
+    (same index, the person's id)."""
+
+    people: pd.DataFrame
+    rows: pd.DataFrame
+
+
+def registration_view(session: Session, kind: str, today: date, role: Role) -> RegistrationView:
+    """The Registrations page's read for one kind, cut down for the viewer's role before anything is built."""
+    people = privacy.viewer_frame(registrations(session, kind, today), role)
+    return RegistrationView(people, registration_rules.table(people, kind))
+
+
 # --- Pairing ---
 def _plain(column, name: str):
     """A column read as it is stored: no per-row enum/date conversion (the engine normalises)."""
@@ -672,6 +690,17 @@ def pairing_cohort(
 def pairing_suggestions(session: Session, today: date) -> matching.Suggestions:
     """The engine's suggestions for the store as it is now, with the leader's weights."""
     return matching.suggest(pairing_cohort(session, today), match_weights(session))
+
+
+def store_version(session: Session) -> str:
+    """Changes whenever anything a page shows changes: the key under which pages keep what they read.
+
+    Every change made through the dashboard or the CLI writes an audit event in its own transaction, and
+    the audit log is append-only, so its row count moves with every committed change (on PostgreSQL too,
+    where ids are not committed in order). The pairing parts also catch rows edited outside the program.
+    """
+    audit = sa.select(sa.func.count(), sa.func.max(AuditEvent.id))
+    return "|".join([",".join(map(str, session.execute(audit).one())), pairing_version(session)])
 
 
 def pairing_version(session: Session) -> str:

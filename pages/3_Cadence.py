@@ -3,9 +3,8 @@
 import streamlit as st
 
 from mentorship import charts, queries
-from mentorship.db import read_session
+from mentorship.ui import cached_read, page_setup
 from mentorship.ui import cadence as panels
-from mentorship.ui import page_setup
 
 ctx = page_setup("Cadence", ":material/event_repeat:")
 leader = ctx.user.is_leader
@@ -15,8 +14,7 @@ st.caption(
     "last meeting (or since it was paired, before the first one)."
 )
 
-with read_session(ctx.engine) as session:
-    view = queries.cadence_view(session, ctx.today, ctx.user.role)
+view = cached_read(ctx, queries.cadence_view, ctx.today, ctx.user.role)
 
 panels.status_metrics(view.counts, view.thresholds)
 if view.pairs.empty:

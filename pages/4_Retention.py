@@ -3,9 +3,8 @@
 import streamlit as st
 
 from mentorship import formatting, queries
-from mentorship.db import read_session
 from mentorship.privacy import viewer_frame
-from mentorship.ui import page_setup
+from mentorship.ui import cached_read, page_setup
 from mentorship.ui import retention as retention_ui
 
 ctx = page_setup("Retention", ":material/timeline:")
@@ -16,8 +15,7 @@ st.caption(
     "they have lasted so far. A month is 30.44 days; the shaded band is the 95% confidence band."
 )
 
-with read_session(ctx.engine) as session:
-    data = queries.retention_data(session, ctx.today)
+data = cached_read(ctx, queries.retention_data, ctx.today)
 report = data.report
 if report.overall.pairs == 0:
     st.info("No pair has been confirmed yet, so there is nothing to measure.", icon=":material/info:")

@@ -12,7 +12,7 @@ import streamlit as st
 from sqlalchemy.engine import Engine
 from streamlit.errors import StreamlitPageNotFoundError
 
-from mentorship import auth, db
+from mentorship import auth, db, queries
 from mentorship.auth import Actor
 from mentorship.errors import Refused, UnusableInput
 
@@ -88,6 +88,27 @@ def public_page_setup(title: str, icon: str) -> Engine:
     """For the pairs' check-in page only: no sign-in, no sidebar, nothing else from the program."""
     st.set_page_config(page_title=title, page_icon=icon, layout="centered", initial_sidebar_state="collapsed")
     return _open_store()
+
+
+def cached_read(ctx: PageContext, query: Callable[..., T], *args) -> T:
+    """`query(session, *args)`, read once per version of the store and kept for every viewer who asks the
+    same question: a page's rerun (a click, a filter) then costs one small version query, not the read.
+
+    `args` must hold everything the answer depends on besides the store, the viewer's role included for a
+    query that cuts its answer down to the role; what is kept stays in this server's memory. The answer is
+    shared, not copied (unpickling 15,000 registrations on every rerun would cost more than the page):
+    callers treat it as read-only and build new frames from it.
+    """
+    with db.read_session(ctx.engine) as session:
+        version = queries.store_version(session)
+    name = f"{query.__module__}.{query.__qualname__}"
+    return _cached_read(query, name, ctx.engine, str(ctx.engine.url), version, *args)
+
+
+@st.cache_resource(ttl=3600, max_entries=24, show_spinner=False)
+def _cached_read(_query: Callable[..., T], name: str, _engine: Engine, url: str, version: str, *args) -> T:
+    with db.read_session(_engine) as session:
+        return _query(session, *args)
 
 
 def after_write() -> None:
