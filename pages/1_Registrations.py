@@ -9,14 +9,13 @@ from mentorship.ui import registrations as panel
 ctx = page_setup("Registrations", ":material/group:")
 st.title("Registrations")
 
-# Each kind is cut down for the viewer's role before any table is built from it.
-views = {
-    k: cached_read(ctx, queries.registration_view, k, ctx.today, ctx.user.role)
-    for k in ("mentors", "mentees")
-}
-
 names = ["Mentors", "Mentees", "Import and export" if ctx.user.is_leader else "Export"]
-for tab, kind in zip(st.tabs(names), ("mentors", "mentees", None), strict=True):
+# Only the open tab is drawn: each kind's table is thousands of rows the browser need not receive twice.
+panel.keep_choices()
+tabs = st.tabs(names, on_change="rerun", key="registrations-tab")
+for tab, kind in zip(tabs, ("mentors", "mentees", None), strict=True):
+    if not tab.open:
+        continue
     with tab:
         if kind is None:
             if ctx.user.is_leader:
@@ -24,11 +23,13 @@ for tab, kind in zip(st.tabs(names), ("mentors", "mentees", None), strict=True):
                 st.divider()
             panel.export_buttons(ctx)
             continue
-        everyone = shown = views[kind].people
+        # Cut down for the viewer's role before any table is built from it.
+        view = cached_read(ctx, queries.registration_view, kind, ctx.today, ctx.user.role)
+        everyone = shown = view.people
         if everyone.empty:
             st.info(f"No {kind} are registered yet.", icon=":material/info:")
         else:
             shown = registrations.filter_frame(everyone, panel.filters(kind, everyone))
-            panel.people_table(kind, views[kind].rows.loc[shown.index], len(everyone))
+            panel.people_table(kind, view.rows.loc[shown.index], len(everyone))
         if ctx.user.is_leader:
             panel.manage(ctx, kind, shown)

@@ -1,4 +1,4 @@
-"""Pages keep what they read per version of the store: reruns are cheap, and never stale or shared across roles."""
+"""Pages keep what they read per version of the store: cheap reruns, never stale, never shared by roles."""
 
 from mentorship import queries, services
 

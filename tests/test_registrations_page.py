@@ -30,9 +30,18 @@ def stored(engine, table, *columns) -> list[tuple]:
         return [tuple(r) for r in session.execute(sa.select(*columns).order_by(table.id))]
 
 
+def open_tab(at, label: str):
+    """Click a tab: only the open tab is drawn."""
+    at.session_state["registrations-tab"] = label
+    return at.run()
+
+
 def table_of(at, kind: str):
-    """The people table on the mentors' or the mentees' tab."""
-    return at.tabs[("mentors", "mentees").index(kind)].dataframe[0].value
+    """The people table on the mentors' or the mentees' tab (opening that tab when another is open)."""
+    index = ("mentors", "mentees").index(kind)
+    if not at.tabs[index].dataframe:
+        open_tab(at, kind.capitalize())
+    return at.tabs[index].dataframe[0].value
 
 
 def submit(at, label: str):
@@ -58,6 +67,7 @@ def registered(engine, accounts):
 def test_upload_preview_and_import(app, engine, accounts):
     at = open_page(app)
     assert [t.label for t in at.tabs] == ["Mentors", "Mentees", "Import and export"]
+    open_tab(at, "Import and export")
     at.selectbox(key="import-kind").set_value("mentees").run()
     at.file_uploader[0].set_value(("responses.csv", SAMPLE.read_bytes(), "text/csv")).run()
     assert not at.exception
@@ -90,15 +100,18 @@ def test_upload_preview_and_import(app, engine, accounts):
     assert [t.value for t in at.toast] == [message]
     assert len(stored(engine, Mentee, Mentee.email)) == 8
     assert at.file_uploader[0].value is None  # a fresh uploader for the next file
+    open_tab(at, "Mentees")
     assert [c.value for c in at.caption if c.value.endswith("mentees")] == ["8 mentees"]
 
+    open_tab(at, "Import and export")
+    assert at.selectbox(key="import-kind").value == "mentees"  # the tab kept its choice
     at.file_uploader[0].set_value(("responses.csv", SAMPLE.read_bytes(), "text/csv")).run()
     assert {m.label: m.value for m in at.metric}["Unchanged"] == "8"
     assert submit(at, "Import 0 rows").disabled
 
 
 def test_an_unusable_upload_gets_one_sentence_and_no_import_button(app, engine, accounts):
-    at = open_page(app)
+    at = open_tab(open_page(app), "Import and export")
     at.file_uploader[0].set_value(("book.csv", b"PK\x03\x04" + bytes(200), "text/csv")).run()
     assert [e.value for e in at.error] == [
         "The file is an Excel workbook, not CSV; in Excel choose File > Save As > CSV UTF-8 and import that."
@@ -124,10 +137,11 @@ def test_the_leader_sees_everything_and_the_unattested_mentor_is_marked(app, reg
             "race_ethnicity": "",
         },
     ]
-    assert [c.value for c in at.caption if c.value.endswith(("mentors", "mentees"))] == [
-        "2 mentors",
-        "1 mentees",
-    ]
+    assert [c.value for c in at.caption if c.value.endswith(("mentors", "mentees"))] == ["2 mentors"]
+    open_tab(at, "Mentees")
+    assert [c.value for c in at.caption if c.value.endswith(("mentors", "mentees"))] == ["1 mentees"]
+    assert table_of(at, "mentees")["name"].tolist() == ["Pa Vang"]
+    assert at.tabs[0].dataframe.len == 0  # the closed tab is not drawn at all
 
 
 def test_the_committee_gets_masked_contacts_no_demographics_and_no_writes(app, registered):
@@ -191,7 +205,7 @@ def test_editing_a_mentor_through_the_import_rules(app, registered):
 
 
 def test_adding_a_mentee(app, registered):
-    at = open_page(app)
+    at = open_tab(open_page(app), "Mentees")
     prefix = "mentees-add"
     at.text_input(key=f"{prefix}-first_name").set_value("Hodan")
     at.text_input(key=f"{prefix}-last_name").set_value("Ali")
@@ -254,3 +268,17 @@ def test_setting_a_status_and_refusing_to_withdraw_someone_paired(app, registere
             "end it on the Retention page (End a pair) before withdrawing the registration.",
         ),
     ]
+
+
+def test_switching_tabs_keeps_the_search_and_a_form_sent_back_with_errors(app, registered):
+    at = open_page(app)
+    at.text_input(key="mentors-search").set_value("warsame").run()
+    at.text_input(key="mentors-add-first_name").set_value("Rosa")
+    submit(at.tabs[0], "Add registration").click().run()
+    assert [e.value for e in at.error] == ["The registration was not saved; nothing was changed."]
+    open_tab(at, "Mentees")
+    assert at.tabs[0].dataframe.len == 0
+    open_tab(at, "Mentors")
+    assert at.text_input(key="mentors-search").value == "warsame"
+    assert table_of(at, "mentors")["name"].tolist() == ["Amina Warsame"]
+    assert at.text_input(key="mentors-add-first_name").value == "Rosa"

@@ -6,6 +6,7 @@ Rules and table-building live in `mentorship.registrations` and `mentorship.inta
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pandas as pd
@@ -80,6 +81,21 @@ COLUMN_CONFIG = {
     "goals": st.column_config.TextColumn("Goals", width="large"),
     "registered_on": st.column_config.DateColumn("Registered", format="YYYY-MM-DD"),
 }
+
+
+# Only the open tab is drawn, and Streamlit forgets the state of a widget it does not draw: these keys (the
+# filters, the pickers, the add and edit forms' fields, the import's kind) are saved again on every run.
+_KEPT = re.compile(
+    r"(mentors|mentees)-(search|status|formats|pairing|preference|attested|pick|status-\d+"
+    r"|(add|edit-\d+)-[a-z_]+)|import-kind"
+)
+
+
+def keep_choices() -> None:
+    """Switching tabs loses no filter, no picked person and no half-typed form."""
+    for key in list(st.session_state):
+        if isinstance(key, str) and _KEPT.fullmatch(key) and not key.endswith("-errors"):
+            st.session_state[key] = st.session_state[key]
 
 
 # Browsing
