@@ -183,15 +183,37 @@ def decode(data: bytes) -> tuple[str, str]:
                     f"The file is marked as {name} but is not valid {name} text; save it again as CSV UTF-8."
                 ) from exc
     if b"\x00" in data[:4096]:
+        if _utf16_without_bom(data[:4096]):
+            raise UnusableInput(
+                "The file is UTF-16 text without the mark that says so; "
+                "save it again as CSV UTF-8 and import that."
+            )
         raise UnusableInput("The file is not a text file; export the form's answers as CSV and import that.")
     for codec, name in (("utf-8", "UTF-8"), ("cp1252", "Windows-1252")):
         try:
-            return _text_only(data.decode(codec)), name
+            text = data.decode(codec)
         except UnicodeDecodeError:
             continue
+        if codec == "cp1252" and _OTHER_CODE_PAGE.search(text):
+            break
+        return _text_only(text), name
     raise UnusableInput(
         "The file's text is neither UTF-8 nor Windows-1252; save it again as CSV UTF-8 and import that."
     )
+
+
+def _utf16_without_bom(sample: bytes) -> bool:
+    """Latin-script text saved as UTF-16 without a byte-order mark: a zero in every other byte."""
+    sample = sample[: len(sample) // 2 * 2]
+    for zeros, letters in ((sample[1::2], sample[0::2]), (sample[0::2], sample[1::2])):
+        if zeros.count(0) >= 0.9 * len(zeros) and 0 not in letters:
+            return True
+    return False
+
+
+# Latin-2 (and other ISO-8859) text decodes as Windows-1252 too, but its letters ł ś ź ż Ł Ś š ž ą come out
+# as symbols touching letters ("Wa³êsa", "£ód¼"): such a file is refused rather than imported garbled.
+_OTHER_CODE_PAGE = re.compile(r"(?<=[^\W\d_])[£¥¦©¬®¯±²³¶¹¼½¾]|[£¥¦©¬®¯±²³¶¹¼½¾](?=[^\W\d_])")
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")

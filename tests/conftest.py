@@ -25,12 +25,16 @@ def store_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'store.db'}"
 
 
-@pytest.fixture
-def engine(store_url: str) -> Iterator[Engine]:
-    engine = db.make_engine(store_url)
+def _upgraded(url: str) -> Iterator[Engine]:
+    engine = db.make_engine(url)
     db.upgrade(engine)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def engine(store_url: str) -> Iterator[Engine]:
+    yield from _upgraded(store_url)
 
 
 def load_demo(engine: Engine, *, today: date = TODAY, **size) -> dict[str, int]:
@@ -81,6 +85,18 @@ def app(monkeypatch: pytest.MonkeyPatch, store_url: str):
     yield open_page
     st.cache_resource.clear()
     st.cache_data.clear()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def each_url(request: pytest.FixtureRequest, store_url: str) -> str:
+    """A new, empty database: this test's SQLite file, then (marked postgres) a PostgreSQL database."""
+    return store_url if request.param == "sqlite" else request.getfixturevalue("pg_url")
+
+
+@pytest.fixture
+def each_store(each_url: str) -> Iterator[Engine]:
+    """`each_url` at the newest schema: the test runs on SQLite and again on PostgreSQL."""
+    yield from _upgraded(each_url)
 
 
 @pytest.fixture(scope="session")

@@ -170,30 +170,6 @@ def test_nudges_are_due_overdue_and_not_yet_met_longest_first():
     assert cadence.nudges(assessed)["match_id"].tolist() == [3, 2, 4]
 
 
-def test_the_nudge_csv_neutralises_spreadsheet_formulas():
-    nudge_list = pd.DataFrame(
-        {
-            "match_id": [7],
-            "status": ["overdue"],
-            "days_since_last": [120],
-            "last_met_on": [date(2025, 12, 1)],
-            "confirmed_on": [date(2025, 1, 6)],
-            "mentor": ['=HYPERLINK("http://x.example","y") Ali'],
-            "mentor_email": ["hodan.ali@fairview.example.org"],
-            "mentee": ["+Tou Vang"],
-            "mentee_email": ["tou.vang@umn.example.edu"],
-        }
-    )
-    csv = cadence.nudge_csv(nudge_list)
-    assert csv.startswith("\ufeff".encode())  # Excel reads it as UTF-8
-    assert csv.decode("utf-8-sig").splitlines() == [
-        "Status,Days since last meeting,Last met,Paired on,Mentor,Mentor email,Mentee,Mentee email",
-        "Overdue,120,2025-12-01,2025-01-06,"
-        '"\'=HYPERLINK(""http://x.example"",""y"") Ali",hodan.ali@fairview.example.org,'
-        "'+Tou Vang,tou.vang@umn.example.edu",
-    ]
-
-
 def test_describe_thresholds_follows_the_settings():
     assert cadence.describe_thresholds(CadenceThresholds(14, 45, 75)) == {
         "new": "not met yet, paired 14 days ago or less",

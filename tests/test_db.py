@@ -5,11 +5,16 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlmodel import SQLModel
 
 from mentorship import db
 from mentorship.models import Match, Mentee, Mentor
 
 from .factories import make_mentee, make_mentor
+from .test_pairing_services import add
 
 
 def test_every_sqlite_connection_has_wal_foreign_keys_and_busy_timeout(engine):
@@ -55,13 +60,55 @@ def test_readers_are_not_blocked_by_a_writer(engine, store_url):
     assert seen == [0]
 
 
-def test_upgrade_is_idempotent_and_keeps_data(engine):
-    with db.write_session(engine) as session:
-        session.add(make_mentor("ana", last_name="Núñez"))
+# Migrations, on SQLite and on PostgreSQL
+def schema_differences(engine) -> list:
+    """What the store's schema lacks or has beyond the models (alembic's autogenerate comparison)."""
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        return compare_metadata(context, SQLModel.metadata)
+
+
+def downgrade_to_base(engine) -> None:
+    with engine.execution_options(mentorship_write=True).begin() as connection:
+        command.downgrade(db._alembic_config(connection), "base")
+
+
+def test_upgrade_builds_an_empty_database_exactly_as_the_models_describe_it(each_url):
+    engine = db.make_engine(each_url)
+    assert db.schema_revision(engine) is None
     db.upgrade(engine)
     assert db.schema_revision(engine) == db.head_revision()
-    with db.read_session(engine) as session:
+    assert schema_differences(engine) == []
+    engine.dispose()
+
+
+def test_upgrade_is_idempotent_and_keeps_data(each_store):
+    with db.write_session(each_store) as session:
+        session.add(make_mentor("ana", last_name="Núñez"))
+    db.upgrade(each_store)
+    assert db.schema_revision(each_store) == db.head_revision()
+    with db.read_session(each_store) as session:
         assert session.execute(sa.select(Mentor.last_name)).scalars().all() == ["Núñez"]
+
+
+def test_downgrade_to_base_removes_everything_and_upgrade_rebuilds_it(each_store):
+    downgrade_to_base(each_store)
+    assert db.schema_revision(each_store) is None
+    assert sa.inspect(each_store).get_table_names() == ["alembic_version"]
+    if not db.is_sqlite(each_store):  # the trigger functions go with their tables
+        with each_store.connect() as conn:
+            functions = conn.exec_driver_sql(
+                "SELECT proname FROM pg_proc JOIN pg_namespace n ON n.oid = pronamespace "
+                "WHERE nspname = 'public'"
+            )
+            assert functions.all() == []
+    db.upgrade(each_store)
+    assert schema_differences(each_store) == []
+    (mentor_id, mentee_id) = add(each_store, make_mentor("kou", capacity=1), make_mentee("pa"))
+    add(each_store, Match(mentor_id=mentor_id, mentee_id=mentee_id, confirmed_on=date(2026, 1, 5)))
+    (other,) = add(each_store, make_mentee("mai"))
+    with pytest.raises(sa.exc.IntegrityError, match="mentor at capacity"):  # the triggers are back too
+        add(each_store, Match(mentor_id=mentor_id, mentee_id=other, confirmed_on=date(2026, 1, 5)))
 
 
 def test_default_store_is_in_the_project_whatever_the_working_directory(monkeypatch, tmp_path):

@@ -156,19 +156,6 @@ def test_the_audit_log_records_batch_and_file_hash_without_personal_data(engine)
         assert word.lower() not in first.summary.lower()
 
 
-def test_two_rows_of_one_person_are_an_error_on_the_second(engine):
-    data = to_csv(
-        [
-            MENTEE_HEADER,
-            ["Linh", "Nguyen", "linh@umn.example.edu", "phone"],
-            ["Linh", "N.", "LINH@umn.example.edu ", "virtual"],
-        ]
-    )
-    report = run(engine, "mentees", data)
-    assert report["invalid"] == [{"row": 3, "errors": ["email: the same person is already in row 2"]}]
-    assert [p["last_name"] for p in people(engine, Mentee)] == ["Nguyen"]
-
-
 def test_a_failure_mid_write_leaves_nothing(engine, monkeypatch):
     add(engine, make_mentee("hodan", email="hodan.ali@umn.example.edu", meeting_formats="phone"))
     before = people(engine, Mentee)
@@ -476,50 +463,6 @@ def test_meetings_need_a_pair_and_count_once_per_day(program):
 
 
 # Export
-def test_export_is_utf8_with_bom_in_the_template_columns_and_neutralises_formulas(engine):
-    add(
-        engine,
-        make_mentee(
-            "jose",
-            first_name='=HYPERLINK("http://x.example")',
-            last_name="Núñez",
-            phone="+1 612 555 0101",
-            pronouns="-",
-            goals="@SUM(A1)",
-            school="\tTabbed",
-            major="\rReturn",
-            first_generation=True,
-            registered_on=date(2024, 3, 5),
-        ),
-    )
-    with db.read_session(engine) as session:
-        data = intake.to_csv(queries.registrations_export(session, "mentees"))
-    assert data.startswith(b"\xef\xbb\xbf")
-    header, row = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
-    assert header == list(intake.TEMPLATES["mentees"])
-    assert dict(zip(header, row, strict=True)) == {
-        "first_name": '\'=HYPERLINK("http://x.example")',
-        "last_name": "Núñez",
-        "email": "jose@school.example.edu",
-        "phone": "'+1 612 555 0101",
-        "pronouns": "'-",
-        "school": "'\tTabbed",
-        "class_year": "",
-        "major": "'\rReturn",
-        "first_generation": "yes",
-        "identifies_bipoc": "yes",
-        "race_ethnicity": "",
-        "bipoc_mentor_preference": "none",
-        "gender": "",
-        "mentor_gender_preference": "",
-        "specialty_interests": "",
-        "languages": "",
-        "meeting_formats": "virtual",
-        "goals": "'@SUM(A1)",
-        "registered_on": "2024-03-05",
-    }
-
-
 def test_pairs_and_meetings_export_in_their_template_columns(program):
     run(
         program,

@@ -1,6 +1,5 @@
 """Rules the database itself enforces, whoever writes."""
 
-import multiprocessing
 from datetime import date
 
 import pytest
@@ -9,6 +8,7 @@ import sqlalchemy as sa
 from mentorship import db
 from mentorship.models import AuditEvent, Match, MatchStatus
 
+from .concurrency import in_processes
 from .factories import make_mentee, make_mentor
 
 
@@ -89,17 +89,8 @@ def test_a_mentor_is_never_above_capacity(engine):
             )
 
 
-_start = None
-
-
-def _wait_here(start) -> None:
-    global _start
-    _start = start
-
-
-def _confirm_one(url: str, mentor_id: int, mentee_id: int) -> str:
+def _insert_match(url: str, mentor_id: int, mentee_id: int) -> str:
     engine = db.make_engine(url)
-    _start.wait()
     try:
         with db.write_session(engine) as session:
             session.add(Match(mentor_id=mentor_id, mentee_id=mentee_id, confirmed_on=date(2026, 1, 5)))
@@ -113,19 +104,15 @@ def _confirm_one(url: str, mentor_id: int, mentee_id: int) -> str:
 
 
 def confirm_at_once(url: str, mentor_id: int, mentee_ids: list[int]) -> list[str]:
-    """One process per mentee, all released at the same moment, each opening a match."""
-    ctx = multiprocessing.get_context("fork")  # spawn would re-import whatever AppTest left as __main__
-    start = ctx.Event()
-    with ctx.Pool(len(mentee_ids), initializer=_wait_here, initargs=(start,)) as pool:
-        pending = [pool.apply_async(_confirm_one, (url, mentor_id, m)) for m in mentee_ids]
-        start.set()
-        return sorted(p.get(timeout=120) for p in pending)
+    """One process per mentee, all released at the same moment, each inserting a match directly."""
+    return sorted(in_processes(_insert_match, [(url, mentor_id, m) for m in mentee_ids]))
 
 
 def test_simultaneous_confirmations_never_overbook(engine, store_url):
     """20 processes open a match with one capacity-2 mentor at the same moment: exactly 2 succeed."""
     (m,) = add(engine, mentor(capacity=2))
     students = add(engine, *(mentee(f"s{i}@school.example.edu") for i in range(20)))
+    engine.dispose()
     assert confirm_at_once(store_url, m, students) == ["confirmed"] * 2 + ["full"] * 18
     with db.read_session(engine) as session:
         assert session.execute(sa.select(sa.func.count(Match.id))).scalar() == 2

@@ -1,7 +1,6 @@
 """Confirm, reject, pair by hand, confirm several, and the weights: each one audited transaction."""
 
 import json
-import multiprocessing
 from dataclasses import replace
 from datetime import date
 
@@ -9,9 +8,8 @@ import pytest
 import sqlalchemy as sa
 
 from mentorship import db, queries, services, settings
-from mentorship.auth import Actor
 from mentorship.errors import PermissionDenied, Refused
-from mentorship.models import AuditEvent, Exclusion, Match, MatchStatus, Role, User
+from mentorship.models import AuditEvent, Exclusion, Match, MatchStatus
 from mentorship.settings import MatchWeights
 
 from .conftest import TODAY
@@ -268,69 +266,3 @@ def test_weights_are_checked_saved_and_reset(engine, accounts):
         "pairing weights: bipoc_concordance 8, shared_specialty 2, shared_language 4, mentor_gender 1.5, "
         "shared_background 1, advising_areas 0.5, waiting_time 1"
     )
-
-
-# Twenty leaders' clicks at the same moment
-_start = None
-
-
-def _wait_here(start) -> None:
-    global _start
-    _start = start
-
-
-def _confirm_through_the_service(url: str, actor, mentor_id: int, mentee_id: int) -> str:
-    engine = db.make_engine(url)
-    _start.wait()
-    try:
-        services.confirm_pair(engine, actor=actor, today=TODAY, mentor_id=mentor_id, mentee_id=mentee_id)
-        return "confirmed"
-    except Refused as exc:
-        return str(exc)
-    finally:
-        engine.dispose()
-
-
-def confirm_at_once(url: str, actor, mentor_id: int, mentee_ids: list[int]) -> list[str]:
-    ctx = multiprocessing.get_context("fork")  # spawn would re-import whatever AppTest left as __main__
-    start = ctx.Event()
-    with ctx.Pool(len(mentee_ids), initializer=_wait_here, initargs=(start,)) as pool:
-        pending = [
-            pool.apply_async(_confirm_through_the_service, (url, actor, mentor_id, m)) for m in mentee_ids
-        ]
-        start.set()
-        return sorted(p.get(timeout=120) for p in pending)
-
-
-def twenty_students_one_mentor(engine) -> tuple[int, list[int]]:
-    (mentor_id,) = add(engine, make_mentor("kou", capacity=2))
-    return mentor_id, add(engine, *(make_mentee(f"s{i}") for i in range(20)))
-
-
-def test_twenty_simultaneous_confirmations_give_the_mentor_exactly_two(engine, store_url, accounts):
-    mentor_id, students = twenty_students_one_mentor(engine)
-    results = confirm_at_once(store_url, accounts["leader"], mentor_id, students)
-    assert results == ["The mentor is at capacity (2 of 2 places taken)."] * 18 + ["confirmed"] * 2
-    assert len(matches(engine)) == 2
-    assert len([e for e in events(engine, "pair.confirm") if e[1] == "refused"]) == 18
-
-
-@pytest.mark.postgres
-def test_twenty_simultaneous_confirmations_on_postgres(pg_url):
-    """On PostgreSQL the checks run side by side; the database's trigger refuses the overflow."""
-    pg = db.make_engine(pg_url)
-    db.upgrade(pg)
-    with db.write_session(pg) as session:
-        user = User(email="leader@program.example.org", role=Role.leader)
-        session.add(user)
-        session.flush()
-        leader = Actor.of(user)
-    mentor_id, students = twenty_students_one_mentor(pg)
-    results = confirm_at_once(pg_url, leader, mentor_id, students)
-    assert results.count("confirmed") == 2
-    assert set(results) - {"confirmed"} <= {
-        "The mentor is at capacity.",
-        "The mentor is at capacity (2 of 2 places taken).",
-    }
-    assert len(matches(pg)) == 2
-    pg.dispose()

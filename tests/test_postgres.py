@@ -36,6 +36,7 @@ def test_capacity_and_one_open_match_hold_on_postgres(pg_url):
         s.add_all([mentor, *students])
         s.flush()
         mentor_id, student_ids = mentor.id, [x.id for x in students]
+    pg.dispose()  # no connection crosses the fork
     results = confirm_at_once(pg_url, mentor_id, student_ids)
     assert sorted(results) == ["confirmed"] * 2 + ["full"] * 18
     with db.read_session(pg) as s:

@@ -51,21 +51,6 @@ def test_committee_frames_are_masked_and_cut_on_the_server():
     assert privacy.viewer_frame(frame, "leader").equals(frame)
 
 
-def test_exports_neutralise_spreadsheet_formulas():
-    frame = pd.DataFrame(
-        {"name": ['=HYPERLINK("x")', "+1", "-2", "@SUM(A1)", "\tx", "\rx", "Ana"], "n": [1, 2, 3, 4, 5, 6, 7]}
-    )
-    assert privacy.neutralise_formulas(frame)["name"].tolist() == [
-        '\'=HYPERLINK("x")',
-        "'+1",
-        "'-2",
-        "'@SUM(A1)",
-        "'\tx",
-        "'\rx",
-        "Ana",
-    ]
-
-
 def test_backup_of_a_store_being_written_is_sound(engine, tmp_path, accounts):
     load_demo(engine)
     stop = threading.Event()
