@@ -3,28 +3,14 @@
 from datetime import date
 
 import pytest
-import sqlalchemy as sa
 from playwright.sync_api import expect
 
-from mentorship import db
-from mentorship.models import Meeting
-
-from .cadence_store import add_pair, days_ago
+from .cadence_store import add_pair, days_ago, meetings_of
 from .conftest import LEADER_EMAIL, PASSWORD
 from .servers import sign_in, wait_for_app
 
 pytestmark = pytest.mark.browser
 ROW_HEIGHT = 35  # Streamlit's dataframe rows and header, in pixels
-
-
-def meetings_of(engine, match_id: int) -> list[tuple[date, str]]:
-    with db.read_session(engine) as session:
-        rows = session.execute(
-            sa.select(Meeting.met_on, Meeting.source)
-            .where(Meeting.match_id == match_id)
-            .order_by(Meeting.met_on)
-        )
-        return [(met_on, str(source)) for met_on, source in rows]
 
 
 def test_leader_picks_a_pair_issues_its_link_and_the_pair_checks_in(

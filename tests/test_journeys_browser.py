@@ -18,11 +18,11 @@ from playwright.sync_api import expect
 from sqlalchemy.engine import Engine
 
 from mentorship import db
-from mentorship.models import Match, Meeting, Mentee, Mentor
+from mentorship.models import Match, Mentee, Mentor
 from mentorship.privacy import mask_email
 from mentorship.values import split_identities
 
-from .cadence_store import add_pair, days_ago
+from .cadence_store import add_pair, days_ago, meetings_of
 from .conftest import COMMITTEE_EMAIL, LEADER_EMAIL, PASSWORD, ROOT, add_accounts, load_demo
 from .servers import dashboard_server, sign_in, wait_for_app
 
@@ -108,14 +108,6 @@ def open_pair(engine: Engine, label: str) -> Match:
         ).all()
         session.expunge(match)
         return match
-
-
-def meetings_of(engine: Engine, match_id: int) -> list[tuple[date, str]]:
-    with db.read_session(engine) as session:
-        rows = session.execute(
-            sa.select(Meeting.met_on, Meeting.source).where(Meeting.match_id == match_id).order_by(Meeting.id)
-        )
-        return [(met_on, str(source)) for met_on, source in rows]
 
 
 # What the browser received
