@@ -15,7 +15,7 @@ sys.path.insert(0, str(ROOT))
 
 from mentorship import db, demo, services  # noqa: E402
 from mentorship.auth import Actor  # noqa: E402
-from tests.servers import chromium_page, dashboard_server, wait_for_app  # noqa: E402
+from tests.servers import chromium_page, dashboard_server, sign_in, wait_for_app  # noqa: E402
 
 # (URL path, file in docs/)
 SHOTS = [
@@ -36,11 +36,7 @@ def main() -> None:
         email, _, password = demo.DEMO_ACCOUNTS[0]
         with dashboard_server(url) as base, chromium_page() as page:
             page.goto(base)
-            wait_for_app(page)
-            page.get_by_role("textbox", name="Email").fill(email)
-            page.get_by_role("textbox", name="Password").fill(password)
-            page.get_by_role("button", name="Sign in").click()
-            page.wait_for_function("document.cookie.includes('mentorship_session=')")
+            sign_in(page, email, password)
             page.locator('[data-testid="stMetric"]').first.wait_for()
             for path, name in SHOTS:
                 page.goto(f"{base}/{path}")

@@ -2,6 +2,7 @@
 
 from datetime import date, timedelta
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from mentorship import db
@@ -40,3 +41,14 @@ def add_pair(
         session.flush()
         session.add_all([Meeting(match_id=match.id, met_on=d, source="imported") for d in met_on])
         return match.id
+
+
+def meetings_of(engine: Engine, match_id: int) -> list[tuple[date, str]]:
+    """A pair's meetings in the store, as (met_on, source), oldest first."""
+    with db.read_session(engine) as session:
+        rows = session.execute(
+            sa.select(Meeting.met_on, Meeting.source)
+            .where(Meeting.match_id == match_id)
+            .order_by(Meeting.met_on, Meeting.id)
+        )
+        return [(met_on, str(source)) for met_on, source in rows]

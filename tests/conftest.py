@@ -1,7 +1,9 @@
-"""Shared fixtures: a real SQLite store per test, demo stores, and AppTest with a clean cache."""
+"""Shared fixtures: a real SQLite store per test, demo stores, AppTest with a clean cache, and the real
+dashboard in Chromium (a screenshot of the page is saved when such a test fails)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -53,8 +55,7 @@ COMMITTEE_EMAIL = "committee@program.example.org"
 PASSWORD = "correct horse battery staple"
 
 
-@pytest.fixture
-def accounts(engine: Engine) -> dict[str, Actor]:
+def add_accounts(engine: Engine) -> dict[str, Actor]:
     """A leader and a committee account (password PASSWORD), as actors."""
     with db.write_session(engine) as session:
         users = [
@@ -64,6 +65,11 @@ def accounts(engine: Engine) -> dict[str, Actor]:
         session.add_all(users)
         session.flush()
         return {"leader": Actor.of(users[0]), "committee": Actor.of(users[1])}
+
+
+@pytest.fixture
+def accounts(engine: Engine) -> dict[str, Actor]:
+    return add_accounts(engine)
 
 
 def signed_in(at: AppTest, role: str = "leader") -> AppTest:
@@ -124,3 +130,48 @@ def pg_url(postgres_server_url: str) -> Iterator[str]:
     with admin.connect() as conn:
         conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     admin.dispose()
+
+
+# The real dashboard in a browser
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator:
+    """One Chromium per test module; each test gets a page of its own (`browser_page`)."""
+    from .servers import chromium_browser
+
+    with chromium_browser() as browser:
+        yield browser
+
+
+@pytest.fixture
+def browser_page(chromium) -> Iterator:
+    """A fresh page (no cookies). If the test fails, the page is saved to test-artifacts/<test>.png."""
+    from .servers import new_page
+
+    page = new_page(chromium)
+    yield page
+    page.context.close()
+
+
+@pytest.fixture
+def dashboard(engine: Engine, store_url: str) -> Iterator[str]:
+    """`streamlit run app.py` against this test's store (its schema made first); yields the base URL.
+    A fixture, so that the server still answers while a failed test's screenshot is taken."""
+    from .servers import dashboard_server
+
+    with dashboard_server(store_url) as base:
+        yield base
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    report = yield
+    page = getattr(item, "funcargs", {}).get("browser_page")
+    if report.when == "call" and report.failed and page is not None:
+        from .servers import screenshot
+
+        name = re.sub(r"[^\w.-]+", "_", item.name)
+        report.sections.append(("Screenshot", screenshot(page, ARTIFACTS / f"{name}.png")))
+    return report

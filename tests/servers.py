@@ -155,7 +155,8 @@ def dashboard_server(database_url: str) -> Iterator[str]:
 
 
 @contextmanager
-def chromium_page() -> Iterator:
+def chromium_browser() -> Iterator:
+    """Debian's Chromium driven by Playwright (never `playwright install`: nothing is downloaded)."""
     if not Path(CHROMIUM).exists():
         unavailable("Chromium is not installed (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
@@ -163,13 +164,46 @@ def chromium_page() -> Iterator:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.set_default_timeout(60_000)  # a loaded 2-core CI machine can be slow to draw a page
-            yield page
+            yield browser
         finally:
             browser.close()
+
+
+def new_page(browser):
+    """A page in a context of its own: no cookie, so no sign-in, carries over from another page."""
+    page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    page.set_default_timeout(60_000)  # a loaded 2-core CI machine can be slow to draw a page
+    return page
+
+
+@contextmanager
+def chromium_page() -> Iterator:
+    with chromium_browser() as browser:
+        yield new_page(browser)
 
 
 def wait_for_app(page) -> None:
     """Streamlit's own e2e rule: wait until the script has finished running."""
     page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=30_000)
+
+
+def sign_in(page, email: str, password: str, *, remembered: bool = True) -> None:
+    """Fill in and send the sign-in form; with `remembered`, wait until the browser keeps the sign-in
+    (its cookie is set), so that opening another page's address finds the reader signed in."""
+    wait_for_app(page)
+    page.get_by_role("textbox", name="Email").fill(email)
+    page.get_by_role("textbox", name="Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    wait_for_app(page)
+    if remembered:
+        page.wait_for_function("document.cookie.includes('mentorship_session=')")
+
+
+def screenshot(page, path: Path) -> str:
+    """Save what the page shows now (its full length) to `path`; says where, or why it could not."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        page.screenshot(path=path, full_page=True, timeout=15_000)
+    except Exception as exc:  # a crashed or closed page: the test's own failure still matters most
+        return f"no screenshot ({type(exc).__name__}: {exc})"
+    return f"screenshot saved: {path}"

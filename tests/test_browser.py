@@ -3,73 +3,63 @@
 import pytest
 
 from .conftest import LEADER_EMAIL, PASSWORD, load_demo
-from .servers import chromium_page, dashboard_server, wait_for_app
+from .servers import sign_in, wait_for_app
 
 pytestmark = pytest.mark.browser
 
 
-def sign_in(page, email: str = LEADER_EMAIL, password: str = PASSWORD) -> None:
-    wait_for_app(page)
-    page.get_by_role("textbox", name="Email").fill(email)
-    page.get_by_role("textbox", name="Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    wait_for_app(page)
-    if password == PASSWORD:  # the browser keeps the sign-in once the page has set its cookie
-        page.wait_for_function("document.cookie.includes('mentorship_session=')")
-
-
-def test_overview_in_a_browser_and_sign_in_survives_a_reload(engine, store_url, accounts):
+def test_overview_in_a_browser_and_sign_in_survives_a_reload(engine, accounts, dashboard, browser_page):
     load_demo(engine)
-    with dashboard_server(store_url) as base, chromium_page() as page:
-        page.goto(base)
-        wait_for_app(page)
-        assert page.locator('[data-testid="stMetric"]').count() == 0  # nothing without signing in
-        sign_in(page)
-        metrics = page.locator('[data-testid="stMetric"]')
-        metrics.first.wait_for()
-        assert metrics.count() == 8
-        assert "Mentors registered" in metrics.nth(0).inner_text()
-        assert "60" in page.locator('[data-testid="stMetricValue"]').nth(0).inner_text()
-        charts = page.locator('[data-testid="stVegaLiteChart"]')
-        charts.nth(2).wait_for()
-        assert charts.count() == 3
-        assert page.title().startswith("Overview")
+    page = browser_page
+    page.goto(dashboard)
+    wait_for_app(page)
+    assert page.locator('[data-testid="stMetric"]').count() == 0  # nothing without signing in
+    sign_in(page, LEADER_EMAIL, PASSWORD)
+    metrics = page.locator('[data-testid="stMetric"]')
+    metrics.first.wait_for()
+    assert metrics.count() == 8
+    assert "Mentors registered" in metrics.nth(0).inner_text()
+    assert "60" in page.locator('[data-testid="stMetricValue"]').nth(0).inner_text()
+    charts = page.locator('[data-testid="stVegaLiteChart"]')
+    charts.nth(2).wait_for()
+    assert charts.count() == 3
+    assert page.title().startswith("Overview")
 
-        page.reload()
-        page.locator('[data-testid="stMetric"]').first.wait_for(timeout=30_000)
-        assert f"Signed in as {LEADER_EMAIL}" in page.locator('[data-testid="stSidebar"]').inner_text()
+    page.reload()
+    page.locator('[data-testid="stMetric"]').first.wait_for(timeout=30_000)
+    assert f"Signed in as {LEADER_EMAIL}" in page.locator('[data-testid="stSidebar"]').inner_text()
 
-        page.get_by_role("button", name="Sign out").click()
-        page.get_by_text("You have signed out.").wait_for()
-        page.reload()
-        wait_for_app(page)
-        page.get_by_role("button", name="Sign in").wait_for()
-        assert page.locator('[data-testid="stMetric"]').count() == 0
-
-
-def test_a_wrong_password_is_refused_in_a_browser(engine, store_url, accounts):
-    with dashboard_server(store_url) as base, chromium_page() as page:
-        page.goto(base)
-        sign_in(page, password="not the password")
-        page.get_by_text("That email and password do not match an active account.").wait_for()
-        assert page.locator('[data-testid="stMetric"]').count() == 0
+    page.get_by_role("button", name="Sign out").click()
+    page.get_by_text("You have signed out.").wait_for()
+    page.reload()
+    wait_for_app(page)
+    page.get_by_role("button", name="Sign in").wait_for()
+    assert page.locator('[data-testid="stMetric"]').count() == 0
 
 
-def test_empty_store_guidance_in_a_browser(engine, store_url, accounts):
-    with dashboard_server(store_url) as base, chromium_page() as page:
-        page.goto(base)
-        sign_in(page)
-        page.get_by_text("There are no registrations yet").wait_for()
-        page.get_by_role("button", name="Load demo data").click()
-        page.locator('[data-testid="stMetric"]').first.wait_for(timeout=30_000)
-        assert page.locator('[data-testid="stMetric"]').count() == 8
+def test_a_wrong_password_is_refused_in_a_browser(engine, accounts, dashboard, browser_page):
+    page = browser_page
+    page.goto(dashboard)
+    sign_in(page, LEADER_EMAIL, "not the password", remembered=False)
+    page.get_by_text("That email and password do not match an active account.").wait_for()
+    assert page.locator('[data-testid="stMetric"]').count() == 0
+
+
+def test_empty_store_guidance_in_a_browser(engine, accounts, dashboard, browser_page):
+    page = browser_page
+    page.goto(dashboard)
+    sign_in(page, LEADER_EMAIL, PASSWORD)
+    page.get_by_text("There are no registrations yet").wait_for()
+    page.get_by_role("button", name="Load demo data").click()
+    page.locator('[data-testid="stMetric"]').first.wait_for(timeout=30_000)
+    assert page.locator('[data-testid="stMetric"]').count() == 8
 
 
 XSS_FIRST = "<img src=x onerror=alert(1)>"
 XSS_LAST = "<script>alert(2)</script>"
 
 
-def test_a_name_with_html_shows_as_text_and_runs_nothing(engine, store_url, accounts):
+def test_a_name_with_html_shows_as_text_and_runs_nothing(engine, accounts, dashboard, browser_page):
     """User text is never rendered as HTML: on the public check-in page and on the Registrations page."""
     from datetime import date
 
@@ -88,23 +78,23 @@ def test_a_name_with_html_shows_as_text_and_runs_nothing(engine, store_url, acco
         session.flush()
         match_id = match.id
     token = services.issue_checkin_link(engine, actor=accounts["leader"], match_id=match_id)
-    with dashboard_server(store_url) as base, chromium_page() as page:
-        dialogs = []
-        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-        page.goto(f"{base}/Check_in?token={token}")
-        wait_for_app(page)
-        page.get_by_text(f"Hi Dr and {XSS_FIRST}!", exact=False).wait_for()
-        assert page.locator("img[src='x']").count() == 0
+    page, base = browser_page, dashboard
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(f"{base}/Check_in?token={token}")
+    wait_for_app(page)
+    page.get_by_text(f"Hi Dr and {XSS_FIRST}!", exact=False).wait_for()
+    assert page.locator("img[src='x']").count() == 0
 
-        page.goto(base)
-        sign_in(page)
-        page.goto(f"{base}/Registrations")
-        wait_for_app(page)
-        page.get_by_role("tab", name="Mentees").click()  # only the open tab is drawn
-        wait_for_app(page)
-        page.get_by_text("1 mentees").wait_for()
-        page.locator('[data-testid="stDataFrame"]').first.wait_for()
-        page.wait_for_timeout(1000)
-        assert page.locator("img[src='x']").count() == 0
-        assert not page.evaluate("Array.from(document.scripts).some(s => s.text.includes('alert(2)'))")
-        assert dialogs == []
+    page.goto(base)
+    sign_in(page, LEADER_EMAIL, PASSWORD)
+    page.goto(f"{base}/Registrations")
+    wait_for_app(page)
+    page.get_by_role("tab", name="Mentees").click()  # only the open tab is drawn
+    wait_for_app(page)
+    page.get_by_text("1 mentees").wait_for()
+    page.locator('[data-testid="stDataFrame"]').first.wait_for()
+    page.wait_for_timeout(1000)
+    assert page.locator("img[src='x']").count() == 0
+    assert not page.evaluate("Array.from(document.scripts).some(s => s.text.includes('alert(2)'))")
+    assert dialogs == []

@@ -86,7 +86,7 @@ def test_the_leader_sees_the_suggestions_with_scores_and_reasons(app, cohort):
 
 def test_confirming_from_the_page_takes_the_pair_out_of_the_suggestions(app, engine, cohort):
     at = open_pairings(app)
-    assert at.selectbox(key="pairings-one").value == 0  # Kou & Pa, the best pair
+    assert at.selectbox(key="pairings-one").value == (cohort["kou"], cohort["pa"])  # the best pair
     assert at.selectbox(key="pairings-one").options == [
         "Kou Yang & Pa Vang (13.50)",
         "Lee Yang & Mai Vang (3.00)",
@@ -95,6 +95,8 @@ def test_confirming_from_the_page_takes_the_pair_out_of_the_suggestions(app, eng
     assert not at.exception
     assert [t.value for t in at.toast] == ["Confirmed: Kou Yang & Pa Vang."]
     assert [(r["mentor"], r["mentee"]) for r in table(at)] == [("Lee Yang", "Mai Vang")]
+    assert at.selectbox(key="pairings-one").value == (cohort["lee"], cohort["mai"])  # what "Confirm" confirms
+    assert at.selectbox(key="pairings-one").options == ["Lee Yang & Mai Vang (3.00)"]
     intro = at.get("link_button")[0].proto
     assert intro.label == "Email the introduction: Kou Yang & Pa Vang"
     assert intro.url.startswith(

@@ -241,10 +241,14 @@ def one_pair(ctx: PageContext, pairs: pd.DataFrame) -> None:
     labels = formatting.pair_labels(
         pairs.reset_index(drop=True), key="Index", detail=lambda r: f"{r.score:.2f}"
     )
-    if st.session_state.get(ONE_KEY) not in labels:
-        st.session_state.pop(ONE_KEY, None)
-    position = st.selectbox("One suggested pair", list(labels), format_func=labels.__getitem__, key=ONE_KEY)
-    (pair,) = _chosen(pairs, [position])
+    # Options are the pairs themselves, not their places in the list: a place stays valid once its pair is
+    # confirmed, so the browser kept showing the confirmed pair while the buttons acted on the next one.
+    # A confirmed (or rejected) pair's option is gone: Streamlit resets the picker and tells the browser.
+    positions = {(int(r.mentor_id), int(r.mentee_id)): i for i, r in enumerate(pairs.itertuples())}
+    chosen = st.selectbox(
+        "One suggested pair", list(positions), format_func=lambda p: labels[positions[p]], key=ONE_KEY
+    )
+    (pair,) = _chosen(pairs, [positions[chosen]])
     left, right = st.columns(2)
     left.button(
         "Confirm",
