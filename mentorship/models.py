@@ -130,6 +130,10 @@ class Mentor(PersonBase, table=True):
     capacity: int = Field(default=1)
     advising_areas: str = Field(default="", max_length=120)
     attests_values: bool = Field(default=False)
+    # Which version of the values statement they attested through the program's own form, and when
+    # (None for an imported attestation: the form it came from is not the program's).
+    values_version: int | None = Field(default=None)
+    attested_at: datetime | None = Field(default=None)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 
@@ -264,6 +268,53 @@ class Concern(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     resolved_at: datetime | None = Field(default=None)
     resolved_by_id: int | None = Field(default=None, foreign_key="users.id")
+
+
+# Registration through the program's own public forms
+class SignupStatus(enum.StrEnum):
+    pending = "pending"  # waits for its confirmation link or for the leader
+    accepted = "accepted"  # written to the registrations (by its link or by the leader)
+    declined = "declined"
+    expired = "expired"  # its confirmation link was not followed within the week
+    superseded = "superseded"  # the same email sent the same form again before this one was accepted
+    discarded = "discarded"  # the hidden field was filled in: kept, empty, only to count toward the limits
+
+
+class ValuesStatement(SQLModel, table=True):
+    """Every version of the program's values statement that mentors may attest; never edited in place."""
+
+    __tablename__ = "values_statements"
+
+    version: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    text: str = Field(max_length=4000)
+    created_at: datetime = Field(default_factory=utcnow)
+    created_by_id: int | None = Field(default=None, foreign_key="users.id")
+
+
+class Signup(SQLModel, table=True):
+    """One submission of a public registration form: pending until confirmed, then written as a registration.
+
+    `answers` holds the form's cells exactly as an imported row has them (JSON); it is emptied when the
+    submission is declined, expires or is superseded, so nothing personal outlives its use."""
+
+    __tablename__ = "signups"
+    __table_args__ = (sa.CheckConstraint("kind IN ('mentors', 'mentees')", name="ck_signups_kind"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=10)
+    email: str = Field(default="", max_length=254, index=True)
+    answers: str = Field(default="{}", max_length=20000)
+    status: SignupStatus = Field(sa_column=enum_column(SignupStatus, default="pending", index=True))
+    token_hash: str | None = Field(default=None, max_length=64, unique=True)
+    client: str = Field(default="", max_length=64, index=True)  # a random id of the browser session
+    statement_version: int | None = Field(default=None)
+    attested_at: datetime | None = Field(default=None)
+    consented_at: datetime | None = Field(default=None)
+    link_sent: bool = Field(default=False)  # a confirmation link went out by mail
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+    decided_at: datetime | None = Field(default=None)
+    decided_by_id: int | None = Field(default=None, foreign_key="users.id")
+    person_id: int | None = Field(default=None)  # the mentor or mentee it became
 
 
 # Accounts, sign-in and the audit trail
