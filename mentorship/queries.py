@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass
-from datetime import date
+from datetime import date, datetime
 
 import pandas as pd
 import sqlalchemy as sa
@@ -28,6 +28,7 @@ from mentorship.models import (
     PersonStatus,
     Role,
     Setting,
+    Signup,
     User,
 )
 from mentorship.settings import CadenceThresholds, cadence_thresholds, match_weights
@@ -748,3 +749,74 @@ def recent_pairs(session: Session, *, limit: int = 20) -> pd.DataFrame:
     pairs = frame(session, statement)
     pairs["reasons"] = [json.loads(r or "[]") for r in pairs["reasons"]]
     return pairs
+
+
+# --- Registration through the program's forms ---
+def registrations_waiting(session: Session, now: datetime) -> int:
+    """How many submitted registrations wait for their link or for the leader's review."""
+    from mentorship.signup import waiting
+
+    return _scalar(session, sa.select(sa.func.count(Signup.id)).where(waiting(now)))
+
+
+def new_registrations(session: Session, now: datetime, role: Role) -> pd.DataFrame:
+    """The registrations that wait for review, oldest first, as `role` may see them (indexed by their id):
+    who, which form, whether it is a new person or an update of a registered one, and every answer."""
+    from mentorship.signup import waiting
+
+    rows = session.execute(
+        sa.select(Signup.id, Signup.kind, Signup.answers, Signup.created_at, Signup.link_sent)
+        .where(waiting(now))
+        .order_by(Signup.created_at, Signup.id)
+    ).all()
+    registered = {
+        kind: {e for (e,) in session.execute(sa.select(table.email))}
+        for kind, table in (("mentors", Mentor), ("mentees", Mentee))
+    }
+    records = []
+    for signup_id, kind, answers, created_at, link_sent in rows:
+        cells = json.loads(answers)
+        email = normalise_email(cells.get("email", ""))
+        records.append(
+            {
+                "id": signup_id,
+                "form": kind.removesuffix("s"),
+                "change": "update" if email in registered[kind] else "new",
+                "name": f"{cells.get('first_name', '')} {cells.get('last_name', '')}".strip(),
+                "email": email,
+                "sent_at": created_at,
+                "confirmation": "link sent" if link_sent else "the leader's review",
+                **{f"answer_{k}": v for k, v in cells.items() if k not in ("email",)},
+            }
+        )
+    columns = ["id", "form", "change", "name", "email", "sent_at", "confirmation"]
+    out = pd.DataFrame(records, columns=columns + sorted({k for r in records for k in r} - set(columns)))
+    viewed = privacy.viewer_frame(out.rename(columns=_ANSWER_NAMES), role)
+    return viewed.set_index("id")
+
+
+def _answer_names() -> dict[str, str]:
+    from mentorship.intake import TEMPLATES
+
+    return {f"answer_{c}": c for kind in ("mentors", "mentees") for c in TEMPLATES[kind]}
+
+
+_ANSWER_NAMES = _answer_names()
+
+
+def outdated_attestations(session: Session) -> pd.DataFrame:
+    """Mentors who attested an earlier version of the values statement than the current one, through the
+    program's form: name, the version they attested and when."""
+    from mentorship.signup import statement
+
+    current, _ = statement(session)
+    return frame(
+        session,
+        sa.select(
+            (Mentor.first_name + " " + Mentor.last_name).label("name"),
+            Mentor.values_version.label("attested_version"),
+            Mentor.attested_at,
+        )
+        .where(Mentor.values_version < current, Mentor.status != PersonStatus.withdrawn.value)
+        .order_by(Mentor.values_version, Mentor.last_name, Mentor.first_name),
+    )
