@@ -287,6 +287,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_cadence_commands(command)
     add_registration_commands(commands, store, acting_as)
+    add_registration_form_commands(commands, store, acting_as_required)
     add_pairing_commands(commands, store, acting_as_required)
     return parser
 
@@ -400,6 +401,26 @@ def add_registration_commands(commands, *parents: argparse.ArgumentParser) -> No
             sub.add_argument("--json", action="store_true", help="print one JSON object")
         else:
             sub.add_argument("file", metavar="FILE", help="where to write the CSV (UTF-8 with BOM)")
+
+
+# --- Registration through the program's forms ---
+def cmd_registration(args: argparse.Namespace) -> int:
+    from mentorship import signup  # imported when used: the CLI starts without the service modules
+
+    engine = _engine(args)
+    is_open = args.registration_command == "open"
+    signup.set_form_open(engine, actor=acting(args, engine), kind=signup.KINDS[args.form], is_open=is_open)
+    print(f"The {args.form} registration form is {'open' if is_open else 'closed'}.")
+    return 0
+
+
+def add_registration_form_commands(commands, *parents: argparse.ArgumentParser) -> None:
+    """`registration open|close mentor|mentee --as EMAIL`."""
+    about = "Open or close a public registration form (a new store starts with both closed)."
+    sub = commands.add_parser("registration", parents=list(parents), help=about, description=about)
+    sub.set_defaults(handler=cmd_registration)
+    sub.add_argument("registration_command", choices=["open", "close"], metavar="open|close")
+    sub.add_argument("form", choices=["mentor", "mentee"], metavar="mentor|mentee")
 
 
 # --- Pairing ---
