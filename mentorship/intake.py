@@ -546,7 +546,7 @@ _DATES_NOT_IN_FUTURE = ("registered_on", "confirmed_on", "ended_on", "met_on", S
 
 
 @functools.cache
-def _max_length(kind: str, column: str) -> int | None:
+def max_length(kind: str, column: str) -> int | None:
     table = _TABLE_FOR[kind].__table__
     if column not in table.c:
         return None
@@ -581,7 +581,7 @@ def parse_row(kind: str, cells: dict[str, str], *, today: date) -> tuple[dict[st
         except ValueError as exc:
             errors.append(f"{column}: {exc}")
             continue
-        limit = _max_length(kind, column)
+        limit = max_length(kind, column)
         if limit and isinstance(value, str) and len(value) > limit:
             errors.append(f"{column}: is longer than {limit} characters")
             continue
@@ -604,7 +604,7 @@ def parse_row(kind: str, cells: dict[str, str], *, today: date) -> tuple[dict[st
 def _pair_rules(values: dict[str, Any], today: date) -> list[str]:
     errors = []
     values["end_reason"], values["end_note"] = values.get("end_reason") or (None, "")
-    if len(values["end_note"]) > (limit := _max_length("pairs", "end_note")):
+    if len(values["end_note"]) > (limit := max_length("pairs", "end_note")):
         errors.append(f"end_reason: the note is longer than {limit} characters")
     outcome, ended_on, confirmed_on = (
         values.get("outcome"),

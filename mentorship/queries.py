@@ -820,3 +820,20 @@ def outdated_attestations(session: Session) -> pd.DataFrame:
         .where(Mentor.values_version < current, Mentor.status != PersonStatus.withdrawn.value)
         .order_by(Mentor.values_version, Mentor.last_name, Mentor.first_name),
     )
+
+
+def own_registration(session: Session, kind: str, person_id: int) -> pd.Series | None:
+    """One person's registration in the template's columns (and, for a mentor, the statement version they
+    attested), for their own personal-link page."""
+    from mentorship.intake import PEOPLE, TEMPLATES
+
+    table = PEOPLE[kind]
+    extra = [Mentor.values_version] if kind == "mentors" else []
+    people = frame(
+        session,
+        sa.select(table.id, *(table.__table__.c[c] for c in TEMPLATES[kind]), *extra).where(
+            table.id == person_id
+        ),
+    )
+    _plain_values(people, [c for c in ("identifies_bipoc", "bipoc_mentor_preference") if c in people])
+    return None if people.empty else people.set_index("id").iloc[0]

@@ -24,7 +24,7 @@ NAVIGATION = [
     ("app.py", "Overview", ":material/dashboard:", False),
     ("pages/1_Registrations.py", "Registrations", ":material/group:", False),
     ("pages/2_Pairings.py", "Pairings", ":material/handshake:", False),  # --- Pairing ---
-    # --- Cadence --- (pages/6_Check_in.py is the pairs' public page: never in the navigation)
+    # --- Cadence --- (pages/6_Check_in.py and pages/8_Register.py are public: never in the navigation)
     ("pages/3_Cadence.py", "Cadence", ":material/event_repeat:", False),
     ("pages/4_Retention.py", "Retention", ":material/timeline:", False),
     ("pages/5_Admin.py", "Admin", ":material/admin_panel_settings:", True),
@@ -85,7 +85,7 @@ def page_setup(title: str, icon: str, *, leader_only: bool = False) -> PageConte
 
 
 def public_page_setup(title: str, icon: str) -> Engine:
-    """For the pairs' check-in page only: no sign-in, no sidebar, nothing else from the program."""
+    """For the public pages (check-in, registration): no sign-in, no sidebar, nothing else from the program."""
     st.set_page_config(page_title=title, page_icon=icon, layout="centered", initial_sidebar_state="collapsed")
     return _open_store()
 

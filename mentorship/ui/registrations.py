@@ -165,7 +165,7 @@ def registration_form(ctx: PageContext, kind: str, person: pd.Series | None = No
     with st.form(prefix, border=False):
         columns = st.columns(3)
         for i, column in enumerate(intake.TEMPLATES[kind]):
-            _field(columns[i % 3], kind, column, values[column], f"{prefix}-{column}")
+            field(columns[i % 3], kind, column, values[column], f"{prefix}-{column}")
         label = "Add registration" if person_id is None else "Save changes"
         st.form_submit_button(label, type="primary", on_click=_save, args=(ctx, kind, prefix, person_id))
     errors = st.session_state.get(f"{prefix}-errors")
@@ -174,7 +174,9 @@ def registration_form(ctx: PageContext, kind: str, person: pd.Series | None = No
         st.dataframe(registrations.error_rows(errors), hide_index=True, width="stretch")
 
 
-def _field(container, kind: str, column: str, value, key: str) -> None:
+def field(container, kind: str, column: str, value, key: str) -> None:
+    """One template column as a widget; a text field takes as many characters as the store keeps, so what
+    can be typed is what can be imported (the leader's forms and the public registration forms alike)."""
     label = LABELS[column] + (" *" if column in intake.REQUIRED[kind] else "")
     if column in ("meeting_formats", "advising_areas"):
         options = intake.MEETING_FORMATS if column == "meeting_formats" else intake.ADVISING_AREAS
@@ -193,10 +195,12 @@ def _field(container, kind: str, column: str, value, key: str) -> None:
         }[column]
         container.selectbox(label, options, index=options.index(value), key=key)
     elif column == "goals":
-        container.text_area(label, value=value, key=key, max_chars=4000)
+        container.text_area(label, value=value, key=key, max_chars=intake.max_length(kind, column))
     else:
         help_text = "Separate with ;" if column in registrations.MULTI_COLUMNS else None
-        container.text_input(label, value=value, key=key, help=help_text)
+        container.text_input(
+            label, value=value, key=key, help=help_text, max_chars=intake.max_length(kind, column)
+        )
 
 
 def _set_status(ctx: PageContext, kind: str, person_id: int) -> None:

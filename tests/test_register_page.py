@@ -1,0 +1,143 @@
+"""The public registration page (AppTest): closed and open forms, what a failed registration keeps and names,
+the hidden field, and a person's own link."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import sqlalchemy as sa
+
+from mentorship import db, signup
+from mentorship.auth import Actor
+from mentorship.models import Mentee, Mentor, Signup, SignupStatus
+
+PAGE = "pages/8_Register.py"
+HOSTILE = '<img src=x onerror=alert(1)>**Bold** =HYPERLINK("http://x")'
+
+
+def open_form(app, form: str = "mentor", **params):
+    at = app(PAGE)
+    at.query_params["as"] = form
+    for key, value in params.items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def texts(at) -> str:
+    parts = [
+        e.value
+        for kind in ("title", "info", "success", "warning", "error", "text", "caption")
+        for e in getattr(at, kind)
+    ]
+    parts += [str(m.value) for m in at.markdown]
+    return "\n".join(str(p) for p in parts)
+
+
+def test_a_new_store_shows_one_sentence_and_the_contact_when_closed(app, engine):
+    at = open_form(app)
+    assert [i.value for i in at.info] == ["Registration is closed for now."]
+    assert not at.text_input and not at.button
+    signup.save_settings(
+        engine,
+        actor=Actor.operator(),
+        contact_email="mentoring@program.example.org",
+        per_session=5,
+        per_hour=60,
+    )
+    at = open_form(app, "mentee")
+    assert [i.value for i in at.info] == [
+        "Registration is closed for now. Questions: mentoring@program.example.org"
+    ]
+
+
+def test_a_mentor_reads_the_expectations_and_the_statement_and_registers(app, engine):
+    signup.set_form_open(engine, actor=Actor.operator(), kind="mentors", is_open=True)
+    at = open_form(app)
+    page = texts(at)
+    assert "A mentorship lasts at least one year" in page and "every one to two months" in page
+    assert signup.DEFAULT_STATEMENT in [t.value for t in at.text]
+    assert "who sees them: the program leader" in page.lower()
+    at.text_input(key="register-first_name").input("Amara")
+    at.text_input(key="register-last_name").input("Okafor")
+    at.text_input(key="register-email").input("amara@clinic.example.org")
+    at.multiselect(key="register-meeting_formats").select("virtual")
+    at.checkbox(key="register-attest").check()
+    at.checkbox(key="register-consent").check()
+    at = at.button[0].click().run()
+    assert [s.value for s in at.success] == [f"{signup.RECEIVED} {signup.RECEIVED_LEADER}"]
+    with db.read_session(engine) as session:
+        (row,) = session.execute(sa.select(Signup.status, Signup.email, Signup.statement_version)).all()
+        assert row == (SignupStatus.pending, "amara@clinic.example.org", 1)
+        assert session.execute(sa.select(Mentor)).first() is None
+
+
+def test_a_failed_registration_keeps_what_was_typed_and_names_each_problem_as_text(app, engine):
+    signup.set_form_open(engine, actor=Actor.operator(), kind="mentees", is_open=True)
+    at = open_form(app, "mentee")
+    assert signup.BIPOC_WAIT in [c.value for c in at.caption]
+    at.text_input(key="register-first_name").input(HOSTILE[:100])
+    at.text_input(key="register-email").input("not an email")
+    at = at.button[0].click().run()
+    problems = at.dataframe[0].value
+    assert list(problems["field"]) == ["Last name", "Email", "Meeting formats", "Consent"]
+    assert problems["problem"].iloc[0] == "is required"
+    assert at.text_input(key="register-first_name").value == HOSTILE[:100]
+    assert at.text_input(key="register-email").value == "not an email"
+    assert HOSTILE[:20] not in "\n".join(str(m.value) for m in at.markdown)  # never drawn as markdown
+    with db.read_session(engine) as session:
+        assert session.execute(sa.select(sa.func.count(Signup.id))).scalar_one() == 0
+
+
+def test_the_hidden_field_stores_nothing(app, engine):
+    signup.set_form_open(engine, actor=Actor.operator(), kind="mentees", is_open=True)
+    at = open_form(app, "mentee")
+    at.text_input(key="register-first_name").input("Bot")
+    at.text_input(key="register-last_name").input("Bot")
+    at.text_input(key="register-email").input("bot@example.org")
+    at.multiselect(key="register-meeting_formats").select("virtual")
+    at.checkbox(key="register-consent").check()
+    at.text_input(key="register-hp").input("http://spam.example")
+    at = at.button[0].click().run()
+    assert [s.value for s in at.success] == [f"{signup.RECEIVED} {signup.RECEIVED_LEADER}"]
+    with db.read_session(engine) as session:
+        assert session.execute(sa.select(Signup.status, Signup.answers)).all() == [
+            (SignupStatus.discarded, "{}")
+        ]
+
+
+def test_a_personal_link_updates_the_registration(app, engine):
+    leader = Actor.operator()
+    signup.set_form_open(engine, actor=leader, kind="mentees", is_open=True)
+    now = datetime.now(UTC)
+    cells = {
+        "first_name": HOSTILE[:100],
+        "last_name": "Vang",
+        "email": "lin@school.example.edu",
+        "meeting_formats": "virtual",
+        "school": "State University",
+    }
+    receipt = signup.submit(
+        engine,
+        kind="mentees",
+        cells=cells,
+        consent=True,
+        attest=False,
+        statement_version=None,
+        client="c",
+        now=now,
+        today=date.today(),
+    )
+    at = app(PAGE)
+    at.query_params["token"] = receipt.token
+    at.run()
+    assert [b.label for b in at.button] == ["Confirm my registration"]
+    at = at.button[0].click().run()
+    assert [s.value for s in at.success] == ["Thank you: your registration is confirmed."]
+    assert f"Hi {HOSTILE[:100]}! Here you can update your details or withdraw." in [t.value for t in at.text]
+    at.text_input(key="mine-school").set_value("City College")
+    at = next(b for b in at.button if b.label == "Save changes").click().run()
+    with db.read_session(engine) as session:
+        (school,) = session.execute(sa.select(Mentee.school)).one()
+    assert school == "City College"
+    at.query_params["token"] = "not-a-token"
+    assert [i.value for i in at.run().info] == [signup.INACTIVE_LINK]
