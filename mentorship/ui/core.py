@@ -85,7 +85,7 @@ def page_setup(title: str, icon: str, *, leader_only: bool = False) -> PageConte
 
 
 def public_page_setup(title: str, icon: str) -> Engine:
-    """For the public pages (check-in, registration): no sign-in, no sidebar, nothing else from the program."""
+    """For the public pages (check-in, registration): no sign-in, no sidebar, nothing else."""
     st.set_page_config(page_title=title, page_icon=icon, layout="centered", initial_sidebar_state="collapsed")
     return _open_store()
 
