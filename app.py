@@ -2,14 +2,23 @@
 
 import streamlit as st
 
-from mentorship import charts, formatting, queries, services
+from mentorship import charts, db, formatting, queries, services
 from mentorship.errors import Refused
+from mentorship.models import utcnow
 from mentorship.ui import after_write, cached_read, page_setup
 
 ctx = page_setup("Overview", ":material/dashboard:")
 st.title("Mentorship program")
 
 overview = cached_read(ctx, queries.overview, ctx.today)
+with db.read_session(ctx.engine) as session:  # one count, and it changes with the clock (expiry)
+    waiting_review = queries.registrations_waiting(session, utcnow())
+if waiting_review:
+    st.info(
+        f"{waiting_review} registration{'s wait' if waiting_review > 1 else ' waits'} for review "
+        "(Registrations → New).",
+        icon=":material/how_to_reg:",
+    )
 
 
 def load_demo() -> None:

@@ -1,18 +1,22 @@
-"""Admin (leader only): accounts, the audit log, backup."""
+"""Admin (leader only): accounts, the audit log, backup, the registration forms."""
 
 import streamlit as st
 
-from mentorship import db, privacy, queries
+from mentorship import db, privacy, queries, settings, signup
 from mentorship.ui import page_setup
-from mentorship.ui.admin import accounts_panel, backup_panel
+from mentorship.ui.admin import accounts_panel, backup_panel, registration_panel
 
 ctx = page_setup("Admin", ":material/admin_panel_settings:", leader_only=True)
 st.title("Admin")
-accounts_tab, audit_tab, backup_tab = st.tabs(["Accounts", "Audit log", "Backup"])
+accounts_tab, audit_tab, backup_tab, registration_tab = st.tabs(
+    ["Accounts", "Audit log", "Backup", "Registration"]
+)
 
 with db.read_session(ctx.engine) as session:
     accounts = queries.accounts(session)
     actions = queries.audit_actions(session)
+    registration = settings.registration_settings(session)
+    version, statement = signup.statement(session)
 
 with accounts_tab:
     accounts_panel(ctx, accounts)
@@ -49,3 +53,6 @@ with audit_tab:
 
 with backup_tab:
     backup_panel(ctx, is_sqlite=db.is_sqlite(ctx.engine))
+
+with registration_tab:
+    registration_panel(ctx, registration, version, statement)

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 
-from mentorship import db, signup
+from mentorship import db, settings, signup
 from mentorship.auth import Actor
 from mentorship.models import Mentee, Mentor, Signup, SignupStatus
 
@@ -141,3 +141,74 @@ def test_a_personal_link_updates_the_registration(app, engine):
     assert school == "City College"
     at.query_params["token"] = "not-a-token"
     assert [i.value for i in at.run().info] == [signup.INACTIVE_LINK]
+
+
+# The leader's side: Admin → Registration, Registrations → New, the Overview's count
+def test_the_leader_opens_a_form_sets_the_contact_and_edits_the_statement_on_admin(app, engine, accounts):
+    from .conftest import signed_in
+
+    at = signed_in(app("pages/5_Admin.py")).run()
+    assert [c.value for c in at.code] == [
+        "http://localhost:8501/Register?as=mentor",
+        "http://localhost:8501/Register?as=mentee",
+    ]
+    at.toggle(key="registration-open-mentors").set_value(True).run()
+    at.text_input(key="registration-contact").input("Mentoring@Program.example.org")
+    at.number_input(key="registration-per-hour").set_value(30)
+    next(b for b in at.button if b.label == "Save settings").click().run()
+    at.text_area(key="registration-statement").input("We practise anti-racism and cultural humility.")
+    next(b for b in at.button if b.label == "Save as a new version").click().run()
+    with db.read_session(engine) as session:
+        state = signup.form_state(session, "mentors")
+        chosen = settings.registration_settings(session)
+    assert (state.open, state.statement_version, state.statement) == (
+        True,
+        2,
+        "We practise anti-racism and cultural humility.",
+    )
+    assert (chosen.contact_email, chosen.per_hour, chosen.mentee_open) == (
+        "mentoring@program.example.org",
+        30,
+        False,
+    )
+
+
+def test_the_leader_accepts_a_new_registration_and_the_overview_counts_those_waiting(app, engine, accounts):
+    from .conftest import signed_in
+
+    leader = accounts["leader"]
+    signup.set_form_open(engine, actor=leader, kind="mentees", is_open=True)
+    for email in ("a@school.example.edu", "b@school.example.edu"):
+        cells = {
+            "first_name": HOSTILE[:100],
+            "last_name": "Vang",
+            "email": email,
+            "meeting_formats": "virtual",
+        }
+        signup.submit(
+            engine,
+            kind="mentees",
+            cells=cells,
+            consent=True,
+            attest=False,
+            statement_version=None,
+            client=email,
+            now=datetime.now(UTC),
+            today=date.today(),
+        )
+    at = signed_in(app("app.py")).run()
+    assert "2 registrations wait for review (Registrations → New)." in [i.value for i in at.info]
+    at = signed_in(app("pages/1_Registrations.py"))
+    at.session_state["registrations-tab"] = "New"
+    at.run()
+    new = at.dataframe[0].value
+    assert list(new["name"]) == [f"{HOSTILE[:100]} Vang"] * 2 and list(new["change"]) == ["new", "new"]
+    next(b for b in at.button if b.label == "Accept").click().run()
+    with db.read_session(engine) as session:
+        assert session.execute(sa.select(Mentee.email, Mentee.first_name)).all() == [
+            ("a@school.example.edu", HOSTILE[:100])
+        ]
+    next(b for b in at.button if b.label == "Decline").click().run()
+    assert [i.value for i in at.info] == ["No registration waits for review."]
+    with db.read_session(engine) as session:
+        assert session.execute(sa.select(Mentee.email)).all() == [("a@school.example.edu",)]

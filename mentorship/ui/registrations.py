@@ -12,9 +12,9 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from mentorship import intake, registrations, services
+from mentorship import intake, registrations, services, signup
 from mentorship.errors import Refused, UnusableInput
-from mentorship.models import PersonStatus
+from mentorship.models import PersonStatus, utcnow
 from mentorship.ui.core import PageContext, after_write
 
 STATUSES = [s.value for s in PersonStatus]
@@ -327,4 +327,77 @@ def export_buttons(ctx: PageContext) -> None:
             icon=":material/download:",
             key=f"export-{kind}",
             on_click="ignore",
+        )
+
+
+# Registrations sent through the program's public forms (the leader reviews them)
+def _decide(ctx: PageContext, signup_id: int, accept: bool) -> None:
+    state = st.session_state
+    state.pop("new-errors", None)
+    try:
+        if accept:
+            signup.accept(ctx.engine, actor=ctx.user, signup_id=signup_id, now=utcnow(), today=ctx.today)
+        else:
+            signup.decline(ctx.engine, actor=ctx.user, signup_id=signup_id, now=utcnow())
+    except intake.InvalidRegistration as exc:
+        state["new-errors"] = exc.errors
+        return
+    except Refused as exc:
+        st.toast(str(exc), icon=":material/block:")
+        return
+    after_write()
+    st.toast(
+        "Accepted: the registration is written." if accept else "Declined.", icon=":material/check_circle:"
+    )
+
+
+def new_panel(ctx: PageContext, new: pd.DataFrame) -> None:
+    """The registrations that wait for review (their link, or the leader): accept or decline one."""
+    forms = st.segmented_control("Form", ["mentor", "mentee"], key="new-form")
+    shown = new[new["form"] == forms] if forms else new
+    if shown.empty:
+        st.info("No registration waits for review.", icon=":material/inbox:")
+        return
+    st.caption(
+        f"{len(shown)} waiting for review. A pending registration is never suggested for pairing; "
+        '"update" means the email is already registered, and accepting changes that registration.'
+    )
+    st.dataframe(
+        shown,
+        hide_index=True,
+        width="stretch",
+        column_config={"sent_at": st.column_config.DatetimeColumn("Sent (UTC)", format="YYYY-MM-DD HH:mm")},
+        key="new-table",
+    )
+    if not ctx.user.is_leader:
+        return
+    labels = {i: f"{r['name']} <{r['email']}> ({r['form']}, {r['change']})" for i, r in shown.iterrows()}
+    picked = st.selectbox("Registration", list(labels), format_func=labels.get, key="new-pick")
+    accept, decline, _ = st.columns([1, 1, 4])
+    accept.button(
+        "Accept", type="primary", key=f"new-accept-{picked}", on_click=_decide, args=(ctx, picked, True)
+    )
+    decline.button("Decline", key=f"new-decline-{picked}", on_click=_decide, args=(ctx, picked, False))
+    if errors := st.session_state.get("new-errors"):
+        st.error(
+            "The registration cannot be accepted as it is; nothing was changed.", icon=":material/error:"
+        )
+        st.dataframe(registrations.error_rows(errors), hide_index=True, width="stretch")
+
+
+def outdated_attestations(rows: pd.DataFrame) -> None:
+    if rows.empty:
+        return
+    with st.expander(
+        f"Mentors who attested an earlier values statement ({len(rows)})", icon=":material/history:"
+    ):
+        st.dataframe(
+            rows,
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "name": "Name",
+                "attested_version": st.column_config.NumberColumn("Version attested", format="%d"),
+                "attested_at": st.column_config.DatetimeColumn("Attested (UTC)", format="YYYY-MM-DD"),
+            },
         )
