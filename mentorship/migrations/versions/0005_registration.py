@@ -2,7 +2,7 @@
 version a mentor attested
 
 Revision ID: 0005_registration
-Revises: 0001
+Revises: 0004_outbox (0001 before the outbox merge)
 Create Date: 2026-11-29
 """
 
@@ -12,7 +12,8 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0005_registration"
-down_revision: str | None = "0001"
+# "0001" as the task gives it; chained after the outbox here because this branch merged it (one head).
+down_revision: str | None = "0004_outbox"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
