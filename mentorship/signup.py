@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from mentorship import audit, intake, links, settings
+from mentorship import audit, intake, links, outbox, settings
 from mentorship.auth import Actor
 from mentorship.errors import Refused
 from mentorship.models import (
@@ -254,6 +254,8 @@ def submit(
         )
         session.add(signup)
         session.flush()
+        if mail:
+            _queue_confirmation(session, signup, values["first_name"], token, chosen.contact_email, now)
         audit.record(
             session,
             actor=FORM_ACTOR,
@@ -263,6 +265,27 @@ def submit(
             summary=f"{kind}: pending" + (", confirmation link queued" if mail else ""),
         )
         return Receipt(signup.id, mail, token)
+
+
+def _queue_confirmation(
+    session: Session, signup: Signup, first_name: str, token: str, contact: str, now: datetime
+) -> None:
+    """The confirmation message with the person's own link, queued in the submission's transaction (the
+    outbox sends it); plain text, so whatever the name holds arrives as text."""
+    subject, body = outbox.render(
+        session,
+        "registration",
+        {"first_name": first_name, "confirm_link": links.personal_url(token), "program_contact": contact},
+    )
+    outbox.queue_message(
+        session,
+        kind="registration",
+        recipients=[signup.email],
+        subject=subject,
+        body=body,
+        dedupe_key=f"registration-{signup.id}",
+        now=now,
+    )
 
 
 def _apply(session: Session, signup: Signup, *, now: datetime, today: date) -> int:

@@ -408,3 +408,48 @@ def test_what_the_leaders_form_widgets_hold_goes_through_the_same_rules():
         for c in signup.form_columns("mentors") + ("attests_values",)
     }
     assert json.loads(json.dumps(cells)) == cells
+
+
+# With mail: the confirmation is queued with the registration, and its link (received by a real SMTP
+# server) confirms it
+def test_the_confirmation_link_arrives_by_mail_and_confirms_the_registration(engine, mail_server):
+    from urllib.parse import parse_qs, urlsplit
+
+    from mentorship import outbox
+    from mentorship.models import OutboxMessage
+    from mentorship.outbox.sending import send_due
+
+    opened(engine)
+    signup.save_settings(
+        engine, actor=LEADER, contact_email="mentoring@program.example.org", per_session=5, per_hour=60
+    )
+    receipt = send(engine, cells=MENTOR | {"first_name": "<b>Amara</b> =1+1"}, mail=True)
+    with db.read_session(engine) as session:
+        (queued,) = session.execute(sa.select(OutboxMessage)).scalars()
+        assert (queued.kind, queued.recipients, queued.dedupe_key) == (
+            "registration",
+            "amara.okafor@clinic.example.org",
+            f"registration-{receipt.signup_id}",
+        )
+    report = send_due(engine, smtp=outbox.smtp_settings(mail_server.environ()), now=NOW)
+    assert report.sent == 1
+    (received,) = mail_server.received
+    assert received.recipients == ["amara.okafor@clinic.example.org"]
+    assert received.body.startswith("Hi <b>Amara</b> =1+1,")  # text, as typed
+    assert "mentoring@program.example.org" in received.body
+    link = next(line.strip() for line in received.body.splitlines() if "/Register?token=" in line)
+    assert link.startswith("http://localhost:8501/Register?token=")
+    token = parse_qs(urlsplit(link).query)["token"][0]
+    person_id = signup.confirm(engine, token=token, now=NOW + timedelta(days=1), today=TODAY)
+    assert [m.id for m in people(engine, Mentor)] == [person_id]
+
+
+def test_a_refused_submission_queues_no_mail(engine):
+    from mentorship.models import OutboxMessage
+
+    opened(engine)
+    with pytest.raises(intake.InvalidRegistration):
+        send(engine, cells=MENTOR | {"capacity": "12"}, mail=True)
+    with db.read_session(engine) as session:
+        assert session.execute(sa.select(OutboxMessage)).first() is None
+        assert session.execute(sa.select(Signup)).first() is None

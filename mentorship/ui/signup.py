@@ -16,7 +16,7 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy.engine import Engine
 
-from mentorship import db, intake, queries, registrations, signup
+from mentorship import db, intake, outbox, queries, registrations, signup
 from mentorship.errors import Refused
 from mentorship.models import utcnow
 from mentorship.ui.registrations import LABELS, field
@@ -28,14 +28,6 @@ PROBLEM_LABELS = LABELS | {"consent": "Consent", "attests_values": "Values", "re
 HONEYPOT_CSS = (
     "<style>.st-key-register-trap{position:absolute;left:-10000px;height:1px;overflow:hidden}</style>"
 )
-
-
-def mail_configured() -> bool:
-    try:
-        from mentorship import outbox
-    except ImportError:
-        return False
-    return bool(outbox.mail_configured())
 
 
 def _guarded(action: Callable[[], None]) -> None:
@@ -101,7 +93,7 @@ def _send(engine: Engine, kind: str, version: int) -> None:
                 client=client,
                 now=utcnow(),
                 today=date.today(),
-                mail=mail_configured(),
+                mail=outbox.mail_configured(),
             )
         except intake.InvalidRegistration as exc:
             state["register-errors"] = exc.errors
