@@ -212,3 +212,20 @@ def test_the_leader_accepts_a_new_registration_and_the_overview_counts_those_wai
     assert [i.value for i in at.info] == ["No registration waits for review."]
     with db.read_session(engine) as session:
         assert session.execute(sa.select(Mentee.email)).all() == [("a@school.example.edu",)]
+
+
+def test_the_public_page_shows_nothing_of_the_program_whatever_its_address(app, engine):
+    from .conftest import load_demo
+
+    load_demo(engine)
+    signup.set_form_open(engine, actor=Actor.operator(), kind="mentors", is_open=True)
+    for params in ({}, {"as": "leader"}, {"token": "guessed"}, {"as": "mentor"}):
+        at = app(PAGE)
+        for key, value in params.items():
+            at.query_params[key] = value
+        at.run()
+        assert not at.exception
+        assert len(at.sidebar) == len(at.metric) == len(at.dataframe) == 0
+    assert [i.value for i in open_form(app, "leader").info] == [
+        "This address is not one of the program's registration forms."
+    ]
