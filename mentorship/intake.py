@@ -1112,17 +1112,21 @@ def update_person(
     return changes
 
 
+def open_pair_count(session: Session, kind: str, person_id_: int) -> int:
+    """How many open pairs this mentor or mentee is in (a withdrawal waits until they have ended)."""
+    column = Match.mentor_id if kind == "mentors" else Match.mentee_id
+    return session.execute(
+        sa.select(sa.func.count()).where(column == person_id_, Match.status.in_(_OPEN))
+    ).scalar_one()
+
+
 def set_status(session: Session, kind: str, person_id_: int, status: str) -> str:
     """Set active, paused or withdrawn; returns the previous status."""
     if status not in {s.value for s in PersonStatus}:
         raise Refused("The status must be active, paused or withdrawn.")
     table, current = PEOPLE[kind], _person(session, kind, person_id_)
     if status == PersonStatus.withdrawn:
-        column = Match.mentor_id if kind == "mentors" else Match.mentee_id
-        open_pairs = session.execute(
-            sa.select(sa.func.count()).where(column == person_id_, Match.status.in_(_OPEN))
-        ).scalar_one()
-        if open_pairs:
+        if open_pairs := open_pair_count(session, kind, person_id_):
             them = "it" if open_pairs == 1 else "them"
             raise Refused(
                 f"This {ENTITY[kind]} still has {open_pairs} open pair{'s' if open_pairs > 1 else ''}; "

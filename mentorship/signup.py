@@ -23,8 +23,6 @@ from mentorship import audit, intake, links, outbox, settings
 from mentorship.auth import Actor
 from mentorship.errors import Refused
 from mentorship.models import (
-    OPEN_STATUS_VALUES,
-    Match,
     Mentor,
     PersonStatus,
     Role,
@@ -154,6 +152,22 @@ def waiting(now: datetime):
 
 
 # Writes
+def _audit(
+    session: Session, actor: Actor, action: str, entity_id, summary: str, *, entity: str = "signup"
+) -> None:
+    audit.record(session, actor=actor, action=action, entity=entity, entity_id=entity_id, summary=summary)
+
+
+def _retire(signup: Signup, status: SignupStatus, now: datetime) -> None:
+    """The submission is done with: its answers are forgotten, its ids and times kept."""
+    signup.status, signup.answers, signup.decided_at = status, "{}", now
+
+
+def _check_statement(kind: str, attest: bool, read: int | None, current: int) -> None:
+    if kind == "mentors" and attest and read != current:
+        raise Refused(STATEMENT_CHANGED, audit="refused: the statement changed while it was read")
+
+
 @dataclass(frozen=True)
 class Receipt:
     signup_id: int | None
@@ -218,18 +232,17 @@ def submit(
             signup = Signup(kind=kind, status=SignupStatus.discarded, client=client, created_at=now)
             session.add(signup)
             session.flush()
-            audit.record(
+            _audit(
                 session,
-                actor=FORM_ACTOR,
-                action=ACTION,
+                FORM_ACTOR,
+                ACTION,
+                signup.id,
+                f"{kind}: discarded (hidden field filled in)",
                 entity="signup",
-                entity_id=signup.id,
-                summary=f"{kind}: discarded (hidden field filled in)",
             )
             return Receipt(None, mail)
         version, _ = statement(session)
-        if kind == "mentors" and attest and statement_version != version:
-            raise Refused(STATEMENT_CHANGED, audit="refused: the statement changed while it was read")
+        _check_statement(kind, attest, statement_version, version)
         values, errors = validate(kind, cells, today=today, consent=consent, attest=attest)
         if errors:
             raise intake.InvalidRegistration(errors)
@@ -256,13 +269,13 @@ def submit(
         session.flush()
         if mail:
             _queue_confirmation(session, signup, values["first_name"], token, chosen.contact_email, now)
-        audit.record(
+        _audit(
             session,
-            actor=FORM_ACTOR,
-            action=ACTION,
+            FORM_ACTOR,
+            ACTION,
+            signup.id,
+            f"{kind}: pending" + (", confirmation link queued" if mail else ""),
             entity="signup",
-            entity_id=signup.id,
-            summary=f"{kind}: pending" + (", confirmation link queued" if mail else ""),
         )
         return Receipt(signup.id, mail, token)
 
@@ -328,13 +341,13 @@ def accept(engine: Engine, *, actor: Actor, signup_id: int, now: datetime, today
         signup = _pending(session, signup_id, now)
         signup.decided_by_id = actor.id
         person_id = _apply(session, signup, now=now, today=today)
-        audit.record(
+        _audit(
             session,
-            actor=actor,
-            action="registration.accept",
+            actor,
+            "registration.accept",
+            signup_id,
+            f"{signup.kind} {person_id} written",
             entity="signup",
-            entity_id=signup_id,
-            summary=f"{signup.kind} {person_id} written",
         )
         return person_id
 
@@ -345,17 +358,10 @@ def decline(engine: Engine, *, actor: Actor, signup_id: int, now: datetime) -> N
         engine, actor=actor, action="registration.decline", entity="signup", entity_id=signup_id
     ) as session:
         signup = _pending(session, signup_id, now)
-        signup.status, signup.answers, signup.decided_at = SignupStatus.declined, "{}", now
+        _retire(signup, SignupStatus.declined, now)
         signup.decided_by_id = actor.id
         session.add(signup)
-        audit.record(
-            session,
-            actor=actor,
-            action="registration.decline",
-            entity="signup",
-            entity_id=signup_id,
-            summary=f"{signup.kind}: declined",
-        )
+        _audit(session, actor, "registration.decline", signup_id, f"{signup.kind}: declined", entity="signup")
 
 
 # The personal link: confirm, then update one's own details or withdraw
@@ -408,13 +414,13 @@ def confirm(engine: Engine, *, token: str, now: datetime, today: date) -> int:
         if not state.pending:
             return state.person_id
         person_id = _apply(session, signup, now=now, today=today)
-        audit.record(
+        _audit(
             session,
-            actor=LINK_ACTOR,
-            action="registration.confirm",
+            LINK_ACTOR,
+            "registration.confirm",
+            signup.id,
+            f"{signup.kind} {person_id} written",
             entity="signup",
-            entity_id=signup.id,
-            summary=f"{signup.kind} {person_id} written",
         )
         return person_id
 
@@ -438,8 +444,7 @@ def update_own(
         if state.pending or state.person_id is None:
             raise Refused("Please confirm your registration first.")
         version, _ = statement(session)
-        if signup.kind == "mentors" and attest and statement_version != version:
-            raise Refused(STATEMENT_CHANGED, audit="refused: the statement changed while it was read")
+        _check_statement(signup.kind, attest, statement_version, version)
         typed = dict(cells) | {"email": signup.email}
         _, errors = validate(signup.kind, typed, today=today, consent=True, attest=attest)
         if errors:
@@ -453,13 +458,13 @@ def update_own(
                 .where(Mentor.id == state.person_id)
                 .values(values_version=version, attested_at=now)
             )
-        audit.record(
+        _audit(
             session,
-            actor=LINK_ACTOR,
-            action="registration.update",
+            LINK_ACTOR,
+            "registration.update",
+            state.person_id,
+            "changed: " + (", ".join(changes) or "nothing"),
             entity=intake.ENTITY[signup.kind],
-            entity_id=state.person_id,
-            summary="changed: " + (", ".join(changes) or "nothing"),
         )
         return changes
 
@@ -471,22 +476,18 @@ def withdraw_own(engine: Engine, *, token: str, now: datetime) -> None:
     ) as session:
         signup, state = _by_link(session, token, now)
         if state.pending:
-            signup.status, signup.answers, signup.decided_at = SignupStatus.declined, "{}", now
+            _retire(signup, SignupStatus.declined, now)
             session.add(signup)
-            audit.record(
+            _audit(
                 session,
-                actor=LINK_ACTOR,
-                action="registration.withdraw",
+                LINK_ACTOR,
+                "registration.withdraw",
+                signup.id,
+                "pending registration withdrawn",
                 entity="signup",
-                entity_id=signup.id,
-                summary="pending registration withdrawn",
             )
             return
-        column = Match.mentor_id if signup.kind == "mentors" else Match.mentee_id
-        open_pairs = session.execute(
-            sa.select(sa.func.count()).where(column == state.person_id, Match.status.in_(OPEN_STATUS_VALUES))
-        ).scalar_one()
-        if open_pairs:
+        if intake.open_pair_count(session, signup.kind, state.person_id):
             contact = settings.registration_settings(session).contact_email
             raise Refused(
                 "You are in a mentorship pair that is still open; please ask the program leader"
@@ -495,13 +496,13 @@ def withdraw_own(engine: Engine, *, token: str, now: datetime) -> None:
                 audit=f"refused: {intake.ENTITY[signup.kind]} {state.person_id} has an open pair",
             )
         intake.set_status(session, signup.kind, state.person_id, PersonStatus.withdrawn.value)
-        audit.record(
+        _audit(
             session,
-            actor=LINK_ACTOR,
-            action="registration.withdraw",
+            LINK_ACTOR,
+            "registration.withdraw",
+            state.person_id,
+            "withdrawn through the personal link",
             entity=intake.ENTITY[signup.kind],
-            entity_id=state.person_id,
-            summary="withdrawn through the personal link",
         )
 
 
@@ -572,12 +573,12 @@ def save_statement(engine: Engine, *, actor: Actor, text: str, now: datetime) ->
         if not stored:  # keep the default's words as version 1: someone may have attested them
             session.add(ValuesStatement(version=1, text=DEFAULT_STATEMENT, created_at=now))
         session.add(ValuesStatement(version=version + 1, text=text, created_at=now, created_by_id=actor.id))
-        audit.record(
+        _audit(
             session,
-            actor=actor,
-            action="registration.statement",
+            actor,
+            "registration.statement",
+            version + 1,
+            f"values statement version {version + 1}",
             entity="statement",
-            entity_id=version + 1,
-            summary=f"values statement version {version + 1}",
         )
         return version + 1
