@@ -229,3 +229,20 @@ def test_the_public_page_shows_nothing_of_the_program_whatever_its_address(app, 
     assert [i.value for i in open_form(app, "leader").info] == [
         "This address is not one of the program's registration forms."
     ]
+
+
+def test_an_unexpected_error_shows_one_neutral_sentence_and_nothing_else(app, engine):
+    signup.set_form_open(engine, actor=Actor.operator(), kind="mentees", is_open=True)
+    at = open_form(app, "mentee")
+    at.text_input(key="register-first_name").input("Lin")
+    at.text_input(key="register-last_name").input("Vang")
+    at.text_input(key="register-email").input("lin@school.example.edu")
+    at.multiselect(key="register-meeting_formats").select("virtual")
+    at.checkbox(key="register-consent").check()
+    with engine.begin() as connection:  # a real fault: the store loses the table the submission goes to
+        connection.exec_driver_sql("ALTER TABLE signups RENAME TO signups_lost")
+    at = at.button[0].click().run()
+    assert not at.exception
+    assert [w.value for w in at.warning] == [signup.UNEXPECTED]
+    assert "lin@school.example.edu" not in texts(at) and "signups" not in texts(at)
+    assert at.text_input(key="register-email").value == "lin@school.example.edu"  # nothing typed is lost

@@ -30,14 +30,23 @@ HONEYPOT_CSS = (
 )
 
 
-def _guarded(action: Callable[[], None]) -> None:
-    """Run a write from a callback; an unexpected error shows one neutral sentence (its type, never data,
-    goes to the server's log)."""
+def _write(prefix: str, action: Callable[[], str]) -> bool:
+    """Run one write from a callback and keep its outcome for the page: the sentence `action` returns, each
+    field's problem, a rule's one sentence, or — for anything unexpected — one neutral sentence (only the
+    error's type goes to the server's log, never data). Returns whether it was done."""
+    state = st.session_state
+    for outcome in ("errors", "problem", "done"):
+        state.pop(f"{prefix}-{outcome}", None)
     try:
-        action()
+        state[f"{prefix}-done"] = action()
+    except intake.InvalidRegistration as exc:
+        state[f"{prefix}-errors"] = exc.errors
+    except Refused as exc:
+        state[f"{prefix}-problem"] = str(exc)
     except Exception as exc:  # the public page must not show a traceback or anything the store holds
         log.error("registration page: unexpected %s", type(exc).__name__)
-        st.session_state["register-problem"] = signup.UNEXPECTED
+        state[f"{prefix}-problem"] = signup.UNEXPECTED
+    return f"{prefix}-done" in state
 
 
 def _problems(errors: list[str]) -> pd.DataFrame:
@@ -77,12 +86,10 @@ def _statement(kind: str, form: signup.FormState, prefix: str, attested: bool = 
 def _send(engine: Engine, kind: str, version: int) -> None:
     state = st.session_state
     client = state.setdefault("register-client", secrets.token_hex(16))
-    for key in ("register-errors", "register-problem"):
-        state.pop(key, None)
-
-    def submit() -> None:
-        try:
-            receipt = signup.submit(
+    sent = _write(
+        "register",
+        lambda: (
+            signup.submit(
                 engine,
                 kind=kind,
                 cells=_answers(kind, "register"),
@@ -94,18 +101,12 @@ def _send(engine: Engine, kind: str, version: int) -> None:
                 now=utcnow(),
                 today=date.today(),
                 mail=outbox.mail_configured(),
-            )
-        except intake.InvalidRegistration as exc:
-            state["register-errors"] = exc.errors
-            return
-        except Refused as exc:
-            state["register-problem"] = str(exc)
-            return
-        state["register-done"] = receipt.message
+            ).message
+        ),
+    )
+    if sent:  # an empty form for the next registration
         for column in (*signup.form_columns(kind), "consent", "attest", "hp"):
             state.pop(f"register-{column}", None)
-
-    _guarded(submit)
 
 
 def registration_form(engine: Engine, kind: str) -> None:
@@ -149,56 +150,35 @@ def registration_form(engine: Engine, kind: str) -> None:
 
 # A person's own link
 def _confirm(engine: Engine, token: str) -> None:
-    def run() -> None:
-        try:
-            signup.confirm(engine, token=token, now=utcnow(), today=date.today())
-        except Refused as exc:
-            st.session_state["mine-problem"] = str(exc)
-            return
-        st.session_state["mine-done"] = "Thank you: your registration is confirmed."
+    def run() -> str:
+        signup.confirm(engine, token=token, now=utcnow(), today=date.today())
+        return "Thank you: your registration is confirmed."
 
-    _guarded(run)
+    _write("mine", run)
 
 
 def _update(engine: Engine, token: str, kind: str, version: int) -> None:
-    state = st.session_state
-    for key in ("mine-errors", "mine-problem", "mine-done"):
-        state.pop(key, None)
+    def run() -> str:
+        changed = signup.update_own(
+            engine,
+            token=token,
+            cells=_answers(kind, "mine"),
+            attest=bool(st.session_state.get("mine-attest")),
+            statement_version=version,
+            now=utcnow(),
+            today=date.today(),
+        )
+        return "Your changes are saved." if changed else "Saved: nothing had changed."
 
-    def run() -> None:
-        try:
-            changed = signup.update_own(
-                engine,
-                token=token,
-                cells=_answers(kind, "mine"),
-                attest=bool(state.get("mine-attest")),
-                statement_version=version,
-                now=utcnow(),
-                today=date.today(),
-            )
-        except intake.InvalidRegistration as exc:
-            state["mine-errors"] = exc.errors
-            return
-        except Refused as exc:
-            state["mine-problem"] = str(exc)
-            return
-        state["mine-done"] = "Your changes are saved." if changed else "Saved: nothing had changed."
-
-    _guarded(run)
+    _write("mine", run)
 
 
 def _withdraw(engine: Engine, token: str) -> None:
-    def run() -> None:
-        try:
-            signup.withdraw_own(engine, token=token, now=utcnow())
-        except Refused as exc:
-            st.session_state["mine-problem"] = str(exc)
-            return
-        st.session_state["mine-done"] = (
-            "Your registration is withdrawn. Thank you for your interest in the program."
-        )
+    def run() -> str:
+        signup.withdraw_own(engine, token=token, now=utcnow())
+        return "Your registration is withdrawn. Thank you for your interest in the program."
 
-    _guarded(run)
+    _write("mine", run)
 
 
 def personal_link(engine: Engine, token: str) -> None:
