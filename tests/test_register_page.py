@@ -23,6 +23,14 @@ def open_form(app, form: str = "mentor", **params):
     return at.run()
 
 
+def fill_mentee(at, first: str, last: str, email: str) -> None:
+    at.text_input(key="register-first_name").input(first)
+    at.text_input(key="register-last_name").input(last)
+    at.text_input(key="register-email").input(email)
+    at.multiselect(key="register-meeting_formats").select("virtual")
+    at.checkbox(key="register-consent").check()
+
+
 def texts(at) -> str:
     parts = [
         e.value
@@ -91,11 +99,7 @@ def test_a_failed_registration_keeps_what_was_typed_and_names_each_problem_as_te
 def test_the_hidden_field_stores_nothing(app, engine):
     signup.set_form_open(engine, actor=Actor.operator(), kind="mentees", is_open=True)
     at = open_form(app, "mentee")
-    at.text_input(key="register-first_name").input("Bot")
-    at.text_input(key="register-last_name").input("Bot")
-    at.text_input(key="register-email").input("bot@example.org")
-    at.multiselect(key="register-meeting_formats").select("virtual")
-    at.checkbox(key="register-consent").check()
+    fill_mentee(at, "Bot", "Bot", "bot@example.org")
     at.text_input(key="register-hp").input("http://spam.example")
     at = at.button[0].click().run()
     assert [s.value for s in at.success] == [f"{signup.RECEIVED} {signup.RECEIVED_LEADER}"]
@@ -234,11 +238,7 @@ def test_the_public_page_shows_nothing_of_the_program_whatever_its_address(app, 
 def test_an_unexpected_error_shows_one_neutral_sentence_and_nothing_else(app, engine):
     signup.set_form_open(engine, actor=Actor.operator(), kind="mentees", is_open=True)
     at = open_form(app, "mentee")
-    at.text_input(key="register-first_name").input("Lin")
-    at.text_input(key="register-last_name").input("Vang")
-    at.text_input(key="register-email").input("lin@school.example.edu")
-    at.multiselect(key="register-meeting_formats").select("virtual")
-    at.checkbox(key="register-consent").check()
+    fill_mentee(at, "Lin", "Vang", "lin@school.example.edu")
     with engine.begin() as connection:  # a real fault: the store loses the table the submission goes to
         connection.exec_driver_sql("ALTER TABLE signups RENAME TO signups_lost")
     at = at.button[0].click().run()
