@@ -54,6 +54,7 @@ from mentorship.models import (
     Mentee,
     Mentor,
     Role,
+    Signup,
     User,
     utcnow,
 )
@@ -269,8 +270,21 @@ def erase_person(engine: Engine, *, actor: Actor, email: str) -> list[str]:
                 summary=f"personal data erased; {len(match_ids)} pair(s) kept anonymised",
             )
             erased.append(kind)
-        if not erased:
+        # Registrations sent through the public forms: their answers and personal links go too.
+        forgotten = session.execute(
+            sa.update(Signup).where(Signup.email == address).values(email="", answers="{}", token_hash=None)
+        ).rowcount
+        if not erased and not forgotten:
             raise Refused("No mentor or mentee has that email.")
+        if forgotten:
+            audit.record(
+                session,
+                actor=actor,
+                action="person.erase",
+                entity="signup",
+                summary=f"{forgotten} submitted registration(s) forgotten",
+            )
+            erased += [] if erased else ["registration"]
     db.purge_old_row_versions(engine)
     return erased
 

@@ -320,7 +320,9 @@ def _apply(session: Session, signup: Signup, *, now: datetime, today: date) -> i
             .where(Mentor.id == person_id)
             .values(values_version=signup.statement_version, attested_at=signup.attested_at)
         )
-    signup.status, signup.person_id, signup.decided_at = SignupStatus.accepted, person_id, now
+    # Written: the answers now live in the registration alone (the email stays, for the personal link).
+    _retire(signup, SignupStatus.accepted, now)
+    signup.person_id = person_id
     session.add(signup)
     return person_id
 
@@ -445,7 +447,9 @@ def update_own(
             raise Refused("Please confirm your registration first.")
         version, _ = statement(session)
         _check_statement(signup.kind, attest, statement_version, version)
-        typed = dict(cells) | {"email": signup.email}
+        table = intake.PEOPLE[signup.kind]  # their email as registered now (the leader may have corrected it)
+        email = session.execute(sa.select(table.email).where(table.id == state.person_id)).scalar_one()
+        typed = dict(cells) | {"email": email}
         _, errors = validate(signup.kind, typed, today=today, consent=True, attest=attest)
         if errors:
             raise intake.InvalidRegistration(errors)

@@ -453,3 +453,26 @@ def test_a_refused_submission_queues_no_mail(engine):
     with db.read_session(engine) as session:
         assert session.execute(sa.select(OutboxMessage)).first() is None
         assert session.execute(sa.select(Signup)).first() is None
+
+
+def test_erasure_forgets_submitted_registrations_and_their_links(engine):
+    opened(engine)
+    accepted = send(engine, "mentees")
+    signup.accept(engine, actor=LEADER, signup_id=accepted.signup_id, now=NOW, today=TODAY)
+    pending = send(engine, "mentees", cells=MENTEE | {"school": "City College"})
+    with db.read_session(engine) as session:
+        assert (
+            session.get(Signup, accepted.signup_id).answers == "{}"
+        )  # written: kept once, in the registration
+    assert services.erase_person(engine, actor=LEADER, email="lin.vang@school.example.edu") == ["mentee"]
+    with db.read_session(engine) as session:
+        rows = session.execute(sa.select(Signup.email, Signup.answers, Signup.token_hash)).all()
+        assert rows == [("", "{}", None), ("", "{}", None)]
+        assert signup.link_state(session, pending.token, NOW) is None
+        assert signup.link_state(session, accepted.token, NOW) is None
+    only_pending = send(engine, cells=MENTOR | {"email": "pending.only@clinic.example.org"}, client="x")
+    assert services.erase_person(engine, actor=LEADER, email="pending.only@clinic.example.org") == [
+        "registration"
+    ]
+    with db.read_session(engine) as session:
+        assert session.get(Signup, only_pending.signup_id).answers == "{}"
