@@ -476,3 +476,22 @@ def test_erasure_forgets_submitted_registrations_and_their_links(engine):
     ]
     with db.read_session(engine) as session:
         assert session.get(Signup, only_pending.signup_id).answers == "{}"
+
+
+def test_submit_accept_and_expiry_on_both_stores(each_store):
+    engine = each_store
+    opened(engine)
+    first = send(engine, mail=True)
+    second = send(engine, cells=MENTOR | {"specialty": "surgery"}, mail=False)
+    with db.read_session(engine) as session:
+        assert session.get(Signup, first.signup_id).status == SignupStatus.superseded
+        assert (
+            queries.registrations_waiting(session, NOW + timedelta(days=30)) == 1
+        )  # the leader's: no expiry
+    person_id = signup.accept(engine, actor=LEADER, signup_id=second.signup_id, now=NOW, today=TODAY)
+    assert [(m.id, m.specialty, m.values_version) for m in people(engine, Mentor)] == [
+        (person_id, "surgery", 1)
+    ]
+    stale = send(engine, "mentees", mail=True, client="other")
+    with pytest.raises(Refused, match="not active"):
+        signup.confirm(engine, token=stale.token, now=NOW + timedelta(days=8), today=TODAY)
