@@ -313,8 +313,8 @@ def _stop_on_sigterm(signum, frame) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="deploy/try.sh",
-        description="The whole deployment on this machine (PostgreSQL, dashboard instances, nginx with HTTPS) "
-        "on demo data, until Ctrl+C.",
+        description="The whole deployment on this machine (PostgreSQL, dashboard instances, nginx with "
+        "HTTPS) on demo data, until Ctrl+C.",
     )
     parser.add_argument("--instances", type=int, default=2, help="how many dashboard instances (default 2)")
     args = parser.parse_args(argv)
