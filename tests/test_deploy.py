@@ -20,6 +20,7 @@ import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -30,11 +31,10 @@ from deploy import stack as deployment
 from deploy.stack import Stack
 from mentorship import db
 from mentorship.demo import DEMO_ACCOUNTS
-from mentorship.models import Match, Mentee, Mentor
 
 from .conftest import ROOT
 from .servers import sign_in, unavailable, wait_for_app
-from .test_journeys_browser import grid_row, metric, open_page, selectbox, shown
+from .test_journeys_browser import grid_row, metric, open_page, open_pair, selectbox, shown
 
 (LEADER, _, LEADER_PASSWORD), (COMMITTEE, _, COMMITTEE_PASSWORD) = DEMO_ACCOUNTS
 ROUTE_COOKIE = "mentorship_route"
@@ -119,27 +119,6 @@ def browser(chromium):
     return context, page
 
 
-def the_open_pair(stack: Stack, label: str) -> Match:
-    mentor, mentee = label.split(" & ")
-    engine = db.make_engine(stack.database_url)
-    try:
-        with db.read_session(engine) as session:
-            (match,) = session.scalars(
-                sa.select(Match)
-                .join(Mentor, Mentor.id == Match.mentor_id)
-                .join(Mentee, Mentee.id == Match.mentee_id)
-                .where(
-                    (Mentor.first_name + " " + Mentor.last_name) == mentor,
-                    (Mentee.first_name + " " + Mentee.last_name) == mentee,
-                    Match.status == "active",
-                )
-            ).all()
-            session.expunge(match)
-            return match
-    finally:
-        engine.dispose()
-
-
 def pick(page, box, option: str) -> None:
     """Choose `option` in a select box by typing it (a long list does not draw every option)."""
     combo = box.get_by_role("combobox")
@@ -185,7 +164,10 @@ def test_a_pair_confirmed_on_one_instance_shows_on_the_other_and_its_check_in_li
         leader.get_by_role("button", name="Confirm", exact=True).click()
         leader.get_by_text(f"Confirmed: {pair}.").wait_for()
         wait_for_app(leader)
-        match = the_open_pair(deployed, pair)
+        store = db.make_engine(deployed.database_url)
+        match = open_pair(store, pair)
+        store.dispose()
+        assert (match.status, match.confirmed_on) == ("active", date.today())
 
         # The other instance shows it on the committee's next rerun
         open_page(committee, "Overview")
