@@ -16,7 +16,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from mentorship import auth, db, demo, formatting, matching, queries, retention, services, settings
+from mentorship import auth, db, demo, formatting, queries, retention, services
 from mentorship.auth import Actor
 from mentorship.cadence import STATUS_LABELS, STATUS_ORDER, CadenceStatus
 from mentorship.errors import Refused, UnusableInput
@@ -316,15 +316,15 @@ def cmd_decide(args: argparse.Namespace) -> int:
 def cmd_retention(args: argparse.Namespace) -> int:
     engine = _engine(args)
     with db.read_session(engine) as session:
-        report = retention.analyse(queries.retention_pairs(session), date.today())
+        view = queries.retention_view(session, date.today(), Actor.operator().role)
     if args.json:
-        _print_json(report.to_json())
+        _print_json(view.report.to_json())
         return 0
-    for figure in formatting.retention_figures(report, Actor.operator().role):
+    for figure in view.figures:
         print(f"{figure.label:<20}  {figure.value} {figure.behind}")
     print()
-    print(formatting.retention_groups(report.by_cohort, "Cohort").to_string(index=False))
-    print(f"\nOne-year decisions due: {len(report.decisions_due)}")
+    print(view.breakdowns["By cohort"].table.to_string(index=False))
+    print(f"\nOne-year decisions due: {len(view.decisions_due)}")
     return 0
 
 
@@ -406,10 +406,8 @@ def add_registration_commands(commands, *parents: argparse.ArgumentParser) -> No
 def cmd_suggest(args: argparse.Namespace) -> int:
     engine = _engine(args)
     with db.read_session(engine) as session:
-        cohort = queries.pairing_cohort(session, date.today())
-        result = matching.suggest(cohort, settings.match_weights(session))
-    pairs = matching.pairs_frame(cohort, result, Actor.operator().role)
-    unmatched = matching.unmatched_frame(cohort, result, Actor.operator().role)
+        view = queries.pairing_view(session, date.today(), Actor.operator().role)
+    pairs, unmatched = view.pairs, view.unmatched
     if args.json:
         _print_json(
             {
@@ -425,11 +423,11 @@ def cmd_suggest(args: argparse.Namespace) -> int:
                 "unmatched": [
                     {"mentee_email": r.mentee_email, "reason": r.reason} for r in unmatched.itertuples()
                 ],
-                "gap": result.gap.to_dict(),
+                "gap": view.gap.detail.to_dict(),
             }
         )
         return 0
-    report = result.report
+    report = view.report
     print(f"{len(pairs)} suggested pairs ({report.waiting_mentees} waiting, {report.places} mentor places):")
     for r in pairs.itertuples():
         print(f"{r.score:>7.2f}  {r.mentor_email} + {r.mentee_email}: {'; '.join(r.reasons)}")
@@ -438,7 +436,7 @@ def cmd_suggest(args: argparse.Namespace) -> int:
         for r in unmatched.itertuples():
             print(f"  {r.mentee_email}: {r.reason}")
     print()
-    for sentence in result.gap.sentences():
+    for sentence in view.gap.sentences:
         print(sentence)
     return 0
 

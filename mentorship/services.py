@@ -28,7 +28,6 @@ from mentorship import (
     demo,
     intake,
     links,
-    matching,
     privacy,
     queries,
     retention,
@@ -982,12 +981,12 @@ def confirm_pair(
                 (),
                 True,
             )
-        cohort = queries.pairing_cohort(session, today, mentor_ids=[mentor_id], mentee_ids=[mentee_id])
-        if cohort.mentors.empty or cohort.mentees.empty:
+        try:
+            check = queries.pair_check(session, today, mentor_id, mentee_id)
+        except ValueError:
             raise Refused(
                 "That mentor or mentee is no longer registered.", audit=f"refused: not found; {ids}"
-            )
-        check = matching.assess_pair(cohort, mentor_id, mentee_id, settings.match_weights(session))
+            ) from None
         if check.blockers:
             raise Refused(check.blockers[0], audit=f"refused: {check.codes[0]}; {ids}")
         reasons = tuple(r.text for r in check.reasons)
