@@ -230,13 +230,13 @@ def backup(engine: Engine, *, actor: Actor, target: Path) -> int:
 ERASED = "Erased"
 
 
-def erase_person(engine: Engine, *, actor: Actor, email: str) -> list[str]:
+def erase_person(engine: Engine, *, actor: Actor, email: str, today: date) -> list[str]:
     """Remove a mentor's or mentee's personal data on request; anonymised pairs and meetings stay.
 
     Kept for the statistics: registration date, capacity, meeting formats, BIPOC identity and preference
-    (no longer linked to anyone), and the pairs' dates and outcomes. Open pairs end; links are revoked;
-    free-text notes on their meetings and concerns are cleared. Someone registered both as a mentor and as
-    a mentee is erased in both. Returns the kinds erased ("mentor", "mentee").
+    (no longer linked to anyone), and the pairs' dates and outcomes. Open pairs end `today`; links are
+    revoked; free-text notes on their meetings and concerns are cleared. Someone registered both as a
+    mentor and as a mentee is erased in both. Returns the kinds erased ("mentor", "mentee").
     """
     address = normalise_email(email)
     erased = []
@@ -258,7 +258,7 @@ def erase_person(engine: Engine, *, actor: Actor, email: str) -> list[str]:
                 )
             )
             match_ids = select_ids(session, sa.select(Match.id).where(key == person_id))
-            _anonymise_pairs(session, match_ids)
+            _anonymise_pairs(session, match_ids, today)
             audit.record(
                 session,
                 actor=actor,
@@ -274,14 +274,12 @@ def erase_person(engine: Engine, *, actor: Actor, email: str) -> list[str]:
     return erased
 
 
-def _anonymise_pairs(session: Session, match_ids: list[int]) -> None:
+def _anonymise_pairs(session: Session, match_ids: list[int], today: date) -> None:
     """End the open ones, and clear every note and stored reason on them and their meetings."""
     session.execute(
         sa.update(Match)
         .where(Match.id.in_(match_ids), Match.status.in_(OPEN_STATUS_VALUES))
-        .values(
-            status=MatchStatus.ended, ended_on=date.today(), end_reason=EndReason.other, updated_at=utcnow()
-        )
+        .values(status=MatchStatus.ended, ended_on=today, end_reason=EndReason.other, updated_at=utcnow())
     )
     session.execute(sa.update(Match).where(Match.id.in_(match_ids)).values(end_note="", reasons="[]"))
     session.execute(sa.update(Meeting).where(Meeting.match_id.in_(match_ids)).values(notes=""))
@@ -650,12 +648,11 @@ def submit_checkin(
     format: str,
     today: date,
     duration_minutes: int | None = None,
+    now: datetime,
     reach_out: bool = False,
     note: str = "",
-    now: datetime | None = None,
 ) -> CheckinReceipt:
     """A pair reports a meeting through its check-in link (no account). Reports per link are limited."""
-    now = now or utcnow()
     note = (note or "").strip()
     with operation(engine, actor=CHECKIN_ACTOR, action="checkin.report", leader_only=False) as session:
         row = session.execute(
@@ -762,8 +759,8 @@ def import_registrations(
     actor: Actor,
     kind: str,
     data: bytes,
+    today: date,
     dry_run: bool = False,
-    today: date | None = None,
     progress: intake.Progress | None = None,
 ) -> intake.ImportPlan:
     """Import a form export (mentors, mentees) or the program's history (pairs, meetings); leader only.
@@ -777,7 +774,6 @@ def import_registrations(
         with operation(engine, actor=actor, action=action, entity=kind):
             pass  # refused and audited before anything is read
     sheet = intake.read(data, kind)
-    today = today or date.today()
     if dry_run:
         with db.read_session(engine) as session:
             return intake.plan(session, sheet, today=today)
@@ -806,12 +802,9 @@ def import_registrations(
     return plan
 
 
-def add_registration(
-    engine: Engine, *, actor: Actor, kind: str, cells: dict[str, str], today: date | None = None
-) -> int:
+def add_registration(engine: Engine, *, actor: Actor, kind: str, cells: dict[str, str], today: date) -> int:
     """One mentor or mentee typed in by the leader, through the import's own validation; returns its id."""
     entity = intake.ENTITY[kind]
-    today = today or date.today()
     with operation(engine, actor=actor, action=f"{entity}.add", entity=entity) as session:
         plan = intake.plan(session, intake.sheet_of(kind, cells), today=today)
         (row,) = plan.rows
@@ -836,11 +829,10 @@ def update_registration(
     kind: str,
     person_id: int,
     cells: dict[str, str],
-    today: date | None = None,
+    today: date,
 ) -> tuple[str, ...]:
     """Edit one registration with the import's validation; returns the columns that changed."""
     entity = intake.ENTITY[kind]
-    today = today or date.today()
     with operation(
         engine, actor=actor, action=f"{entity}.edit", entity=entity, entity_id=person_id
     ) as session:

@@ -1,10 +1,8 @@
 """Check-in: a pair tells the program it met, through its personal link. No account, and nothing else."""
 
-from datetime import date
-
 import streamlit as st
 
-from mentorship import cadence, queries, services
+from mentorship import cadence, clock, queries, services
 from mentorship.db import read_session
 from mentorship.errors import Refused
 from mentorship.ui import public_page_setup
@@ -17,7 +15,7 @@ if pair is None:  # unknown, revoked, or the pair has ended: the same sentence, 
     st.info(services.INACTIVE_LINK, icon=":material/link_off:")
     st.stop()
 
-today = date.today()
+today = clock.today()
 
 
 def send() -> None:
@@ -32,6 +30,7 @@ def send() -> None:
             reach_out=state["reach-out"],
             note=state.get("note", ""),
             today=today,
+            now=clock.now(),
         )
     except Refused as exc:
         state["outcome"] = ("warning", str(exc))

@@ -13,13 +13,20 @@ import streamlit as st
 from sqlalchemy.engine import Engine
 from streamlit.testing.v1 import AppTest
 
-from mentorship import auth, db, demo
+from mentorship import auth, clock, db, demo
 from mentorship.auth import Actor
 from mentorship.db import URL_ENV
 from mentorship.models import Role, User
 
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = date(2026, 11, 25)
+
+
+@pytest.fixture
+def today(monkeypatch: pytest.MonkeyPatch) -> date:
+    """The day pinned for pages and commands run in this process (`mentorship.clock`): TODAY."""
+    monkeypatch.setattr(clock, "today", lambda: TODAY)
+    return TODAY
 
 
 @pytest.fixture

@@ -29,7 +29,7 @@ from sqlmodel import SQLModel
 
 from mentorship import cadence, db, intake, privacy, queries, services
 from mentorship.errors import Refused, UnusableInput
-from mentorship.models import Match, MatchStatus, Meeting, Mentee, Mentor
+from mentorship.models import Match, MatchStatus, Meeting, Mentee, Mentor, utcnow
 from mentorship.privacy import FORMULA_PREFIXES
 
 from .conftest import ROOT, TODAY, signed_in
@@ -172,7 +172,11 @@ def test_registering_someone_already_registered_is_refused_and_changes_nothing(e
     cells = {"first_name": "Pa", "last_name": "Xiong", "email": " PA@UMN.example.edu"}
     with pytest.raises(Refused) as refused:
         services.add_registration(
-            engine, actor=accounts["leader"], kind="mentees", cells=cells | {"meeting_formats": "phone"}
+            engine,
+            actor=accounts["leader"],
+            kind="mentees",
+            cells=cells | {"meeting_formats": "phone"},
+            today=TODAY,
         )
     assert str(refused.value) == (
         "A mentee with this email is already registered; edit that registration instead."
@@ -427,6 +431,7 @@ def hostile_store(engine, accounts):
         met_on=today - timedelta(days=3),
         format="virtual",
         today=today,
+        now=utcnow(),
         reach_out=True,
         note=CONCERN,
     )

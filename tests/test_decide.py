@@ -12,9 +12,10 @@ from mentorship.cli import main
 from mentorship.errors import PermissionDenied, Refused, UnusableInput
 from mentorship.models import AuditEvent, CheckinLink, Match, Mentee
 
+from .conftest import TODAY
 from .factories import make_mentee, make_mentor
 
-TODAY = date.today()  # the CLI decides as of today
+pytestmark = pytest.mark.usefixtures("today")  # pages and commands measure as of TODAY
 CONFIRMED = TODAY - timedelta(days=375)
 PAIR_MARK = CONFIRMED + timedelta(days=365)  # ten days ago
 
@@ -315,7 +316,7 @@ def test_cli_decide_refusals_are_one_sentence(capsys, store_url, accounts, pair)
 
 
 def test_cli_retention_json_is_exactly_the_contract(capsys, engine, store_url):
-    from .conftest import load_demo
+    from .conftest import TODAY, load_demo
 
     load_demo(engine, today=TODAY)
     code, out, err = run(capsys, "retention", "--db", store_url, "--json")

@@ -11,13 +11,13 @@ import pytest
 
 from mentorship import db, matching, privacy, queries, settings
 from mentorship.matching import Cohort
-from mentorship.privacy import reasons_for_role
 from mentorship.models import Exclusion, Match, MatchStatus
+from mentorship.privacy import reasons_for_role
 from mentorship.settings import MatchWeights
 
+from .conftest import TODAY
 from .factories import make_mentee, make_mentor
 
-TODAY = date(2026, 11, 25)
 ONLY = dict.fromkeys(MatchWeights.__dataclass_fields__, 0.0)
 
 

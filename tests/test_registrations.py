@@ -146,12 +146,18 @@ def test_the_committee_changes_nothing_and_each_attempt_is_audited(engine, accou
     committee = accounts["committee"]
     data = (ROOT / "data/sample/mentees.csv").read_bytes()
     attempts = [
-        lambda: services.import_registrations(engine, actor=committee, kind="mentees", data=data),
         lambda: services.import_registrations(
-            engine, actor=committee, kind="mentees", data=data, dry_run=True
+            engine, actor=committee, kind="mentees", data=data, today=TODAY
         ),
-        lambda: services.add_registration(engine, actor=committee, kind="mentees", cells={"first_name": "X"}),
-        lambda: services.update_registration(engine, actor=committee, kind="mentees", person_id=pa, cells={}),
+        lambda: services.import_registrations(
+            engine, actor=committee, kind="mentees", data=data, today=TODAY, dry_run=True
+        ),
+        lambda: services.add_registration(
+            engine, actor=committee, kind="mentees", cells={"first_name": "X"}, today=TODAY
+        ),
+        lambda: services.update_registration(
+            engine, actor=committee, kind="mentees", person_id=pa, cells={}, today=TODAY
+        ),
         lambda: services.set_registration_status(
             engine, actor=committee, kind="mentees", person_id=pa, status="withdrawn"
         ),

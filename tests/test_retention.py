@@ -10,10 +10,8 @@ import pytest
 from mentorship import charts, db, privacy, queries, retention
 from mentorship.models import Match, MatchStatus, Meeting, Mentee
 
-from .conftest import load_demo
+from .conftest import TODAY, load_demo
 from .factories import make_mentee, make_mentor
-
-TODAY = date(2026, 11, 25)
 
 
 def pair(

@@ -1,7 +1,7 @@
 """The Retention page as each role sees it, through AppTest."""
 
 import json
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pandas as pd
 import pytest
@@ -13,10 +13,10 @@ from mentorship.cli import main
 from mentorship.models import Match, Mentee
 from mentorship.ui import retention as retention_ui
 
-from .conftest import load_demo, signed_in
+from .conftest import TODAY, load_demo, signed_in
 from .factories import make_mentee, make_mentor
 
-TODAY = date.today()  # the page measures as of today
+pytestmark = pytest.mark.usefixtures("today")  # pages and commands measure as of TODAY
 PAGE = "pages/4_Retention.py"
 
 
@@ -112,7 +112,7 @@ def test_the_committee_sees_fewer_than_5_for_small_groups_and_no_controls(app, e
 def test_the_committee_cannot_work_out_a_small_group_by_subtracting_from_the_total(app, engine, accounts):
     # The demo's mix depends on the day it is generated for: this day's has one small group. Its pairs are
     # counted the same on any later day the page runs.
-    load_demo(engine, today=date(2026, 11, 25))
+    load_demo(engine)
     at = open_page(app, "committee")
     for column in ("Cohort", "Request", "Usual format"):
         groups = table(at, column)

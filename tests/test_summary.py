@@ -7,9 +7,8 @@ import pytest
 from mentorship import db, queries
 from mentorship.models import Match, MatchStatus, Meeting
 
+from .conftest import TODAY
 from .factories import make_mentee, make_mentor
-
-TODAY = date(2026, 11, 25)
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import streamlit as st
 from sqlalchemy.engine import Engine
 from streamlit.errors import StreamlitPageNotFoundError
 
-from mentorship import auth, db, queries
+from mentorship import auth, clock, db, queries
 from mentorship.auth import Actor
 from mentorship.errors import Refused, UnusableInput
 
@@ -81,7 +81,7 @@ def page_setup(title: str, icon: str, *, leader_only: bool = False) -> PageConte
     if leader_only and not user.is_leader:
         st.warning("This page is for the program leader.", icon=":material/lock:")
         st.stop()
-    return PageContext(engine=engine, today=date.today(), user=user)
+    return PageContext(engine=engine, today=clock.today(), user=user)
 
 
 def public_page_setup(title: str, icon: str) -> Engine:

@@ -165,7 +165,7 @@ def registration_form(ctx: PageContext, kind: str, person: pd.Series | None = No
     with st.form(prefix, border=False):
         columns = st.columns(3)
         for i, column in enumerate(intake.TEMPLATES[kind]):
-            _field(columns[i % 3], kind, column, values[column], f"{prefix}-{column}")
+            _field(columns[i % 3], kind, column, values[column], f"{prefix}-{column}", ctx.today)
         label = "Add registration" if person_id is None else "Save changes"
         st.form_submit_button(label, type="primary", on_click=_save, args=(ctx, kind, prefix, person_id))
     errors = st.session_state.get(f"{prefix}-errors")
@@ -174,7 +174,7 @@ def registration_form(ctx: PageContext, kind: str, person: pd.Series | None = No
         st.dataframe(registrations.error_rows(errors), hide_index=True, width="stretch")
 
 
-def _field(container, kind: str, column: str, value, key: str) -> None:
+def _field(container, kind: str, column: str, value, key: str, today: date) -> None:
     label = LABELS[column] + (" *" if column in intake.REQUIRED[kind] else "")
     if column in ("meeting_formats", "advising_areas"):
         options = intake.MEETING_FORMATS if column == "meeting_formats" else intake.ADVISING_AREAS
@@ -184,7 +184,7 @@ def _field(container, kind: str, column: str, value, key: str) -> None:
     elif column == "attests_values":
         container.checkbox(label, value=value, key=key)
     elif column == "registered_on":
-        container.date_input(label, value=value, max_value=date.today(), key=key, help="Empty: today")
+        container.date_input(label, value=value, max_value=today, key=key, help="Empty: today")
     elif column in ("identifies_bipoc", "bipoc_mentor_preference", "first_generation"):
         options = {
             "identifies_bipoc": ["yes", "no", "undisclosed"],
