@@ -62,6 +62,29 @@ from mentorship.values import check_email, normalise_email
 LEADER_ONLY = "Only the program leader can make this change."
 
 
+@dataclass(frozen=True)
+class Operation:
+    """One write in progress: its transaction, and the audit event it was opened for."""
+
+    session: Session
+    actor: Actor
+    action: str
+    entity: str
+    entity_id: int | None
+
+    def record(self, summary: str, *, entity: str | None = None, entity_id: int | None = None) -> None:
+        """The operation's audit event, in the same transaction (`summary`: counts and ids only). `entity` and
+        `entity_id` default to those the operation was opened with."""
+        audit.record(
+            self.session,
+            actor=self.actor,
+            action=self.action,
+            entity=self.entity if entity is None else entity,
+            entity_id=self.entity_id if entity_id is None else entity_id,
+            summary=summary,
+        )
+
+
 @contextmanager
 def operation(
     engine: Engine,
@@ -71,15 +94,16 @@ def operation(
     entity: str = "",
     entity_id: int | None = None,
     leader_only: bool = True,
-) -> Iterator[Session]:
-    """One write transaction for `actor`; refusals (a role, a rule, capacity) are audited, then raised."""
+) -> Iterator[Operation]:
+    """One write transaction for `actor`, named once by its audit `action` (`Operation.record` writes the
+    event); refusals (a role, a rule, capacity) are audited under the same action, then raised."""
     try:
         if leader_only and not actor.is_leader:
             raise PermissionDenied(LEADER_ONLY, audit=f"refused: {actor.role} role")
         with db.write_session(engine) as session:
             if reason := auth.still_allowed(session, actor):
                 raise PermissionDenied(reason, audit="refused: account or session no longer valid")
-            yield session
+            yield Operation(session, actor, action, entity, entity_id)
     except Refused as exc:
         record_refusal(
             engine, actor=actor, action=action, entity=entity, entity_id=entity_id, summary=exc.audit_summary
@@ -120,7 +144,8 @@ def load_demo(
     fresh: bool = False,
 ) -> dict[str, int]:
     """Fill an empty store with the demo program; refused when it already has registrations."""
-    with operation(engine, actor=actor, action="demo.load") as session:
+    with operation(engine, actor=actor, action="demo.load") as op:
+        session = op.session
         if not queries.is_empty(session):
             raise Refused("The store already has registrations; demo data goes only into an empty store.")
         data = demo.generate(mentors=mentors, mentees=mentees, seed=seed, today=today, fresh=fresh)
@@ -128,19 +153,15 @@ def load_demo(
         for email, role, password in demo.DEMO_ACCOUNTS:
             if session.execute(sa.select(User.id).where(User.email == email)).first() is None:
                 session.add(User(email=email, role=Role(role), password_hash=auth.hash_password(password)))
-        audit.record(
-            session,
-            actor=actor,
-            action="demo.load",
-            summary=f"demo data, seed {seed}: " + ", ".join(f"{v} {k}" for k, v in counts.items()),
-        )
+        op.record(f"demo data, seed {seed}: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
     return counts
 
 
 # --- Accounts ---
 def add_user(engine: Engine, *, actor: Actor, email: str, role: Role | str, password: str | None) -> Actor:
     """Create an account (or reactivate one); `password` None means university sign-in only."""
-    with operation(engine, actor=actor, action="user.add", entity="user") as session:
+    with operation(engine, actor=actor, action="user.add", entity="user") as op:
+        session = op.session
         try:
             email = check_email(email)
             role = Role(role)
@@ -157,20 +178,14 @@ def add_user(engine: Engine, *, actor: Actor, email: str, role: Role | str, pass
         user.password_hash = auth.hash_password(password) if password is not None else None
         session.add(user)
         session.flush()
-        audit.record(
-            session,
-            actor=actor,
-            action="user.add",
-            entity="user",
-            entity_id=user.id,
-            summary=f"account with role {role.value}",
-        )
+        op.record(f"account with role {role.value}", entity_id=user.id)
         return Actor.of(user)
 
 
 def deactivate_user(engine: Engine, *, actor: Actor, email: str) -> None:
     """An account that can no longer sign in; its sessions end at once. Kept for the audit trail."""
-    with operation(engine, actor=actor, action="user.deactivate", entity="user") as session:
+    with operation(engine, actor=actor, action="user.deactivate", entity="user") as op:
+        session = op.session
         user = session.execute(sa.select(User).where(User.email == normalise_email(email))).scalars().first()
         if user is None or not user.is_active:
             raise Refused("No active account has that email.")
@@ -187,14 +202,7 @@ def deactivate_user(engine: Engine, *, actor: Actor, email: str) -> None:
             .where(LoginSession.user_id == user.id, LoginSession.ended_at.is_(None))
             .values(ended_at=utcnow())
         )
-        audit.record(
-            session,
-            actor=actor,
-            action="user.deactivate",
-            entity="user",
-            entity_id=user.id,
-            summary="account deactivated",
-        )
+        op.record("account deactivated", entity_id=user.id)
 
 
 # --- Stewardship: backup and erasure ---
@@ -222,8 +230,8 @@ def backup(engine: Engine, *, actor: Actor, target: Path) -> int:
         ) from None
     finally:
         source.close()
-    with operation(engine, actor=actor, action="store.backup") as session:
-        audit.record(session, actor=actor, action="store.backup", summary="backup written")
+    with operation(engine, actor=actor, action="store.backup") as op:
+        op.record("backup written")
     return target.stat().st_size
 
 
@@ -240,7 +248,8 @@ def erase_person(engine: Engine, *, actor: Actor, email: str, today: date) -> li
     """
     address = normalise_email(email)
     erased = []
-    with operation(engine, actor=actor, action="person.erase") as session:
+    with operation(engine, actor=actor, action="person.erase") as op:
+        session = op.session
         for kind, table, key in (("mentor", Mentor, Match.mentor_id), ("mentee", Mentee, Match.mentee_id)):
             person_id = session.execute(sa.select(table.id).where(table.email == address)).scalar()
             if person_id is None:
@@ -259,13 +268,10 @@ def erase_person(engine: Engine, *, actor: Actor, email: str, today: date) -> li
             )
             match_ids = select_ids(session, sa.select(Match.id).where(key == person_id))
             _anonymise_pairs(session, match_ids, today)
-            audit.record(
-                session,
-                actor=actor,
-                action="person.erase",
+            op.record(
+                f"personal data erased; {len(match_ids)} pair(s) kept anonymised",
                 entity=kind,
                 entity_id=person_id,
-                summary=f"personal data erased; {len(match_ids)} pair(s) kept anonymised",
             )
             erased.append(kind)
         if not erased:
@@ -378,7 +384,8 @@ def decide(
         raise UnusableInput("The decision must be continue, complete or end.") from None
     on = on or today
     note = (note or "").strip()
-    with operation(engine, actor=actor, action="pair.decide", entity="match", entity_id=match_id) as session:
+    with operation(engine, actor=actor, action="pair.decide", entity="match", entity_id=match_id) as op:
+        session = op.session
         match = _open_pair(session, match_id=match_id, emails=emails)
         end_reason = _check_decision(match, decision, reason=reason, note=note, on=on, today=today)
         mark = match.confirmed_on + timedelta(days=retention.ONE_YEAR_DAYS)
@@ -400,9 +407,7 @@ def decide(
         summary += f", {(on - mark).days:+d} days from the one-year mark"
         if decision != Decision.continue_:
             summary += f", check-in links revoked: {revoked}"
-        audit.record(
-            session, actor=actor, action="pair.decide", entity="match", entity_id=match.id, summary=summary
-        )
+        op.record(summary, entity_id=match.id)
         return DecisionResult(
             match_id=match.id, decision=decision, status=match.status, links_revoked=revoked
         )
@@ -461,9 +466,8 @@ def record_outcomes(engine: Engine, *, actor: Actor, mentee_id: int, outcomes: d
     unknown = set(outcomes) - set(retention.OUTCOME_STAGES)
     if unknown:
         raise UnusableInput(f"Outcomes are {', '.join(retention.OUTCOME_STAGES)}.")
-    with operation(
-        engine, actor=actor, action="mentee.outcomes", entity="mentee", entity_id=mentee_id
-    ) as session:
+    with operation(engine, actor=actor, action="mentee.outcomes", entity="mentee", entity_id=mentee_id) as op:
+        session = op.session
         mentee = session.get(Mentee, mentee_id, with_for_update=True)
         if mentee is None:
             raise Refused("That mentee is not in the store.")
@@ -479,14 +483,7 @@ def record_outcomes(engine: Engine, *, actor: Actor, mentee_id: int, outcomes: d
         mentee.updated_at = utcnow()
         session.add(mentee)
         known = sum(v is not None for v in values.values())
-        audit.record(
-            session,
-            actor=actor,
-            action="mentee.outcomes",
-            entity="mentee",
-            entity_id=mentee_id,
-            summary=f"outcomes recorded: {known} of {len(values)} known",
-        )
+        op.record(f"outcomes recorded: {known} of {len(values)} known")
         return known
 
 
@@ -541,7 +538,8 @@ def log_meeting(
 ) -> int:
     """The leader records a pair's meeting; returns its id. One meeting per pair per day."""
     notes = (notes or "").strip()
-    with operation(engine, actor=actor, action="meeting.log", entity="match", entity_id=match_id) as session:
+    with operation(engine, actor=actor, action="meeting.log", entity="match", entity_id=match_id) as op:
+        session = op.session
         match = session.get(Match, match_id)
         if match is None:
             raise Refused("That pair does not exist.")
@@ -565,14 +563,7 @@ def log_meeting(
         )
         if not _add_meeting_once(session, meeting):
             raise Refused("This pair already has a meeting recorded on that day.")
-        audit.record(
-            session,
-            actor=actor,
-            action="meeting.log",
-            entity="match",
-            entity_id=match_id,
-            summary=f"meeting {meeting.id} logged",
-        )
+        op.record(f"meeting {meeting.id} logged")
         return meeting.id
 
 
@@ -600,7 +591,8 @@ def _change_link(
     engine: Engine, *, actor: Actor, match_id: int, action: str, revoke: bool, issue: bool
 ) -> str | None:
     """Revoke the pair's live link and/or issue one, in one audited transaction; returns the new token."""
-    with operation(engine, actor=actor, action=action, entity="match", entity_id=match_id) as session:
+    with operation(engine, actor=actor, action=action, entity="match", entity_id=match_id) as op:
+        session = op.session
         if issue and not revoke:
             token = queries.live_checkin_token(session, match_id)
             if token is not None:
@@ -609,9 +601,7 @@ def _change_link(
         link = _issue_link(session, match_id) if issue else None
         done = [f"{revoked} check-in link revoked"] if revoke else []
         done += [f"check-in link {link.id} issued"] if link else []
-        audit.record(
-            session, actor=actor, action=action, entity="match", entity_id=match_id, summary=", ".join(done)
-        )
+        op.record(", ".join(done))
         return link.token if link else None
 
 
@@ -654,7 +644,8 @@ def submit_checkin(
 ) -> CheckinReceipt:
     """A pair reports a meeting through its check-in link (no account). Reports per link are limited."""
     note = (note or "").strip()
-    with operation(engine, actor=CHECKIN_ACTOR, action="checkin.report", leader_only=False) as session:
+    with operation(engine, actor=CHECKIN_ACTOR, action="checkin.report", leader_only=False) as op:
+        session = op.session
         row = session.execute(
             sa.select(CheckinLink.id, Match.id, Match.confirmed_on)
             .join(Match, Match.id == CheckinLink.match_id)
@@ -698,15 +689,12 @@ def submit_checkin(
         )
         if reach_out:
             session.add(Concern(match_id=match_id, raised_on=today, note=note))
-        audit.record(
-            session,
-            actor=CHECKIN_ACTOR,
-            action="checkin.report",
-            entity="match",
-            entity_id=match_id,
-            summary=f"link {link_id}: "
+        op.record(
+            f"link {link_id}: "
             + ("meeting recorded" if recorded else "meeting already recorded")
             + ("; reach-out requested" if reach_out else ""),
+            entity="match",
+            entity_id=match_id,
         )
     return CheckinReceipt(recorded=recorded, concern_raised=reach_out)
 
@@ -715,7 +703,8 @@ def resolve_concern(engine: Engine, *, actor: Actor, concern_id: int) -> None:
     """The leader has reached out: the flag leaves the open list (marking it twice changes nothing)."""
     with operation(
         engine, actor=actor, action="concern.resolve", entity="concern", entity_id=concern_id
-    ) as session:
+    ) as op:
+        session = op.session
         concern = session.get(Concern, concern_id)
         if concern is None:
             raise Refused("That concern does not exist.")
@@ -724,32 +713,20 @@ def resolve_concern(engine: Engine, *, actor: Actor, concern_id: int) -> None:
         concern.resolved_at = utcnow()
         concern.resolved_by_id = actor.id
         session.add(concern)
-        audit.record(
-            session,
-            actor=actor,
-            action="concern.resolve",
-            entity="concern",
-            entity_id=concern_id,
-            summary=f"concern on match {concern.match_id} resolved",
-        )
+        op.record(f"concern on match {concern.match_id} resolved")
 
 
 def set_cadence_thresholds(engine: Engine, *, actor: Actor, thresholds: CadenceThresholds) -> None:
     """Change the days that separate the cadence statuses (`CadenceThresholds()` restores the defaults)."""
     values = (thresholds.new_days, thresholds.on_track_days, thresholds.due_days)
-    with operation(engine, actor=actor, action="settings.cadence", entity="setting") as session:
+    with operation(engine, actor=actor, action="settings.cadence", entity="setting") as op:
+        session = op.session
         if not all(isinstance(v, int) and 1 <= v <= 730 for v in values):
             raise Refused("Each threshold must be a whole number of days from 1 to 730.")
         if thresholds.on_track_days >= thresholds.due_days:
             raise Refused("The on-track limit must be fewer days than the due limit.")
         settings.save_setting(session, "cadence", thresholds)
-        audit.record(
-            session,
-            actor=actor,
-            action="settings.cadence",
-            entity="setting",
-            summary="cadence thresholds: new {}, on track {}, due {} days".format(*values),
-        )
+        op.record("cadence thresholds: new {}, on track {}, due {} days".format(*values))
 
 
 # --- Registrations ---
@@ -778,7 +755,8 @@ def import_registrations(
         with db.read_session(engine) as session:
             return intake.plan(session, sheet, today=today)
     batch = uuid.uuid4().hex[:12]
-    with operation(engine, actor=actor, action=action, entity=kind) as session:
+    with operation(engine, actor=actor, action=action, entity=kind) as op:
+        session = op.session
         try:
             plan = intake.plan(session, sheet, today=today)
             intake.write(session, plan, today=today, progress=progress)
@@ -787,16 +765,10 @@ def import_registrations(
                 "The store changed while the file was being imported, so nothing was written; "
                 "import it again."
             ) from exc
-        audit.record(
-            session,
-            actor=actor,
-            action=action,
-            entity=kind,
-            summary=(
-                f"batch {batch}, file sha256 {sheet.sha256}: {len(plan.rows)} rows, "
-                f"{plan.count(intake.CREATE)} created, {plan.count(intake.UPDATE)} updated, "
-                f"{plan.count(intake.UNCHANGED)} unchanged, {plan.count(intake.INVALID)} invalid"
-            ),
+        op.record(
+            f"batch {batch}, file sha256 {sheet.sha256}: {len(plan.rows)} rows, "
+            f"{plan.count(intake.CREATE)} created, {plan.count(intake.UPDATE)} updated, "
+            f"{plan.count(intake.UNCHANGED)} unchanged, {plan.count(intake.INVALID)} invalid"
         )
     plan.written, plan.batch = True, batch
     return plan
@@ -805,7 +777,8 @@ def import_registrations(
 def add_registration(engine: Engine, *, actor: Actor, kind: str, cells: dict[str, str], today: date) -> int:
     """One mentor or mentee typed in by the leader, through the import's own validation; returns its id."""
     entity = intake.ENTITY[kind]
-    with operation(engine, actor=actor, action=f"{entity}.add", entity=entity) as session:
+    with operation(engine, actor=actor, action=f"{entity}.add", entity=entity) as op:
+        session = op.session
         plan = intake.plan(session, intake.sheet_of(kind, cells), today=today)
         (row,) = plan.rows
         if row.action == intake.INVALID:
@@ -816,9 +789,7 @@ def add_registration(engine: Engine, *, actor: Actor, kind: str, cells: dict[str
             )
         intake.write(session, plan, today=today)
         person_id = queries.person_id(session, kind.removesuffix("s"), row.values["email"])
-        audit.record(
-            session, actor=actor, action=f"{entity}.add", entity=entity, entity_id=person_id, summary="added"
-        )
+        op.record("added", entity_id=person_id)
     return person_id
 
 
@@ -833,37 +804,21 @@ def update_registration(
 ) -> tuple[str, ...]:
     """Edit one registration with the import's validation; returns the columns that changed."""
     entity = intake.ENTITY[kind]
-    with operation(
-        engine, actor=actor, action=f"{entity}.edit", entity=entity, entity_id=person_id
-    ) as session:
+    with operation(engine, actor=actor, action=f"{entity}.edit", entity=entity, entity_id=person_id) as op:
+        session = op.session
         changes = intake.update_person(session, kind, person_id, cells, today=today)
         if changes:
-            audit.record(
-                session,
-                actor=actor,
-                action=f"{entity}.edit",
-                entity=entity,
-                entity_id=person_id,
-                summary="changed: " + ", ".join(changes),
-            )
+            op.record("changed: " + ", ".join(changes))
     return changes
 
 
 def set_registration_status(engine: Engine, *, actor: Actor, kind: str, person_id: int, status: str) -> None:
     """Active, paused or withdrawn; someone with an open pair cannot be withdrawn until it ends."""
     entity = intake.ENTITY[kind]
-    with operation(
-        engine, actor=actor, action=f"{entity}.status", entity=entity, entity_id=person_id
-    ) as session:
+    with operation(engine, actor=actor, action=f"{entity}.status", entity=entity, entity_id=person_id) as op:
+        session = op.session
         previous = intake.set_status(session, kind, person_id, status)
-        audit.record(
-            session,
-            actor=actor,
-            action=f"{entity}.status",
-            entity=entity,
-            entity_id=person_id,
-            summary=f"status {previous} -> {status}",
-        )
+        op.record(f"status {previous} -> {status}")
 
 
 def export_registrations(engine: Engine, *, actor: Actor, kind: str) -> tuple[bytes, int]:
@@ -873,12 +828,11 @@ def export_registrations(engine: Engine, *, actor: Actor, kind: str) -> tuple[by
     """
     if kind not in intake.KINDS:
         raise UnusableInput(f"There is no {kind!r} export; choose one of {', '.join(intake.KINDS)}.")
-    with operation(engine, actor=actor, action=f"export.{kind}", entity=kind, leader_only=False) as session:
+    with operation(engine, actor=actor, action=f"export.{kind}", entity=kind, leader_only=False) as op:
+        session = op.session
         frame = privacy.viewer_frame(queries.registrations_export(session, kind), actor.role)
         view = "full" if actor.is_leader else "masked"
-        audit.record(
-            session, actor=actor, action=f"export.{kind}", entity=kind, summary=f"{len(frame)} rows, {view}"
-        )
+        op.record(f"{len(frame)} rows, {view}")
     return intake.to_csv(frame), len(frame)
 
 
@@ -949,7 +903,8 @@ def confirm_pair(
     confirmations cannot overbook a mentor. `by_hand`: the leader picked the pair (soft shortfalls are
     returned as warnings; hard rules block all the same).
     """
-    with operation(engine, actor=actor, action="pair.confirm", entity="match") as session:
+    with operation(engine, actor=actor, action="pair.confirm", entity="match") as op:
+        session = op.session
         mentor_id, mentee_id = _pair_ids(session, mentor_id, mentee_id, emails)
         ids = f"mentor {mentor_id}, mentee {mentee_id}"
         existing = (
@@ -1000,9 +955,7 @@ def confirm_pair(
         summary = ids  # no score: it is built from demographic components
         if by_hand:
             summary += f", paired by hand with {len(check.warnings)} soft shortfalls"
-        audit.record(
-            session, actor=actor, action="pair.confirm", entity="match", entity_id=match.id, summary=summary
-        )
+        op.record(summary, entity_id=match.id)
         return Confirmed(
             match.id, mentor_id, mentee_id, check.score, reasons, check.warnings if by_hand else ()
         )
@@ -1036,7 +989,8 @@ def reject_pair(
     """Remember that the leader does not want this pair: it is not suggested again until undone.
 
     Returns False when it was already rejected (nothing written)."""
-    with operation(engine, actor=actor, action="pair.reject", entity="exclusion") as session:
+    with operation(engine, actor=actor, action="pair.reject", entity="exclusion") as op:
+        session = op.session
         mentor_id, mentee_id = _pair_ids(session, mentor_id, mentee_id, emails)
         found = session.execute(
             sa.select(Exclusion.id).where(Exclusion.mentor_id == mentor_id, Exclusion.mentee_id == mentee_id)
@@ -1046,20 +1000,14 @@ def reject_pair(
         exclusion = Exclusion(mentor_id=mentor_id, mentee_id=mentee_id, created_by_id=actor.id)
         session.add(exclusion)
         session.flush()
-        audit.record(
-            session,
-            actor=actor,
-            action="pair.reject",
-            entity="exclusion",
-            entity_id=exclusion.id,
-            summary=f"mentor {mentor_id}, mentee {mentee_id}",
-        )
+        op.record(f"mentor {mentor_id}, mentee {mentee_id}", entity_id=exclusion.id)
         return True
 
 
 def undo_rejection(engine: Engine, *, actor: Actor, mentor_id: int, mentee_id: int) -> None:
     """The pair may be suggested again."""
-    with operation(engine, actor=actor, action="pair.unreject", entity="exclusion") as session:
+    with operation(engine, actor=actor, action="pair.unreject", entity="exclusion") as op:
+        session = op.session
         exclusion = (
             session.execute(
                 sa.select(Exclusion).where(Exclusion.mentor_id == mentor_id, Exclusion.mentee_id == mentee_id)
@@ -1070,31 +1018,21 @@ def undo_rejection(engine: Engine, *, actor: Actor, mentor_id: int, mentee_id: i
         if exclusion is None:
             raise Refused("That pair is not rejected.")
         session.delete(exclusion)
-        audit.record(
-            session,
-            actor=actor,
-            action="pair.unreject",
-            entity="exclusion",
-            entity_id=exclusion.id,
-            summary=f"mentor {mentor_id}, mentee {mentee_id}",
-        )
+        op.record(f"mentor {mentor_id}, mentee {mentee_id}", entity_id=exclusion.id)
 
 
 def set_match_weights(engine: Engine, *, actor: Actor, weights: settings.MatchWeights) -> None:
     """Change the points each score component adds (`MatchWeights()` restores the defaults)."""
     values = [getattr(weights, f.name) for f in fields(settings.MatchWeights)]
-    with operation(engine, actor=actor, action="settings.weights", entity="setting") as session:
+    with operation(engine, actor=actor, action="settings.weights", entity="setting") as op:
+        session = op.session
         if not all(isinstance(v, int | float) and 0 <= v <= settings.MAX_WEIGHT for v in values):
             raise Refused(WEIGHT_RANGE)
         if weights == settings.MatchWeights():
             settings.reset_setting(session, "weights")
         else:
             settings.save_setting(session, "weights", weights)
-        audit.record(
-            session,
-            actor=actor,
-            action="settings.weights",
-            entity="setting",
-            summary="pairing weights: "
-            + ", ".join(f"{f.name} {v:g}" for f, v in zip(fields(weights), values, strict=True)),
+        op.record(
+            "pairing weights: "
+            + ", ".join(f"{f.name} {v:g}" for f, v in zip(fields(weights), values, strict=True))
         )
