@@ -40,7 +40,7 @@ from mentorship.models import (
     utcnow,
 )
 from mentorship.privacy import FORMULA_PREFIXES, spreadsheet_csv
-from mentorship.values import check_email, join_multi, split_multi
+from mentorship.values import ADVISING_AREAS, MEETING_FORMATS, check_email, join_multi, split_multi
 
 KINDS = ("mentors", "mentees", "pairs", "meetings")
 PEOPLE = {"mentors": Mentor, "mentees": Mentee}
@@ -99,8 +99,6 @@ REQUIRED: dict[str, tuple[str, ...]] = {
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 20_000
-MEETING_FORMATS = ("virtual", "phone", "in person")
-ADVISING_AREAS = ("application", "interviews", "career")
 PAIR_OUTCOMES = tuple(s.value for s in MatchStatus)
 
 # A form's question text, as the header its export carries, for each template column. Header cells are

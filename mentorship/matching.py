@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from mentorship.settings import MatchWeights
-from mentorship.values import split_identities, split_multi
+from mentorship.values import ADVISING_AREAS, split_identities, split_multi
 
 # Columns the engine reads (the loader in queries.py provides them; extra columns are ignored).
 MENTOR_COLUMNS = (
@@ -62,7 +62,6 @@ EXCLUDED_COLUMNS = ("mentor_id", "mentee_id", "why")
 REJECTED, PAIRED_BEFORE = "rejected", "paired before"
 
 MILLI = 1000  # score points are stored and optimised as whole milli-points
-ADVISING_AREAS = ("application", "interviews", "career")
 ADVISING_WORDS = {"application": "the application", "interviews": "interviews", "career": "career goals"}
 WAITING_FULL_DAYS = 365
 SHORTLIST = 12  # best mentors per mentee in the first solve

@@ -23,7 +23,6 @@ from sqlmodel import Session
 from mentorship import (
     audit,
     auth,
-    cadence,
     db,
     demo,
     intake,
@@ -57,7 +56,7 @@ from mentorship.models import (
     utcnow,
 )
 from mentorship.settings import CadenceThresholds
-from mentorship.values import check_email, normalise_email
+from mentorship.values import MEETING_FORMATS, check_email, normalise_email
 
 LEADER_ONLY = "Only the program leader can make this change."
 
@@ -508,7 +507,7 @@ def _check_meeting(
         raise Refused("The meeting date cannot be before the mentorship began.")
     if ended_on is not None and met_on > ended_on:
         raise Refused("The meeting date cannot be after the mentorship ended.")
-    if format not in cadence.MEETING_FORMATS:
+    if format not in MEETING_FORMATS:
         raise Refused("The format must be virtual, phone or in person.")
     if minutes is not None and not (isinstance(minutes, int) and 1 <= minutes <= MAX_MEETING_MINUTES):
         raise Refused(f"Minutes must be a whole number from 1 to {MAX_MEETING_MINUTES}.")

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from mentorship import cadence, clock, queries, services
+from mentorship import clock, queries, services, values
 from mentorship.db import read_session
 from mentorship.errors import Refused
 from mentorship.ui import public_page_setup
@@ -52,8 +52,8 @@ st.text(f"Hi {pair.mentor_first_name} and {pair.mentee_first_name}! Let the prog
 st.date_input("When did you meet?", value=today, max_value=today, key="met-on", format="YYYY-MM-DD")
 st.radio(
     "How did you meet?",
-    cadence.MEETING_FORMATS,
-    format_func=cadence.FORMAT_LABELS.get,
+    values.MEETING_FORMATS,
+    format_func=values.FORMAT_LABELS.get,
     horizontal=True,
     key="format",
 )
