@@ -79,6 +79,11 @@ def viewer_frame(frame: pd.DataFrame, role: Role | str) -> pd.DataFrame:
     return out
 
 
+def leader_only(frame: pd.DataFrame, role: Role | str) -> pd.DataFrame:
+    """Accounts and the audit trail: the whole frame for the leader, no rows for anyone else."""
+    return frame if sees_everything(role) else frame.iloc[:0]
+
+
 def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     """Prefix `'` to any text cell a spreadsheet would run as a formula (for CSV exports)."""
     out = frame.copy()

@@ -230,6 +230,35 @@ def audit_actions(session: Session) -> list[str]:
     )
 
 
+@dataclass(frozen=True)
+class AdminView:
+    """The Admin page's accounts and the audit log's actions (for its filter): the leader's only."""
+
+    accounts: pd.DataFrame
+    actions: list[str]
+
+
+def admin_view(session: Session, role: Role | str) -> AdminView:
+    return AdminView(
+        accounts=privacy.leader_only(accounts(session), role),
+        actions=audit_actions(session) if privacy.sees_everything(role) else [],
+    )
+
+
+def audit_view(
+    session: Session,
+    role: Role | str,
+    actions: list[str] | None = None,
+    outcome: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+) -> pd.DataFrame:
+    """The audit log as the Admin page lists it (`audit_log`), for the leader only."""
+    return privacy.leader_only(
+        audit_log(session, actions=actions, outcome=outcome, since=since, until=until), role
+    )
+
+
 def is_empty(session: Session) -> bool:
     """True when the store has no registrations at all (the Overview then shows what to do next)."""
     return (

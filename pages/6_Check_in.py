@@ -3,14 +3,12 @@
 import streamlit as st
 
 from mentorship import clock, queries, services, values
-from mentorship.db import read_session
 from mentorship.errors import Refused
-from mentorship.ui import public_page_setup
+from mentorship.ui import public_page_setup, read
 
 engine = public_page_setup("Check in", ":material/event_available:")
 token = st.query_params.get("token", "")
-with read_session(engine) as session:
-    pair = queries.checkin_pair(session, token)
+pair = read(engine, queries.checkin_pair, token)
 if pair is None:  # unknown, revoked, or the pair has ended: the same sentence, and nothing else
     st.info(services.INACTIVE_LINK, icon=":material/link_off:")
     st.stop()

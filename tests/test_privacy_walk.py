@@ -151,6 +151,8 @@ def page_reads(engine: Engine, actor) -> dict[str, object]:
             "retention": queries.retention_view(session, TODAY, role),
             "pairings": queries.pairing_view(session, TODAY, role),
             "recently confirmed": queries.recent_pairs_view(session, role),
+            "admin": queries.admin_view(session, role),
+            "audit log": queries.audit_view(session, role),
         }
     for kind in KINDS:
         reads[f"export ({kind})"] = services.export_registrations(engine, actor=actor, kind=kind)[0]
@@ -170,5 +172,6 @@ def test_no_committee_read_holds_contacts_demographics_or_free_text(store):
     engine, actors = store
     reads = page_reads(engine, actors["committee"])
     assert reads["pairings"].pairs.shape[0] > 0 and reads["cadence"].pairs.shape[0] > 0  # a real walk
+    assert reads["admin"].accounts.empty and reads["audit log"].empty  # the leader's page only
     found = {name: leaks(read, forbidden_values(engine)) for name, read in reads.items()}
     assert {name: where[:5] for name, where in found.items() if where} == {}

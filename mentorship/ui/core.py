@@ -99,16 +99,22 @@ def cached_read(ctx: PageContext, query: Callable[..., T], *args) -> T:
     shared, not copied (unpickling 15,000 registrations on every rerun would cost more than the page):
     callers treat it as read-only and build new frames from it.
     """
-    with db.read_session(ctx.engine) as session:
-        version = queries.store_version(session)
+    version = read(ctx, queries.store_version)
     name = f"{query.__module__}.{query.__qualname__}"
     return _cached_read(query, name, ctx.engine, str(ctx.engine.url), version, *args)
 
 
 @st.cache_resource(ttl=3600, max_entries=24, show_spinner=False)
 def _cached_read(_query: Callable[..., T], name: str, _engine: Engine, url: str, version: str, *args) -> T:
-    with db.read_session(_engine) as session:
-        return _query(session, *args)
+    return read(_engine, _query, *args)
+
+
+def read(where: PageContext | Engine, query: Callable[..., T], *args) -> T:
+    """`query(session, *args)` (a `queries` function) in a read session of its own, not kept: for what must
+    be fresh on every run. Pages and panels read only this way or through `cached_read`."""
+    engine = where.engine if isinstance(where, PageContext) else where
+    with db.read_session(engine) as session:
+        return query(session, *args)
 
 
 def after_write() -> None:
@@ -136,15 +142,14 @@ def run_write(action: Callable[[], T], done: str | Callable[[T], str | list[str]
 def current_user(engine: Engine) -> Actor | None:
     """The university sign-in (OIDC) first, then this browser's own sign-in."""
     if st.user.get("is_logged_in", False):
-        with db.read_session(engine) as session:
-            try:
-                return auth.actor_for_email(session, str(st.user.get("email") or ""))
-            except Refused:
-                st.session_state["sign_in_problem"] = (
-                    "Your university account has no access to this dashboard. "
-                    "Ask the program leader to add your email."
-                )
-                return None
+        try:
+            return read(engine, auth.actor_for_email, str(st.user.get("email") or ""))
+        except Refused:
+            st.session_state["sign_in_problem"] = (
+                "Your university account has no access to this dashboard. "
+                "Ask the program leader to add your email."
+            )
+            return None
     token = st.session_state.get("session_token")
     if not token and not st.session_state.get("ignore_cookie"):
         token = st.context.cookies.get(SESSION_COOKIE)  # the cookie as it was when this tab connected

@@ -15,8 +15,7 @@ import streamlit as st
 from sqlalchemy.engine import Engine
 
 from mentorship import formatting, links, matching, queries, services, settings
-from mentorship.db import read_session
-from mentorship.ui.core import PageContext, run_write
+from mentorship.ui.core import PageContext, read, run_write
 
 TABLE_KEY = "pairings-table"
 ONE_KEY = "pairings-one"
@@ -58,13 +57,11 @@ def _md(text: str) -> str:
 @st.cache_data(ttl=3600, max_entries=6, show_spinner=False)
 def _solve(_engine: Engine, url: str, version: str, today: date, role: str) -> queries.PairingView:
     """Suggestions are solved again only when the data, the weights, the day or the viewer's role change."""
-    with read_session(_engine) as session:
-        return queries.pairing_view(session, today, role)
+    return read(_engine, queries.pairing_view, today, role)
 
 
 def suggestions(ctx: PageContext) -> queries.PairingView:
-    with read_session(ctx.engine) as session:
-        version = queries.pairing_version(session)  # the weights included
+    version = read(ctx, queries.pairing_version)  # the weights included
     with st.spinner("Finding the best pairing for everyone waiting…", show_time=True):
         return _solve(ctx.engine, str(ctx.engine.url), version, ctx.today, ctx.user.role.value)
 
@@ -272,8 +269,7 @@ def by_hand(ctx: PageContext, view: queries.PairingView) -> None:
     }
     mentee_id = st.selectbox("Mentee", list(mentees), format_func=mentees.__getitem__, key="hand-mentee")
     mentor_id = st.selectbox("Mentor", list(mentors), format_func=mentors.__getitem__, key="hand-mentor")
-    with read_session(ctx.engine) as session:
-        check = queries.pair_check(session, ctx.today, mentor_id, mentee_id)
+    check = read(ctx, queries.pair_check, ctx.today, mentor_id, mentee_id)
     for blocker in check.blockers:
         st.error(_md(blocker), icon=":material/block:")
     for warning in check.warnings:
@@ -309,8 +305,7 @@ def by_hand(ctx: PageContext, view: queries.PairingView) -> None:
 
 
 def weights_editor(ctx: PageContext) -> None:
-    with read_session(ctx.engine) as session:
-        current = settings.match_weights(session)
+    current = read(ctx, queries.match_weights)
     if not ctx.user.is_leader:
         st.dataframe(
             pd.DataFrame(
@@ -361,8 +356,7 @@ def _set_weights(ctx: PageContext, weights: settings.MatchWeights, done: str) ->
 
 
 def recent(ctx: PageContext) -> None:
-    with read_session(ctx.engine) as session:
-        shown = queries.recent_pairs_view(session, ctx.user.role)
+    shown = read(ctx, queries.recent_pairs_view, ctx.user.role)
     if shown.empty:
         st.caption("No pair has been confirmed here yet.")
         return
