@@ -6,7 +6,7 @@ from mentorship import matching
 from mentorship.ui import page_setup
 from mentorship.ui import pairings as panels
 
-ctx = page_setup("Pairings", ":material/handshake:")
+ctx = page_setup("pairings")
 leader = ctx.user.is_leader
 st.title("Pairings")
 st.caption(

@@ -6,7 +6,7 @@ from mentorship import formatting, queries
 from mentorship.ui import cached_read, page_setup
 from mentorship.ui import retention as retention_ui
 
-ctx = page_setup("Retention", ":material/timeline:")
+ctx = page_setup("retention")
 leader = ctx.user.is_leader
 st.title("Retention")
 st.caption(

@@ -6,7 +6,7 @@ from mentorship import db, privacy, queries
 from mentorship.ui import page_setup, read
 from mentorship.ui.admin import accounts_panel, backup_panel
 
-ctx = page_setup("Admin", ":material/admin_panel_settings:", leader_only=True)
+ctx = page_setup("admin")
 st.title("Admin")
 accounts_tab, audit_tab, backup_tab = st.tabs(["Accounts", "Audit log", "Backup"])
 

@@ -6,7 +6,7 @@ from mentorship import clock, queries, services, values
 from mentorship.errors import Refused
 from mentorship.ui import public_page_setup, read
 
-engine = public_page_setup("Check in", ":material/event_available:")
+engine = public_page_setup("check_in")
 token = st.query_params.get("token", "")
 pair = read(engine, queries.checkin_pair, token)
 if pair is None:  # unknown, revoked, or the pair has ended: the same sentence, and nothing else

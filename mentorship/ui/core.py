@@ -19,16 +19,32 @@ from mentorship.errors import Refused, UnusableInput
 T = TypeVar("T")
 APP_TITLE = "Mentorship program"
 SESSION_COOKIE = "mentorship_session"
-# (script, label, icon, leader only): the sidebar, in order.
-NAVIGATION = [
-    ("app.py", "Overview", ":material/dashboard:", False),
-    ("pages/1_Registrations.py", "Registrations", ":material/group:", False),
-    ("pages/2_Pairings.py", "Pairings", ":material/handshake:", False),  # --- Pairing ---
-    # --- Cadence --- (pages/6_Check_in.py is the pairs' public page: never in the navigation)
-    ("pages/3_Cadence.py", "Cadence", ":material/event_repeat:", False),
-    ("pages/4_Retention.py", "Retention", ":material/timeline:", False),
-    ("pages/5_Admin.py", "Admin", ":material/admin_panel_settings:", True),
-]
+SIGNED_IN, LEADER, PUBLIC = "signed in", "leader", "public"  # who may open a page
+
+
+@dataclass(frozen=True)
+class Page:
+    script: str
+    title: str
+    icon: str
+    access: str = SIGNED_IN  # PUBLIC pages need no sign-in and are never in the sidebar
+
+
+# Every page, in the sidebar's order: each script opens with `page_setup(KEY)` (`public_page_setup(KEY)`).
+PAGES = {
+    "overview": Page("app.py", "Overview", ":material/dashboard:"),
+    "registrations": Page("pages/1_Registrations.py", "Registrations", ":material/group:"),
+    "pairings": Page("pages/2_Pairings.py", "Pairings", ":material/handshake:"),
+    "cadence": Page("pages/3_Cadence.py", "Cadence", ":material/event_repeat:"),
+    "retention": Page("pages/4_Retention.py", "Retention", ":material/timeline:"),
+    "admin": Page("pages/5_Admin.py", "Admin", ":material/admin_panel_settings:", LEADER),
+    "check_in": Page("pages/6_Check_in.py", "Check in", ":material/event_available:", PUBLIC),
+}
+
+
+def may_open(page: Page, user: Actor) -> bool:
+    return page.access == SIGNED_IN or (page.access == LEADER and user.is_leader)
+
 
 _COOKIE_JS = """
 export default function (component) {
@@ -69,24 +85,30 @@ def _open_store() -> Engine:
         st.stop()
 
 
-def page_setup(title: str, icon: str, *, leader_only: bool = False) -> PageContext:
-    """The first call of every page: config, store, sign-in. Stops the script for anyone not allowed."""
-    st.set_page_config(page_title=f"{title} · {APP_TITLE}", page_icon=icon, layout="wide")
+def page_setup(key: str) -> PageContext:
+    """The first call of every signed-in page (`PAGES[key]`): config, store, sign-in. Stops the script for
+    anyone not allowed."""
+    page = PAGES[key]
+    st.set_page_config(page_title=f"{page.title} · {APP_TITLE}", page_icon=page.icon, layout="wide")
     engine = _open_store()
     user = current_user(engine)
     if user is None:
         _sign_in_form(engine)
         st.stop()
     _sidebar(engine, user)
-    if leader_only and not user.is_leader:
+    if not may_open(page, user):
         st.warning("This page is for the program leader.", icon=":material/lock:")
         st.stop()
     return PageContext(engine=engine, today=clock.today(), user=user)
 
 
-def public_page_setup(title: str, icon: str) -> Engine:
-    """For the pairs' check-in page only: no sign-in, no sidebar, nothing else from the program."""
-    st.set_page_config(page_title=title, page_icon=icon, layout="centered", initial_sidebar_state="collapsed")
+def public_page_setup(key: str) -> Engine:
+    """For the public pages (`PAGES[key]`, such as the pairs' check-in): no sign-in, no sidebar, nothing
+    else from the program."""
+    page = PAGES[key]
+    st.set_page_config(
+        page_title=page.title, page_icon=page.icon, layout="centered", initial_sidebar_state="collapsed"
+    )
     return _open_store()
 
 
@@ -221,10 +243,10 @@ def _sidebar(engine: Engine, user: Actor) -> None:
         _set_cookie(st.session_state.pop("set_cookie") or None)
     with st.sidebar:
         st.markdown(f"**{APP_TITLE}**")
-        for script, label, icon, leader_only in NAVIGATION:
-            if user.is_leader or not leader_only:
+        for page in PAGES.values():
+            if may_open(page, user):
                 try:
-                    st.page_link(script, label=label, icon=icon)
+                    st.page_link(page.script, label=page.title, icon=page.icon)
                 except StreamlitPageNotFoundError:
                     # Only when a page script runs as the entry point itself (AppTest of one page).
                     continue
