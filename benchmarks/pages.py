@@ -71,7 +71,7 @@ def script_runs(url: str, runs: int) -> list[tuple[str, float, float]]:
 
 def browser_loads(url: str, runs: int) -> dict[str, float]:
     """The median warm load of every page's address in headless Chromium, signed in as the leader."""
-    from tests.servers import chromium_page, dashboard_server, wait_for_app
+    from devtools.servers import chromium_page, dashboard_server, wait_for_app
 
     loads = {}
     with dashboard_server(url) as base, chromium_page() as page:

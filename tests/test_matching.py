@@ -11,12 +11,12 @@ import pytest
 
 from mentorship import db, matching, privacy, queries, settings
 from mentorship.matching import Cohort
-from mentorship.models import Exclusion, Match, MatchStatus
+from mentorship.models import Exclusion, MatchStatus
 from mentorship.privacy import reasons_for_role
 from mentorship.settings import MatchWeights
 
 from .conftest import TODAY
-from .factories import make_mentee, make_mentor
+from .factories import make_match, make_mentee, make_mentor
 
 ONLY = dict.fromkeys(MatchWeights.__dataclass_fields__, 0.0)
 
@@ -656,10 +656,10 @@ def test_the_loader_reads_rules_and_history_from_the_store(engine):
         kou, lee, pa, mai, nou, _ = (p.id for p in people)
         session.add_all(
             [
-                Match(mentor_id=kou, mentee_id=pa, confirmed_on=date(2026, 1, 5)),
-                Match(
-                    mentor_id=lee,
-                    mentee_id=mai,
+                make_match(kou, pa),
+                make_match(
+                    lee,
+                    mai,
                     confirmed_on=date(2024, 1, 5),
                     status=MatchStatus.ended,
                     ended_on=date(2024, 6, 1),

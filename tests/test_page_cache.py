@@ -3,7 +3,7 @@
 from mentorship import queries, services
 
 from .conftest import TODAY, load_demo, signed_in
-from .test_registrations_page import open_page, table_of
+from .registrations_page import open_page, table_of
 
 
 def mentors_shown(at) -> str:

@@ -8,10 +8,10 @@ import pandas as pd
 import pytest
 
 from mentorship import charts, db, privacy, queries, retention
-from mentorship.models import Match, MatchStatus, Meeting, Mentee
+from mentorship.models import MatchStatus, Meeting, Mentee
 
 from .conftest import TODAY, load_demo
-from .factories import make_mentee, make_mentor
+from .factories import make_match, make_mentee, make_mentor
 
 
 def pair(
@@ -479,16 +479,16 @@ def test_the_loader_reads_each_pair_with_its_preference_identity_and_usual_forma
         other = make_mentee("cy")
         s.add_all([mentor, asked, other])
         s.flush()
-        first = Match(
-            mentor_id=mentor.id,
-            mentee_id=asked.id,
+        first = make_match(
+            mentor.id,
+            asked.id,
             confirmed_on=date(2025, 1, 6),
             status=MatchStatus.completed,
             ended_on=date(2026, 1, 10),
             decided_on=date(2026, 1, 10),
             end_reason="completed_year",
         )
-        second = Match(mentor_id=mentor.id, mentee_id=other.id, confirmed_on=date(2026, 2, 1))
+        second = make_match(mentor.id, other.id, confirmed_on=date(2026, 2, 1))
         s.add_all([first, second])
         s.flush()
         s.add_all(

@@ -14,7 +14,7 @@ from mentorship.models import Match, Mentee
 from mentorship.ui import retention as retention_ui
 
 from .conftest import TODAY, load_demo, signed_in
-from .factories import make_mentee, make_mentor
+from .factories import make_match, make_mentee, make_mentor
 
 pytestmark = pytest.mark.usefixtures("today")  # pages and commands measure as of TODAY
 PAGE = "pages/4_Retention.py"
@@ -57,7 +57,7 @@ def small_store(engine):
         s.add_all([mentor, *mentees])
         s.flush()
         for mentee, days in zip(mentees, (375, 200, 100), strict=True):
-            s.add(Match(mentor_id=mentor.id, mentee_id=mentee.id, confirmed_on=TODAY - timedelta(days=days)))
+            s.add(make_match(mentor.id, mentee.id, confirmed_on=TODAY - timedelta(days=days)))
     return engine
 
 

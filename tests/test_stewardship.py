@@ -13,7 +13,7 @@ from mentorship.errors import PermissionDenied
 from mentorship.models import AuditEvent, Match, Meeting, Mentee
 
 from .conftest import COMMITTEE_EMAIL, TODAY, load_demo, signed_in
-from .factories import make_mentee, make_mentor
+from .factories import make_match, make_mentee, make_mentor
 
 
 def test_masks():
@@ -99,7 +99,7 @@ def test_erase_leaves_no_trace_of_the_person_but_keeps_the_statistics(engine, st
         )
         session.add_all([mentor, person])
         session.flush()
-        match = Match(mentor_id=mentor.id, mentee_id=person.id, confirmed_on=date(2026, 1, 5))
+        match = make_match(mentor.id, person.id)
         session.add(match)
         session.flush()
         session.add(Meeting(match_id=match.id, met_on=date(2026, 2, 1), notes="Quetzalli met by phone"))
