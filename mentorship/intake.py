@@ -4,6 +4,11 @@ The flow is `read` (bytes → a `Sheet`: decoding, layout, header mapping; `Unus
 be used at all) → `plan` (every row validated against the store: created, updated, unchanged or invalid with
 its reasons) → `write` (the plan's valid rows, in the caller's transaction). A dry run is `plan` alone, so it
 reports exactly what the real run would do.
+
+Why one module above 900 lines: its parts are one pipeline over one set of definitions (the templates,
+the header aliases, the per-column rules) that change together; a new column touches reading, validating,
+planning, writing and exporting at once, and the single-registration forms reuse the same path. Split it
+when a part gains a life of its own (a new source format, say).
 """
 
 from __future__ import annotations
