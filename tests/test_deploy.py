@@ -29,11 +29,11 @@ from playwright.sync_api import expect
 
 from deploy import stack as deployment
 from deploy.stack import Stack
+from devtools.servers import sign_in, unavailable, wait_for_app
 from mentorship import db
 from mentorship.demo import DEMO_ACCOUNTS
 
 from .conftest import ROOT
-from .servers import sign_in, unavailable, wait_for_app
 from .test_journeys_browser import grid_row, metric, open_page, open_pair, selectbox, shown
 
 (LEADER, _, LEADER_PASSWORD), (COMMITTEE, _, COMMITTEE_PASSWORD) = DEMO_ACCOUNTS
