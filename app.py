@@ -2,17 +2,16 @@
 
 import streamlit as st
 
-from mentorship import charts, db, formatting, queries, services
+from mentorship import charts, formatting, queries, services
 from mentorship.errors import Refused
 from mentorship.models import utcnow
-from mentorship.ui import after_write, cached_read, page_setup
+from mentorship.ui import after_write, cached_read, page_setup, read
 
-ctx = page_setup("Overview", ":material/dashboard:")
+ctx = page_setup("overview")
 st.title("Mentorship program")
 
 overview = cached_read(ctx, queries.overview, ctx.today)
-with db.read_session(ctx.engine) as session:  # one count, and it changes with the clock (expiry)
-    waiting_review = queries.registrations_waiting(session, utcnow())
+waiting_review = read(ctx, queries.registrations_waiting, utcnow())  # fresh: expiry moves with the clock
 if waiting_review:
     st.info(
         f"{waiting_review} registration{'s wait' if waiting_review > 1 else ' waits'} for review "

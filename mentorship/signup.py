@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -30,7 +32,7 @@ from mentorship.models import (
     SignupStatus,
     ValuesStatement,
 )
-from mentorship.services import operation
+from mentorship.services import operation as _audited
 from mentorship.values import check_email
 
 KINDS = {"mentor": "mentors", "mentee": "mentees"}  # the address's ?as= → the import kind
@@ -152,6 +154,13 @@ def waiting(now: datetime):
 
 
 # Writes
+@contextmanager
+def _operation(engine: Engine, **kwargs) -> Iterator[Session]:
+    """`services.operation`'s audited transaction, as its session."""
+    with _audited(engine, **kwargs) as op:
+        yield op.session
+
+
 def _audit(
     session: Session, actor: Actor, action: str, entity_id, summary: str, *, entity: str = "signup"
 ) -> None:
@@ -222,7 +231,7 @@ def submit(
     already registered. With `mail`, a confirmation link is queued in the same transaction."""
     if kind not in KINDS.values():
         raise Refused("There is no such registration form.")
-    with operation(engine, actor=FORM_ACTOR, action=ACTION, entity="signup", leader_only=False) as session:
+    with _operation(engine, actor=FORM_ACTOR, action=ACTION, entity="signup", leader_only=False) as session:
         _expire(session, now)
         chosen = settings.registration_settings(session)
         if not (chosen.mentor_open if kind == "mentors" else chosen.mentee_open):
@@ -337,7 +346,7 @@ def _pending(session: Session, signup_id: int, now: datetime) -> Signup:
 
 def accept(engine: Engine, *, actor: Actor, signup_id: int, now: datetime, today: date) -> int:
     """The leader accepts a pending registration (or pending update); returns the person's id."""
-    with operation(
+    with _operation(
         engine, actor=actor, action="registration.accept", entity="signup", entity_id=signup_id
     ) as session:
         signup = _pending(session, signup_id, now)
@@ -356,7 +365,7 @@ def accept(engine: Engine, *, actor: Actor, signup_id: int, now: datetime, today
 
 def decline(engine: Engine, *, actor: Actor, signup_id: int, now: datetime) -> None:
     """The leader declines a pending registration: it is kept without its answers."""
-    with operation(
+    with _operation(
         engine, actor=actor, action="registration.decline", entity="signup", entity_id=signup_id
     ) as session:
         signup = _pending(session, signup_id, now)
@@ -409,7 +418,7 @@ def _by_link(session: Session, token: str, now: datetime) -> tuple[Signup, LinkS
 
 def confirm(engine: Engine, *, token: str, now: datetime, today: date) -> int:
     """The person follows their link: the pending registration is written; returns the person's id."""
-    with operation(
+    with _operation(
         engine, actor=LINK_ACTOR, action="registration.confirm", entity="signup", leader_only=False
     ) as session:
         signup, state = _by_link(session, token, now)
@@ -439,7 +448,7 @@ def update_own(
 ) -> tuple[str, ...]:
     """A person changes their own registration through their link (the email stays: it is who they are);
     returns the columns that changed. The same rules as the form; a mentor attests the current statement."""
-    with operation(
+    with _operation(
         engine, actor=LINK_ACTOR, action="registration.update", entity="signup", leader_only=False
     ) as session:
         signup, state = _by_link(session, token, now)
@@ -475,7 +484,7 @@ def update_own(
 
 def withdraw_own(engine: Engine, *, token: str, now: datetime) -> None:
     """A person withdraws through their link; with an open pair, the leader ends the pair first."""
-    with operation(
+    with _operation(
         engine, actor=LINK_ACTOR, action="registration.withdraw", entity="signup", leader_only=False
     ) as session:
         signup, state = _by_link(session, token, now)
@@ -515,7 +524,7 @@ def set_form_open(engine: Engine, *, actor: Actor, kind: str, is_open: bool) -> 
     """Open or close one public form (`kind` mentors or mentees)."""
     if kind not in KINDS.values():
         raise Refused("The form must be mentor or mentee.")
-    with operation(
+    with _operation(
         engine, actor=actor, action="registration.open" if is_open else "registration.close", entity="setting"
     ) as session:
         chosen = settings.registration_settings(session)
@@ -534,7 +543,7 @@ def save_settings(
     engine: Engine, *, actor: Actor, contact_email: str, per_session: int, per_hour: int
 ) -> None:
     """The program's contact email and the submission limits."""
-    with operation(engine, actor=actor, action="settings.registration", entity="setting") as session:
+    with _operation(engine, actor=actor, action="settings.registration", entity="setting") as session:
         contact = ""
         if contact_email.strip():
             try:
@@ -565,7 +574,7 @@ def save_statement(engine: Engine, *, actor: Actor, text: str, now: datetime) ->
     """A new version of the values statement (earlier attestations keep theirs); returns its version.
     The same text again makes no new version."""
     text = (text or "").strip()
-    with operation(engine, actor=actor, action="registration.statement", entity="statement") as session:
+    with _operation(engine, actor=actor, action="registration.statement", entity="statement") as session:
         if not text:
             raise Refused("The values statement cannot be empty.")
         if len(text) > 4000:

@@ -2,12 +2,12 @@
 
 import streamlit as st
 
-from mentorship import db, queries, registrations
+from mentorship import queries, registrations
 from mentorship.models import utcnow
-from mentorship.ui import cached_read, page_setup
+from mentorship.ui import cached_read, page_setup, read
 from mentorship.ui import registrations as panel
 
-ctx = page_setup("Registrations", ":material/group:")
+ctx = page_setup("registrations")
 st.title("Registrations")
 
 names = ["Mentors", "Mentees", "New", "Import and export" if ctx.user.is_leader else "Export"]
@@ -19,8 +19,7 @@ for tab, kind in zip(tabs, ("mentors", "mentees", "new", None), strict=True):
         continue
     with tab:
         if kind == "new":  # sent through the public forms; the read is small and time-dependent (expiry)
-            with db.read_session(ctx.engine) as session:
-                panel.new_panel(ctx, queries.new_registrations(session, utcnow(), ctx.user.role))
+            panel.new_panel(ctx, read(ctx, queries.new_registrations, utcnow(), ctx.user.role))
             continue
         if kind is None:
             if ctx.user.is_leader:

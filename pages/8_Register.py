@@ -7,7 +7,7 @@ from mentorship import signup
 from mentorship.ui import public_page_setup
 from mentorship.ui import signup as forms
 
-engine = public_page_setup("Register", ":material/how_to_reg:")
+engine = public_page_setup("register")
 token = st.query_params.get("token", "")
 kind = signup.KINDS.get(st.query_params.get("as", ""))
 if token:

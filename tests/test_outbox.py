@@ -164,7 +164,7 @@ def test_a_550_for_a_recipient_fails_that_message_at_once_and_says_why(
 def test_with_the_server_down_every_message_waits_and_fails_after_five_attempts(
     engine, accounts, pairs, smtp
 ):
-    from .servers import free_port
+    from devtools.servers import free_port
 
     down = outbox.smtp_settings({**_environ(smtp), "MENTORSHIP_SMTP_PORT": str(free_port())})
     turn_on(engine, accounts["leader"], "invitation")

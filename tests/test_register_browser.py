@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 from sqlalchemy.engine import Engine
 
+from devtools.servers import dashboard_server, free_port, sign_in, wait_for_app
 from mentorship import db, outbox, signup
 from mentorship.auth import Actor
 from mentorship.models import Mentee, Mentor, Signup, SignupStatus
@@ -21,7 +22,6 @@ from mentorship.outbox.sending import send_due
 
 from .conftest import LEADER_EMAIL, PASSWORD, add_accounts
 from .factories import make_mentee, make_mentor
-from .servers import dashboard_server, free_port, sign_in, wait_for_app
 from .test_journeys_browser import EXCEPTION, choose, grid_row, open_page, open_tab, selectbox
 
 pytestmark = pytest.mark.browser

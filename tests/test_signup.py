@@ -463,16 +463,18 @@ def test_erasure_forgets_submitted_registrations_and_their_links(engine):
         assert (
             session.get(Signup, accepted.signup_id).answers == "{}"
         )  # written: kept once, in the registration
-    assert services.erase_person(engine, actor=LEADER, email="lin.vang@school.example.edu") == ["mentee"]
+    assert services.erase_person(engine, actor=LEADER, email="lin.vang@school.example.edu", today=TODAY) == [
+        "mentee"
+    ]
     with db.read_session(engine) as session:
         rows = session.execute(sa.select(Signup.email, Signup.answers, Signup.token_hash)).all()
         assert rows == [("", "{}", None), ("", "{}", None)]
         assert signup.link_state(session, pending.token, NOW) is None
         assert signup.link_state(session, accepted.token, NOW) is None
     only_pending = send(engine, cells=MENTOR | {"email": "pending.only@clinic.example.org"}, client="x")
-    assert services.erase_person(engine, actor=LEADER, email="pending.only@clinic.example.org") == [
-        "registration"
-    ]
+    assert services.erase_person(
+        engine, actor=LEADER, email="pending.only@clinic.example.org", today=TODAY
+    ) == ["registration"]
     with db.read_session(engine) as session:
         assert session.get(Signup, only_pending.signup_id).answers == "{}"
 

@@ -16,9 +16,10 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy.engine import Engine
 
-from mentorship import db, intake, outbox, queries, registrations, signup
+from mentorship import intake, outbox, queries, registrations, signup
 from mentorship.errors import Refused
 from mentorship.models import utcnow
+from mentorship.ui.core import read
 from mentorship.ui.registrations import LABELS, field
 
 log = logging.getLogger(__name__)
@@ -110,8 +111,7 @@ def _send(engine: Engine, kind: str, version: int) -> None:
 
 
 def registration_form(engine: Engine, kind: str) -> None:
-    with db.read_session(engine) as session:
-        form = signup.form_state(session, kind)
+    form = read(engine, signup.form_state, kind)
     st.title(TITLES[kind])
     if not form.open:
         contact = f" Questions: {form.contact_email}" if form.contact_email else ""
@@ -129,7 +129,7 @@ def registration_form(engine: Engine, kind: str) -> None:
         st.subheader("About you")
         empty = registrations.form_defaults(None, kind)
         for column in signup.form_columns(kind):
-            field(st, kind, column, empty[column], f"register-{column}")
+            field(st, kind, column, empty[column], f"register-{column}", date.today())
             if column == "bipoc_mentor_preference":
                 st.caption(signup.BIPOC_WAIT)
         with st.container(key="register-trap"):
@@ -183,14 +183,13 @@ def _withdraw(engine: Engine, token: str) -> None:
 
 def personal_link(engine: Engine, token: str) -> None:
     now = utcnow()
-    with db.read_session(engine) as session:
-        state = signup.link_state(session, token, now)
-        person = (
-            None
-            if state is None or state.pending
-            else queries.own_registration(session, state.kind, state.person_id)
-        )
-        form = signup.form_state(session, state.kind) if state else None
+    state = read(engine, signup.link_state, token, now)
+    person = (
+        None
+        if state is None or state.pending
+        else read(engine, queries.own_registration, state.kind, state.person_id)
+    )
+    form = read(engine, signup.form_state, state.kind) if state else None
     st.title("Your registration")
     if done := st.session_state.get("mine-done"):
         st.success(done, icon=":material/check_circle:")
@@ -213,7 +212,7 @@ def personal_link(engine: Engine, token: str) -> None:
             if column == "email":
                 st.text_input("Email", value=defaults["email"], disabled=True, key="mine-email-shown")
                 continue
-            field(st, state.kind, column, defaults[column], f"mine-{column}")
+            field(st, state.kind, column, defaults[column], f"mine-{column}", date.today())
             if column == "bipoc_mentor_preference":
                 st.caption(signup.BIPOC_WAIT)
         st.form_submit_button(
