@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -32,7 +30,7 @@ from mentorship.models import (
     SignupStatus,
     ValuesStatement,
 )
-from mentorship.services import operation as _audited
+from mentorship.services import operation_session as _operation
 from mentorship.values import check_email
 
 KINDS = {"mentor": "mentors", "mentee": "mentees"}  # the address's ?as= → the import kind
@@ -154,13 +152,6 @@ def waiting(now: datetime):
 
 
 # Writes
-@contextmanager
-def _operation(engine: Engine, **kwargs) -> Iterator[Session]:
-    """`services.operation`'s audited transaction, as its session."""
-    with _audited(engine, **kwargs) as op:
-        yield op.session
-
-
 def _audit(
     session: Session, actor: Actor, action: str, entity_id, summary: str, *, entity: str = "signup"
 ) -> None:

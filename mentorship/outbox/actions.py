@@ -27,7 +27,8 @@ from mentorship.outbox import config, templates
 from mentorship.outbox.config import SmtpSettings
 from mentorship.outbox.planning import PlanReport, plan
 from mentorship.outbox.sending import SendReport, _close, _Temporary, connect, send_due
-from mentorship.services import CHECKIN_ACTOR, INACTIVE_LINK, operation
+from mentorship.services import CHECKIN_ACTOR, INACTIVE_LINK
+from mentorship.services import operation_session as operation
 
 NO_MAIL = (
     "MENTORSHIP_SMTP_HOST is not set: no mail account is configured, so nothing is sent "

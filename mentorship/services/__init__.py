@@ -29,7 +29,14 @@ from mentorship.services.cadence import (
     set_cadence_thresholds,
     submit_checkin,
 )
-from mentorship.services.core import LEADER_ONLY, Operation, operation, record_refusal, select_ids
+from mentorship.services.core import (
+    LEADER_ONLY,
+    Operation,
+    operation,
+    operation_session,
+    record_refusal,
+    select_ids,
+)
 from mentorship.services.decisions import NOTE_MAX, Decision, DecisionResult, decide, record_outcomes
 from mentorship.services.pairs import (
     WEIGHT_RANGE,
@@ -83,6 +90,7 @@ __all__ = [
     "load_demo",
     "log_meeting",
     "operation",
+    "operation_session",
     "record_outcomes",
     "record_refusal",
     "reject_pair",
