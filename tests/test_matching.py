@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mentorship import db, matching, queries, settings
+from mentorship import assignment, db, matching, queries, settings
 from mentorship.matching import Cohort, reasons_for_role
 from mentorship.models import Exclusion, Match, MatchStatus
 from mentorship.settings import MatchWeights
@@ -419,7 +419,7 @@ def test_the_assignment_is_optimal_against_the_exact_dense_solver_when_the_short
     medium = random_cohort(rng, n_mentees=60, n_mentors=25)
     scores, _, _, places = matching.score_matrix(medium, MatchWeights())
     result = matching.suggest(medium, MatchWeights(), shortlist=1)
-    assert (len(result.pairs), result.total_points) == matching.dense_optimum(scores, places)[:2]
+    assert (len(result.pairs), result.total_points) == assignment.dense_optimum(scores, places)[:2]
     assert result.report.proven_optimal
 
 
@@ -430,7 +430,7 @@ def test_prices_near_the_placement_bonus_are_compared_exactly_at_program_scale()
     scores, _, _, places = matching.score_matrix(large, MatchWeights())
     result = matching.suggest(large, MatchWeights(), shortlist=2)
     assert (min(len(scores), places.sum()) + 1) * 1000 * np.nanmax(scores) > 2**22
-    assert (len(result.pairs), result.total_points) == matching.dense_optimum(scores, places)[:2]
+    assert (len(result.pairs), result.total_points) == assignment.dense_optimum(scores, places)[:2]
     assert result.report.proven_optimal and result.report.solves > 1
 
 
