@@ -423,6 +423,16 @@ def test_the_assignment_is_optimal_against_the_exact_dense_solver_when_the_short
     assert result.report.proven_optimal
 
 
+@pytest.mark.parametrize("seed", range(12))
+def test_suggest_places_as_many_and_scores_as_much_as_the_tight_dense_optimum(seed):
+    rng = random.Random(500 + seed)
+    data = random_cohort(rng, n_mentees=rng.randint(5, 120), n_mentors=rng.randint(2, 50))
+    scores, _, _, places = matching.score_matrix(data, MatchWeights())
+    result = matching.suggest(data, MatchWeights())
+    assert (len(result.pairs), result.total_points) == assignment.dense_optimum(scores, places)[:2]
+    assert result.report.proven_optimal
+
+
 def test_prices_near_the_placement_bonus_are_compared_exactly_at_program_scale():
     # Enough places that the bonus for placing one more mentee exceeds 2**22 milli-points: the price check
     # then runs on shifted float32 values, which must give the same verdicts as whole numbers.
