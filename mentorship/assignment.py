@@ -25,11 +25,11 @@ from dataclasses import dataclass
 import numpy as np
 
 # The first shortlist. Fewer pairs make each solve faster, too few make more solves: measured at
-# 5,000 rows x 1,554 columns (benchmarks/pairing.py), these give three solves on 79,000 pairs.
+# 5,000 rows x 1,554 columns (benchmarks/pairing.py), these give three solves on about 90,000 pairs.
 SHORTLIST = 4  # best columns per row, among SAMPLE random ones
 SAMPLE = 160
 RANDOM_ARCS = 4  # random allowed columns per row
-COLUMN_LIST = 8  # best rows per column, in each block of rows
+COLUMN_LIST = 16  # best rows per column
 ADD_PER_ROW = 48  # improving pairs added per row after each solve
 MAX_ROUNDS = 30  # checks of every allowed pair against the prices
 _QUICK_SWEEPS = 200  # Bellman-Ford sweeps allowed when re-pricing an unchanged assignment
@@ -153,6 +153,15 @@ def _column_best(block: np.ndarray, k: int, jitter: np.ndarray) -> tuple:
     return r, c, v
 
 
+def _best_per_column(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, k: int) -> tuple:
+    """Of each column's best rows in every block, its k best overall (ties broken at random)."""
+    order = np.lexsort((np.random.default_rng(5).random(len(rows)), -vals, cols))
+    rows, cols, vals = rows[order], cols[order], vals[order]
+    rank = np.arange(len(cols)) - np.searchsorted(cols, cols)  # place within the column's run
+    keep = rank < k
+    return rows[keep], cols[keep], vals[keep]
+
+
 def _in_blocks(total: int, step: int, work: Callable[[int, int], object]) -> list:
     """work(start, stop) over consecutive blocks, on a few threads (numpy releases the GIL), in order."""
     starts = range(0, total, step)
@@ -191,9 +200,12 @@ def _shortlist(scores: Scores, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarr
         )
 
     parts = _in_blocks(n, max(1, BLOCK_CELLS // m), row_lists)
-    rows = [x for part in parts for x in part[0]]
-    cols = [x for part in parts for x in part[1]]
-    vals = [x for part in parts for x in part[2]]
+    rows = [x for part in parts for x in part[0][:2]]
+    cols = [x for part in parts for x in part[1][:2]]
+    vals = [x for part in parts for x in part[2][:2]]
+    r, c, v = (np.concatenate([part[i][2] for part in parts]) for i in range(3))
+    r, c, v = _best_per_column(r, c, v - bonus[r], COLUMN_LIST)
+    rows, cols, vals = rows + [r], cols + [c], vals + [v + bonus[r]]
     return (*_merge(rows, cols, vals, m), sum(part[3] for part in parts))
 
 
