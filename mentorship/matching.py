@@ -247,7 +247,7 @@ class SolveReport:
     places: int
     allowed_pairs: int
     shortlisted_pairs: int
-    solves: int  # min-cost flow solves
+    solves: int  # assignment solves on the shortlist
     proven_optimal: bool
 
 
