@@ -197,7 +197,7 @@ def cmd_users(args: argparse.Namespace) -> int:
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
-    from mentorship import db, formatting, queries
+    from mentorship import db, queries
 
     engine = _engine(args)
     with db.read_session(engine) as session:
@@ -205,6 +205,8 @@ def cmd_summary(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(summary.to_dict())
         return 0
+    from mentorship import formatting
+
     lines = [(kpi.label, kpi.value) for kpi in formatting.overview_kpis(summary)]  # as on the Overview
     width = max(len(label) for label, _ in lines)
     for label, value in lines:
