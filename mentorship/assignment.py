@@ -29,13 +29,13 @@ import numpy as np
 SHORTLIST = 4  # best columns per row, among SAMPLE random ones
 SAMPLE = 160
 RANDOM_ARCS = 4  # random allowed columns per row
-COLUMN_LIST = 16  # best rows per column
+COLUMN_LIST = 16  # best rows per column, over all rows
 ADD_PER_ROW = 48  # improving pairs added per row after each solve
 MAX_ROUNDS = 30  # checks of every allowed pair against the prices
 _QUICK_SWEEPS = 200  # Bellman-Ford sweeps allowed when re-pricing an unchanged assignment
 _EXACT = 2**21  # float32 holds every whole number up to 2**24: prices are checked in that range
-BLOCK_CELLS = 4_000_000  # pairs scored at a time: bounds memory whatever the problem's size
-_THREADS = min(4, os.cpu_count() or 1)
+BLOCK_CELLS = 2_000_000  # pairs scored at a time, per thread: bounds memory whatever the problem's size
+_THREADS = min(2, os.cpu_count() or 1)
 
 Block = Callable[[int, int], np.ndarray]
 
@@ -145,23 +145,6 @@ def _sampled_top_k(
     return r, picks[r, c], v
 
 
-def _column_best(block: np.ndarray, k: int, jitter: np.ndarray) -> tuple:
-    """Per column of a block of rows: its k best allowed rows there (row, column, score)."""
-    if not k:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
-    c, r, v = _top_k(np.ascontiguousarray(block.T), k, jitter)
-    return r, c, v
-
-
-def _best_per_column(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, k: int) -> tuple:
-    """Of each column's best rows in every block, its k best overall (ties broken at random)."""
-    order = np.lexsort((np.random.default_rng(5).random(len(rows)), -vals, cols))
-    rows, cols, vals = rows[order], cols[order], vals[order]
-    rank = np.arange(len(cols)) - np.searchsorted(cols, cols)  # place within the column's run
-    keep = rank < k
-    return rows[keep], cols[keep], vals[keep]
-
-
 def _in_blocks(total: int, step: int, work: Callable[[int, int], object]) -> list:
     """work(start, stop) over consecutive blocks, on a few threads (numpy releases the GIL), in order."""
     starts = range(0, total, step)
@@ -191,21 +174,23 @@ def _shortlist(scores: Scores, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarr
         values = np.take_along_axis(block, picks, axis=1)
         r2, c2 = np.nonzero(values >= 0)
         r, c, v = _sampled_top_k(block, k, SAMPLE, np.random.default_rng([3, r0]), jitter)
-        r3, c3, v3 = _column_best(block, COLUMN_LIST, jitter)
         return (
-            [r + r0, r2 + r0, r3 + r0],
-            [c, picks[r2, c2], c3],
-            [v + bonus[r + r0], values[r2, c2] + bonus[r2 + r0], v3 + bonus[r3 + r0]],
+            [r + r0, r2 + r0],
+            [c, picks[r2, c2]],
+            [v + bonus[r + r0], values[r2, c2] + bonus[r2 + r0]],
             allowed,
         )
 
+    def col_lists(c0: int, c1: int) -> tuple:
+        c, r, v = _top_k(scores.cols(c0, c1), COLUMN_LIST, jitter)
+        return [r], [c + c0], [v + bonus[r]], 0
+
     parts = _in_blocks(n, max(1, BLOCK_CELLS // m), row_lists)
-    rows = [x for part in parts for x in part[0][:2]]
-    cols = [x for part in parts for x in part[1][:2]]
-    vals = [x for part in parts for x in part[2][:2]]
-    r, c, v = (np.concatenate([part[i][2] for part in parts]) for i in range(3))
-    r, c, v = _best_per_column(r, c, v - bonus[r], COLUMN_LIST)
-    rows, cols, vals = rows + [r], cols + [c], vals + [v + bonus[r]]
+    if COLUMN_LIST:
+        parts += _in_blocks(m, max(1, BLOCK_CELLS // n), col_lists)
+    rows = [x for part in parts for x in part[0]]
+    cols = [x for part in parts for x in part[1]]
+    vals = [x for part in parts for x in part[2]]
     return (*_merge(rows, cols, vals, m), sum(part[3] for part in parts))
 
 
