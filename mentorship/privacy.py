@@ -78,3 +78,8 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
 def spreadsheet_csv(frame: pd.DataFrame) -> bytes:
     """A CSV file Excel opens as UTF-8 (byte-order mark, CRLF), with every formula neutralised."""
     return neutralise_formulas(frame).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
+
+
+def sees_outbox(role: Role | str) -> bool:
+    """The outbox holds contacts and whole messages: the leader's alone, never a committee member's."""
+    return Role(role) == Role.leader

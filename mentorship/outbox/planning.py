@@ -18,6 +18,7 @@ from sqlmodel import Session
 
 from mentorship import links, queries, retention
 from mentorship.cadence import CadenceStatus
+from mentorship.errors import UnusableInput
 from mentorship.models import CheckinLink, OutboxMessage, Role, User, utcnow
 from mentorship.outbox.config import OutboxSchedule, SmtpSettings, schedule
 from mentorship.outbox.store import opted_out, queue_message
@@ -208,3 +209,34 @@ def _plan_reminder(session, current, base, today, now, report) -> None:
         report.queued["reminder"] += 1
     else:
         report.skipped["already_queued"] += 1
+
+
+SAMPLE_LINK = "(the pair's check-in link, made when the message is planned)"
+
+
+def preview(
+    session: Session, kind: str, subject: str, body: str, *, pair, today: date, smtp: SmtpSettings | None
+) -> tuple[str, str]:
+    """The typed template filled in for a real pair (or, for a reminder, today's decisions due); nothing is
+    written. UnusableInput in one sentence when the template cannot be used."""
+    from mentorship.outbox.templates import check, render_template
+
+    checked = check(kind, subject, body)
+    base = signature(schedule(session), smtp)
+    if kind == "reminder":
+        due = retention.decisions_due(retention.durations(queries.retention_pairs(session), today), today)
+        context = {
+            **base,
+            "pairs": decisions_due_text(due, today) or "(no pair is due today)",
+            "pair_count": len(due),
+        }
+    elif pair is None:
+        raise UnusableInput("There is no open pair to preview this on yet.")
+    elif kind == "registration":
+        context = {**base, "first_name": pair.mentee_first_name, "confirm_link": "(their confirmation link)"}
+    else:
+        token = queries.live_checkin_token(session, int(pair.match_id))
+        context = pair_context(pair, token or "", base)
+        if token is None:
+            context["checkin_link"] = context["stop_link"] = SAMPLE_LINK
+    return render_template(checked, context)

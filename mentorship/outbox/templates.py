@@ -132,7 +132,7 @@ def check(kind: str, subject: str, body: str) -> Template:
                 f"{KIND_LABELS[kind].lower()}s; the placeholders are: {', '.join(allowed)}."
             )
     try:  # a template that parses can still fail (a filter misused): try it on sample values
-        _render(Template(subject, body), {name: f"[{name}]" for name in allowed})
+        render_template(Template(subject, body), {name: f"[{name}]" for name in allowed})
     except UnusableInput as exc:
         raise UnusableInput(str(exc)) from None
     return Template(subject, body)
@@ -144,7 +144,7 @@ def template_for(session: Session, kind: str) -> Template:
     return Template(stored.subject, stored.body) if stored else DEFAULTS[kind]
 
 
-def _render(template: Template, context: dict) -> tuple[str, str]:
+def render_template(template: Template, context: dict) -> tuple[str, str]:
     try:
         subject = _ENV.from_string(template.subject).render(context)
         body = _ENV.from_string(template.body).render(context)
@@ -157,7 +157,7 @@ def render(session: Session, kind: str, context: dict) -> tuple[str, str]:
     """(subject, body) of the kind's template, stored or default, filled in from `context`."""
     if kind not in PLACEHOLDERS:
         raise UnusableInput(f"There is no message kind {kind!r}.")
-    return _render(template_for(session, kind), context)
+    return render_template(template_for(session, kind), context)
 
 
 def save(session: Session, kind: str, subject: str, body: str) -> Template:

@@ -27,6 +27,7 @@ NAVIGATION = [
     # --- Cadence --- (pages/6_Check_in.py is the pairs' public page: never in the navigation)
     ("pages/3_Cadence.py", "Cadence", ":material/event_repeat:", False),
     ("pages/4_Retention.py", "Retention", ":material/timeline:", False),
+    ("pages/7_Messages.py", "Messages", ":material/outgoing_mail:", True),  # --- Outbox ---
     ("pages/5_Admin.py", "Admin", ":material/admin_panel_settings:", True),
 ]
 
