@@ -9,6 +9,7 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from mentorship import links
@@ -64,6 +65,56 @@ def queue_message(
     except sa.exc.IntegrityError:
         return False  # another planner queued it between our look and our insert
     return True
+
+
+def queue_many(session: Session, messages: list[dict], *, now: datetime) -> set[str]:
+    """Add many messages (queue_message's keyword arguments, less `now`) in one statement; returns the dedupe
+    keys it added. Keys already there are left alone, whoever added them and whenever."""
+    if not messages:
+        return set()
+    keys = [m["dedupe_key"] for m in messages]
+    taken: set[str] = set()
+    for start in range(0, len(keys), 5000):  # under every database's limit of bound parameters
+        chunk = keys[start : start + 5000]
+        found = session.execute(
+            sa.select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.in_(chunk))
+        )
+        taken.update(found.scalars())
+    rows = [
+        {
+            "kind": m["kind"],
+            "match_id": m.get("match_id"),
+            "recipients": RECIPIENT_SEPARATOR.join(m["recipients"]),
+            "subject": m["subject"],
+            "body": m["body"],
+            "headers": json.dumps(m.get("headers") or {}),
+            "dedupe_key": m["dedupe_key"],
+            "message_id": new_message_id(m["kind"]),
+            "status": MessageStatus.queued.value,
+            "attempts": 0,
+            "last_error": "",
+            "next_attempt_at": now,
+            "claimed_by": "",
+            "created_at": now,
+        }
+        for m in messages
+        if m["dedupe_key"] not in taken
+    ]
+    if not rows:
+        return set()
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(OutboxMessage)
+    # another planner at the same moment may add some of these first: theirs stand, ours are dropped
+    session.execute(insert.on_conflict_do_nothing(index_elements=["dedupe_key"]), rows)
+    ours = {row["message_id"]: row["dedupe_key"] for row in rows}
+    added: set[str] = set()
+    ids = list(ours)
+    for start in range(0, len(ids), 5000):
+        found = session.execute(
+            sa.select(OutboxMessage.message_id).where(OutboxMessage.message_id.in_(ids[start : start + 5000]))
+        )
+        added.update(ours[message_id] for message_id in found.scalars())
+    return added
 
 
 def split_recipients(recipients: str) -> list[str]:
