@@ -57,6 +57,7 @@ from mentorship.models import (
     User,
     utcnow,
 )
+from mentorship.outbox.store import erase_messages
 from mentorship.settings import CadenceThresholds
 from mentorship.values import check_email, normalise_email
 
@@ -241,6 +242,7 @@ def erase_person(engine: Engine, *, actor: Actor, email: str) -> list[str]:
     """
     address = normalise_email(email)
     erased = []
+    pairs: list[int] = []
     with operation(engine, actor=actor, action="person.erase") as session:
         for kind, table, key in (("mentor", Mentor, Match.mentor_id), ("mentee", Mentee, Match.mentee_id)):
             person_id = session.execute(sa.select(table.id).where(table.email == address)).scalar()
@@ -260,6 +262,7 @@ def erase_person(engine: Engine, *, actor: Actor, email: str) -> list[str]:
             )
             match_ids = select_ids(session, sa.select(Match.id).where(key == person_id))
             _anonymise_pairs(session, match_ids)
+            pairs += match_ids
             audit.record(
                 session,
                 actor=actor,
@@ -271,6 +274,14 @@ def erase_person(engine: Engine, *, actor: Actor, email: str) -> list[str]:
             erased.append(kind)
         if not erased:
             raise Refused("No mentor or mentee has that email.")
+        if removed := erase_messages(session, address, pairs):  # --- Outbox ---
+            audit.record(
+                session,
+                actor=actor,
+                action="person.erase",
+                entity="outbox",
+                summary=f"outbox messages removed: {removed}",
+            )
     db.purge_old_row_versions(engine)
     return erased
 

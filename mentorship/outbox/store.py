@@ -128,3 +128,17 @@ def opted_out(session: Session, emails: Iterable[str]) -> set[str]:
         return set()
     rows = session.execute(sa.select(ReminderOptOut.email).where(ReminderOptOut.email.in_(wanted)))
     return set(rows.scalars())
+
+
+def erase_messages(session: Session, address: str, match_ids: list[int]) -> int:
+    """An erased person's messages (to them, or about their pairs) and opt-out go; returns how many."""
+    removed = session.execute(
+        sa.delete(OutboxMessage).where(
+            sa.or_(
+                OutboxMessage.match_id.in_(match_ids),
+                OutboxMessage.recipients.contains(address, autoescape=True),
+            )
+        )
+    ).rowcount
+    session.execute(sa.delete(ReminderOptOut).where(ReminderOptOut.email == address))
+    return removed or 0
