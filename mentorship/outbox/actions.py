@@ -14,7 +14,6 @@ from mentorship import audit, db
 from mentorship.auth import Actor
 from mentorship.errors import Refused, UnusableInput
 from mentorship.models import (
-    OPEN_STATUS_VALUES,
     CheckinLink,
     Match,
     Mentee,
@@ -27,7 +26,7 @@ from mentorship.outbox import config, templates
 from mentorship.outbox.config import SmtpSettings
 from mentorship.outbox.planning import PlanReport, plan
 from mentorship.outbox.sending import SendReport, _close, _Temporary, connect, send_due
-from mentorship.services import CHECKIN_ACTOR, INACTIVE_LINK, operation
+from mentorship.services import CHECKIN_ACTOR, INACTIVE_LINK, live_link, operation
 
 NO_MAIL = (
     "MENTORSHIP_SMTP_HOST is not set: no mail account is configured, so nothing is sent "
@@ -219,11 +218,7 @@ def stop_reminders(engine: Engine, *, token: str, who: str, now: datetime) -> bo
             sa.select(Match.id, person.email)
             .join(CheckinLink, CheckinLink.match_id == Match.id)
             .join(person, person.id == column)
-            .where(
-                CheckinLink.token == (token or ""),
-                CheckinLink.revoked_at.is_(None),
-                Match.status.in_(OPEN_STATUS_VALUES),
-            )
+            .where(*live_link(token))
         ).first()
         if row is None:
             raise Refused(INACTIVE_LINK, audit="refused: unknown or revoked link")

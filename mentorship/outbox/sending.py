@@ -35,6 +35,7 @@ CLAIM_LEASE = timedelta(minutes=15)
 CLAIM_CHUNK = 50
 SMTP_TIMEOUT_SECONDS = 30
 OPT_OUT_KINDS = ("invitation", "nudge")  # "stop these reminders" covers these, not introductions
+EVERYONE_STOPPED = "Everyone on it asked for no more reminders."
 _PG_SEND_LOCK = 815_015  # serialises the per-minute count and the claim between PostgreSQL senders
 
 
@@ -47,6 +48,9 @@ class SendReport:
 
     def to_json(self) -> dict[str, int]:
         return {"sent": self.sent, "failed": self.failed, "deferred": self.deferred}
+
+    def count(self, outcome: str) -> None:
+        setattr(self, outcome, getattr(self, outcome) + 1)
 
     @property
     def attempted(self) -> int:
@@ -261,69 +265,19 @@ def send_due(
     connection: smtplib.SMTP | None = None
     try:
         while remaining > 0:
-            batch = _claim(
-                engine,
-                token=token,
-                now=now,
-                count=int(min(CLAIM_CHUNK, remaining)),
-                retry_now=retry_now,
-                cap=cap,
-            )
-            if not batch:
-                break
+            count = int(min(CLAIM_CHUNK, remaining))
+            batch = _claim(engine, token=token, now=now, count=count, retry_now=retry_now, cap=cap)
             remaining -= len(batch)
             for index, message in enumerate(batch):
-                if not message["to"]:
-                    _finish(
-                        engine,
-                        message["id"],
-                        token,
-                        status=MessageStatus.cancelled,
-                        last_error="Everyone on it asked for no more reminders.",
-                    )
-                    report.cancelled += 1
-                    continue
-                try:
-                    if connection is None:
-                        connection = connect(smtp)
-                    note = _deliver(
-                        connection, email_message(message, smtp, message["to"]), smtp, message["to"]
-                    )
-                except _Permanent as exc:
-                    _finish(
-                        engine,
-                        message["id"],
-                        token,
-                        status=MessageStatus.failed,
-                        attempts=message["attempts"] + 1,
-                        last_error=str(exc)[:500],
-                    )
-                    report.failed += 1
-                except _Temporary as exc:
-                    if exc.connection_lost and connection is not None:
-                        _close(connection)
-                    down = exc.connection_lost and connection is None  # could not even connect
-                    connection = None if exc.connection_lost else connection
-                    report_outcome = _defer(engine, message, token, str(exc), now)
-                    setattr(report, report_outcome, getattr(report, report_outcome) + 1)
-                    if down:  # the server is unreachable: the rest of the batch waits too
-                        for rest in batch[index + 1 :]:
-                            outcome = _defer(engine, rest, token, str(exc), now)
-                            setattr(report, outcome, getattr(report, outcome) + 1)
-                        remaining = 0
-                        break
-                else:
-                    _finish(
-                        engine,
-                        message["id"],
-                        token,
-                        status=MessageStatus.sent,
-                        attempts=message["attempts"] + 1,
-                        sent_at=now,
-                        last_error=note[:500],
-                        next_attempt_at=now,
-                    )
-                    report.sent += 1
+                outcome, connection, down = _send_one(engine, message, token, smtp, connection, now)
+                report.count(outcome)
+                if down:  # the server cannot be reached: the rest of the batch waits too, and we stop
+                    for rest in batch[index + 1 :]:
+                        report.count(_defer(engine, rest, token, down, now))
+                    remaining = 0
+                    break
+            if not batch:
+                break
     finally:
         if connection is not None:
             _close(connection)
@@ -339,6 +293,53 @@ def send_due(
                     + (f", cancelled {report.cancelled} (opted out)" if report.cancelled else ""),
                 )
     return report
+
+
+def _send_one(
+    engine: Engine,
+    message: dict,
+    token: str,
+    smtp: SmtpSettings,
+    connection: smtplib.SMTP | None,
+    now: datetime,
+) -> tuple[str, smtplib.SMTP | None, str]:
+    """Try one claimed message and record the outcome: (outcome, the connection to go on with, and why the
+    server cannot be reached at all, when it cannot)."""
+    if not message["to"]:
+        _finish(engine, message["id"], token, status=MessageStatus.cancelled, last_error=EVERYONE_STOPPED)
+        return "cancelled", connection, ""
+    attempts = message["attempts"] + 1
+    try:
+        if connection is None:
+            connection = connect(smtp)
+        note = _deliver(connection, email_message(message, smtp, message["to"]), smtp, message["to"])
+    except _Permanent as exc:
+        _finish(
+            engine,
+            message["id"],
+            token,
+            status=MessageStatus.failed,
+            attempts=attempts,
+            last_error=str(exc)[:500],
+        )
+        return "failed", connection, ""
+    except _Temporary as exc:
+        down = str(exc) if exc.connection_lost and connection is None else ""
+        if exc.connection_lost and connection is not None:
+            _close(connection)
+            connection = None
+        return _defer(engine, message, token, str(exc), now), connection, down
+    _finish(
+        engine,
+        message["id"],
+        token,
+        status=MessageStatus.sent,
+        attempts=attempts,
+        sent_at=now,
+        last_error=note[:500],
+        next_attempt_at=now,
+    )
+    return "sent", connection, ""
 
 
 def _defer(engine: Engine, message: dict, token: str, reason: str, now: datetime) -> str:
