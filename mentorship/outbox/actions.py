@@ -6,6 +6,8 @@ from __future__ import annotations
 import smtplib
 from dataclasses import replace
 from datetime import date, datetime
+from email.message import EmailMessage
+from email.utils import format_datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -26,6 +28,7 @@ from mentorship.outbox import config, templates
 from mentorship.outbox.config import SmtpSettings
 from mentorship.outbox.planning import PlanReport, plan
 from mentorship.outbox.sending import SendReport, _close, _Temporary, connect, send_due
+from mentorship.outbox.store import new_message_id
 from mentorship.services import CHECKIN_ACTOR, INACTIVE_LINK, live_link, operation
 
 NO_MAIL = (
@@ -40,6 +43,12 @@ def require_smtp(environ=None) -> SmtpSettings:
     if smtp is None:
         raise UnusableInput(NO_MAIL)
     return smtp
+
+
+def _only_the_leader(engine: Engine, actor: Actor, action: str) -> None:
+    """Refuse (and audit) anyone but an active leader before a connection is made; nothing is written."""
+    with operation(engine, actor=actor, action=action, entity="outbox"):
+        pass
 
 
 def plan_messages(
@@ -61,9 +70,8 @@ def send_messages(
     limit: int | None = None,
     retry_now: bool = False,
 ) -> SendReport:
-    if not actor.is_leader:
-        with operation(engine, actor=actor, action="outbox.send", entity="outbox"):
-            pass  # refuses and audits
+    """Send what is queued and due (see sending.send_due); the leader (or the operator) only."""
+    _only_the_leader(engine, actor, "outbox.send")
     if limit is not None and limit < 1:
         raise UnusableInput("--limit must be at least 1.")
     return send_due(engine, smtp=smtp, now=now, actor=actor, limit=limit, retry_now=retry_now)
@@ -176,13 +184,7 @@ def cancel(engine: Engine, *, actor: Actor, ids: list[int]) -> int:
 
 def send_test(engine: Engine, *, actor: Actor, smtp: SmtpSettings, to: str, now: datetime) -> None:
     """Send one message straight to `to` (the leader), to prove the settings; nothing is queued."""
-    from email.message import EmailMessage
-    from email.utils import format_datetime
-
-    from mentorship.outbox.store import new_message_id
-
-    with operation(engine, actor=actor, action="outbox.test", entity="outbox"):
-        pass  # only the leader
+    _only_the_leader(engine, actor, "outbox.test")
     email = EmailMessage()
     email["From"], email["To"] = smtp.mail_from, to
     email["Subject"] = "Test email from the mentorship dashboard"
