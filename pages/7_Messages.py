@@ -6,7 +6,7 @@ from mentorship import queries
 from mentorship.ui import cached_read, page_setup
 from mentorship.ui.messages import account_panel, optouts_panel, outbox_panel, schedule_panel, templates_panel
 
-ctx = page_setup("Messages", ":material/outgoing_mail:", leader_only=True)
+ctx = page_setup("messages")
 st.title("Messages")
 smtp = account_panel(ctx)
 messages = cached_read(ctx, queries.outbox_messages, ctx.user.role)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from aiosmtpd.controller import Controller
 
-from tests.servers import free_port
+from devtools.servers import free_port
 
 DROP = "drop the connection"
 

@@ -165,7 +165,7 @@ def test_a_550_for_a_recipient_fails_that_message_at_once_and_says_why(
 def test_with_the_server_down_every_message_waits_and_fails_after_five_attempts(
     engine, accounts, pairs, smtp
 ):
-    from .servers import free_port
+    from devtools.servers import free_port
 
     down = outbox.smtp_settings({**_environ(smtp), "MENTORSHIP_SMTP_PORT": str(free_port())})
     turn_on(engine, accounts["leader"], "invitation")
@@ -314,7 +314,7 @@ def test_erasing_a_person_removes_their_messages_and_opt_out(engine, accounts, p
         who="mentee",
         now=NOW,
     )
-    services.erase_person(engine, actor=accounts["leader"], email="slate@school.example.edu")
+    services.erase_person(engine, actor=accounts["leader"], email="slate@school.example.edu", today=TODAY)
     left = rows(engine)
     assert sorted(r.match_id for r in left) == sorted([pairs["fresh"], pairs["quiet"]])
     assert not any("slate" in r.recipients or "Latekid" in r.body for r in left)

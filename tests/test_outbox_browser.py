@@ -8,12 +8,12 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from devtools.servers import dashboard_server, free_port, sign_in, wait_for_app
 from mentorship import db
 
 from .cadence_store import add_pair, days_ago
 from .conftest import LEADER_EMAIL, PASSWORD, add_accounts
 from .mailserver import start_mail_server
-from .servers import dashboard_server, free_port, sign_in, wait_for_app
 
 pytestmark = pytest.mark.browser
 

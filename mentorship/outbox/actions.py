@@ -55,7 +55,8 @@ def plan_messages(
     engine: Engine, *, actor: Actor, today: date, now: datetime, smtp: SmtpSettings
 ) -> PlanReport:
     """Queue what is due today; one audit event with the counts."""
-    with operation(engine, actor=actor, action="outbox.plan", entity="outbox") as session:
+    with operation(engine, actor=actor, action="outbox.plan", entity="outbox") as op:
+        session = op.session
         report = plan(session, today=today, now=now, smtp=smtp)
         audit.record(session, actor=actor, action="outbox.plan", entity="outbox", summary=report.summary())
     return report
@@ -81,7 +82,8 @@ def set_kind(
     engine: Engine, *, actor: Actor, kind: str, on: bool, every_days: int | None = None, today: date
 ) -> config.OutboxSchedule:
     """Turn a kind of message on or off, and set its rhythm."""
-    with operation(engine, actor=actor, action="outbox.schedule", entity="outbox") as session:
+    with operation(engine, actor=actor, action="outbox.schedule", entity="outbox") as op:
+        session = op.session
         current = config.switched(config.schedule(session), kind, on, every_days, today)
         config.save_schedule(session, current)
         every = current.every_days(kind)
@@ -105,7 +107,8 @@ def set_sending(
     leader_name, program_contact = " ".join(leader_name.split()), program_contact.strip()
     if len(leader_name) > 100 or len(program_contact) > 300:
         raise UnusableInput("The name can have 100 characters and the contact 300.")
-    with operation(engine, actor=actor, action="outbox.settings", entity="outbox") as session:
+    with operation(engine, actor=actor, action="outbox.settings", entity="outbox") as op:
+        session = op.session
         current = replace(
             config.schedule(session),
             per_minute=per_minute,
@@ -124,13 +127,15 @@ def set_sending(
 
 
 def save_template(engine: Engine, *, actor: Actor, kind: str, subject: str, body: str) -> None:
-    with operation(engine, actor=actor, action="outbox.template", entity="outbox") as session:
+    with operation(engine, actor=actor, action="outbox.template", entity="outbox") as op:
+        session = op.session
         templates.save(session, kind, subject, body)
         audit.record(session, actor=actor, action="outbox.template", entity="outbox", summary=f"{kind} saved")
 
 
 def reset_template(engine: Engine, *, actor: Actor, kind: str) -> None:
-    with operation(engine, actor=actor, action="outbox.template", entity="outbox") as session:
+    with operation(engine, actor=actor, action="outbox.template", entity="outbox") as op:
+        session = op.session
         templates.reset(session, kind)
         audit.record(session, actor=actor, action="outbox.template", entity="outbox", summary=f"{kind} reset")
 
@@ -144,7 +149,8 @@ def _change_messages(
     allowed: tuple[MessageStatus, ...],
     values: dict,
 ) -> int:
-    with operation(engine, actor=actor, action=action, entity="outbox") as session:
+    with operation(engine, actor=actor, action=action, entity="outbox") as op:
+        session = op.session
         changed = session.execute(
             sa.update(OutboxMessage)
             .where(
@@ -213,7 +219,8 @@ def stop_reminders(engine: Engine, *, token: str, who: str, now: datetime) -> bo
     "mentor" or "mentee"). Returns False when that person had already asked."""
     if who not in ("mentor", "mentee"):
         raise Refused("Choose who you are.")
-    with operation(engine, actor=CHECKIN_ACTOR, action="outbox.opt_out", leader_only=False) as session:
+    with operation(engine, actor=CHECKIN_ACTOR, action="outbox.opt_out", leader_only=False) as op:
+        session = op.session
         person = Mentor if who == "mentor" else Mentee
         column = Match.mentor_id if who == "mentor" else Match.mentee_id
         row = session.execute(

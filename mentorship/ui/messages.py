@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 import pandas as pd
 import streamlit as st
 
-from mentorship import db, outbox, queries
+from mentorship import clock, db, outbox, queries
 from mentorship.errors import UnusableInput
 from mentorship.outbox import actions, config, planning, templates
 from mentorship.outbox.config import SmtpSettings
@@ -18,7 +18,7 @@ STATUSES = ["queued", "sent", "failed", "cancelled"]
 
 
 def _now() -> datetime:
-    return datetime.now(UTC)
+    return clock.now()
 
 
 def mail_account() -> tuple[SmtpSettings | None, str | None]:
