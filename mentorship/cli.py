@@ -365,6 +365,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_cadence_commands(command)
     add_registration_commands(commands, store, acting_as)
     add_pairing_commands(commands, store, acting_as_required)
+    add_outbox_commands(commands, store, acting_as, acting_as_required)
     return parser
 
 
@@ -577,3 +578,85 @@ def add_pairing_commands(commands, *parents: argparse.ArgumentParser) -> None:
         sub.set_defaults(handler=handler)
         sub.add_argument("--mentor", required=True, metavar="EMAIL", help="the mentor's email")
         sub.add_argument("--mentee", required=True, metavar="EMAIL", help="the mentee's email")
+
+
+# --- Outbox ---
+def _counts(counter: dict) -> str:
+    return ", ".join(f"{name} {n}" for name, n in sorted(counter.items())) or "none"
+
+
+def cmd_outbox(args: argparse.Namespace) -> int:
+    from mentorship.outbox import actions
+
+    if args.outbox_command in ("enable", "disable"):
+        engine = _engine(args)
+        current = actions.set_kind(
+            engine,
+            actor=acting(args, engine),
+            kind=args.kind,
+            on=args.outbox_command == "enable",
+            every_days=getattr(args, "every", None),
+            today=args.today,
+        )
+        every = current.every_days(args.kind)
+        rhythm = f", every {every} days" if every and args.outbox_command == "enable" else ""
+        print(
+            f"{args.kind.capitalize()} messages are {'on' if current.enabled(args.kind) else 'off'}{rhythm}."
+        )
+        return 0
+    smtp = actions.require_smtp()  # unusable settings: exit 2 before the store is touched
+    engine = _engine(args)
+    actor = acting(args, engine)
+    result: dict = {}
+    if args.outbox_command in ("plan", "run"):
+        planned = actions.plan_messages(engine, actor=actor, today=args.today, now=clock.now(), smtp=smtp)
+        result.update(planned.to_json())
+        if not args.json:
+            print(f"Queued: {_counts(planned.queued)}. Skipped: {_counts(planned.skipped)}.")
+    if args.outbox_command in ("send", "run"):
+        sent = actions.send_messages(
+            engine,
+            actor=actor,
+            now=clock.now(),
+            smtp=smtp,
+            limit=args.limit,
+            retry_now=getattr(args, "retry_now", False),
+        )
+        result.update(sent.to_json())
+        if not args.json:
+            print(f"Sent {sent.sent}, failed {sent.failed}, deferred {sent.deferred}.")
+    if args.json:
+        _print_json(result)
+    return 0
+
+
+def add_outbox_commands(commands, store, acting_as, acting_as_required) -> None:
+    """`outbox plan|send|run|enable|disable`: the program's email, for cron or a systemd timer."""
+    from mentorship.outbox.config import SCHEDULED_KINDS
+
+    about = "The program's email: queue what is due, send what is queued, and turn kinds on or off."
+    sub = commands.add_parser("outbox", parents=[store], help=about, description=about)
+    sub.set_defaults(handler=cmd_outbox)
+    actions = sub.add_subparsers(dest="outbox_command", metavar="ACTION", required=True)
+    plan = actions.add_parser("plan", parents=[store, acting_as], help="queue what is due today")
+    send = actions.add_parser("send", parents=[store, acting_as], help="send what is queued and due")
+    run = actions.add_parser("run", parents=[store, acting_as], help="plan, then send (for cron)")
+    for parser in (plan, send, run):
+        parser.add_argument("--json", action="store_true", help="print one JSON object")
+    for parser in (send, run):
+        parser.add_argument("--limit", type=int, metavar="N", help="send at most N messages")
+    send.add_argument(
+        "--now",
+        dest="retry_now",
+        action="store_true",
+        help="also retry deferred messages without waiting for their next attempt",
+    )
+    enable = actions.add_parser(
+        "enable", parents=[store, acting_as_required], help="turn a kind of message on (and set its rhythm)"
+    )
+    enable.add_argument("kind", choices=SCHEDULED_KINDS)
+    enable.add_argument("--every", type=int, metavar="DAYS", help="days between messages to the same pair")
+    disable = actions.add_parser(
+        "disable", parents=[store, acting_as_required], help="turn a kind of message off"
+    )
+    disable.add_argument("kind", choices=SCHEDULED_KINDS)
