@@ -54,8 +54,8 @@ def postgres_server() -> Iterator[str]:
 def dashboard_server(
     database_url: str, *, port: int | None = None, env: dict[str, str] | None = None
 ) -> Iterator[str]:
-    """`streamlit run app.py` on a free port (or `port`) against `database_url`, with `env` added to the
-    environment (mail settings, the public address); yields the base URL."""
+    """`streamlit run app.py` on `port` (a free one by default) against `database_url`, with `env` added to
+    its environment; yields the base URL."""
     port = port or free_port()
     env = {**os.environ, **(env or {}), "MENTORSHIP_DATABASE_URL": database_url}
     server = subprocess.Popen(

@@ -25,7 +25,9 @@ from mentorship.models import (
     Meeting,
     Mentee,
     Mentor,
+    OutboxMessage,
     PersonStatus,
+    ReminderOptOut,
     Role,
     Setting,
     Signup,
@@ -1007,3 +1009,55 @@ def registration_admin(session: Session) -> RegistrationAdmin:
 
     version, text = statement(session)
     return RegistrationAdmin(registration_settings(session), version, text)
+
+
+# --- Outbox ---
+OUTBOX_COLUMNS = [
+    "id",
+    "kind",
+    "status",
+    "recipients",
+    "subject",
+    "attempts",
+    "last_error",
+    "next_attempt_at",
+    "created_at",
+    "sent_at",
+]
+
+
+def outbox_messages(session: Session, role: Role | str) -> pd.DataFrame:
+    """Every message in the outbox, newest first, without its body (the leader only; nothing for others)."""
+    if not privacy.sees_outbox(role):
+        return pd.DataFrame(columns=OUTBOX_COLUMNS)
+    statement = sa.select(*(getattr(OutboxMessage, c) for c in OUTBOX_COLUMNS)).order_by(
+        OutboxMessage.id.desc()
+    )
+    messages = frame(session, statement)
+    messages["status"] = messages["status"].astype(str)
+    return messages
+
+
+def outbox_message(session: Session, message_id: int, role: Role | str) -> OutboxMessage | None:
+    """One message with its full text and headers (the leader only)."""
+    return session.get(OutboxMessage, message_id) if privacy.sees_outbox(role) else None
+
+
+def reminder_optouts(session: Session, role: Role | str) -> pd.DataFrame:
+    """Who asked for no more invitations and nudges, and since when (the leader only)."""
+    columns = ["email", "name", "since"]
+    if not privacy.sees_outbox(role):
+        return pd.DataFrame(columns=columns)
+    people = sa.union_all(
+        sa.select(Mentor.email, (Mentor.first_name + " " + Mentor.last_name).label("name")),
+        sa.select(Mentee.email, (Mentee.first_name + " " + Mentee.last_name).label("name")),
+    ).subquery()
+    statement = (
+        sa.select(
+            ReminderOptOut.email, sa.func.coalesce(people.c.name, "").label("name"), ReminderOptOut.created_at
+        )
+        .outerjoin(people, people.c.email == ReminderOptOut.email)
+        .order_by(ReminderOptOut.created_at.desc())
+    )
+    out = frame(session, statement)
+    return out.rename(columns={"created_at": "since"})[columns].drop_duplicates("email")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
@@ -10,7 +11,7 @@ import sqlalchemy as sa
 
 from mentorship import db, outbox, queries
 from mentorship.errors import PermissionDenied
-from mentorship.models import AuditEvent, OutboxMessage
+from mentorship.models import AuditEvent, Match, Mentee, OutboxMessage, ReminderOptOut
 from mentorship.outbox import actions
 from mentorship.outbox.sending import MAX_ATTEMPTS
 
@@ -299,3 +300,45 @@ def test_committee_members_cannot_switch_or_send_and_the_refusal_is_audited(engi
 def test_nothing_is_planned_while_every_kind_is_off(engine, accounts, pairs, mail_server, smtp):
     planned, sent = plan_and_send(engine, accounts["leader"], smtp)
     assert (planned.to_json(), sent.sent, rows(engine)) == ({"queued": {}, "skipped": {}}, 0, [])
+
+
+def test_erasing_a_person_removes_their_messages_and_opt_out(engine, accounts, pairs, mail_server, smtp):
+    from mentorship import services
+
+    turn_on(engine, accounts["leader"], "invitation")
+    plan_and_send(engine, accounts["leader"], smtp)
+    late = next(r for r in rows(engine) if r.match_id == pairs["late"])
+    actions.stop_reminders(
+        engine,
+        token=token_of(json.loads(late.headers)["List-Unsubscribe"].strip("<>")),
+        who="mentee",
+        now=NOW,
+    )
+    services.erase_person(engine, actor=accounts["leader"], email="slate@school.example.edu", today=TODAY)
+    left = rows(engine)
+    assert sorted(r.match_id for r in left) == sorted([pairs["fresh"], pairs["quiet"]])
+    assert not any("slate" in r.recipients or "Latekid" in r.body for r in left)
+    with db.read_session(engine) as session:
+        assert session.execute(sa.select(sa.func.count()).select_from(ReminderOptOut)).scalar_one() == 0
+    assert audit_events(engine, "person.erase")[-1] == "outbox messages removed: 1"
+
+
+def test_names_beyond_ascii_arrive_intact(engine, accounts, mail_server, smtp):
+    from .cadence_store import add_pair
+
+    match_id = add_pair(engine, "nguyen", confirmed_on=TODAY - timedelta(days=40))
+    with db.write_session(engine) as session:
+        mentee_id = session.get(Match, match_id).mentee_id
+        session.get(Mentee, mentee_id).first_name = "Nguyễn Thị"
+    actions.save_template(
+        engine,
+        actor=accounts["leader"],
+        kind="invitation",
+        subject="Café chat for {{ mentee_first_name }}",
+        body="Hi {{ mentee_first_name }} — {{ checkin_link }}",
+    )
+    turn_on(engine, accounts["leader"], "invitation")
+    plan_and_send(engine, accounts["leader"], smtp)
+    (received,) = mail_server.received
+    assert received.subject == "Café chat for Nguyễn Thị"
+    assert received.body.startswith("Hi Nguyễn Thị — http://localhost:8501/Check_in?token=")

@@ -2,7 +2,10 @@
 
 Every message is a row before it is sent; planning queues what is due (a unique dedupe key per kind,
 pair and period, so it queues once however often it runs), and sending claims rows before it connects.
+The templates (and Jinja2) load on first use, so the command line starts without them.
 """
+
+from importlib import import_module
 
 from mentorship.outbox.config import (
     SCHEDULED_KINDS,
@@ -13,7 +16,17 @@ from mentorship.outbox.config import (
     smtp_settings,
 )
 from mentorship.outbox.store import opted_out, queue_message
-from mentorship.outbox.templates import DEFAULTS, KIND_LABELS, KINDS, PLACEHOLDERS, render
+
+_LAZY = dict.fromkeys(
+    ("DEFAULTS", "KINDS", "KIND_LABELS", "PLACEHOLDERS", "render"), "mentorship.outbox.templates"
+)
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "DEFAULTS",

@@ -6,6 +6,8 @@ from __future__ import annotations
 import smtplib
 from dataclasses import replace
 from datetime import date, datetime
+from email.message import EmailMessage
+from email.utils import format_datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -14,7 +16,6 @@ from mentorship import audit, db
 from mentorship.auth import Actor
 from mentorship.errors import Refused, UnusableInput
 from mentorship.models import (
-    OPEN_STATUS_VALUES,
     CheckinLink,
     Match,
     Mentee,
@@ -27,8 +28,8 @@ from mentorship.outbox import config, templates
 from mentorship.outbox.config import SmtpSettings
 from mentorship.outbox.planning import PlanReport, plan
 from mentorship.outbox.sending import SendReport, _close, _Temporary, connect, send_due
-from mentorship.services import CHECKIN_ACTOR, INACTIVE_LINK
-from mentorship.services import operation_session as operation
+from mentorship.outbox.store import new_message_id
+from mentorship.services import CHECKIN_ACTOR, INACTIVE_LINK, live_link, operation
 
 NO_MAIL = (
     "MENTORSHIP_SMTP_HOST is not set: no mail account is configured, so nothing is sent "
@@ -44,11 +45,18 @@ def require_smtp(environ=None) -> SmtpSettings:
     return smtp
 
 
+def _only_the_leader(engine: Engine, actor: Actor, action: str) -> None:
+    """Refuse (and audit) anyone but an active leader before a connection is made; nothing is written."""
+    with operation(engine, actor=actor, action=action, entity="outbox"):
+        pass
+
+
 def plan_messages(
     engine: Engine, *, actor: Actor, today: date, now: datetime, smtp: SmtpSettings
 ) -> PlanReport:
     """Queue what is due today; one audit event with the counts."""
-    with operation(engine, actor=actor, action="outbox.plan", entity="outbox") as session:
+    with operation(engine, actor=actor, action="outbox.plan", entity="outbox") as op:
+        session = op.session
         report = plan(session, today=today, now=now, smtp=smtp)
         audit.record(session, actor=actor, action="outbox.plan", entity="outbox", summary=report.summary())
     return report
@@ -63,9 +71,8 @@ def send_messages(
     limit: int | None = None,
     retry_now: bool = False,
 ) -> SendReport:
-    if not actor.is_leader:
-        with operation(engine, actor=actor, action="outbox.send", entity="outbox"):
-            pass  # refuses and audits
+    """Send what is queued and due (see sending.send_due); the leader (or the operator) only."""
+    _only_the_leader(engine, actor, "outbox.send")
     if limit is not None and limit < 1:
         raise UnusableInput("--limit must be at least 1.")
     return send_due(engine, smtp=smtp, now=now, actor=actor, limit=limit, retry_now=retry_now)
@@ -75,7 +82,8 @@ def set_kind(
     engine: Engine, *, actor: Actor, kind: str, on: bool, every_days: int | None = None, today: date
 ) -> config.OutboxSchedule:
     """Turn a kind of message on or off, and set its rhythm."""
-    with operation(engine, actor=actor, action="outbox.schedule", entity="outbox") as session:
+    with operation(engine, actor=actor, action="outbox.schedule", entity="outbox") as op:
+        session = op.session
         current = config.switched(config.schedule(session), kind, on, every_days, today)
         config.save_schedule(session, current)
         every = current.every_days(kind)
@@ -99,7 +107,8 @@ def set_sending(
     leader_name, program_contact = " ".join(leader_name.split()), program_contact.strip()
     if len(leader_name) > 100 or len(program_contact) > 300:
         raise UnusableInput("The name can have 100 characters and the contact 300.")
-    with operation(engine, actor=actor, action="outbox.settings", entity="outbox") as session:
+    with operation(engine, actor=actor, action="outbox.settings", entity="outbox") as op:
+        session = op.session
         current = replace(
             config.schedule(session),
             per_minute=per_minute,
@@ -118,13 +127,15 @@ def set_sending(
 
 
 def save_template(engine: Engine, *, actor: Actor, kind: str, subject: str, body: str) -> None:
-    with operation(engine, actor=actor, action="outbox.template", entity="outbox") as session:
+    with operation(engine, actor=actor, action="outbox.template", entity="outbox") as op:
+        session = op.session
         templates.save(session, kind, subject, body)
         audit.record(session, actor=actor, action="outbox.template", entity="outbox", summary=f"{kind} saved")
 
 
 def reset_template(engine: Engine, *, actor: Actor, kind: str) -> None:
-    with operation(engine, actor=actor, action="outbox.template", entity="outbox") as session:
+    with operation(engine, actor=actor, action="outbox.template", entity="outbox") as op:
+        session = op.session
         templates.reset(session, kind)
         audit.record(session, actor=actor, action="outbox.template", entity="outbox", summary=f"{kind} reset")
 
@@ -138,7 +149,8 @@ def _change_messages(
     allowed: tuple[MessageStatus, ...],
     values: dict,
 ) -> int:
-    with operation(engine, actor=actor, action=action, entity="outbox") as session:
+    with operation(engine, actor=actor, action=action, entity="outbox") as op:
+        session = op.session
         changed = session.execute(
             sa.update(OutboxMessage)
             .where(
@@ -178,13 +190,7 @@ def cancel(engine: Engine, *, actor: Actor, ids: list[int]) -> int:
 
 def send_test(engine: Engine, *, actor: Actor, smtp: SmtpSettings, to: str, now: datetime) -> None:
     """Send one message straight to `to` (the leader), to prove the settings; nothing is queued."""
-    from email.message import EmailMessage
-    from email.utils import format_datetime
-
-    from mentorship.outbox.store import new_message_id
-
-    with operation(engine, actor=actor, action="outbox.test", entity="outbox"):
-        pass  # only the leader
+    _only_the_leader(engine, actor, "outbox.test")
     email = EmailMessage()
     email["From"], email["To"] = smtp.mail_from, to
     email["Subject"] = "Test email from the mentorship dashboard"
@@ -213,18 +219,15 @@ def stop_reminders(engine: Engine, *, token: str, who: str, now: datetime) -> bo
     "mentor" or "mentee"). Returns False when that person had already asked."""
     if who not in ("mentor", "mentee"):
         raise Refused("Choose who you are.")
-    with operation(engine, actor=CHECKIN_ACTOR, action="outbox.opt_out", leader_only=False) as session:
+    with operation(engine, actor=CHECKIN_ACTOR, action="outbox.opt_out", leader_only=False) as op:
+        session = op.session
         person = Mentor if who == "mentor" else Mentee
         column = Match.mentor_id if who == "mentor" else Match.mentee_id
         row = session.execute(
             sa.select(Match.id, person.email)
             .join(CheckinLink, CheckinLink.match_id == Match.id)
             .join(person, person.id == column)
-            .where(
-                CheckinLink.token == (token or ""),
-                CheckinLink.revoked_at.is_(None),
-                Match.status.in_(OPEN_STATUS_VALUES),
-            )
+            .where(*live_link(token))
         ).first()
         if row is None:
             raise Refused(INACTIVE_LINK, audit="refused: unknown or revoked link")

@@ -18,10 +18,11 @@ from sqlmodel import Session
 
 from mentorship import links, queries, retention
 from mentorship.cadence import CadenceStatus
+from mentorship.errors import UnusableInput
 from mentorship.models import CheckinLink, OutboxMessage, Role, User, utcnow
 from mentorship.outbox.config import OutboxSchedule, SmtpSettings, schedule
-from mentorship.outbox.store import opted_out, queue_message
-from mentorship.outbox.templates import render
+from mentorship.outbox.store import opted_out, queue_many, queue_message
+from mentorship.outbox.templates import render, render_template, template_for
 
 NUDGE_STATUSES = (CadenceStatus.due.value, CadenceStatus.overdue.value, CadenceStatus.not_yet_met.value)
 INTRODUCTION_WINDOW_DAYS = 30  # a pair confirmed longer ago than this is past introducing
@@ -134,7 +135,9 @@ def _plan_pairs(session, pairs, kinds, current, base, today, now, report) -> Non
     tokens = live_tokens(session, wanted)
     emails = [e for frame in chosen.values() for e in (*frame["mentor_email"], *frame["mentee_email"])]
     stopped = opted_out(session, emails)
+    planned: list[dict] = []
     for kind, frame in chosen.items():
+        template = template_for(session, kind)
         for pair in frame.itertuples():
             to = [pair.mentor_email, pair.mentee_email]
             if kind != "introduction":  # "stop these reminders" does not stop an introduction
@@ -143,25 +146,28 @@ def _plan_pairs(session, pairs, kinds, current, base, today, now, report) -> Non
                 report.skipped["opted_out"] += 1
                 continue
             context = pair_context(pair, tokens[pair.match_id], base)
-            subject, body = render(session, kind, context)
+            subject, body = render_template(template, context)
             headers = {} if kind == "introduction" else {"List-Unsubscribe": f"<{context['stop_link']}>"}
             key = f"{kind}:match:{pair.match_id}" + (
                 "" if kind == "introduction" else f":{today.isoformat()}"
             )
-            if queue_message(
-                session,
-                kind=kind,
-                recipients=to,
-                subject=subject,
-                body=body,
-                dedupe_key=key,
-                now=now,
-                headers=headers,
-                match_id=int(pair.match_id),
-            ):
-                report.queued[kind] += 1
-            else:
-                report.skipped["already_queued"] += 1
+            planned.append(
+                {
+                    "kind": kind,
+                    "recipients": to,
+                    "subject": subject,
+                    "body": body,
+                    "dedupe_key": key,
+                    "headers": headers,
+                    "match_id": int(pair.match_id),
+                }
+            )
+    added = queue_many(session, planned, now=now)
+    for message in planned:
+        if message["dedupe_key"] in added:
+            report.queued[message["kind"]] += 1
+        else:
+            report.skipped["already_queued"] += 1
 
 
 def decisions_due_text(due: pd.DataFrame, today: date) -> str:
@@ -208,3 +214,34 @@ def _plan_reminder(session, current, base, today, now, report) -> None:
         report.queued["reminder"] += 1
     else:
         report.skipped["already_queued"] += 1
+
+
+SAMPLE_LINK = "(the pair's check-in link, made when the message is planned)"
+
+
+def preview(
+    session: Session, kind: str, subject: str, body: str, *, pair, today: date, smtp: SmtpSettings | None
+) -> tuple[str, str]:
+    """The typed template filled in for a real pair (or, for a reminder, today's decisions due); nothing is
+    written. UnusableInput in one sentence when the template cannot be used."""
+    from mentorship.outbox.templates import check
+
+    checked = check(kind, subject, body)
+    base = signature(schedule(session), smtp)
+    if kind == "reminder":
+        due = retention.decisions_due(retention.durations(queries.retention_pairs(session), today), today)
+        context = {
+            **base,
+            "pairs": decisions_due_text(due, today) or "(no pair is due today)",
+            "pair_count": len(due),
+        }
+    elif pair is None:
+        raise UnusableInput("There is no open pair to preview this on yet.")
+    elif kind == "registration":
+        context = {**base, "first_name": pair.mentee_first_name, "confirm_link": "(their confirmation link)"}
+    else:
+        token = queries.live_checkin_token(session, int(pair.match_id))
+        context = pair_context(pair, token or "", base)
+        if token is None:
+            context["checkin_link"] = context["stop_link"] = SAMPLE_LINK
+    return render_template(checked, context)

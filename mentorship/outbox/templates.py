@@ -7,6 +7,7 @@ kind's list is refused when the template is saved, in one sentence that names it
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import jinja2
@@ -132,7 +133,7 @@ def check(kind: str, subject: str, body: str) -> Template:
                 f"{KIND_LABELS[kind].lower()}s; the placeholders are: {', '.join(allowed)}."
             )
     try:  # a template that parses can still fail (a filter misused): try it on sample values
-        _render(Template(subject, body), {name: f"[{name}]" for name in allowed})
+        render_template(Template(subject, body), {name: f"[{name}]" for name in allowed})
     except UnusableInput as exc:
         raise UnusableInput(str(exc)) from None
     return Template(subject, body)
@@ -144,10 +145,16 @@ def template_for(session: Session, kind: str) -> Template:
     return Template(stored.subject, stored.body) if stored else DEFAULTS[kind]
 
 
-def _render(template: Template, context: dict) -> tuple[str, str]:
+@functools.lru_cache(maxsize=64)
+def _compiled(text: str) -> jinja2.Template:
+    """Compiling a template costs far more than filling it in: planning fills one in thousands of times."""
+    return _ENV.from_string(text)
+
+
+def render_template(template: Template, context: dict) -> tuple[str, str]:
     try:
-        subject = _ENV.from_string(template.subject).render(context)
-        body = _ENV.from_string(template.body).render(context)
+        subject = _compiled(template.subject).render(context)
+        body = _compiled(template.body).render(context)
     except jinja2.TemplateError as exc:
         raise UnusableInput(f"The template cannot be filled in: {str(exc).rstrip('.')}.") from None
     return " ".join(subject.split()), body  # a subject is one line: no header injection through a name
@@ -157,7 +164,7 @@ def render(session: Session, kind: str, context: dict) -> tuple[str, str]:
     """(subject, body) of the kind's template, stored or default, filled in from `context`."""
     if kind not in PLACEHOLDERS:
         raise UnusableInput(f"There is no message kind {kind!r}.")
-    return _render(template_for(session, kind), context)
+    return render_template(template_for(session, kind), context)
 
 
 def save(session: Session, kind: str, subject: str, body: str) -> Template:

@@ -25,6 +25,7 @@ from mentorship.models import (
     Signup,
     utcnow,
 )
+from mentorship.outbox.store import erase_messages
 from mentorship.services.cadence import revoke_checkin_links
 from mentorship.services.core import operation, select_ids
 from mentorship.values import normalise_email
@@ -72,6 +73,7 @@ def erase_person(engine: Engine, *, actor: Actor, email: str, today: date) -> li
     """
     address = normalise_email(email)
     erased = []
+    pairs: list[int] = []
     with operation(engine, actor=actor, action="person.erase") as op:
         session = op.session
         for kind, table, key in (("mentor", Mentor, Match.mentor_id), ("mentee", Mentee, Match.mentee_id)):
@@ -92,6 +94,7 @@ def erase_person(engine: Engine, *, actor: Actor, email: str, today: date) -> li
             )
             match_ids = select_ids(session, sa.select(Match.id).where(key == person_id))
             _anonymise_pairs(session, match_ids, today)
+            pairs += match_ids
             op.record(
                 f"personal data erased; {len(match_ids)} pair(s) kept anonymised",
                 entity=kind,
@@ -104,6 +107,8 @@ def erase_person(engine: Engine, *, actor: Actor, email: str, today: date) -> li
         ).rowcount
         if not erased and not forgotten:
             raise Refused("No mentor or mentee has that email.")
+        if removed := erase_messages(session, address, pairs):  # --- Outbox ---
+            op.record(f"outbox messages removed: {removed}", entity="outbox")
         if forgotten:
             op.record(f"{forgotten} submitted registration(s) forgotten", entity="signup")
             erased += [] if erased else ["registration"]
