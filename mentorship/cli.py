@@ -607,6 +607,7 @@ def _counts(counter: dict) -> str:
 
 
 def cmd_outbox(args: argparse.Namespace) -> int:
+    from mentorship import clock
     from mentorship.outbox import actions
 
     if args.outbox_command in ("enable", "disable"):
