@@ -67,6 +67,12 @@ def _end_reasons() -> list[str]:
     return [r.value for r in END_CHOICES]
 
 
+def _scheduled_kinds() -> Sequence[str]:
+    from mentorship.outbox.config import SCHEDULED_KINDS
+
+    return SCHEDULED_KINDS
+
+
 def _kinds() -> Sequence[str]:
     from mentorship.intake import KINDS
 
@@ -654,8 +660,6 @@ def cmd_outbox(args: argparse.Namespace) -> int:
 
 def add_outbox_commands(commands, store, acting_as, acting_as_required) -> None:
     """`outbox plan|send|run|enable|disable`: the program's email, for cron or a systemd timer."""
-    from mentorship.outbox.config import SCHEDULED_KINDS
-
     about = "The program's email: queue what is due, send what is queued, and turn kinds on or off."
     sub = commands.add_parser("outbox", parents=[store], help=about, description=about)
     sub.set_defaults(handler=cmd_outbox)
@@ -676,9 +680,9 @@ def add_outbox_commands(commands, store, acting_as, acting_as_required) -> None:
     enable = actions.add_parser(
         "enable", parents=[store, acting_as_required], help="turn a kind of message on (and set its rhythm)"
     )
-    enable.add_argument("kind", choices=SCHEDULED_KINDS)
+    enable.add_argument("kind", metavar="KIND", choices=Later(_scheduled_kinds), help="%(choices)s")
     enable.add_argument("--every", type=int, metavar="DAYS", help="days between messages to the same pair")
     disable = actions.add_parser(
         "disable", parents=[store, acting_as_required], help="turn a kind of message off"
     )
-    disable.add_argument("kind", choices=SCHEDULED_KINDS)
+    disable.add_argument("kind", metavar="KIND", choices=Later(_scheduled_kinds), help="%(choices)s")
