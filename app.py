@@ -2,34 +2,21 @@
 
 import streamlit as st
 
-from mentorship import charts, formatting, queries, services
-from mentorship.errors import Refused
-from mentorship.ui import after_write, cached_read, page_setup
+from mentorship import charts, formatting, queries
+from mentorship.ui import cached_read, page_setup
 
 ctx = page_setup("Overview", ":material/dashboard:")
 st.title("Mentorship program")
 
 overview = cached_read(ctx, queries.overview, ctx.today)
 
-
-def load_demo() -> None:
-    try:
-        counts = services.load_demo(ctx.engine, actor=ctx.user, today=ctx.today)
-    except Refused as exc:
-        st.toast(str(exc), icon=":material/block:")
-        return
-    after_write()
-    st.toast(f"Demo data loaded: {counts['mentors']} mentors and {counts['mentees']} mentees.")
-
-
 if overview is None:
     st.info(
-        "There are no registrations yet. Import the mentors' and mentees' registration forms "
-        "on the Registrations page, or load demo data to explore the dashboard.",
+        "There are no registrations yet. Import the mentors' and mentees' registration forms on the "
+        "Registrations page. To explore the dashboard on synthetic people instead, start it on a separate "
+        "demo store (`bash scripts/start.sh`).",
         icon=":material/info:",
     )
-    if ctx.user.is_leader:
-        st.button("Load demo data", on_click=load_demo, type="primary", icon=":material/science:")
     st.stop()
 
 kpis = formatting.overview_kpis(overview.summary)

@@ -57,15 +57,21 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if args.mentors < 1 or args.mentees < 0:
         raise UnusableInput("--mentors must be at least 1 and --mentees at least 0.")
     engine = _engine(args, create=True)
+    operator = Actor.operator()
     if args.if_empty:
         with db.read_session(engine) as session:
             if not queries.is_empty(session):
                 print("The store already has registrations; no demo data added.")
+                try:
+                    services.add_demo_accounts(engine, actor=operator)
+                except Refused as exc:  # a store of real people: it gets no demo sign-in
+                    print(exc)
+                    return 0
                 _print_demo_sign_ins(engine)
                 return 0
     counts = services.load_demo(
         engine,
-        actor=Actor.operator(),
+        actor=operator,
         today=date.today(),
         mentors=args.mentors,
         mentees=args.mentees,
@@ -76,6 +82,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         f"Loaded demo data (seed {args.seed}): {counts['mentors']} mentors, {counts['mentees']} mentees, "
         f"{counts['pairs']} pairs, {counts['meetings']} meetings."
     )
+    services.add_demo_accounts(engine, actor=operator)
     _print_demo_sign_ins(engine)
     return 0
 
@@ -220,7 +227,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     command("init", cmd_init, "Create the store, or upgrade it to the current schema.")
 
-    sub = command("demo", cmd_demo, "Fill an empty store with realistic synthetic data.")
+    sub = command(
+        "demo", cmd_demo, "Fill an empty store with realistic synthetic data; it becomes a demo store."
+    )
     sub.add_argument("--mentors", type=int, default=60, help="number of mentors (default 60)")
     sub.add_argument("--mentees", type=int, default=120, help="number of mentees (default 120)")
     sub.add_argument("--seed", type=int, default=7, help="random seed; the same seed gives the same data")

@@ -32,11 +32,19 @@ from mentorship.models import (
 from mentorship.values import join_multi
 
 PROGRAM_START = date(2021, 1, 11)
-# Demo sign-ins, printed by `demo` and shown in README. Synthetic data only: never for a real store.
+# Demo sign-ins, printed by `demo` and shown in README. Their passwords are public: the CLI puts them only
+# into a demo store that holds nothing but synthetic people, and the dashboard never creates them.
 DEMO_ACCOUNTS = (
     ("leader@program.example.org", "leader", "demo-leader-password"),
     ("committee@program.example.org", "committee", "demo-committee-password"),
 )
+# The domains demo addresses use (reserved names that reach no one): a registration elsewhere is real.
+SYNTHETIC_DOMAINS = (".example.org", ".example.edu", ".example.com", ".example.net", ".example")
+
+
+def is_synthetic_email(email: str) -> bool:
+    domain = "." + email.rpartition("@")[2].lower()
+    return domain.endswith(SYNTHETIC_DOMAINS)
 
 
 @dataclass(frozen=True)

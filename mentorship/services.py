@@ -120,15 +120,14 @@ def load_demo(
     seed: int = 7,
     fresh: bool = False,
 ) -> dict[str, int]:
-    """Fill an empty store with the demo program; refused when it already has registrations."""
+    """Fill an empty store with the demo program and mark it a demo store; refused when it already has
+    registrations. No account is created here (`add_demo_accounts` is the CLI's separate, guarded step)."""
     with operation(engine, actor=actor, action="demo.load") as session:
         if not queries.is_empty(session):
             raise Refused("The store already has registrations; demo data goes only into an empty store.")
         data = demo.generate(mentors=mentors, mentees=mentees, seed=seed, today=today, fresh=fresh)
         counts = demo.write(session, data)
-        for email, role, password in demo.DEMO_ACCOUNTS:
-            if session.execute(sa.select(User.id).where(User.email == email)).first() is None:
-                session.add(User(email=email, role=Role(role), password_hash=auth.hash_password(password)))
+        settings.save_setting(session, "demo", settings.DemoStore(seed=seed))
         audit.record(
             session,
             actor=actor,
@@ -136,6 +135,35 @@ def load_demo(
             summary=f"demo data, seed {seed}: " + ", ".join(f"{v} {k}" for k, v in counts.items()),
         )
     return counts
+
+
+NOT_A_DEMO_STORE = (
+    "The store holds registrations that are not demo data; the demo's sign-ins, whose passwords are "
+    "published, go only into a demo store."
+)
+
+
+def add_demo_accounts(engine: Engine, *, actor: Actor) -> list[str]:
+    """Create the demo's sign-ins that are missing, in a demo store holding only synthetic people (a store
+    an earlier version's `demo` filled, unmarked, is recognised by that and marked). Returns the emails
+    created; refused, and nothing written, for any store with a real registration."""
+    with operation(engine, actor=actor, action="demo.accounts") as session:
+        emails = [
+            email for table in (Mentor, Mentee) for (email,) in session.execute(sa.select(table.email)).all()
+        ]
+        if not emails or not all(demo.is_synthetic_email(e) for e in emails):
+            raise Refused(NOT_A_DEMO_STORE, audit="refused: not a demo store")
+        if not settings.is_demo_store(session):
+            settings.save_setting(session, "demo", settings.DemoStore())
+        created = []
+        for email, role, password in demo.DEMO_ACCOUNTS:
+            if session.execute(sa.select(User.id).where(User.email == email)).first() is None:
+                session.add(User(email=email, role=Role(role), password_hash=auth.hash_password(password)))
+                created.append(email)
+        audit.record(
+            session, actor=actor, action="demo.accounts", summary=f"{len(created)} demo accounts created"
+        )
+    return created
 
 
 # --- Accounts ---

@@ -85,3 +85,19 @@ def reset_setting(session: Session, key: str) -> None:
     row = session.get(Setting, key)
     if row is not None:
         session.delete(row)
+
+
+# --- The demo store ---
+@dataclass(frozen=True)
+class DemoStore:
+    """Present only in a store that `demo` filled with synthetic people: the dashboard then says so on every
+    page, and only such a store may hold the demo's sign-ins (whose passwords are published)."""
+
+    seed: int = 0
+
+
+SETTING_KEYS["demo"] = DemoStore
+
+
+def is_demo_store(session: Session) -> bool:
+    return session.get(Setting, "demo") is not None

@@ -12,7 +12,7 @@ import streamlit as st
 from sqlalchemy.engine import Engine
 from streamlit.errors import StreamlitPageNotFoundError
 
-from mentorship import auth, db, queries
+from mentorship import auth, db, queries, settings
 from mentorship.auth import Actor
 from mentorship.errors import Refused, UnusableInput
 
@@ -225,6 +225,9 @@ def _sidebar(engine: Engine, user: Actor) -> None:
                     continue
         st.divider()
         st.caption(f"Signed in as {user.email} ({user.role.value})")
+        with db.read_session(engine) as session:
+            if settings.is_demo_store(session):
+                st.caption(":material/science: A demo store: every person in it is synthetic.")
         if st.user.get("is_logged_in", False):
             st.button("Sign out", on_click=st.logout, key="sign-out")
         else:
