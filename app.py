@@ -3,7 +3,7 @@
 import streamlit as st
 
 from mentorship import charts, formatting, queries
-from mentorship.ui import cached_read, page_setup
+from mentorship.ui import cached_read, page_setup, plot
 
 ctx = page_setup("Overview", ":material/dashboard:")
 st.title("Mentorship program")
@@ -25,9 +25,9 @@ for row in (kpis[:4], kpis[4:]):
         column.metric(kpi.label, kpi.value, help=kpi.help, border=True)
 
 left, right = st.columns(2)
-left.altair_chart(charts.registrations_over_time(overview.registrations_by_quarter), width="stretch")
-right.altair_chart(charts.cadence_status(overview.cadence_counts), width="stretch")
+plot(charts.registrations_over_time(overview.registrations_by_quarter), left)
+plot(charts.cadence_status(overview.cadence_counts), right)
 if overview.summary.waiting_mentees:
-    left.altair_chart(charts.waiting_times(overview.days_waiting), width="stretch")
+    plot(charts.waiting_times(overview.days_waiting), left)
 else:
     left.success("No mentee is waiting for a mentor.", icon=":material/check_circle:")

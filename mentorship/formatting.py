@@ -13,6 +13,11 @@ from mentorship.models import Role
 from mentorship.queries import ProgramSummary
 
 
+def plural(n: int, singular: str, plural: str | None = None) -> str:
+    """ "1 invalid row", "2 invalid rows", "0 invalid rows" (`plural` when adding an s is wrong)."""
+    return f"{n} {singular if n == 1 else plural or singular + 's'}"
+
+
 def percent(rate: float | None) -> str:
     return "–" if rate is None else f"{rate:.0%}"
 
@@ -22,9 +27,7 @@ def share(part: int, whole: int) -> str:
 
 
 def days(n: int | None) -> str:
-    if n is None:
-        return "–"
-    return "1 day" if n == 1 else f"{n} days"
+    return "–" if n is None else plural(n, "day")
 
 
 def pair_label(mentor: str, mentee: str) -> str:
@@ -100,7 +103,7 @@ def months(value: float | None) -> str:
 
 
 def pairs(n: int) -> str:
-    return "1 pair" if n == 1 else f"{n} pairs"
+    return plural(n, "pair")
 
 
 @dataclass(frozen=True)

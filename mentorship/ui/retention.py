@@ -10,6 +10,7 @@ import streamlit as st
 from mentorship import charts, formatting, retention, services
 from mentorship.models import Role
 from mentorship.ui.core import PageContext, run_write
+from mentorship.ui.plots import plot
 
 # What everyone sees
 WITHHELD_NOTE = (
@@ -34,7 +35,7 @@ def survival_tabs(report: retention.Report, role: Role) -> None:
         masks = retention.group_masks(groups, report.overall, role)
         curves = retention.visible_curves(groups, masks)
         if len(curves):
-            tab.altair_chart(charts.survival_curves(curves, title), width="stretch")
+            plot(charts.survival_curves(curves, title), tab)
         elif any(m.pairs == retention.WITHHELD for m in masks):
             tab.info(
                 "No group here can be drawn without giving away one of fewer than 5 pairs.",
@@ -59,7 +60,7 @@ def end_reasons(reasons: pd.DataFrame, role: Role) -> None:
         return
     shown, few, withheld = retention.visible_reasons(reasons, role)
     if len(shown):
-        st.altair_chart(charts.end_reasons(shown), width="stretch")
+        plot(charts.end_reasons(shown))
     if few:
         st.caption(f"{retention.FEWER_THAN_5.capitalize()} pairs each: {', '.join(few)}.")
     if withheld:
@@ -74,7 +75,7 @@ def cohort_yield(rows: pd.DataFrame, role: Role) -> None:
         return
     shown, few = retention.visible_counts(known, role, label="cohort", count="recorded")
     if len(shown):
-        st.altair_chart(charts.cohort_yield(shown), width="stretch")
+        plot(charts.cohort_yield(shown))
     if few:
         cohorts = ", ".join(map(str, sorted(set(few))))
         st.caption(
