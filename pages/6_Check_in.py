@@ -22,6 +22,9 @@ today = date.today()
 
 def send() -> None:
     state = st.session_state
+    if state["format"] is None:  # nothing is chosen for them: a pair that did not look reports nothing wrong
+        state["outcome"] = ("warning", "Choose how you met: a video call, a phone call or in person.")
+        return
     try:
         receipt = services.submit_checkin(
             engine,
@@ -44,7 +47,7 @@ def send() -> None:
     if receipt.concern_raised:
         message += " The program leader will reach out to you."
     state["outcome"] = ("success", message)
-    state["minutes"], state["reach-out"], state["note"] = None, False, ""
+    state["format"], state["minutes"], state["reach-out"], state["note"] = None, None, False, ""
     st.toast(message, icon=":material/check_circle:")
 
 
@@ -56,6 +59,7 @@ st.radio(
     cadence.MEETING_FORMATS,
     format_func=cadence.FORMAT_LABELS.get,
     horizontal=True,
+    index=None,
     key="format",
 )
 st.number_input(
