@@ -367,7 +367,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         _print_json(report)
         return 0
     sheet = plan.sheet
-    print(f"Read {report['rows']} rows ({sheet.encoding}, {sheet.layout} layout).")
+    print(f"Read {formatting.plural(report['rows'], 'row')} ({sheet.encoding}, {sheet.layout} layout).")
     for notice in sheet.notices:
         print(notice)
     counts = ", ".join(f"{report[k]} {k}" for k in ("created", "updated", "unchanged"))
@@ -439,7 +439,10 @@ def cmd_suggest(args: argparse.Namespace) -> int:
         )
         return 0
     report = result.report
-    print(f"{len(pairs)} suggested pairs ({report.waiting_mentees} waiting, {report.places} mentor places):")
+    print(
+        f"{formatting.plural(len(pairs), 'suggested pair')} ({report.waiting_mentees} waiting, "
+        f"{formatting.plural(report.places, 'mentor place')}):"
+    )
     for r in pairs.itertuples():
         print(f"{r.score:>7.2f}  {r.mentor_email} + {r.mentee_email}: {'; '.join(r.reasons)}")
     if len(unmatched):

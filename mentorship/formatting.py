@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from mentorship import retention
 from mentorship.models import Role
-from mentorship.queries import ProgramSummary
+
+if TYPE_CHECKING:  # queries builds on registrations, which words its counts with `plural` from here
+    from mentorship.queries import ProgramSummary
 
 
 def plural(n: int, singular: str, plural: str | None = None) -> str:
     """ "1 invalid row", "2 invalid rows", "0 invalid rows" (`plural` when adding an s is wrong)."""
-    return f"{n} {singular if n == 1 else plural or singular + 's'}"
+    return f"{n:,} {singular if n == 1 else plural or singular + 's'}"
 
 
 def percent(rate: float | None) -> str:

@@ -274,7 +274,6 @@ def test_the_leader_imports_pairs_logs_a_meeting_and_decides_in_one_session(prog
     open_page(page, "Registrations")
     page.get_by_role("tab", name="Import and export").click()
     choose(page, selectbox(page, "The file holds"), "Mentees")
-    page.get_by_text("data/templates/mentees.csv").wait_for()
     wait_for_app(page)
     page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(
         {"name": "new-mentees.csv", "mimeType": "text/csv", "buffer": mentees_csv()}
