@@ -32,6 +32,11 @@ def days(n: int | None) -> str:
     return "–" if n is None else plural(n, "day")
 
 
+def last_met(day) -> str:
+    """A pair's last meeting as the Cadence table says it: "2026-10-02", or "never"."""
+    return "never" if day is None or pd.isna(day) else pd.Timestamp(day).date().isoformat()
+
+
 def pair_label(mentor: str, mentee: str) -> str:
     """How every page names a pair: "Mentor & Mentee" (full names)."""
     return f"{mentor} & {mentee}"

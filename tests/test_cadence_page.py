@@ -155,6 +155,9 @@ def test_the_leader_sees_the_pairs_with_contacts(app, pairs):
         ["Not yet met", 31, 0, "mnou@clinic.example.org"],
         ["New", 30, 0, "mnadia@clinic.example.org"],
     ]
+    last_met = table["last_met_on"].tolist()
+    assert last_met[3:] == ["never", "never"]  # not "None" for a pair that never met
+    assert all(d == days_ago(n).isoformat() for d, n in zip(last_met[:3], (91, 61, 60), strict=True))
 
 
 def test_committee_sees_masked_contacts_and_no_contact_list_concerns_or_controls(app, pairs):
