@@ -27,7 +27,7 @@ for column, figure in zip(st.columns(4), formatting.retention_figures(report, ro
 retention_ui.survival_tabs(report, role)
 retention_ui.end_reasons(report.end_reasons, role)
 
-st.subheader("One-year decisions due")
+st.header("One-year decisions due")
 due = report.decisions_due
 if due.empty:
     st.success("No pair is waiting for its one-year decision.", icon=":material/check_circle:")
@@ -45,7 +45,7 @@ if leader and len(report.open_pairs):
         st.caption("Its mentor's place is freed and its check-in link is closed.")
         retention_ui.end_form(ctx, report.open_pairs)
 
-st.subheader("Mentee outcomes by cohort")
+st.header("Mentee outcomes by cohort")
 retention_ui.cohort_yield(data.cohort_yield, role)
 if leader and len(data.outcomes):
     with st.expander("Record a mentee's outcomes", icon=":material/school:"):

@@ -41,6 +41,15 @@ export default function (component) {
 """
 
 
+# Streamlit's date fields draw day and month as 18-pixel targets; WCAG 2.2 AA (2.5.8) asks for 24. A fixed
+# style sheet, nobody's text: it goes to Streamlit's event container and takes no room on the page.
+_TARGET_SIZE_CSS = """<style>
+[data-testid="stDateInput"] [role="spinbutton"] {
+  min-width: 24px; min-height: 24px; display: inline-flex; align-items: center; justify-content: center;
+}
+</style>"""
+
+
 @dataclass(frozen=True)
 class PageContext:
     engine: Engine
@@ -72,6 +81,7 @@ def _open_store() -> Engine:
 def page_setup(title: str, icon: str, *, leader_only: bool = False) -> PageContext:
     """The first call of every page: config, store, sign-in. Stops the script for anyone not allowed."""
     st.set_page_config(page_title=f"{title} · {APP_TITLE}", page_icon=icon, layout="wide")
+    st.html(_TARGET_SIZE_CSS)
     engine = _open_store()
     user = current_user(engine)
     if user is None:
@@ -79,6 +89,7 @@ def page_setup(title: str, icon: str, *, leader_only: bool = False) -> PageConte
         st.stop()
     _sidebar(engine, user)
     if leader_only and not user.is_leader:
+        st.title(title)  # a page still has its heading, for a screen reader's outline
         st.warning("This page is for the program leader.", icon=":material/lock:")
         st.stop()
     return PageContext(engine=engine, today=date.today(), user=user)
@@ -87,6 +98,7 @@ def page_setup(title: str, icon: str, *, leader_only: bool = False) -> PageConte
 def public_page_setup(title: str, icon: str) -> Engine:
     """For the pairs' check-in page only: no sign-in, no sidebar, nothing else from the program."""
     st.set_page_config(page_title=title, page_icon=icon, layout="centered", initial_sidebar_state="collapsed")
+    st.html(_TARGET_SIZE_CSS)
     return _open_store()
 
 
@@ -203,7 +215,7 @@ def _sign_in_form(engine: Engine) -> None:
     if "set_cookie" in st.session_state:
         _set_cookie(st.session_state.pop("set_cookie") or None)
     with st.form("sign-in", border=True, width=420):
-        st.subheader("Sign in")
+        st.header("Sign in")  # h2 under the page's h1: no level skipped
         st.text_input("Email", key="sign_in_email", autocomplete="username")
         st.text_input("Password", type="password", key="sign_in_password", autocomplete="current-password")
         st.form_submit_button("Sign in", type="primary", on_click=_sign_in, args=(engine,))
