@@ -68,7 +68,7 @@ def serious_violations(page) -> list[str]:
     heights = page.evaluate(f"Array.from(document.querySelectorAll('{scrolled}'), e => e.scrollHeight)")
     tallest = max([1000, *heights])
     page.set_viewport_size({"width": 1400, "height": min(tallest + 50, 16000)})
-    page.wait_for_timeout(800)  # charts draw after the script has finished, and again at the new size
+    page.wait_for_timeout(500)  # charts draw after the script has finished, and again at the new size
     results = Axe().run(page, options=AXE_OPTIONS)
     page.set_viewport_size({"width": 1400, "height": 1000})
     found = []
@@ -108,7 +108,13 @@ def test_every_page_has_no_serious_violation(program, browser_page, email):
         wait_for_app(page)
         page.locator("h1").first.wait_for()
         found[name] = serious_violations(page)
-    assert found == dict.fromkeys(PAGES.values(), []), "\n".join(
+        tabs = [t.inner_text().strip() for t in page.get_by_role("tab").all()]
+        for tab in tabs[1:]:  # a closed tab's content is hidden, so axe sees it only once it is open
+            page.get_by_role("tab", name=tab, exact=True).first.click()
+            wait_for_app(page)
+            found[f"{name} › {tab}"] = serious_violations(page)
+    assert len(found) > len(PAGES)  # the tabs were opened
+    assert found == dict.fromkeys(found, []), "\n".join(
         f"{name}: {line}" for name, lines in found.items() for line in lines
     )
 
@@ -194,3 +200,26 @@ def re_start(text: str):
     import re
 
     return re.compile("^" + re.escape(text))
+
+
+def test_a_row_of_the_suggestions_table_chooses_the_pair_under_confirm(program, browser_page):
+    """The table and the list are one control for the mouse and the keyboard: a row clicked is the pair that
+    Confirm and Reject act on."""
+    from playwright.sync_api import expect
+
+    from .test_journeys_browser import grid_rows
+
+    page = browser_page
+    page.goto(program.base)
+    sign_in(page, LEADER_EMAIL, PASSWORD)
+    page.goto(f"{program.base}/Pairings")
+    wait_for_app(page)
+    grid = page.locator('[data-testid="stDataFrame"]').first
+    third = grid_rows(grid)[2]  # [score, mentor, mentee, why, ...] as drawn
+    box = grid.bounding_box()
+    row_height = 35  # Streamlit's rows, under a header row as tall
+    page.mouse.click(box["x"] + 15, box["y"] + row_height * 3 + row_height / 2)  # the third row's selector
+    wait_for_app(page)
+    picker = page.get_by_role("combobox", name="Suggested pair", exact=True)
+    expect(picker).to_have_value(re_start(f"{third[1]} & {third[2]} (score {float(third[0]):.2f} points)"))
+    expect(page.get_by_role("button", name="Confirm", exact=True)).to_be_visible()
