@@ -89,8 +89,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def _print_demo_sign_ins(engine: Engine) -> None:
     with db.read_session(engine) as session:
-        present = set(queries.accounts(session)["email"])
-    accounts = [account for account in demo.DEMO_ACCOUNTS if account[0] in present]
+        accounts = demo.sign_ins(session)
     if accounts:
         print("Demo sign-ins (synthetic data only):")
     for email, role, password in accounts:

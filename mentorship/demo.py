@@ -17,6 +17,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from mentorship import auth
 from mentorship.models import (
     OPEN_MATCH_STATUSES,
     EndReason,
@@ -27,6 +28,7 @@ from mentorship.models import (
     MeetingSource,
     Mentee,
     Mentor,
+    User,
     utcnow,
 )
 from mentorship.values import join_multi
@@ -45,6 +47,24 @@ SYNTHETIC_DOMAINS = (".example.org", ".example.edu", ".example.com", ".example.n
 def is_synthetic_email(email: str) -> bool:
     domain = "." + email.rpartition("@")[2].lower()
     return domain.endswith(SYNTHETIC_DOMAINS)
+
+
+def sign_ins(session: Session) -> list[tuple[str, str, str]]:
+    """The demo sign-ins that work in this store: active, and still with the published password (an account
+    of the same email with a password of its own is not printed as a demo sign-in)."""
+    users = {
+        u.email: u
+        for u in session.execute(
+            sa.select(User).where(User.email.in_([a[0] for a in DEMO_ACCOUNTS]))
+        ).scalars()
+    }
+    return [
+        (email, role, password)
+        for email, role, password in DEMO_ACCOUNTS
+        if email in users
+        and users[email].is_active
+        and auth.verify_password(users[email].password_hash, password)
+    ]
 
 
 @dataclass(frozen=True)

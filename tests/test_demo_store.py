@@ -157,3 +157,12 @@ def test_an_unmarked_store_of_synthetic_people_is_recognised_as_a_demo_store(cap
     assert "  leader     leader@program.example.org  password: demo-leader-password" in out.splitlines()
     with db.read_session(engine) as session:
         assert settings.is_demo_store(session)
+
+
+def test_a_demo_email_with_a_password_of_its_own_is_not_printed_as_a_demo_sign_in(capsys, engine, store_url):
+    from .conftest import add_accounts, load_demo
+
+    load_demo(engine, mentors=5, mentees=5)
+    add_accounts(engine)  # leader@ and committee@program.example.org, with their own password
+    code, out, _ = run(capsys, "demo", "--db", store_url, "--if-empty")
+    assert (code, out) == (0, "The store already has registrations; no demo data added.\n")
