@@ -92,7 +92,7 @@ def test_a_name_with_html_shows_as_text_and_runs_nothing(engine, accounts, dashb
     wait_for_app(page)
     page.get_by_role("tab", name="Mentees").click()  # only the open tab is drawn
     wait_for_app(page)
-    page.get_by_text("1 mentees").wait_for()
+    page.get_by_text("1 mentee", exact=True).wait_for()
     page.locator('[data-testid="stDataFrame"]').first.wait_for()
     page.wait_for_timeout(1000)
     assert page.locator("img[src='x']").count() == 0
