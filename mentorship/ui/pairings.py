@@ -234,8 +234,6 @@ def one_pair(ctx: PageContext, pairs: pd.DataFrame) -> None:
     # confirmed, so the browser kept showing the confirmed pair while the buttons acted on the next one.
     # A confirmed (or rejected) pair's option is gone: Streamlit resets the picker and tells the browser.
     positions = {key: i for i, key in enumerate(keys)}
-    if st.session_state.get(ONE_KEY) not in positions:
-        st.session_state.pop(ONE_KEY, None)
     chosen = st.selectbox("Suggested pair", keys, format_func=lambda p: labels[positions[p]], key=ONE_KEY)
     (pair,) = _chosen(pairs, [positions[chosen]])
     row = pairs.iloc[positions[chosen]]
