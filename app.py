@@ -5,7 +5,7 @@ import streamlit as st
 from mentorship import charts, formatting, queries
 from mentorship.ui import cached_read, page_setup, plot
 
-ctx = page_setup("Overview", ":material/dashboard:")
+ctx = page_setup("overview")
 st.title("Mentorship program")
 
 overview = cached_read(ctx, queries.overview, ctx.today)

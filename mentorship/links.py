@@ -30,6 +30,11 @@ def checkin_url(token: str, base: str | None = None) -> str:
     return f"{base or public_base_url()}/{CHECKIN_PATH}?{urlencode({'token': token})}"
 
 
+def stop_reminders_url(token: str, base: str | None = None) -> str:
+    """Where "stop these reminders" lands: the pair's check-in page, asking who wants no more."""
+    return f"{base or public_base_url()}/{CHECKIN_PATH}?{urlencode({'token': token, 'stop': 'reminders'})}"
+
+
 def mailto(to: Sequence[str], subject: str, body: str) -> str:
     """A `mailto:` URL that opens a draft in the leader's mail program; nothing is sent from here."""
     recipients = ",".join(quote(address, safe="@") for address in to)

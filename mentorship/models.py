@@ -316,3 +316,66 @@ class Setting(SQLModel, table=True):
     key: str = Field(primary_key=True, max_length=60)
     value: str = Field(max_length=2000)  # JSON
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+# The outbox: every message is a row before it is sent
+class MessageStatus(enum.StrEnum):
+    queued = "queued"
+    sent = "sent"
+    failed = "failed"
+    cancelled = "cancelled"
+
+
+class OutboxMessage(SQLModel, table=True):
+    """One email to send. `dedupe_key` (kind, pair or person, period) is unique: planning twice queues once.
+
+    A sender claims a queued row (`claimed_by`, `claimed_until`) with a conditional update before it connects,
+    so two senders never send the same row; a claim left by a sender that died expires.
+    """
+
+    __tablename__ = "outbox_messages"
+    __table_args__ = (
+        sa.UniqueConstraint("dedupe_key", name="uq_outbox_messages_dedupe_key"),
+        sa.UniqueConstraint("message_id", name="uq_outbox_messages_message_id"),
+        sa.Index("ix_outbox_messages_due", "status", "next_attempt_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=20, index=True)
+    match_id: int | None = Field(default=None, foreign_key="matches.id", index=True, ondelete="SET NULL")
+    recipients: str = Field(max_length=1000)  # addresses separated by ", "
+    subject: str = Field(max_length=300)
+    body: str = Field(sa_column=sa.Column(sa.Text(), nullable=False))
+    headers: str = Field(default="{}", max_length=2000)  # JSON: extra headers (List-Unsubscribe)
+    dedupe_key: str = Field(max_length=200)
+    message_id: str = Field(max_length=200)  # the Message-ID header, the same on every attempt
+    status: MessageStatus = Field(sa_column=enum_column(MessageStatus, default="queued"))
+    attempts: int = Field(default=0)
+    last_error: str = Field(default="", max_length=500)
+    next_attempt_at: datetime = Field(default_factory=utcnow)
+    claimed_by: str = Field(default="", max_length=40)
+    claimed_until: datetime | None = Field(default=None)
+    created_at: datetime = Field(default_factory=utcnow)
+    sent_at: datetime | None = Field(default=None)
+
+
+class OutboxTemplate(SQLModel, table=True):
+    """The leader's own subject and body for a kind of message (the built-in default otherwise)."""
+
+    __tablename__ = "outbox_templates"
+
+    kind: str = Field(primary_key=True, max_length=20)
+    subject: str = Field(max_length=300)
+    body: str = Field(sa_column=sa.Column(sa.Text(), nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class ReminderOptOut(SQLModel, table=True):
+    """Someone who followed "stop these reminders": no more invitations or nudges to that address."""
+
+    __tablename__ = "reminder_optouts"
+    __table_args__ = (sa.CheckConstraint("email = lower(trim(email))", name="ck_reminder_optouts_email"),)
+
+    email: str = Field(primary_key=True, max_length=254)
+    match_id: int | None = Field(default=None, foreign_key="matches.id", ondelete="SET NULL")
+    created_at: datetime = Field(default_factory=utcnow)

@@ -1,23 +1,52 @@
 """Check-in: a pair tells the program it met, through its personal link. No account, and nothing else."""
 
-from datetime import date
-
 import streamlit as st
 
-from mentorship import cadence, queries, services
-from mentorship.db import read_session
+from mentorship import clock, queries, services, values
 from mentorship.errors import Refused
-from mentorship.ui import public_page_setup
+from mentorship.outbox import actions as outbox_actions
+from mentorship.ui import public_page_setup, read
 
-engine = public_page_setup("Check in", ":material/event_available:")
+engine = public_page_setup("check_in")
 token = st.query_params.get("token", "")
-with read_session(engine) as session:
-    pair = queries.checkin_pair(session, token)
+pair = read(engine, queries.checkin_pair, token)
 if pair is None:  # unknown, revoked, or the pair has ended: the same sentence, and nothing else
     st.info(services.INACTIVE_LINK, icon=":material/link_off:")
     st.stop()
 
-today = date.today()
+today = clock.today()
+
+if st.query_params.get("stop") == "reminders":  # "stop these reminders" in an invitation or a nudge
+    st.title("Stop these reminders")
+    who = st.radio(
+        "Who are you?",
+        ["mentor", "mentee"],
+        format_func={"mentor": pair.mentor_first_name, "mentee": pair.mentee_first_name}.get,
+        index=None,
+        key="stop-who",
+    )
+
+    def stop() -> None:
+        try:
+            fresh = outbox_actions.stop_reminders(
+                engine, token=token, who=st.session_state["stop-who"] or "", now=clock.now()
+            )
+        except Refused as exc:
+            st.session_state["stopped"] = ("warning", str(exc))
+            return
+        st.session_state["stopped"] = (
+            "success",
+            "Done: you will get no more check-in invitations or nudges."
+            if fresh
+            else "You had already asked: you get no more check-in invitations or nudges.",
+        )
+
+    st.button("Stop these reminders for me", type="primary", on_click=stop, disabled=who is None)
+    if "stopped" in st.session_state:
+        kind, message = st.session_state["stopped"]
+        (st.success if kind == "success" else st.warning)(message)
+    st.caption("You can still report meetings below, and the program leader can still write to you.")
+    st.divider()
 
 
 def send() -> None:
@@ -35,6 +64,7 @@ def send() -> None:
             reach_out=state["reach-out"],
             note=state.get("note", ""),
             today=today,
+            now=clock.now(),
         )
     except Refused as exc:
         state["outcome"] = ("warning", str(exc))
@@ -56,8 +86,8 @@ st.text(f"Hi {pair.mentor_first_name} and {pair.mentee_first_name}! Let the prog
 st.date_input("When did you meet?", value=today, max_value=today, key="met-on", format="YYYY-MM-DD")
 st.radio(
     "How did you meet?",
-    cadence.MEETING_FORMATS,
-    format_func=cadence.FORMAT_LABELS.get,
+    values.MEETING_FORMATS,
+    format_func=values.FORMAT_LABELS.get,
     horizontal=True,
     index=None,
     key="format",

@@ -11,11 +11,11 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from sqlalchemy.engine import Engine
 
+from devtools.servers import dashboard_server, sign_in, wait_for_app
 from mentorship import db, services
 
 from .cadence_store import add_pair, days_ago
 from .conftest import COMMITTEE_EMAIL, LEADER_EMAIL, PASSWORD, add_accounts, load_demo
-from .servers import dashboard_server, sign_in, wait_for_app
 
 pytestmark = pytest.mark.browser
 
