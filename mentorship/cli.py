@@ -121,15 +121,21 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if args.mentors < 1 or args.mentees < 0:
         raise UnusableInput("--mentors must be at least 1 and --mentees at least 0.")
     engine = _engine(args, create=True)
+    operator = Actor.operator()
     if args.if_empty:
         with db.read_session(engine) as session:
             if not queries.is_empty(session):
                 print("The store already has registrations; no demo data added.")
+                try:
+                    services.add_demo_accounts(engine, actor=operator)
+                except Refused as exc:  # a store of real people: it gets no demo sign-in
+                    print(exc)
+                    return 0
                 _print_demo_sign_ins(engine)
                 return 0
     counts = services.load_demo(
         engine,
-        actor=Actor.operator(),
+        actor=operator,
         today=args.today,
         mentors=args.mentors,
         mentees=args.mentees,
@@ -140,16 +146,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
         f"Loaded demo data (seed {args.seed}): {counts['mentors']} mentors, {counts['mentees']} mentees, "
         f"{counts['pairs']} pairs, {counts['meetings']} meetings."
     )
+    services.add_demo_accounts(engine, actor=operator)
     _print_demo_sign_ins(engine)
     return 0
 
 
 def _print_demo_sign_ins(engine: Engine) -> None:
-    from mentorship import db, demo, queries
+    from mentorship import db, demo
 
     with db.read_session(engine) as session:
-        present = set(queries.accounts(session)["email"])
-    accounts = [account for account in demo.DEMO_ACCOUNTS if account[0] in present]
+        accounts = demo.sign_ins(session)
     if accounts:
         print("Demo sign-ins (synthetic data only):")
     for email, role, password in accounts:
@@ -302,7 +308,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     command("init", cmd_init, "Create the store, or upgrade it to the current schema.")
 
-    sub = command("demo", cmd_demo, "Fill an empty store with realistic synthetic data.")
+    sub = command(
+        "demo", cmd_demo, "Fill an empty store with realistic synthetic data; it becomes a demo store."
+    )
     sub.add_argument("--mentors", type=int, default=60, help="number of mentors (default 60)")
     sub.add_argument("--mentees", type=int, default=120, help="number of mentees (default 120)")
     sub.add_argument("--seed", type=int, default=7, help="random seed; the same seed gives the same data")
@@ -442,7 +450,7 @@ def _read_file(path: str) -> bytes:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from mentorship import services
+    from mentorship import formatting, services
 
     data = _read_file(args.file)
     engine = _engine(args)
@@ -455,7 +463,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         _print_json(report)
         return 0
     sheet = plan.sheet
-    print(f"Read {report['rows']} rows ({sheet.encoding}, {sheet.layout} layout).")
+    print(f"Read {formatting.plural(report['rows'], 'row')} ({sheet.encoding}, {sheet.layout} layout).")
     for notice in sheet.notices:
         print(notice)
     counts = ", ".join(f"{report[k]} {k}" for k in ("created", "updated", "unchanged"))
@@ -526,7 +534,7 @@ def add_registration_form_commands(commands, *parents: argparse.ArgumentParser) 
 
 # --- Pairing ---
 def cmd_suggest(args: argparse.Namespace) -> int:
-    from mentorship import db, queries
+    from mentorship import db, formatting, queries
     from mentorship.auth import Actor
 
     engine = _engine(args)
@@ -553,7 +561,10 @@ def cmd_suggest(args: argparse.Namespace) -> int:
         )
         return 0
     report = view.report
-    print(f"{len(pairs)} suggested pairs ({report.waiting_mentees} waiting, {report.places} mentor places):")
+    print(
+        f"{formatting.plural(len(pairs), 'suggested pair')} ({report.waiting_mentees} waiting, "
+        f"{formatting.plural(report.places, 'mentor place')}):"
+    )
     for r in pairs.itertuples():
         print(f"{r.score:>7.2f}  {r.mentor_email} + {r.mentee_email}: {'; '.join(r.reasons)}")
     if len(unmatched):

@@ -255,6 +255,19 @@ def _blank(record: list[str]) -> bool:
 
 
 # Layout: which record is the header, which column is which
+class OtherKind(UnusableInput):
+    """The file lacks a column its kind needs; `fits` is the kind whose columns it has, if any."""
+
+    def __init__(self, message: str, *, fits: str | None) -> None:
+        super().__init__(message)
+        self.fits = fits
+
+
+def template_csv(kind: str) -> bytes:
+    """The empty template of `kind` (its header row), as `data/templates/<kind>.csv` holds it."""
+    return (",".join(TEMPLATES[kind]) + "\r\n").encode()
+
+
 @dataclass(frozen=True)
 class Sheet:
     """A file made usable: its data rows, keyed by template column, with the row a spreadsheet shows."""
@@ -343,9 +356,10 @@ def read(data: bytes, kind: str) -> Sheet:
     if missing:
         fits = next((k for k in KINDS if k != kind and not _missing(k, header_rows)), None)
         hint = f" (it looks like a {ENTITY[fits]} file)" if fits else ""
-        raise UnusableInput(
+        raise OtherKind(
             f"The file has no {' or '.join(missing)} column, which {kind} imports need{hint}; "
-            f"the columns are listed in {template}."
+            f"the columns are listed in {template}.",
+            fits=fits,
         )
     rows: list[tuple[int, dict[str, str]]] = []
     for number, record in enumerate(records[first_data:], start=first_data + 1):
@@ -695,11 +709,14 @@ class ImportPlan:
 
     def preview(self) -> pd.DataFrame:
         """One line per row with what the import does to it (no personal data beyond what the file holds)."""
+        cells = dict(self.sheet.rows)  # the file's own text, for a row whose email did not parse
         lines = [
             {
                 "row": r.row,
                 "action": r.action,
-                "who": _label(self.kind, r.values),
+                "who": _label(
+                    self.kind, {**cells.get(r.row, {}), **{k: v for k, v in r.values.items() if v}}
+                ),
                 "details": "; ".join(r.errors) if r.errors else ", ".join(r.changes),
             }
             for r in self.rows

@@ -94,21 +94,27 @@ def waiting_mentees(session: Session, today: date) -> pd.DataFrame:
 
 
 def registrations_by_quarter(session: Session) -> pd.DataFrame:
-    """Registrations per calendar quarter, mentors and mentees, for the Overview chart."""
-    parts = []
+    """Registrations per calendar quarter, mentors and mentees, for the Overview chart: every quarter from
+    the first registration to the last, a quarter nobody registered in with 0, in time order."""
+    periods = {}
     for kind, table in (("Mentors", Mentor), ("Mentees", Mentee)):
         dates = frame(session, sa.select(table.registered_on))
-        if dates.empty:
-            continue
-        quarters = pd.to_datetime(dates["registered_on"]).dt.to_period("Q")
-        counted = quarters.value_counts().rename_axis("period").reset_index(name="registrations")
-        counted["quarter"] = counted["period"].dt.start_time
-        counted["label"] = counted["period"].astype(str).str.replace("Q", " Q")
-        counted = counted.drop(columns="period")
-        counted["kind"] = kind
-        parts.append(counted)
-    if not parts:
+        periods[kind] = pd.to_datetime(dates["registered_on"]).dt.to_period("Q")
+    known = pd.concat(periods.values())
+    if known.empty:
         return pd.DataFrame(columns=["quarter", "label", "registrations", "kind"])
+    quarters = pd.period_range(known.min(), known.max(), freq="Q")
+    parts = [
+        pd.DataFrame(
+            {
+                "quarter": quarters.start_time,
+                "label": quarters.astype(str).str.replace("Q", " Q"),
+                "registrations": counted.value_counts().reindex(quarters, fill_value=0).to_numpy(),
+                "kind": kind,
+            }
+        )
+        for kind, counted in periods.items()
+    ]
     return pd.concat(parts, ignore_index=True).sort_values(["quarter", "kind"], ignore_index=True)
 
 

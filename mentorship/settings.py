@@ -108,3 +108,19 @@ SETTING_KEYS["registration"] = RegistrationSettings
 def registration_settings(session: Session) -> RegistrationSettings:
     row = session.exec(select(Setting).where(Setting.key == "registration")).first()
     return _decode(RegistrationSettings, row.value if row else None)
+
+
+# --- The demo store ---
+@dataclass(frozen=True)
+class DemoStore:
+    """Present only in a store that `demo` filled with synthetic people: the dashboard then says so on every
+    page, and only such a store may hold the demo's sign-ins (whose passwords are published)."""
+
+    seed: int = 0
+
+
+SETTING_KEYS["demo"] = DemoStore
+
+
+def is_demo_store(session: Session) -> bool:
+    return session.get(Setting, "demo") is not None

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from mentorship import db, privacy, queries
+from mentorship.formatting import plural
 from mentorship.ui import page_setup, read
 from mentorship.ui.admin import accounts_panel, backup_panel, registration_panel
 
@@ -33,7 +34,7 @@ with audit_tab:
         since,
         until,
     )
-    st.caption(f"{len(events)} events, newest first (the log is append-only).")
+    st.caption(f"{plural(len(events), 'event')}, newest first (the log is append-only).")
     st.dataframe(
         events,
         hide_index=True,

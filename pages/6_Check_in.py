@@ -51,6 +51,9 @@ if st.query_params.get("stop") == "reminders":  # "stop these reminders" in an i
 
 def send() -> None:
     state = st.session_state
+    if state["format"] is None:  # nothing is chosen for them: a pair that did not look reports nothing wrong
+        state["outcome"] = ("warning", "Choose how you met: a video call, a phone call or in person.")
+        return
     try:
         receipt = services.submit_checkin(
             engine,
@@ -74,7 +77,7 @@ def send() -> None:
     if receipt.concern_raised:
         message += " The program leader will reach out to you."
     state["outcome"] = ("success", message)
-    state["minutes"], state["reach-out"], state["note"] = None, False, ""
+    state["format"], state["minutes"], state["reach-out"], state["note"] = None, None, False, ""
     st.toast(message, icon=":material/check_circle:")
 
 
@@ -86,6 +89,7 @@ st.radio(
     values.MEETING_FORMATS,
     format_func=values.FORMAT_LABELS.get,
     horizontal=True,
+    index=None,
     key="format",
 )
 st.number_input(

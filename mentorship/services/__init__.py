@@ -9,7 +9,13 @@ One module per area (`core`: the audited transaction every write runs in; `accou
 """
 
 from mentorship import audit  # noqa: F401  (tests patch services.audit.record)
-from mentorship.services.accounts import add_user, deactivate_user, load_demo
+from mentorship.services.accounts import (
+    NOT_A_DEMO_STORE,
+    add_demo_accounts,
+    add_user,
+    deactivate_user,
+    load_demo,
+)
 from mentorship.services.cadence import (
     CHECKIN_ACTOR,
     CHECKINS_PER_DAY,
@@ -90,6 +96,8 @@ __all__ = [
     "issue_checkin_link",
     "live_link",
     "load_demo",
+    "add_demo_accounts",
+    "NOT_A_DEMO_STORE",
     "log_meeting",
     "operation",
     "operation_session",

@@ -14,6 +14,7 @@ import streamlit as st
 
 from mentorship import intake, registrations, services, signup, values
 from mentorship.errors import Refused, UnusableInput
+from mentorship.formatting import plural
 from mentorship.models import BipocIdentity, BipocPreference, PersonStatus, utcnow
 from mentorship.ui.core import PageContext, after_write
 
@@ -249,12 +250,30 @@ def import_panel(ctx: PageContext) -> None:
     if done:
         st.success(done, icon=":material/check_circle:")
         st.toast(done, icon=":material/upload_file:")
-    kind = st.selectbox("The file holds", intake.KINDS, key="import-kind", format_func=str.capitalize)
     st.caption(
-        f"Columns as in `data/templates/{kind}.csv`; Google Forms and Qualtrics exports are read as they are."
+        "Import in this order: mentors, mentees, pairs, meetings (a pair names registered people, and a "
+        "meeting belongs to a pair). Google Forms and Qualtrics exports are read as they are; otherwise "
+        "start from a template:"
     )
+    for column, template in zip(st.columns(len(intake.KINDS)), intake.KINDS, strict=True):
+        column.download_button(
+            f"{template.capitalize()} template",
+            data=intake.template_csv(template),
+            file_name=f"{template}.csv",
+            mime="text/csv",
+            icon=":material/download:",
+            on_click="ignore",
+            key=f"template-{template}",
+        )
+    kind = st.selectbox("The file holds", intake.KINDS, key="import-kind", format_func=str.capitalize)
     round_ = st.session_state.setdefault("import-round", 0)
-    uploaded = st.file_uploader("CSV file", type=["csv", "txt"], key=f"import-file-{round_}")
+    uploaded = st.file_uploader(
+        "CSV file",
+        type=["csv", "txt"],
+        key=f"import-file-{round_}",
+        max_upload_size=intake.MAX_BYTES // 2**20,  # the widget says the limit the import applies
+        help=f"At most {intake.MAX_BYTES // 2**20} MB and {intake.MAX_ROWS:,} rows.",
+    )
     if uploaded is None:
         return
     data = uploaded.getvalue()
@@ -264,6 +283,15 @@ def import_panel(ctx: PageContext) -> None:
         )
     except UnusableInput as exc:
         st.error(str(exc), icon=":material/error:")
+        if isinstance(exc, intake.OtherKind) and exc.fits:
+            st.button(
+                f"Import it as {exc.fits} instead",
+                icon=":material/swap_horiz:",
+                type="primary",
+                on_click=st.session_state.__setitem__,
+                args=("import-kind", exc.fits),
+                key="import-as-fitting-kind",
+            )
         return
     report = plan.report()
     figures = {
@@ -286,7 +314,7 @@ def import_panel(ctx: PageContext) -> None:
         st.dataframe(changes, hide_index=True, width="stretch")
     with st.form("import-confirm", border=False):
         submitted = st.form_submit_button(
-            f"Import {plan.to_write} rows",
+            f"Import {plural(plan.to_write, 'row')}",
             type="primary",
             disabled=plan.to_write == 0,
             icon=":material/upload:",
@@ -309,7 +337,7 @@ def import_panel(ctx: PageContext) -> None:
         final = result.report()
         st.session_state["import-done"] = (
             f"Imported {kind}: {final['created']} created, {final['updated']} updated, "
-            f"{final['unchanged']} unchanged, {len(final['invalid'])} invalid rows not imported."
+            f"{final['unchanged']} unchanged, {plural(len(final['invalid']), 'invalid row')} not imported."
         )
         st.session_state["import-round"] = round_ + 1  # a fresh uploader
         st.rerun()
