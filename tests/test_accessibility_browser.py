@@ -207,7 +207,7 @@ def test_a_row_of_the_suggestions_table_chooses_the_pair_under_confirm(program, 
     Confirm and Reject act on."""
     from playwright.sync_api import expect
 
-    from .test_journeys_browser import grid_rows
+    from .browser_steps import grid_rows
 
     page = browser_page
     page.goto(program.base)

@@ -20,9 +20,9 @@ from mentorship.auth import Actor
 from mentorship.models import Mentee, Mentor, Signup, SignupStatus
 from mentorship.outbox.sending import send_due
 
+from .browser_steps import EXCEPTION, choose, grid_row, open_page, open_tab, selectbox
 from .conftest import LEADER_EMAIL, PASSWORD, add_accounts
 from .factories import make_mentee, make_mentor
-from .test_journeys_browser import EXCEPTION, choose, grid_row, open_page, open_tab, selectbox
 
 pytestmark = pytest.mark.browser
 LEADER = Actor.operator()
