@@ -4,7 +4,7 @@ import streamlit as st
 
 from mentorship import charts, formatting, queries, services
 from mentorship.errors import Refused
-from mentorship.ui import after_write, cached_read, page_setup
+from mentorship.ui import cached_read, page_setup
 
 ctx = page_setup("Overview", ":material/dashboard:")
 st.title("Mentorship program")
@@ -18,7 +18,6 @@ def load_demo() -> None:
     except Refused as exc:
         st.toast(str(exc), icon=":material/block:")
         return
-    after_write()
     st.toast(f"Demo data loaded: {counts['mentors']} mentors and {counts['mentees']} mentees.")
 
 

@@ -11,7 +11,7 @@ import streamlit as st
 
 from mentorship import auth, services
 from mentorship.errors import Refused
-from mentorship.ui.core import PageContext, after_write, run_write
+from mentorship.ui.core import PageContext, run_write
 
 
 def _add_account(ctx: PageContext) -> None:
@@ -32,7 +32,6 @@ def _add_account(ctx: PageContext) -> None:
     st.session_state["new-password"] = ""
     if not typed:
         st.session_state["shown-password"] = (user.email, password)
-    after_write()
     st.toast(f"Account ready: {user.email} ({user.role.value}).")
 
 

@@ -15,6 +15,7 @@ from streamlit.errors import StreamlitPageNotFoundError
 from mentorship import auth, db, queries
 from mentorship.auth import Actor
 from mentorship.errors import Refused, UnusableInput
+from mentorship.ui import kept
 
 T = TypeVar("T")
 APP_TITLE = "Mentorship program"
@@ -48,17 +49,9 @@ class PageContext:
     user: Actor
 
 
-@st.cache_resource(show_spinner="Opening the program's store…")
-def _engine(url: str) -> Engine:
-    """One engine per store URL for the whole server; the schema is upgraded once, on first use."""
-    engine = db.make_engine(url)
-    db.upgrade(engine)
-    return engine
-
-
 def _open_store() -> Engine:
     try:
-        return _engine(db.resolve_url())
+        return kept.engine(db.resolve_url())
     except (db.DatabaseUnavailable, sa.exc.SQLAlchemyError) as exc:
         reason = (
             str(exc)
@@ -95,25 +88,19 @@ def cached_read(ctx: PageContext, query: Callable[..., T], *args) -> T:
     same question: a page's rerun (a click, a filter) then costs one small version query, not the read.
 
     `args` must hold everything the answer depends on besides the store, the viewer's role included for a
-    query that cuts its answer down to the role; what is kept stays in this server's memory. The answer is
-    shared, not copied (unpickling 15,000 registrations on every rerun would cost more than the page):
-    callers treat it as read-only and build new frames from it.
+    query that cuts its answer down to the role; what is kept stays in this server's memory (`kept`), where
+    no client can clear it. The answer is shared, not copied (unpickling 15,000 registrations on every rerun
+    would cost more than the page): callers treat it as read-only and build new frames from it.
     """
     with db.read_session(ctx.engine) as session:
         version = queries.store_version(session)
-    name = f"{query.__module__}.{query.__qualname__}"
-    return _cached_read(query, name, ctx.engine, str(ctx.engine.url), version, *args)
 
+    def read() -> T:
+        with db.read_session(ctx.engine) as session:
+            return query(session, *args)
 
-@st.cache_resource(ttl=3600, max_entries=24, show_spinner=False)
-def _cached_read(_query: Callable[..., T], name: str, _engine: Engine, url: str, version: str, *args) -> T:
-    with db.read_session(_engine) as session:
-        return _query(session, *args)
-
-
-def after_write() -> None:
-    """Cached reads are stale once anything is written."""
-    st.cache_data.clear()
+    question = (str(ctx.engine.url), f"{query.__module__}.{query.__qualname__}", *args)
+    return kept.reads.get(question, version, read)
 
 
 def run_write(action: Callable[[], T], done: str | Callable[[T], str | list[str]]) -> bool:
@@ -125,7 +112,6 @@ def run_write(action: Callable[[], T], done: str | Callable[[T], str | list[str]
     except (Refused, UnusableInput) as exc:
         st.toast(str(exc), icon=":material/block:")
         return False
-    after_write()
     said = done if isinstance(done, str) else done(result)
     for message in [said] if isinstance(said, str) else said:
         st.toast(message, icon=":material/check_circle:")

@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 from mentorship import formatting, links, matching, queries, services, settings
 from mentorship.db import read_session
 from mentorship.privacy import viewer_frame
+from mentorship.ui import kept
 from mentorship.ui.core import PageContext, run_write
 
 TABLE_KEY = "pairings-table"
@@ -66,12 +67,10 @@ class PairingView:
     mentees: pd.DataFrame  # waiting mentees
 
 
-@st.cache_data(ttl=3600, max_entries=6, show_spinner=False)
-def _solve(_engine: Engine, url: str, version: str, weights: tuple, today: date, role: str) -> PairingView:
-    """Suggestions are solved again only when the data, the weights, the day or the viewer's role change."""
-    with read_session(_engine) as session:
+def _solve(engine: Engine, weights: settings.MatchWeights, today: date, role: str) -> PairingView:
+    with read_session(engine) as session:
         cohort = queries.pairing_cohort(session, today)
-    result = matching.suggest(cohort, settings.MatchWeights(*weights))
+    result = matching.suggest(cohort, weights)
     people = ["first_name", "last_name", "email"]
     mentors = cohort.mentors[cohort.mentors["status"].str.lower() == "active"]
     return PairingView(
@@ -85,11 +84,14 @@ def _solve(_engine: Engine, url: str, version: str, weights: tuple, today: date,
 
 
 def suggestions(ctx: PageContext) -> PairingView:
+    """Solved again only when what the suggestions depend on, the day or the viewer's role change."""
     with read_session(ctx.engine) as session:
         version = queries.pairing_version(session)
-        weights = astuple(settings.match_weights(session))
+        weights = settings.match_weights(session)
+    role = ctx.user.role.value
+    question = (str(ctx.engine.url), "pairing suggestions", astuple(weights), ctx.today, role)
     with st.spinner("Finding the best pairing for everyone waiting…", show_time=True):
-        return _solve(ctx.engine, str(ctx.engine.url), version, weights, ctx.today, ctx.user.role.value)
+        return kept.reads.get(question, version, partial(_solve, ctx.engine, weights, ctx.today, role))
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ import streamlit as st
 from mentorship import intake, registrations, services
 from mentorship.errors import Refused, UnusableInput
 from mentorship.models import PersonStatus
-from mentorship.ui.core import PageContext, after_write
+from mentorship.ui.core import PageContext
 
 STATUSES = [s.value for s in PersonStatus]
 LABELS = {
@@ -153,7 +153,6 @@ def _save(ctx: PageContext, kind: str, prefix: str, person_id: int | None) -> No
         st.session_state[f"{prefix}-errors"] = [f"registration: {exc}"]
         return
     st.session_state.pop(f"{prefix}-errors", None)
-    after_write()
     st.toast(message, icon=":material/check_circle:")
 
 
@@ -208,7 +207,6 @@ def _set_status(ctx: PageContext, kind: str, person_id: int) -> None:
     except Refused as exc:
         st.toast(str(exc), icon=":material/block:")
         return
-    after_write()
     st.toast(f"Status set to {status}.", icon=":material/check_circle:")
 
 
@@ -301,7 +299,6 @@ def import_panel(ctx: PageContext) -> None:
         except (Refused, UnusableInput) as exc:
             st.error(str(exc), icon=":material/error:")
             return
-        after_write()
         final = result.report()
         st.session_state["import-done"] = (
             f"Imported {kind}: {final['created']} created, {final['updated']} updated, "
