@@ -19,6 +19,7 @@ from mentorship.models import (
     BipocPreference,
     CheckinLink,
     Concern,
+    DataVersion,
     Exclusion,
     Match,
     MatchSource,
@@ -27,7 +28,6 @@ from mentorship.models import (
     Mentor,
     PersonStatus,
     Role,
-    Setting,
     User,
 )
 from mentorship.settings import CadenceThresholds, cadence_thresholds, match_weights
@@ -695,27 +695,28 @@ def pairing_suggestions(session: Session, today: date) -> matching.Suggestions:
 def store_version(session: Session) -> str:
     """Changes whenever anything a page shows changes: the key under which pages keep what they read.
 
-    Every change made through the dashboard or the CLI writes an audit event in its own transaction, and
-    the audit log is append-only, so its row count moves with every committed change (on PostgreSQL too,
-    where ids are not committed in order). The pairing parts also catch rows edited outside the program.
+    Database triggers move a counter per page-visible table (`DataVersion`) in every transaction that changes
+    it, whoever writes (this server, another instance, the CLI, a SQL client); sign-ins, sign-outs, failed
+    sign-ins, exports and refusals change none of those tables, so they leave every kept read in place.
     """
-    audit = sa.select(sa.func.count(), sa.func.max(AuditEvent.id))
-    return "|".join([",".join(map(str, session.execute(audit).one())), pairing_version(session)])
+    return _versions(session, sa.true())
+
+
+# What the suggestions depend on: registrations, pairs, rejections and the weights (in settings).
+PAIRING_TABLES = ("mentors", "mentees", "matches", "exclusions", "settings")
 
 
 def pairing_version(session: Session) -> str:
     """Changes whenever anything the suggestions depend on changes (registrations, pairs, rejections,
-    weights): the key under which the Pairings page keeps its suggestions."""
-    parts = [
-        sa.select(sa.func.count(), sa.func.max(Mentor.id), sa.func.max(Mentor.updated_at)),
-        sa.select(sa.func.count(), sa.func.max(Mentee.id), sa.func.max(Mentee.updated_at)),
-        sa.select(sa.func.count(), sa.func.max(Match.id), sa.func.max(Match.updated_at)),
-        sa.select(sa.func.count(), sa.func.max(Exclusion.id), sa.func.max(Exclusion.created_at)),
-        sa.select(sa.func.count(), sa.func.max(Setting.key), sa.func.max(Setting.updated_at)).where(
-            Setting.key == "weights"
-        ),
-    ]
-    return "|".join(",".join(map(str, session.execute(part).one())) for part in parts)
+    weights), not when a meeting is logged: the key under which the Pairings page keeps its suggestions."""
+    return _versions(session, DataVersion.name.in_(PAIRING_TABLES))
+
+
+def _versions(session: Session, which: sa.ColumnElement[bool]) -> str:
+    rows = session.execute(
+        sa.select(DataVersion.name, DataVersion.version).where(which).order_by(DataVersion.name)
+    )
+    return "|".join(f"{name}:{version}" for name, version in rows)
 
 
 def person_id(session: Session, kind: str, email: str) -> int | None:
