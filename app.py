@@ -4,7 +4,7 @@ import streamlit as st
 
 from mentorship import charts, formatting, queries, services
 from mentorship.errors import Refused
-from mentorship.ui import cached_read, page_setup
+from mentorship.ui import cached_read, kept_chart, page_setup
 
 ctx = page_setup("Overview", ":material/dashboard:")
 st.title("Mentorship program")
@@ -37,9 +37,14 @@ for row in (kpis[:4], kpis[4:]):
         column.metric(kpi.label, kpi.value, help=kpi.help, border=True)
 
 left, right = st.columns(2)
-left.altair_chart(charts.registrations_over_time(overview.registrations_by_quarter), width="stretch")
-right.altair_chart(charts.cadence_status(overview.cadence_counts), width="stretch")
+kept_chart(
+    ctx,
+    "registrations",
+    lambda: charts.registrations_over_time(overview.registrations_by_quarter),
+    where=left,
+)
+kept_chart(ctx, "cadence status", lambda: charts.cadence_status(overview.cadence_counts), where=right)
 if overview.summary.waiting_mentees:
-    left.altair_chart(charts.waiting_times(overview.days_waiting), width="stretch")
+    kept_chart(ctx, "waiting", lambda: charts.waiting_times(overview.days_waiting), where=left)
 else:
     left.success("No mentee is waiting for a mentor.", icon=":material/check_circle:")

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from mentorship import charts, queries
-from mentorship.ui import cached_read, page_setup
+from mentorship.ui import cached_read, kept_chart, page_setup
 from mentorship.ui import cadence as panels
 
 ctx = page_setup("Cadence", ":material/event_repeat:")
@@ -48,9 +48,9 @@ with tabs[1]:
     if view.meetings_per_month.empty:
         st.caption("No meetings recorded yet.")
     else:
-        st.altair_chart(charts.meetings_per_month(view.meetings_per_month), width="stretch")
+        kept_chart(ctx, "meetings per month", lambda: charts.meetings_per_month(view.meetings_per_month))
     if not view.status_mix.empty:
-        st.altair_chart(charts.status_mix_over_time(view.status_mix), width="stretch")
+        kept_chart(ctx, "status mix", lambda: charts.status_mix_over_time(view.status_mix))
 
 if leader:
     with tabs[2]:

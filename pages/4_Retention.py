@@ -24,8 +24,8 @@ if report.overall.pairs == 0:
 for column, figure in zip(st.columns(4), formatting.retention_figures(report, role), strict=True):
     column.metric(figure.label, figure.value, help=figure.help, border=True)
     column.caption(figure.behind)
-retention_ui.survival_tabs(report, role)
-retention_ui.end_reasons(report.end_reasons, role)
+retention_ui.survival_tabs(ctx, report)
+retention_ui.end_reasons(ctx, report.end_reasons)
 
 st.subheader("One-year decisions due")
 due = report.decisions_due
@@ -46,7 +46,7 @@ if leader and len(report.open_pairs):
         retention_ui.end_form(ctx, report.open_pairs)
 
 st.subheader("Mentee outcomes by cohort")
-retention_ui.cohort_yield(data.cohort_yield, role)
+retention_ui.cohort_yield(ctx, data.cohort_yield)
 if leader and len(data.outcomes):
     with st.expander("Record a mentee's outcomes", icon=":material/school:"):
         retention_ui.outcomes_form(ctx, data.outcomes)

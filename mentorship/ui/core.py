@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import TypeVar
 
+import altair as alt
 import sqlalchemy as sa
 import streamlit as st
 from sqlalchemy.engine import Engine
@@ -47,6 +49,7 @@ class PageContext:
     engine: Engine
     today: date
     user: Actor
+    version: str  # the store's version as this run began (`queries.store_version`)
 
 
 def _open_store() -> Engine:
@@ -74,7 +77,9 @@ def page_setup(title: str, icon: str, *, leader_only: bool = False) -> PageConte
     if leader_only and not user.is_leader:
         st.warning("This page is for the program leader.", icon=":material/lock:")
         st.stop()
-    return PageContext(engine=engine, today=date.today(), user=user)
+    with db.read_session(engine) as session:
+        version = queries.store_version(session)
+    return PageContext(engine=engine, today=date.today(), user=user, version=version)
 
 
 def public_page_setup(title: str, icon: str) -> Engine:
@@ -92,15 +97,31 @@ def cached_read(ctx: PageContext, query: Callable[..., T], *args) -> T:
     no client can clear it. The answer is shared, not copied (unpickling 15,000 registrations on every rerun
     would cost more than the page): callers treat it as read-only and build new frames from it.
     """
-    with db.read_session(ctx.engine) as session:
-        version = queries.store_version(session)
 
     def read() -> T:
         with db.read_session(ctx.engine) as session:
             return query(session, *args)
 
     question = (str(ctx.engine.url), f"{query.__module__}.{query.__qualname__}", *args)
-    return kept.reads.get(question, version, read)
+    return kept.reads.get(question, ctx.version, read)
+
+
+def kept_chart(
+    ctx: PageContext, name: str, build: Callable[[], alt.TopLevelMixin], *, where=st, **key
+) -> None:
+    """Draw an altair chart whose spec, data included, is built once per version of the store, day and role
+    for `name` and `key`: `build` must depend on nothing else (the viewer's role included in what it draws
+    is fine; it is in the key). Turning a chart into Vega-Lite costs more than drawing the rest of a page."""
+    question = (str(ctx.engine.url), name, ctx.user.role, ctx.today, *sorted(key.items()))
+    spec = kept.charts.get(question, ctx.version, lambda: _vega_lite_spec(build()))
+    where.vega_lite_chart(spec=copy.deepcopy(spec), width="stretch")
+
+
+def _vega_lite_spec(chart: alt.TopLevelMixin) -> dict:
+    # Exactly what st.altair_chart sends (its data as Arrow), made once instead of on every run.
+    from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec
+
+    return _convert_altair_to_vega_lite_spec(chart)
 
 
 def run_write(action: Callable[[], T], done: str | Callable[[T], str | list[str]]) -> bool:

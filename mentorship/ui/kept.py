@@ -73,8 +73,9 @@ class Kept:
 # One per store URL for the whole server; a few at most (the tests open many stores, one after another).
 _engines: dict[str, Engine] = {}
 _engines_lock = threading.Lock()
-# A page's reads: per page, kind and role about a dozen questions for one store.
+# A page's reads: per page, kind and role about a dozen questions for one store; and its charts' specs.
 reads = Kept(max_entries=32)
+charts = Kept(max_entries=48)
 
 
 def engine(url: str) -> Engine:
@@ -95,6 +96,7 @@ def engine(url: str) -> Engine:
 def forget_everything() -> None:
     """Drop every kept read and engine: for tests that open one store after another, never for a client."""
     reads.clear()
+    charts.clear()
     with _engines_lock:
         for kept_engine in _engines.values():
             kept_engine.dispose()

@@ -8,8 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from mentorship import charts, formatting, retention, services
-from mentorship.models import Role
-from mentorship.ui.core import PageContext, run_write
+from mentorship.ui.core import PageContext, kept_chart, run_write
 
 # What everyone sees
 WITHHELD_NOTE = (
@@ -18,8 +17,9 @@ WITHHELD_NOTE = (
 )
 
 
-def survival_tabs(report: retention.Report, role: Role) -> None:
-    """Survival curves overall and by group (the groups `role` may see), each breakdown with its table."""
+def survival_tabs(ctx: PageContext, report: retention.Report) -> None:
+    """Survival curves overall and by group (the groups the viewer may see), each breakdown with its table."""
+    role = ctx.user.role
     breakdowns = {  # tab: (groups, the table's first column, the chart's title)
         "All pairs": ([report.overall], "", "Pairs still going, by months since confirmation"),
         "By cohort": (report.by_cohort, "Cohort", "Pairs still going, by the year they were confirmed"),
@@ -34,7 +34,7 @@ def survival_tabs(report: retention.Report, role: Role) -> None:
         masks = retention.group_masks(groups, report.overall, role)
         curves = retention.visible_curves(groups, masks)
         if len(curves):
-            tab.altair_chart(charts.survival_curves(curves, title), width="stretch")
+            kept_chart(ctx, "survival", partial(charts.survival_curves, curves, title), where=tab, tab=title)
         elif any(m.pairs == retention.WITHHELD for m in masks):
             tab.info(
                 "No group here can be drawn without giving away one of fewer than 5 pairs.",
@@ -52,29 +52,31 @@ def survival_tabs(report: retention.Report, role: Role) -> None:
                 tab.caption(WITHHELD_NOTE)
 
 
-def end_reasons(reasons: pd.DataFrame, role: Role) -> None:
-    """Why pairs end: the counts `role` may see as a chart, the others named in a caption."""
+def end_reasons(ctx: PageContext, reasons: pd.DataFrame) -> None:
+    """Why pairs end: the counts the viewer may see as a chart, the others named in a caption."""
+    role = ctx.user.role
     if reasons.empty:
         st.info("No pair has ended yet.", icon=":material/info:")
         return
     shown, few, withheld = retention.visible_reasons(reasons, role)
     if len(shown):
-        st.altair_chart(charts.end_reasons(shown), width="stretch")
+        kept_chart(ctx, "end reasons", partial(charts.end_reasons, shown))
     if few:
         st.caption(f"{retention.FEWER_THAN_5.capitalize()} pairs each: {', '.join(few)}.")
     if withheld:
         st.caption(f"Withheld, so that those cannot be worked out from the total: {', '.join(withheld)}.")
 
 
-def cohort_yield(rows: pd.DataFrame, role: Role) -> None:
-    """Mentee outcomes by cohort, for the cohorts and stages with enough outcomes recorded for `role`."""
+def cohort_yield(ctx: PageContext, rows: pd.DataFrame) -> None:
+    """Mentee outcomes by cohort, for the cohorts and stages with enough outcomes recorded for the viewer."""
+    role = ctx.user.role
     known = rows[rows["recorded"] > 0]
     if known.empty:
         st.info("No mentee outcomes are recorded yet.", icon=":material/info:")
         return
     shown, few = retention.visible_counts(known, role, label="cohort", count="recorded")
     if len(shown):
-        st.altair_chart(charts.cohort_yield(shown), width="stretch")
+        kept_chart(ctx, "cohort yield", partial(charts.cohort_yield, shown))
     if few:
         cohorts = ", ".join(map(str, sorted(set(few))))
         st.caption(
