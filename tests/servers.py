@@ -109,6 +109,16 @@ def postgres_server() -> Iterator[str]:
 @contextmanager
 def dashboard_server(database_url: str) -> Iterator[str]:
     """`streamlit run app.py` on a free port against `database_url`; yields the base URL."""
+    with dashboard_process(database_url) as (base, _):
+        yield base
+
+
+@contextmanager
+def dashboard_process(
+    database_url: str, script: Path = ROOT / "app.py"
+) -> Iterator[tuple[str, subprocess.Popen]]:
+    """`streamlit run SCRIPT` on a free port against `database_url`, answering once this yields
+    (its base URL, its process)."""
     port = free_port()
     env = {**os.environ, "MENTORSHIP_DATABASE_URL": database_url}
     server = subprocess.Popen(
@@ -117,7 +127,7 @@ def dashboard_server(database_url: str) -> Iterator[str]:
             "-m",
             "streamlit",
             "run",
-            str(ROOT / "app.py"),
+            str(script),
             "--server.port",
             str(port),
             "--server.headless",
@@ -145,7 +155,7 @@ def dashboard_server(database_url: str) -> Iterator[str]:
                 server.kill()
                 raise RuntimeError("The dashboard did not start:\n" + (server.communicate()[0] or ""))
             time.sleep(0.2)
-        yield base
+        yield base, server
     finally:
         server.terminate()
         try:
