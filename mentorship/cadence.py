@@ -184,12 +184,14 @@ def recent_months(
 
     `meetings` has `match_id` and `met_on`. The last month is today's.
     """
-    window = pd.period_range(end=pd.Timestamp(today).to_period("M"), periods=months, freq="M")
-    month = _days(meetings["met_on"]).dt.to_period("M")
-    inside = month.isin(window) & meetings["match_id"].isin(match_ids)
-    counts = pd.crosstab(meetings["match_id"][inside], month[inside]) if inside.any() else pd.DataFrame()
-    counts = counts.reindex(index=match_ids, columns=window, fill_value=0).fillna(0).astype("int64")
-    return counts.to_numpy().tolist()
+    met = _days(meetings["met_on"])
+    # months counted from today's: 0 is today's month, months - 1 the oldest shown
+    back = (today.year * 12 + today.month) - (met.dt.year * 12 + met.dt.month).to_numpy()
+    row = pd.Index(match_ids).get_indexer(meetings["match_id"])
+    inside = (back >= 0) & (back < months) & (row >= 0)
+    counts = np.zeros((len(match_ids), months), dtype="int64")
+    np.add.at(counts, (row[inside], months - 1 - back[inside]), 1)
+    return counts.tolist()
 
 
 def describe_thresholds(t: CadenceThresholds) -> dict[str, str]:
