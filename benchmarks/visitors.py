@@ -105,6 +105,7 @@ class Visitor:
         await self.page.wait_for_selector(IDLE)
 
     async def sign_in(self, email: str, password: str) -> None:
+        await self.page.wait_for_selector(IDLE)
         await self.page.get_by_role("textbox", name="Email").fill(email)
         await self.page.get_by_role("textbox", name="Password").fill(password)
         await self.page.get_by_role("button", name="Sign in").click()
@@ -209,9 +210,14 @@ async def run(args: argparse.Namespace, url: str, accounts: list[tuple[str, str]
             crowd = [await Visitor.open(browser) for _ in range(args.at_once)]
 
             async def member(visitor: Visitor, account: tuple[str, str]) -> None:
-                await visitor.view(base, SIGN_IN)
-                await visitor.sign_in(*account)
-                await visitor.view(base + "/Cadence", TABLE)
+                try:
+                    await visitor.view(base, SIGN_IN)
+                    await visitor.sign_in(*account)
+                    await visitor.view(base + "/Cadence", TABLE)
+                except Exception:
+                    shown = await visitor.page.locator("body").inner_text()
+                    print(f"  {account[0]} was stuck on: {shown[:300]!r}", flush=True)
+                    raise
 
             together = asyncio.gather(*(member(v, a) for v, a in zip(crowd, accounts, strict=False)))
             await meter.step(

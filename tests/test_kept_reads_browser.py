@@ -8,10 +8,9 @@ from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from websockets.sync.client import connect
 
-from mentorship import services
-
 from .conftest import COMMITTEE_EMAIL, PASSWORD, load_demo
 from .servers import sign_in, wait_for_app
+from .test_page_cache import add_a_mentor
 
 pytestmark = pytest.mark.browser
 
@@ -66,19 +65,7 @@ def test_a_strangers_clear_cache_message_leaves_the_kept_reads(
     page.locator('[data-testid="stMetric"]').first.wait_for()
     assert mentors_shown(page) == "60"  # the read was kept: the message cleared nothing of ours
 
-    services.add_registration(  # a change through the program moves the version: now both show
-        engine,
-        actor=accounts["leader"],
-        kind="mentors",
-        cells={
-            "first_name": "Rosa",
-            "last_name": "Lopez",
-            "email": "rosa@clinic.example.org",
-            "meeting_formats": "virtual",
-            "capacity": "1",
-            "attests_values": "yes",
-        },
-    )
+    add_a_mentor(engine, accounts["leader"])  # a change through the program moves the version
     page.reload()
     wait_for_app(page)
     page.locator('[data-testid="stMetric"]').first.wait_for()

@@ -15,14 +15,11 @@ def mentors_shown(at) -> str:
     return next(m.value for m in at.metric if m.label == "Mentors registered")
 
 
-def test_a_change_made_elsewhere_shows_on_the_next_rerun(app, engine, accounts):
-    """Another app instance or the CLI writes: this page has no after_write to clear its cache."""
-    load_demo(engine)
-    at = signed_in(app("app.py")).run()
-    assert mentors_shown(at) == "60"
+def add_a_mentor(engine, leader) -> None:
+    """One more registered mentor, added the way another instance or the CLI would."""
     services.add_registration(
         engine,
-        actor=accounts["leader"],
+        actor=leader,
         kind="mentors",
         cells={
             "first_name": "Rosa",
@@ -33,13 +30,10 @@ def test_a_change_made_elsewhere_shows_on_the_next_rerun(app, engine, accounts):
             "attests_values": "yes",
         },
     )
-    at.run()
-    assert not at.exception
-    assert mentors_shown(at) == "61"
 
 
-def test_a_rerun_with_nothing_changed_reads_nothing_again(app, engine, accounts, monkeypatch):
-    load_demo(engine)
+def count_overview_reads(monkeypatch) -> list:
+    """Every read of the Overview's data from now on, one entry each."""
     reads = []
     real = queries.overview
 
@@ -48,6 +42,23 @@ def test_a_rerun_with_nothing_changed_reads_nothing_again(app, engine, accounts,
         return real(session, today)
 
     monkeypatch.setattr(queries, "overview", counted)
+    return reads
+
+
+def test_a_change_made_elsewhere_shows_on_the_next_rerun(app, engine, accounts):
+    """Another app instance or the CLI writes: the store's version moves, so the next rerun reads again."""
+    load_demo(engine)
+    at = signed_in(app("app.py")).run()
+    assert mentors_shown(at) == "60"
+    add_a_mentor(engine, accounts["leader"])
+    at.run()
+    assert not at.exception
+    assert mentors_shown(at) == "61"
+
+
+def test_a_rerun_with_nothing_changed_reads_nothing_again(app, engine, accounts, monkeypatch):
+    load_demo(engine)
+    reads = count_overview_reads(monkeypatch)
     at = signed_in(app("app.py")).run()
     at.run()
     at.run()
@@ -77,14 +88,7 @@ def test_sign_ins_exports_and_refusals_leave_kept_reads_in_place_and_a_confirmat
     app, engine, accounts, monkeypatch
 ):
     load_demo(engine)
-    reads = []
-    real = queries.overview
-
-    def counted(session, today):
-        reads.append(today)
-        return real(session, today)
-
-    monkeypatch.setattr(queries, "overview", counted)
+    reads = count_overview_reads(monkeypatch)
     at = signed_in(app("app.py"), "committee").run()
     active = int(kpi(at, "Active pairs"))
 
