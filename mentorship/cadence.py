@@ -127,37 +127,38 @@ def status_mix(
     """
     if matches.empty:
         return pd.DataFrame({"as_of": [], "status": [], "pairs": []})
-    points = pd.DataFrame({"as_of": _days(pd.Series(month_ends(min(matches["confirmed_on"]), today)))})
-    pairs = pd.DataFrame(
+    as_of = _days(pd.Series(month_ends(min(matches["confirmed_on"]), today))).to_numpy()
+    confirmed = _days(matches["confirmed_on"]).to_numpy()
+    ended = _days(matches["ended_on"]).to_numpy()
+    # (month end, pair) for every pair going at that month end: confirmed by then, not ended by then
+    going = (confirmed[None, :] <= as_of[:, None]) & (
+        np.isnat(ended)[None, :] | (ended[None, :] > as_of[:, None])
+    )
+    point, pair = np.nonzero(going)
+    # each such pair's last meeting by that month end: a search in meetings sorted by (pair, day)
+    day = as_of.astype("datetime64[D]").astype("int64")
+    met = _days(meetings["met_on"]).to_numpy().astype("datetime64[D]")
+    owner = pd.Index(matches["match_id"].astype("int64")).get_indexer(meetings["match_id"].astype("int64"))
+    known = (owner >= 0) & ~np.isnat(met)
+    span = np.int64(1) << 32  # past any day number
+    keys = np.sort(owner[known].astype("int64") * span + met[known].astype("int64") + span // 2)
+    wanted = pair.astype("int64") * span + day[point] + span // 2
+    found = np.searchsorted(keys, wanted, side="right") - 1
+    has = found >= 0
+    has[has] = keys[found[has]] // span == pair[has]
+    last = np.full(len(pair), np.datetime64("NaT"), dtype="datetime64[ns]")
+    last[has] = (keys[found[has]] % span - span // 2).astype("datetime64[D]")
+    _, _, status = _statuses(pd.Series(confirmed[pair]), pd.Series(last), pd.Series(as_of[point]), thresholds)
+    order = [s.value for s in STATUS_ORDER]
+    counts = np.zeros((len(as_of), len(order)), dtype="int64")
+    np.add.at(counts, (point, pd.Categorical(status, categories=order).codes), 1)
+    return pd.DataFrame(
         {
-            "match_id": matches["match_id"].astype("int64"),
-            "confirmed": _days(matches["confirmed_on"]),
-            "ended": _days(matches["ended_on"]),
+            "as_of": np.repeat(pd.Series(as_of).dt.date.to_numpy(), len(order)),
+            "status": order * len(as_of),
+            "pairs": counts.ravel(),
         }
     )
-    grid = points.merge(pairs, how="cross")
-    grid = grid[
-        (grid["confirmed"] <= grid["as_of"]) & (grid["ended"].isna() | (grid["ended"] > grid["as_of"]))
-    ]
-    met = pd.DataFrame({"match_id": meetings["match_id"].astype("int64"), "met": _days(meetings["met_on"])})
-    grid = pd.merge_asof(
-        grid.sort_values("as_of"),
-        met.dropna().sort_values("met"),
-        left_on="as_of",
-        right_on="met",
-        by="match_id",
-        direction="backward",
-    )
-    _, _, status = _statuses(grid["confirmed"], grid["met"], grid["as_of"], thresholds)
-    counts = (
-        pd.crosstab(grid["as_of"], pd.Series(status, index=grid.index, name="status"))
-        .reindex(index=points["as_of"], columns=[s.value for s in STATUS_ORDER], fill_value=0)
-        .fillna(0)
-        .astype("int64")
-    )
-    mix = counts.stack().rename("pairs").reset_index()
-    mix["as_of"] = mix["as_of"].dt.date
-    return mix
 
 
 def meetings_per_month(meetings: pd.DataFrame, today: date) -> pd.DataFrame:
