@@ -37,14 +37,9 @@ for row in (kpis[:4], kpis[4:]):
         column.metric(kpi.label, kpi.value, help=kpi.help, border=True)
 
 left, right = st.columns(2)
-kept_chart(
-    ctx,
-    "registrations",
-    lambda: charts.registrations_over_time(overview.registrations_by_quarter),
-    where=left,
-)
-kept_chart(ctx, "cadence status", lambda: charts.cadence_status(overview.cadence_counts), where=right)
+kept_chart(charts.registrations_over_time, overview.registrations_by_quarter, where=left)
+kept_chart(charts.cadence_status, overview.cadence_counts, where=right)
 if overview.summary.waiting_mentees:
-    kept_chart(ctx, "waiting", lambda: charts.waiting_times(overview.days_waiting), where=left)
+    kept_chart(charts.waiting_times, overview.days_waiting, where=left)
 else:
     left.success("No mentee is waiting for a mentor.", icon=":material/check_circle:")

@@ -48,9 +48,9 @@ with tabs[1]:
     if view.meetings_per_month.empty:
         st.caption("No meetings recorded yet.")
     else:
-        kept_chart(ctx, "meetings per month", lambda: charts.meetings_per_month(view.meetings_per_month))
+        kept_chart(charts.meetings_per_month, view.meetings_per_month)
     if not view.status_mix.empty:
-        kept_chart(ctx, "status mix", lambda: charts.status_mix_over_time(view.status_mix))
+        kept_chart(charts.status_mix_over_time, view.status_mix)
 
 if leader:
     with tabs[2]:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import hashlib
+import pickle
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -106,14 +108,15 @@ def cached_read(ctx: PageContext, query: Callable[..., T], *args) -> T:
     return kept.reads.get(question, ctx.version, read)
 
 
-def kept_chart(
-    ctx: PageContext, name: str, build: Callable[[], alt.TopLevelMixin], *, where=st, **key
-) -> None:
-    """Draw an altair chart whose spec, data included, is built once per version of the store, day and role
-    for `name` and `key`: `build` must depend on nothing else (the viewer's role included in what it draws
-    is fine; it is in the key). Turning a chart into Vega-Lite costs more than drawing the rest of a page."""
-    question = (str(ctx.engine.url), name, ctx.user.role, ctx.today, *sorted(key.items()))
-    spec = kept.charts.get(question, ctx.version, lambda: _vega_lite_spec(build()))
+def kept_chart(build: Callable[..., alt.TopLevelMixin], *data: object, where=st) -> None:
+    """Draw `build(*data)`, an altair chart turned into Vega-Lite only when what it draws changes.
+
+    `build` is a pure function of `data` (what the viewer may see, already cut to their role); the spec is
+    kept by the function and the data's content, so a chart whose data a change did not touch (the survival
+    curves when a meeting is logged) is not made again. Making the spec costs more than the rest of a page.
+    """
+    question = (f"{build.__module__}.{build.__qualname__}", hashlib.blake2b(pickle.dumps(data)).digest())
+    spec = kept.charts.get(question, "", lambda: _vega_lite_spec(build(*data)))
     where.vega_lite_chart(spec=copy.deepcopy(spec), width="stretch")
 
 

@@ -34,7 +34,7 @@ def survival_tabs(ctx: PageContext, report: retention.Report) -> None:
         masks = retention.group_masks(groups, report.overall, role)
         curves = retention.visible_curves(groups, masks)
         if len(curves):
-            kept_chart(ctx, "survival", partial(charts.survival_curves, curves, title), where=tab, tab=title)
+            kept_chart(charts.survival_curves, curves, title, where=tab)
         elif any(m.pairs == retention.WITHHELD for m in masks):
             tab.info(
                 "No group here can be drawn without giving away one of fewer than 5 pairs.",
@@ -60,7 +60,7 @@ def end_reasons(ctx: PageContext, reasons: pd.DataFrame) -> None:
         return
     shown, few, withheld = retention.visible_reasons(reasons, role)
     if len(shown):
-        kept_chart(ctx, "end reasons", partial(charts.end_reasons, shown))
+        kept_chart(charts.end_reasons, shown)
     if few:
         st.caption(f"{retention.FEWER_THAN_5.capitalize()} pairs each: {', '.join(few)}.")
     if withheld:
@@ -76,7 +76,7 @@ def cohort_yield(ctx: PageContext, rows: pd.DataFrame) -> None:
         return
     shown, few = retention.visible_counts(known, role, label="cohort", count="recorded")
     if len(shown):
-        kept_chart(ctx, "cohort yield", partial(charts.cohort_yield, shown))
+        kept_chart(charts.cohort_yield, shown)
     if few:
         cohorts = ", ".join(map(str, sorted(set(few))))
         st.caption(
