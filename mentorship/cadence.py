@@ -112,7 +112,8 @@ def month_ends(start: date, today: date) -> list[date]:
     return [*(d.date() for d in ends if d.date() < today), today]
 
 
-def _days(values: pd.Series) -> pd.Series:
+def as_timestamps(values: pd.Series) -> pd.Series:
+    """Dates (or timestamps already) as timestamps, which every function here accepts for a date column."""
     return pd.to_datetime(values).astype("datetime64[ns]")
 
 
@@ -127,9 +128,9 @@ def status_mix(
     """
     if matches.empty:
         return pd.DataFrame({"as_of": [], "status": [], "pairs": []})
-    as_of = _days(pd.Series(month_ends(min(matches["confirmed_on"]), today))).to_numpy()
-    confirmed = _days(matches["confirmed_on"]).to_numpy()
-    ended = _days(matches["ended_on"]).to_numpy()
+    as_of = as_timestamps(pd.Series(month_ends(min(matches["confirmed_on"]), today))).to_numpy()
+    confirmed = as_timestamps(matches["confirmed_on"]).to_numpy()
+    ended = as_timestamps(matches["ended_on"]).to_numpy()
     # (month end, pair) for every pair going at that month end: confirmed by then, not ended by then
     going = (confirmed[None, :] <= as_of[:, None]) & (
         np.isnat(ended)[None, :] | (ended[None, :] > as_of[:, None])
@@ -137,7 +138,7 @@ def status_mix(
     point, pair = np.nonzero(going)
     # each such pair's last meeting by that month end: a search in meetings sorted by (pair, day)
     day = as_of.astype("datetime64[D]").astype("int64")
-    met = _days(meetings["met_on"]).to_numpy().astype("datetime64[D]")
+    met = as_timestamps(meetings["met_on"]).to_numpy().astype("datetime64[D]")
     owner = pd.Index(matches["match_id"].astype("int64")).get_indexer(meetings["match_id"].astype("int64"))
     known = (owner >= 0) & ~np.isnat(met)
     span = np.int64(1) << 32  # past any day number
@@ -169,7 +170,7 @@ def meetings_per_month(meetings: pd.DataFrame, today: date) -> pd.DataFrame:
     """
     if meetings.empty:
         return pd.DataFrame({"month": [], "source": [], "meetings": []})
-    month = _days(meetings["met_on"]).dt.to_period("M")
+    month = as_timestamps(meetings["met_on"]).dt.to_period("M")
     counts = pd.crosstab(month.rename("month"), meetings["source"].astype(str).rename("source"))
     every_month = pd.period_range(month.min(), pd.Timestamp(today).to_period("M"), freq="M", name="month")
     counts = counts.reindex(index=every_month, fill_value=0).fillna(0).astype("int64")
@@ -185,7 +186,7 @@ def recent_months(
 
     `meetings` has `match_id` and `met_on`. The last month is today's.
     """
-    met = _days(meetings["met_on"])
+    met = as_timestamps(meetings["met_on"])
     # months counted from today's: 0 is today's month, months - 1 the oldest shown
     back = (today.year * 12 + today.month) - (met.dt.year * 12 + met.dt.month).to_numpy()
     row = pd.Index(match_ids).get_indexer(meetings["match_id"])

@@ -484,15 +484,19 @@ def cadence_view(session: Session, today: date, role: Role | str) -> CadenceView
     meetings = meeting_log(session)
     history = frame(session, sa.select(Match.id.label("match_id"), Match.confirmed_on, Match.ended_on))
     open_meetings = meetings[meetings["match_id"].isin(pairs["match_id"])]
-    pairs["last_12_months"] = cadence.recent_months(open_meetings, pairs["match_id"].tolist(), today)
+    # the trends read every meeting's day as a timestamp: converted once here, not once in each
+    dated = meetings.assign(met_on=cadence.as_timestamps(meetings["met_on"]))
+    pairs["last_12_months"] = cadence.recent_months(
+        dated[meetings["match_id"].isin(pairs["match_id"])], pairs["match_id"].tolist(), today
+    )
     leader = Role(role) == Role.leader
     return CadenceView(
         thresholds=thresholds,
         counts=cadence.status_counts(pairs),
         pairs=privacy.viewer_frame(pairs, role),
         meetings=open_meetings.reset_index(drop=True),
-        meetings_per_month=cadence.meetings_per_month(meetings, today),
-        status_mix=cadence.status_mix(history, meetings, today, thresholds),
+        meetings_per_month=cadence.meetings_per_month(dated, today),
+        status_mix=cadence.status_mix(history, dated, today, thresholds),
         nudges=cadence.nudges(pairs) if leader else None,
         concerns=open_concerns(session) if leader else None,
     )
