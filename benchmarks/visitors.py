@@ -37,12 +37,12 @@ from pathlib import Path
 import sqlalchemy as sa
 from common import ROOT, demo_store, program_size
 
+from devtools.servers import CHROMIUM, CHROMIUM_ARGS, dashboard_process
 from mentorship import auth, db, services
 from mentorship.auth import Actor
 from mentorship.models import Match
 from mentorship.ui.core import NAVIGATION
 from pages import SHOWN, TABLE, path_of
-from tests.servers import CHROMIUM, CHROMIUM_ARGS, dashboard_process
 
 SIGN_IN = '[data-testid="stForm"]'
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'

@@ -8,9 +8,10 @@ from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from websockets.sync.client import connect
 
-from .conftest import COMMITTEE_EMAIL, PASSWORD, load_demo
-from .servers import sign_in, wait_for_app
-from .test_page_cache import add_a_mentor
+from devtools.servers import sign_in, wait_for_app
+
+from .conftest import COMMITTEE_EMAIL, PASSWORD, TODAY, load_demo
+from .factories import add_a_mentor
 
 pytestmark = pytest.mark.browser
 
@@ -65,7 +66,7 @@ def test_a_strangers_clear_cache_message_leaves_the_kept_reads(
     page.locator('[data-testid="stMetric"]').first.wait_for()
     assert mentors_shown(page) == "60"  # the read was kept: the message cleared nothing of ours
 
-    add_a_mentor(engine, accounts["leader"])  # a change through the program moves the version
+    add_a_mentor(engine, accounts["leader"], TODAY)  # a change through the program moves the version
     page.reload()
     wait_for_app(page)
     page.locator('[data-testid="stMetric"]').first.wait_for()

@@ -8,28 +8,12 @@ from mentorship.errors import Refused
 from mentorship.models import Match
 
 from .conftest import COMMITTEE_EMAIL, LEADER_EMAIL, PASSWORD, TODAY, add_accounts, load_demo, signed_in
-from .test_registrations_page import open_page, table_of
+from .factories import add_a_mentor
+from .registrations_page import open_page, table_of
 
 
 def mentors_shown(at) -> str:
     return next(m.value for m in at.metric if m.label == "Mentors registered")
-
-
-def add_a_mentor(engine, leader) -> None:
-    """One more registered mentor, added the way another instance or the CLI would."""
-    services.add_registration(
-        engine,
-        actor=leader,
-        kind="mentors",
-        cells={
-            "first_name": "Rosa",
-            "last_name": "Lopez",
-            "email": "rosa@clinic.example.org",
-            "meeting_formats": "virtual",
-            "capacity": "1",
-            "attests_values": "yes",
-        },
-    )
 
 
 def count_overview_reads(monkeypatch) -> list:
@@ -50,7 +34,7 @@ def test_a_change_made_elsewhere_shows_on_the_next_rerun(app, engine, accounts):
     load_demo(engine)
     at = signed_in(app("app.py")).run()
     assert mentors_shown(at) == "60"
-    add_a_mentor(engine, accounts["leader"])
+    add_a_mentor(engine, accounts["leader"], TODAY)
     at.run()
     assert not at.exception
     assert mentors_shown(at) == "61"

@@ -1,4 +1,5 @@
-"""Real servers for tests: a throwaway PostgreSQL cluster and the dashboard under `streamlit run`.
+"""Real servers for tests, scripts and benchmarks: a throwaway PostgreSQL cluster, the dashboard under
+`streamlit run`, and Chromium.
 
 Each is skipped when its program is missing, unless CI asks for it (MENTORSHIP_REQUIRE_SERVERS=1),
 in which case a missing program fails the run instead of silently skipping.
