@@ -41,13 +41,13 @@ from devtools.servers import CHROMIUM, CHROMIUM_ARGS, dashboard_process
 from mentorship import auth, db, services
 from mentorship.auth import Actor
 from mentorship.models import Match
-from mentorship.ui.core import NAVIGATION
+from mentorship.ui.core import PAGES, SIGNED_IN
 from pages import SHOWN, TABLE, path_of
 
 SIGN_IN = '[data-testid="stForm"]'
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 BARE_PAGE = 'import streamlit as st\n\nst.title("Mentorship program")\n'
-PAGES = [script for script, _, _, leader_only in NAVIGATION if not leader_only]  # what the committee sees
+COMMITTEE_PAGES = [p.script for p in PAGES.values() if p.access == SIGNED_IN]  # what the committee sees
 
 
 def start_server(database_url: str, script: Path = ROOT / "app.py") -> AbstractContextManager:
@@ -191,7 +191,7 @@ async def run(args: argparse.Namespace, url: str, accounts: list[tuple[str, str]
             await meter.step("A: sign in (lands on the Overview)", a.sign_in(*accounts[0]), [a])
 
             async def every_page(label: str) -> None:
-                for script in PAGES:
+                for script in COMMITTEE_PAGES:
                     shown = SHOWN.get(script, TABLE)
                     await meter.step(
                         f"A: {path_of(script)} {label}", a.view(base + path_of(script), shown), [a]
