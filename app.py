@@ -4,12 +4,20 @@ import streamlit as st
 
 from mentorship import charts, formatting, queries, services
 from mentorship.errors import Refused
-from mentorship.ui import cached_read, kept_chart, page_setup
+from mentorship.models import utcnow
+from mentorship.ui import cached_read, kept_chart, page_setup, read
 
 ctx = page_setup("overview")
 st.title("Mentorship program")
 
 overview = cached_read(ctx, queries.overview, ctx.today)
+waiting_review = read(ctx, queries.registrations_waiting, utcnow())  # fresh: expiry moves with the clock
+if waiting_review:
+    st.info(
+        f"{waiting_review} registration{'s wait' if waiting_review > 1 else ' waits'} for review "
+        "(Registrations → New).",
+        icon=":material/how_to_reg:",
+    )
 
 
 def load_demo() -> None:

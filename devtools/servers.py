@@ -51,20 +51,27 @@ def postgres_server() -> Iterator[str]:
 
 
 @contextmanager
-def dashboard_server(database_url: str) -> Iterator[str]:
-    """`streamlit run app.py` on a free port against `database_url`; yields the base URL."""
-    with dashboard_process(database_url) as (base, _):
+def dashboard_server(
+    database_url: str, *, port: int | None = None, env: dict[str, str] | None = None
+) -> Iterator[str]:
+    """`streamlit run app.py` on `port` (a free one by default) against `database_url`, with `env` added to
+    its environment; yields the base URL."""
+    with dashboard_process(database_url, port=port, env=env) as (base, _):
         yield base
 
 
 @contextmanager
 def dashboard_process(
-    database_url: str, script: Path = ROOT / "app.py"
+    database_url: str,
+    script: Path = ROOT / "app.py",
+    *,
+    port: int | None = None,
+    env: dict[str, str] | None = None,
 ) -> Iterator[tuple[str, subprocess.Popen]]:
-    """`streamlit run SCRIPT` on a free port against `database_url`, answering once this yields
-    (its base URL, its process)."""
-    port = free_port()
-    env = {**os.environ, "MENTORSHIP_DATABASE_URL": database_url}
+    """`streamlit run SCRIPT` as `dashboard_server` starts app.py, answering once this yields (its base URL,
+    its process)."""
+    port = port or free_port()
+    env = {**os.environ, **(env or {}), "MENTORSHIP_DATABASE_URL": database_url}
     server = subprocess.Popen(
         [
             sys.executable,

@@ -549,7 +549,7 @@ _DATES_NOT_IN_FUTURE = ("registered_on", "confirmed_on", "ended_on", "met_on", S
 
 
 @functools.cache
-def _max_length(kind: str, column: str) -> int | None:
+def max_length(kind: str, column: str) -> int | None:
     table = _TABLE_FOR[kind].__table__
     if column not in table.c:
         return None
@@ -584,7 +584,7 @@ def parse_row(kind: str, cells: dict[str, str], *, today: date) -> tuple[dict[st
         except ValueError as exc:
             errors.append(f"{column}: {exc}")
             continue
-        limit = _max_length(kind, column)
+        limit = max_length(kind, column)
         if limit and isinstance(value, str) and len(value) > limit:
             errors.append(f"{column}: is longer than {limit} characters")
             continue
@@ -607,7 +607,7 @@ def parse_row(kind: str, cells: dict[str, str], *, today: date) -> tuple[dict[st
 def _pair_rules(values: dict[str, Any], today: date) -> list[str]:
     errors = []
     values["end_reason"], values["end_note"] = values.get("end_reason") or (None, "")
-    if len(values["end_note"]) > (limit := _max_length("pairs", "end_note")):
+    if len(values["end_note"]) > (limit := max_length("pairs", "end_note")):
         errors.append(f"end_reason: the note is longer than {limit} characters")
     outcome, ended_on, confirmed_on = (
         values.get("outcome"),
@@ -1115,17 +1115,21 @@ def update_person(
     return changes
 
 
+def open_pair_count(session: Session, kind: str, person_id_: int) -> int:
+    """How many open pairs this mentor or mentee is in (a withdrawal waits until they have ended)."""
+    column = Match.mentor_id if kind == "mentors" else Match.mentee_id
+    return session.execute(
+        sa.select(sa.func.count()).where(column == person_id_, Match.status.in_(_OPEN))
+    ).scalar_one()
+
+
 def set_status(session: Session, kind: str, person_id_: int, status: str) -> str:
     """Set active, paused or withdrawn; returns the previous status."""
     if status not in {s.value for s in PersonStatus}:
         raise Refused("The status must be active, paused or withdrawn.")
     table, current = PEOPLE[kind], _person(session, kind, person_id_)
     if status == PersonStatus.withdrawn:
-        column = Match.mentor_id if kind == "mentors" else Match.mentee_id
-        open_pairs = session.execute(
-            sa.select(sa.func.count()).where(column == person_id_, Match.status.in_(_OPEN))
-        ).scalar_one()
-        if open_pairs:
+        if open_pairs := open_pair_count(session, kind, person_id_):
             them = "it" if open_pairs == 1 else "them"
             raise Refused(
                 f"This {ENTITY[kind]} still has {open_pairs} open pair{'s' if open_pairs > 1 else ''}; "

@@ -44,7 +44,7 @@ def registered(engine, accounts):
 # Importing: upload → preview → import
 def test_upload_preview_and_import(app, engine, accounts):
     at = open_page(app)
-    assert [t.label for t in at.tabs] == ["Mentors", "Mentees", "Import and export"]
+    assert [t.label for t in at.tabs] == ["Mentors", "Mentees", "New", "Import and export"]
     open_tab(at, "Import and export")
     at.selectbox(key="import-kind").set_value("mentees").run()
     at.file_uploader[0].set_value(("responses.csv", SAMPLE.read_bytes(), "text/csv")).run()
@@ -124,7 +124,7 @@ def test_the_leader_sees_everything_and_the_unattested_mentor_is_marked(app, reg
 
 def test_the_committee_gets_masked_contacts_no_demographics_and_no_writes(app, registered):
     at = open_page(app, "committee")
-    assert [t.label for t in at.tabs] == ["Mentors", "Mentees", "Export"]
+    assert [t.label for t in at.tabs] == ["Mentors", "Mentees", "New", "Export"]
     mentors, mentees = table_of(at, "mentors"), table_of(at, "mentees")
     assert mentors[["name", "email", "phone"]].to_dict("records") == [
         {"name": "Amina Warsame", "email": "a***@clinic.example.org", "phone": ""},

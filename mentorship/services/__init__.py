@@ -21,6 +21,7 @@ from mentorship.services.cadence import (
     TOO_MANY_CHECKINS,
     CheckinReceipt,
     issue_checkin_link,
+    live_link,
     log_meeting,
     replace_checkin_link,
     resolve_concern,
@@ -29,7 +30,14 @@ from mentorship.services.cadence import (
     set_cadence_thresholds,
     submit_checkin,
 )
-from mentorship.services.core import LEADER_ONLY, Operation, operation, record_refusal, select_ids
+from mentorship.services.core import (
+    LEADER_ONLY,
+    Operation,
+    operation,
+    operation_session,
+    record_refusal,
+    select_ids,
+)
 from mentorship.services.decisions import NOTE_MAX, Decision, DecisionResult, decide, record_outcomes
 from mentorship.services.pairs import (
     WEIGHT_RANGE,
@@ -80,9 +88,11 @@ __all__ = [
     "export_registrations",
     "import_registrations",
     "issue_checkin_link",
+    "live_link",
     "load_demo",
     "log_meeting",
     "operation",
+    "operation_session",
     "record_outcomes",
     "record_refusal",
     "reject_pair",

@@ -67,6 +67,14 @@ def operation(
         raise
 
 
+@contextmanager
+def operation_session(engine: Engine, **kwargs) -> Iterator[Session]:
+    """`operation`'s audited transaction as its session, for a service that records its own audit events
+    (one write may record several, as the outbox's and the registration forms' do)."""
+    with operation(engine, **kwargs) as op:
+        yield op.session
+
+
 def record_refusal(
     engine: Engine,
     *,
