@@ -1,7 +1,7 @@
 """data versions: a counter per page-visible table, moved by triggers, that pages keep their reads by
 
 Revision ID: 0003_version
-Revises: 0001
+Revises: 0005_registration (0001 on its own branch; re-chained after main's outbox and registration)
 Create Date: 2026-11-29
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0003_version"
-down_revision: str | None = "0001"
+down_revision: str | None = "0005_registration"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
