@@ -33,9 +33,9 @@ for row in (kpis[:4], kpis[4:]):
         column.metric(kpi.label, kpi.value, help=kpi.help, border=True)
 
 left, right = st.columns(2)
-plot(charts.registrations_over_time(overview.registrations_by_quarter), left)
-plot(charts.cadence_status(overview.cadence_counts), right)
+plot(charts.registrations_over_time, overview.registrations_by_quarter, where=left)
+plot(charts.cadence_status, overview.cadence_counts, where=right)
 if overview.summary.waiting_mentees:
-    plot(charts.waiting_times(overview.days_waiting), left)
+    plot(charts.waiting_times, overview.days_waiting, where=left)
 else:
     left.success("No mentee is waiting for a mentor.", icon=":material/check_circle:")

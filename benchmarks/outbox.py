@@ -169,12 +169,12 @@ def bare_smtplib(port: int, count: int) -> float:
 
 
 def page_runs(url: str, runs: int) -> tuple[float, float]:
-    import streamlit as st
     from streamlit.testing.v1 import AppTest
 
+    from mentorship.ui import kept
+
     os.environ["MENTORSHIP_DATABASE_URL"] = url
-    st.cache_resource.clear()
-    st.cache_data.clear()
+    kept.forget_everything()
     at = AppTest.from_file(str(ROOT / "pages" / "7_Messages.py"), default_timeout=120)
     at.user = {"is_logged_in": True, "email": LEADER}
     start = time.perf_counter()

@@ -44,12 +44,12 @@ def path_of(script: str) -> str:
 
 def script_runs(url: str, runs: int) -> list[tuple[str, float, float]]:
     """(script, first run, median warm rerun) for every page, in AppTest as the leader."""
-    import streamlit as st
     from streamlit.testing.v1 import AppTest
 
+    from mentorship.ui import kept
+
     os.environ["MENTORSHIP_DATABASE_URL"] = url
-    st.cache_resource.clear()
-    st.cache_data.clear()
+    kept.forget_everything()
     results = []
     for script in (p.script for p in NAVIGATION):
         at = AppTest.from_file(str(ROOT / script), default_timeout=300)

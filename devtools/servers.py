@@ -56,6 +56,20 @@ def dashboard_server(
 ) -> Iterator[str]:
     """`streamlit run app.py` on `port` (a free one by default) against `database_url`, with `env` added to
     its environment; yields the base URL."""
+    with dashboard_process(database_url, port=port, env=env) as (base, _):
+        yield base
+
+
+@contextmanager
+def dashboard_process(
+    database_url: str,
+    script: Path = ROOT / "app.py",
+    *,
+    port: int | None = None,
+    env: dict[str, str] | None = None,
+) -> Iterator[tuple[str, subprocess.Popen]]:
+    """`streamlit run SCRIPT` as `dashboard_server` starts app.py, answering once this yields (its base URL,
+    its process)."""
     port = port or free_port()
     env = {**os.environ, **(env or {}), "MENTORSHIP_DATABASE_URL": database_url}
     server = subprocess.Popen(
@@ -64,7 +78,7 @@ def dashboard_server(
             "-m",
             "streamlit",
             "run",
-            str(ROOT / "app.py"),
+            str(script),
             "--server.port",
             str(port),
             "--server.headless",
@@ -92,7 +106,7 @@ def dashboard_server(
                 server.kill()
                 raise RuntimeError("The dashboard did not start:\n" + (server.communicate()[0] or ""))
             time.sleep(0.2)
-        yield base
+        yield base, server
     finally:
         server.terminate()
         try:

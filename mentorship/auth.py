@@ -115,8 +115,18 @@ def sign_in(engine: Engine, *, email: str, password: str, now: datetime | None =
     """
     now = now or utcnow()
     wrong = Refused("That email and password do not match an active account.")
+    address = normalise_email(email)
+    # The password is checked before the write transaction opens: argon2 is slow by design, and the store's
+    # write lock held meanwhile would queue every other write behind it (ten simultaneous sign-ins queued
+    # past SQLite's busy timeout). The transaction then acts only if the account is as it was checked.
+    with db.read_session(engine) as session:
+        seen = session.exec(select(User).where(User.email == address)).first()
+        known = seen is not None and seen.is_active
+        checked_hash = seen.password_hash if known else None
+        throttled = known and wait_before_next_attempt(seen, now) > timedelta(0)
+    verified = not throttled and verify_password(checked_hash, password)
     with db.write_session(engine) as session:
-        user = session.exec(select(User).where(User.email == normalise_email(email))).first()
+        user = session.exec(select(User).where(User.email == address)).first()
         if user is not None and user.is_active:
 
             def note(summary: str, outcome: AuditOutcome = AuditOutcome.done) -> None:
@@ -138,7 +148,7 @@ def sign_in(engine: Engine, *, email: str, password: str, now: datetime | None =
                     f"Too many failed sign-ins; try again in about {minutes} minute"
                     f"{'s' if minutes != 1 else ''}."
                 )
-            elif verify_password(user.password_hash, password):
+            elif verified and user.password_hash == checked_hash:
                 user.failed_logins = 0
                 user.last_login_at = now
                 session.add(user)
@@ -157,7 +167,6 @@ def sign_in(engine: Engine, *, email: str, password: str, now: datetime | None =
                 note(f"wrong password (failure {user.failed_logins} in a row)", AuditOutcome.refused)
                 refused = wrong
         else:
-            verify_password(None, password)
             audit.record(
                 session,
                 actor="unknown account",

@@ -110,7 +110,8 @@ def month_ends(start: date, today: date) -> list[date]:
     return [*(d.date() for d in ends if d.date() < today), today]
 
 
-def _days(values: pd.Series) -> pd.Series:
+def as_timestamps(values: pd.Series) -> pd.Series:
+    """Dates (or timestamps already) as timestamps, which every function here accepts for a date column."""
     return pd.to_datetime(values).astype("datetime64[ns]")
 
 
@@ -125,37 +126,38 @@ def status_mix(
     """
     if matches.empty:
         return pd.DataFrame({"as_of": [], "status": [], "pairs": []})
-    points = pd.DataFrame({"as_of": _days(pd.Series(month_ends(min(matches["confirmed_on"]), today)))})
-    pairs = pd.DataFrame(
+    as_of = as_timestamps(pd.Series(month_ends(min(matches["confirmed_on"]), today))).to_numpy()
+    confirmed = as_timestamps(matches["confirmed_on"]).to_numpy()
+    ended = as_timestamps(matches["ended_on"]).to_numpy()
+    # (month end, pair) for every pair going at that month end: confirmed by then, not ended by then
+    going = (confirmed[None, :] <= as_of[:, None]) & (
+        np.isnat(ended)[None, :] | (ended[None, :] > as_of[:, None])
+    )
+    point, pair = np.nonzero(going)
+    # each such pair's last meeting by that month end: a search in meetings sorted by (pair, day)
+    day = as_of.astype("datetime64[D]").astype("int64")
+    met = as_timestamps(meetings["met_on"]).to_numpy().astype("datetime64[D]")
+    owner = pd.Index(matches["match_id"].astype("int64")).get_indexer(meetings["match_id"].astype("int64"))
+    known = (owner >= 0) & ~np.isnat(met)
+    span = np.int64(1) << 32  # past any day number
+    keys = np.sort(owner[known].astype("int64") * span + met[known].astype("int64") + span // 2)
+    wanted = pair.astype("int64") * span + day[point] + span // 2
+    found = np.searchsorted(keys, wanted, side="right") - 1
+    has = found >= 0
+    has[has] = keys[found[has]] // span == pair[has]
+    last = np.full(len(pair), np.datetime64("NaT"), dtype="datetime64[ns]")
+    last[has] = (keys[found[has]] % span - span // 2).astype("datetime64[D]")
+    _, _, status = _statuses(pd.Series(confirmed[pair]), pd.Series(last), pd.Series(as_of[point]), thresholds)
+    order = [s.value for s in STATUS_ORDER]
+    counts = np.zeros((len(as_of), len(order)), dtype="int64")
+    np.add.at(counts, (point, pd.Categorical(status, categories=order).codes), 1)
+    return pd.DataFrame(
         {
-            "match_id": matches["match_id"].astype("int64"),
-            "confirmed": _days(matches["confirmed_on"]),
-            "ended": _days(matches["ended_on"]),
+            "as_of": np.repeat(pd.Series(as_of).dt.date.to_numpy(), len(order)),
+            "status": order * len(as_of),
+            "pairs": counts.ravel(),
         }
     )
-    grid = points.merge(pairs, how="cross")
-    grid = grid[
-        (grid["confirmed"] <= grid["as_of"]) & (grid["ended"].isna() | (grid["ended"] > grid["as_of"]))
-    ]
-    met = pd.DataFrame({"match_id": meetings["match_id"].astype("int64"), "met": _days(meetings["met_on"])})
-    grid = pd.merge_asof(
-        grid.sort_values("as_of"),
-        met.dropna().sort_values("met"),
-        left_on="as_of",
-        right_on="met",
-        by="match_id",
-        direction="backward",
-    )
-    _, _, status = _statuses(grid["confirmed"], grid["met"], grid["as_of"], thresholds)
-    counts = (
-        pd.crosstab(grid["as_of"], pd.Series(status, index=grid.index, name="status"))
-        .reindex(index=points["as_of"], columns=[s.value for s in STATUS_ORDER], fill_value=0)
-        .fillna(0)
-        .astype("int64")
-    )
-    mix = counts.stack().rename("pairs").reset_index()
-    mix["as_of"] = mix["as_of"].dt.date
-    return mix
 
 
 def meetings_per_month(meetings: pd.DataFrame, today: date) -> pd.DataFrame:
@@ -166,7 +168,7 @@ def meetings_per_month(meetings: pd.DataFrame, today: date) -> pd.DataFrame:
     """
     if meetings.empty:
         return pd.DataFrame({"month": [], "source": [], "meetings": []})
-    month = _days(meetings["met_on"]).dt.to_period("M")
+    month = as_timestamps(meetings["met_on"]).dt.to_period("M")
     counts = pd.crosstab(month.rename("month"), meetings["source"].astype(str).rename("source"))
     every_month = pd.period_range(month.min(), pd.Timestamp(today).to_period("M"), freq="M", name="month")
     counts = counts.reindex(index=every_month, fill_value=0).fillna(0).astype("int64")
@@ -182,12 +184,14 @@ def recent_months(
 
     `meetings` has `match_id` and `met_on`. The last month is today's.
     """
-    window = pd.period_range(end=pd.Timestamp(today).to_period("M"), periods=months, freq="M")
-    month = _days(meetings["met_on"]).dt.to_period("M")
-    inside = month.isin(window) & meetings["match_id"].isin(match_ids)
-    counts = pd.crosstab(meetings["match_id"][inside], month[inside]) if inside.any() else pd.DataFrame()
-    counts = counts.reindex(index=match_ids, columns=window, fill_value=0).fillna(0).astype("int64")
-    return counts.to_numpy().tolist()
+    met = as_timestamps(meetings["met_on"])
+    # months counted from today's: 0 is today's month, months - 1 the oldest shown
+    back = (today.year * 12 + today.month) - (met.dt.year * 12 + met.dt.month).to_numpy()
+    row = pd.Index(match_ids).get_indexer(meetings["match_id"])
+    inside = (back >= 0) & (back < months) & (row >= 0)
+    counts = np.zeros((len(match_ids), months), dtype="int64")
+    np.add.at(counts, (row[inside], months - 1 - back[inside]), 1)
+    return counts.tolist()
 
 
 def describe_thresholds(t: CadenceThresholds) -> dict[str, str]:

@@ -369,6 +369,17 @@ class Setting(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
+class DataVersion(SQLModel, table=True):
+    """One counter per table whose rows a page shows, moved by database triggers in every transaction that
+    changes the table (from the dashboard, the CLI or any other client): pages keep their reads per version.
+    Sign-ins, sessions, check-in rate limits and the audit log have none: they leave kept reads in place."""
+
+    __tablename__ = "data_versions"
+
+    name: str = Field(primary_key=True, max_length=40)  # the table's name
+    version: int = Field(default=0, sa_type=sa.BigInteger)
+
+
 # The outbox: every message is a row before it is sent
 class MessageStatus(enum.StrEnum):
     queued = "queued"

@@ -37,7 +37,7 @@ with tabs[0]:
         timeline = view.meetings[view.meetings["match_id"] == pair["match_id"]]
         if timeline.empty:
             st.caption("This pair has no meetings recorded yet.")
-        plot(charts.meeting_timeline(timeline, confirmed_on=pair["confirmed_on"], today=ctx.today))
+        plot(charts.meeting_timeline, timeline, confirmed_on=pair["confirmed_on"], today=ctx.today)
         if leader:
             panels.checkin_link(ctx, pair)
 
@@ -45,9 +45,9 @@ with tabs[1]:
     if view.meetings_per_month.empty:
         st.caption("No meetings recorded yet.")
     else:
-        plot(charts.meetings_per_month(view.meetings_per_month))
+        plot(charts.meetings_per_month, view.meetings_per_month)
     if not view.status_mix.empty:
-        plot(charts.status_mix_over_time(view.status_mix))
+        plot(charts.status_mix_over_time, view.status_mix)
 
 if leader:
     with tabs[2]:

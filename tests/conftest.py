@@ -9,7 +9,6 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from sqlalchemy.engine import Engine
 from streamlit.testing.v1 import AppTest
 
@@ -17,6 +16,7 @@ from mentorship import auth, clock, db, demo
 from mentorship.auth import Actor
 from mentorship.db import URL_ENV
 from mentorship.models import Role, User
+from mentorship.ui import kept
 
 from .factories import TODAY
 
@@ -88,17 +88,15 @@ def signed_in(at: AppTest, role: str = "leader") -> AppTest:
 
 @pytest.fixture
 def app(monkeypatch: pytest.MonkeyPatch, store_url: str):
-    """Open a page with AppTest against this test's store; the engine cache starts empty."""
+    """Open a page with AppTest against this test's store; the server's kept engines and reads start empty."""
     monkeypatch.setenv(URL_ENV, store_url)
-    st.cache_resource.clear()
-    st.cache_data.clear()
+    kept.forget_everything()
 
     def open_page(script: str = "app.py") -> AppTest:
         return AppTest.from_file(str(ROOT / script), default_timeout=60)
 
     yield open_page
-    st.cache_resource.clear()
-    st.cache_data.clear()
+    kept.forget_everything()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -92,3 +92,21 @@ def import_file(engine: Engine, kind: str, data: bytes, **options) -> dict:
     return services.import_registrations(
         engine, actor=Actor.operator(), kind=kind, data=data, **options
     ).report()
+
+
+def add_a_mentor(engine: Engine, leader: Actor, today: date) -> None:
+    """One more registered mentor (Rosa Lopez), added the way another instance or the CLI would."""
+    services.add_registration(
+        engine,
+        actor=leader,
+        kind="mentors",
+        cells={
+            "first_name": "Rosa",
+            "last_name": "Lopez",
+            "email": "rosa@clinic.example.org",
+            "meeting_formats": "virtual",
+            "capacity": "1",
+            "attests_values": "yes",
+        },
+        today=today,
+    )

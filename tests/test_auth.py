@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+import threading
 from datetime import timedelta
 from pathlib import Path
 
@@ -226,3 +227,40 @@ def test_a_button_drawn_before_deactivation_or_sign_out_changes_nothing(engine, 
 def _user(engine, email: str) -> User:
     with db.read_session(engine) as session:
         return session.execute(sa.select(User).where(User.email == email)).scalar_one()
+
+
+@pytest.mark.parametrize("password", [PASSWORD, "not the password at all"])
+def test_checking_a_password_holds_no_write_lock(engine, accounts, monkeypatch, password):
+    """While argon2 checks one sign-in's password, another sign-in (a write) goes through: ten members
+    signing in at once do not queue behind each other's checks past the store's busy timeout."""
+    real = auth.verify_password
+    other: list[threading.Thread] = []
+    went_through = []
+
+    def checking(password_hash, typed):
+        monkeypatch.setattr(auth, "verify_password", real)  # the other sign-in checks for real
+        member = threading.Thread(
+            target=auth.sign_in, args=(engine,), kwargs={"email": COMMITTEE_EMAIL, "password": PASSWORD}
+        )
+        other.append(member)
+        member.start()
+        member.join(timeout=5)
+        went_through.append(not member.is_alive())
+        return real(password_hash, typed)
+
+    monkeypatch.setattr(auth, "verify_password", checking)
+    try:
+        if password == PASSWORD:
+            assert auth.sign_in(engine, email=LEADER_EMAIL, password=password)[0].email == LEADER_EMAIL
+        else:
+            with pytest.raises(Refused):
+                auth.sign_in(engine, email=LEADER_EMAIL, password=password)
+    finally:
+        for member in other:
+            member.join()
+    assert went_through == [True]
+    with db.read_session(engine) as session:
+        signed_in_accounts = session.execute(
+            sa.select(User.email).join(LoginSession, LoginSession.user_id == User.id)
+        ).scalars()
+        assert COMMITTEE_EMAIL in set(signed_in_accounts)

@@ -2,7 +2,6 @@
 
 from mentorship.ui.core import (
     PageContext,
-    after_write,
     cached_read,
     page_setup,
     public_page_setup,
@@ -13,7 +12,6 @@ from mentorship.ui.plots import plot
 
 __all__ = [
     "PageContext",
-    "after_write",
     "cached_read",
     "page_setup",
     "plot",

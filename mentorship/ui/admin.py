@@ -13,7 +13,7 @@ from mentorship import auth, links, services, signup
 from mentorship.errors import Refused
 from mentorship.models import utcnow
 from mentorship.settings import RegistrationSettings
-from mentorship.ui.core import PageContext, after_write, run_write
+from mentorship.ui.core import PageContext, run_write
 
 
 def _add_account(ctx: PageContext) -> None:
@@ -34,7 +34,6 @@ def _add_account(ctx: PageContext) -> None:
     st.session_state["new-password"] = ""
     if not typed:
         st.session_state["shown-password"] = (user.email, password)
-    after_write()
     st.toast(f"Account ready: {user.email} ({user.role.value}).")
 
 

@@ -15,6 +15,7 @@ from streamlit.errors import StreamlitPageNotFoundError
 from mentorship import auth, clock, db, queries, settings
 from mentorship.auth import Actor
 from mentorship.errors import Refused, UnusableInput
+from mentorship.ui import kept
 
 T = TypeVar("T")
 APP_TITLE = "Mentorship program"
@@ -73,19 +74,12 @@ class PageContext:
     engine: Engine
     today: date
     user: Actor
-
-
-@st.cache_resource(show_spinner="Opening the program's store…")
-def _engine(url: str) -> Engine:
-    """One engine per store URL for the whole server; the schema is upgraded once, on first use."""
-    engine = db.make_engine(url)
-    db.upgrade(engine)
-    return engine
+    version: str  # the store's version as this run began (`queries.store_version`)
 
 
 def _open_store() -> Engine:
     try:
-        return _engine(db.resolve_url())
+        return kept.engine(db.resolve_url())
     except (db.DatabaseUnavailable, sa.exc.SQLAlchemyError) as exc:
         reason = (
             str(exc)
@@ -112,7 +106,8 @@ def page_setup(key: str) -> PageContext:
         st.title(page.title)  # a page still has its heading, for a screen reader's outline
         st.warning("This page is for the program leader.", icon=":material/lock:")
         st.stop()
-    return PageContext(engine=engine, today=clock.today(), user=user)
+    version = read(engine, queries.store_version)
+    return PageContext(engine=engine, today=clock.today(), user=user, version=version)
 
 
 def public_page_setup(key: str) -> Engine:
@@ -131,18 +126,16 @@ def cached_read(ctx: PageContext, query: Callable[..., T], *args) -> T:
     same question: a page's rerun (a click, a filter) then costs one small version query, not the read.
 
     `args` must hold everything the answer depends on besides the store, the viewer's role included for a
-    query that cuts its answer down to the role; what is kept stays in this server's memory. The answer is
-    shared, not copied (unpickling 15,000 registrations on every rerun would cost more than the page):
-    callers treat it as read-only and build new frames from it.
+    query that cuts its answer down to the role; what is kept stays in this server's memory (`kept`), where
+    no client can clear it. The answer is shared, not copied (unpickling 15,000 registrations on every rerun
+    would cost more than the page): callers treat it as read-only and build new frames from it.
     """
-    version = read(ctx, queries.store_version)
-    name = f"{query.__module__}.{query.__qualname__}"
-    return _cached_read(query, name, ctx.engine, str(ctx.engine.url), version, *args)
 
+    def kept_read() -> T:
+        return read(ctx, query, *args)
 
-@st.cache_resource(ttl=3600, max_entries=24, show_spinner=False)
-def _cached_read(_query: Callable[..., T], name: str, _engine: Engine, url: str, version: str, *args) -> T:
-    return read(_engine, _query, *args)
+    question = (str(ctx.engine.url), f"{query.__module__}.{query.__qualname__}", *args)
+    return kept.reads.get(question, ctx.version, kept_read)
 
 
 def read(where: PageContext | Engine, query: Callable[..., T], *args) -> T:
@@ -151,11 +144,6 @@ def read(where: PageContext | Engine, query: Callable[..., T], *args) -> T:
     engine = where.engine if isinstance(where, PageContext) else where
     with db.read_session(engine) as session:
         return query(session, *args)
-
-
-def after_write() -> None:
-    """Cached reads are stale once anything is written."""
-    st.cache_data.clear()
 
 
 def run_write(action: Callable[[], T], done: str | Callable[[T], str | list[str]]) -> bool:
@@ -167,7 +155,6 @@ def run_write(action: Callable[[], T], done: str | Callable[[T], str | list[str]
     except (Refused, UnusableInput) as exc:
         st.toast(str(exc), icon=":material/block:")
         return False
-    after_write()
     said = done if isinstance(done, str) else done(result)
     for message in [said] if isinstance(said, str) else said:
         st.toast(message, icon=":material/check_circle:")

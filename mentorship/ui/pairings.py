@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, fields, replace
-from datetime import date
 from functools import partial
 
 import pandas as pd
 import streamlit as st
-from sqlalchemy.engine import Engine
 
 from mentorship import formatting, links, matching, queries, services, settings
+from mentorship.ui import kept
 from mentorship.ui.core import PageContext, read, run_write
 
 TABLE_KEY = "pairings-table"
@@ -54,16 +53,15 @@ def _md(text: str) -> str:
     return _MARKDOWN.sub(r"\\\1", text)
 
 
-@st.cache_data(ttl=3600, max_entries=6, show_spinner=False)
-def _solve(_engine: Engine, url: str, version: str, today: date, role: str) -> queries.PairingView:
-    """Suggestions are solved again only when the data, the weights, the day or the viewer's role change."""
-    return read(_engine, queries.pairing_view, today, role)
-
-
 def suggestions(ctx: PageContext) -> queries.PairingView:
-    version = read(ctx, queries.pairing_version)  # the weights included
+    """Solved again only when what the suggestions depend on (the weights included), the day or the viewer's
+    role change; kept where no client can clear it."""
+    version = read(ctx, queries.pairing_version)
+    role = ctx.user.role.value
+    question = (str(ctx.engine.url), "pairing suggestions", ctx.today, role)
+    solve = partial(read, ctx.engine, queries.pairing_view, ctx.today, role)
     with st.spinner("Finding the best pairing for everyone waiting…", show_time=True):
-        return _solve(ctx.engine, str(ctx.engine.url), version, ctx.today, ctx.user.role.value)
+        return kept.reads.get(question, version, solve)
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from mentorship import intake, registrations, services, signup, values
 from mentorship.errors import Refused, UnusableInput
 from mentorship.formatting import plural
 from mentorship.models import BipocIdentity, BipocPreference, PersonStatus, utcnow
-from mentorship.ui.core import PageContext, after_write
+from mentorship.ui.core import PageContext
 
 STATUSES = [s.value for s in PersonStatus]
 LABELS = {
@@ -154,7 +154,6 @@ def _save(ctx: PageContext, kind: str, prefix: str, person_id: int | None) -> No
         st.session_state[f"{prefix}-errors"] = [f"registration: {exc}"]
         return
     st.session_state.pop(f"{prefix}-errors", None)
-    after_write()
     st.toast(message, icon=":material/check_circle:")
 
 
@@ -213,7 +212,6 @@ def _set_status(ctx: PageContext, kind: str, person_id: int) -> None:
     except Refused as exc:
         st.toast(str(exc), icon=":material/block:")
         return
-    after_write()
     st.toast(f"Status set to {status}.", icon=":material/check_circle:")
 
 
@@ -333,7 +331,6 @@ def import_panel(ctx: PageContext) -> None:
         except (Refused, UnusableInput) as exc:
             st.error(str(exc), icon=":material/error:")
             return
-        after_write()
         final = result.report()
         st.session_state["import-done"] = (
             f"Imported {kind}: {final['created']} created, {final['updated']} updated, "
@@ -373,7 +370,6 @@ def _decide(ctx: PageContext, signup_id: int, accept: bool) -> None:
     except Refused as exc:
         st.toast(str(exc), icon=":material/block:")
         return
-    after_write()
     st.toast(
         "Accepted: the registration is written." if accept else "Declined.", icon=":material/check_circle:"
     )

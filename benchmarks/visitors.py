@@ -1,0 +1,248 @@
+"""Benchmark: what the server spends on each visitor of the program-scale dashboard, in CPU and in bytes.
+
+    .venv/bin/python benchmarks/visitors.py [--mentors 5000] [--mentees 10000] [--at-once 10]
+
+Builds the program-scale demo store with the real CLI and ten committee accounts, starts the dashboard
+(`start_server`, the one place that says how), and drives fresh headless Chromium visitors (no cache, no
+cookie) against it, committee members all:
+
+1. a bare Streamlit page (one title, on a server of its own) opened by a fresh browser: the yardstick;
+2. visitor A opens the sign-in page, signs in (landing on the Overview), opens every page of the navigation
+   (first views: the server reads and computes), and every page again (nothing changed);
+3. visitor B opens the sign-in page and signs in, then A opens every page again;
+4. another instance changes the store (a meeting logged, as the CLI or a second server would), then A opens
+   every page: the first view after a change;
+5. after another change, `--at-once` fresh visitors open the sign-in page, sign in and open Cadence at the
+   same moment.
+
+For each step it prints the server process's CPU seconds (utime + stime from /proc/<pid>/stat, so the
+figure holds whatever else the machine runs; counted until the server has gone quiet) and the bytes the
+browser received (HTTP bodies as sent, compressed, plus websocket payloads). Needs Chromium at
+/usr/bin/chromium.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import os
+import tempfile
+import time
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import sqlalchemy as sa
+from common import ROOT, demo_store, program_size
+
+from devtools.servers import CHROMIUM, CHROMIUM_ARGS, dashboard_process
+from mentorship import auth, db, services
+from mentorship.auth import Actor
+from mentorship.models import Match
+from mentorship.ui.core import PAGES, SIGNED_IN
+from pages import SHOWN, TABLE, path_of
+
+SIGN_IN = '[data-testid="stForm"]'
+IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+BARE_PAGE = 'import streamlit as st\n\nst.title("Mentorship program")\n'
+COMMITTEE_PAGES = [p.script for p in PAGES.values() if p.access == SIGNED_IN]  # what the committee sees
+
+
+def start_server(database_url: str, script: Path = ROOT / "app.py") -> AbstractContextManager:
+    """The dashboard as it is deployed, on a free port: yields (base URL, server process)."""
+    return dashboard_process(database_url, script)
+
+
+def cpu_seconds(pid: int) -> float:
+    """utime + stime of the process, in seconds (fields 14 and 15 of /proc/<pid>/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def quiet(pid: int) -> None:
+    """Until the server has used no CPU for 0.3 s (at most 10 s): what a view costs it is then counted."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        before = cpu_seconds(pid)
+        await asyncio.sleep(0.3)
+        if cpu_seconds(pid) == before:
+            return
+
+
+@dataclass
+class Visitor:
+    """A fresh browser (its own context: no cache, no cookie) counting the bytes it receives."""
+
+    page: object
+    received: int = 0
+    frames: list = field(default_factory=list)
+
+    @classmethod
+    async def open(cls, browser) -> Visitor:
+        context = await browser.new_context(viewport={"width": 1400, "height": 1000})
+        page = await context.new_page()
+        page.set_default_timeout(180_000)
+        visitor = cls(page)
+        cdp = await context.new_cdp_session(page)
+        await cdp.send("Network.enable")
+        cdp.on("Network.loadingFinished", visitor._http)
+        cdp.on("Network.webSocketFrameReceived", visitor._frame)
+        return visitor
+
+    def _http(self, event: dict) -> None:
+        self.received += int(event.get("encodedDataLength", 0))
+
+    def _frame(self, event: dict) -> None:
+        response = event["response"]
+        payload = response.get("payloadData", "")
+        self.received += len(base64.b64decode(payload)) if response.get("opcode") == 2 else len(payload)
+
+    async def view(self, address: str, shown: str) -> None:
+        await self.page.goto(address)
+        await self.page.locator(shown + " >> visible=true").first.wait_for()
+        await self.page.wait_for_selector(IDLE)
+
+    async def sign_in(self, email: str, password: str) -> None:
+        await self.page.wait_for_selector(IDLE)
+        await self.page.get_by_role("textbox", name="Email").fill(email)
+        await self.page.get_by_role("textbox", name="Password").fill(password)
+        await self.page.get_by_role("button", name="Sign in").click()
+        await self.page.wait_for_function("document.cookie.includes('mentorship_session=')")
+        await self.page.locator('[data-testid="stMetric"] >> visible=true').first.wait_for()
+        await self.page.wait_for_selector(IDLE)
+
+    async def close(self) -> None:
+        await self.page.context.close()
+
+
+class Meter:
+    """Rows of (step, server CPU seconds, bytes received) for one server process."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.rows: list[tuple[str, float, int | None]] = []
+
+    async def step(self, label: str, work, visitors: list[Visitor]) -> float:
+        await quiet(self.pid)
+        cpu, received = cpu_seconds(self.pid), sum(v.received for v in visitors)
+        await work
+        await quiet(self.pid)
+        spent = cpu_seconds(self.pid) - cpu
+        row = (label, spent, sum(v.received for v in visitors) - received)
+        self.rows.append(row)
+        print(f"  {label}: {spent:.2f} s CPU, {row[2] / 1000:,.0f} kB", flush=True)
+        return spent
+
+
+def committee_accounts(url: str, count: int) -> list[tuple[str, str]]:
+    """`count` committee accounts with generated passwords, added as the operator (the CLI's way)."""
+    engine = db.make_engine(url)
+    accounts = []
+    for number in range(1, count + 1):
+        email, password = f"member{number:02}@program.example.org", auth.generate_password()
+        services.add_user(engine, actor=Actor.operator(), email=email, role="committee", password=password)
+        accounts.append((email, password))
+    engine.dispose()
+    return accounts
+
+
+def change_the_store(url: str, nth: int) -> None:
+    """What another instance or the CLI does: a meeting logged today for the `nth` open pair."""
+    engine = db.make_engine(url)
+    with db.read_session(engine) as session:
+        open_pairs = sa.select(Match.id).where(Match.status == "active").order_by(Match.id)
+        match_id = session.execute(open_pairs.offset(nth).limit(1)).scalar_one()
+    today = date.today()
+    services.log_meeting(
+        engine, actor=Actor.operator(), match_id=match_id, met_on=today, format="phone", today=today
+    )
+    engine.dispose()
+
+
+async def bare_page_open(browser, url: str, tmp: str) -> float:
+    """CPU of a fresh browser opening a bare Streamlit page (after one warm-up visitor)."""
+    script = Path(tmp) / "bare.py"
+    script.write_text(BARE_PAGE)
+    with start_server(url, script) as (base, server):
+        meter = Meter(server.pid)
+        for label in ("bare page, first visitor after start", "bare page, fresh browser"):
+            visitor = await Visitor.open(browser)
+            await meter.step(label, visitor.view(base, "h1"), [visitor])
+            await visitor.close()
+    return meter.rows
+
+
+async def run(args: argparse.Namespace, url: str, accounts: list[tuple[str, str]], tmp: str) -> None:
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        bare = await bare_page_open(browser, url, tmp)
+        with start_server(url) as (base, server):
+            meter = Meter(server.pid)
+            warm = await Visitor.open(browser)
+            await meter.step("sign-in page, first visitor after start", warm.view(base, SIGN_IN), [warm])
+            await warm.close()
+
+            a = await Visitor.open(browser)
+            await meter.step("A: open the sign-in page", a.view(base, SIGN_IN), [a])
+            await meter.step("A: sign in (lands on the Overview)", a.sign_in(*accounts[0]), [a])
+
+            async def every_page(label: str) -> None:
+                for script in COMMITTEE_PAGES:
+                    shown = SHOWN.get(script, TABLE)
+                    await meter.step(
+                        f"A: {path_of(script)} {label}", a.view(base + path_of(script), shown), [a]
+                    )
+
+            await every_page("first view")
+            await every_page("again, nothing changed")
+            b = await Visitor.open(browser)
+            await meter.step("B: open the sign-in page", b.view(base, SIGN_IN), [b])
+            await meter.step("B: sign in", b.sign_in(*accounts[1]), [b])
+            await every_page("again, after B signed in")
+            change_the_store(url, 0)
+            await every_page("first view after a change")
+
+            change_the_store(url, 1)
+            crowd = [await Visitor.open(browser) for _ in range(args.at_once)]
+
+            async def member(visitor: Visitor, account: tuple[str, str]) -> None:
+                try:
+                    await visitor.view(base, SIGN_IN)
+                    await visitor.sign_in(*account)
+                    await visitor.view(base + "/Cadence", TABLE)
+                except Exception:
+                    shown = await visitor.page.locator("body").inner_text()
+                    print(f"  {account[0]} was stuck on: {shown[:300]!r}", flush=True)
+                    raise
+
+            together = asyncio.gather(*(member(v, a) for v, a in zip(crowd, accounts, strict=False)))
+            await meter.step(
+                f"{args.at_once} members at once: open, sign in, open Cadence (after a change)",
+                together,
+                crowd,
+            )
+        await browser.close()
+
+    print("\n| step | server CPU | bytes received |")
+    print("| --- | --- | --- |")
+    for label, spent, received in bare + meter.rows:
+        print(f"| {label} | {spent:.2f} s | {received / 1000:,.0f} kB |")
+
+
+def main() -> None:
+    parser = program_size(argparse.ArgumentParser())
+    parser.add_argument("--at-once", type=int, default=10)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        url, loaded = demo_store(tmp, mentors=args.mentors, mentees=args.mentees)
+        print(loaded)
+        accounts = committee_accounts(url, max(args.at_once, 2))
+        asyncio.run(run(args, url, accounts, tmp))
+
+
+if __name__ == "__main__":
+    main()
