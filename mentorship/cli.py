@@ -122,11 +122,16 @@ def cmd_users(args: argparse.Namespace) -> int:
         services.deactivate_user(engine, actor=actor, email=args.email)
         print("Account deactivated; its sessions have ended.")
     else:
+        import pandas as pd
+
         with db.read_session(engine) as session:
             users = queries.accounts(session)
         for row in users.itertuples():
             state = "active" if row.is_active else "deactivated"
-            last = row.last_login_at.strftime("%Y-%m-%d %H:%M UTC") if row.last_login_at else "never"
+            # Beside an account that has signed in, one that never did holds NaT (truthy), not None.
+            last = (
+                row.last_login_at.strftime("%Y-%m-%d %H:%M UTC") if pd.notna(row.last_login_at) else "never"
+            )
             print(f"{row.email:<40} {row.role:<10} {state:<12} last sign-in {last}")
     return 0
 
