@@ -346,15 +346,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 # --- Registrations: import and export ---
-def _read_file(path: str) -> bytes:
-    try:
-        return Path(path).read_bytes()
-    except OSError as exc:
-        raise UnusableInput(f"The file {path} cannot be read ({exc.strerror or exc}).") from exc
-
-
 def cmd_import(args: argparse.Namespace) -> int:
-    data = _read_file(args.file)
+    from mentorship import intake
+
+    data = intake.read_file(args.file)
     engine = _engine(args)
     actor = acting(args, engine)
     plan = services.import_registrations(engine, actor=actor, kind=args.kind, data=data, dry_run=args.dry_run)
