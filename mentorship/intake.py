@@ -41,7 +41,7 @@ from mentorship.models import (
     utcnow,
 )
 from mentorship.privacy import FORMULA_PREFIXES, spreadsheet_csv
-from mentorship.values import check_email, join_multi, split_multi
+from mentorship.values import check_email, check_text, join_multi, split_multi
 
 KINDS = ("mentors", "mentees", "pairs", "meetings")
 PEOPLE = {"mentors": Mentor, "mentees": Mentee}
@@ -595,7 +595,7 @@ def parse_row(kind: str, cells: dict[str, str], *, today: date) -> tuple[dict[st
             values[column] = spec.empty
             continue
         try:
-            value = spec.parse(cell)
+            value = spec.parse(check_text(cell))
         except ValueError as exc:
             errors.append(f"{column}: {exc}")
             continue

@@ -58,7 +58,7 @@ from mentorship.models import (
     utcnow,
 )
 from mentorship.settings import CadenceThresholds
-from mentorship.values import check_email, normalise_email
+from mentorship.values import check_email, check_text, normalise_email
 
 LEADER_ONLY = "Only the program leader can make this change."
 
@@ -86,6 +86,16 @@ def operation(
             engine, actor=actor, action=action, entity=entity, entity_id=entity_id, summary=exc.audit_summary
         )
         raise
+
+
+def typed_text(text: str | None, field: str, error: type[Exception] = Refused) -> str:
+    """Text typed into a form, trimmed; `error` (one sentence naming the field) when values.check_text
+    refuses it, as an import's row error names its column."""
+    text = (text or "").strip()
+    try:
+        return check_text(text)
+    except ValueError as exc:
+        raise error(f"The {field} {exc}.") from None
 
 
 def record_refusal(
@@ -380,8 +390,8 @@ def decide(
     except ValueError:
         raise UnusableInput("The decision must be continue, complete or end.") from None
     on = on or today
-    note = (note or "").strip()
     with operation(engine, actor=actor, action="pair.decide", entity="match", entity_id=match_id) as session:
+        note = typed_text(note, "note", UnusableInput)
         match = _open_pair(session, match_id=match_id, emails=emails)
         end_reason = _check_decision(match, decision, reason=reason, note=note, on=on, today=today)
         mark = match.confirmed_on + timedelta(days=retention.ONE_YEAR_DAYS)
@@ -543,8 +553,8 @@ def log_meeting(
     notes: str = "",
 ) -> int:
     """The leader records a pair's meeting; returns its id. One meeting per pair per day."""
-    notes = (notes or "").strip()
     with operation(engine, actor=actor, action="meeting.log", entity="match", entity_id=match_id) as session:
+        notes = typed_text(notes, "meeting note")
         match = session.get(Match, match_id)
         if match is None:
             raise Refused("That pair does not exist.")
@@ -657,8 +667,8 @@ def submit_checkin(
 ) -> CheckinReceipt:
     """A pair reports a meeting through its check-in link (no account). Reports per link are limited."""
     now = now or utcnow()
-    note = (note or "").strip()
     with operation(engine, actor=CHECKIN_ACTOR, action="checkin.report", leader_only=False) as session:
+        note = typed_text(note, "note")
         row = session.execute(
             sa.select(CheckinLink.id, Match.id, Match.confirmed_on)
             .join(Match, Match.id == CheckinLink.match_id)
