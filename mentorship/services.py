@@ -901,6 +901,22 @@ def export_registrations(engine: Engine, *, actor: Actor, kind: str) -> tuple[by
     return intake.to_csv(frame), len(frame)
 
 
+def export_audit_log(
+    engine: Engine,
+    *,
+    actor: Actor,
+    actions: list[str] | None = None,
+    outcome: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+) -> bytes:
+    """The audit events the filters pick (as the Admin page lists them) as CSV; the leader's only, audited."""
+    with operation(engine, actor=actor, action="audit.export") as session:
+        events = queries.audit_log(session, actions=actions, outcome=outcome, since=since, until=until)
+        audit.record(session, actor=actor, action="audit.export", summary=f"{len(events)} events")
+    return privacy.spreadsheet_csv(events)
+
+
 # --- Pairing ---
 WEIGHT_RANGE = "Each weight must be a number from 0 to 10."
 

@@ -1,4 +1,4 @@
-"""Real servers for tests: a throwaway PostgreSQL cluster and the dashboard under `streamlit run`.
+"""Real servers for tests: a throwaway PostgreSQL cluster and the dashboard under `streamlit run server.py`.
 
 Each is skipped when its program is missing, unless CI asks for it (MENTORSHIP_REQUIRE_SERVERS=1),
 in which case a missing program fails the run instead of silently skipping.
@@ -108,7 +108,8 @@ def postgres_server() -> Iterator[str]:
 
 @contextmanager
 def dashboard_server(database_url: str) -> Iterator[str]:
-    """`streamlit run app.py` on a free port against `database_url`; yields the base URL."""
+    """`streamlit run server.py` (the pages and the dashboard's own routes) on a free port against
+    `database_url`; yields the base URL."""
     port = free_port()
     env = {**os.environ, "MENTORSHIP_DATABASE_URL": database_url}
     server = subprocess.Popen(
@@ -117,7 +118,7 @@ def dashboard_server(database_url: str) -> Iterator[str]:
             "-m",
             "streamlit",
             "run",
-            str(ROOT / "app.py"),
+            str(ROOT / "server.py"),
             "--server.port",
             str(port),
             "--server.headless",
@@ -187,16 +188,32 @@ def wait_for_app(page) -> None:
     page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=30_000)
 
 
+SESSION_COOKIE = "mentorship_session"
+
+
+def session_cookie(page) -> dict | None:
+    """The browser's sign-in cookie as the browser keeps it (HttpOnly: no script in the page can see it)."""
+    return next((c for c in page.context.cookies() if c["name"] == SESSION_COOKIE), None)
+
+
 def sign_in(page, email: str, password: str, *, remembered: bool = True) -> None:
-    """Fill in and send the sign-in form; with `remembered`, wait until the browser keeps the sign-in
-    (its cookie is set), so that opening another page's address finds the reader signed in."""
+    """Fill in and send the sign-in form; with `remembered`, wait until the server has set the sign-in
+    cookie and the page has come back signed in, so that opening another page's address finds the reader
+    signed in."""
     wait_for_app(page)
+    before = session_cookie(page)
     page.get_by_role("textbox", name="Email").fill(email)
     page.get_by_role("textbox", name="Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     wait_for_app(page)
     if remembered:
-        page.wait_for_function("document.cookie.includes('mentorship_session=')")
+        deadline = time.monotonic() + 60
+        while session_cookie(page) in (None, before):
+            if time.monotonic() > deadline:
+                raise AssertionError("The sign-in cookie was never set.")
+            page.wait_for_timeout(100)
+        page.get_by_text("Signed in as").wait_for()
+        wait_for_app(page)
 
 
 def screenshot(page, path: Path) -> str:
