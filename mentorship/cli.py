@@ -261,6 +261,15 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("file", help="where to write the copy")
     sub.add_argument("--as", dest="as_email", metavar="EMAIL", help="the leader account making the copy")
 
+    sub = command(
+        "prune",
+        cmd_prune,
+        "Remove personal data past its retention: check-in reports after 180 days, ended sign-in "
+        "sessions after 30 (for a daily cron line).",
+    )
+    sub.add_argument("--json", action="store_true", help="print one JSON object with the counts")
+    sub.add_argument("--as", dest="as_email", metavar="EMAIL", help="the leader account pruning")
+
     sub = command("erase", cmd_erase, "Erase a mentor's or mentee's personal data on their request.")
     sub.add_argument("email", help="the person's email")
     sub.add_argument(
@@ -294,6 +303,20 @@ def build_parser() -> argparse.ArgumentParser:
     add_registration_commands(commands, store, acting_as)
     add_pairing_commands(commands, store, acting_as_required)
     return parser
+
+
+def cmd_prune(args: argparse.Namespace) -> int:
+    from mentorship import pruning
+    from mentorship.models import utcnow
+
+    engine = _engine(args)
+    pruned = pruning.prune(engine, actor=acting(args, engine), now=utcnow())
+    if args.json:
+        _print_json(pruned.to_dict())
+    else:
+        counts = pruned.to_dict()
+        print("Pruned: " + ", ".join(f"{n} {name.replace('_', ' ')}" for name, n in counts.items()) + ".")
+    return 0
 
 
 # --- Retention ---
