@@ -888,12 +888,15 @@ def set_registration_status(engine: Engine, *, actor: Actor, kind: str, person_i
 def export_registrations(engine: Engine, *, actor: Actor, kind: str) -> tuple[bytes, int]:
     """Every record of one kind as a CSV file in its template's columns, as `actor` may see it (audited).
 
-    Returns the file and its row count. A committee member's copy is masked like the pages.
+    Returns the file and its row count. A committee member gets the registrations only, masked like the
+    pages (`privacy.may_export`).
     """
     if kind not in intake.KINDS:
         raise UnusableInput(f"There is no {kind!r} export; choose one of {', '.join(intake.KINDS)}.")
     with operation(engine, actor=actor, action=f"export.{kind}", entity=kind, leader_only=False) as session:
-        frame = privacy.viewer_frame(queries.registrations_export(session, kind), actor.role)
+        if not privacy.may_export(kind, actor.role):
+            raise PermissionDenied(privacy.HISTORY_IS_THE_LEADERS, audit=f"refused: {actor.role} role")
+        frame = queries.export_view(session, kind, actor.role)
         view = "full" if actor.is_leader else "masked"
         audit.record(
             session, actor=actor, action=f"export.{kind}", entity=kind, summary=f"{len(frame)} rows, {view}"
