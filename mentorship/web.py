@@ -121,7 +121,7 @@ def _leader(request: Request) -> Actor | None:
     return actor if actor is not None and actor.is_leader else None
 
 
-def _refusal(request: Request, action: str) -> Response:
+def _refusal(action: str) -> Response:
     services.record_refusal(engine(), actor="signed-out browser", action=action, summary="no leader session")
     return PlainTextResponse(NOT_SIGNED_IN, status_code=403)
 
@@ -129,7 +129,7 @@ def _refusal(request: Request, action: str) -> Response:
 def _backup(request: Request) -> Response:
     actor = _leader(request)
     if actor is None:
-        return _refusal(request, "store.backup")
+        return _refusal("store.backup")
     folder = tempfile.TemporaryDirectory(prefix="mentorship-backup-")
     target = Path(folder.name) / "mentorship-backup.db"
     try:
@@ -149,7 +149,7 @@ def _backup(request: Request) -> Response:
 def _audit_log(request: Request) -> Response:
     actor = _leader(request)
     if actor is None:
-        return _refusal(request, "audit.export")
+        return _refusal("audit.export")
     params = request.query_params
     try:
         since = date.fromisoformat(params["since"]) if params.get("since") else None
