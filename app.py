@@ -6,7 +6,7 @@ from mentorship import charts, formatting, queries, services
 from mentorship.errors import Refused
 from mentorship.ui import after_write, cached_read, page_setup
 
-ctx = page_setup("Overview", ":material/dashboard:")
+ctx = page_setup("overview")
 st.title("Mentorship program")
 
 overview = cached_read(ctx, queries.overview, ctx.today)

@@ -27,7 +27,9 @@ from pathlib import Path
 from common import ROOT, demo_store, program_size, run_cli
 from import_mentees import mentee_file
 
-from mentorship.ui.core import NAVIGATION
+from mentorship.ui.core import PAGES, PUBLIC
+
+NAVIGATION = [p for p in PAGES.values() if p.access != PUBLIC]  # the sidebar's pages
 
 LEADER = ("leader@program.example.org", "demo-leader-password")  # the demo's documented sign-in
 # What must be on screen before a page counts as loaded.
@@ -49,7 +51,7 @@ def script_runs(url: str, runs: int) -> list[tuple[str, float, float]]:
     st.cache_resource.clear()
     st.cache_data.clear()
     results = []
-    for script, *_ in NAVIGATION:
+    for script in (p.script for p in NAVIGATION):
         at = AppTest.from_file(str(ROOT / script), default_timeout=300)
         at.user = {"is_logged_in": True, "email": LEADER[0]}
         start = time.perf_counter()
@@ -69,13 +71,13 @@ def script_runs(url: str, runs: int) -> list[tuple[str, float, float]]:
 
 def browser_loads(url: str, runs: int) -> dict[str, float]:
     """The median warm load of every page's address in headless Chromium, signed in as the leader."""
-    from tests.servers import chromium_page, dashboard_server, sign_in, wait_for_app
+    from devtools.servers import chromium_page, dashboard_server, sign_in, wait_for_app
 
     loads = {}
     with dashboard_server(url) as base, chromium_page() as page:
         page.goto(base)
         sign_in(page, *LEADER)
-        for script, *_ in NAVIGATION:
+        for script in (p.script for p in NAVIGATION):
             address = base + path_of(script)
             shown = page.locator(SHOWN.get(script, TABLE) + " >> visible=true").first
 
@@ -105,7 +107,7 @@ def main() -> None:
             f"\n| page | script run, first | script run, warm (median of {args.runs}) | browser load, warm |"
         )
         print("| --- | --- | --- | --- |")
-        for (script, first, warm), (_, label, *_) in zip(runs, NAVIGATION, strict=True):
+        for (script, first, warm), label in zip(runs, (p.title for p in NAVIGATION), strict=True):
             load = f"{loads[script]:.2f} s" if script in loads else "not measured"
             print(f"| {label} | {first:.2f} s | {warm:.3f} s | {load} |")
 

@@ -95,8 +95,6 @@ def status_counts(assessed: pd.DataFrame) -> dict[str, int]:
 
 # Pairs the leader should nudge: not meeting often enough, or not started.
 NUDGE_STATUSES = (CadenceStatus.due, CadenceStatus.overdue, CadenceStatus.not_yet_met)
-MEETING_FORMATS = ("virtual", "phone", "in person")
-FORMAT_LABELS = {"virtual": "Video call", "phone": "Phone call", "in person": "In person"}
 SOURCE_LABELS = {"leader": "Logged by the leader", "imported": "Imported", "checkin": "Reported by the pair"}
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from mentorship import auth, db, demo, formatting, matching, queries, retention, services, settings
+from mentorship import auth, clock, db, demo, formatting, queries, retention, services
 from mentorship.auth import Actor
 from mentorship.cadence import STATUS_LABELS, STATUS_ORDER, CadenceStatus
 from mentorship.errors import Refused, UnusableInput
@@ -66,7 +66,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     counts = services.load_demo(
         engine,
         actor=Actor.operator(),
-        today=date.today(),
+        today=args.today,
         mentors=args.mentors,
         mentees=args.mentees,
         seed=args.seed,
@@ -139,7 +139,7 @@ def cmd_users(args: argparse.Namespace) -> int:
 def cmd_summary(args: argparse.Namespace) -> int:
     engine = _engine(args)
     with db.read_session(engine) as session:
-        summary = queries.program_summary(session, date.today())
+        summary = queries.program_summary(session, args.today)
     if args.json:
         _print_json(summary.to_dict())
         return 0
@@ -159,7 +159,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 def cmd_erase(args: argparse.Namespace) -> int:
     engine = _engine(args)
-    kinds = services.erase_person(engine, actor=acting(args, engine), email=args.email)
+    kinds = services.erase_person(engine, actor=acting(args, engine), email=args.email, today=args.today)
     print(f"The {' and '.join(kinds)}'s personal data is erased; their pairs and meetings stay, anonymised.")
     return 0
 
@@ -168,7 +168,7 @@ def cmd_erase(args: argparse.Namespace) -> int:
 def cmd_cadence(args: argparse.Namespace) -> int:
     engine = _engine(args)
     with db.read_session(engine) as session:
-        report = queries.cadence_report(session, date.today())
+        report = queries.cadence_report(session, args.today)
     if args.json:
         _print_json(report)
         return 0
@@ -307,10 +307,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def cmd_prune(args: argparse.Namespace) -> int:
     from mentorship import pruning
-    from mentorship.models import utcnow
 
     engine = _engine(args)
-    pruned = pruning.prune(engine, actor=acting(args, engine), now=utcnow())
+    pruned = pruning.prune(engine, actor=acting(args, engine), now=clock.now())
     if args.json:
         _print_json(pruned.to_dict())
     else:
@@ -331,7 +330,7 @@ def cmd_decide(args: argparse.Namespace) -> int:
         engine,
         actor=acting(args, engine),
         decision=args.decision,
-        today=date.today(),
+        today=args.today,
         emails=(args.mentor, args.mentee),
         reason=reason,
         note=note,
@@ -344,20 +343,21 @@ def cmd_decide(args: argparse.Namespace) -> int:
 def cmd_retention(args: argparse.Namespace) -> int:
     engine = _engine(args)
     with db.read_session(engine) as session:
-        report = retention.analyse(queries.retention_pairs(session), date.today())
+        view = queries.retention_view(session, args.today, Actor.operator().role)
     if args.json:
-        _print_json(report.to_json())
+        _print_json(view.report.to_json())
         return 0
-    for figure in formatting.retention_figures(report, Actor.operator().role):
+    for figure in view.figures:
         print(f"{figure.label:<20}  {figure.value} {figure.behind}")
     print()
-    print(formatting.retention_groups(report.by_cohort, "Cohort").to_string(index=False))
-    print(f"\nOne-year decisions due: {len(report.decisions_due)}")
+    print(view.breakdowns["By cohort"].table.to_string(index=False))
+    print(f"\nOne-year decisions due: {len(view.decisions_due)}")
     return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    args.today = clock.today()  # one day for the whole command
     try:
         return args.handler(args)
     except Refused as exc:
@@ -375,7 +375,9 @@ def cmd_import(args: argparse.Namespace) -> int:
     data = intake.read_file(args.file)
     engine = _engine(args)
     actor = acting(args, engine)
-    plan = services.import_registrations(engine, actor=actor, kind=args.kind, data=data, dry_run=args.dry_run)
+    plan = services.import_registrations(
+        engine, actor=actor, kind=args.kind, data=data, today=args.today, dry_run=args.dry_run
+    )
     report = plan.report()
     if args.json:
         _print_json(report)
@@ -429,10 +431,8 @@ def add_registration_commands(commands, *parents: argparse.ArgumentParser) -> No
 def cmd_suggest(args: argparse.Namespace) -> int:
     engine = _engine(args)
     with db.read_session(engine) as session:
-        cohort = queries.pairing_cohort(session, date.today())
-        result = matching.suggest(cohort, settings.match_weights(session))
-    pairs = matching.pairs_frame(cohort, result, Actor.operator().role)
-    unmatched = matching.unmatched_frame(cohort, result, Actor.operator().role)
+        view = queries.pairing_view(session, args.today, Actor.operator().role)
+    pairs, unmatched = view.pairs, view.unmatched
     if args.json:
         _print_json(
             {
@@ -448,11 +448,11 @@ def cmd_suggest(args: argparse.Namespace) -> int:
                 "unmatched": [
                     {"mentee_email": r.mentee_email, "reason": r.reason} for r in unmatched.itertuples()
                 ],
-                "gap": result.gap.to_dict(),
+                "gap": view.gap.detail.to_dict(),
             }
         )
         return 0
-    report = result.report
+    report = view.report
     print(f"{len(pairs)} suggested pairs ({report.waiting_mentees} waiting, {report.places} mentor places):")
     for r in pairs.itertuples():
         print(f"{r.score:>7.2f}  {r.mentor_email} + {r.mentee_email}: {'; '.join(r.reasons)}")
@@ -461,7 +461,7 @@ def cmd_suggest(args: argparse.Namespace) -> int:
         for r in unmatched.itertuples():
             print(f"  {r.mentee_email}: {r.reason}")
     print()
-    for sentence in result.gap.sentences():
+    for sentence in view.gap.sentences:
         print(sentence)
     return 0
 
@@ -469,7 +469,7 @@ def cmd_suggest(args: argparse.Namespace) -> int:
 def cmd_confirm(args: argparse.Namespace) -> int:
     engine = _engine(args)
     done = services.confirm_pair(
-        engine, actor=acting(args, engine), today=date.today(), emails=(args.mentor, args.mentee)
+        engine, actor=acting(args, engine), today=args.today, emails=(args.mentor, args.mentee)
     )
     if done.already:
         print("This pair was already confirmed; nothing changed.")

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from mentorship import retention
-from mentorship.models import Role
-from mentorship.queries import ProgramSummary
+from mentorship.privacy import GroupMask
+
+if TYPE_CHECKING:
+    from mentorship.queries import ProgramSummary
 
 
 def percent(rate: float | None) -> str:
@@ -111,20 +113,21 @@ class Figure:
     help: str
 
 
-def _guarded(value: str, n: int, role: Role | str) -> tuple[str, str]:
-    """(value, pairs behind it) as `role` may see them: "fewer than 5" for both when the base is small."""
-    if retention.hidden(n, role):
-        return retention.FEWER_THAN_5, f"{retention.FEWER_THAN_5} pairs"
-    return value, pairs(n)
+def _guarded(value: str, n: int, hide: str | None) -> tuple[str, str]:
+    """(value, pairs behind it), or what `privacy` says both read instead ("fewer than 5")."""
+    return (hide, f"{hide} pairs") if hide else (value, pairs(n))
 
 
-def retention_figures(report: retention.Report, role: Role | str) -> list[Figure]:
-    """The Retention page's headline figures, each with the number of pairs behind it."""
-    o = report.overall
-    n_value, n_behind = _guarded(str(o.pairs), o.pairs, role)
-    done, done_behind = _guarded(percent(o.one_year_completion.value), o.one_year_completion.pairs, role)
-    went_on, went_on_behind = _guarded(percent(o.continuation.value), o.continuation.pairs, role)
-    median, median_behind = _guarded(months(o.median_months), o.pairs, role)
+def retention_figures(o: retention.GroupFigures, mask: GroupMask | None = None) -> list[Figure]:
+    """The Retention page's headline figures, each with the number of pairs behind it; `mask`
+    (`privacy.overall_mask`) says which read "fewer than 5" instead."""
+    mask = mask or GroupMask()
+    n_value, n_behind = _guarded(str(o.pairs), o.pairs, mask.pairs)
+    done, done_behind = _guarded(
+        percent(o.one_year_completion.value), o.one_year_completion.pairs, mask.one_year_completion
+    )
+    went_on, went_on_behind = _guarded(percent(o.continuation.value), o.continuation.pairs, mask.continuation)
+    median, median_behind = _guarded(months(o.median_months), o.pairs, mask.pairs)
     return [
         Figure("Pairs", n_value, "ever confirmed", "Every pair ever confirmed, open or closed."),
         Figure(
@@ -150,11 +153,11 @@ def retention_figures(report: retention.Report, role: Role | str) -> list[Figure
 
 
 def retention_groups(
-    groups: list[retention.GroupFigures], title: str, masks: list[retention.GroupMask] | None = None
+    groups: list[retention.GroupFigures], title: str, masks: list[GroupMask] | None = None
 ) -> pd.DataFrame:
     """One row per group, as text; a figure `masks` hides reads "fewer than 5" or "withheld" instead."""
     rows = []
-    for g, mask in zip(groups, masks or [retention.GroupMask()] * len(groups), strict=True):
+    for g, mask in zip(groups, masks or [GroupMask()] * len(groups), strict=True):
         row = {title: g.group, "Pairs": mask.pairs or str(g.pairs)}
         for label, rate, hide in (
             ("One-year completion", g.one_year_completion, mask.one_year_completion),

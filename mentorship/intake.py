@@ -4,6 +4,11 @@ The flow is `read` (bytes → a `Sheet`: decoding, layout, header mapping; `Unus
 be used at all) → `plan` (every row validated against the store: created, updated, unchanged or invalid with
 its reasons) → `write` (the plan's valid rows, in the caller's transaction). A dry run is `plan` alone, so it
 reports exactly what the real run would do.
+
+Why one module above 900 lines: its parts are one pipeline over one set of definitions (the templates,
+the header aliases, the per-column rules) that change together; a new column touches reading, validating,
+planning, writing and exporting at once, and the single-registration forms reuse the same path. Split it
+when a part gains a life of its own (a new source format, say).
 """
 
 from __future__ import annotations
@@ -41,7 +46,14 @@ from mentorship.models import (
     utcnow,
 )
 from mentorship.privacy import FORMULA_PREFIXES, spreadsheet_csv
-from mentorship.values import check_email, check_text, join_multi, split_multi
+from mentorship.values import (
+    ADVISING_AREAS,
+    MEETING_FORMATS,
+    check_email,
+    check_text,
+    join_multi,
+    split_multi,
+)
 
 KINDS = ("mentors", "mentees", "pairs", "meetings")
 PEOPLE = {"mentors": Mentor, "mentees": Mentee}
@@ -100,8 +112,6 @@ REQUIRED: dict[str, tuple[str, ...]] = {
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 20_000
-MEETING_FORMATS = ("virtual", "phone", "in person")
-ADVISING_AREAS = ("application", "interviews", "career")
 PAIR_OUTCOMES = tuple(s.value for s in MatchStatus)
 
 # A form's question text, as the header its export carries, for each template column. Header cells are

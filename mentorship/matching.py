@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from mentorship.settings import MatchWeights
-from mentorship.values import split_identities, split_multi
+from mentorship.values import ADVISING_AREAS, split_identities, split_multi
 
 # Columns the engine reads (the loader in queries.py provides them; extra columns are ignored).
 MENTOR_COLUMNS = (
@@ -62,7 +62,6 @@ EXCLUDED_COLUMNS = ("mentor_id", "mentee_id", "why")
 REJECTED, PAIRED_BEFORE = "rejected", "paired before"
 
 MILLI = 1000  # score points are stored and optimised as whole milli-points
-ADVISING_AREAS = ("application", "interviews", "career")
 ADVISING_WORDS = {"application": "the application", "interviews": "interviews", "career": "career goals"}
 WAITING_FULL_DAYS = 365
 SHORTLIST = 12  # best mentors per mentee in the first solve
@@ -221,36 +220,6 @@ class RecruitmentGap:
                 + " would share a language with them."
             )
         return out
-
-
-@dataclass(frozen=True)
-class GapView:
-    """The recruitment gap as one viewer may read it (`gap_for_role`)."""
-
-    figures: dict[str, int]
-    sentences: list[str]
-    table: pd.DataFrame  # which kinds of mentor place; empty for the committee
-
-
-def gap_for_role(gap: RecruitmentGap, role: str) -> GapView:
-    """The leader reads the whole gap; the committee the places needed, and nothing of which kind.
-
-    Beside the named unmatched students, a count of places needing a BIPOC-identifying mentor, a meeting
-    format or a language points at someone ("speaks Somali (1)" next to the one student left unmatched).
-    """
-    figures = {"More mentor places needed": gap.places_needed}
-    if role == "leader":
-        figures["Of them BIPOC-identifying"] = gap.bipoc_places_needed
-        return GapView({**figures, "Unmatched students": gap.unmatched}, gap.sentences(), gap.table())
-    if not gap.places_needed:
-        return GapView(figures, gap.sentences(), pd.DataFrame())
-    sentences = [
-        f"{_count(gap.places_needed, 'more mentor place')} would match every waiting student and give every "
-        "student who asked for a BIPOC mentor one.",
-        "Which kinds of mentor (BIPOC-identifying, a meeting format, a language) would close the gap is for "
-        "the leader: with few students waiting, it would point at the students themselves.",
-    ]
-    return GapView(figures, sentences, pd.DataFrame())
 
 
 @dataclass(frozen=True)
@@ -661,47 +630,6 @@ def reason_component(text: str) -> str | None:
     return None
 
 
-def reasons_for_role(reasons: Iterable[Reason | str], role: str) -> list[str]:
-    """The reason sentences a viewer may read.
-
-    Committee members see no individual demographics: reasons that reveal someone's race/ethnicity,
-    gender or languages ("Both speak Somali" says as much as an ethnicity) are left out for them, as is
-    any sentence the engine does not recognise (stored reasons may come from elsewhere). The leader sees
-    every reason.
-    """
-    shown = []
-    for reason in reasons:
-        text = reason.text if isinstance(reason, Reason) else str(reason)
-        key = reason.component if isinstance(reason, Reason) else reason_component(text)
-        if role == "leader" or (key is not None and not COMPONENT_BY_KEY[key].sensitive):
-            shown.append(text)
-    return shown
-
-
-def sees_scores(role: str) -> bool:
-    """Only the leader sees pair scores.
-
-    A score adds up every component, the sensitive ones too: with the weights (which everyone may read)
-    it gives away the reasons `reasons_for_role` withholds (8 points or more: the student asked for a
-    BIPOC mentor and this one identifies as BIPOC). A score counted from the other components only
-    would not match the order pairs were chosen in nor the leader's figure for the same pair, and the
-    committee already reads those components as reasons: so the committee gets no score at all, and
-    no list in score order either (the order would tell the same story).
-    """
-    return role == "leader"
-
-
-def pairs_for_role(pairs: pd.DataFrame, role: str) -> pd.DataFrame:
-    """Suggested or confirmed pairs (columns `reasons` and `score`) as `role` may read them: the
-    reasons cut by `reasons_for_role`, and no score unless `sees_scores`."""
-    out = pairs.assign(reasons=[reasons_for_role(r, role) for r in pairs["reasons"]])
-    return out if sees_scores(role) else out.drop(columns=["score"])
-
-
-def unmatched_reason_for_role(unplaced: Unplaced, role: str) -> str:
-    return unplaced.reason if role == "leader" else unplaced.public_reason
-
-
 # The optimal assignment
 def _top_k(block: np.ndarray, k: int, jitter: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per row of a block of whole-number scores: the k best allowed columns (row, column, score).
@@ -1108,37 +1036,32 @@ def suggest(cohort: Cohort, weights: MatchWeights, *, shortlist: int = SHORTLIST
     )
 
 
-def pairs_frame(cohort: Cohort, result: Suggestions, role: str) -> pd.DataFrame:
-    """The suggestions as a table as `role` may read it (`pairs_for_role`): who, and why. The leader's
-    has the scores, best first; the committee's has none and lists the pairs by mentee and mentor."""
+def pairs_frame(cohort: Cohort, result: Suggestions) -> pd.DataFrame:
+    """The suggestions as a table, best first: who (names, first names, emails), the score, and why
+    (`Reason`s). What a viewer may read of it is `privacy.suggested_pairs`."""
     mentors = cohort.mentors.set_index("mentor_id")
     mentees = cohort.mentees.set_index("mentee_id")
     mentor_ids = [p.mentor_id for p in result.pairs]
     mentee_ids = [p.mentee_id for p in result.pairs]
-    pairs = pairs_for_role(
-        pd.DataFrame(
-            {
-                "mentor_id": mentor_ids,
-                "mentee_id": mentee_ids,
-                "score": [p.score for p in result.pairs],
-                "mentor": _names(mentors, mentor_ids),
-                "mentor_first_name": _column(mentors, "first_name", mentor_ids),
-                "mentor_email": _column(mentors, "email", mentor_ids),
-                "mentee": _names(mentees, mentee_ids),
-                "mentee_first_name": _column(mentees, "first_name", mentee_ids),
-                "mentee_email": _column(mentees, "email", mentee_ids),
-                "reasons": [p.reasons for p in result.pairs],
-            }
-        ),
-        role,
+    return pd.DataFrame(
+        {
+            "mentor_id": mentor_ids,
+            "mentee_id": mentee_ids,
+            "score": [p.score for p in result.pairs],
+            "mentor": _names(mentors, mentor_ids),
+            "mentor_first_name": _column(mentors, "first_name", mentor_ids),
+            "mentor_email": _column(mentors, "email", mentor_ids),
+            "mentee": _names(mentees, mentee_ids),
+            "mentee_first_name": _column(mentees, "first_name", mentee_ids),
+            "mentee_email": _column(mentees, "email", mentee_ids),
+            "reasons": [p.reasons for p in result.pairs],
+        }
     )
-    if sees_scores(role):
-        return pairs
-    return pairs.sort_values(["mentee", "mentor", "mentee_id", "mentor_id"], ignore_index=True)
 
 
-def unmatched_frame(cohort: Cohort, result: Suggestions, role: str) -> pd.DataFrame:
-    """The mentees left without a mentor, longest waiting first, with why (in words `role` may read)."""
+def unmatched_frame(cohort: Cohort, result: Suggestions) -> pd.DataFrame:
+    """The mentees left without a mentor, longest waiting first, with why: `reason` in the leader's words,
+    `public_reason` in the committee's (`privacy.unmatched` keeps the one a viewer may read)."""
     mentees = cohort.mentees.set_index("mentee_id")
     ids = [u.mentee_id for u in result.unmatched]
     return pd.DataFrame(
@@ -1147,7 +1070,8 @@ def unmatched_frame(cohort: Cohort, result: Suggestions, role: str) -> pd.DataFr
             "mentee": _names(mentees, ids),
             "mentee_email": _column(mentees, "email", ids),
             "waiting_since": mentees["registered_on"].reindex(ids).to_list(),
-            "reason": [unmatched_reason_for_role(u, role) for u in result.unmatched],
+            "reason": [u.reason for u in result.unmatched],
+            "public_reason": [u.public_reason for u in result.unmatched],
         }
     )
 

@@ -1,4 +1,9 @@
-"""What each role may see. Committee members get masked contacts and no individual demographics.
+"""What each role may see: the one layer that masks, withholds and suppresses small cells.
+
+Every read that feeds a page or a CLI command (`queries.*_view`) passes what it returns through here, and
+nothing else in the package compares roles, except the services' own permission checks. The leader sees
+everything; committee members get masked contacts, no individual demographics or free text, no pair
+scores, and no figure resting on fewer than 5 pairs.
 
 Hiding a column in the browser is not enough (hidden columns still reach it): frames are cut down here,
 on the server, before any page builds a table from them.
@@ -7,10 +12,15 @@ on the server, before any page builds a table from them.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
+from mentorship.matching import COMPONENT_BY_KEY, Reason, RecruitmentGap, reason_component
 from mentorship.models import Role
+from mentorship.retention import CURVE_COLUMNS, GroupFigures
 
 # Individual demographics and free text: never sent to a committee page or export. Languages and
 # first-generation status are here too: "speaks Somali" says as much about a person as their ethnicity.
@@ -46,6 +56,11 @@ def may_export(kind: str, role: Role | str) -> bool:
     return Role(role) == Role.leader or kind in COMMITTEE_EXPORTS
 
 
+def sees_everything(role: Role | str) -> bool:
+    """The leader sees every figure, contact and reason; every other role sees what this module leaves."""
+    return Role(role) == Role.leader
+
+
 def mask_email(email: str) -> str:
     """`jane.doe@umn.edu` → `j***@umn.edu`."""
     if not email:
@@ -66,7 +81,7 @@ def _is_contact(column: str, kind: str) -> bool:
 
 def viewer_frame(frame: pd.DataFrame, role: Role | str) -> pd.DataFrame:
     """The frame as `role` may see it: unchanged for the leader; masked and cut for the committee."""
-    if Role(role) == Role.leader:
+    if sees_everything(role):
         return frame
     out = frame.drop(columns=[c for c in frame.columns if c in SENSITIVE_COLUMNS])
     for column in out.columns:
@@ -75,6 +90,11 @@ def viewer_frame(frame: pd.DataFrame, role: Role | str) -> pd.DataFrame:
         elif _is_contact(column, "phone"):
             out[column] = out[column].map(mask_phone)
     return out
+
+
+def leader_only(frame: pd.DataFrame, role: Role | str) -> pd.DataFrame:
+    """Accounts and the audit trail: the whole frame for the leader, no rows for anyone else."""
+    return frame if sees_everything(role) else frame.iloc[:0]
 
 
 def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
@@ -91,3 +111,259 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
 def spreadsheet_csv(frame: pd.DataFrame) -> bytes:
     """A CSV file Excel opens as UTF-8 (byte-order mark, CRLF), with every formula neutralised."""
     return neutralise_formulas(frame).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
+
+
+# --- Pairing ---
+def reasons_for_role(reasons: Iterable[Reason | str], role: Role | str) -> list[str]:
+    """The reason sentences a viewer may read.
+
+    Committee members see no individual demographics: reasons that reveal someone's race/ethnicity,
+    gender or languages ("Both speak Somali" says as much as an ethnicity) are left out for them, as is
+    any sentence the engine does not recognise (stored reasons may come from elsewhere). The leader sees
+    every reason.
+    """
+    shown = []
+    for reason in reasons:
+        text = reason.text if isinstance(reason, Reason) else str(reason)
+        key = reason.component if isinstance(reason, Reason) else reason_component(text)
+        if sees_everything(role) or (key is not None and not COMPONENT_BY_KEY[key].sensitive):
+            shown.append(text)
+    return shown
+
+
+def sees_scores(role: Role | str) -> bool:
+    """Only the leader sees pair scores.
+
+    A score adds up every component, the sensitive ones too: with the weights (which everyone may read)
+    it gives away the reasons `reasons_for_role` withholds (8 points or more: the student asked for a
+    BIPOC mentor and this one identifies as BIPOC). A score counted from the other components only
+    would not match the order pairs were chosen in nor the leader's figure for the same pair, and the
+    committee already reads those components as reasons: so the committee gets no score at all, and
+    no list in score order either (the order would tell the same story).
+    """
+    return sees_everything(role)
+
+
+def pairs_for_role(pairs: pd.DataFrame, role: Role | str) -> pd.DataFrame:
+    """Suggested or confirmed pairs (columns `reasons` and `score`) as `role` may read them: the
+    reasons cut by `reasons_for_role`, no score unless `sees_scores`, contacts as `viewer_frame` leaves
+    them."""
+    out = pairs.assign(reasons=[reasons_for_role(r, role) for r in pairs["reasons"]])
+    return viewer_frame(out if sees_scores(role) else out.drop(columns=["score"]), role)
+
+
+def suggested_pairs(pairs: pd.DataFrame, role: Role | str) -> pd.DataFrame:
+    """`matching.pairs_frame` as `role` may read it (`pairs_for_role`). The leader's has the scores, best
+    first; the committee's has none and lists the pairs by mentee and mentor."""
+    out = pairs_for_role(pairs, role)
+    if sees_scores(role):
+        return out
+    return out.sort_values(["mentee", "mentor", "mentee_id", "mentor_id"], ignore_index=True)
+
+
+def unmatched(frame: pd.DataFrame, role: Role | str) -> pd.DataFrame:
+    """`matching.unmatched_frame` as `role` may read it: the leader reads why in full, the committee the
+    same words whether or not a student requires a BIPOC mentor (`Unplaced.public_reason`)."""
+    reason = frame["reason"] if sees_everything(role) else frame["public_reason"]
+    return viewer_frame(frame.drop(columns="public_reason").assign(reason=reason), role)
+
+
+@dataclass(frozen=True)
+class GapView:
+    """The recruitment gap as one viewer may read it (`gap_for_role`)."""
+
+    figures: dict[str, int]
+    sentences: list[str]
+    table: pd.DataFrame  # which kinds of mentor place; empty for the committee
+    detail: RecruitmentGap | None = None  # the whole gap (`suggest --json`): the leader only
+
+
+def gap_for_role(gap: RecruitmentGap, role: Role | str) -> GapView:
+    """The leader reads the whole gap; the committee the places needed, and nothing of which kind.
+
+    Beside the named unmatched students, a count of places needing a BIPOC-identifying mentor, a meeting
+    format or a language points at someone ("speaks Somali (1)" next to the one student left unmatched).
+    """
+    figures = {"More mentor places needed": gap.places_needed}
+    if sees_everything(role):
+        figures["Of them BIPOC-identifying"] = gap.bipoc_places_needed
+        return GapView({**figures, "Unmatched students": gap.unmatched}, gap.sentences(), gap.table(), gap)
+    if not gap.places_needed:
+        return GapView(figures, gap.sentences(), pd.DataFrame())
+    places = f"{gap.places_needed} more mentor place{'' if gap.places_needed == 1 else 's'}"
+    sentences = [
+        f"{places} would match every waiting student and give every student who asked for a BIPOC "
+        "mentor one.",
+        "Which kinds of mentor (BIPOC-identifying, a meeting format, a language) would close the gap is for "
+        "the leader: with few students waiting, it would point at the students themselves.",
+    ]
+    return GapView(figures, sentences, pd.DataFrame())
+
+
+# --- Retention ---
+MIN_GROUP_PAIRS = 5
+FEWER_THAN_5 = "fewer than 5"
+
+# What the committee may see
+# A figure on fewer than 5 pairs reads "fewer than 5". That alone is not enough where the viewer also sees
+# the total and the other groups: a lone hidden count is the total minus the rest (99 pairs, 59 and 39 shown:
+# the hidden group has 1). So, in each breakdown, the next-smallest group is withheld as well, and the next,
+# until the sum of the hidden counts (which the viewer can still work out) pins none of them to one value.
+# Everything resting on a withheld group reads "withheld": its pairs, rates, median and curve (a group's rates
+# and curve give its counts away: the pairs that reached a year are the completion rate times its base).
+WITHHELD = "withheld"
+UNBOUNDED = float("inf")
+
+Range = tuple[float, float]  # what the viewer knows of a hidden count: it lies in low..high
+Cell = tuple[
+    str | None, Range | None
+]  # (what a count reads as instead, None when shown; its range if hidden)
+
+
+def hidden(pairs: int, role: Role | str) -> bool:
+    """A figure resting on fewer than 5 pairs is hidden from the committee (it could point at a person)."""
+    return not sees_everything(role) and pairs < MIN_GROUP_PAIRS
+
+
+def for_role(value, pairs: int, role: Role | str):
+    """The value, or "fewer than 5" when the viewer may not see a figure resting on `pairs`."""
+    return FEWER_THAN_5 if hidden(pairs, role) else value
+
+
+def overall_mask(overall: GroupFigures, role: Role | str) -> GroupMask:
+    """The headline figures as `role` may see them: each resting on fewer than 5 pairs reads "fewer than 5"
+    (its median with the pairs). Nothing is shown beside them to subtract from, so nothing is withheld."""
+    counts = (overall.pairs, overall.one_year_completion.pairs, overall.continuation.pairs)
+    return GroupMask(*(for_role(None, n, role) for n in counts))
+
+
+def pinned(counts: list[int], ranges: list[Range]) -> bool:
+    """Whether the sum of these hidden counts, with the range known of each, gives any one of them away."""
+    total = sum(counts)
+    for i, (low, high) in enumerate(ranges):
+        others = ranges[:i] + ranges[i + 1 :]
+        least = max(low, total - sum(h for _, h in others))
+        most = min(high, total - sum(lo for lo, _ in others))
+        if least >= most:
+            return True
+    return False
+
+
+def _gives_away(counts: list[int], cells: list[Cell]) -> bool:
+    held = [i for i, (label, _) in enumerate(cells) if label is not None]
+    return bool(held) and pinned([counts[i] for i in held], [cells[i][1] for i in held])
+
+
+def mask_counts(counts: list[int], total: int, role: Role | str) -> list[str | None]:
+    """What each count of a breakdown (closed pairs by end reason) reads as for `role`: None where shown,
+    "fewer than 5", or "withheld" (the smallest of the others, until the hidden ones cannot be worked out)."""
+    if sees_everything(role):
+        return [None] * len(counts)
+    cells: list[Cell] = [
+        (FEWER_THAN_5, (1, MIN_GROUP_PAIRS - 1)) if n < MIN_GROUP_PAIRS else (None, None) for n in counts
+    ]
+    while not hidden(total, role) and _gives_away(counts, cells):
+        shown = [i for i, (label, _) in enumerate(cells) if label is None]
+        if not shown:
+            break
+        cells[min(shown, key=counts.__getitem__)] = (WITHHELD, (MIN_GROUP_PAIRS, UNBOUNDED))
+    return [label for label, _ in cells]
+
+
+@dataclass(frozen=True)
+class GroupMask:
+    """What a viewer may see of one group: None where a figure is shown, else what it reads instead."""
+
+    pairs: str | None = None  # also the group's median and curve
+    one_year_completion: str | None = None
+    continuation: str | None = None
+
+
+def _group_cells(g: GroupFigures, withheld: bool) -> list[Cell]:
+    """The group's pairs, completion base and continuation base as the committee sees them."""
+    if withheld:
+        return [
+            (WITHHELD, (MIN_GROUP_PAIRS, UNBOUNDED)),
+            (WITHHELD, (0, UNBOUNDED)),
+            (WITHHELD, (0, UNBOUNDED)),
+        ]
+    if g.pairs < MIN_GROUP_PAIRS:
+        small = (FEWER_THAN_5, (0, MIN_GROUP_PAIRS - 1))
+        return [(FEWER_THAN_5, (1, MIN_GROUP_PAIRS - 1)), small, small]
+    cells: list[Cell] = [(None, None)]
+    bound = (
+        g.pairs
+    )  # a pair confirmed a year ago is one of the group's; one that reached a year, one of those
+    for rate in (g.one_year_completion, g.continuation):
+        if rate.pairs < MIN_GROUP_PAIRS:
+            bound = min(MIN_GROUP_PAIRS - 1, bound)
+            cells.append((FEWER_THAN_5, (0, bound)))
+        else:
+            bound = rate.pairs
+            cells.append((None, None))
+    return cells
+
+
+def group_masks(groups: list[GroupFigures], overall: GroupFigures, role: Role | str) -> list[GroupMask]:
+    """What `role` may see of each group of a breakdown (cohort, concordance, format) of `overall`.
+
+    The groups' pairs, and each rate's base, add up to the overall figures at the top of the page; while any
+    of those sums gives a hidden count away, the smallest group still shown is withheld whole.
+    """
+    if sees_everything(role):
+        return [GroupMask() for _ in groups]
+    totals = [overall.pairs, overall.one_year_completion.pairs, overall.continuation.pairs]
+    counts = [[g.pairs, g.one_year_completion.pairs, g.continuation.pairs] for g in groups]
+    withheld: set[int] = set()
+    while True:
+        cells = [_group_cells(g, i in withheld) for i, g in enumerate(groups)]
+        given_away = [
+            c
+            for c, total in enumerate(totals)
+            if not hidden(total, role) and _gives_away([n[c] for n in counts], [cell[c] for cell in cells])
+        ]
+        shown = [i for i, cell in enumerate(cells) if cell[0][0] is None]
+        if not given_away or not shown:
+            break
+        c = given_away[0]  # withhold the group with the smallest count shown in that column
+        withheld.add(min(shown, key=lambda i: (cells[i][c][0] is not None, counts[i][c], counts[i][0])))
+    return [GroupMask(*(label for label, _ in cell)) for cell in cells]
+
+
+def visible_curves(groups: list[GroupFigures], masks: list[GroupMask] | None = None) -> pd.DataFrame:
+    """The survival curves of the groups whose pairs are shown (`masks`, default all), long form."""
+    masks = masks or [GroupMask()] * len(groups)
+    parts = [
+        g.curve.assign(group=g.group)
+        for g, m in zip(groups, masks, strict=True)
+        if m.pairs is None and len(g.curve)
+    ]
+    if not parts:
+        return pd.DataFrame(columns=["group", *CURVE_COLUMNS])
+    return pd.concat(parts, ignore_index=True)[["group", *CURVE_COLUMNS]]
+
+
+def visible_reasons(reasons: pd.DataFrame, role: Role | str) -> tuple[pd.DataFrame, list[str], list[str]]:
+    """Why pairs ended, as `role` may see it: the rows shown, the reasons of fewer than 5 pairs, the withheld.
+
+    The total of closed pairs is known (the pairs ever confirmed less the Overview's active pairs), so the
+    reasons are masked together (`mask_counts`).
+    """
+    counts = [int(n) for n in reasons["pairs"]]
+    labels = mask_counts(counts, sum(counts), role)
+    shown = reasons[[label is None for label in labels]].reset_index(drop=True)
+    few = [r for r, label in zip(reasons["reason"], labels, strict=True) if label == FEWER_THAN_5]
+    withheld = [r for r, label in zip(reasons["reason"], labels, strict=True) if label == WITHHELD]
+    return shown, few, withheld
+
+
+def visible_counts(
+    counts: pd.DataFrame, role: Role | str, *, label: str, count: str
+) -> tuple[pd.DataFrame, list]:
+    """Split rows of counts into those the viewer may see and the labels of those hidden (fewer than 5).
+
+    For counts with no total shown beside them (mentee outcomes by cohort and stage), where subtraction
+    gives nothing away.
+    """
+    mask = np.array([hidden(int(n), role) for n in counts[count]], dtype=bool)
+    return counts[~mask].reset_index(drop=True), list(counts.loc[mask, label])

@@ -16,10 +16,10 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from mentorship import audit, auth
+from mentorship import auth
 from mentorship.auth import Actor
 from mentorship.models import CheckinSubmission, Concern, LoginSession, SignInDevice
-from mentorship.services import operation
+from mentorship.services.core import operation
 
 CHECKIN_RETENTION = timedelta(days=180)
 SESSION_RETENTION = timedelta(days=30)
@@ -38,10 +38,10 @@ class Pruned:
 
 def prune(engine: Engine, *, actor: Actor, now: datetime) -> Pruned:
     """Delete (or clear) what is past its retention as of `now`, in one transaction, audited with counts."""
-    with operation(engine, actor=actor, action="store.prune") as session:
+    with operation(engine, actor=actor, action="store.prune") as op:
 
         def run(statement) -> int:
-            return session.execute(statement).rowcount or 0
+            return op.session.execute(statement).rowcount or 0
 
         last_activity = sa.func.coalesce(LoginSession.ended_at, LoginSession.last_seen_at)
         pruned = Pruned(
@@ -59,10 +59,5 @@ def prune(engine: Engine, *, actor: Actor, now: datetime) -> Pruned:
                 sa.delete(SignInDevice).where(SignInDevice.last_used_at < now - auth.DEVICE_LIFETIME)
             ),
         )
-        audit.record(
-            session,
-            actor=actor,
-            action="store.prune",
-            summary=", ".join(f"{name.replace('_', ' ')}: {n}" for name, n in pruned.to_dict().items()),
-        )
+        op.record(", ".join(f"{name.replace('_', ' ')}: {n}" for name, n in pruned.to_dict().items()))
     return pruned

@@ -10,7 +10,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from mentorship import cadence, matching, privacy, retention
+from mentorship import cadence, formatting, matching, privacy, retention
 from mentorship import registrations as registration_rules
 from mentorship.models import (
     OPEN_STATUS_VALUES,
@@ -230,6 +230,35 @@ def audit_actions(session: Session) -> list[str]:
     )
 
 
+@dataclass(frozen=True)
+class AdminView:
+    """The Admin page's accounts and the audit log's actions (for its filter): the leader's only."""
+
+    accounts: pd.DataFrame
+    actions: list[str]
+
+
+def admin_view(session: Session, role: Role | str) -> AdminView:
+    return AdminView(
+        accounts=privacy.leader_only(accounts(session), role),
+        actions=audit_actions(session) if privacy.sees_everything(role) else [],
+    )
+
+
+def audit_view(
+    session: Session,
+    role: Role | str,
+    actions: list[str] | None = None,
+    outcome: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+) -> pd.DataFrame:
+    """The audit log as the Admin page lists it (`audit_log`), for the leader only."""
+    return privacy.leader_only(
+        audit_log(session, actions=actions, outcome=outcome, since=since, until=until), role
+    )
+
+
 def is_empty(session: Session) -> bool:
     """True when the store has no registrations at all (the Overview then shows what to do next)."""
     return (
@@ -364,6 +393,85 @@ def retention_data(session: Session, today: date) -> RetentionData:
         report=retention.analyse(retention_pairs(session), today),
         cohort_yield=retention.cohort_yield(outcomes),
         outcomes=outcomes,
+    )
+
+
+@dataclass(frozen=True)
+class RetentionBreakdown:
+    """One survival tab (all pairs, or one breakdown) as a viewer may see it."""
+
+    title: str  # the chart's
+    curves: pd.DataFrame  # the curves of the groups whose pairs are shown
+    table: pd.DataFrame | None  # one row per group, as text (`formatting.retention_groups`); None overall
+    group_withheld: bool  # a whole group is withheld: it has no curve although 5 or more pairs are behind it
+    figure_withheld: bool  # some figure in the table reads "withheld"
+
+
+# tab: (the groups' attribute of `retention.Report`, the table's first column, the chart's title)
+RETENTION_BREAKDOWNS = {
+    "All pairs": ("overall", "", "Pairs still going, by months since confirmation"),
+    "By cohort": ("by_cohort", "Cohort", "Pairs still going, by the year they were confirmed"),
+    "By BIPOC-mentor request": ("by_concordance", "Request", "Pairs still going, by BIPOC-mentor request"),
+    "By format": ("by_format", "Usual format", "Pairs still going, by the format they met in most"),
+}
+
+
+@dataclass(frozen=True)
+class RetentionView:
+    """Everything the Retention page draws, cut to what the viewer's role may see (`privacy`)."""
+
+    empty: bool  # no pair was ever confirmed
+    figures: list[formatting.Figure]
+    breakdowns: dict[str, RetentionBreakdown]  # by tab, in RETENTION_BREAKDOWNS' order
+    any_ended: bool
+    end_reasons: pd.DataFrame  # the reasons whose counts may be shown
+    few_reasons: list[str]  # reasons of fewer than 5 pairs (named, not counted)
+    withheld_reasons: list[str]
+    decisions_due: pd.DataFrame  # `match_id` and formatting.DUE_COLUMNS; contacts masked for the committee
+    any_outcomes: bool  # some mentee outcome is recorded
+    cohort_yield: pd.DataFrame  # the cohorts and stages with enough outcomes recorded to show
+    few_outcomes: list[int]  # cohorts with fewer than 5 outcomes recorded at some stage
+    open_pairs: pd.DataFrame | None  # the leader only: pairs to end
+    outcomes: pd.DataFrame | None  # the leader only: mentees whose outcomes can be recorded
+    report: retention.Report | None  # the leader only: every figure (`retention --json`)
+
+
+def retention_view(session: Session, today: date, role: Role | str) -> RetentionView:
+    """The Retention page's read and the `retention` command's, for the viewer's role."""
+    data = retention_data(session, today)
+    report, leader = data.report, privacy.sees_everything(role)
+    breakdowns = {}
+    for tab, (attribute, column, title) in RETENTION_BREAKDOWNS.items():
+        groups = [report.overall] if attribute == "overall" else getattr(report, attribute)
+        masks = privacy.group_masks(groups, report.overall, role)
+        breakdowns[tab] = RetentionBreakdown(
+            title=title,
+            curves=privacy.visible_curves(groups, masks),
+            table=formatting.retention_groups(groups, column, masks) if column else None,
+            group_withheld=any(m.pairs == privacy.WITHHELD for m in masks),
+            figure_withheld=any(
+                privacy.WITHHELD in (m.pairs, m.one_year_completion, m.continuation) for m in masks
+            ),
+        )
+    reasons, few_reasons, withheld_reasons = privacy.visible_reasons(report.end_reasons, role)
+    known = data.cohort_yield[data.cohort_yield["recorded"] > 0]
+    cohort_yield, few_outcomes = privacy.visible_counts(known, role, label="cohort", count="recorded")
+    due = report.decisions_due[["match_id", *formatting.DUE_COLUMNS]]
+    return RetentionView(
+        empty=report.overall.pairs == 0,
+        figures=formatting.retention_figures(report.overall, privacy.overall_mask(report.overall, role)),
+        breakdowns=breakdowns,
+        any_ended=not report.end_reasons.empty,
+        end_reasons=reasons,
+        few_reasons=few_reasons,
+        withheld_reasons=withheld_reasons,
+        decisions_due=privacy.viewer_frame(due, role),
+        any_outcomes=not known.empty,
+        cohort_yield=cohort_yield,
+        few_outcomes=sorted({int(c) for c in few_outcomes}),
+        open_pairs=report.open_pairs if leader else None,
+        outcomes=data.outcomes if leader else None,
+        report=report if leader else None,
     )
 
 
@@ -692,9 +800,55 @@ def pairing_cohort(
     return matching.Cohort(mentors=mentors, mentees=mentees, excluded=excluded, today=today)
 
 
+def _solved(session: Session, today: date) -> tuple[matching.Cohort, matching.Suggestions]:
+    cohort = pairing_cohort(session, today)
+    return cohort, matching.suggest(cohort, match_weights(session))
+
+
 def pairing_suggestions(session: Session, today: date) -> matching.Suggestions:
     """The engine's suggestions for the store as it is now, with the leader's weights."""
-    return matching.suggest(pairing_cohort(session, today), match_weights(session))
+    return _solved(session, today)[1]
+
+
+@dataclass(frozen=True)
+class PairingView:
+    """What the Pairings page and `suggest` show, cut to what the viewer's role may see (`privacy`)."""
+
+    pairs: pd.DataFrame  # `privacy.suggested_pairs`: reasons a viewer may read, scores for the leader only
+    unmatched: pd.DataFrame  # `privacy.unmatched`
+    gap: privacy.GapView
+    report: matching.SolveReport
+    mentors: pd.DataFrame | None  # the leader only: active mentors, for pairing by hand
+    mentees: pd.DataFrame | None  # the leader only: waiting mentees
+
+
+def pairing_view(session: Session, today: date, role: Role | str) -> PairingView:
+    """The Pairings page's read and `suggest`'s: the store's suggestions, for the viewer's role."""
+    cohort, result = _solved(session, today)
+    people = ["first_name", "last_name", "email"]
+    leader = privacy.sees_everything(role)
+    mentors = cohort.mentors[cohort.mentors["status"].str.lower() == "active"]
+    waiting = cohort.mentees[matching.waiting_mentees(cohort.mentees)]
+    return PairingView(
+        pairs=privacy.suggested_pairs(matching.pairs_frame(cohort, result), role),
+        unmatched=privacy.unmatched(matching.unmatched_frame(cohort, result), role),
+        gap=privacy.gap_for_role(result.gap, role),
+        report=result.report,
+        mentors=mentors[["mentor_id", *people]].reset_index(drop=True) if leader else None,
+        mentees=waiting[["mentee_id", *people]] if leader else None,
+    )
+
+
+def pair_check(session: Session, today: date, mentor_id: int, mentee_id: int) -> matching.PairAssessment:
+    """What blocks a hand-picked pair, what falls short, and its score, with the leader's weights. Raises
+    ValueError when either person is not registered."""
+    cohort = pairing_cohort(session, today, mentor_ids=[mentor_id], mentee_ids=[mentee_id])
+    return matching.assess_pair(cohort, mentor_id, mentee_id, match_weights(session))
+
+
+def recent_pairs_view(session: Session, role: Role | str, *, limit: int = 20) -> pd.DataFrame:
+    """The pairs confirmed most recently, as `role` may read them (`privacy.pairs_for_role`)."""
+    return privacy.pairs_for_role(recent_pairs(session, limit=limit), role)
 
 
 def store_version(session: Session) -> str:

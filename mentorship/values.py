@@ -1,11 +1,16 @@
-"""Small value rules shared by intake, matching, the demo and the pages: emails, multi-choice cells and
-self-described identities."""
+"""The program's vocabulary and small value rules shared by intake, matching, the demo and the pages:
+meeting formats and advising areas, emails, multi-choice cells and self-described identities."""
 
 from __future__ import annotations
 
 import re
 
 from email_validator import EmailNotValidError, validate_email
+
+# The program's vocabulary, one home for each list (intake validates against them, pages offer them).
+MEETING_FORMATS = ("virtual", "phone", "in person")
+FORMAT_LABELS = {"virtual": "Video call", "phone": "Phone call", "in person": "In person"}
+ADVISING_AREAS = ("application", "interviews", "career")
 
 MULTI_SEPARATOR = "; "
 # `;` and line breaks always separate; `, ` does outside brackets ("Spanish (Mexican, Caribbean)" is one).

@@ -6,7 +6,7 @@ from mentorship import queries, registrations
 from mentorship.ui import cached_read, page_setup
 from mentorship.ui import registrations as panel
 
-ctx = page_setup("Registrations", ":material/group:")
+ctx = page_setup("registrations")
 st.title("Registrations")
 
 names = ["Mentors", "Mentees", "Import and export" if ctx.user.is_leader else "Export"]

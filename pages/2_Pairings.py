@@ -3,11 +3,10 @@
 import streamlit as st
 
 from mentorship import matching
-from mentorship.privacy import viewer_frame
 from mentorship.ui import page_setup
 from mentorship.ui import pairings as panels
 
-ctx = page_setup("Pairings", ":material/handshake:")
+ctx = page_setup("pairings")
 leader = ctx.user.is_leader
 st.title("Pairings")
 st.caption(
@@ -59,16 +58,14 @@ with tabs[1]:
         st.success("Every waiting student has a suggested mentor.", icon=":material/check_circle:")
     else:
         st.dataframe(
-            viewer_frame(view.unmatched, ctx.user.role)[
-                ["mentee", "waiting_since", "reason", "mentee_email"]
-            ],
+            view.unmatched[["mentee", "waiting_since", "reason", "mentee_email"]],
             column_config=panels.COLUMNS,
             hide_index=True,
             width="stretch",
         )
 
 with tabs[2]:
-    gap = matching.gap_for_role(view.gap, ctx.user.role)
+    gap = view.gap
     for column, (label, value) in zip(st.columns(3), gap.figures.items(), strict=False):
         column.metric(label, value, border=True)
     for sentence in gap.sentences:

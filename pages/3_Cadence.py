@@ -6,7 +6,7 @@ from mentorship import charts, queries
 from mentorship.ui import cached_read, page_setup
 from mentorship.ui import cadence as panels
 
-ctx = page_setup("Cadence", ":material/event_repeat:")
+ctx = page_setup("cadence")
 leader = ctx.user.is_leader
 st.title("Meeting cadence")
 st.caption(

@@ -3,50 +3,48 @@
 import streamlit as st
 
 from mentorship import formatting, queries
-from mentorship.privacy import viewer_frame
 from mentorship.ui import cached_read, page_setup
 from mentorship.ui import retention as retention_ui
 
-ctx = page_setup("Retention", ":material/timeline:")
-role, leader = ctx.user.role, ctx.user.is_leader
+ctx = page_setup("retention")
+leader = ctx.user.is_leader
 st.title("Retention")
 st.caption(
     "How long pairs last from confirmation, for whom, and why they end. Open pairs count for as long as "
     "they have lasted so far. A month is 30.44 days; the shaded band is the 95% confidence band."
 )
 
-data = cached_read(ctx, queries.retention_data, ctx.today)
-report = data.report
-if report.overall.pairs == 0:
+view = cached_read(ctx, queries.retention_view, ctx.today, ctx.user.role)
+if view.empty:
     st.info("No pair has been confirmed yet, so there is nothing to measure.", icon=":material/info:")
     st.stop()
 
-for column, figure in zip(st.columns(4), formatting.retention_figures(report, role), strict=True):
+for column, figure in zip(st.columns(4), view.figures, strict=True):
     column.metric(figure.label, figure.value, help=figure.help, border=True)
     column.caption(figure.behind)
-retention_ui.survival_tabs(report, role)
-retention_ui.end_reasons(report.end_reasons, role)
+retention_ui.survival_tabs(view.breakdowns)
+retention_ui.end_reasons(view)
 
 st.subheader("One-year decisions due")
-due = report.decisions_due
+due = view.decisions_due
 if due.empty:
     st.success("No pair is waiting for its one-year decision.", icon=":material/check_circle:")
 else:
     st.dataframe(
-        viewer_frame(due[formatting.DUE_COLUMNS], role),
+        due[formatting.DUE_COLUMNS],
         hide_index=True,
         width="stretch",
         column_config=formatting.DUE_COLUMN_CONFIG,
     )
 if leader and not due.empty:
     retention_ui.decision_form(ctx, due)
-if leader and len(report.open_pairs):
+if leader and len(view.open_pairs):
     with st.expander("End a pair, before or after its year", icon=":material/link_off:"):
         st.caption("Its mentor's place is freed and its check-in link is closed.")
-        retention_ui.end_form(ctx, report.open_pairs)
+        retention_ui.end_form(ctx, view.open_pairs)
 
 st.subheader("Mentee outcomes by cohort")
-retention_ui.cohort_yield(data.cohort_yield, role)
-if leader and len(data.outcomes):
+retention_ui.cohort_yield(view)
+if leader and len(view.outcomes):
     with st.expander("Record a mentee's outcomes", icon=":material/school:"):
-        retention_ui.outcomes_form(ctx, data.outcomes)
+        retention_ui.outcomes_form(ctx, view.outcomes)

@@ -3,34 +3,33 @@
 import streamlit as st
 
 from mentorship import db, queries
-from mentorship.ui import page_setup
+from mentorship.ui import page_setup, read
 from mentorship.ui.admin import accounts_panel, audit_download, backup_panel
 
-ctx = page_setup("Admin", ":material/admin_panel_settings:", leader_only=True)
+ctx = page_setup("admin")
 st.title("Admin")
 accounts_tab, audit_tab, backup_tab = st.tabs(["Accounts", "Audit log", "Backup"])
 
-with db.read_session(ctx.engine) as session:
-    accounts = queries.accounts(session)
-    actions = queries.audit_actions(session)
+admin = read(ctx, queries.admin_view, ctx.user.role)
 
 with accounts_tab:
-    accounts_panel(ctx, accounts)
+    accounts_panel(ctx, admin.accounts)
 
 with audit_tab:
     left, middle, right = st.columns([2, 1, 2])
-    chosen_actions = left.multiselect("Actions", actions, key="audit-actions")
+    chosen_actions = left.multiselect("Actions", admin.actions, key="audit-actions")
     outcome = middle.selectbox("Outcome", ["any", "done", "refused"], key="audit-outcome")
     period = right.date_input("Between", value=(), max_value=ctx.today)
     since, until = (tuple(period) + (None, None))[:2]
-    with db.read_session(ctx.engine) as session:
-        events = queries.audit_log(
-            session,
-            actions=chosen_actions or None,
-            outcome=None if outcome == "any" else outcome,
-            since=since,
-            until=until,
-        )
+    events = read(
+        ctx,
+        queries.audit_view,
+        ctx.user.role,
+        chosen_actions or None,
+        None if outcome == "any" else outcome,
+        since,
+        until,
+    )
     st.caption(f"{len(events)} events, newest first (the log is append-only).")
     st.dataframe(
         events,

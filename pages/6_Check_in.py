@@ -1,23 +1,19 @@
 """Check-in: a pair tells the program it met, through its personal link. No account, and nothing else."""
 
-from datetime import date
-
 import streamlit as st
 
-from mentorship import cadence, queries, services
-from mentorship.db import read_session
+from mentorship import clock, queries, services, values
 from mentorship.errors import Refused
-from mentorship.ui import public_page_setup
+from mentorship.ui import public_page_setup, read
 
-engine = public_page_setup("Check in", ":material/event_available:")
+engine = public_page_setup("check_in")
 token = st.query_params.get("token", "")
-with read_session(engine) as session:
-    pair = queries.checkin_pair(session, token)
+pair = read(engine, queries.checkin_pair, token)
 if pair is None:  # unknown, revoked, or the pair has ended: the same sentence, and nothing else
     st.info(services.INACTIVE_LINK, icon=":material/link_off:")
     st.stop()
 
-today = date.today()
+today = clock.today()
 
 
 def send() -> None:
@@ -32,6 +28,7 @@ def send() -> None:
             reach_out=state["reach-out"],
             note=state.get("note", ""),
             today=today,
+            now=clock.now(),
         )
     except Refused as exc:
         state["outcome"] = ("warning", str(exc))
@@ -53,8 +50,8 @@ st.text(f"Hi {pair.mentor_first_name} and {pair.mentee_first_name}! Let the prog
 st.date_input("When did you meet?", value=today, max_value=today, key="met-on", format="YYYY-MM-DD")
 st.radio(
     "How did you meet?",
-    cadence.MEETING_FORMATS,
-    format_func=cadence.FORMAT_LABELS.get,
+    values.MEETING_FORMATS,
+    format_func=values.FORMAT_LABELS.get,
     horizontal=True,
     key="format",
 )

@@ -13,9 +13,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from devtools.servers import chromium_page, dashboard_server, sign_in, wait_for_app  # noqa: E402
 from mentorship import db, demo, services  # noqa: E402
 from mentorship.auth import Actor  # noqa: E402
-from tests.servers import chromium_page, dashboard_server, sign_in, wait_for_app  # noqa: E402
 
 # (URL path, file in docs/)
 SHOTS = [

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Install everything the tests need (Python packages, Chromium, PostgreSQL) and run them.
+# Install everything the tests need (Python packages, Chromium, PostgreSQL, nginx and openssl for the
+# deployment's test) and run them.
 # Extra arguments go to pytest, e.g. `bash scripts/test.sh -k cadence`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -7,10 +8,12 @@ cd "$(dirname "$0")/.."
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
+[ -x /usr/sbin/nginx ] || missing+=(nginx)
+command -v openssl >/dev/null || missing+=(openssl)
 if [ ${#missing[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  echo "Installing ${missing[*]} (for the browser and PostgreSQL tests)..."
+  echo "Installing ${missing[*]} (for the browser, PostgreSQL and deployment tests)..."
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 fi

@@ -6,9 +6,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from mentorship import db
-from mentorship.models import Match, Meeting
+from mentorship.models import Meeting
 
-from .factories import make_mentee, make_mentor
+from .factories import make_match, make_mentee, make_mentor
 
 
 def days_ago(n: int, today: date | None = None) -> date:
@@ -30,9 +30,9 @@ def add_pair(
         mentee = make_mentee(f"s{key}", first_name=f"{key.title()}kid", last_name="Studentlast")
         session.add_all([mentor, mentee])
         session.flush()
-        match = Match(
-            mentor_id=mentor.id,
-            mentee_id=mentee.id,
+        match = make_match(
+            mentor.id,
+            mentee.id,
             status=status,
             confirmed_on=confirmed_on,
             ended_on=ended_on,

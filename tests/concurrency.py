@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from mentorship import db, services
@@ -14,6 +15,7 @@ from mentorship.auth import Actor
 from mentorship.errors import Refused
 
 from .conftest import TODAY
+from .factories import make_match
 
 CONFIRMED = "confirmed"
 
@@ -81,3 +83,22 @@ def confirm(store: str | Engine, actor: Actor, mentor_id: int, mentee_id: int) -
     finally:
         if engine is not store:
             engine.dispose()
+
+
+def _insert_match(url: str, mentor_id: int, mentee_id: int) -> str:
+    engine = db.make_engine(url)
+    try:
+        with db.write_session(engine) as session:
+            session.add(make_match(mentor_id, mentee_id))
+        return "confirmed"
+    except sa.exc.IntegrityError as exc:
+        return "full" if "mentor at capacity" in str(exc) else f"error: {exc}"
+    except sa.exc.OperationalError as exc:
+        return f"error: {exc}"
+    finally:
+        engine.dispose()
+
+
+def confirm_at_once(url: str, mentor_id: int, mentee_ids: list[int]) -> list[str]:
+    """One process per mentee, all released at the same moment, each inserting a match directly."""
+    return sorted(in_processes(_insert_match, [(url, mentor_id, m) for m in mentee_ids]))

@@ -13,13 +13,21 @@ import streamlit as st
 from sqlalchemy.engine import Engine
 from streamlit.testing.v1 import AppTest
 
-from mentorship import auth, db, demo
+from mentorship import auth, clock, db, demo
 from mentorship.auth import Actor
 from mentorship.db import URL_ENV
 from mentorship.models import Role, User
 
+from .factories import TODAY
+
 ROOT = Path(__file__).resolve().parent.parent
-TODAY = date(2026, 11, 25)
+
+
+@pytest.fixture
+def today(monkeypatch: pytest.MonkeyPatch) -> date:
+    """The day pinned for pages and commands run in this process (`mentorship.clock`): TODAY."""
+    monkeypatch.setattr(clock, "today", lambda: TODAY)
+    return TODAY
 
 
 @pytest.fixture
@@ -107,7 +115,7 @@ def each_store(each_url: str) -> Iterator[Engine]:
 
 @pytest.fixture(scope="session")
 def postgres_server_url() -> Iterator[str]:
-    from .servers import postgres_server
+    from devtools.servers import postgres_server
 
     with postgres_server() as url:
         yield url
@@ -139,7 +147,7 @@ ARTIFACTS = ROOT / "test-artifacts"
 @pytest.fixture(scope="module")
 def chromium() -> Iterator:
     """One Chromium per test module; each test gets a page of its own (`browser_page`)."""
-    from .servers import chromium_browser
+    from devtools.servers import chromium_browser
 
     with chromium_browser() as browser:
         yield browser
@@ -148,7 +156,7 @@ def chromium() -> Iterator:
 @pytest.fixture
 def browser_page(chromium) -> Iterator:
     """A fresh page (no cookies). If the test fails, the page is saved to test-artifacts/<test>.png."""
-    from .servers import new_page
+    from devtools.servers import new_page
 
     page = new_page(chromium)
     yield page
@@ -159,7 +167,7 @@ def browser_page(chromium) -> Iterator:
 def dashboard(engine: Engine, store_url: str) -> Iterator[str]:
     """`streamlit run server.py` against this test's store (its schema made first); yields the base URL.
     A fixture, so that the server still answers while a failed test's screenshot is taken."""
-    from .servers import dashboard_server
+    from devtools.servers import dashboard_server
 
     with dashboard_server(store_url) as base:
         yield base
@@ -170,7 +178,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     report = yield
     page = getattr(item, "funcargs", {}).get("browser_page")
     if report.when == "call" and report.failed and page is not None:
-        from .servers import screenshot
+        from devtools.servers import screenshot
 
         name = re.sub(r"[^\w.-]+", "_", item.name)
         report.sections.append(("Screenshot", screenshot(page, ARTIFACTS / f"{name}.png")))

@@ -28,15 +28,24 @@ import sqlalchemy as sa
 from sqlmodel import SQLModel
 
 from mentorship import cadence, db, intake, privacy, queries, services
+from mentorship.auth import Actor
 from mentorship.errors import Refused, UnusableInput
-from mentorship.models import Match, MatchStatus, Meeting, Mentee, Mentor
+from mentorship.models import Match, MatchStatus, Meeting, Mentee, Mentor, utcnow
 from mentorship.privacy import FORMULA_PREFIXES
 
 from .conftest import ROOT, TODAY, signed_in
-from .factories import make_mentee, make_mentor
-from .test_import import ACTOR, MENTEE_HEADER, add, people, run
-from .test_intake import NAMES, to_csv
-from .test_registrations_page import open_page, open_tab, table_of
+from .factories import (
+    MENTEE_HEADER,
+    NAMES,
+    add,
+    import_file,
+    make_match,
+    make_mentee,
+    make_mentor,
+    people,
+    to_csv,
+)
+from .registrations_page import open_page, open_tab, table_of
 
 
 def store_contents(engine) -> dict[str, int]:
@@ -52,7 +61,7 @@ def refused_import(engine, data: bytes) -> str:
     """The sentence the leader's import of `data` is refused with; the store is left exactly as it was."""
     before = store_contents(engine)
     with pytest.raises(UnusableInput) as refused:
-        services.import_registrations(engine, actor=ACTOR, kind="mentees", data=data, today=TODAY)
+        services.import_registrations(engine, actor=Actor.operator(), kind="mentees", data=data, today=TODAY)
     assert store_contents(engine) == before
     return str(refused.value)
 
@@ -161,7 +170,7 @@ def test_two_rows_of_one_person_are_an_error_on_the_second(engine):
             ["Linh", "N.", "LINH@umn.example.edu ", "virtual"],
         ]
     )
-    report = run(engine, "mentees", data)
+    report = import_file(engine, "mentees", data)
     assert report["invalid"] == [{"row": 3, "errors": ["email: the same person is already in row 2"]}]
     assert [p["last_name"] for p in people(engine, Mentee)] == ["Nguyen"]
 
@@ -172,7 +181,11 @@ def test_registering_someone_already_registered_is_refused_and_changes_nothing(e
     cells = {"first_name": "Pa", "last_name": "Xiong", "email": " PA@UMN.example.edu"}
     with pytest.raises(Refused) as refused:
         services.add_registration(
-            engine, actor=accounts["leader"], kind="mentees", cells=cells | {"meeting_formats": "phone"}
+            engine,
+            actor=accounts["leader"],
+            kind="mentees",
+            cells=cells | {"meeting_formats": "phone"},
+            today=TODAY,
         )
     assert str(refused.value) == (
         "A mentee with this email is already registered; edit that registration instead."
@@ -260,9 +273,9 @@ def formulas(engine):
     )
     (match_id,) = add(
         engine,
-        Match(
-            mentor_id=kou,
-            mentee_id=pa,
+        make_match(
+            kou,
+            pa,
             confirmed_on=date(2024, 1, 5),
             status=MatchStatus.ended,
             ended_on=date(2024, 6, 1),
@@ -425,6 +438,7 @@ def hostile_store(engine, accounts):
         met_on=today - timedelta(days=3),
         format="virtual",
         today=today,
+        now=utcnow(),
         reach_out=True,
         note=CONCERN,
     )
@@ -588,7 +602,7 @@ def test_an_import_refuses_text_direction_controls_naming_the_column(engine, con
             ["Pa", "Vang", "pa@umn.example.edu", "phone", f"family {control}medicine"],
         ]
     )
-    report = run(engine, "mentees", data)
+    report = import_file(engine, "mentees", data)
     assert report["invalid"] == [
         {"row": 3, "errors": [f"first_name: {DISPLAY_OUT_OF_ORDER}"]},
         {"row": 4, "errors": [f"goals: {DISPLAY_OUT_OF_ORDER}"]},
@@ -601,7 +615,11 @@ def test_a_form_refuses_text_direction_controls_naming_the_field(engine, account
     cells = {"first_name": "Pa", "last_name": "\u202eGNAV", "email": "pa@umn.example.edu"}
     with pytest.raises(intake.InvalidRegistration) as refused:
         services.add_registration(
-            engine, actor=accounts["leader"], kind="mentees", cells=cells | {"meeting_formats": "virtual"}
+            engine,
+            actor=accounts["leader"],
+            kind="mentees",
+            cells=cells | {"meeting_formats": "virtual"},
+            today=date.today(),
         )
     assert refused.value.errors == [f"last_name: {DISPLAY_OUT_OF_ORDER}"]
     assert store_contents(engine)["mentees"] == before["mentees"]
@@ -620,6 +638,7 @@ def test_a_form_refuses_text_direction_controls_naming_the_field(engine, account
             reach_out=True,
             note="please \u2067call me\u2069",
             today=date.today(),
+            now=utcnow(),
         )
     assert str(refused.value) == f"The note {DISPLAY_OUT_OF_ORDER}."
     with pytest.raises(Refused) as refused:

@@ -2,10 +2,10 @@
 
 import pytest
 
+from devtools.servers import sign_in, wait_for_app
 from mentorship import auth
 
 from .conftest import LEADER_EMAIL, PASSWORD, load_demo
-from .servers import sign_in, wait_for_app
 
 pytestmark = pytest.mark.browser
 
@@ -63,19 +63,17 @@ XSS_LAST = "<script>alert(2)</script>"
 
 def test_a_name_with_html_shows_as_text_and_runs_nothing(engine, accounts, dashboard, browser_page):
     """User text is never rendered as HTML: on the public check-in page and on the Registrations page."""
-    from datetime import date
 
     from mentorship import db, services
-    from mentorship.models import Match
 
-    from .factories import make_mentee, make_mentor
+    from .factories import make_match, make_mentee, make_mentor
 
     with db.write_session(engine) as session:
         mentor = make_mentor("dr")
         mentee = make_mentee("xss", first_name=XSS_FIRST, last_name=XSS_LAST)
         session.add_all([mentor, mentee])
         session.flush()
-        match = Match(mentor_id=mentor.id, mentee_id=mentee.id, confirmed_on=date(2026, 1, 5))
+        match = make_match(mentor.id, mentee.id)
         session.add(match)
         session.flush()
         match_id = match.id

@@ -5,9 +5,10 @@ from datetime import date
 import pytest
 from playwright.sync_api import expect
 
+from devtools.servers import sign_in, wait_for_app
+
 from .cadence_store import add_pair, days_ago, meetings_of
 from .conftest import LEADER_EMAIL, PASSWORD
-from .servers import sign_in, wait_for_app
 
 pytestmark = pytest.mark.browser
 ROW_HEIGHT = 35  # Streamlit's dataframe rows and header, in pixels

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from mentorship import db, queries, services
 from mentorship.auth import Actor
 from mentorship.errors import Refused
-from mentorship.models import Meeting
+from mentorship.models import Meeting, utcnow
 
 from .cadence_store import add_pair, days_ago
 from .conftest import TODAY, load_demo
@@ -46,7 +46,9 @@ def test_both_people_reporting_the_same_meeting_at_once_record_it_once(pg):
     def report() -> None:
         start.wait()
         receipts.append(
-            services.submit_checkin(pg, token=token, met_on=days_ago(3), format="virtual", today=date.today())
+            services.submit_checkin(
+                pg, token=token, met_on=days_ago(3), format="virtual", today=date.today(), now=utcnow()
+            )
         )
 
     threads = [threading.Thread(target=report) for _ in range(2)]

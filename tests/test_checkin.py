@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from mentorship import db, services
 from mentorship.errors import PermissionDenied, Refused
-from mentorship.models import AuditEvent, CheckinLink, CheckinSubmission, Concern, Meeting
+from mentorship.models import AuditEvent, CheckinLink, CheckinSubmission, Concern, Meeting, utcnow
 
 from .cadence_store import add_pair, days_ago
 
@@ -43,7 +43,13 @@ def token(engine, accounts, pair):
 
 def report(engine, token, met_on, **extra):
     return services.submit_checkin(
-        engine, token=token, met_on=met_on, format=extra.pop("format", "virtual"), today=date.today(), **extra
+        engine,
+        token=token,
+        met_on=met_on,
+        format=extra.pop("format", "virtual"),
+        today=date.today(),
+        now=extra.pop("now", utcnow()),
+        **extra,
     )
 
 

@@ -1,7 +1,6 @@
 import json
 import subprocess
 import sys
-from datetime import date
 
 import pytest
 
@@ -33,7 +32,7 @@ def test_init_creates_the_store(capsys, tmp_path):
     assert run(capsys, "init", "--db", str(path))[0] == 0  # upgrading again changes nothing
 
 
-def test_demo_then_summary_json_is_one_object(capsys, tmp_path):
+def test_demo_then_summary_json_is_one_object(capsys, tmp_path, today):
     url = f"sqlite:///{tmp_path / 'demo.db'}"
     code, out, _ = run(capsys, "demo", "--db", url, "--mentors", "30", "--mentees", "60", "--seed", "4")
     assert code == 0
@@ -45,7 +44,7 @@ def test_demo_then_summary_json_is_one_object(capsys, tmp_path):
     figures = json.loads(out)
     engine = db.make_engine(url)
     with db.read_session(engine) as session:
-        expected = queries.program_summary(session, date.today()).to_dict()
+        expected = queries.program_summary(session, today).to_dict()
     assert figures == expected
     assert figures["mentors"] == 30 and figures["mentees"] == 60
 

@@ -22,7 +22,7 @@ from mentorship.errors import PermissionDenied
 from mentorship.models import AuditEvent, EndReason, Match, Mentee, Mentor, Role
 
 from .conftest import COMMITTEE_EMAIL, TODAY
-from .test_registrations_page import open_page, open_tab
+from .registrations_page import open_page, open_tab
 
 PAIR_FACTS = {"confirmed_on", "ended_on", "outcome", "end_reason", "met_on", "format", "duration_minutes"}
 MASKED_EMAIL = re.compile(r"^'?[^@*]?\*\*\*@[^@]+$")

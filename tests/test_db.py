@@ -1,6 +1,5 @@
 import sqlite3
 import threading
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -13,8 +12,7 @@ from sqlmodel import SQLModel
 from mentorship import db
 from mentorship.models import Match, Mentee, Mentor
 
-from .factories import make_mentee, make_mentor
-from .test_pairing_services import add
+from .factories import add, make_match, make_mentee, make_mentor
 
 
 def test_every_sqlite_connection_has_wal_foreign_keys_and_busy_timeout(engine):
@@ -27,7 +25,7 @@ def test_every_sqlite_connection_has_wal_foreign_keys_and_busy_timeout(engine):
 def test_foreign_keys_refuse_an_orphan_match(engine):
     with pytest.raises(sa.exc.IntegrityError, match="FOREIGN KEY"):
         with db.write_session(engine) as session:
-            session.add(Match(mentor_id=999, mentee_id=999, confirmed_on=date(2026, 1, 5)))
+            session.add(make_match(999, 999))
     with db.read_session(engine) as session:
         assert session.execute(sa.select(sa.func.count(Match.id))).scalar() == 0
 
@@ -105,10 +103,10 @@ def test_downgrade_to_base_removes_everything_and_upgrade_rebuilds_it(each_store
     db.upgrade(each_store)
     assert schema_differences(each_store) == []
     (mentor_id, mentee_id) = add(each_store, make_mentor("kou", capacity=1), make_mentee("pa"))
-    add(each_store, Match(mentor_id=mentor_id, mentee_id=mentee_id, confirmed_on=date(2026, 1, 5)))
+    add(each_store, make_match(mentor_id, mentee_id))
     (other,) = add(each_store, make_mentee("mai"))
     with pytest.raises(sa.exc.IntegrityError, match="mentor at capacity"):  # the triggers are back too
-        add(each_store, Match(mentor_id=mentor_id, mentee_id=other, confirmed_on=date(2026, 1, 5)))
+        add(each_store, make_match(mentor_id, other))
 
 
 def test_default_store_is_in_the_project_whatever_the_working_directory(monkeypatch, tmp_path):

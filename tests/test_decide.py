@@ -12,9 +12,10 @@ from mentorship.cli import main
 from mentorship.errors import PermissionDenied, Refused, UnusableInput
 from mentorship.models import AuditEvent, CheckinLink, Match, Mentee
 
-from .factories import make_mentee, make_mentor
+from .conftest import TODAY
+from .factories import make_match, make_mentee, make_mentor
 
-TODAY = date.today()  # the CLI decides as of today
+pytestmark = pytest.mark.usefixtures("today")  # pages and commands measure as of TODAY
 CONFIRMED = TODAY - timedelta(days=375)
 PAIR_MARK = CONFIRMED + timedelta(days=365)  # ten days ago
 
@@ -28,7 +29,7 @@ def pair(engine):
         waiting = make_mentee("cy")
         s.add_all([mentor, mentee, waiting])
         s.flush()
-        match = Match(mentor_id=mentor.id, mentee_id=mentee.id, confirmed_on=CONFIRMED)
+        match = make_match(mentor.id, mentee.id, confirmed_on=CONFIRMED)
         s.add(match)
         s.flush()
         s.add(CheckinLink(match_id=match.id, token="t" * 40))
@@ -98,7 +99,7 @@ def test_ending_a_pair_frees_its_mentor_closes_its_link_and_is_audited(engine, a
         assert queries.program_summary(s, TODAY).capacity_used == 0
     # the freed place takes a new pair (the database's capacity rule would refuse it otherwise)
     with db.write_session(engine) as s:
-        s.add(Match(mentor_id=pair["mentor"], mentee_id=pair["waiting"], confirmed_on=TODAY))
+        s.add(make_match(pair["mentor"], pair["waiting"], confirmed_on=TODAY))
     assert audit_rows(engine) == [
         {
             "actor": "leader@program.example.org",
@@ -315,7 +316,7 @@ def test_cli_decide_refusals_are_one_sentence(capsys, store_url, accounts, pair)
 
 
 def test_cli_retention_json_is_exactly_the_contract(capsys, engine, store_url):
-    from .conftest import load_demo
+    from .conftest import TODAY, load_demo
 
     load_demo(engine, today=TODAY)
     code, out, err = run(capsys, "retention", "--db", store_url, "--json")
@@ -392,15 +393,15 @@ def test_retention_and_decide_on_postgres(pg_url, engine):
         mentee, waiting = make_mentee("pgbo"), make_mentee("pgcy")
         s.add_all([mentor, mentee, waiting])
         s.flush()
-        match = Match(mentor_id=mentor.id, mentee_id=mentee.id, confirmed_on=CONFIRMED)
+        match = make_match(mentor.id, mentee.id, confirmed_on=CONFIRMED)
         s.add(match)
         s.flush()
         ids = {"match": match.id, "mentor": mentor.id, "waiting": waiting.id}
     with pytest.raises(sa.exc.DBAPIError, match="capacity"):  # the mentor's one place is taken
         with db.write_session(pg) as s:
-            s.add(Match(mentor_id=ids["mentor"], mentee_id=ids["waiting"], confirmed_on=TODAY))
+            s.add(make_match(ids["mentor"], ids["waiting"], confirmed_on=TODAY))
     operator = Actor.operator()
     services.decide(pg, actor=operator, decision="complete", today=TODAY, match_id=ids["match"])
     with db.write_session(pg) as s:  # and now it is free
-        s.add(Match(mentor_id=ids["mentor"], mentee_id=ids["waiting"], confirmed_on=TODAY))
+        s.add(make_match(ids["mentor"], ids["waiting"], confirmed_on=TODAY))
     pg.dispose()

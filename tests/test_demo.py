@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from mentorship import db, demo
 from mentorship.models import OPEN_MATCH_STATUSES, Match, Mentee, Mentor
 
-TODAY = date(2026, 11, 25)
+from .conftest import TODAY
 
 
 def test_same_seed_same_program_other_seed_other_program():

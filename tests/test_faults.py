@@ -29,8 +29,7 @@ from mentorship.models import OPEN_STATUS_VALUES, AuditEvent, AuditOutcome, Matc
 
 from .concurrency import CONFIRMED, confirm, in_processes, in_threads
 from .conftest import TODAY
-from .factories import make_mentee, make_mentor
-from .test_pairing_services import add, events
+from .factories import add, events, make_mentee, make_mentor
 
 AT_CAPACITY = "The mentor is at capacity (2 of 2 places taken)."
 # On PostgreSQL two confirmations' checks can run side by side; the database's trigger then refuses the one

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from datetime import date
 
@@ -16,35 +14,10 @@ from mentorship.errors import PermissionDenied, Refused
 from mentorship.models import AuditEvent, Match, Meeting, Mentee, Mentor
 
 from .conftest import ROOT, TODAY
-from .factories import make_mentee, make_mentor
+from .factories import MENTEE_HEADER, add, import_file, make_match, make_mentee, make_mentor, people, to_csv
 
 ACTOR = Actor.operator()  # the CLI without --as
 MENTOR_HEADER = ["first_name", "last_name", "email", "meeting_formats", "capacity", "attests_values"]
-MENTEE_HEADER = ["first_name", "last_name", "email", "meeting_formats"]
-
-
-def to_csv(rows: list[list[str]]) -> bytes:
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\r\n").writerows(rows)
-    return out.getvalue().encode("utf-8")
-
-
-def run(engine, kind: str, data: bytes, **options) -> dict:
-    plan = services.import_registrations(engine, actor=ACTOR, kind=kind, data=data, today=TODAY, **options)
-    return plan.report()
-
-
-def people(engine, table) -> list[dict]:
-    with db.read_session(engine) as session:
-        rows = session.execute(sa.select(table).order_by(table.id)).scalars().all()
-        return [r.model_dump(exclude={"created_at", "updated_at"}) for r in rows]
-
-
-def add(engine, *records) -> list[int]:
-    with db.write_session(engine) as session:
-        session.add_all(records)
-        session.flush()
-        return [r.id for r in records]
 
 
 def imports_in_audit(engine) -> list[AuditEvent]:
@@ -71,7 +44,7 @@ MENTEES = to_csv(
 
 
 def test_a_first_import_creates_the_valid_rows(engine):
-    assert run(engine, "mentees", MENTEES) == {
+    assert import_file(engine, "mentees", MENTEES) == {
         "kind": "mentees",
         "rows": 3,
         "created": 2,
@@ -100,14 +73,14 @@ def test_a_first_import_creates_the_valid_rows(engine):
 
 
 def test_a_new_person_without_a_date_registered_today(engine):
-    run(engine, "mentees", to_csv([MENTEE_HEADER, ["Pa", "Vang", "pa@umn.example.edu", "phone"]]))
+    import_file(engine, "mentees", to_csv([MENTEE_HEADER, ["Pa", "Vang", "pa@umn.example.edu", "phone"]]))
     assert people(engine, Mentee)[0]["registered_on"] == TODAY
 
 
 def test_the_same_file_twice_changes_nothing_the_second_time(engine):
-    run(engine, "mentees", MENTEES)
+    import_file(engine, "mentees", MENTEES)
     before = people(engine, Mentee)
-    again = run(engine, "mentees", MENTEES)
+    again = import_file(engine, "mentees", MENTEES)
     assert (again["created"], again["updated"], again["unchanged"], len(again["invalid"])) == (0, 0, 2, 1)
     assert people(engine, Mentee) == before
 
@@ -132,17 +105,17 @@ def test_a_person_who_exists_is_updated_in_the_columns_the_file_has(engine):
 
 def test_dry_run_reports_the_same_and_writes_nothing(engine):
     add(engine, make_mentee("hodan", email="hodan.ali@umn.example.edu", meeting_formats="phone"))
-    dry = run(engine, "mentees", MENTEES, dry_run=True)
+    dry = import_file(engine, "mentees", MENTEES, dry_run=True)
     assert people(engine, Mentee)[0]["meeting_formats"] == "phone" and len(people(engine, Mentee)) == 1
     assert imports_in_audit(engine) == []
-    real = run(engine, "mentees", MENTEES)
+    real = import_file(engine, "mentees", MENTEES)
     assert dry == {**real, "written": False}
     assert (real["created"], real["updated"]) == (1, 1)
 
 
 def test_the_audit_log_records_batch_and_file_hash_without_personal_data(engine):
-    run(engine, "mentees", MENTEES)
-    run(engine, "mentees", MENTEES)
+    import_file(engine, "mentees", MENTEES)
+    import_file(engine, "mentees", MENTEES)
     first, second = imports_in_audit(engine)
     digest = __import__("hashlib").sha256(MENTEES).hexdigest()
     assert (first.actor, first.action, first.entity) == ("cli", "import.mentees", "mentees")
@@ -166,7 +139,7 @@ def test_a_failure_mid_write_leaves_nothing(engine, monkeypatch):
     # The audit event is the last write, after every row: the import fails just before its commit.
     monkeypatch.setattr(services.audit, "record", audit_fails)
     with pytest.raises(RuntimeError, match="the disk is full"):
-        run(engine, "mentees", MENTEES)
+        import_file(engine, "mentees", MENTEES)
     assert people(engine, Mentee) == before
 
 
@@ -177,19 +150,19 @@ def test_mentors_capacity_cannot_drop_below_their_open_pairs(engine):
         make_mentee("a"),
         make_mentee("b"),
     )
-    add(engine, *(Match(mentor_id=mentor_id, mentee_id=m, confirmed_on=date(2025, 1, 5)) for m in mentee_ids))
+    add(engine, *(make_match(mentor_id, m, confirmed_on=date(2025, 1, 5)) for m in mentee_ids))
     data = to_csv([MENTOR_HEADER, ["Kou", "Yang", "kou@clinic.example.org", "virtual", "1", "yes"]])
-    assert run(engine, "mentors", data)["invalid"] == [
+    assert import_file(engine, "mentors", data)["invalid"] == [
         {"row": 2, "errors": ["capacity: 1 is below the mentor's 2 open pairs"]}
     ]
     assert people(engine, Mentor)[0]["capacity"] == 3
 
 
 def test_the_import_and_export_round_trip(engine):
-    run(engine, "mentees", (ROOT / "data/sample/mentees.csv").read_bytes())
+    import_file(engine, "mentees", (ROOT / "data/sample/mentees.csv").read_bytes())
     with db.read_session(engine) as session:
         exported = intake.to_csv(queries.registrations_export(session, "mentees"))
-    assert run(engine, "mentees", exported)["unchanged"] == 8
+    assert import_file(engine, "mentees", exported)["unchanged"] == 8
 
 
 # Pairs and meetings: the program's history
@@ -234,7 +207,7 @@ def test_pairs_history_creates_imported_matches(program):
             ["amina@clinic.example.org", "pa@umn.example.edu", "2023-03-01", "2023-06-01", "ended", "moved"],
         ]
     )
-    report = run(program, "pairs", data)
+    report = import_file(program, "pairs", data)
     assert (report["created"], report["invalid"]) == (4, [])
     assert pairs(program) == [
         (1, 1, date(2022, 1, 10), date(2023, 1, 20), "completed", "completed_year", "imported"),
@@ -242,7 +215,7 @@ def test_pairs_history_creates_imported_matches(program):
         (2, 1, date(2023, 3, 1), date(2023, 6, 1), "ended", "moved", "imported"),
         (2, 3, date(2023, 9, 1), None, "continued", None, "imported"),
     ]
-    assert run(program, "pairs", data)["unchanged"] == 4
+    assert import_file(program, "pairs", data)["unchanged"] == 4
 
 
 def test_an_end_reason_other_keeps_its_note_through_import_and_export(program, accounts):
@@ -255,8 +228,8 @@ def test_an_end_reason_other_keeps_its_note_through_import_and_export(program, a
             [amina, "linh@umn.example.edu", "2024-02-01", "2024-04-01", "ended", "Other"],  # kept without one
         ]
     )
-    assert run(program, "pairs", data)["created"] == 3
-    assert run(program, "pairs", data)["unchanged"] == 3
+    assert import_file(program, "pairs", data)["created"] == 3
+    assert import_file(program, "pairs", data)["unchanged"] == 3
     with db.read_session(program) as session:
         stored = session.execute(sa.select(Match.end_reason, Match.end_note).order_by(Match.id)).all()
     assert [tuple(r) for r in stored] == [("other", "moved abroad"), ("mismatch", ""), ("other", "")]
@@ -269,7 +242,7 @@ def test_an_end_reason_other_keeps_its_note_through_import_and_export(program, a
     # the pair history, reasons and notes, stays with the leader (tests/test_committee_downloads.py)
     with pytest.raises(PermissionDenied):
         services.export_registrations(program, actor=accounts["committee"], kind="pairs")
-    assert run(program, "pairs", full)["unchanged"] == 3  # the leader's export reads back as it is
+    assert import_file(program, "pairs", full)["unchanged"] == 3  # the leader's export reads back as it is
 
 
 def test_an_imported_continued_pair_decided_at_its_one_year_mark(program):
@@ -282,7 +255,7 @@ def test_an_imported_continued_pair_decided_at_its_one_year_mark(program):
             ["amina@clinic.example.org", "linh@umn.example.edu", "2026-01-05", "", "continued", ""],
         ]
     )
-    report = run(program, "pairs", data)
+    report = import_file(program, "pairs", data)
     assert (report["created"], report["invalid"]) == (
         2,
         [
@@ -334,7 +307,7 @@ def test_pairs_that_break_the_stores_rules_are_invalid_rows_not_a_crash(program)
         ]
     )
     for dry_run in (True, False):
-        report = run(program, "pairs", data, dry_run=dry_run)
+        report = import_file(program, "pairs", data, dry_run=dry_run)
         assert (report["created"], report["invalid"]) == (
             1,
             [
@@ -351,7 +324,7 @@ def test_pairs_that_break_the_stores_rules_are_invalid_rows_not_a_crash(program)
 
 
 def test_closing_a_pair_in_the_same_file_frees_its_place(program):
-    run(
+    import_file(
         program,
         "pairs",
         to_csv(
@@ -365,7 +338,7 @@ def test_closing_a_pair_in_the_same_file_frees_its_place(program):
             ["kou@clinic.example.org", "pa@umn.example.edu", "2024-01-10", "2025-01-15", "completed", ""],
         ]
     )
-    report = run(program, "pairs", data)
+    report = import_file(program, "pairs", data)
     assert (report["created"], report["updated"], report["invalid"]) == (1, 1, [])
     assert [p[3:5] for p in pairs(program)] == [(date(2025, 1, 15), "completed"), (None, "active")]
 
@@ -399,7 +372,7 @@ def the_database_has_the_last_word(engine, monkeypatch):
             ["amina@clinic.example.org", "pa@umn.example.edu", "2024-03-01", "", "active", ""],
         ]
     )
-    report = run(engine, "pairs", data)
+    report = import_file(engine, "pairs", data)
     assert (report["created"], report["invalid"]) == (
         1,
         [
@@ -417,7 +390,7 @@ MEETING_HEADER = ["mentor_email", "mentee_email", "met_on", "format", "duration_
 
 
 def test_meetings_need_a_pair_and_count_once_per_day(program):
-    run(
+    import_file(
         program,
         "pairs",
         to_csv(
@@ -437,7 +410,7 @@ def test_meetings_need_a_pair_and_count_once_per_day(program):
         ["kou@clinic.example.org", "pa@umn.example.edu", "2022-12-01", "phone", "30", ""],
         ["kou@clinic.example.org", "hodan@umn.example.edu", "2024-02-01", "phone", "30", ""],
     ]
-    report = run(program, "meetings", to_csv(rows))
+    report = import_file(program, "meetings", to_csv(rows))
     assert (report["created"], report["invalid"]) == (
         2,
         [
@@ -454,13 +427,13 @@ def test_meetings_need_a_pair_and_count_once_per_day(program):
         (1, date(2023, 2, 1), "phone", 30, 'Talked "MCAT", dates', "imported"),
         (2, date(2024, 4, 2), "in person", None, "", "imported"),
     ]
-    again = run(program, "meetings", to_csv(rows[:3]))
+    again = import_file(program, "meetings", to_csv(rows[:3]))
     assert (again["created"], again["unchanged"]) == (0, 2)
 
 
 # Export
 def test_pairs_and_meetings_export_in_their_template_columns(program):
-    run(
+    import_file(
         program,
         "pairs",
         to_csv(
@@ -477,7 +450,7 @@ def test_pairs_and_meetings_export_in_their_template_columns(program):
             ]
         ),
     )
-    run(
+    import_file(
         program,
         "meetings",
         to_csv(
@@ -503,7 +476,7 @@ def test_pairs_and_meetings_export_in_their_template_columns(program):
 # The sample files: a program's real exports, in order
 def test_the_sample_files_import_in_order(engine):
     reports = {
-        kind: run(engine, kind, (ROOT / f"data/sample/{kind}.csv").read_bytes())
+        kind: import_file(engine, kind, (ROOT / f"data/sample/{kind}.csv").read_bytes())
         for kind in ("mentors", "mentees", "pairs", "meetings")
     }
     counts = {k: (r["rows"], r["created"], [i["row"] for i in r["invalid"]]) for k, r in reports.items()}
@@ -539,7 +512,7 @@ def test_a_store_that_changes_under_an_import_refuses_it_whole(engine, monkeypat
 
     monkeypatch.setattr(intake, "plan", plan_then_someone_else_registers)
     with pytest.raises(Refused) as refused:
-        run(engine, "mentees", MENTEES)
+        import_file(engine, "mentees", MENTEES)
     assert str(refused.value) == (
         "The store changed while the file was being imported, so nothing was written; import it again."
     )
@@ -551,10 +524,12 @@ def test_imports_on_postgres(pg_url):
     pg = db.make_engine(pg_url)
     db.upgrade(pg)
     reports = [
-        run(pg, kind, (ROOT / f"data/sample/{kind}.csv").read_bytes())["created"] for kind in intake.KINDS
+        import_file(pg, kind, (ROOT / f"data/sample/{kind}.csv").read_bytes())["created"]
+        for kind in intake.KINDS
     ]
     assert reports == [7, 8, 6, 12]
     assert [
-        run(pg, kind, (ROOT / f"data/sample/{kind}.csv").read_bytes())["unchanged"] for kind in intake.KINDS
+        import_file(pg, kind, (ROOT / f"data/sample/{kind}.csv").read_bytes())["unchanged"]
+        for kind in intake.KINDS
     ] == reports
     pg.dispose()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
 
 import pytest
@@ -12,14 +10,7 @@ from mentorship import intake
 from mentorship.errors import UnusableInput
 
 from .conftest import TODAY
-
-MENTEE_HEADER = ["first_name", "last_name", "email", "meeting_formats"]
-
-
-def to_csv(rows: list[list[str]], *, encoding: str = "utf-8", delimiter: str = ",") -> bytes:
-    out = io.StringIO()
-    csv.writer(out, delimiter=delimiter, lineterminator="\r\n").writerows(rows)
-    return out.getvalue().encode(encoding)
+from .factories import MENTEE_HEADER, NAMES, to_csv
 
 
 def rows_of(sheet: intake.Sheet) -> list[tuple[int, dict[str, str]]]:
@@ -31,7 +22,6 @@ def parsed(kind: str, **cells: str) -> tuple[dict, list[str]]:
 
 
 # Encodings
-NAMES = [MENTEE_HEADER, ["José", "Núñez", "jose.nunez@umn.example.edu", "virtual"]]
 
 
 @pytest.mark.parametrize(

@@ -8,8 +8,8 @@ import sqlalchemy as sa
 from mentorship import db
 from mentorship.models import AuditEvent, Match, MatchStatus
 
-from .concurrency import in_processes
-from .factories import make_mentee, make_mentor
+from .concurrency import confirm_at_once
+from .factories import add, make_match, make_mentee, make_mentor
 
 
 def mentor(email="dr.yang@clinic.example.org", capacity=2):
@@ -18,13 +18,6 @@ def mentor(email="dr.yang@clinic.example.org", capacity=2):
 
 def mentee(email: str):
     return make_mentee(email=email, bipoc_mentor_preference="required")
-
-
-def add(engine, *rows):
-    with db.write_session(engine) as session:
-        session.add_all(rows)
-        session.flush()
-        return [r.id for r in rows]
 
 
 def test_one_email_per_person(engine):
@@ -44,37 +37,35 @@ def test_a_mentee_has_at_most_one_open_match(engine):
     (s,) = add(engine, mentee("pa@school.example.edu"))
     add(
         engine,
-        Match(
-            mentor_id=m1,
-            mentee_id=s,
+        make_match(
+            m1,
+            s,
             confirmed_on=date(2023, 1, 5),
             status=MatchStatus.ended,
             ended_on=date(2023, 5, 1),
         ),
     )
-    add(engine, Match(mentor_id=m1, mentee_id=s, confirmed_on=date(2025, 10, 1)))
+    add(engine, make_match(m1, s, confirmed_on=date(2025, 10, 1)))
     with pytest.raises(sa.exc.IntegrityError, match="UNIQUE"):
-        add(engine, Match(mentor_id=m2, mentee_id=s, confirmed_on=date(2025, 10, 2)))
+        add(engine, make_match(m2, s, confirmed_on=date(2025, 10, 2)))
 
 
 def test_a_mentor_is_never_above_capacity(engine):
     (m,) = add(engine, mentor(capacity=2))
     students = add(engine, *(mentee(f"s{i}@school.example.edu") for i in range(3)))
-    add(engine, Match(mentor_id=m, mentee_id=students[0], confirmed_on=date(2025, 10, 1)))
+    add(engine, make_match(m, students[0], confirmed_on=date(2025, 10, 1)))
     add(
         engine,
-        Match(
-            mentor_id=m, mentee_id=students[1], confirmed_on=date(2025, 10, 1), status=MatchStatus.continued
-        ),
+        make_match(m, students[1], confirmed_on=date(2025, 10, 1), status=MatchStatus.continued),
     )
     with pytest.raises(sa.exc.IntegrityError, match="mentor at capacity"):
-        add(engine, Match(mentor_id=m, mentee_id=students[2], confirmed_on=date(2025, 10, 1)))
+        add(engine, make_match(m, students[2], confirmed_on=date(2025, 10, 1)))
     # closed matches do not count, and reopening one is checked too
     add(
         engine,
-        Match(
-            mentor_id=m,
-            mentee_id=students[2],
+        make_match(
+            m,
+            students[2],
             confirmed_on=date(2022, 1, 1),
             status=MatchStatus.completed,
             ended_on=date(2023, 1, 1),
@@ -87,25 +78,6 @@ def test_a_mentor_is_never_above_capacity(engine):
                 .where(Match.status == MatchStatus.completed)
                 .values(status=MatchStatus.active, ended_on=None)
             )
-
-
-def _insert_match(url: str, mentor_id: int, mentee_id: int) -> str:
-    engine = db.make_engine(url)
-    try:
-        with db.write_session(engine) as session:
-            session.add(Match(mentor_id=mentor_id, mentee_id=mentee_id, confirmed_on=date(2026, 1, 5)))
-        return "confirmed"
-    except sa.exc.IntegrityError as exc:
-        return "full" if "mentor at capacity" in str(exc) else f"error: {exc}"
-    except sa.exc.OperationalError as exc:
-        return f"error: {exc}"
-    finally:
-        engine.dispose()
-
-
-def confirm_at_once(url: str, mentor_id: int, mentee_ids: list[int]) -> list[str]:
-    """One process per mentee, all released at the same moment, each inserting a match directly."""
-    return sorted(in_processes(_insert_match, [(url, mentor_id, m) for m in mentee_ids]))
 
 
 def test_simultaneous_confirmations_never_overbook(engine, store_url):

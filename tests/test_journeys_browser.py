@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 from sqlalchemy.engine import Engine
 
+from devtools.servers import dashboard_server, sign_in, wait_for_app
 from mentorship import db
 from mentorship.models import Match, Mentee, Mentor
 from mentorship.privacy import mask_email
@@ -24,7 +25,6 @@ from mentorship.values import split_identities
 
 from .cadence_store import add_pair, days_ago, meetings_of
 from .conftest import COMMITTEE_EMAIL, LEADER_EMAIL, PASSWORD, ROOT, add_accounts, load_demo
-from .servers import dashboard_server, sign_in, wait_for_app
 
 pytestmark = pytest.mark.browser
 

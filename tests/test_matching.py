@@ -9,14 +9,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mentorship import db, matching, queries, settings
-from mentorship.matching import Cohort, reasons_for_role
-from mentorship.models import Exclusion, Match, MatchStatus
+from mentorship import db, matching, privacy, queries, settings
+from mentorship.matching import Cohort
+from mentorship.models import Exclusion, MatchStatus
+from mentorship.privacy import reasons_for_role
 from mentorship.settings import MatchWeights
 
-from .factories import make_mentee, make_mentor
+from .conftest import TODAY
+from .factories import make_match, make_mentee, make_mentor
 
-TODAY = date(2026, 11, 25)
 ONLY = dict.fromkeys(MatchWeights.__dataclass_fields__, 0.0)
 
 
@@ -329,12 +330,12 @@ def test_the_committee_reads_no_score_and_no_list_in_score_order():
         [mentee(1), mentee(2, bipoc_mentor_preference="preferred")],
     )
     result = matching.suggest(data, weights_only(bipoc_concordance=8))
-    leader = matching.pairs_frame(data, result, "leader")
+    leader = privacy.suggested_pairs(matching.pairs_frame(data, result), "leader")
     assert leader[["mentor_id", "mentee_id", "score"]].to_dict("records") == [
         {"mentor_id": 1, "mentee_id": 2, "score": 8.0},
         {"mentor_id": 2, "mentee_id": 1, "score": 0.0},
     ]
-    committee = matching.pairs_frame(data, result, "committee")
+    committee = privacy.suggested_pairs(matching.pairs_frame(data, result), "committee")
     assert "score" not in committee
     assert committee[["mentor_id", "mentee_id", "reasons"]].to_dict("records") == [
         {"mentor_id": 2, "mentee_id": 1, "reasons": []},
@@ -349,10 +350,10 @@ def test_the_committee_reads_no_score_and_no_list_in_score_order():
             ],
         }
     )
-    assert matching.pairs_for_role(confirmed, "committee").to_dict("records") == [
+    assert privacy.pairs_for_role(confirmed, "committee").to_dict("records") == [
         {"match_id": 7, "reasons": ["Advises on interviews"]}
     ]
-    assert matching.pairs_for_role(confirmed, "leader")["score"].to_list() == [9.0]
+    assert privacy.pairs_for_role(confirmed, "leader")["score"].to_list() == [9.0]
 
 
 # The optimum
@@ -525,7 +526,7 @@ def test_each_unmatched_mentee_gets_the_most_basic_reason():
             "before.",
         ),
     ]
-    assert [matching.unmatched_reason_for_role(u, "committee") for u in result.unmatched] == [
+    assert privacy.unmatched(matching.unmatched_frame(data, result), "committee")["reason"].to_list() == [
         "No mentor with a place left fits this student's meeting formats and requests.",
         "No mentor with a place left fits this student's meeting formats and requests.",
         "Every mentor with a place who could take this student is needed for other students in the best "
@@ -560,7 +561,7 @@ def test_the_committee_reads_the_same_words_whether_or_not_a_student_requires_a_
     data = cohort([mentor(1), mentor(2, identifies_bipoc="no")], mentees)
     (unplaced,) = matching.suggest(data, weights_only(waiting_time=1)).unmatched
     assert (unplaced.mentee_id, unplaced.reason) == (3, leader_reason)
-    assert matching.unmatched_reason_for_role(unplaced, "committee") == (
+    assert unplaced.public_reason == (
         "Every mentor with a place who could take this student is needed for other students in the best "
         "pairing."
     )
@@ -603,7 +604,7 @@ def test_the_committee_reads_the_places_needed_and_not_of_which_kind():
         [mentee(1), mentee(2, bipoc_mentor_preference="required", languages="Somali")],
     )
     gap = matching.suggest(data, MatchWeights()).gap
-    leader = matching.gap_for_role(gap, "leader")
+    leader = privacy.gap_for_role(gap, "leader")
     assert leader.figures == {
         "More mentor places needed": 1,
         "Of them BIPOC-identifying": 1,
@@ -614,7 +615,7 @@ def test_the_committee_reads_the_places_needed_and_not_of_which_kind():
         gap.table().to_dict("records"),
     )
     assert "Languages: a mentor who speaks Somali (1) would share a language with them." in leader.sentences
-    committee = matching.gap_for_role(gap, "committee")
+    committee = privacy.gap_for_role(gap, "committee")
     assert committee.figures == {"More mentor places needed": 1}
     assert committee.sentences == [
         "1 more mentor place would match every waiting student and give every student who asked for a BIPOC "
@@ -623,7 +624,7 @@ def test_the_committee_reads_the_places_needed_and_not_of_which_kind():
         "the leader: with few students waiting, it would point at the students themselves.",
     ]
     assert committee.table.empty
-    none_needed = matching.gap_for_role(
+    none_needed = privacy.gap_for_role(
         matching.suggest(cohort([mentor(1)], [mentee(1)]), MatchWeights()).gap, "committee"
     )
     assert (none_needed.figures, none_needed.sentences) == (
@@ -655,10 +656,10 @@ def test_the_loader_reads_rules_and_history_from_the_store(engine):
         kou, lee, pa, mai, nou, _ = (p.id for p in people)
         session.add_all(
             [
-                Match(mentor_id=kou, mentee_id=pa, confirmed_on=date(2026, 1, 5)),
-                Match(
-                    mentor_id=lee,
-                    mentee_id=mai,
+                make_match(kou, pa),
+                make_match(
+                    lee,
+                    mai,
                     confirmed_on=date(2024, 1, 5),
                     status=MatchStatus.ended,
                     ended_on=date(2024, 6, 1),

@@ -1,7 +1,5 @@
 """The Overview (app.py) as a person sees it, through AppTest."""
 
-from datetime import date
-
 from mentorship import db, formatting, queries
 
 from .conftest import load_demo, signed_in
@@ -25,12 +23,12 @@ def test_loading_demo_data_from_the_empty_store(app, accounts):
     assert [t.value for t in at.toast] == ["Demo data loaded: 60 mentors and 120 mentees."]
 
 
-def test_each_metric_equals_the_summary(app, engine, accounts):
-    load_demo(engine)
+def test_each_metric_equals_the_summary(app, engine, accounts, today):
+    load_demo(engine, today=today)
     at = signed_in(app("app.py"), "committee").run()
     assert not at.exception
     with db.read_session(engine) as session:
-        summary = queries.program_summary(session, date.today())
+        summary = queries.program_summary(session, today)
     shown = {m.label: m.value for m in at.metric}
     capacity = f"{summary.capacity_used / summary.capacity_total:.0%}"
     assert shown == {

@@ -2,8 +2,8 @@
 
 from mentorship import queries, services
 
-from .conftest import load_demo, signed_in
-from .test_registrations_page import open_page, table_of
+from .conftest import TODAY, load_demo, signed_in
+from .registrations_page import open_page, table_of
 
 
 def mentors_shown(at) -> str:
@@ -27,6 +27,7 @@ def test_a_change_made_elsewhere_shows_on_the_next_rerun(app, engine, accounts):
             "capacity": "1",
             "attests_values": "yes",
         },
+        today=TODAY,
     )
     at.run()
     assert not at.exception

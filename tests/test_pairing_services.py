@@ -9,28 +9,11 @@ import sqlalchemy as sa
 
 from mentorship import db, queries, services, settings
 from mentorship.errors import PermissionDenied, Refused
-from mentorship.models import AuditEvent, Exclusion, Match, MatchStatus
+from mentorship.models import Exclusion, Match, MatchStatus
 from mentorship.settings import MatchWeights
 
 from .conftest import TODAY
-from .factories import make_mentee, make_mentor
-
-
-def add(engine, *rows) -> list[int]:
-    with db.write_session(engine) as session:
-        session.add_all(rows)
-        session.flush()
-        return [r.id for r in rows]
-
-
-def events(engine, action: str) -> list[tuple[str, str, str]]:
-    with db.read_session(engine) as session:
-        rows = session.execute(
-            sa.select(AuditEvent.actor, AuditEvent.outcome, AuditEvent.summary)
-            .where(AuditEvent.action == action)
-            .order_by(AuditEvent.id)
-        ).all()
-    return [(actor, str(outcome), summary) for actor, outcome, summary in rows]
+from .factories import add, events, make_match, make_mentee, make_mentor
 
 
 def matches(engine) -> list[dict]:
@@ -184,9 +167,9 @@ def test_a_pair_ended_before_is_not_paired_again(engine, accounts, pair):
     kou, pa = pair
     add(
         engine,
-        Match(
-            mentor_id=kou,
-            mentee_id=pa,
+        make_match(
+            kou,
+            pa,
             confirmed_on=date(2024, 1, 5),
             status=MatchStatus.ended,
             ended_on=date(2024, 5, 1),

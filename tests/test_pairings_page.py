@@ -10,7 +10,7 @@ from mentorship import db, services
 from mentorship.models import Exclusion, Match
 
 from .conftest import signed_in
-from .factories import make_mentee, make_mentor
+from .factories import make_match, make_mentee, make_mentor
 
 PAIRINGS_PAGE = "pages/2_Pairings.py"
 
@@ -271,9 +271,9 @@ def take_the_place(engine, mentor_id: int, mentee_id: int) -> None:
     """Another leader's tab pairs this mentor meanwhile."""
     with db.write_session(engine) as session:
         session.add(
-            Match(
-                mentor_id=mentor_id,
-                mentee_id=mentee_id,
+            make_match(
+                mentor_id,
+                mentee_id,
                 status="active",
                 source="hand",
                 confirmed_on=date.today(),

@@ -8,9 +8,9 @@ import sqlalchemy as sa
 from mentorship import db, queries
 from mentorship.models import AuditEvent, Match
 
+from .concurrency import confirm_at_once
 from .conftest import TODAY, load_demo
-from .factories import make_mentee, make_mentor
-from .test_integrity import confirm_at_once
+from .factories import make_match, make_mentee, make_mentor
 
 pytestmark = pytest.mark.postgres
 
@@ -46,7 +46,7 @@ def test_capacity_and_one_open_match_hold_on_postgres(pg_url):
             other = make_mentor("other", capacity=3)
             s.add(other)
             s.flush()
-            s.add(Match(mentor_id=other.id, mentee_id=paired, confirmed_on=date(2026, 2, 1)))
+            s.add(make_match(other.id, paired, confirmed_on=date(2026, 2, 1)))
     pg.dispose()
 
 

@@ -15,11 +15,10 @@ from mentorship import db, intake, queries, registrations, services
 from mentorship.auth import Actor
 from mentorship.cli import main
 from mentorship.errors import PermissionDenied, Refused
-from mentorship.models import AuditEvent, Match, Mentee, Mentor
+from mentorship.models import AuditEvent, Mentee, Mentor
 
 from .conftest import COMMITTEE_EMAIL, LEADER_EMAIL, ROOT, TODAY
-from .factories import make_mentee, make_mentor
-from .test_import import add
+from .factories import add, make_match, make_mentee, make_mentor
 
 
 def audit_log(engine) -> list[tuple]:
@@ -82,7 +81,7 @@ def test_registrations_query_reports_pairing_and_waiting(engine):
         make_mentee("linh", registered_on=date(2026, 10, 1)),
         make_mentee("hodan", status="paused"),
     )
-    add(engine, Match(mentor_id=kou, mentee_id=pa, confirmed_on=date(2026, 10, 1)))
+    add(engine, make_match(kou, pa, confirmed_on=date(2026, 10, 1)))
     with db.read_session(engine) as session:
         mentees = queries.registrations(session, "mentees", TODAY)
         mentors = queries.registrations(session, "mentors", TODAY)
@@ -128,7 +127,7 @@ def test_an_edit_cannot_take_another_persons_email_or_drop_capacity_below_open_p
         make_mentee("pa"),
         make_mentee("linh"),
     )
-    add(engine, *(Match(mentor_id=kou, mentee_id=m, confirmed_on=date(2026, 1, 5)) for m in (pa, linh)))
+    add(engine, *(make_match(kou, m) for m in (pa, linh)))
     cells = {"first_name": "Kou", "last_name": "Yang", "email": "AMINA@clinic.example.org", "capacity": "1"}
     with pytest.raises(intake.InvalidRegistration) as refused:
         services.update_registration(
@@ -146,12 +145,18 @@ def test_the_committee_changes_nothing_and_each_attempt_is_audited(engine, accou
     committee = accounts["committee"]
     data = (ROOT / "data/sample/mentees.csv").read_bytes()
     attempts = [
-        lambda: services.import_registrations(engine, actor=committee, kind="mentees", data=data),
         lambda: services.import_registrations(
-            engine, actor=committee, kind="mentees", data=data, dry_run=True
+            engine, actor=committee, kind="mentees", data=data, today=TODAY
         ),
-        lambda: services.add_registration(engine, actor=committee, kind="mentees", cells={"first_name": "X"}),
-        lambda: services.update_registration(engine, actor=committee, kind="mentees", person_id=pa, cells={}),
+        lambda: services.import_registrations(
+            engine, actor=committee, kind="mentees", data=data, today=TODAY, dry_run=True
+        ),
+        lambda: services.add_registration(
+            engine, actor=committee, kind="mentees", cells={"first_name": "X"}, today=TODAY
+        ),
+        lambda: services.update_registration(
+            engine, actor=committee, kind="mentees", person_id=pa, cells={}, today=TODAY
+        ),
         lambda: services.set_registration_status(
             engine, actor=committee, kind="mentees", person_id=pa, status="withdrawn"
         ),

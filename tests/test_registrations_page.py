@@ -8,40 +8,18 @@ import pytest
 import sqlalchemy as sa
 
 from mentorship import db
-from mentorship.models import AuditEvent, Match, Mentee, Mentor
+from mentorship.models import AuditEvent, Mentee, Mentor
 
-from .conftest import ROOT, signed_in
-from .factories import make_mentee, make_mentor
-from .test_import import add
+from .conftest import ROOT
+from .factories import add, make_match, make_mentee, make_mentor
+from .registrations_page import open_page, open_tab, table_of
 
-PAGE = "pages/1_Registrations.py"
 SAMPLE = ROOT / "data/sample/mentees.csv"
-
-
-def open_page(app, role: str = "leader"):
-    at = signed_in(app("app.py"), role).run()
-    at.switch_page(PAGE).run()
-    assert not at.exception
-    return at
 
 
 def stored(engine, table, *columns) -> list[tuple]:
     with db.read_session(engine) as session:
         return [tuple(r) for r in session.execute(sa.select(*columns).order_by(table.id))]
-
-
-def open_tab(at, label: str):
-    """Click a tab: only the open tab is drawn."""
-    at.session_state["registrations-tab"] = label
-    return at.run()
-
-
-def table_of(at, kind: str):
-    """The people table on the mentors' or the mentees' tab (opening that tab when another is open)."""
-    index = ("mentors", "mentees").index(kind)
-    if not at.tabs[index].dataframe:
-        open_tab(at, kind.capitalize())
-    return at.tabs[index].dataframe[0].value
 
 
 def submit(at, label: str):
@@ -242,7 +220,7 @@ def test_adding_a_mentee(app, registered):
 def test_setting_a_status_and_refusing_to_withdraw_someone_paired(app, registered):
     (kou, _), (amina, _) = stored(registered, Mentor, Mentor.id, Mentor.email)
     pa = stored(registered, Mentee, Mentee.id)[0][0]
-    add(registered, Match(mentor_id=kou, mentee_id=pa, confirmed_on=date(2025, 1, 5)))
+    add(registered, make_match(kou, pa, confirmed_on=date(2025, 1, 5)))
     at = open_page(app)
     at.selectbox(key="mentors-pick").set_value(amina).run()
     at.segmented_control(key=f"mentors-status-{amina}").set_value("paused")

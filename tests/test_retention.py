@@ -7,13 +7,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mentorship import charts, db, queries, retention
-from mentorship.models import Match, MatchStatus, Meeting, Mentee
+from mentorship import charts, db, privacy, queries, retention
+from mentorship.models import MatchStatus, Meeting, Mentee
 
-from .conftest import load_demo
-from .factories import make_mentee, make_mentor
-
-TODAY = date(2026, 11, 25)
+from .conftest import TODAY, load_demo
+from .factories import make_match, make_mentee, make_mentor
 
 
 def pair(
@@ -292,35 +290,33 @@ def test_cohort_yield_counts_yes_among_recorded_outcomes():
 @pytest.mark.parametrize(
     ("pairs", "role", "shown"),
     [
-        (4, "committee", retention.FEWER_THAN_5),
-        (0, "committee", retention.FEWER_THAN_5),
+        (4, "committee", privacy.FEWER_THAN_5),
+        (0, "committee", privacy.FEWER_THAN_5),
         (5, "committee", 0.8),
         (4, "leader", 0.8),
         (0, "leader", 0.8),
     ],
 )
 def test_figures_on_fewer_than_five_pairs_are_hidden_from_the_committee(pairs, role, shown):
-    assert retention.for_role(0.8, pairs, role) == shown
-    assert retention.hidden(pairs, role) == (shown == retention.FEWER_THAN_5)
+    assert privacy.for_role(0.8, pairs, role) == shown
+    assert privacy.hidden(pairs, role) == (shown == privacy.FEWER_THAN_5)
 
 
 def test_the_committee_sees_no_curve_for_a_hidden_group():
     hand = retention.durations(HAND, TODAY)
     small = retention.figures(hand.iloc[:1], key="a", group="Small")  # 1 pair
     large = retention.figures(hand.iloc[1:], key="b", group="Large")  # 5 pairs
-    masks = retention.group_masks([small, large], retention.figures(hand), "committee")
+    masks = privacy.group_masks([small, large], retention.figures(hand), "committee")
     assert masks == [
-        retention.GroupMask(retention.FEWER_THAN_5, retention.FEWER_THAN_5, retention.FEWER_THAN_5),
-        retention.GroupMask(
-            retention.WITHHELD, retention.WITHHELD, retention.WITHHELD
-        ),  # 6 - 5 = 1 otherwise
+        privacy.GroupMask(privacy.FEWER_THAN_5, privacy.FEWER_THAN_5, privacy.FEWER_THAN_5),
+        privacy.GroupMask(privacy.WITHHELD, privacy.WITHHELD, privacy.WITHHELD),  # 6 - 5 = 1 otherwise
     ]
-    assert retention.visible_curves([small, large], masks).empty
-    shown = retention.visible_curves(
-        [small, large], [retention.GroupMask(retention.FEWER_THAN_5), retention.GroupMask()]
+    assert privacy.visible_curves([small, large], masks).empty
+    shown = privacy.visible_curves(
+        [small, large], [privacy.GroupMask(privacy.FEWER_THAN_5), privacy.GroupMask()]
     )
     assert (set(shown["group"]), shown["month"].tolist()) == ({"Large"}, list(range(8)))
-    assert set(retention.visible_curves([small, large])["group"]) == {"Small", "Large"}
+    assert set(privacy.visible_curves([small, large])["group"]) == {"Small", "Large"}
 
 
 def group(name: str, pairs: int, eligible: int = 0, reached: int = 0) -> retention.GroupFigures:
@@ -345,9 +341,9 @@ def overall_of(groups: list[retention.GroupFigures]) -> retention.GroupFigures:
     )
 
 
-SHOWN = retention.GroupMask()
-FEWER = retention.GroupMask(retention.FEWER_THAN_5, retention.FEWER_THAN_5, retention.FEWER_THAN_5)
-WITHHELD = retention.GroupMask(retention.WITHHELD, retention.WITHHELD, retention.WITHHELD)
+SHOWN = privacy.GroupMask()
+FEWER = privacy.GroupMask(privacy.FEWER_THAN_5, privacy.FEWER_THAN_5, privacy.FEWER_THAN_5)
+WITHHELD = privacy.GroupMask(privacy.WITHHELD, privacy.WITHHELD, privacy.WITHHELD)
 
 
 @pytest.mark.parametrize(
@@ -377,17 +373,17 @@ WITHHELD = retention.GroupMask(retention.WITHHELD, retention.WITHHELD, retention
 )
 def test_no_hidden_group_can_be_worked_out_from_the_total_and_the_rest(groups, masks):
     figures = [group(*g) for g in groups]
-    assert retention.group_masks(figures, overall_of(figures), "committee") == masks
-    assert retention.group_masks(figures, overall_of(figures), "leader") == [SHOWN] * len(groups)
+    assert privacy.group_masks(figures, overall_of(figures), "committee") == masks
+    assert privacy.group_masks(figures, overall_of(figures), "leader") == [SHOWN] * len(groups)
 
 
 def test_a_group_with_a_small_rate_base_shows_only_its_pairs():
     figures = [group("a", 12, 3, 2), group("b", 30, 25, 20), group("c", 40, 30, 25), group("d", 8, 2, 1)]
-    assert retention.group_masks(figures, overall_of(figures), "committee") == [
-        retention.GroupMask(None, retention.FEWER_THAN_5, retention.FEWER_THAN_5),
+    assert privacy.group_masks(figures, overall_of(figures), "committee") == [
+        privacy.GroupMask(None, privacy.FEWER_THAN_5, privacy.FEWER_THAN_5),
         SHOWN,
         SHOWN,
-        retention.GroupMask(None, retention.FEWER_THAN_5, retention.FEWER_THAN_5),
+        privacy.GroupMask(None, privacy.FEWER_THAN_5, privacy.FEWER_THAN_5),
     ]
 
 
@@ -414,7 +410,7 @@ def test_withholding_leaves_every_hidden_count_with_two_possible_values_or_more(
             eligible = int(rng.integers(0, pairs + 1))
             figures.append(group(f"g{k}", pairs, eligible, int(rng.integers(0, eligible + 1))))
         overall = overall_of(figures)
-        masks = retention.group_masks(figures, overall, "committee")
+        masks = privacy.group_masks(figures, overall, "committee")
         columns = [
             (overall.pairs, [g.pairs for g in figures], [m.pairs for m in masks], 1),
             (
@@ -432,11 +428,11 @@ def test_withholding_leaves_every_hidden_count_with_two_possible_values_or_more(
         ]
         for total, counts, labels, floor in columns:
             held = [i for i, label in enumerate(labels) if label]
-            if total < retention.MIN_GROUP_PAIRS or not held or len(held) == len(labels):
+            if total < privacy.MIN_GROUP_PAIRS or not held or len(held) == len(labels):
                 continue
             ranges = [
                 (floor, 4)
-                if labels[i] == retention.FEWER_THAN_5
+                if labels[i] == privacy.FEWER_THAN_5
                 else (5 if floor else 0, total)  # withheld: a group of 5 or more; a base of any size
                 for i in held
             ]
@@ -452,26 +448,26 @@ def test_why_pairs_end_withholds_a_reason_that_would_give_a_small_one_away():
             {"reason": "Moved away", "pairs": 2},
         ]
     )
-    shown, few, withheld = retention.visible_reasons(reasons, "committee")
+    shown, few, withheld = privacy.visible_reasons(reasons, "committee")
     assert (shown.to_dict("records"), few, withheld) == (
         [{"reason": "Mismatch", "pairs": 12}],
         ["Moved away"],
         ["Schedules"],
     )
-    assert retention.visible_reasons(reasons, "leader")[1:] == ([], [])
+    assert privacy.visible_reasons(reasons, "leader")[1:] == ([], [])
     # the demo's reasons: four under 5 adding up to 9 leave each of them open
     demo = pd.DataFrame(
         {"reason": list("abcdefg"), "pairs": [52, 8, 5, 4, 2, 2, 1]},
     )
-    shown, few, withheld = retention.visible_reasons(demo, "committee")
+    shown, few, withheld = privacy.visible_reasons(demo, "committee")
     assert (shown["reason"].tolist(), few, withheld) == (["a", "b", "c"], ["d", "e", "f", "g"], [])
 
 
 def test_the_committee_sees_counts_of_fewer_than_five_only_as_a_label():
     reasons = pd.DataFrame([{"reason": "Schedules", "pairs": 7}, {"reason": "Moved away", "pairs": 2}])
-    shown, hidden = retention.visible_counts(reasons, "committee", label="reason", count="pairs")
+    shown, hidden = privacy.visible_counts(reasons, "committee", label="reason", count="pairs")
     assert (shown.to_dict("records"), hidden) == ([{"reason": "Schedules", "pairs": 7}], ["Moved away"])
-    shown, hidden = retention.visible_counts(reasons, "leader", label="reason", count="pairs")
+    shown, hidden = privacy.visible_counts(reasons, "leader", label="reason", count="pairs")
     assert (len(shown), hidden) == (2, [])
 
 
@@ -483,16 +479,16 @@ def test_the_loader_reads_each_pair_with_its_preference_identity_and_usual_forma
         other = make_mentee("cy")
         s.add_all([mentor, asked, other])
         s.flush()
-        first = Match(
-            mentor_id=mentor.id,
-            mentee_id=asked.id,
+        first = make_match(
+            mentor.id,
+            asked.id,
             confirmed_on=date(2025, 1, 6),
             status=MatchStatus.completed,
             ended_on=date(2026, 1, 10),
             decided_on=date(2026, 1, 10),
             end_reason="completed_year",
         )
-        second = Match(mentor_id=mentor.id, mentee_id=other.id, confirmed_on=date(2026, 2, 1))
+        second = make_match(mentor.id, other.id, confirmed_on=date(2026, 2, 1))
         s.add_all([first, second])
         s.flush()
         s.add_all(
@@ -545,7 +541,7 @@ def test_demo_figures_are_whole_and_consistent(engine):
 # Charts
 def test_survival_chart_draws_a_step_line_and_a_band_per_group_with_tooltips():
     d = retention.durations(HAND, TODAY)
-    curves = retention.visible_curves([retention.figures(d)])
+    curves = privacy.visible_curves([retention.figures(d)])
     spec = charts.survival_curves(curves, "How long pairs last").to_dict()
     marks = [layer["mark"] for layer in spec["layer"]]
     assert [m["type"] for m in marks] == ["area", "line"]

@@ -12,8 +12,8 @@ from mentorship import db, privacy, services
 from mentorship.errors import PermissionDenied
 from mentorship.models import AuditEvent, Match, Meeting, Mentee
 
-from .conftest import COMMITTEE_EMAIL, load_demo, signed_in
-from .factories import make_mentee, make_mentor
+from .conftest import COMMITTEE_EMAIL, TODAY, load_demo, signed_in
+from .factories import make_match, make_mentee, make_mentor
 
 
 def test_masks():
@@ -99,12 +99,12 @@ def test_erase_leaves_no_trace_of_the_person_but_keeps_the_statistics(engine, st
         )
         session.add_all([mentor, person])
         session.flush()
-        match = Match(mentor_id=mentor.id, mentee_id=person.id, confirmed_on=date(2026, 1, 5))
+        match = make_match(mentor.id, person.id)
         session.add(match)
         session.flush()
         session.add(Meeting(match_id=match.id, met_on=date(2026, 2, 1), notes="Quetzalli met by phone"))
     assert services.erase_person(
-        engine, actor=accounts["leader"], email="Quetzalli.X@augsburg.example.edu"
+        engine, actor=accounts["leader"], email="Quetzalli.X@augsburg.example.edu", today=TODAY
     ) == ["mentee"]
     path = sa.make_url(store_url).database
     stored = b"".join(open(f, "rb").read() for f in (path, path + "-wal") if _exists(f))
@@ -159,17 +159,17 @@ def test_someone_who_is_both_mentor_and_mentee_is_erased_in_both(engine, account
         session.add_all(
             [make_mentor("both", phone="612-555-4444"), make_mentee("both", phone="612-555-4444")]
         )
-    assert services.erase_person(engine, actor=accounts["leader"], email="both@clinic.example.org") == [
-        "mentor"
-    ]
-    assert services.erase_person(engine, actor=accounts["leader"], email="both@school.example.edu") == [
-        "mentee"
-    ]
+    assert services.erase_person(
+        engine, actor=accounts["leader"], email="both@clinic.example.org", today=TODAY
+    ) == ["mentor"]
+    assert services.erase_person(
+        engine, actor=accounts["leader"], email="both@school.example.edu", today=TODAY
+    ) == ["mentee"]
     with db.write_session(engine) as session:
         session.add_all(
             [make_mentor("twice", email="twice@umn.edu"), make_mentee("twice", email="twice@umn.edu")]
         )
-    assert services.erase_person(engine, actor=accounts["leader"], email="twice@umn.edu") == [
+    assert services.erase_person(engine, actor=accounts["leader"], email="twice@umn.edu", today=TODAY) == [
         "mentor",
         "mentee",
     ]

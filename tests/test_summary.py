@@ -5,11 +5,10 @@ from datetime import date
 import pytest
 
 from mentorship import db, queries
-from mentorship.models import Match, MatchStatus, Meeting
+from mentorship.models import MatchStatus, Meeting
 
-from .factories import make_mentee, make_mentor
-
-TODAY = date(2026, 11, 25)
+from .conftest import TODAY
+from .factories import make_match, make_mentee, make_mentor
 
 
 @pytest.fixture
@@ -28,21 +27,19 @@ def small_store(engine):
         s7 = make_mentee("s7", status="withdrawn")
         s.add_all([a, b, c, d, s1, s2, s3, s4, s5, s6, s7])
         s.flush()
-        m1 = Match(mentor_id=a.id, mentee_id=s1.id, confirmed_on=date(2026, 10, 1))
-        m2 = Match(mentor_id=b.id, mentee_id=s2.id, confirmed_on=date(2026, 6, 1))
-        m3 = Match(
-            mentor_id=a.id, mentee_id=s3.id, confirmed_on=date(2025, 6, 1), status=MatchStatus.continued
-        )
-        m6 = Match(
-            mentor_id=b.id,
-            mentee_id=s6.id,
+        m1 = make_match(a.id, s1.id, confirmed_on=date(2026, 10, 1))
+        m2 = make_match(b.id, s2.id, confirmed_on=date(2026, 6, 1))
+        m3 = make_match(a.id, s3.id, confirmed_on=date(2025, 6, 1), status=MatchStatus.continued)
+        m6 = make_match(
+            b.id,
+            s6.id,
             confirmed_on=date(2024, 1, 10),
             ended_on=date(2024, 6, 1),
             status=MatchStatus.ended,
         )
-        m7 = Match(
-            mentor_id=d.id,
-            mentee_id=s7.id,
+        m7 = make_match(
+            d.id,
+            s7.id,
             confirmed_on=date(2023, 9, 1),
             ended_on=date(2024, 9, 15),
             status=MatchStatus.completed,

@@ -1,5 +1,21 @@
 """The few streamlit helpers that pages share. Only this package imports streamlit."""
 
-from mentorship.ui.core import PageContext, after_write, cached_read, page_setup, public_page_setup, run_write
+from mentorship.ui.core import (
+    PageContext,
+    after_write,
+    cached_read,
+    page_setup,
+    public_page_setup,
+    read,
+    run_write,
+)
 
-__all__ = ["PageContext", "after_write", "cached_read", "page_setup", "public_page_setup", "run_write"]
+__all__ = [
+    "PageContext",
+    "after_write",
+    "cached_read",
+    "page_setup",
+    "public_page_setup",
+    "read",
+    "run_write",
+]

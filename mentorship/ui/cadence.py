@@ -11,11 +11,10 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
-from mentorship import cadence, formatting, links, queries, services
+from mentorship import cadence, formatting, links, queries, services, values
 from mentorship.cadence import STATUS_LABELS, STATUS_ORDER, CadenceStatus
-from mentorship.db import read_session
 from mentorship.settings import CadenceThresholds
-from mentorship.ui.core import PageContext, run_write
+from mentorship.ui.core import PageContext, read, run_write
 
 PAIR_KEY = "cadence-pair"
 PAIR_COLUMNS = [
@@ -92,8 +91,7 @@ def pair_picker(pairs: pd.DataFrame) -> pd.Series:
 # The leader's controls
 def checkin_link(ctx: PageContext, pair: pd.Series) -> None:
     match_id = int(pair["match_id"])
-    with read_session(ctx.engine) as session:
-        token = queries.live_checkin_token(session, match_id)
+    token = read(ctx, queries.live_checkin_token, match_id)
     st.markdown("**Check-in link**")
     if token is None:
         st.caption("The pair reports its meetings through a personal link; none has been issued yet.")
@@ -258,7 +256,7 @@ def log_meeting_form(ctx: PageContext, pairs: pd.DataFrame) -> None:
         when, how, minutes = st.columns(3)
         when.date_input("Date met", value=ctx.today, max_value=ctx.today, key="log-date", format="YYYY-MM-DD")
         how.selectbox(
-            "Format", cadence.MEETING_FORMATS, format_func=cadence.FORMAT_LABELS.get, key="log-format"
+            "Format", values.MEETING_FORMATS, format_func=values.FORMAT_LABELS.get, key="log-format"
         )
         minutes.number_input(
             "Minutes (optional)", min_value=1, max_value=600, value=None, step=5, key="log-minutes"

@@ -13,22 +13,38 @@ import streamlit as st
 from sqlalchemy.engine import Engine
 from streamlit.errors import StreamlitPageNotFoundError
 
-from mentorship import auth, db, queries, web
+from mentorship import auth, clock, db, queries, web
 from mentorship.auth import Actor
 from mentorship.errors import Refused, UnusableInput
 
 T = TypeVar("T")
 APP_TITLE = "Mentorship program"
-# (script, label, icon, leader only): the sidebar, in order.
-NAVIGATION = [
-    ("app.py", "Overview", ":material/dashboard:", False),
-    ("pages/1_Registrations.py", "Registrations", ":material/group:", False),
-    ("pages/2_Pairings.py", "Pairings", ":material/handshake:", False),  # --- Pairing ---
-    # --- Cadence --- (pages/6_Check_in.py is the pairs' public page: never in the navigation)
-    ("pages/3_Cadence.py", "Cadence", ":material/event_repeat:", False),
-    ("pages/4_Retention.py", "Retention", ":material/timeline:", False),
-    ("pages/5_Admin.py", "Admin", ":material/admin_panel_settings:", True),
-]
+SIGNED_IN, LEADER, PUBLIC = "signed in", "leader", "public"  # who may open a page
+
+
+@dataclass(frozen=True)
+class Page:
+    script: str
+    title: str
+    icon: str
+    access: str = SIGNED_IN  # PUBLIC pages need no sign-in and are never in the sidebar
+
+
+# Every page, in the sidebar's order: each script opens with `page_setup(KEY)` (`public_page_setup(KEY)`).
+PAGES = {
+    "overview": Page("app.py", "Overview", ":material/dashboard:"),
+    "registrations": Page("pages/1_Registrations.py", "Registrations", ":material/group:"),
+    "pairings": Page("pages/2_Pairings.py", "Pairings", ":material/handshake:"),
+    "cadence": Page("pages/3_Cadence.py", "Cadence", ":material/event_repeat:"),
+    "retention": Page("pages/4_Retention.py", "Retention", ":material/timeline:"),
+    "admin": Page("pages/5_Admin.py", "Admin", ":material/admin_panel_settings:", LEADER),
+    "check_in": Page("pages/6_Check_in.py", "Check in", ":material/event_available:", PUBLIC),
+}
+
+
+def may_open(page: Page, user: Actor) -> bool:
+    return page.access == SIGNED_IN or (page.access == LEADER and user.is_leader)
+
 
 # Sends the browser to one of the dashboard's own routes (mentorship/web.py) with a form post: the only
 # way the server's answer, not a script, sets the HttpOnly session cookie.
@@ -81,24 +97,30 @@ def _open_store() -> Engine:
         st.stop()
 
 
-def page_setup(title: str, icon: str, *, leader_only: bool = False) -> PageContext:
-    """The first call of every page: config, store, sign-in. Stops the script for anyone not allowed."""
-    st.set_page_config(page_title=f"{title} · {APP_TITLE}", page_icon=icon, layout="wide")
+def page_setup(key: str) -> PageContext:
+    """The first call of every signed-in page (`PAGES[key]`): config, store, sign-in. Stops the script for
+    anyone not allowed."""
+    page = PAGES[key]
+    st.set_page_config(page_title=f"{page.title} · {APP_TITLE}", page_icon=page.icon, layout="wide")
     engine = _open_store()
     user = current_user(engine)
     if user is None:
         _sign_in_form(engine)
         st.stop()
     _sidebar(engine, user)
-    if leader_only and not user.is_leader:
+    if not may_open(page, user):
         st.warning("This page is for the program leader.", icon=":material/lock:")
         st.stop()
-    return PageContext(engine=engine, today=date.today(), user=user)
+    return PageContext(engine=engine, today=clock.today(), user=user)
 
 
-def public_page_setup(title: str, icon: str) -> Engine:
-    """For the pairs' check-in page only: no sign-in, no sidebar, nothing else from the program."""
-    st.set_page_config(page_title=title, page_icon=icon, layout="centered", initial_sidebar_state="collapsed")
+def public_page_setup(key: str) -> Engine:
+    """For the public pages (`PAGES[key]`, such as the pairs' check-in): no sign-in, no sidebar, nothing
+    else from the program."""
+    page = PAGES[key]
+    st.set_page_config(
+        page_title=page.title, page_icon=page.icon, layout="centered", initial_sidebar_state="collapsed"
+    )
     return _open_store()
 
 
@@ -111,16 +133,22 @@ def cached_read(ctx: PageContext, query: Callable[..., T], *args) -> T:
     shared, not copied (unpickling 15,000 registrations on every rerun would cost more than the page):
     callers treat it as read-only and build new frames from it.
     """
-    with db.read_session(ctx.engine) as session:
-        version = queries.store_version(session)
+    version = read(ctx, queries.store_version)
     name = f"{query.__module__}.{query.__qualname__}"
     return _cached_read(query, name, ctx.engine, str(ctx.engine.url), version, *args)
 
 
 @st.cache_resource(ttl=3600, max_entries=24, show_spinner=False)
 def _cached_read(_query: Callable[..., T], name: str, _engine: Engine, url: str, version: str, *args) -> T:
-    with db.read_session(_engine) as session:
-        return _query(session, *args)
+    return read(_engine, _query, *args)
+
+
+def read(where: PageContext | Engine, query: Callable[..., T], *args) -> T:
+    """`query(session, *args)` (a `queries` function) in a read session of its own, not kept: for what must
+    be fresh on every run. Pages and panels read only this way or through `cached_read`."""
+    engine = where.engine if isinstance(where, PageContext) else where
+    with db.read_session(engine) as session:
+        return query(session, *args)
 
 
 def after_write() -> None:
@@ -149,15 +177,14 @@ def current_user(engine: Engine) -> Actor | None:
     """The university sign-in (OIDC) first, then this browser's session cookie (HttpOnly: set and cleared
     only by the server's /auth routes, read here as the browser sent it when this tab connected)."""
     if st.user.get("is_logged_in", False):
-        with db.read_session(engine) as session:
-            try:
-                return auth.actor_for_email(session, str(st.user.get("email") or ""))
-            except Refused:
-                st.session_state["sign_in_problem"] = (
-                    "Your university account has no access to this dashboard. "
-                    "Ask the program leader to add your email."
-                )
-                return None
+        try:
+            return read(engine, auth.actor_for_email, str(st.user.get("email") or ""))
+        except Refused:
+            st.session_state["sign_in_problem"] = (
+                "Your university account has no access to this dashboard. "
+                "Ask the program leader to add your email."
+            )
+            return None
     if st.query_params.get(web.SIGNED_OUT):
         del st.query_params[web.SIGNED_OUT]
         st.session_state["sign_in_problem"] = "You have signed out."
@@ -238,10 +265,10 @@ def _sign_in_form(engine: Engine) -> None:
 def _sidebar(engine: Engine, user: Actor) -> None:
     with st.sidebar:
         st.markdown(f"**{APP_TITLE}**")
-        for script, label, icon, leader_only in NAVIGATION:
-            if user.is_leader or not leader_only:
+        for page in PAGES.values():
+            if may_open(page, user):
                 try:
-                    st.page_link(script, label=label, icon=icon)
+                    st.page_link(page.script, label=page.title, icon=page.icon)
                 except StreamlitPageNotFoundError:
                     # Only when a page script runs as the entry point itself (AppTest of one page).
                     continue

@@ -6,7 +6,7 @@ Names and emails are people's own text: they go into tables, widgets and escaped
 from __future__ import annotations
 
 import re
-from dataclasses import astuple, dataclass, fields, replace
+from dataclasses import dataclass, fields, replace
 from datetime import date
 from functools import partial
 
@@ -15,9 +15,7 @@ import streamlit as st
 from sqlalchemy.engine import Engine
 
 from mentorship import formatting, links, matching, queries, services, settings
-from mentorship.db import read_session
-from mentorship.privacy import viewer_frame
-from mentorship.ui.core import PageContext, run_write
+from mentorship.ui.core import PageContext, read, run_write
 
 TABLE_KEY = "pairings-table"
 ONE_KEY = "pairings-one"
@@ -56,40 +54,16 @@ def _md(text: str) -> str:
     return _MARKDOWN.sub(r"\\\1", text)
 
 
-@dataclass(frozen=True)
-class PairingView:
-    pairs: pd.DataFrame  # reasons already cut to what the viewer may read; contacts not yet masked
-    unmatched: pd.DataFrame
-    gap: matching.RecruitmentGap
-    report: matching.SolveReport
-    mentors: pd.DataFrame  # active mentors, for pairing by hand
-    mentees: pd.DataFrame  # waiting mentees
-
-
 @st.cache_data(ttl=3600, max_entries=6, show_spinner=False)
-def _solve(_engine: Engine, url: str, version: str, weights: tuple, today: date, role: str) -> PairingView:
+def _solve(_engine: Engine, url: str, version: str, today: date, role: str) -> queries.PairingView:
     """Suggestions are solved again only when the data, the weights, the day or the viewer's role change."""
-    with read_session(_engine) as session:
-        cohort = queries.pairing_cohort(session, today)
-    result = matching.suggest(cohort, settings.MatchWeights(*weights))
-    people = ["first_name", "last_name", "email"]
-    mentors = cohort.mentors[cohort.mentors["status"].str.lower() == "active"]
-    return PairingView(
-        pairs=matching.pairs_frame(cohort, result, role),
-        unmatched=matching.unmatched_frame(cohort, result, role),
-        gap=result.gap,
-        report=result.report,
-        mentors=mentors[["mentor_id", *people]].reset_index(drop=True),
-        mentees=cohort.mentees[matching.waiting_mentees(cohort.mentees)][["mentee_id", *people]],
-    )
+    return read(_engine, queries.pairing_view, today, role)
 
 
-def suggestions(ctx: PageContext) -> PairingView:
-    with read_session(ctx.engine) as session:
-        version = queries.pairing_version(session)
-        weights = astuple(settings.match_weights(session))
+def suggestions(ctx: PageContext) -> queries.PairingView:
+    version = read(ctx, queries.pairing_version)  # the weights included
     with st.spinner("Finding the best pairing for everyone waiting…", show_time=True):
-        return _solve(ctx.engine, str(ctx.engine.url), version, weights, ctx.today, ctx.user.role.value)
+        return _solve(ctx.engine, str(ctx.engine.url), version, ctx.today, ctx.user.role.value)
 
 
 @dataclass(frozen=True)
@@ -205,7 +179,7 @@ def _undo(ctx: PageContext) -> None:
 # Panels
 def suggestion_table(ctx: PageContext, pairs: pd.DataFrame) -> None:
     """The suggestions, best first; the leader selects rows to confirm them together."""
-    shown = viewer_frame(pairs, ctx.user.role).assign(reasons=pairs["reasons"].map(" · ".join))
+    shown = pairs.assign(reasons=pairs["reasons"].map(" · ".join))
     columns = [c for c in SHOWN if c in shown]
     if not ctx.user.is_leader:
         st.caption(
@@ -282,7 +256,7 @@ def after_actions(ctx: PageContext) -> None:
         )
 
 
-def by_hand(ctx: PageContext, view: PairingView) -> None:
+def by_hand(ctx: PageContext, view: queries.PairingView) -> None:
     """Any active mentor for a waiting mentee: hard rules block, soft shortfalls warn."""
     if view.mentees.empty or view.mentors.empty:
         st.caption("Pairing by hand needs a waiting mentee and an active mentor.")
@@ -295,9 +269,7 @@ def by_hand(ctx: PageContext, view: PairingView) -> None:
     }
     mentee_id = st.selectbox("Mentee", list(mentees), format_func=mentees.__getitem__, key="hand-mentee")
     mentor_id = st.selectbox("Mentor", list(mentors), format_func=mentors.__getitem__, key="hand-mentor")
-    with read_session(ctx.engine) as session:
-        cohort = queries.pairing_cohort(session, ctx.today, mentor_ids=[mentor_id], mentee_ids=[mentee_id])
-        check = matching.assess_pair(cohort, mentor_id, mentee_id, settings.match_weights(session))
+    check = read(ctx, queries.pair_check, ctx.today, mentor_id, mentee_id)
     for blocker in check.blockers:
         st.error(_md(blocker), icon=":material/block:")
     for warning in check.warnings:
@@ -333,8 +305,7 @@ def by_hand(ctx: PageContext, view: PairingView) -> None:
 
 
 def weights_editor(ctx: PageContext) -> None:
-    with read_session(ctx.engine) as session:
-        current = settings.match_weights(session)
+    current = read(ctx, queries.match_weights)
     if not ctx.user.is_leader:
         st.dataframe(
             pd.DataFrame(
@@ -385,12 +356,10 @@ def _set_weights(ctx: PageContext, weights: settings.MatchWeights, done: str) ->
 
 
 def recent(ctx: PageContext) -> None:
-    with read_session(ctx.engine) as session:
-        pairs = queries.recent_pairs(session)
-    if pairs.empty:
+    shown = read(ctx, queries.recent_pairs_view, ctx.user.role)
+    if shown.empty:
         st.caption("No pair has been confirmed here yet.")
         return
-    shown = viewer_frame(matching.pairs_for_role(pairs, ctx.user.role), ctx.user.role)
     shown["reasons"] = shown["reasons"].map(" · ".join)
     columns = [c for c in RECENT if c in shown]
     st.dataframe(shown[columns], column_config=COLUMNS, hide_index=True, width="stretch")

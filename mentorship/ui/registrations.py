@@ -12,9 +12,9 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from mentorship import intake, privacy, registrations, services
+from mentorship import intake, privacy, registrations, services, values
 from mentorship.errors import Refused, UnusableInput
-from mentorship.models import PersonStatus
+from mentorship.models import BipocIdentity, BipocPreference, PersonStatus
 from mentorship.ui.core import PageContext, after_write
 
 STATUSES = [s.value for s in PersonStatus]
@@ -104,7 +104,7 @@ def filters(kind: str, people: pd.DataFrame) -> registrations.Filters:
     search, status, formats = st.columns([4, 2, 2])
     text = search.text_input("Search", key=f"{kind}-search", placeholder="Name, email, specialty, school…")
     statuses = status.multiselect("Status", STATUSES, key=f"{kind}-status")
-    wanted = formats.multiselect("Meeting format", intake.MEETING_FORMATS, key=f"{kind}-formats")
+    wanted = formats.multiselect("Meeting format", values.MEETING_FORMATS, key=f"{kind}-formats")
     pairing, last, _ = st.columns([2, 3, 3])
     paired = pairing.segmented_control("Pairing", ["waiting", "matched"], key=f"{kind}-pairing")
     preferences, attested = (), None
@@ -165,7 +165,7 @@ def registration_form(ctx: PageContext, kind: str, person: pd.Series | None = No
     with st.form(prefix, border=False):
         columns = st.columns(3)
         for i, column in enumerate(intake.TEMPLATES[kind]):
-            _field(columns[i % 3], kind, column, values[column], f"{prefix}-{column}")
+            _field(columns[i % 3], kind, column, values[column], f"{prefix}-{column}", ctx.today)
         label = "Add registration" if person_id is None else "Save changes"
         st.form_submit_button(label, type="primary", on_click=_save, args=(ctx, kind, prefix, person_id))
     errors = st.session_state.get(f"{prefix}-errors")
@@ -174,21 +174,21 @@ def registration_form(ctx: PageContext, kind: str, person: pd.Series | None = No
         st.dataframe(registrations.error_rows(errors), hide_index=True, width="stretch")
 
 
-def _field(container, kind: str, column: str, value, key: str) -> None:
+def _field(container, kind: str, column: str, value, key: str, today: date) -> None:
     label = LABELS[column] + (" *" if column in intake.REQUIRED[kind] else "")
     if column in ("meeting_formats", "advising_areas"):
-        options = intake.MEETING_FORMATS if column == "meeting_formats" else intake.ADVISING_AREAS
+        options = values.MEETING_FORMATS if column == "meeting_formats" else values.ADVISING_AREAS
         container.multiselect(label, options, default=value, key=key)
     elif column == "capacity":
         container.number_input(label, min_value=1, max_value=5, step=1, value=value, key=key)
     elif column == "attests_values":
         container.checkbox(label, value=value, key=key)
     elif column == "registered_on":
-        container.date_input(label, value=value, max_value=date.today(), key=key, help="Empty: today")
+        container.date_input(label, value=value, max_value=today, key=key, help="Empty: today")
     elif column in ("identifies_bipoc", "bipoc_mentor_preference", "first_generation"):
         options = {
-            "identifies_bipoc": ["yes", "no", "undisclosed"],
-            "bipoc_mentor_preference": ["none", "preferred", "required"],
+            "identifies_bipoc": [v.value for v in BipocIdentity],
+            "bipoc_mentor_preference": [v.value for v in reversed(BipocPreference)],
             "first_generation": ["", "yes", "no"],
         }[column]
         container.selectbox(label, options, index=options.index(value), key=key)

@@ -7,78 +7,59 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
-from mentorship import charts, formatting, retention, services
-from mentorship.models import Role
+from mentorship import charts, formatting, privacy, queries, retention, services
 from mentorship.ui.core import PageContext, run_write
 
 # What everyone sees
 WITHHELD_NOTE = (
-    f"{retention.WITHHELD.capitalize()}: a figure on 5 or more pairs, held back so that one on fewer than 5 "
+    f"{privacy.WITHHELD.capitalize()}: a figure on 5 or more pairs, held back so that one on fewer than 5 "
     "cannot be worked out by subtracting the others from the total."
 )
 
 
-def survival_tabs(report: retention.Report, role: Role) -> None:
-    """Survival curves overall and by group (the groups `role` may see), each breakdown with its table."""
-    breakdowns = {  # tab: (groups, the table's first column, the chart's title)
-        "All pairs": ([report.overall], "", "Pairs still going, by months since confirmation"),
-        "By cohort": (report.by_cohort, "Cohort", "Pairs still going, by the year they were confirmed"),
-        "By BIPOC-mentor request": (
-            report.by_concordance,
-            "Request",
-            "Pairs still going, by BIPOC-mentor request",
-        ),
-        "By format": (report.by_format, "Usual format", "Pairs still going, by the format they met in most"),
-    }
-    for tab, (groups, column, title) in zip(st.tabs(list(breakdowns)), breakdowns.values(), strict=True):
-        masks = retention.group_masks(groups, report.overall, role)
-        curves = retention.visible_curves(groups, masks)
-        if len(curves):
-            tab.altair_chart(charts.survival_curves(curves, title), width="stretch")
-        elif any(m.pairs == retention.WITHHELD for m in masks):
+def survival_tabs(breakdowns: dict[str, queries.RetentionBreakdown]) -> None:
+    """Survival curves overall and by group (the groups the viewer may see), each breakdown with its table."""
+    for tab, shown in zip(st.tabs(list(breakdowns)), breakdowns.values(), strict=True):
+        if len(shown.curves):
+            tab.altair_chart(charts.survival_curves(shown.curves, shown.title), width="stretch")
+        elif shown.group_withheld:
             tab.info(
                 "No group here can be drawn without giving away one of fewer than 5 pairs.",
                 icon=":material/visibility_off:",
             )
         else:
-            tab.info(
-                f"Every group here has {retention.FEWER_THAN_5} pairs.", icon=":material/visibility_off:"
-            )
-        if column:
-            tab.dataframe(
-                formatting.retention_groups(groups, column, masks), hide_index=True, width="stretch"
-            )
-            if any(retention.WITHHELD in (m.pairs, m.one_year_completion, m.continuation) for m in masks):
+            tab.info(f"Every group here has {privacy.FEWER_THAN_5} pairs.", icon=":material/visibility_off:")
+        if shown.table is not None:
+            tab.dataframe(shown.table, hide_index=True, width="stretch")
+            if shown.figure_withheld:
                 tab.caption(WITHHELD_NOTE)
 
 
-def end_reasons(reasons: pd.DataFrame, role: Role) -> None:
-    """Why pairs end: the counts `role` may see as a chart, the others named in a caption."""
-    if reasons.empty:
+def end_reasons(view: queries.RetentionView) -> None:
+    """Why pairs end: the counts the viewer may see as a chart, the others named in a caption."""
+    if not view.any_ended:
         st.info("No pair has ended yet.", icon=":material/info:")
         return
-    shown, few, withheld = retention.visible_reasons(reasons, role)
-    if len(shown):
-        st.altair_chart(charts.end_reasons(shown), width="stretch")
-    if few:
-        st.caption(f"{retention.FEWER_THAN_5.capitalize()} pairs each: {', '.join(few)}.")
-    if withheld:
-        st.caption(f"Withheld, so that those cannot be worked out from the total: {', '.join(withheld)}.")
+    if len(view.end_reasons):
+        st.altair_chart(charts.end_reasons(view.end_reasons), width="stretch")
+    if view.few_reasons:
+        st.caption(f"{privacy.FEWER_THAN_5.capitalize()} pairs each: {', '.join(view.few_reasons)}.")
+    if view.withheld_reasons:
+        withheld = ", ".join(view.withheld_reasons)
+        st.caption(f"Withheld, so that those cannot be worked out from the total: {withheld}.")
 
 
-def cohort_yield(rows: pd.DataFrame, role: Role) -> None:
-    """Mentee outcomes by cohort, for the cohorts and stages with enough outcomes recorded for `role`."""
-    known = rows[rows["recorded"] > 0]
-    if known.empty:
+def cohort_yield(view: queries.RetentionView) -> None:
+    """Mentee outcomes by cohort, for the cohorts and stages with enough outcomes recorded for the viewer."""
+    if not view.any_outcomes:
         st.info("No mentee outcomes are recorded yet.", icon=":material/info:")
         return
-    shown, few = retention.visible_counts(known, role, label="cohort", count="recorded")
-    if len(shown):
-        st.altair_chart(charts.cohort_yield(shown), width="stretch")
-    if few:
-        cohorts = ", ".join(map(str, sorted(set(few))))
+    if len(view.cohort_yield):
+        st.altair_chart(charts.cohort_yield(view.cohort_yield), width="stretch")
+    if view.few_outcomes:
+        cohorts = ", ".join(map(str, view.few_outcomes))
         st.caption(
-            f"{retention.FEWER_THAN_5.capitalize()} outcomes recorded at some stages: cohorts {cohorts}."
+            f"{privacy.FEWER_THAN_5.capitalize()} outcomes recorded at some stages: cohorts {cohorts}."
         )
 
 

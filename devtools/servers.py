@@ -1,4 +1,5 @@
-"""Real servers for tests: a throwaway PostgreSQL cluster and the dashboard under `streamlit run server.py`.
+"""Real servers for tests, scripts and benchmarks: a throwaway PostgreSQL cluster, the dashboard under
+`streamlit run server.py`, and Chromium.
 
 Each is skipped when its program is missing, unless CI asks for it (MENTORSHIP_REQUIRE_SERVERS=1),
 in which case a missing program fails the run instead of silently skipping.
@@ -6,13 +7,9 @@ in which case a missing program fails the run instead of silently skipping.
 
 from __future__ import annotations
 
-import glob
 import os
-import shutil
-import socket
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -20,6 +17,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+
+from deploy import stack
+from deploy.stack import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -40,70 +40,14 @@ def unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _postgres_bin(name: str) -> str | None:
-    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
-    return found[-1] if found else shutil.which(name)
-
-
 @contextmanager
 def postgres_server() -> Iterator[str]:
     """Start PostgreSQL in a temporary directory on a free port; yields a URL to its `postgres` db."""
-    initdb, postgres = _postgres_bin("initdb"), _postgres_bin("postgres")
-    if not (initdb and postgres):
-        unavailable("PostgreSQL is not installed")
-    as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-    workdir = Path(tempfile.mkdtemp(prefix="mentorship-pg-"))
-    data = workdir / "data"
-    if as_postgres:
-        shutil.chown(workdir, "postgres", "postgres")
-    port = free_port()
-    subprocess.run(
-        [*as_postgres, initdb, "-D", str(data), "-A", "trust", "-U", "postgres"],
-        check=True,
-        capture_output=True,
-    )
-    log = open(workdir / "server.log", "w")  # noqa: SIM115 (kept open for the server's life)
-    server = subprocess.Popen(
-        [
-            *as_postgres,
-            postgres,
-            "-D",
-            str(data),
-            "-p",
-            str(port),
-            "-k",
-            str(workdir),
-            "-c",
-            "listen_addresses=127.0.0.1",
-            "-c",
-            "fsync=off",
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                    break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    log_text = (workdir / "server.log").read_text()
-                    raise RuntimeError("PostgreSQL did not start:\n" + log_text) from None
-                time.sleep(0.1)
-        yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-        log.close()
-        shutil.rmtree(workdir, ignore_errors=True)
+        with stack.postgres_server() as url:
+            yield url
+    except stack.MissingProgram as exc:
+        unavailable(str(exc))
 
 
 @contextmanager

@@ -1,0 +1,346 @@
+"""The deployment as deploy/try.sh runs it: two dashboard instances on one PostgreSQL store behind nginx,
+which serves HTTPS (a self-signed certificate the test trusts), keeps each browser on one instance and adds
+the security headers; the systemd units and the nightly backup script.
+
+The stack is deploy/stack.py's, started on the suite's PostgreSQL server with demo data in a new database.
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import re
+import shutil
+import sqlite3
+import ssl
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from playwright.sync_api import expect
+
+from deploy import stack as deployment
+from deploy.stack import Stack
+from devtools.servers import sign_in, unavailable, wait_for_app
+from mentorship import db
+from mentorship.demo import DEMO_ACCOUNTS
+
+from .conftest import ROOT
+from .test_journeys_browser import grid_row, metric, open_page, open_pair, selectbox, shown
+
+(LEADER, _, LEADER_PASSWORD), (COMMITTEE, _, COMMITTEE_PASSWORD) = DEMO_ACCOUNTS
+ROUTE_COOKIE = "mentorship_route"
+SESSION_COOKIE = "mentorship_session"
+SECURITY_HEADERS = {
+    "strict-transport-security": "max-age=31536000; includeSubDomains",
+    "referrer-policy": "no-referrer",
+    "x-content-type-options": "nosniff",
+    "x-frame-options": "DENY",
+    "content-security-policy": "frame-ancestors 'none'",
+}
+
+
+def _new_database(server_url: str) -> str:
+    name = f"deploy_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(
+        server_url.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT"
+    )
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    admin.dispose()
+    return server_url.rsplit("/", 1)[0] + f"/{name}"
+
+
+@pytest.fixture(scope="module")
+def deployed(postgres_server_url: str) -> Iterator[Stack]:
+    """The stack of deploy/try.sh on a new database of the suite's PostgreSQL server."""
+    try:
+        with deployment.running(_new_database(postgres_server_url)) as stack:
+            yield stack
+    except deployment.MissingProgram as exc:
+        unavailable(str(exc))
+
+
+# What nginx did
+def routed_lines(stack: Stack, route: str) -> list[str]:
+    """nginx's log lines of the requests that carried routing key `route`."""
+    return [line for line in stack.access_log.read_text().splitlines() if line.endswith(f" route={route}")]
+
+
+def served_by(stack: Stack, route: str) -> set[str]:
+    """The instances (host:port) nginx sent the requests carrying routing key `route` to."""
+    return {re.search(r" upstream=(\S+) ", line).group(1) for line in routed_lines(stack, route)}
+
+
+def route_of(context) -> str:
+    (route,) = [c["value"] for c in context.cookies() if c["name"] == ROUTE_COOKIE]
+    return route
+
+
+def instance_of(stack: Stack, context) -> str:
+    """The one instance every request of this browser went to (more than one would be no stickiness)."""
+    (instance,) = served_by(stack, route_of(context))
+    return instance
+
+
+def keep_on(stack: Stack, context, instance: str) -> None:
+    """Give a browser a routing cookie that nginx hashes to `instance` (sent from its first request)."""
+    host = stack.url.split("//")[1].split(":")[0]
+    for attempt in range(64):
+        route = f"{uuid.uuid4().hex}{attempt}"
+        cookie = {"name": ROUTE_COOKIE, "value": route, "domain": host, "path": "/", "secure": True}
+        context.add_cookies([cookie])
+        assert context.request.get(f"{stack.url}/_stcore/health").ok
+        if served_by(stack, route) == {instance}:
+            return
+    raise AssertionError(f"no routing key reached {instance} in 64 tries")
+
+
+def browser(chromium):
+    """A browser of its own (no cookies) that trusts the stack's self-signed certificate."""
+    context = chromium.new_context(ignore_https_errors=True, viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    return context, page
+
+
+def pick(page, box, option: str) -> None:
+    """Choose `option` in a select box by typing it (a long list does not draw every option)."""
+    combo = box.get_by_role("combobox")
+    combo.click()
+    combo.press_sequentially(option.split(" & ")[1])
+    page.get_by_role("listbox").get_by_role("option", name=option, exact=True).click()
+    expect(combo).to_have_value(option)
+    wait_for_app(page)
+
+
+def recently_confirmed(page):
+    page.get_by_role("tab", name="Recently confirmed").click()
+    return page.locator('[data-testid="stDataFrame"]').filter(visible=True).first
+
+
+@pytest.mark.browser
+@pytest.mark.postgres
+def test_a_pair_confirmed_on_one_instance_shows_on_the_other_and_its_check_in_link_is_https(
+    deployed, chromium
+):
+    leader_context, leader = browser(chromium)
+    committee_context, committee = browser(chromium)
+    pair_context, pair_page = browser(chromium)
+    try:
+        leader.goto(deployed.url)
+        sign_in(leader, LEADER, LEADER_PASSWORD)
+        leader_route, leader_instance = route_of(leader_context), instance_of(deployed, leader_context)
+        (other_instance,) = {u.split("//")[1] for u in deployed.instances} - {leader_instance}
+
+        # The committee member's browser is kept on the other instance
+        keep_on(deployed, committee_context, other_instance)
+        committee.goto(deployed.url)
+        sign_in(committee, COMMITTEE, COMMITTEE_PASSWORD)
+        committee_route = route_of(committee_context)
+        active = int(metric(committee, "Active pairs").inner_text())
+        open_page(committee, "Pairings")
+
+        # The leader confirms the best suggested pair
+        open_page(leader, "Pairings")
+        pair = shown(selectbox(leader, "One suggested pair")).rsplit(" (", 1)[0]
+        mentor, mentee = pair.split(" & ")
+        expect(grid_row(recently_confirmed(committee), mentor, mentee)).to_have_count(0)
+        leader.get_by_role("button", name="Confirm", exact=True).click()
+        leader.get_by_text(f"Confirmed: {pair}.").wait_for()
+        wait_for_app(leader)
+        store = db.make_engine(deployed.database_url)
+        match = open_pair(store, pair)
+        store.dispose()
+        assert (match.status, match.confirmed_on) == ("active", date.today())
+
+        # The other instance shows it on the committee's next rerun
+        open_page(committee, "Overview")
+        expect(metric(committee, "Active pairs")).to_have_text(str(active + 1))
+        open_page(committee, "Pairings")
+        expect(grid_row(recently_confirmed(committee), mentor, mentee)).to_have_count(1)
+
+        # The leader issues the pair's check-in link: it is on the public https:// address
+        open_page(leader, "Cadence")
+        pick(leader, selectbox(leader, "Pair"), pair)
+        # (the button of this pair's: one drawn before the choice reached the server would be another's)
+        leader.locator(f".st-key-issue-link-{match.id}").get_by_role("button").click()
+        code = leader.locator('[data-testid="stCode"]')
+        code.wait_for()
+        link = code.inner_text().strip()
+        assert link.startswith(f"{deployed.url}/Check_in?token=")
+
+        # The pair opens it through the proxy; the response says: send no Referer (the token is in the URL)
+        response = pair_page.goto(link)
+        assert response.status == 200
+        assert {h: response.headers.get(h) for h in SECURITY_HEADERS} == SECURITY_HEADERS
+        wait_for_app(pair_page)
+        pair_page.get_by_text(f"Hi {mentor.split()[0]} and {mentee.split()[0]}!").wait_for()
+    finally:
+        for context in (leader_context, committee_context, pair_context):
+            context.close()
+
+    # Every request of each browser went to its one instance, the WebSocket included (nginx logs a
+    # WebSocket when it closes)
+    for route in (leader_route, committee_route):
+        deadline = time.monotonic() + 15
+        while '"GET /_stcore/stream" 101' not in "".join(routed_lines(deployed, route)):
+            assert time.monotonic() < deadline, f"no WebSocket logged for {route}"
+            time.sleep(0.2)
+    assert served_by(deployed, leader_route) == {leader_instance}
+    assert served_by(deployed, committee_route) == {other_instance}
+
+
+@pytest.mark.browser
+def test_the_session_cookie_is_secure_over_https(deployed, chromium):
+    context, page = browser(chromium)
+    try:
+        page.goto(deployed.url)
+        sign_in(page, LEADER, LEADER_PASSWORD)
+        (session,) = [c for c in context.cookies() if c["name"] == SESSION_COOKIE]
+        assert session["secure"] is True
+    finally:
+        context.close()
+
+
+# The proxy without a browser
+def fetch(url: str, context: ssl.SSLContext | None) -> tuple[int, dict[str, str]]:
+    """Status and headers of a GET, redirects not followed."""
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    opener = urllib.request.build_opener(NoRedirect, urllib.request.HTTPSHandler(context=context))
+    try:
+        with opener.open(url, timeout=10) as response:
+            return response.status, {k.lower(): v for k, v in response.headers.items()}
+    except urllib.error.HTTPError as error:
+        return error.code, {k.lower(): v for k, v in error.headers.items()}
+
+
+def upload_status(stack: Stack, size: int) -> tuple[int, dict[str, str]]:
+    """The answer to an upload announcing `size` bytes (sent only when nginx lets it through)."""
+    port = int(stack.url.rsplit(":", 1)[1])
+    trusted = ssl.create_default_context(cafile=str(stack.certificate))
+    connection = http.client.HTTPSConnection("127.0.0.1", port, context=trusted, timeout=30)
+    try:
+        connection.putrequest("PUT", "/_stcore/upload_file/session/file")
+        connection.putheader("Content-Type", "multipart/form-data; boundary=x")
+        connection.putheader("Content-Length", str(size))
+        connection.endheaders()
+        if size <= 6 * 1024 * 1024:
+            connection.send(b"x" * size)
+        response = connection.getresponse()
+        response.read()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}
+    finally:
+        connection.close()
+
+
+@pytest.mark.postgres
+def test_the_proxy_redirects_to_https_limits_uploads_and_sets_its_headers_on_every_answer(deployed):
+    trusted = ssl.create_default_context(cafile=str(deployed.certificate))
+    status, headers = fetch(f"{deployed.http_url}/Check_in?token=abc", None)
+    assert (status, headers["location"]) == (301, f"{deployed.url}/Check_in?token=abc")
+
+    status, headers = fetch(f"{deployed.url}/", trusted)
+    assert status == 200
+    assert {h: headers.get(h) for h in SECURITY_HEADERS} == SECURITY_HEADERS
+    assert re.fullmatch(rf"{ROUTE_COOKIE}=\w+; Path=/; Secure; HttpOnly; SameSite=Lax", headers["set-cookie"])
+
+    # An import's 5 MB file in its form passes; 7 MB is refused by nginx before it reaches an instance
+    status, headers = upload_status(deployed, 7 * 1024 * 1024)
+    assert status == 413
+    assert {h: headers.get(h) for h in SECURITY_HEADERS} == SECURITY_HEADERS
+    status, _ = upload_status(deployed, 5 * 1024 * 1024 + 4096)
+    assert status != 413
+
+
+# The units and the jobs
+def test_the_systemd_units_pass_systemd_analyze_verify(tmp_path: Path):
+    if not shutil.which("systemd-analyze"):
+        pytest.skip("systemd-analyze is not installed here (Debian: apt-get install systemd)")
+    if not (ROOT / ".venv/bin/python").exists():
+        pytest.skip("the units start the project's .venv/bin/python, and this checkout has none")
+    # As installed, but at this checkout's path: verify checks that each command exists and can run.
+    for unit in (ROOT / "deploy/systemd").iterdir():
+        (tmp_path / unit.name).write_text(unit.read_text().replace("/opt/mentorship", str(ROOT)))
+    units = sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("mentorship@"))
+    assert units == [
+        f"mentorship-{job}.{kind}" for job in ("backup", "outbox", "prune") for kind in ("service", "timer")
+    ]
+    verified = subprocess.run(
+        [
+            "systemd-analyze",
+            "verify",
+            "--man=no",
+            "mentorship@8501.service",
+            "mentorship@8502.service",
+            *units,
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert (verified.returncode, verified.stderr) == (0, "")
+
+
+def run_backup(url: str, directory: Path, days: str) -> subprocess.CompletedProcess:
+    env = {
+        **os.environ,
+        "MENTORSHIP_DATABASE_URL": url,
+        "MENTORSHIP_BACKUP_DIR": str(directory),
+        "MENTORSHIP_BACKUP_DAYS": days,
+        "MENTORSHIP_PYTHON": sys.executable,
+    }
+    return subprocess.run([str(ROOT / "deploy/backup.sh")], env=env, capture_output=True, text=True)
+
+
+def aged(path: Path, days: float) -> Path:
+    path.write_bytes(b"an older copy")
+    then = time.time() - days * 86400
+    os.utime(path, (then, then))
+    return path
+
+
+def test_the_nightly_backup_keeps_the_stated_number_of_days(each_url: str, each_store, tmp_path: Path):
+    backups = tmp_path / "backups"
+    backups.mkdir()
+    expired = aged(backups / "mentorship-20200101T023000Z.dump", 3.1)
+    kept = aged(backups / "mentorship-20200103T023000Z.db", 2.9)
+    unrelated = aged(backups / "README.txt", 30)
+
+    done = run_backup(each_url, backups, "3")
+    assert done.returncode == 0, done.stderr
+    (written,) = set(backups.iterdir()) - {kept, unrelated}
+    assert not expired.exists()
+    assert oct(backups.stat().st_mode & 0o777) == "0o700"
+    if each_url.startswith("postgresql"):
+        assert written.suffix == ".dump"
+        listing = subprocess.run(
+            ["pg_restore", "--list", str(written)], capture_output=True, text=True, check=True
+        )
+        assert "TABLE public mentors " in listing.stdout
+    else:
+        assert written.suffix == ".db"
+        with sqlite3.connect(written) as copy:
+            assert copy.execute("select count(*) from mentors").fetchone() == (0,)
+
+
+def test_the_backup_refuses_a_number_of_days_below_one(store_url: str, tmp_path: Path):
+    refused = run_backup(store_url, tmp_path, "0")
+    assert refused.returncode == 2
+    assert (
+        refused.stderr.strip()
+        == "MENTORSHIP_BACKUP_DAYS must be a whole number of days, 1 or more (it is '0')."
+    )
+    assert list(tmp_path.iterdir()) == []
