@@ -12,11 +12,11 @@ from http.cookies import SimpleCookie
 import pytest
 import sqlalchemy as sa
 
+from devtools.servers import session_cookie, sign_in, wait_for_app
 from mentorship import auth, db, web
 from mentorship.models import AuditEvent
 
 from .conftest import COMMITTEE_EMAIL, LEADER_EMAIL, PASSWORD
-from .servers import session_cookie, sign_in, wait_for_app
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -123,7 +123,7 @@ def test_in_chromium_no_script_can_read_the_sign_in_and_sign_out_ends_it(
 def test_in_chromium_a_browser_that_signed_in_before_is_not_locked_out_by_a_stranger(
     engine, accounts, dashboard, chromium, browser_page
 ):
-    from .servers import new_page
+    from devtools.servers import new_page
 
     own = browser_page
     own.goto(dashboard)
