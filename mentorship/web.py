@@ -55,7 +55,11 @@ def is_https(request: Request) -> bool:
 
 
 def _same_origin(request: Request) -> bool:
-    """A form posted from another site (a forged sign-in or sign-out) carries a foreign Origin."""
+    """A form posted from another site (a forged sign-in or sign-out) says so: in Sec-Fetch-Site, which
+    browsers send whatever the referrer policy (under `no-referrer` Chromium's Origin is "null"), or
+    else in a foreign Origin."""
+    if fetch_site := request.headers.get("sec-fetch-site"):
+        return fetch_site in ("same-origin", "none")
     origin = request.headers.get("origin")
     if origin is None or origin == "null":
         return origin is None

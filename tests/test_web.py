@@ -88,6 +88,10 @@ def test_a_forged_post_or_a_redirect_elsewhere_gets_nothing(engine, accounts, da
     )
     assert status == 403 and set_cookies(headers) == {}
     status, headers, _ = request(
+        dashboard, web.BEGIN_PATH, form={"code": code, "next": "/"}, headers={"Sec-Fetch-Site": "cross-site"}
+    )
+    assert status == 403 and set_cookies(headers) == {}
+    status, headers, _ = request(
         dashboard, web.BEGIN_PATH, form={"code": code, "next": "//attacker.example/x"}
     )
     assert (status, headers["location"]) == (303, "/")  # only ever a path on this site
