@@ -1,46 +1,72 @@
-"""Benchmark: `suggest` end to end (load the store -> explained, proven-optimal suggestions).
+"""Benchmark: `suggest` against the strongest exact dense baselines, and the command line's start.
 
-    .venv/bin/python benchmarks/pairing.py [--sizes 1000x500 5000x2500 20000x10000] [--runs 5]
+    .venv/bin/python benchmarks/pairing.py [--sizes 5000x2500 20000x10000] [--runs 7]
 
 Each size gets a fresh demo store (`demo --fresh`: registrations only, the moment before a cohort is
-matched). Every measurement runs in its own process, so its peak memory is its own:
-- suggest: the time from opening the store to the explained suggestions, the first call in a fresh process
-  (cold: imports and caches) and the best of the following calls (what the page sees after each confirm);
-- dense: SciPy's exact `linear_sum_assignment` on the same score matrix, expanded to one column per mentor
-  place (where that fits in memory), for the time and the objective to compare with.
+matched). Every part runs in its own process, so its peak memory is its own:
+- suggest: from opening the read to the explained, proven pairing (`queries.pairing_suggestions`), in
+  process. Cold: the first call in a fresh process (imports and caches included). Warm: the later calls.
+- the tight dense SciPy solve: `linear_sum_assignment` on the same score matrix in the tight form (one
+  column per mentor place, a disallowed pair worth -1, an allowed one big + points), the solve alone.
+- the fastest other exact dense solver installed (lapx's Jonker-Volgenant variants, float64), the solve
+  alone on the same tight matrix (as costs to minimise).
+- the command line as whole processes: `--help`, `summary --json`, `suggest --json`.
+The warm suggest and the dense solves are timed in turn in one process, so that a busy machine slows
+them alike; the minimum and the median of the runs are printed, with the load average.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from datetime import date
 
-from common import ROOT, demo_store
+from common import ROOT, demo_store, run_cli
 
-DENSE_LIMIT = 6_000  # waiting mentees beyond which the dense solver does not fit in memory here
+DENSE_LIMIT = (
+    6_000  # waiting mentees beyond which the dense matrix (float64, one column per place) is too big
+)
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _stats(times: list[float]) -> dict:
+    return {"min": min(times), "median": statistics.median(times)}
+
+
+def _suggest(engine):
+    from mentorship import db, queries
+
+    with db.read_session(engine) as session:
+        return queries.pairing_suggestions(session, date.today())
 
 
 def worker_suggest(url: str, runs: int) -> dict:
-    from mentorship import db, queries
+    start = time.perf_counter()
+    from mentorship import db
 
     engine = db.make_engine(url)
-    times = []
+    result = _suggest(engine)
+    cold = time.perf_counter() - start
+    warm = []
     for _ in range(runs):
         start = time.perf_counter()
-        with db.read_session(engine) as session:
-            result = queries.pairing_suggestions(session, date.today())
-        times.append(time.perf_counter() - start)
+        result = _suggest(engine)
+        warm.append(time.perf_counter() - start)
     report = result.report
     return {
-        "cold_s": times[0],
-        "best_s": min(times[1:] or times),
-        "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "cold_s": cold,
+        "warm_s": _stats(warm),
+        "peak_mb": _peak_mb(),
         "waiting": report.waiting_mentees,
         "mentors": report.available_mentors,
         "places": report.places,
@@ -53,25 +79,54 @@ def worker_suggest(url: str, runs: int) -> dict:
     }
 
 
-def worker_dense(url: str) -> dict:
-    from mentorship import db, matching, queries
+def _lapx_solvers():
+    try:
+        import lap
+    except ImportError:
+        return {}
+    return {
+        name: getattr(lap, name)
+        for name in ("lapjvx", "lapjvh", "lapjvr")  # the float64 exact ones; the float32 kernels round `big`
+        if hasattr(lap, name)
+    }
+
+
+def worker_dense(url: str, runs: int) -> dict:
+    import numpy as np
+    from scipy.optimize import linear_sum_assignment
+
+    from mentorship import assignment, db, matching, queries
     from mentorship.settings import match_weights
 
     engine = db.make_engine(url)
     with db.read_session(engine) as session:
         cohort = queries.pairing_cohort(session, date.today())
         weights = match_weights(session)
-    start = time.perf_counter()
     scores, _, _, places = matching.score_matrix(cohort, weights)
-    scored = time.perf_counter()
-    placed, total, _ = matching.dense_optimum(scores, places)
-    solved = time.perf_counter()
+    gain, slots, points = assignment.tight_matrix(scores, places)
+    cost = np.ascontiguousarray(gain.max() - gain)
+    solvers = _lapx_solvers()
+    times: dict[str, list[float]] = {"suggest": [], "scipy": [], **{name: [] for name in solvers}}
+    answers = {}
+    _suggest(engine)
+    for _ in range(runs):  # in turn, so that the machine's load falls on each alike
+        start = time.perf_counter()
+        ours = _suggest(engine)
+        times["suggest"].append(time.perf_counter() - start)
+        start = time.perf_counter()
+        rows, cols = linear_sum_assignment(gain, maximize=True)
+        times["scipy"].append(time.perf_counter() - start)
+        answers["scipy"] = assignment.placed_total(gain, slots, points, rows, cols)[:2]
+        for name, solve in solvers.items():
+            start = time.perf_counter()
+            rows, cols = solve(cost, extend_cost=True, return_cost=False)
+            times[name].append(time.perf_counter() - start)
+            answers[name] = assignment.placed_total(gain, slots, points, rows, cols)[:2]
     return {
-        "score_s": scored - start,
-        "solve_s": solved - scored,
-        "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "placed": placed,
-        "total": total,
+        "shape": list(gain.shape),
+        "times": {name: _stats(t) for name, t in times.items()},
+        "answers": {"suggest": (len(ours.pairs), ours.total_points), **answers},
+        "peak_mb": _peak_mb(),
     }
 
 
@@ -82,41 +137,66 @@ def run_worker(*argv: str) -> dict:
     return json.loads(result.stdout)
 
 
+def _load() -> str:
+    return "load average {:.1f} {:.1f} {:.1f}".format(*os.getloadavg())
+
+
+def _cli(url: str, runs: int) -> None:
+    for argv in (["--help"], ["summary", "--json", "--db", url], ["suggest", "--json", "--db", url]):
+        times = [run_cli(*argv)[0] for _ in range(runs)]
+        print(
+            f"    python -m mentorship {argv[0]}{' --json' if len(argv) > 1 else ''} (whole process): "
+            f"min {min(times):.2f} s, median {statistics.median(times):.2f} s ({_load()})"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--sizes", nargs="+", default=["1000x500", "5000x2500", "20000x10000"])
-    parser.add_argument("--runs", type=int, default=5, help="suggest calls per process (the first is cold)")
+    parser.add_argument("--sizes", nargs="+", default=["5000x2500", "20000x10000"])
+    parser.add_argument("--runs", type=int, default=7, help="timed runs of each part")
     parser.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        mode, url, *rest = args.worker
-        out = worker_suggest(url, int(rest[0])) if mode == "suggest" else worker_dense(url)
-        print(json.dumps(out))
+        mode, url, runs = args.worker
+        print(json.dumps((worker_suggest if mode == "suggest" else worker_dense)(url, int(runs))))
         return
 
+    print(f"{os.cpu_count()} cores; {_load()} at the start")
     with tempfile.TemporaryDirectory() as tmp:
         for size in args.sizes:
             mentees, mentors = (int(x) for x in size.split("x"))
             url, _ = demo_store(tmp, mentors=mentors, mentees=mentees, fresh=True, name=f"pairing-{size}.db")
             ours = run_worker("suggest", url, str(args.runs))
+            warm = ours["warm_s"]
             print(
                 f"{mentees:,} waiting x {mentors:,} mentors ({ours['mentors']:,} available, "
-                f"{ours['places']:,} places, {ours['allowed']:,} allowed pairs): "
-                f"suggest {ours['best_s']:.3f} s (cold {ours['cold_s']:.2f} s), "
-                f"peak RSS {ours['rss_mb']:.0f} MB; "
-                f"placed {ours['placed']:,}, total {ours['total']:.3f} points; "
-                f"{ours['solves']} solves on {ours['shortlisted']:,} pairs, proven optimal: {ours['proven']}"
+                f"{ours['places']:,} places, {ours['allowed']:,} allowed pairs) [{_load()}]\n"
+                f"    suggest, from opening the read to the proven pairing: warm min {warm['min']:.3f} s, "
+                f"median {warm['median']:.3f} s; cold (fresh process, imports included) "
+                f"{ours['cold_s']:.2f} s; peak RSS {ours['peak_mb']:.0f} MB\n"
+                f"    placed {ours['placed']:,}, total {ours['total']:.3f} points; "
+                f"{ours['solves']} solves on {ours['shortlisted']:,} pairs; proven optimal: {ours['proven']}"
             )
-            if ours["waiting"] > DENSE_LIMIT:
-                continue
-            dense = run_worker("dense", url)
-            gap = 0.0 if not dense["total"] else (ours["total"] - dense["total"]) / dense["total"]
-            print(
-                f"    exact dense SciPy on the same score matrix: {dense['solve_s']:.2f} s "
-                f"(+{dense['score_s']:.2f} s to build the matrix), peak RSS {dense['rss_mb']:.0f} MB; "
-                f"placed {dense['placed']:,}, total {dense['total']:.3f}; suggest takes "
-                f"{ours['best_s'] / dense['solve_s']:.0%} of its time, objective gap {gap:+.4%}"
-            )
+            if ours["waiting"] <= DENSE_LIMIT:
+                dense = run_worker("dense", url, str(args.runs))
+                times, answers = dense["times"], dense["answers"]
+                rows, cols = dense["shape"]
+                print(f"    in turn in one process (peak RSS {dense['peak_mb']:.0f} MB) [{_load()}]:")
+                for name, t in times.items():
+                    placed, total = answers[name]
+                    gap = total - answers["scipy"][1]
+                    label = {
+                        "suggest": "suggest (warm)",
+                        "scipy": f"tight dense SciPy {rows:,}x{cols:,}",
+                    }.get(name, f"lapx.{name} {rows:,}x{cols:,}")
+                    print(
+                        f"      {label:<34} min {t['min']:.3f} s, median {t['median']:.3f} s; "
+                        f"placed {placed:,}, total {total:.3f} (gap to SciPy {gap:+.3f}); "
+                        f"{t['min'] / times['scipy']['min']:.2f} of SciPy's min, "
+                        f"{t['median'] / times['scipy']['median']:.2f} of its median"
+                    )
+            if mentees <= DENSE_LIMIT:
+                _cli(url, max(3, args.runs // 2))
 
 
 if __name__ == "__main__":

@@ -51,11 +51,13 @@ def postgres_server() -> Iterator[str]:
 
 
 @contextmanager
-def dashboard_server(database_url: str) -> Iterator[str]:
-    """`streamlit run server.py` (the pages and the dashboard's own routes) on a free port against
-    `database_url`; yields the base URL."""
-    port = free_port()
-    env = {**os.environ, "MENTORSHIP_DATABASE_URL": database_url}
+def dashboard_server(
+    database_url: str, *, port: int | None = None, env: dict[str, str] | None = None
+) -> Iterator[str]:
+    """`streamlit run server.py` (the pages and the dashboard's own routes) on `port` (a free one by
+    default) against `database_url`, with `env` added to its environment; yields the base URL."""
+    port = port or free_port()
+    env = {**os.environ, **(env or {}), "MENTORSHIP_DATABASE_URL": database_url}
     server = subprocess.Popen(
         [
             sys.executable,

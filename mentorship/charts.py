@@ -1,11 +1,18 @@
-"""Altair chart builders: plain data in, charts out (no streamlit here)."""
+"""Altair chart builders: plain data in, charts out (no streamlit here).
+
+Every chart carries a one-sentence `description` (the text a screen reader announces for it) and comes with
+its numbers as a table (`Plot.numbers`), so that nothing a chart shows is reachable only by sight.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import altair as alt
 import pandas as pd
 
 from mentorship.cadence import SOURCE_LABELS, STATUS_LABELS, STATUS_ORDER, CadenceStatus
+from mentorship.formatting import percent, plural
 from mentorship.retention import OUTCOME_STAGES
 
 STATUS_COLOURS = {
@@ -27,14 +34,36 @@ WAIT_BUCKETS = [
 CHART_HEIGHT = 260
 
 
-def registrations_over_time(by_quarter: pd.DataFrame) -> alt.Chart:
-    """Registrations per quarter, mentors and mentees side by side."""
-    return (
-        alt.Chart(by_quarter, title="Registrations per quarter", height=CHART_HEIGHT)
+@dataclass(frozen=True)
+class Plot:
+    chart: alt.TopLevelMixin
+    numbers: pd.DataFrame  # what the chart draws, as a table with readable column names
+
+    @property
+    def title(self) -> str:
+        return str(self.chart.title)
+
+
+def count_axis(**kwargs) -> alt.Axis:
+    """An axis of counts: whole numbers only (never 0.2 of a pair)."""
+    return alt.Axis(tickMinStep=1, format="d", **kwargs)
+
+
+def registrations_over_time(by_quarter: pd.DataFrame) -> Plot:
+    """Registrations per quarter, mentors and mentees side by side, in time order (`by_quarter` has every
+    quarter from the first registration on, an empty one with 0)."""
+    quarters = list(dict.fromkeys(by_quarter.sort_values("quarter")["label"]))
+    chart = (
+        alt.Chart(
+            by_quarter,
+            title="Registrations per quarter",
+            height=CHART_HEIGHT,
+            description="Bar chart of mentor and mentee registrations in each calendar quarter.",
+        )
         .mark_bar()
         .encode(
-            x=alt.X("label:O", title=None, sort=alt.SortField("quarter"), axis=alt.Axis(labelAngle=-45)),
-            y=alt.Y("registrations:Q", title="Registrations"),
+            x=alt.X("label:O", title=None, sort=quarters, axis=alt.Axis(labelAngle=-45)),
+            y=alt.Y("registrations:Q", title="Registrations", axis=count_axis()),
             color=alt.Color("kind:N", title=None, scale=alt.Scale(range=["#7a1f3d", "#d6a2b4"])),
             xOffset="kind:N",
             tooltip=[
@@ -44,6 +73,16 @@ def registrations_over_time(by_quarter: pd.DataFrame) -> alt.Chart:
             ],
         )
     )
+    numbers = (
+        by_quarter.pivot_table(
+            index="label", columns="kind", values="registrations", aggfunc="sum", fill_value=0
+        )
+        .reindex(quarters)
+        .reindex(columns=["Mentors", "Mentees"], fill_value=0)
+        .rename_axis(index="Quarter", columns=None)
+        .reset_index()
+    )
+    return Plot(chart, numbers)
 
 
 def wait_buckets(days_waiting: pd.Series) -> pd.DataFrame:
@@ -54,11 +93,16 @@ def wait_buckets(days_waiting: pd.Series) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def waiting_times(days_waiting: pd.Series) -> alt.Chart:
+def waiting_times(days_waiting: pd.Series) -> Plot:
     """How long waiting mentees have waited since registering."""
     data = wait_buckets(days_waiting)
-    return (
-        alt.Chart(data, title="How long waiting mentees have waited", height=CHART_HEIGHT)
+    chart = (
+        alt.Chart(
+            data,
+            title="How long waiting mentees have waited",
+            height=CHART_HEIGHT,
+            description="Bar chart of waiting mentees by how long they have waited since registering.",
+        )
         .mark_bar(color="#7a1f3d")
         .encode(
             x=alt.X(
@@ -67,22 +111,28 @@ def waiting_times(days_waiting: pd.Series) -> alt.Chart:
                 title="Waiting since registration",
                 axis=alt.Axis(labelAngle=0),
             ),
-            y=alt.Y("mentees:Q", title="Mentees"),
+            y=alt.Y("mentees:Q", title="Mentees", axis=count_axis()),
             tooltip=[alt.Tooltip("waited:N", title="Waited"), alt.Tooltip("mentees:Q", title="Mentees")],
         )
     )
+    return Plot(chart, data[["waited", "mentees"]].set_axis(["Waited", "Mentees"], axis=1))
 
 
-def cadence_status(counts: dict[str, int]) -> alt.Chart:
+def cadence_status(counts: dict[str, int]) -> Plot:
     """Active pairs by meeting-cadence status."""
     data = pd.DataFrame([{"status": STATUS_LABELS[s], "pairs": counts.get(s.value, 0)} for s in STATUS_ORDER])
     labels = [STATUS_LABELS[s] for s in STATUS_ORDER]
-    return (
-        alt.Chart(data, title="Active pairs by meeting cadence", height=CHART_HEIGHT)
+    chart = (
+        alt.Chart(
+            data,
+            title="Active pairs by meeting cadence",
+            height=CHART_HEIGHT,
+            description="Bar chart of active pairs by meeting-cadence status.",
+        )
         .mark_bar()
         .encode(
             y=alt.Y("status:N", sort=labels, title=None),
-            x=alt.X("pairs:Q", title="Pairs"),
+            x=alt.X("pairs:Q", title="Pairs", axis=count_axis()),
             color=alt.Color(
                 "status:N",
                 sort=labels,
@@ -92,6 +142,7 @@ def cadence_status(counts: dict[str, int]) -> alt.Chart:
             tooltip=[alt.Tooltip("status:N", title="Status"), alt.Tooltip("pairs:Q", title="Pairs")],
         )
     )
+    return Plot(chart, data.set_axis(["Status", "Pairs"], axis=1))
 
 
 # --- Retention ---
@@ -99,7 +150,7 @@ SURVIVAL_COLOURS = ["#7a1f3d", "#2b8cbe", "#e6550d", "#31a354", "#756bb1", "#636
 YIELD_STAGES = {stage: stage.capitalize() for stage in OUTCOME_STAGES}
 
 
-def survival_curves(curves: pd.DataFrame, title: str) -> alt.LayerChart:
+def survival_curves(curves: pd.DataFrame, title: str) -> Plot:
     """Kaplan–Meier step lines by group, each with its 95% confidence band (`retention.visible_curves`)."""
     groups = list(dict.fromkeys(curves["group"]))
     colour = alt.Color(
@@ -129,28 +180,62 @@ def survival_curves(curves: pd.DataFrame, title: str) -> alt.LayerChart:
             alt.Tooltip("at_risk:Q", title="Pairs observed this long"),
         ],
     )
-    return alt.layer(band, line, title=title, height=CHART_HEIGHT).resolve_scale(color="shared")
+    chart = alt.layer(
+        band,
+        line,
+        title=title,
+        height=CHART_HEIGHT,
+        description="Step lines of the share of pairs still going at each month since confirmation, "
+        "with a shaded 95% confidence band, one line per group.",
+    ).resolve_scale(color="shared")
+    numbers = pd.DataFrame(
+        {
+            "Pairs": curves["group"],
+            "Month": curves["month"],
+            "Still going": curves["survival"].map(percent),
+            "95% band": [
+                f"{lo:.0%}–{hi:.0%}" for lo, hi in zip(curves["lower"], curves["upper"], strict=True)
+            ],
+            "Pairs observed this long": curves["at_risk"],
+        }
+    )
+    return Plot(chart, numbers)
 
 
-def end_reasons(reasons: pd.DataFrame) -> alt.Chart:
+def end_reasons(reasons: pd.DataFrame) -> Plot:
     """Why pairs ended: closed pairs by their end reason (`retention.end_reasons`)."""
-    return (
-        alt.Chart(reasons, title="Why pairs end", height=CHART_HEIGHT)
+    chart = (
+        alt.Chart(
+            reasons,
+            title="Why pairs end",
+            height=CHART_HEIGHT,
+            description="Bar chart of ended pairs by the reason they ended, the most common first.",
+        )
         .mark_bar(color="#7a1f3d")
         .encode(
             y=alt.Y("reason:N", sort="-x", title=None, axis=alt.Axis(labelLimit=220)),
-            x=alt.X("pairs:Q", title="Pairs"),
+            x=alt.X("pairs:Q", title="Pairs", axis=count_axis()),
             tooltip=[alt.Tooltip("reason:N", title="Reason"), alt.Tooltip("pairs:Q", title="Pairs")],
         )
     )
+    numbers = reasons.sort_values("pairs", ascending=False)[["reason", "pairs"]].set_axis(
+        ["Reason", "Pairs"], axis=1
+    )
+    return Plot(chart, numbers)
 
 
-def cohort_yield(rows: pd.DataFrame) -> alt.Chart:
+def cohort_yield(rows: pd.DataFrame) -> Plot:
     """Mentee outcomes by cohort: the share who said yes at each stage, among those with an answer."""
     data = rows.assign(stage_label=rows["stage"].map(YIELD_STAGES), cohort_label=rows["cohort"].astype(str))
     stages = list(YIELD_STAGES.values())
-    return (
-        alt.Chart(data, title="Mentee outcomes by cohort", height=CHART_HEIGHT)
+    chart = (
+        alt.Chart(
+            data,
+            title="Mentee outcomes by cohort",
+            height=CHART_HEIGHT,
+            description="Grouped bar chart of the share of mentees who applied, interviewed, were accepted "
+            "and matriculated, by the year of their first pair.",
+        )
         .mark_bar()
         .encode(
             x=alt.X("stage_label:N", sort=stages, title=None, axis=alt.Axis(labelAngle=0)),
@@ -172,6 +257,17 @@ def cohort_yield(rows: pd.DataFrame) -> alt.Chart:
             ],
         )
     )
+    numbers = pd.DataFrame(
+        {
+            "Cohort": data["cohort_label"],
+            "Stage": data["stage_label"],
+            "Yes": data["rate"].map(percent),
+            "Said yes": data["yes"],
+            "Outcome recorded": data["recorded"],
+            "Mentees in the cohort": data["mentees"],
+        }
+    )
+    return Plot(chart, numbers)
 
 
 # --- Cadence ---
@@ -182,19 +278,24 @@ SOURCE_COLOURS = {
 }
 
 
-def meetings_per_month(by_month: pd.DataFrame) -> alt.Chart:
+def meetings_per_month(by_month: pd.DataFrame) -> Plot:
     """Meetings held each month over the program's life, by how they were recorded."""
     data = by_month.assign(
         recorded=by_month["source"].map(lambda s: SOURCE_LABELS.get(s, s)),
         month=pd.to_datetime(by_month["month"]),
     )
     sources = [s for s in SOURCE_COLOURS if s in set(data["recorded"])]
-    return (
-        alt.Chart(data, title="Meetings per month", height=CHART_HEIGHT)
+    chart = (
+        alt.Chart(
+            data,
+            title="Meetings per month",
+            height=CHART_HEIGHT,
+            description="Stacked bar chart of meetings held each month, by how each was recorded.",
+        )
         .mark_bar()
         .encode(
             x=alt.X("yearmonth(month):T", title=None),
-            y=alt.Y("sum(meetings):Q", title="Meetings"),
+            y=alt.Y("sum(meetings):Q", title="Meetings", axis=count_axis()),
             color=alt.Color(
                 "recorded:N",
                 title=None,
@@ -208,9 +309,19 @@ def meetings_per_month(by_month: pd.DataFrame) -> alt.Chart:
             ],
         )
     )
+    numbers = _by_month(data, "month", "recorded", "meetings", sources, "Month")
+    return Plot(chart, numbers)
 
 
-def status_mix_over_time(mix: pd.DataFrame) -> alt.Chart:
+def _by_month(data: pd.DataFrame, when: str, kind: str, count: str, kinds: list[str], title: str):
+    """One row per month (newest first), one column per kind, whole numbers."""
+    table = data.pivot_table(index=when, columns=kind, values=count, aggfunc="sum", fill_value=0)
+    table = table.reindex(columns=[k for k in kinds if k in table.columns]).astype(int)
+    table.index = table.index.strftime("%Y-%m" if when == "month" else "%Y-%m-%d")
+    return table.sort_index(ascending=False).rename_axis(index=title, columns=None).reset_index()
+
+
+def status_mix_over_time(mix: pd.DataFrame) -> Plot:
     """Open pairs by cadence status at each month end, stacked."""
     labels = [STATUS_LABELS[s] for s in STATUS_ORDER]
     data = mix.assign(
@@ -218,12 +329,17 @@ def status_mix_over_time(mix: pd.DataFrame) -> alt.Chart:
         as_of=pd.to_datetime(mix["as_of"]),
         order=mix["status"].map(lambda s: STATUS_ORDER.index(CadenceStatus(s))),
     )
-    return (
-        alt.Chart(data, title="Open pairs by cadence status, month by month", height=CHART_HEIGHT)
+    chart = (
+        alt.Chart(
+            data,
+            title="Open pairs by cadence status, month by month",
+            height=CHART_HEIGHT,
+            description="Stacked area chart of open pairs by cadence status at the end of each month.",
+        )
         .mark_area()
         .encode(
             x=alt.X("as_of:T", title=None),
-            y=alt.Y("pairs:Q", title="Open pairs", stack="zero"),
+            y=alt.Y("pairs:Q", title="Open pairs", stack="zero", axis=count_axis()),
             color=alt.Color(
                 "label:N",
                 title=None,
@@ -239,9 +355,10 @@ def status_mix_over_time(mix: pd.DataFrame) -> alt.Chart:
             ],
         )
     )
+    return Plot(chart, _by_month(data, "as_of", "label", "pairs", labels, "As of"))
 
 
-def meeting_timeline(meetings: pd.DataFrame, *, confirmed_on, today) -> alt.LayerChart:
+def meeting_timeline(meetings: pd.DataFrame, *, confirmed_on, today) -> Plot:
     """One pair's meetings as ticks on a line from confirmation to today."""
     data = meetings.assign(
         met_on=pd.to_datetime(meetings["met_on"]),
@@ -251,9 +368,11 @@ def meeting_timeline(meetings: pd.DataFrame, *, confirmed_on, today) -> alt.Laye
     span = pd.DataFrame({"start": [pd.Timestamp(confirmed_on)], "end": [pd.Timestamp(today)]})
     x_scale = alt.Scale(domain=[span["start"][0].isoformat(), span["end"][0].isoformat()])
     x_axis = alt.Axis(format="%b %Y", tickCount=8, labelOverlap="greedy")
+    # The marks are left out of the accessibility tree: the description and the table say it all, and an
+    # empty layer (a pair that never met) would otherwise be an unlabelled graphic.
     line = (
         alt.Chart(span)
-        .mark_rule(color="#bbbbbb", strokeWidth=2)
+        .mark_rule(color="#bbbbbb", strokeWidth=2, aria=False)
         .encode(
             x=alt.X("start:T", title=None, scale=x_scale, axis=x_axis),
             x2="end:T",
@@ -265,7 +384,7 @@ def meeting_timeline(meetings: pd.DataFrame, *, confirmed_on, today) -> alt.Laye
     )
     ticks = (
         alt.Chart(data)
-        .mark_tick(thickness=3, size=28, color="#7a1f3d")
+        .mark_tick(thickness=3, size=28, color="#7a1f3d", aria=False)
         .encode(
             x=alt.X("met_on:T", title=None, scale=x_scale, axis=x_axis),
             tooltip=[
@@ -276,4 +395,18 @@ def meeting_timeline(meetings: pd.DataFrame, *, confirmed_on, today) -> alt.Laye
             ],
         )
     )
-    return alt.layer(line, ticks, title="Meetings since confirmation").properties(height=90)
+    chart = alt.layer(
+        line,
+        ticks,
+        title="Meetings since confirmation",
+        description=f"Timeline of the pair's {plural(len(data), 'meeting')} from confirmation to today.",
+    ).properties(height=90)
+    numbers = pd.DataFrame(
+        {
+            "Met on": data["met_on"].dt.strftime("%Y-%m-%d"),
+            "Format": data["format"].fillna(""),
+            "Length": data["minutes"],
+            "Recorded": data["recorded"],
+        }
+    ).sort_values("Met on", ascending=False)
+    return Plot(chart, numbers)

@@ -2,6 +2,12 @@
 
 Exit status: 0 done; 1 refused (one sentence on stderr); 2 unusable input. `--json` prints exactly
 one JSON object on stdout and nothing else there.
+
+The rule for a quick start: this module imports only the standard library and `mentorship.errors` at
+the top. Each command imports what it needs (pandas, SQLAlchemy, argon2, the pairing engine...) inside
+its own function, so `--help` and every command pay only for their own imports. A value list a
+command's arguments need from such a module is given as `Later(...)` with a metavar (argparse reads it
+only to check a value or to show the help).
 """
 
 from __future__ import annotations
@@ -9,23 +15,76 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import sqlalchemy as sa
-from sqlalchemy.engine import Engine
-
-from mentorship import auth, clock, db, demo, formatting, queries, retention, services
-from mentorship.auth import Actor
-from mentorship.cadence import STATUS_LABELS, STATUS_ORDER, CadenceStatus
 from mentorship.errors import Refused, UnusableInput
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from mentorship.auth import Actor
 
 Handler = Callable[[argparse.Namespace], int]
 
 
+class Later:
+    """Choices read from a module only when argparse checks a value or shows them (give a metavar, and
+    `%(choices)s` in the help to list them)."""
+
+    def __init__(self, load: Callable[[], Sequence[str]]) -> None:
+        self._load = load
+
+    @cached_property
+    def values(self) -> list[str]:
+        return [str(v) for v in self._load()]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.values)
+
+    def __contains__(self, value: object) -> bool:
+        return value in self.values
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def __str__(self) -> str:
+        return ", ".join(self.values)
+
+
+def _decisions() -> list[str]:
+    from mentorship.services import Decision
+
+    return [d.value for d in Decision]
+
+
+def _end_reasons() -> list[str]:
+    from mentorship.retention import END_CHOICES
+
+    return [r.value for r in END_CHOICES]
+
+
+def _scheduled_kinds() -> Sequence[str]:
+    from mentorship.outbox.config import SCHEDULED_KINDS
+
+    return SCHEDULED_KINDS
+
+
+def _kinds() -> Sequence[str]:
+    from mentorship.intake import KINDS
+
+    return KINDS
+
+
 def _engine(args: argparse.Namespace, *, create: bool = False) -> Engine:
     """The store named by --db (or the environment), upgraded to the current schema."""
+    import sqlalchemy as sa
+
+    from mentorship import db
+
     url = db.resolve_url(args.db)
     sa_url = sa.make_url(url)
     if sa_url.get_backend_name() == "sqlite" and not create:
@@ -48,24 +107,35 @@ def _print_json(obj: dict) -> None:
 
 # Commands
 def cmd_init(args: argparse.Namespace) -> int:
+    from mentorship import db
+
     engine = _engine(args, create=True)
     print(f"The store is ready (schema {db.schema_revision(engine)}): {engine.url.render_as_string()}")
     return 0
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    from mentorship import db, queries, services
+    from mentorship.auth import Actor
+
     if args.mentors < 1 or args.mentees < 0:
         raise UnusableInput("--mentors must be at least 1 and --mentees at least 0.")
     engine = _engine(args, create=True)
+    operator = Actor.operator()
     if args.if_empty:
         with db.read_session(engine) as session:
             if not queries.is_empty(session):
                 print("The store already has registrations; no demo data added.")
+                try:
+                    services.add_demo_accounts(engine, actor=operator)
+                except Refused as exc:  # a store of real people: it gets no demo sign-in
+                    print(exc)
+                    return 0
                 _print_demo_sign_ins(engine)
                 return 0
     counts = services.load_demo(
         engine,
-        actor=Actor.operator(),
+        actor=operator,
         today=args.today,
         mentors=args.mentors,
         mentees=args.mentees,
@@ -76,14 +146,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
         f"Loaded demo data (seed {args.seed}): {counts['mentors']} mentors, {counts['mentees']} mentees, "
         f"{counts['pairs']} pairs, {counts['meetings']} meetings."
     )
+    services.add_demo_accounts(engine, actor=operator)
     _print_demo_sign_ins(engine)
     return 0
 
 
 def _print_demo_sign_ins(engine: Engine) -> None:
+    from mentorship import db, demo
+
     with db.read_session(engine) as session:
-        present = set(queries.accounts(session)["email"])
-    accounts = [account for account in demo.DEMO_ACCOUNTS if account[0] in present]
+        accounts = demo.sign_ins(session)
     if accounts:
         print("Demo sign-ins (synthetic data only):")
     for email, role, password in accounts:
@@ -92,6 +164,9 @@ def _print_demo_sign_ins(engine: Engine) -> None:
 
 def acting(args: argparse.Namespace, engine: Engine) -> Actor:
     """`--as EMAIL` names an active account whose role is checked; without it, the operator acts."""
+    from mentorship import auth, db, services
+    from mentorship.auth import Actor
+
     email = getattr(args, "as_email", None)
     if not email:
         return Actor.operator()
@@ -109,6 +184,8 @@ def acting(args: argparse.Namespace, engine: Engine) -> Actor:
 
 
 def cmd_users(args: argparse.Namespace) -> int:
+    from mentorship import auth, db, queries, services
+
     engine = _engine(args)
     actor = acting(args, engine)
     if args.users_command == "add":
@@ -137,12 +214,16 @@ def cmd_users(args: argparse.Namespace) -> int:
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
+    from mentorship import db, queries
+
     engine = _engine(args)
     with db.read_session(engine) as session:
         summary = queries.program_summary(session, args.today)
     if args.json:
         _print_json(summary.to_dict())
         return 0
+    from mentorship import formatting
+
     lines = [(kpi.label, kpi.value) for kpi in formatting.overview_kpis(summary)]  # as on the Overview
     width = max(len(label) for label, _ in lines)
     for label, value in lines:
@@ -151,6 +232,8 @@ def cmd_summary(args: argparse.Namespace) -> int:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
+    from mentorship import services
+
     engine = _engine(args)
     size = services.backup(engine, actor=acting(args, engine), target=Path(args.file).expanduser().resolve())
     print(f"Backup written to {args.file} ({size / 1e6:.1f} MB). It holds personal data: keep it safe.")
@@ -158,6 +241,8 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_erase(args: argparse.Namespace) -> int:
+    from mentorship import services
+
     engine = _engine(args)
     kinds = services.erase_person(engine, actor=acting(args, engine), email=args.email, today=args.today)
     print(f"The {' and '.join(kinds)}'s personal data is erased; their pairs and meetings stay, anonymised.")
@@ -166,6 +251,9 @@ def cmd_erase(args: argparse.Namespace) -> int:
 
 # --- Cadence ---
 def cmd_cadence(args: argparse.Namespace) -> int:
+    from mentorship import db, queries
+    from mentorship.cadence import STATUS_LABELS, STATUS_ORDER, CadenceStatus
+
     engine = _engine(args)
     with db.read_session(engine) as session:
         report = queries.cadence_report(session, args.today)
@@ -225,7 +313,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     command("init", cmd_init, "Create the store, or upgrade it to the current schema.")
 
-    sub = command("demo", cmd_demo, "Fill an empty store with realistic synthetic data.")
+    sub = command(
+        "demo", cmd_demo, "Fill an empty store with realistic synthetic data; it becomes a demo store."
+    )
     sub.add_argument("--mentors", type=int, default=60, help="number of mentors (default 60)")
     sub.add_argument("--mentees", type=int, default=120, help="number of mentees (default 120)")
     sub.add_argument("--seed", type=int, default=7, help="random seed; the same seed gives the same data")
@@ -286,14 +376,15 @@ def build_parser() -> argparse.ArgumentParser:
     sub.set_defaults(handler=cmd_decide)
     sub.add_argument("--mentor", required=True, metavar="EMAIL", help="the mentor's email")
     sub.add_argument("--mentee", required=True, metavar="EMAIL", help="the mentee's email")
-    sub.add_argument("--decision", required=True, choices=[d.value for d in services.Decision])
     sub.add_argument(
+        "--decision", required=True, metavar="DECISION", choices=Later(_decisions), help="%(choices)s"
+    )
+    reason = sub.add_argument(
         "--reason",
         metavar="TEXT",
-        help="why the pair ended (end only): "
-        + ", ".join(r.value for r in retention.END_CHOICES)
-        + "; 'other: <note>' for anything else",
+        help="why the pair ended (end only): %(reasons)s; 'other: <note>' for anything else",
     )
+    reason.reasons = Later(_end_reasons)  # shown in the help only (free text: no choices to check)
     sub.add_argument("--on", metavar="DATE", help="when it takes effect, YYYY-MM-DD (default today)")
 
     sub = command("retention", cmd_retention, "How long pairs last: survival, completion, continuation.")
@@ -301,12 +392,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_cadence_commands(command)
     add_registration_commands(commands, store, acting_as)
+    add_registration_form_commands(commands, store, acting_as_required)
     add_pairing_commands(commands, store, acting_as_required)
+    add_outbox_commands(commands, store, acting_as, acting_as_required)
     return parser
 
 
 def cmd_prune(args: argparse.Namespace) -> int:
-    from mentorship import pruning
+    from mentorship import clock, pruning
 
     engine = _engine(args)
     pruned = pruning.prune(engine, actor=acting(args, engine), now=clock.now())
@@ -320,6 +413,8 @@ def cmd_prune(args: argparse.Namespace) -> int:
 
 # --- Retention ---
 def cmd_decide(args: argparse.Namespace) -> int:
+    from mentorship import formatting, retention, services
+
     try:
         on = date.fromisoformat(args.on) if args.on else None
     except ValueError:
@@ -341,6 +436,9 @@ def cmd_decide(args: argparse.Namespace) -> int:
 
 
 def cmd_retention(args: argparse.Namespace) -> int:
+    from mentorship import db, queries
+    from mentorship.auth import Actor
+
     engine = _engine(args)
     with db.read_session(engine) as session:
         view = queries.retention_view(session, args.today, Actor.operator().role)
@@ -357,6 +455,8 @@ def cmd_retention(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from mentorship import clock  # after parsing: `--help` loads nothing more
+
     args.today = clock.today()  # one day for the whole command
     try:
         return args.handler(args)
@@ -370,7 +470,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 # --- Registrations: import and export ---
 def cmd_import(args: argparse.Namespace) -> int:
-    from mentorship import intake
+    from mentorship import formatting, intake, services
 
     data = intake.read_file(args.file)
     engine = _engine(args)
@@ -383,7 +483,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         _print_json(report)
         return 0
     sheet = plan.sheet
-    print(f"Read {report['rows']} rows ({sheet.encoding}, {sheet.layout} layout).")
+    print(f"Read {formatting.plural(report['rows'], 'row')} ({sheet.encoding}, {sheet.layout} layout).")
     for notice in sheet.notices:
         print(notice)
     counts = ", ".join(f"{report[k]} {k}" for k in ("created", "updated", "unchanged"))
@@ -396,6 +496,8 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from mentorship import services
+
     engine = _engine(args)
     actor = acting(args, engine)
     data, rows = services.export_registrations(engine, actor=actor, kind=args.kind)
@@ -410,15 +512,18 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def add_registration_commands(commands, *parents: argparse.ArgumentParser) -> None:
     """`import` and `export`; `parents` are the shared --db and --as options."""
-    from mentorship.intake import KINDS
-
     for name, handler, help_text in (
         ("import", cmd_import, "Import registrations (form exports) or the program's history."),
         ("export", cmd_export, "Export registrations or the history as CSV, in the template's columns."),
     ):
         sub = commands.add_parser(name, parents=list(parents), help=help_text, description=help_text)
         sub.set_defaults(handler=handler)
-        sub.add_argument("kind", choices=KINDS, help="data/templates/KIND.csv shows the columns")
+        sub.add_argument(
+            "kind",
+            metavar="KIND",
+            choices=Later(_kinds),
+            help="%(choices)s (data/templates/KIND.csv shows the columns)",
+        )
         if name == "import":
             sub.add_argument("file", metavar="FILE", help="a CSV file (UTF-8, UTF-16 or Windows-1252)")
             sub.add_argument("--dry-run", action="store_true", help="report what would happen; write nothing")
@@ -427,8 +532,31 @@ def add_registration_commands(commands, *parents: argparse.ArgumentParser) -> No
             sub.add_argument("file", metavar="FILE", help="where to write the CSV (UTF-8 with BOM)")
 
 
+# --- Registration through the program's forms ---
+def cmd_registration(args: argparse.Namespace) -> int:
+    from mentorship import signup  # imported when used: the CLI starts without the service modules
+
+    engine = _engine(args)
+    is_open = args.registration_command == "open"
+    signup.set_form_open(engine, actor=acting(args, engine), kind=signup.KINDS[args.form], is_open=is_open)
+    print(f"The {args.form} registration form is {'open' if is_open else 'closed'}.")
+    return 0
+
+
+def add_registration_form_commands(commands, *parents: argparse.ArgumentParser) -> None:
+    """`registration open|close mentor|mentee --as EMAIL`."""
+    about = "Open or close a public registration form (a new store starts with both closed)."
+    sub = commands.add_parser("registration", parents=list(parents), help=about, description=about)
+    sub.set_defaults(handler=cmd_registration)
+    sub.add_argument("registration_command", choices=["open", "close"], metavar="open|close")
+    sub.add_argument("form", choices=["mentor", "mentee"], metavar="mentor|mentee")
+
+
 # --- Pairing ---
 def cmd_suggest(args: argparse.Namespace) -> int:
+    from mentorship import db, formatting, queries
+    from mentorship.auth import Actor
+
     engine = _engine(args)
     with db.read_session(engine) as session:
         view = queries.pairing_view(session, args.today, Actor.operator().role)
@@ -453,7 +581,10 @@ def cmd_suggest(args: argparse.Namespace) -> int:
         )
         return 0
     report = view.report
-    print(f"{len(pairs)} suggested pairs ({report.waiting_mentees} waiting, {report.places} mentor places):")
+    print(
+        f"{formatting.plural(len(pairs), 'suggested pair')} ({report.waiting_mentees} waiting, "
+        f"{formatting.plural(report.places, 'mentor place')}):"
+    )
     for r in pairs.itertuples():
         print(f"{r.score:>7.2f}  {r.mentor_email} + {r.mentee_email}: {'; '.join(r.reasons)}")
     if len(unmatched):
@@ -467,6 +598,8 @@ def cmd_suggest(args: argparse.Namespace) -> int:
 
 
 def cmd_confirm(args: argparse.Namespace) -> int:
+    from mentorship import services
+
     engine = _engine(args)
     done = services.confirm_pair(
         engine, actor=acting(args, engine), today=args.today, emails=(args.mentor, args.mentee)
@@ -479,6 +612,8 @@ def cmd_confirm(args: argparse.Namespace) -> int:
 
 
 def cmd_reject(args: argparse.Namespace) -> int:
+    from mentorship import services
+
     engine = _engine(args)
     if services.reject_pair(engine, actor=acting(args, engine), emails=(args.mentor, args.mentee)):
         print("Rejected: this pair will not be suggested again.")
@@ -501,3 +636,84 @@ def add_pairing_commands(commands, *parents: argparse.ArgumentParser) -> None:
         sub.set_defaults(handler=handler)
         sub.add_argument("--mentor", required=True, metavar="EMAIL", help="the mentor's email")
         sub.add_argument("--mentee", required=True, metavar="EMAIL", help="the mentee's email")
+
+
+# --- Outbox ---
+def _counts(counter: dict) -> str:
+    return ", ".join(f"{name} {n}" for name, n in sorted(counter.items())) or "none"
+
+
+def cmd_outbox(args: argparse.Namespace) -> int:
+    from mentorship import clock
+    from mentorship.outbox import actions
+
+    if args.outbox_command in ("enable", "disable"):
+        engine = _engine(args)
+        current = actions.set_kind(
+            engine,
+            actor=acting(args, engine),
+            kind=args.kind,
+            on=args.outbox_command == "enable",
+            every_days=getattr(args, "every", None),
+            today=args.today,
+        )
+        every = current.every_days(args.kind)
+        rhythm = f", every {every} days" if every and args.outbox_command == "enable" else ""
+        print(
+            f"{args.kind.capitalize()} messages are {'on' if current.enabled(args.kind) else 'off'}{rhythm}."
+        )
+        return 0
+    smtp = actions.require_smtp()  # unusable settings: exit 2 before the store is touched
+    engine = _engine(args)
+    actor = acting(args, engine)
+    result: dict = {}
+    if args.outbox_command in ("plan", "run"):
+        planned = actions.plan_messages(engine, actor=actor, today=args.today, now=clock.now(), smtp=smtp)
+        result.update(planned.to_json())
+        if not args.json:
+            print(f"Queued: {_counts(planned.queued)}. Skipped: {_counts(planned.skipped)}.")
+    if args.outbox_command in ("send", "run"):
+        sent = actions.send_messages(
+            engine,
+            actor=actor,
+            now=clock.now(),
+            smtp=smtp,
+            limit=args.limit,
+            retry_now=getattr(args, "retry_now", False),
+        )
+        result.update(sent.to_json())
+        if not args.json:
+            print(f"Sent {sent.sent}, failed {sent.failed}, deferred {sent.deferred}.")
+    if args.json:
+        _print_json(result)
+    return 0
+
+
+def add_outbox_commands(commands, store, acting_as, acting_as_required) -> None:
+    """`outbox plan|send|run|enable|disable`: the program's email, for cron or a systemd timer."""
+    about = "The program's email: queue what is due, send what is queued, and turn kinds on or off."
+    sub = commands.add_parser("outbox", parents=[store], help=about, description=about)
+    sub.set_defaults(handler=cmd_outbox)
+    actions = sub.add_subparsers(dest="outbox_command", metavar="ACTION", required=True)
+    plan = actions.add_parser("plan", parents=[store, acting_as], help="queue what is due today")
+    send = actions.add_parser("send", parents=[store, acting_as], help="send what is queued and due")
+    run = actions.add_parser("run", parents=[store, acting_as], help="plan, then send (for cron)")
+    for parser in (plan, send, run):
+        parser.add_argument("--json", action="store_true", help="print one JSON object")
+    for parser in (send, run):
+        parser.add_argument("--limit", type=int, metavar="N", help="send at most N messages")
+    send.add_argument(
+        "--now",
+        dest="retry_now",
+        action="store_true",
+        help="also retry deferred messages without waiting for their next attempt",
+    )
+    enable = actions.add_parser(
+        "enable", parents=[store, acting_as_required], help="turn a kind of message on (and set its rhythm)"
+    )
+    enable.add_argument("kind", metavar="KIND", choices=Later(_scheduled_kinds), help="%(choices)s")
+    enable.add_argument("--every", type=int, metavar="DAYS", help="days between messages to the same pair")
+    disable = actions.add_parser(
+        "disable", parents=[store, acting_as_required], help="turn a kind of message off"
+    )
+    disable.add_argument("kind", metavar="KIND", choices=Later(_scheduled_kinds), help="%(choices)s")

@@ -17,6 +17,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from mentorship import auth
 from mentorship.models import (
     OPEN_MATCH_STATUSES,
     EndReason,
@@ -27,16 +28,43 @@ from mentorship.models import (
     MeetingSource,
     Mentee,
     Mentor,
+    User,
     utcnow,
 )
 from mentorship.values import join_multi
 
 PROGRAM_START = date(2021, 1, 11)
-# Demo sign-ins, printed by `demo` and shown in README. Synthetic data only: never for a real store.
+# Demo sign-ins, printed by `demo` and shown in README. Their passwords are public: the CLI puts them only
+# into a demo store that holds nothing but synthetic people, and the dashboard never creates them.
 DEMO_ACCOUNTS = (
     ("leader@program.example.org", "leader", "demo-leader-password"),
     ("committee@program.example.org", "committee", "demo-committee-password"),
 )
+# The domains demo addresses use (reserved names that reach no one): a registration elsewhere is real.
+SYNTHETIC_DOMAINS = (".example.org", ".example.edu", ".example.com", ".example.net", ".example")
+
+
+def is_synthetic_email(email: str) -> bool:
+    domain = "." + email.rpartition("@")[2].lower()
+    return domain.endswith(SYNTHETIC_DOMAINS)
+
+
+def sign_ins(session: Session) -> list[tuple[str, str, str]]:
+    """The demo sign-ins that work in this store: active, and still with the published password (an account
+    of the same email with a password of its own is not printed as a demo sign-in)."""
+    users = {
+        u.email: u
+        for u in session.execute(
+            sa.select(User).where(User.email.in_([a[0] for a in DEMO_ACCOUNTS]))
+        ).scalars()
+    }
+    return [
+        (email, role, password)
+        for email, role, password in DEMO_ACCOUNTS
+        if email in users
+        and users[email].is_active
+        and auth.verify_password(users[email].password_hash, password)
+    ]
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,13 @@ import pandas as pd
 from mentorship import retention
 from mentorship.privacy import GroupMask
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # queries builds on registrations, which words its counts with `plural` from here
     from mentorship.queries import ProgramSummary
+
+
+def plural(n: int, singular: str, plural: str | None = None) -> str:
+    """ "1 invalid row", "2 invalid rows", "0 invalid rows" (`plural` when adding an s is wrong)."""
+    return f"{n:,} {singular if n == 1 else plural or singular + 's'}"
 
 
 def percent(rate: float | None) -> str:
@@ -24,9 +29,12 @@ def share(part: int, whole: int) -> str:
 
 
 def days(n: int | None) -> str:
-    if n is None:
-        return "–"
-    return "1 day" if n == 1 else f"{n} days"
+    return "–" if n is None else plural(n, "day")
+
+
+def last_met(day) -> str:
+    """A pair's last meeting as the Cadence table says it: "2026-10-02", or "never"."""
+    return "never" if day is None or pd.isna(day) else pd.Timestamp(day).date().isoformat()
 
 
 def pair_label(mentor: str, mentee: str) -> str:
@@ -102,7 +110,7 @@ def months(value: float | None) -> str:
 
 
 def pairs(n: int) -> str:
-    return "1 pair" if n == 1 else f"{n} pairs"
+    return plural(n, "pair")
 
 
 @dataclass(frozen=True)

@@ -280,6 +280,19 @@ def _blank(record: list[str]) -> bool:
 
 
 # Layout: which record is the header, which column is which
+class OtherKind(UnusableInput):
+    """The file lacks a column its kind needs; `fits` is the kind whose columns it has, if any."""
+
+    def __init__(self, message: str, *, fits: str | None) -> None:
+        super().__init__(message)
+        self.fits = fits
+
+
+def template_csv(kind: str) -> bytes:
+    """The empty template of `kind` (its header row), as `data/templates/<kind>.csv` holds it."""
+    return (",".join(TEMPLATES[kind]) + "\r\n").encode()
+
+
 @dataclass(frozen=True)
 class Sheet:
     """A file made usable: its data rows, keyed by template column, with the row a spreadsheet shows."""
@@ -368,9 +381,10 @@ def read(data: bytes, kind: str) -> Sheet:
     if missing:
         fits = next((k for k in KINDS if k != kind and not _missing(k, header_rows)), None)
         hint = f" (it looks like a {ENTITY[fits]} file)" if fits else ""
-        raise UnusableInput(
+        raise OtherKind(
             f"The file has no {' or '.join(missing)} column, which {kind} imports need{hint}; "
-            f"the columns are listed in {template}."
+            f"the columns are listed in {template}.",
+            fits=fits,
         )
     rows: list[tuple[int, dict[str, str]]] = []
     for number, record in enumerate(records[first_data:], start=first_data + 1):
@@ -574,7 +588,7 @@ _DATES_NOT_IN_FUTURE = ("registered_on", "confirmed_on", "ended_on", "met_on", S
 
 
 @functools.cache
-def _max_length(kind: str, column: str) -> int | None:
+def max_length(kind: str, column: str) -> int | None:
     table = _TABLE_FOR[kind].__table__
     if column not in table.c:
         return None
@@ -609,7 +623,7 @@ def parse_row(kind: str, cells: dict[str, str], *, today: date) -> tuple[dict[st
         except ValueError as exc:
             errors.append(f"{column}: {exc}")
             continue
-        limit = _max_length(kind, column)
+        limit = max_length(kind, column)
         if limit and isinstance(value, str) and len(value) > limit:
             errors.append(f"{column}: is longer than {limit} characters")
             continue
@@ -632,7 +646,7 @@ def parse_row(kind: str, cells: dict[str, str], *, today: date) -> tuple[dict[st
 def _pair_rules(values: dict[str, Any], today: date) -> list[str]:
     errors = []
     values["end_reason"], values["end_note"] = values.get("end_reason") or (None, "")
-    if len(values["end_note"]) > (limit := _max_length("pairs", "end_note")):
+    if len(values["end_note"]) > (limit := max_length("pairs", "end_note")):
         errors.append(f"end_reason: the note is longer than {limit} characters")
     outcome, ended_on, confirmed_on = (
         values.get("outcome"),
@@ -720,11 +734,14 @@ class ImportPlan:
 
     def preview(self) -> pd.DataFrame:
         """One line per row with what the import does to it (no personal data beyond what the file holds)."""
+        cells = dict(self.sheet.rows)  # the file's own text, for a row whose email did not parse
         lines = [
             {
                 "row": r.row,
                 "action": r.action,
-                "who": _label(self.kind, r.values),
+                "who": _label(
+                    self.kind, {**cells.get(r.row, {}), **{k: v for k, v in r.values.items() if v}}
+                ),
                 "details": "; ".join(r.errors) if r.errors else ", ".join(r.changes),
             }
             for r in self.rows
@@ -1140,17 +1157,21 @@ def update_person(
     return changes
 
 
+def open_pair_count(session: Session, kind: str, person_id_: int) -> int:
+    """How many open pairs this mentor or mentee is in (a withdrawal waits until they have ended)."""
+    column = Match.mentor_id if kind == "mentors" else Match.mentee_id
+    return session.execute(
+        sa.select(sa.func.count()).where(column == person_id_, Match.status.in_(_OPEN))
+    ).scalar_one()
+
+
 def set_status(session: Session, kind: str, person_id_: int, status: str) -> str:
     """Set active, paused or withdrawn; returns the previous status."""
     if status not in {s.value for s in PersonStatus}:
         raise Refused("The status must be active, paused or withdrawn.")
     table, current = PEOPLE[kind], _person(session, kind, person_id_)
     if status == PersonStatus.withdrawn:
-        column = Match.mentor_id if kind == "mentors" else Match.mentee_id
-        open_pairs = session.execute(
-            sa.select(sa.func.count()).where(column == person_id_, Match.status.in_(_OPEN))
-        ).scalar_one()
-        if open_pairs:
+        if open_pairs := open_pair_count(session, kind, person_id_):
             them = "it" if open_pairs == 1 else "them"
             raise Refused(
                 f"This {ENTITY[kind]} still has {open_pairs} open pair{'s' if open_pairs > 1 else ''}; "

@@ -14,6 +14,7 @@ from urllib.parse import quote, urlencode
 PUBLIC_URL_ENV = "MENTORSHIP_PUBLIC_URL"
 DEFAULT_PUBLIC_URL = "http://localhost:8501"
 CHECKIN_PATH = "Check_in"  # pages/6_Check_in.py
+REGISTER_PATH = "Register"  # pages/8_Register.py
 TOKEN_BYTES = 32  # 256 bits from the OS's CSPRNG
 
 
@@ -28,6 +29,21 @@ def public_base_url() -> str:
 
 def checkin_url(token: str, base: str | None = None) -> str:
     return f"{base or public_base_url()}/{CHECKIN_PATH}?{urlencode({'token': token})}"
+
+
+def register_url(form: str, base: str | None = None) -> str:
+    """The public registration form the leader shares: `form` is mentor or mentee."""
+    return f"{base or public_base_url()}/{REGISTER_PATH}?{urlencode({'as': form})}"
+
+
+def personal_url(token: str, base: str | None = None) -> str:
+    """A person's own link: confirm the registration, then update it or withdraw."""
+    return f"{base or public_base_url()}/{REGISTER_PATH}?{urlencode({'token': token})}"
+
+
+def stop_reminders_url(token: str, base: str | None = None) -> str:
+    """Where "stop these reminders" lands: the pair's check-in page, asking who wants no more."""
+    return f"{base or public_base_url()}/{CHECKIN_PATH}?{urlencode({'token': token, 'stop': 'reminders'})}"
 
 
 def mailto(to: Sequence[str], subject: str, body: str) -> str:

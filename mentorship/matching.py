@@ -6,20 +6,15 @@ Pure: a `Cohort` of pandas frames in, dataclasses out (no database, no streamlit
 - A pair's score is a sum of weighted components (`settings.MatchWeights`), each explained by one sentence.
   Scores are kept as whole milli-points, so the optimum, its ties and the tests are exact.
 - `suggest` finds the assignment that first places the most mentees and then has the largest total score,
-  and proves it. It solves a min-cost flow (OR-Tools) on a shortlist (each mentee's best and some random
-  mentors, each mentor's best mentees), derives dual prices for that solution, and checks every allowed
-  pair of the cohort against them. Pairs that could improve the solution join the shortlist and the flow
-  is solved again; when no pair can, the prices certify that the assignment is optimal over all allowed
-  pairs, not just the shortlist (linear-programming duality: the b-matching polytope is integral).
+  and proves it: `assignment.assign` solves it on the score tables of `_Encoded`, knowing nothing of
+  mentors, and returns the dual prices that certify it optimal over every allowed pair.
 """
 
 from __future__ import annotations
 
-import os
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, fields
 from datetime import date
 from functools import lru_cache
@@ -27,6 +22,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
+from mentorship import assignment
 from mentorship.settings import MatchWeights
 from mentorship.values import ADVISING_AREAS, split_identities, split_multi
 
@@ -64,16 +60,7 @@ REJECTED, PAIRED_BEFORE = "rejected", "paired before"
 MILLI = 1000  # score points are stored and optimised as whole milli-points
 ADVISING_WORDS = {"application": "the application", "interviews": "interviews", "career": "career goals"}
 WAITING_FULL_DAYS = 365
-SHORTLIST = 12  # best mentors per mentee in the first solve
-RANDOM_ARCS = 12  # random allowed mentors per mentee in the first solve
-MENTOR_LIST = 12  # best mentees per mentor in the first solve
-ADD_PER_ROW = 48  # improving pairs added per mentee after each solve
-MAX_ROUNDS = 30  # checks of every allowed pair against the prices
-_QUICK_SWEEPS = 200  # Bellman-Ford sweeps allowed when re-pricing an unchanged assignment
 _DISALLOWED = float(-(2**24))  # far below any score, and exact in float32 with any score added
-_EXACT = 2**21  # float32 holds every whole number up to 2**24: prices are checked in that range
-_BLOCK_CELLS = 4_000_000  # pairs scored at a time: bounds memory whatever the cohort's size
-_THREADS = min(4, os.cpu_count() or 1)
 
 
 @dataclass(frozen=True)
@@ -229,7 +216,7 @@ class SolveReport:
     places: int
     allowed_pairs: int
     shortlisted_pairs: int
-    solves: int  # min-cost flow solves
+    solves: int  # assignment solves on the shortlist
     proven_optimal: bool
 
 
@@ -631,245 +618,22 @@ def reason_component(text: str) -> str | None:
 
 
 # The optimal assignment
-def _top_k(block: np.ndarray, k: int, jitter: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per row of a block of whole-number scores: the k best allowed columns (row, column, score).
-
-    Many scores tie; `jitter` (values in [0, 0.5)) breaks ties differently on each row, so that mentees
-    with the same profile do not all shortlist the same few mentors. It is added to `block` in place
-    and the scores returned are the whole numbers again.
-    """
-    rows, width = block.shape
-    if k >= width:
-        r, c = np.nonzero(block >= 0)
-        return r, c, block[r, c]
-    np.maximum(block, -1, out=block)  # all disallowed alike, then jittered like the rest: far faster
-    block += jitter[: block.size].reshape(block.shape)
-    cols = np.argpartition(block, width - k, axis=1)[:, width - k :]
-    vals = np.floor(np.take_along_axis(block, cols, axis=1))
-    keep = vals >= 0
-    r = np.broadcast_to(np.arange(rows)[:, None], cols.shape)[keep]
-    return r, cols[keep], vals[keep]
-
-
-def _in_blocks(total: int, step: int, work) -> list:
-    """work(start, stop) over consecutive blocks, on a few threads (numpy releases the GIL), in order."""
-    starts = range(0, total, step)
-    if len(starts) <= 1 or _THREADS <= 1:
-        return [work(lo, min(total, lo + step)) for lo in starts]
-    with ThreadPoolExecutor(_THREADS) as pool:
-        return list(pool.map(lambda lo: work(lo, min(total, lo + step)), starts))
-
-
-def _shortlist(enc: _Encoded, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
-    """The first arcs to solve on; also counts the allowed pairs.
-
-    Each mentee's k best mentors (its best options), k random allowed mentors (so that mentees whose
-    best mentors are taken by others still have somewhere to go: without them, mentees with the same
-    profile shortlist the same few mentors and the solution strands many), and each mentor's best
-    mentees. Waiting time is left out of the ranking: it is the same for all of a mentee's pairs, and
-    on the mentors' side it would put the same longest-waiting mentees on every list.
-    """
-    n, m = enc.shape
-    waited = enc.waited.astype(np.float64)
-    jitter = np.random.default_rng(0).uniform(0, 0.5, min(_BLOCK_CELLS, n * m)).astype(np.float32)
-
-    def mentee_lists(r0: int, r1: int) -> tuple:
-        block = enc.score_rows(r0, r1, waiting=False)
-        allowed = int(np.count_nonzero(block >= 0))
-        picks = np.random.default_rng([1, r0]).integers(0, m, (r1 - r0, RANDOM_ARCS))
-        values = np.take_along_axis(block, picks, axis=1)
-        r2, c2 = np.nonzero(values >= 0)
-        r, c, v = _top_k(block, k, jitter)
-        return (
-            [r + r0, r2 + r0],
-            [c, picks[r2, c2]],
-            [v + waited[r + r0], values[r2, c2] + waited[r2 + r0]],
-            allowed,
-        )
-
-    def mentor_lists(c0: int, c1: int) -> tuple:
-        block = enc.score_cols(c0, c1, waiting=False)
-        c, r, v = _top_k(block, MENTOR_LIST, jitter)
-        return [r], [c + c0], [v + waited[r]], 0
-
-    parts = _in_blocks(n, max(1, _BLOCK_CELLS // max(m, 1)), mentee_lists)
-    if MENTOR_LIST:
-        parts += _in_blocks(m, max(1, _BLOCK_CELLS // max(n, 1)), mentor_lists)
-    rows = [x for part in parts for x in part[0]]
-    cols = [x for part in parts for x in part[1]]
-    vals = [x for part in parts for x in part[2]]
-    return (*_merge(rows, cols, vals, m), sum(part[3] for part in parts))
-
-
-def _merge(rows: list, cols: list, vals: list, m: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Concatenate arc lists, drop duplicates, and sort by (mentee, mentor) so every run is the same."""
-    r = np.concatenate(rows).astype(np.int64) if rows else np.zeros(0, np.int64)
-    c = np.concatenate(cols).astype(np.int64) if cols else np.zeros(0, np.int64)
-    v = np.concatenate(vals).astype(np.float64) if vals else np.zeros(0)
-    keys, first = np.unique(r * max(m, 1) + c, return_index=True)
-    return keys // max(m, 1), keys % max(m, 1), v[first]
-
-
-def _max_flow_min_cost(
-    n: int, m: int, capacity: np.ndarray, rows: np.ndarray, cols: np.ndarray, points: np.ndarray
-) -> np.ndarray:
-    """Which arcs a many-to-one assignment uses that places the most mentees, then scores the most.
-
-    A maximum flow (source -> mentee -> mentor -> sink, mentors passing at most their places on) of
-    minimum cost, each arc costing how far its score falls short of the best score.
-    """
-    from ortools.graph.python import min_cost_flow
-
-    flow = min_cost_flow.SimpleMinCostFlow()
-    source, sink = n + m, n + m + 1
-    tails = np.concatenate([np.full(n, source), rows, n + np.arange(m)])
-    heads = np.concatenate([np.arange(n), n + cols, np.full(m, sink)])
-    caps = np.concatenate([np.ones(n + len(rows), np.int64), capacity])
-    shortfall = int(points.max()) - points.astype(np.int64)
-    costs = np.concatenate([np.zeros(n, np.int64), shortfall, np.zeros(m, np.int64)])
-    flow.add_arcs_with_capacity_and_unit_cost(tails, heads, caps, costs)
-    flow.set_node_supply(source, n)
-    flow.set_node_supply(sink, -n)
-    status = flow.solve_max_flow_with_min_cost()
-    if status != flow.OPTIMAL:
-        raise RuntimeError(f"The min-cost flow solver stopped with status {status}.")
-    return flow.flows(np.arange(n, n + len(rows))) > 0
-
-
-def _prices(
-    n: int,
-    capacity: np.ndarray,
-    rows: np.ndarray,
-    cols: np.ndarray,
-    points: np.ndarray,
-    used: np.ndarray,
-    big: int,
-    sweeps: int,
-) -> tuple[np.ndarray, np.ndarray] | None:
-    """Dual prices proving the assignment `used` optimal on the given arcs, or None when there are none.
-
-    The assignment is also a maximum-weight one when each pair is worth `big` + its points, `big` being
-    above any total of points: one more placed mentee then outweighs any score. In that linear
-    program's dual a mentee has a value u >= 0 and a mentor a price v >= 0 with u + v >= big + points
-    on every arc, and u + v = big + points on the arcs used. v is the least price at which no mentee
-    would rather have that mentor than what it has (an unmatched mentee has 0; a matched one
-    big + points - v[its mentor]): the longest paths in the graph of reassignments, by Bellman-Ford.
-    When the assignment is optimal these paths settle and the prices are consistent (0 for a mentor with
-    a place left, u >= 0); when it is not, a positive cycle keeps them rising past `sweeps` sweeps, or
-    they come out inconsistent. Returns (v per mentor, tau = u - big per mentee).
-    """
-    m = len(capacity)
-    matched_col = np.full(n, -1, np.int64)
-    matched_pts = np.zeros(n, np.int64)
-    matched_col[rows[used]] = cols[used]
-    matched_pts[rows[used]] = points[used].astype(np.int64)
-    pts = points.astype(np.int64)
-    v = np.zeros(m, np.int64)
-    free = matched_col[rows] < 0
-    np.maximum.at(v, cols[free], big + pts[free])
-    moves = ~free & ~used
-    order = np.argsort(cols[moves], kind="stable")
-    tail = matched_col[rows[moves]][order]
-    head = cols[moves][order]
-    gain = (pts[moves] - matched_pts[rows[moves]])[order]
-    if len(head):
-        starts = np.flatnonzero(np.r_[True, head[1:] != head[:-1]])
-        targets = head[starts]
-        for _ in range(sweeps):
-            best = np.maximum.reduceat(v[tail] + gain, starts)
-            better = best > v[targets]
-            if not better.any():
-                break
-            v[targets[better]] = best[better]
-        else:
-            return None
-    tau = np.full(n, -big, np.int64)
-    has = matched_col >= 0
-    tau[has] = matched_pts[has] - v[matched_col[has]]
-    places_left = capacity - np.bincount(cols[used], minlength=m) > 0
-    if (tau < -big).any() or (v[places_left] != 0).any():
-        return None
-    return v, tau
-
-
-def _exact_float32(v: np.ndarray, tau: np.ndarray, big: int, top: int) -> tuple[np.ndarray, np.ndarray]:
-    """v and tau as float32 with tau[i] + v[j] compared to a score exactly as in whole numbers.
-
-    Prices near `big` (a mentor wanted by an unmatched mentee) and values near -big are shifted by big
-    and marked with +/- 2**23: a pair then compares exactly when its two shifts cancel, and by a margin
-    far larger than any score when they do not (which is the right answer, since big > 2**22 + top).
-    Falls back to float64 when the numbers do not allow it.
-    """
-    if max(np.abs(v).max(initial=0), np.abs(tau).max(initial=0)) < 2**22:
-        return v.astype(np.float32), tau.astype(np.float32)
-    high_v = v >= big // 2
-    low_tau = tau < -(big // 2)
-    p = np.where(high_v, v - big, v)
-    o = np.where(low_tau, tau + big, tau)
-    if big > 2**22 + top and top < _EXACT and np.abs(p).max() < _EXACT and np.abs(o).max() < _EXACT:
-        return (p + high_v * 2**23).astype(np.float32), (o - low_tau * 2**23).astype(np.float32)
-    return v.astype(np.float64), tau.astype(np.float64)
-
-
-def _violations(enc: _Encoded, v: np.ndarray, tau: np.ndarray, per_row: int, big: int, top: int) -> tuple:
-    """Allowed pairs that would improve the assignment at these prices (at most per_row per mentee).
-
-    A pair (i, j) improves it when its score exceeds tau[i] + v[j]; when none does, the prices prove
-    the assignment optimal over every allowed pair. (Waiting time moves to the right-hand side.)
-    """
-    n, m = enc.shape
-    vf, tf = _exact_float32(v, tau - enc.waited.astype(np.int64), big, top)
-    jitter = np.random.default_rng(2).uniform(0, 0.5, min(_BLOCK_CELLS, n * m)).astype(np.float32)
-
-    def check(r0: int, r1: int) -> tuple | None:
-        block = enc.score_rows(r0, r1, waiting=False)
-        bar = tf[r0:r1, None] + vf[None, :]
-        bad = np.flatnonzero((block > bar).any(axis=1))
-        if not len(bad):
-            return None
-        slack = block[bad] - bar[bad]
-        r, c, _ = _top_k(np.where(slack > 0, np.floor(slack), -1), per_row, jitter)
-        return bad[r] + r0, c, block[bad[r], c] + enc.waited[bad[r] + r0]
-
-    found = [x for x in _in_blocks(n, max(1, _BLOCK_CELLS // max(m, 1)), check) if x is not None]
-    return [x[0] for x in found], [x[1] for x in found], [x[2] for x in found]
-
-
 def _assign(enc: _Encoded, shortlist: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, SolveReport]:
-    """The optimal assignment, proven over every allowed pair (see the module's docstring)."""
+    """The optimal assignment of the waiting mentees (rows) to the mentors (columns), proven over every
+    allowed pair (`assignment.assign`)."""
     n, m = enc.shape
+    scores = assignment.Scores(
+        shape=enc.shape,
+        rows=lambda r0, r1: enc.score_rows(r0, r1, waiting=False),
+        cols=lambda c0, c1: enc.score_cols(c0, c1, waiting=False),
+        bonus=enc.waited,
+    )
+    found = assignment.assign(scores, enc.capacity_left, shortlist=shortlist)
     places = int(enc.capacity_left.sum())
-    empty = np.zeros(0, np.int64)
-    if n == 0 or m == 0:
-        return empty, empty, np.zeros(0), SolveReport(n, m, places, 0, 0, 0, True)
-    rows, cols, points, allowed = _shortlist(enc, shortlist)
-    if not len(rows):
-        return empty, empty, np.zeros(0), SolveReport(n, m, places, allowed, 0, 0, True)
-    top = int(points.max())  # every mentee's best pair is on the shortlist: the best of all
-    big = (min(n, places) + 1) * (top + 1) + 1
-    solves, proven = 1, False
-    used = _max_flow_min_cost(n, m, enc.capacity_left, rows, cols, points)
-    prices = _prices(n, enc.capacity_left, rows, cols, points, used, big, sweeps=m + 1)
-    for _ in range(MAX_ROUNDS):
-        if prices is None:
-            raise RuntimeError(
-                "The pairing's dual prices are inconsistent: the solver's answer is not optimal."
-            )
-        extra = _violations(enc, *prices, ADD_PER_ROW, big, top)
-        if not extra[0]:
-            proven = True
-            break
-        chosen = rows[used] * m + cols[used]
-        rows, cols, points = _merge([rows, *extra[0]], [cols, *extra[1]], [points, *extra[2]], m)
-        used = np.isin(rows * m + cols, chosen)
-        # The same assignment may still be optimal with the new pairs (ties): try its prices first.
-        prices = _prices(n, enc.capacity_left, rows, cols, points, used, big, sweeps=_QUICK_SWEEPS)
-        if prices is None:
-            solves += 1
-            used = _max_flow_min_cost(n, m, enc.capacity_left, rows, cols, points)
-            prices = _prices(n, enc.capacity_left, rows, cols, points, used, big, sweeps=m + 1)
-    report = SolveReport(n, m, places, allowed, len(rows), solves, proven)
-    return rows[used], cols[used], points[used], report
+    report = SolveReport(
+        n, m, places, found.allowed_pairs, found.shortlisted_pairs, found.solves, found.proven
+    )
+    return found.rows, found.cols, found.points, report
 
 
 # Unmatched mentees and the recruitment gap
@@ -1009,7 +773,7 @@ def _gap(enc: _Encoded, matched_rows: np.ndarray, matched_cols: np.ndarray) -> R
 
 
 # The entry points
-def suggest(cohort: Cohort, weights: MatchWeights, *, shortlist: int = SHORTLIST) -> Suggestions:
+def suggest(cohort: Cohort, weights: MatchWeights, *, shortlist: int = assignment.SHORTLIST) -> Suggestions:
     """The optimal pairing of every waiting mentee with the available mentors, explained."""
     _check_columns(cohort)
     mentors = cohort.mentors.reset_index(drop=True)
@@ -1113,28 +877,6 @@ def score_matrix(
     dense = enc.score_rows(0, n).astype(np.float64) if n and m else np.zeros((n, m))
     dense[dense < 0] = np.nan
     return dense / MILLI, enc.mentee_ids, enc.mentor_ids, enc.capacity_left
-
-
-def dense_optimum(scores: np.ndarray, places: np.ndarray) -> tuple[int, float, np.ndarray]:
-    """The reference solver: SciPy's exact Hungarian method on the dense, capacity-expanded matrix.
-
-    `scores` in points with NaN where a pair is not allowed (as `score_matrix` returns). One column
-    per mentor place plus one "unplaced" column per mentee; each place is worth `big` above its score so
-    that placing more mentees comes first. Slow and memory-hungry at program scale: for tests and
-    benchmarks. Returns (mentees placed, total points, the chosen mentor column per mentee or -1).
-    """
-    from scipy.optimize import linear_sum_assignment
-
-    n = len(scores)
-    slots = np.repeat(np.arange(scores.shape[1]), places)
-    points = np.round(scores[:, slots] * MILLI)
-    big = (n + 1) * (np.nanmax(points, initial=0) + 1)
-    gain = np.hstack([np.where(np.isnan(points), -1.0, big + points), np.zeros((n, n))])
-    rows, cols = linear_sum_assignment(gain, maximize=True)
-    placed = (cols < len(slots)) & (gain[rows, cols] > 0)
-    chosen = np.full(n, -1, np.int64)
-    chosen[rows[placed]] = slots[cols[placed]]
-    return int(placed.sum()), round(float(points[rows[placed], cols[placed]].sum()) / MILLI, 3), chosen
 
 
 def assess_pair(cohort: Cohort, mentor_id: int, mentee_id: int, weights: MatchWeights) -> PairAssessment:

@@ -130,6 +130,10 @@ class Mentor(PersonBase, table=True):
     capacity: int = Field(default=1)
     advising_areas: str = Field(default="", max_length=120)
     attests_values: bool = Field(default=False)
+    # Which version of the values statement they attested through the program's own form, and when
+    # (None for an imported attestation: the form it came from is not the program's).
+    values_version: int | None = Field(default=None)
+    attested_at: datetime | None = Field(default=None)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 
@@ -266,6 +270,53 @@ class Concern(SQLModel, table=True):
     resolved_by_id: int | None = Field(default=None, foreign_key="users.id")
 
 
+# Registration through the program's own public forms
+class SignupStatus(enum.StrEnum):
+    pending = "pending"  # waits for its confirmation link or for the leader
+    accepted = "accepted"  # written to the registrations (by its link or by the leader)
+    declined = "declined"
+    expired = "expired"  # its confirmation link was not followed within the week
+    superseded = "superseded"  # the same email sent the same form again before this one was accepted
+    discarded = "discarded"  # the hidden field was filled in: kept, empty, only to count toward the limits
+
+
+class ValuesStatement(SQLModel, table=True):
+    """Every version of the program's values statement that mentors may attest; never edited in place."""
+
+    __tablename__ = "values_statements"
+
+    version: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    text: str = Field(max_length=4000)
+    created_at: datetime = Field(default_factory=utcnow)
+    created_by_id: int | None = Field(default=None, foreign_key="users.id")
+
+
+class Signup(SQLModel, table=True):
+    """One submission of a public registration form: pending until confirmed, then written as a registration.
+
+    `answers` holds the form's cells exactly as an imported row has them (JSON); it is emptied when the
+    submission is declined, expires or is superseded, so nothing personal outlives its use."""
+
+    __tablename__ = "signups"
+    __table_args__ = (sa.CheckConstraint("kind IN ('mentors', 'mentees')", name="ck_signups_kind"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=10)
+    email: str = Field(default="", max_length=254, index=True)
+    answers: str = Field(default="{}", max_length=20000)
+    status: SignupStatus = Field(sa_column=enum_column(SignupStatus, default="pending", index=True))
+    token_hash: str | None = Field(default=None, max_length=64, unique=True)
+    client: str = Field(default="", max_length=64, index=True)  # a random id of the browser session
+    statement_version: int | None = Field(default=None)
+    attested_at: datetime | None = Field(default=None)
+    consented_at: datetime | None = Field(default=None)
+    link_sent: bool = Field(default=False)  # a confirmation link went out by mail
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+    decided_at: datetime | None = Field(default=None)
+    decided_by_id: int | None = Field(default=None, foreign_key="users.id")
+    person_id: int | None = Field(default=None)  # the mentor or mentee it became
+
+
 # Accounts, sign-in and the audit trail
 class User(SQLModel, table=True):
     __tablename__ = "users"
@@ -336,3 +387,66 @@ class Setting(SQLModel, table=True):
     key: str = Field(primary_key=True, max_length=60)
     value: str = Field(max_length=2000)  # JSON
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+# The outbox: every message is a row before it is sent
+class MessageStatus(enum.StrEnum):
+    queued = "queued"
+    sent = "sent"
+    failed = "failed"
+    cancelled = "cancelled"
+
+
+class OutboxMessage(SQLModel, table=True):
+    """One email to send. `dedupe_key` (kind, pair or person, period) is unique: planning twice queues once.
+
+    A sender claims a queued row (`claimed_by`, `claimed_until`) with a conditional update before it connects,
+    so two senders never send the same row; a claim left by a sender that died expires.
+    """
+
+    __tablename__ = "outbox_messages"
+    __table_args__ = (
+        sa.UniqueConstraint("dedupe_key", name="uq_outbox_messages_dedupe_key"),
+        sa.UniqueConstraint("message_id", name="uq_outbox_messages_message_id"),
+        sa.Index("ix_outbox_messages_due", "status", "next_attempt_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=20, index=True)
+    match_id: int | None = Field(default=None, foreign_key="matches.id", index=True, ondelete="SET NULL")
+    recipients: str = Field(max_length=1000)  # addresses separated by ", "
+    subject: str = Field(max_length=300)
+    body: str = Field(sa_column=sa.Column(sa.Text(), nullable=False))
+    headers: str = Field(default="{}", max_length=2000)  # JSON: extra headers (List-Unsubscribe)
+    dedupe_key: str = Field(max_length=200)
+    message_id: str = Field(max_length=200)  # the Message-ID header, the same on every attempt
+    status: MessageStatus = Field(sa_column=enum_column(MessageStatus, default="queued"))
+    attempts: int = Field(default=0)
+    last_error: str = Field(default="", max_length=500)
+    next_attempt_at: datetime = Field(default_factory=utcnow)
+    claimed_by: str = Field(default="", max_length=40)
+    claimed_until: datetime | None = Field(default=None)
+    created_at: datetime = Field(default_factory=utcnow)
+    sent_at: datetime | None = Field(default=None)
+
+
+class OutboxTemplate(SQLModel, table=True):
+    """The leader's own subject and body for a kind of message (the built-in default otherwise)."""
+
+    __tablename__ = "outbox_templates"
+
+    kind: str = Field(primary_key=True, max_length=20)
+    subject: str = Field(max_length=300)
+    body: str = Field(sa_column=sa.Column(sa.Text(), nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class ReminderOptOut(SQLModel, table=True):
+    """Someone who followed "stop these reminders": no more invitations or nudges to that address."""
+
+    __tablename__ = "reminder_optouts"
+    __table_args__ = (sa.CheckConstraint("email = lower(trim(email))", name="ck_reminder_optouts_email"),)
+
+    email: str = Field(primary_key=True, max_length=254)
+    match_id: int | None = Field(default=None, foreign_key="matches.id", ondelete="SET NULL")
+    created_at: datetime = Field(default_factory=utcnow)

@@ -367,3 +367,8 @@ def visible_counts(
     """
     mask = np.array([hidden(int(n), role) for n in counts[count]], dtype=bool)
     return counts[~mask].reset_index(drop=True), list(counts.loc[mask, label])
+
+
+def sees_outbox(role: Role | str) -> bool:
+    """The outbox holds contacts and whole messages: the leader's alone, never a committee member's."""
+    return Role(role) == Role.leader

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass
-from datetime import date
+from datetime import date, datetime
 
 import pandas as pd
 import sqlalchemy as sa
@@ -25,9 +25,12 @@ from mentorship.models import (
     Meeting,
     Mentee,
     Mentor,
+    OutboxMessage,
     PersonStatus,
+    ReminderOptOut,
     Role,
     Setting,
+    Signup,
     User,
 )
 from mentorship.settings import CadenceThresholds, cadence_thresholds, match_weights
@@ -91,21 +94,27 @@ def waiting_mentees(session: Session, today: date) -> pd.DataFrame:
 
 
 def registrations_by_quarter(session: Session) -> pd.DataFrame:
-    """Registrations per calendar quarter, mentors and mentees, for the Overview chart."""
-    parts = []
+    """Registrations per calendar quarter, mentors and mentees, for the Overview chart: every quarter from
+    the first registration to the last, a quarter nobody registered in with 0, in time order."""
+    periods = {}
     for kind, table in (("Mentors", Mentor), ("Mentees", Mentee)):
         dates = frame(session, sa.select(table.registered_on))
-        if dates.empty:
-            continue
-        quarters = pd.to_datetime(dates["registered_on"]).dt.to_period("Q")
-        counted = quarters.value_counts().rename_axis("period").reset_index(name="registrations")
-        counted["quarter"] = counted["period"].dt.start_time
-        counted["label"] = counted["period"].astype(str).str.replace("Q", " Q")
-        counted = counted.drop(columns="period")
-        counted["kind"] = kind
-        parts.append(counted)
-    if not parts:
+        periods[kind] = pd.to_datetime(dates["registered_on"]).dt.to_period("Q")
+    known = pd.concat(periods.values())
+    if known.empty:
         return pd.DataFrame(columns=["quarter", "label", "registrations", "kind"])
+    quarters = pd.period_range(known.min(), known.max(), freq="Q")
+    parts = [
+        pd.DataFrame(
+            {
+                "quarter": quarters.start_time,
+                "label": quarters.astype(str).str.replace("Q", " Q"),
+                "registrations": counted.value_counts().reindex(quarters, fill_value=0).to_numpy(),
+                "kind": kind,
+            }
+        )
+        for kind, counted in periods.items()
+    ]
     return pd.concat(parts, ignore_index=True).sort_values(["quarter", "kind"], ignore_index=True)
 
 
@@ -907,3 +916,159 @@ def recent_pairs(session: Session, *, limit: int = 20) -> pd.DataFrame:
     pairs = frame(session, statement)
     pairs["reasons"] = [json.loads(r or "[]") for r in pairs["reasons"]]
     return pairs
+
+
+# --- Registration through the program's forms ---
+def registrations_waiting(session: Session, now: datetime) -> int:
+    """How many submitted registrations wait for their link or for the leader's review."""
+    from mentorship.signup import waiting
+
+    return _scalar(session, sa.select(sa.func.count(Signup.id)).where(waiting(now)))
+
+
+def new_registrations(session: Session, now: datetime, role: Role) -> pd.DataFrame:
+    """The registrations that wait for review, oldest first, as `role` may see them (indexed by their id):
+    who, which form, whether it is a new person or an update of a registered one, and every answer."""
+    from mentorship.signup import waiting
+
+    rows = session.execute(
+        sa.select(Signup.id, Signup.kind, Signup.answers, Signup.created_at, Signup.link_sent)
+        .where(waiting(now))
+        .order_by(Signup.created_at, Signup.id)
+    ).all()
+    registered = {
+        kind: {e for (e,) in session.execute(sa.select(table.email))}
+        for kind, table in (("mentors", Mentor), ("mentees", Mentee))
+    }
+    records = []
+    for signup_id, kind, answers, created_at, link_sent in rows:
+        cells = json.loads(answers)
+        email = normalise_email(cells.get("email", ""))
+        records.append(
+            {
+                "id": signup_id,
+                "form": kind.removesuffix("s"),
+                "change": "update" if email in registered[kind] else "new",
+                "name": f"{cells.get('first_name', '')} {cells.get('last_name', '')}".strip(),
+                "email": email,
+                "sent_at": created_at,
+                "confirmation": "link sent" if link_sent else "the leader's review",
+                **{f"answer_{k}": v for k, v in cells.items() if k not in ("email",)},
+            }
+        )
+    columns = ["id", "form", "change", "name", "email", "sent_at", "confirmation"]
+    out = pd.DataFrame(records, columns=columns + sorted({k for r in records for k in r} - set(columns)))
+    viewed = privacy.viewer_frame(out.rename(columns=_ANSWER_NAMES), role)
+    return viewed.set_index("id")
+
+
+def _answer_names() -> dict[str, str]:
+    from mentorship.intake import TEMPLATES
+
+    return {f"answer_{c}": c for kind in ("mentors", "mentees") for c in TEMPLATES[kind]}
+
+
+_ANSWER_NAMES = _answer_names()
+
+
+def outdated_attestations(session: Session) -> pd.DataFrame:
+    """Mentors who attested an earlier version of the values statement than the current one, through the
+    program's form: name, the version they attested and when."""
+    from mentorship.signup import statement
+
+    current, _ = statement(session)
+    return frame(
+        session,
+        sa.select(
+            (Mentor.first_name + " " + Mentor.last_name).label("name"),
+            Mentor.values_version.label("attested_version"),
+            Mentor.attested_at,
+        )
+        .where(Mentor.values_version < current, Mentor.status != PersonStatus.withdrawn.value)
+        .order_by(Mentor.values_version, Mentor.last_name, Mentor.first_name),
+    )
+
+
+def own_registration(session: Session, kind: str, person_id: int) -> pd.Series | None:
+    """One person's registration in the template's columns (and, for a mentor, the statement version they
+    attested), for their own personal-link page."""
+    from mentorship.intake import PEOPLE, TEMPLATES
+
+    table = PEOPLE[kind]
+    extra = [Mentor.values_version] if kind == "mentors" else []
+    people = frame(
+        session,
+        sa.select(table.id, *(table.__table__.c[c] for c in TEMPLATES[kind]), *extra).where(
+            table.id == person_id
+        ),
+    )
+    _plain_values(people, [c for c in ("identifies_bipoc", "bipoc_mentor_preference") if c in people])
+    return None if people.empty else people.set_index("id").iloc[0]
+
+
+@dataclass(frozen=True)
+class RegistrationAdmin:
+    settings: object  # settings.RegistrationSettings
+    statement_version: int
+    statement: str
+
+
+def registration_admin(session: Session) -> RegistrationAdmin:
+    """What Admin → Registration shows: the forms' settings and the current values statement."""
+    from mentorship.settings import registration_settings
+    from mentorship.signup import statement
+
+    version, text = statement(session)
+    return RegistrationAdmin(registration_settings(session), version, text)
+
+
+# --- Outbox ---
+OUTBOX_COLUMNS = [
+    "id",
+    "kind",
+    "status",
+    "recipients",
+    "subject",
+    "attempts",
+    "last_error",
+    "next_attempt_at",
+    "created_at",
+    "sent_at",
+]
+
+
+def outbox_messages(session: Session, role: Role | str) -> pd.DataFrame:
+    """Every message in the outbox, newest first, without its body (the leader only; nothing for others)."""
+    if not privacy.sees_outbox(role):
+        return pd.DataFrame(columns=OUTBOX_COLUMNS)
+    statement = sa.select(*(getattr(OutboxMessage, c) for c in OUTBOX_COLUMNS)).order_by(
+        OutboxMessage.id.desc()
+    )
+    messages = frame(session, statement)
+    messages["status"] = messages["status"].astype(str)
+    return messages
+
+
+def outbox_message(session: Session, message_id: int, role: Role | str) -> OutboxMessage | None:
+    """One message with its full text and headers (the leader only)."""
+    return session.get(OutboxMessage, message_id) if privacy.sees_outbox(role) else None
+
+
+def reminder_optouts(session: Session, role: Role | str) -> pd.DataFrame:
+    """Who asked for no more invitations and nudges, and since when (the leader only)."""
+    columns = ["email", "name", "since"]
+    if not privacy.sees_outbox(role):
+        return pd.DataFrame(columns=columns)
+    people = sa.union_all(
+        sa.select(Mentor.email, (Mentor.first_name + " " + Mentor.last_name).label("name")),
+        sa.select(Mentee.email, (Mentee.first_name + " " + Mentee.last_name).label("name")),
+    ).subquery()
+    statement = (
+        sa.select(
+            ReminderOptOut.email, sa.func.coalesce(people.c.name, "").label("name"), ReminderOptOut.created_at
+        )
+        .outerjoin(people, people.c.email == ReminderOptOut.email)
+        .order_by(ReminderOptOut.created_at.desc())
+    )
+    out = frame(session, statement)
+    return out.rename(columns={"created_at": "since"})[columns].drop_duplicates("email")

@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from mentorship import intake
+from mentorship.formatting import plural
 from mentorship.values import join_multi, split_multi
 
 NOT_YET_ELIGIBLE = "not yet eligible"
@@ -115,7 +116,9 @@ def table(people: pd.DataFrame, kind: str) -> pd.DataFrame:
 
 
 def counts_caption(shown: int, total: int, kind: str) -> str:
-    return f"{total} {kind}" if shown == total else f"{shown} of {total} {kind}"
+    """ "1 mentee", "120 mentees", "3 of 120 mentees"."""
+    counted = plural(total, intake.ENTITY[kind])
+    return counted if shown == total else f"{shown} of {counted}"
 
 
 # The add and edit forms: widget values ↔ the cells an import row would have
@@ -174,10 +177,14 @@ def error_rows(errors: list[str], row: int | None = None) -> pd.DataFrame:
 
 
 def invalid_rows(plan: intake.ImportPlan) -> pd.DataFrame:
-    frames = [error_rows(r.errors, r.row) for r in plan.rows if r.action == intake.INVALID]
-    return (
-        pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["row", "column", "problem"])
-    )
+    """One line per problem: the row a spreadsheet shows, whose row it is (as the file names them: this is
+    the leader's own file, shown to the leader), the column and what is wrong."""
+    who = plan.preview().set_index("row")["who"]
+    frames = [
+        error_rows(r.errors, r.row).assign(who=who[r.row]) for r in plan.rows if r.action == intake.INVALID
+    ]
+    columns = ["row", "who", "column", "problem"]
+    return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
 
 
 def changes(plan: intake.ImportPlan) -> pd.DataFrame:

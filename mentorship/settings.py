@@ -85,3 +85,42 @@ def reset_setting(session: Session, key: str) -> None:
     row = session.get(Setting, key)
     if row is not None:
         session.delete(row)
+
+
+# --- Registration ---
+@dataclass(frozen=True)
+class RegistrationSettings:
+    """The public registration forms: which are open, whom to write to, and how much one may send.
+
+    A new store starts with both forms closed: the leader opens them once the contact email and the values
+    statement are as the program wants them."""
+
+    mentor_open: bool = False
+    mentee_open: bool = False
+    contact_email: str = ""
+    per_session: int = 5  # submissions from one browser session
+    per_hour: int = 60  # submissions to the whole program in any hour
+
+
+SETTING_KEYS["registration"] = RegistrationSettings
+
+
+def registration_settings(session: Session) -> RegistrationSettings:
+    row = session.exec(select(Setting).where(Setting.key == "registration")).first()
+    return _decode(RegistrationSettings, row.value if row else None)
+
+
+# --- The demo store ---
+@dataclass(frozen=True)
+class DemoStore:
+    """Present only in a store that `demo` filled with synthetic people: the dashboard then says so on every
+    page, and only such a store may hold the demo's sign-ins (whose passwords are published)."""
+
+    seed: int = 0
+
+
+SETTING_KEYS["demo"] = DemoStore
+
+
+def is_demo_store(session: Session) -> bool:
+    return session.get(Setting, "demo") is not None

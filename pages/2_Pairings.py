@@ -3,6 +3,7 @@
 import streamlit as st
 
 from mentorship import matching
+from mentorship.formatting import plural
 from mentorship.ui import page_setup
 from mentorship.ui import pairings as panels
 
@@ -29,8 +30,8 @@ for column, (label, value, help_text) in zip(
     column.metric(label, value, help=help_text, border=True)
 if report.proven_optimal and report.allowed_pairs:
     st.caption(
-        f"Proven optimal: checked against all {report.allowed_pairs:,} pairs the rules allow "
-        f"({report.solves} solve{'s' if report.solves > 1 else ''})."
+        f"Proven optimal: checked against all {plural(report.allowed_pairs, 'pair')} the rules allow "
+        f"({plural(report.solves, 'solve')})."
     )
 
 tabs = st.tabs(

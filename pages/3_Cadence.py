@@ -3,7 +3,7 @@
 import streamlit as st
 
 from mentorship import charts, queries
-from mentorship.ui import cached_read, page_setup
+from mentorship.ui import cached_read, page_setup, plot
 from mentorship.ui import cadence as panels
 
 ctx = page_setup("cadence")
@@ -37,10 +37,7 @@ with tabs[0]:
         timeline = view.meetings[view.meetings["match_id"] == pair["match_id"]]
         if timeline.empty:
             st.caption("This pair has no meetings recorded yet.")
-        st.altair_chart(
-            charts.meeting_timeline(timeline, confirmed_on=pair["confirmed_on"], today=ctx.today),
-            width="stretch",
-        )
+        plot(charts.meeting_timeline(timeline, confirmed_on=pair["confirmed_on"], today=ctx.today))
         if leader:
             panels.checkin_link(ctx, pair)
 
@@ -48,9 +45,9 @@ with tabs[1]:
     if view.meetings_per_month.empty:
         st.caption("No meetings recorded yet.")
     else:
-        st.altair_chart(charts.meetings_per_month(view.meetings_per_month), width="stretch")
+        plot(charts.meetings_per_month(view.meetings_per_month))
     if not view.status_mix.empty:
-        st.altair_chart(charts.status_mix_over_time(view.status_mix), width="stretch")
+        plot(charts.status_mix_over_time(view.status_mix))
 
 if leader:
     with tabs[2]:

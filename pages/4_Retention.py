@@ -25,7 +25,7 @@ for column, figure in zip(st.columns(4), view.figures, strict=True):
 retention_ui.survival_tabs(view.breakdowns)
 retention_ui.end_reasons(view)
 
-st.subheader("One-year decisions due")
+st.header("One-year decisions due")
 due = view.decisions_due
 if due.empty:
     st.success("No pair is waiting for its one-year decision.", icon=":material/check_circle:")
@@ -43,7 +43,7 @@ if leader and len(view.open_pairs):
         st.caption("Its mentor's place is freed and its check-in link is closed.")
         retention_ui.end_form(ctx, view.open_pairs)
 
-st.subheader("Mentee outcomes by cohort")
+st.header("Mentee outcomes by cohort")
 retention_ui.cohort_yield(view)
 if leader and len(view.outcomes):
     with st.expander("Record a mentee's outcomes", icon=":material/school:"):

@@ -1,16 +1,20 @@
-"""Admin (leader only): accounts, the audit log, backup."""
+"""Admin (leader only): accounts, the audit log, backup, the registration forms."""
 
 import streamlit as st
 
 from mentorship import db, queries
+from mentorship.formatting import plural
 from mentorship.ui import page_setup, read
-from mentorship.ui.admin import accounts_panel, audit_download, backup_panel
+from mentorship.ui.admin import accounts_panel, audit_download, backup_panel, registration_panel
 
 ctx = page_setup("admin")
 st.title("Admin")
-accounts_tab, audit_tab, backup_tab = st.tabs(["Accounts", "Audit log", "Backup"])
+accounts_tab, audit_tab, backup_tab, registration_tab = st.tabs(
+    ["Accounts", "Audit log", "Backup", "Registration"]
+)
 
 admin = read(ctx, queries.admin_view, ctx.user.role)
+registration = read(ctx, queries.registration_admin)
 
 with accounts_tab:
     accounts_panel(ctx, admin.accounts)
@@ -30,7 +34,7 @@ with audit_tab:
         since,
         until,
     )
-    st.caption(f"{len(events)} events, newest first (the log is append-only).")
+    st.caption(f"{plural(len(events), 'event')}, newest first (the log is append-only).")
     st.dataframe(
         events,
         hide_index=True,
@@ -43,3 +47,6 @@ with audit_tab:
 
 with backup_tab:
     backup_panel(ctx, is_sqlite=db.is_sqlite(ctx.engine))
+
+with registration_tab:
+    registration_panel(ctx, registration.settings, registration.statement_version, registration.statement)

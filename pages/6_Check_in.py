@@ -4,6 +4,7 @@ import streamlit as st
 
 from mentorship import clock, queries, services, values
 from mentorship.errors import Refused
+from mentorship.outbox import actions as outbox_actions
 from mentorship.ui import public_page_setup, read
 
 engine = public_page_setup("check_in")
@@ -15,9 +16,44 @@ if pair is None:  # unknown, revoked, or the pair has ended: the same sentence, 
 
 today = clock.today()
 
+if st.query_params.get("stop") == "reminders":  # "stop these reminders" in an invitation or a nudge
+    st.title("Stop these reminders")
+    who = st.radio(
+        "Who are you?",
+        ["mentor", "mentee"],
+        format_func={"mentor": pair.mentor_first_name, "mentee": pair.mentee_first_name}.get,
+        index=None,
+        key="stop-who",
+    )
+
+    def stop() -> None:
+        try:
+            fresh = outbox_actions.stop_reminders(
+                engine, token=token, who=st.session_state["stop-who"] or "", now=clock.now()
+            )
+        except Refused as exc:
+            st.session_state["stopped"] = ("warning", str(exc))
+            return
+        st.session_state["stopped"] = (
+            "success",
+            "Done: you will get no more check-in invitations or nudges."
+            if fresh
+            else "You had already asked: you get no more check-in invitations or nudges.",
+        )
+
+    st.button("Stop these reminders for me", type="primary", on_click=stop, disabled=who is None)
+    if "stopped" in st.session_state:
+        kind, message = st.session_state["stopped"]
+        (st.success if kind == "success" else st.warning)(message)
+    st.caption("You can still report meetings below, and the program leader can still write to you.")
+    st.divider()
+
 
 def send() -> None:
     state = st.session_state
+    if state["format"] is None:  # nothing is chosen for them: a pair that did not look reports nothing wrong
+        state["outcome"] = ("warning", "Choose how you met: a video call, a phone call or in person.")
+        return
     try:
         receipt = services.submit_checkin(
             engine,
@@ -41,7 +77,7 @@ def send() -> None:
     if receipt.concern_raised:
         message += " The program leader will reach out to you."
     state["outcome"] = ("success", message)
-    state["minutes"], state["reach-out"], state["note"] = None, False, ""
+    state["format"], state["minutes"], state["reach-out"], state["note"] = None, None, False, ""
     st.toast(message, icon=":material/check_circle:")
 
 
@@ -53,6 +89,7 @@ st.radio(
     values.MEETING_FORMATS,
     format_func=values.FORMAT_LABELS.get,
     horizontal=True,
+    index=None,
     key="format",
 )
 st.number_input(

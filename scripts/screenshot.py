@@ -33,6 +33,7 @@ def main() -> None:
         engine = db.make_engine(url)
         db.upgrade(engine)
         services.load_demo(engine, actor=Actor.operator(), today=date.today())
+        services.add_demo_accounts(engine, actor=Actor.operator())
         email, _, password = demo.DEMO_ACCOUNTS[0]
         with dashboard_server(url) as base, chromium_page() as page:
             page.goto(base)

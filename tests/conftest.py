@@ -173,6 +173,16 @@ def dashboard(engine: Engine, store_url: str) -> Iterator[str]:
         yield base
 
 
+@pytest.fixture
+def mail_server() -> Iterator:
+    """A real SMTP server (aiosmtpd) on a free localhost port; `.received` is what it accepted."""
+    from .mailserver import start_mail_server
+
+    controller, server = start_mail_server()
+    yield server
+    controller.stop()
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     report = yield

@@ -367,8 +367,8 @@ FREE_TEXT = {
     kind: [c for c in intake.TEMPLATES[kind] if intake.COLUMNS[c].parse in (intake.plain, intake.multi)]
     for kind in ("mentors", "mentees")
 }
-MENTOR = {c: hostile(f"m{i}", intake._max_length("mentors", c)) for i, c in enumerate(FREE_TEXT["mentors"])}
-MENTEE = {c: hostile(f"s{i}", intake._max_length("mentees", c)) for i, c in enumerate(FREE_TEXT["mentees"])}
+MENTOR = {c: hostile(f"m{i}", intake.max_length("mentors", c)) for i, c in enumerate(FREE_TEXT["mentors"])}
+MENTEE = {c: hostile(f"s{i}", intake.max_length("mentees", c)) for i, c in enumerate(FREE_TEXT["mentees"])}
 WAITING = {"first_name": hostile("w-first", 100), "last_name": hostile("w-last", 100)}
 END_NOTE, MEETING_NOTE, CONCERN = hostile("end", 500), hostile("note", 2000), hostile("concern", 1000)
 HOSTILE = [*MENTOR.values(), *MENTEE.values(), *WAITING.values(), END_NOTE, MEETING_NOTE, CONCERN]

@@ -217,6 +217,21 @@ def test_the_page_greets_by_first_name_and_shows_nothing_else_about_the_pair(app
     assert len(at.sidebar.children) == 0
 
 
+def test_the_form_starts_with_no_format_and_asks_for_one(app, engine, pair, token):
+    at = open_checkin(app, token)
+    assert at.radio(key="format").value is None  # a pair that does not look reports no video call
+    at.button[0].click().run()
+    assert [w.value for w in at.warning] == ["Choose how you met: a video call, a phone call or in person."]
+    assert rows(engine, sa.select(sa.func.count()).select_from(Meeting)) == [
+        (1,)
+    ]  # the pair's one, as before
+    at.radio(key="format").set_value("in person")
+    at.button[0].click().run()
+    assert [s.value for s in at.success] == ["Thanks — your meeting is recorded."]
+    assert rows(engine, sa.select(Meeting.format).where(Meeting.source == "checkin")) == [("in person",)]
+    assert at.radio(key="format").value is None  # ready for the next report
+
+
 def test_reporting_through_the_page_end_to_end(app, engine, pair, token):
     at = open_checkin(app, token)
     at.date_input(key="met-on").set_value(days_ago(4))
@@ -243,6 +258,7 @@ def test_the_other_person_reporting_the_same_meeting_is_thanked(app, engine, pai
     mentor, mentee = open_checkin(app, token), open_checkin(app, token)
     for at in (mentor, mentee):
         at.date_input(key="met-on").set_value(days_ago(2))
+        at.radio(key="format").set_value("virtual")
         at.button[0].click().run()
     assert [s.value for s in mentor.success] == ["Thanks — your meeting is recorded."]
     assert [s.value for s in mentee.success] == ["Thanks — this meeting was already recorded."]
@@ -273,6 +289,7 @@ def test_the_page_says_when_a_link_has_been_used_too_often(app, engine, pair, to
     with db.write_session(engine) as session:
         session.add_all([CheckinSubmission(link_id=1) for _ in range(services.CHECKINS_PER_HOUR)])
     at = open_checkin(app, token)
+    at.radio(key="format").set_value("virtual")
     at.button[0].click().run()
     assert [w.value for w in at.warning] == [
         "This link has been used many times recently; please try again later."
@@ -284,6 +301,7 @@ def test_the_page_says_when_a_link_has_been_used_too_often(app, engine, pair, to
 def test_the_page_refuses_a_date_before_the_pair_began(app, engine, pair, token):
     at = open_checkin(app, token)
     at.date_input(key="met-on").set_value(days_ago(150))
+    at.radio(key="format").set_value("phone")
     at.button[0].click().run()
     assert [w.value for w in at.warning] == ["The meeting date cannot be before the mentorship began."]
     assert at.date_input(key="met-on").value == days_ago(150)  # nothing the person entered is lost

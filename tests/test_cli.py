@@ -24,6 +24,37 @@ def test_help_lists_the_commands():
         assert command in result.stdout
 
 
+def test_help_starts_without_loading_any_command_s_libraries():
+    # Each command imports its libraries when it runs: the help (and every quick command) starts fast.
+    probe = (
+        "import sys, runpy; sys.argv = ['mentorship', '--help']\n"
+        "try:\n    runpy.run_module('mentorship', run_name='__main__')\n"
+        "except SystemExit:\n    pass\n"
+        "heavy = ('pandas', 'numpy', 'sqlalchemy', 'sqlmodel', 'argon2', 'scipy', 'statsmodels')\n"
+        "print('loaded:', sorted(m for m in heavy if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    # (whitespace aside: a long command name, such as `registration`, widens argparse's column)
+    assert "suggest The optimal pairing of waiting mentees with mentors" in " ".join(result.stdout.split())
+    assert "loaded: []" in result.stdout
+
+
+def test_a_command_s_value_list_is_still_checked_and_shown(capsys):
+    with pytest.raises(SystemExit):
+        main(
+            ["decide", "--mentor", "a@x.org", "--mentee", "b@x.org", "--decision", "pause", "--as", "l@x.org"]
+        )
+    err = capsys.readouterr().err
+    assert "invalid choice: 'pause' (choose from 'continue', 'complete', 'end')" in err
+    with pytest.raises(SystemExit):
+        main(["decide", "--help"])
+    out = capsys.readouterr().out
+    assert "--decision DECISION  continue, complete, end" in out
+    assert "schedules, moved," in out
+
+
 def test_init_creates_the_store(capsys, tmp_path):
     path = tmp_path / "new" / "program.db"
     code, out, _ = run(capsys, "init", "--db", str(path))

@@ -107,7 +107,7 @@ def test_the_committees_export_tab_offers_the_registrations_only(app, demo_engin
     at = open_tab(open_page(app, "committee"), "Export")
     assert [b.proto.label for b in at.get("download_button")] == ["Mentors CSV", "Mentees CSV"]
     at = open_tab(open_page(app, "leader"), "Import and export")
-    assert [b.proto.label for b in at.get("download_button")] == [
+    assert [b.proto.label for b in at.get("download_button") if b.proto.label.endswith(" CSV")] == [
         "Mentors CSV",
         "Mentees CSV",
         "Pairs CSV",

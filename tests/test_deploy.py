@@ -33,8 +33,8 @@ from devtools.servers import sign_in, unavailable, wait_for_app
 from mentorship import db
 from mentorship.demo import DEMO_ACCOUNTS
 
+from .browser_steps import grid_row, metric, open_page, open_pair, selectbox, shown
 from .conftest import ROOT
-from .test_journeys_browser import grid_row, metric, open_page, open_pair, selectbox, shown
 
 (LEADER, _, LEADER_PASSWORD), (COMMITTEE, _, COMMITTEE_PASSWORD) = DEMO_ACCOUNTS
 ROUTE_COOKIE = "mentorship_route"

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mentorship import db, matching, privacy, queries, settings
+from mentorship import assignment, db, matching, privacy, queries, settings
 from mentorship.matching import Cohort
 from mentorship.models import Exclusion, MatchStatus
 from mentorship.privacy import reasons_for_role
@@ -420,7 +420,17 @@ def test_the_assignment_is_optimal_against_the_exact_dense_solver_when_the_short
     medium = random_cohort(rng, n_mentees=60, n_mentors=25)
     scores, _, _, places = matching.score_matrix(medium, MatchWeights())
     result = matching.suggest(medium, MatchWeights(), shortlist=1)
-    assert (len(result.pairs), result.total_points) == matching.dense_optimum(scores, places)[:2]
+    assert (len(result.pairs), result.total_points) == assignment.dense_optimum(scores, places)[:2]
+    assert result.report.proven_optimal
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_suggest_places_as_many_and_scores_as_much_as_the_tight_dense_optimum(seed):
+    rng = random.Random(500 + seed)
+    data = random_cohort(rng, n_mentees=rng.randint(5, 120), n_mentors=rng.randint(2, 50))
+    scores, _, _, places = matching.score_matrix(data, MatchWeights())
+    result = matching.suggest(data, MatchWeights())
+    assert (len(result.pairs), result.total_points) == assignment.dense_optimum(scores, places)[:2]
     assert result.report.proven_optimal
 
 
@@ -431,7 +441,7 @@ def test_prices_near_the_placement_bonus_are_compared_exactly_at_program_scale()
     scores, _, _, places = matching.score_matrix(large, MatchWeights())
     result = matching.suggest(large, MatchWeights(), shortlist=2)
     assert (min(len(scores), places.sum()) + 1) * 1000 * np.nanmax(scores) > 2**22
-    assert (len(result.pairs), result.total_points) == matching.dense_optimum(scores, places)[:2]
+    assert (len(result.pairs), result.total_points) == assignment.dense_optimum(scores, places)[:2]
     assert result.report.proven_optimal and result.report.solves > 1
 
 

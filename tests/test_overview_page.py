@@ -9,18 +9,9 @@ def test_an_empty_store_says_what_to_do_next(app, accounts):
     at = signed_in(app("app.py")).run()
     assert not at.exception
     assert "There are no registrations yet" in at.info[0].value
-    assert [b.label for b in at.main.button] == ["Load demo data"]
+    assert [b.label for b in at.main.button] == []  # no demo data on a real store (tests/test_demo_store.py)
     assert len(at.metric) == 0
     assert len(at.get("vega_lite_chart")) == 0
-
-
-def test_loading_demo_data_from_the_empty_store(app, accounts):
-    at = signed_in(app("app.py")).run()
-    at.main.button[0].click().run()
-    assert not at.exception
-    assert at.metric[0].label == "Mentors registered" and at.metric[0].value == "60"
-    assert at.metric[1].value == "120"
-    assert [t.value for t in at.toast] == ["Demo data loaded: 60 mentors and 120 mentees."]
 
 
 def test_each_metric_equals_the_summary(app, engine, accounts, today):

@@ -62,7 +62,7 @@ def test_suggest_json_is_one_object_with_pairs_unmatched_and_gap(capsys, engine,
     code, out, _ = run(capsys, "suggest", "--db", store_url)
     assert code == 0
     assert out.splitlines()[:2] == [
-        "1 suggested pairs (2 waiting, 1 mentor places):",
+        "1 suggested pair (2 waiting, 1 mentor place):",
         "   4.50  kou@clinic.example.org + pa@school.example.edu: Shared interest: pediatrics; "
         "Both speak Hmong; "
         "Waiting since 2023-01-01",

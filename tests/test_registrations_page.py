@@ -44,7 +44,7 @@ def registered(engine, accounts):
 # Importing: upload → preview → import
 def test_upload_preview_and_import(app, engine, accounts):
     at = open_page(app)
-    assert [t.label for t in at.tabs] == ["Mentors", "Mentees", "Import and export"]
+    assert [t.label for t in at.tabs] == ["Mentors", "Mentees", "New", "Import and export"]
     open_tab(at, "Import and export")
     at.selectbox(key="import-kind").set_value("mentees").run()
     at.file_uploader[0].set_value(("responses.csv", SAMPLE.read_bytes(), "text/csv")).run()
@@ -58,14 +58,21 @@ def test_upload_preview_and_import(app, engine, accounts):
     }
     assert [t.value for t in at.text] == ["Registration dates come from the form's submission time."]
     invalid, changes = (d.value for d in at.dataframe if "problem" in d.value or "action" in d.value)
+    tou = "Tou Xiong <tou.xiong@metrostate.example.edu>"  # whose row it is, as the leader's file names them
     assert invalid.to_dict("records") == [
-        {"row": 9, "column": "email", "problem": "the same person is already in row 6"},
+        {
+            "row": 9,
+            "who": "Linh Nguyen <linh.nguyen@umn.example.edu>",
+            "column": "email",
+            "problem": "the same person is already in row 6",
+        },
         {
             "row": 10,
+            "who": tou,
             "column": "bipoc_mentor_preference",
             "problem": '"Yes please" is not one of required, preferred, none',
         },
-        {"row": 10, "column": "meeting_formats", "problem": "is required"},
+        {"row": 10, "who": tou, "column": "meeting_formats", "problem": "is required"},
     ]
     assert changes["action"].tolist() == ["created"] * 8
     assert changes["who"].iloc[0] == "Hodan Ali <hodan.ali@umn.example.edu>"
@@ -86,6 +93,42 @@ def test_upload_preview_and_import(app, engine, accounts):
     at.file_uploader[0].set_value(("responses.csv", SAMPLE.read_bytes(), "text/csv")).run()
     assert {m.label: m.value for m in at.metric}["Unchanged"] == "8"
     assert submit(at, "Import 0 rows").disabled
+
+
+def test_the_import_says_its_limit_the_order_and_offers_each_template(app, engine, accounts):
+    from mentorship import intake
+
+    at = open_tab(open_page(app), "Import and export")
+    uploader = at.file_uploader[0]
+    assert (
+        uploader.proto.max_upload_size_mb == 5
+    )  # the widget says "5MB per file", as the import refuses more
+    assert uploader.proto.help == "At most 5 MB and 20,000 rows."
+    assert any(
+        c.value.startswith("Import in this order: mentors, mentees, pairs, meetings") for c in at.caption
+    )
+    assert [b.label for b in at.get("download_button")][:4] == [
+        "Mentors template",
+        "Mentees template",
+        "Pairs template",
+        "Meetings template",
+    ]
+    for kind in intake.KINDS:  # what each button hands over is the template file itself
+        assert intake.template_csv(kind) == (ROOT / f"data/templates/{kind}.csv").read_bytes()
+
+
+def test_a_file_of_another_kind_can_be_imported_as_that_kind(app, engine, accounts):
+    at = open_tab(open_page(app), "Import and export")
+    assert at.selectbox(key="import-kind").value == "mentors"
+    at.file_uploader[0].set_value(("responses.csv", SAMPLE.read_bytes(), "text/csv")).run()
+    assert "(it looks like a mentee file)" in at.error[0].value
+    offer = submit(at, "Import it as mentees instead")
+    offer.click().run()
+    assert not at.exception and len(at.error) == 0
+    assert at.selectbox(key="import-kind").value == "mentees"
+    assert {m.label: m.value for m in at.metric}["New"] == "8"  # the same upload, now previewed as mentees
+    submit(at, "Import 8 rows").click().run()
+    assert len(stored(engine, Mentee, Mentee.email)) == 8
 
 
 def test_an_unusable_upload_gets_one_sentence_and_no_import_button(app, engine, accounts):
@@ -117,14 +160,14 @@ def test_the_leader_sees_everything_and_the_unattested_mentor_is_marked(app, reg
     ]
     assert [c.value for c in at.caption if c.value.endswith(("mentors", "mentees"))] == ["2 mentors"]
     open_tab(at, "Mentees")
-    assert [c.value for c in at.caption if c.value.endswith(("mentors", "mentees"))] == ["1 mentees"]
+    assert [c.value for c in at.caption if c.value.endswith(("mentors", "mentee"))] == ["1 mentee"]
     assert table_of(at, "mentees")["name"].tolist() == ["Pa Vang"]
     assert at.tabs[0].dataframe.len == 0  # the closed tab is not drawn at all
 
 
 def test_the_committee_gets_masked_contacts_no_demographics_and_no_writes(app, registered):
     at = open_page(app, "committee")
-    assert [t.label for t in at.tabs] == ["Mentors", "Mentees", "Export"]
+    assert [t.label for t in at.tabs] == ["Mentors", "Mentees", "New", "Export"]
     mentors, mentees = table_of(at, "mentors"), table_of(at, "mentees")
     assert mentors[["name", "email", "phone"]].to_dict("records") == [
         {"name": "Amina Warsame", "email": "a***@clinic.example.org", "phone": ""},

@@ -542,7 +542,7 @@ def test_demo_figures_are_whole_and_consistent(engine):
 def test_survival_chart_draws_a_step_line_and_a_band_per_group_with_tooltips():
     d = retention.durations(HAND, TODAY)
     curves = privacy.visible_curves([retention.figures(d)])
-    spec = charts.survival_curves(curves, "How long pairs last").to_dict()
+    spec = charts.survival_curves(curves, "How long pairs last").chart.to_dict()
     marks = [layer["mark"] for layer in spec["layer"]]
     assert [m["type"] for m in marks] == ["area", "line"]
     assert {m["interpolate"] for m in marks} == {"step-after"}
@@ -558,12 +558,12 @@ def test_survival_chart_draws_a_step_line_and_a_band_per_group_with_tooltips():
 
 
 def test_why_pairs_end_and_cohort_yield_charts_have_tooltips():
-    reasons = charts.end_reasons(pd.DataFrame([{"reason": "Schedules", "pairs": 7}])).to_dict()
+    reasons = charts.end_reasons(pd.DataFrame([{"reason": "Schedules", "pairs": 7}])).chart.to_dict()
     assert [t["field"] for t in reasons["encoding"]["tooltip"]] == ["reason", "pairs"]
     rows = retention.cohort_yield(
         pd.DataFrame([{"first_confirmed_on": date(2023, 2, 1), "applied": True}]).assign(
             interviewed=None, accepted=None, matriculated=None
         )
     )
-    spec = charts.cohort_yield(rows).to_dict()
+    spec = charts.cohort_yield(rows).chart.to_dict()
     assert "rate" in [t["field"] for t in spec["encoding"]["tooltip"]]

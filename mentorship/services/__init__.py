@@ -9,7 +9,13 @@ One module per area (`core`: the audited transaction every write runs in; `accou
 """
 
 from mentorship import audit  # noqa: F401  (tests patch services.audit.record)
-from mentorship.services.accounts import add_user, deactivate_user, load_demo
+from mentorship.services.accounts import (
+    NOT_A_DEMO_STORE,
+    add_demo_accounts,
+    add_user,
+    deactivate_user,
+    load_demo,
+)
 from mentorship.services.cadence import (
     CHECKIN_ACTOR,
     CHECKINS_PER_DAY,
@@ -21,6 +27,7 @@ from mentorship.services.cadence import (
     TOO_MANY_CHECKINS,
     CheckinReceipt,
     issue_checkin_link,
+    live_link,
     log_meeting,
     replace_checkin_link,
     resolve_concern,
@@ -29,7 +36,15 @@ from mentorship.services.cadence import (
     set_cadence_thresholds,
     submit_checkin,
 )
-from mentorship.services.core import LEADER_ONLY, Operation, operation, record_refusal, select_ids, typed_text
+from mentorship.services.core import (
+    LEADER_ONLY,
+    Operation,
+    operation,
+    operation_session,
+    record_refusal,
+    select_ids,
+    typed_text,
+)
 from mentorship.services.decisions import NOTE_MAX, Decision, DecisionResult, decide, record_outcomes
 from mentorship.services.pairs import (
     WEIGHT_RANGE,
@@ -81,9 +96,13 @@ __all__ = [
     "export_registrations",
     "import_registrations",
     "issue_checkin_link",
+    "live_link",
     "load_demo",
+    "add_demo_accounts",
+    "NOT_A_DEMO_STORE",
     "log_meeting",
     "operation",
+    "operation_session",
     "record_outcomes",
     "record_refusal",
     "reject_pair",

@@ -1,4 +1,4 @@
-"""Accounts, and the demo program (which brings its sign-ins)."""
+"""Accounts, and the demo program (a demo store, and the CLI's guarded demo sign-ins)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from mentorship import auth, demo, queries
+from mentorship import auth, demo, queries, settings
 from mentorship.auth import Actor
 from mentorship.errors import Refused
-from mentorship.models import LoginSession, Role, User, utcnow
+from mentorship.models import LoginSession, Mentee, Mentor, Role, User, utcnow
 from mentorship.services.core import operation
 from mentorship.values import check_email, normalise_email
 
@@ -25,18 +25,43 @@ def load_demo(
     seed: int = 7,
     fresh: bool = False,
 ) -> dict[str, int]:
-    """Fill an empty store with the demo program; refused when it already has registrations."""
+    """Fill an empty store with the demo program and mark it a demo store; refused when it already has
+    registrations. No account is created here (`add_demo_accounts` is the CLI's separate, guarded step)."""
     with operation(engine, actor=actor, action="demo.load") as op:
         session = op.session
         if not queries.is_empty(session):
             raise Refused("The store already has registrations; demo data goes only into an empty store.")
         data = demo.generate(mentors=mentors, mentees=mentees, seed=seed, today=today, fresh=fresh)
         counts = demo.write(session, data)
+        settings.save_setting(session, "demo", settings.DemoStore(seed=seed))
+        op.record(f"demo data, seed {seed}: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+    return counts
+
+
+NOT_A_DEMO_STORE = (
+    "The store holds registrations that are not demo data; the demo's sign-ins, whose passwords are "
+    "published, go only into a demo store."
+)
+
+
+def add_demo_accounts(engine: Engine, *, actor: Actor) -> list[str]:
+    """Create the demo's sign-ins that are missing, in a demo store holding only synthetic people (a store
+    an earlier version's `demo` filled, unmarked, is recognised by that and marked). Returns the emails
+    created; refused, and nothing written, for any store with a real registration."""
+    with operation(engine, actor=actor, action="demo.accounts") as op:
+        session = op.session
+        emails = [email for table in (Mentor, Mentee) for (email,) in session.execute(sa.select(table.email))]
+        if not emails or not all(demo.is_synthetic_email(e) for e in emails):
+            raise Refused(NOT_A_DEMO_STORE, audit="refused: not a demo store")
+        if not settings.is_demo_store(session):
+            settings.save_setting(session, "demo", settings.DemoStore())
+        created = []
         for email, role, password in demo.DEMO_ACCOUNTS:
             if session.execute(sa.select(User.id).where(User.email == email)).first() is None:
                 session.add(User(email=email, role=Role(role), password_hash=auth.hash_password(password)))
-        op.record(f"demo data, seed {seed}: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
-    return counts
+                created.append(email)
+        op.record(f"{len(created)} demo accounts created")
+    return created
 
 
 # --- Accounts ---

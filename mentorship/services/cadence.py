@@ -164,6 +164,15 @@ def revoke_link(engine: Engine, *, actor: Actor, match_id: int) -> None:
     _change_link(engine, actor=actor, match_id=match_id, action="checkin.revoke", revoke=True, issue=False)
 
 
+def live_link(token: str) -> tuple:
+    """Where a check-in token works (joined with its pair): known, not revoked, and the pair still open."""
+    return (
+        CheckinLink.token == (token or ""),
+        CheckinLink.revoked_at.is_(None),
+        Match.status.in_(OPEN_STATUS_VALUES),
+    )
+
+
 @dataclass(frozen=True)
 class CheckinReceipt:
     recorded: bool  # False: the pair already had a meeting that day (the other person reported it)
@@ -189,11 +198,7 @@ def submit_checkin(
         row = session.execute(
             sa.select(CheckinLink.id, Match.id, Match.confirmed_on)
             .join(Match, Match.id == CheckinLink.match_id)
-            .where(
-                CheckinLink.token == (token or ""),
-                CheckinLink.revoked_at.is_(None),
-                Match.status.in_(OPEN_STATUS_VALUES),
-            )
+            .where(*live_link(token))
         ).first()
         if row is None:
             raise Refused(INACTIVE_LINK, audit="refused: unknown or revoked link")

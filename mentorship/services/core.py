@@ -78,6 +78,14 @@ def typed_text(text: str | None, field: str, error: type[Exception] = Refused) -
         raise error(f"The {field} {exc}.") from None
 
 
+@contextmanager
+def operation_session(engine: Engine, **kwargs) -> Iterator[Session]:
+    """`operation`'s audited transaction as its session, for a service that records its own audit events
+    (one write may record several, as the outbox's and the registration forms' do)."""
+    with operation(engine, **kwargs) as op:
+        yield op.session
+
+
 def record_refusal(
     engine: Engine,
     *,

@@ -22,8 +22,10 @@ from mentorship.models import (
     Meeting,
     Mentee,
     Mentor,
+    Signup,
     utcnow,
 )
+from mentorship.outbox.store import erase_messages
 from mentorship.services.cadence import revoke_checkin_links
 from mentorship.services.core import operation, select_ids
 from mentorship.values import normalise_email
@@ -87,6 +89,7 @@ def erase_person(engine: Engine, *, actor: Actor, email: str, today: date) -> li
     """
     address = normalise_email(email)
     erased = []
+    pairs: list[int] = []
     with operation(engine, actor=actor, action="person.erase") as op:
         session = op.session
         for kind, table, key in (("mentor", Mentor, Match.mentor_id), ("mentee", Mentee, Match.mentee_id)):
@@ -107,14 +110,24 @@ def erase_person(engine: Engine, *, actor: Actor, email: str, today: date) -> li
             )
             match_ids = select_ids(session, sa.select(Match.id).where(key == person_id))
             _anonymise_pairs(session, match_ids, today)
+            pairs += match_ids
             op.record(
                 f"personal data erased; {len(match_ids)} pair(s) kept anonymised",
                 entity=kind,
                 entity_id=person_id,
             )
             erased.append(kind)
-        if not erased:
+        # Registrations sent through the public forms: their answers and personal links go too.
+        forgotten = session.execute(
+            sa.update(Signup).where(Signup.email == address).values(email="", answers="{}", token_hash=None)
+        ).rowcount
+        if not erased and not forgotten:
             raise Refused("No mentor or mentee has that email.")
+        if removed := erase_messages(session, address, pairs):  # --- Outbox ---
+            op.record(f"outbox messages removed: {removed}", entity="outbox")
+        if forgotten:
+            op.record(f"{forgotten} submitted registration(s) forgotten", entity="signup")
+            erased += [] if erased else ["registration"]
     db.purge_old_row_versions(engine)
     return erased
 

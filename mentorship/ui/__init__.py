@@ -9,12 +9,14 @@ from mentorship.ui.core import (
     read,
     run_write,
 )
+from mentorship.ui.plots import plot
 
 __all__ = [
     "PageContext",
     "after_write",
     "cached_read",
     "page_setup",
+    "plot",
     "public_page_setup",
     "read",
     "run_write",

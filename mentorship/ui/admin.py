@@ -1,4 +1,4 @@
-"""The Admin page's controls (leader only): accounts and the backup download."""
+"""The Admin page's controls (leader only): accounts, the backup download, the registration forms."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
-from mentorship import auth, services, web
+from mentorship import auth, links, services, signup, web
 from mentorship.errors import Refused
+from mentorship.models import utcnow
+from mentorship.settings import RegistrationSettings
 from mentorship.ui.core import PageContext, after_write, run_write
 
 
@@ -100,3 +102,90 @@ def audit_download(actions: list[str], outcome: str | None, since: date | None, 
         web.audit_log_url(actions, outcome, since, until),
         icon=":material/download:",
     )
+
+
+# Registration through the program's public forms
+def _toggle_form(ctx: PageContext, kind: str) -> None:
+    is_open = bool(st.session_state[f"registration-open-{kind}"])
+    run_write(
+        partial(signup.set_form_open, ctx.engine, actor=ctx.user, kind=kind, is_open=is_open),
+        f"The {kind.removesuffix('s')} form is {'open' if is_open else 'closed'}.",
+    )
+
+
+def _save_registration_settings(ctx: PageContext) -> None:
+    state = st.session_state
+    run_write(
+        partial(
+            signup.save_settings,
+            ctx.engine,
+            actor=ctx.user,
+            contact_email=state["registration-contact"],
+            per_session=int(state["registration-per-session"]),
+            per_hour=int(state["registration-per-hour"]),
+        ),
+        "Registration settings saved.",
+    )
+
+
+def _save_statement(ctx: PageContext) -> None:
+    run_write(
+        partial(
+            signup.save_statement,
+            ctx.engine,
+            actor=ctx.user,
+            text=st.session_state["registration-statement"],
+            now=utcnow(),
+        ),
+        lambda version: f"The values statement is now version {version}.",
+    )
+
+
+def registration_panel(ctx: PageContext, chosen: RegistrationSettings, version: int, text: str) -> None:
+    """The two public addresses, each form open or closed, the contact email, the limits, the statement."""
+    st.caption(
+        "Share these addresses. They are built on MENTORSHIP_PUBLIC_URL, the address people reach "
+        "the dashboard at."
+    )
+    for kind, form in (("mentors", "mentor"), ("mentees", "mentee")):
+        address, toggle = st.columns([4, 1], vertical_alignment="center")
+        address.code(links.register_url(form), language=None)
+        toggle.toggle(
+            f"{form.title()} form open",
+            value=chosen.mentor_open if kind == "mentors" else chosen.mentee_open,
+            key=f"registration-open-{kind}",
+            on_change=_toggle_form,
+            args=(ctx, kind),
+        )
+    with st.form("registration-settings", border=True):
+        st.text_input(
+            "Program contact email (shown on a closed form and in the consent notice)",
+            value=chosen.contact_email,
+            key="registration-contact",
+        )
+        left, right = st.columns(2)
+        left.number_input(
+            "Submissions per browser session",
+            min_value=1,
+            max_value=100,
+            value=chosen.per_session,
+            key="registration-per-session",
+        )
+        right.number_input(
+            "Submissions per hour, whole program",
+            min_value=1,
+            max_value=10_000,
+            value=chosen.per_hour,
+            key="registration-per-hour",
+        )
+        st.form_submit_button("Save settings", on_click=_save_registration_settings, args=(ctx,))
+    with st.form("registration-statement-form", border=True):
+        st.text_area(
+            f"The values statement mentors attest (version {version})",
+            value=text,
+            max_chars=4000,
+            height=160,
+            key="registration-statement",
+            help="Saving a changed text makes a new version; mentors keep the version they attested.",
+        )
+        st.form_submit_button("Save as a new version", on_click=_save_statement, args=(ctx,))

@@ -51,7 +51,7 @@ def pair_table(pairs: pd.DataFrame) -> None:
     # Only the columns shown: hidden columns would still reach the browser.
     shown = pairs.assign(
         health=pairs["status"].map(lambda s: STATUS_LABELS[CadenceStatus(s)]),
-        last_met_on=pd.to_datetime(pairs["last_met_on"]),
+        last_met_on=pairs["last_met_on"].map(formatting.last_met),
     )[PAIR_COLUMNS]
     st.dataframe(
         shown,
@@ -60,7 +60,7 @@ def pair_table(pairs: pd.DataFrame) -> None:
             "days_since_last": st.column_config.NumberColumn(
                 "Days since last meeting", help="Since confirmation when the pair has not met yet."
             ),
-            "last_met_on": st.column_config.DateColumn("Last met"),
+            "last_met_on": st.column_config.TextColumn("Last met"),
             "meetings": st.column_config.NumberColumn("Meetings"),
             "last_12_months": st.column_config.BarChartColumn(
                 "Last 12 months", help="Meetings in each of the last twelve months.", y_min=0

@@ -13,7 +13,7 @@ import streamlit as st
 from sqlalchemy.engine import Engine
 from streamlit.errors import StreamlitPageNotFoundError
 
-from mentorship import auth, clock, db, queries, web
+from mentorship import auth, clock, db, queries, settings, web
 from mentorship.auth import Actor
 from mentorship.errors import Refused, UnusableInput
 
@@ -37,8 +37,10 @@ PAGES = {
     "pairings": Page("pages/2_Pairings.py", "Pairings", ":material/handshake:"),
     "cadence": Page("pages/3_Cadence.py", "Cadence", ":material/event_repeat:"),
     "retention": Page("pages/4_Retention.py", "Retention", ":material/timeline:"),
+    "messages": Page("pages/7_Messages.py", "Messages", ":material/outgoing_mail:", LEADER),  # --- Outbox ---
     "admin": Page("pages/5_Admin.py", "Admin", ":material/admin_panel_settings:", LEADER),
     "check_in": Page("pages/6_Check_in.py", "Check in", ":material/event_available:", PUBLIC),
+    "register": Page("pages/8_Register.py", "Register", ":material/how_to_reg:", PUBLIC),
 }
 
 
@@ -67,6 +69,15 @@ export default function (component) {
   form.submit();
 }
 """
+
+
+# Streamlit's date fields draw day and month as 18-pixel targets; WCAG 2.2 AA (2.5.8) asks for 24. A fixed
+# style sheet, nobody's text: it goes to Streamlit's event container and takes no room on the page.
+_TARGET_SIZE_CSS = """<style>
+[data-testid="stDateInput"] [role="spinbutton"] {
+  min-width: 24px; min-height: 24px; display: inline-flex; align-items: center; justify-content: center;
+}
+</style>"""
 
 
 @dataclass(frozen=True)
@@ -102,6 +113,7 @@ def page_setup(key: str) -> PageContext:
     anyone not allowed."""
     page = PAGES[key]
     st.set_page_config(page_title=f"{page.title} · {APP_TITLE}", page_icon=page.icon, layout="wide")
+    st.html(_TARGET_SIZE_CSS)
     engine = _open_store()
     user = current_user(engine)
     if user is None:
@@ -109,6 +121,7 @@ def page_setup(key: str) -> PageContext:
         st.stop()
     _sidebar(engine, user)
     if not may_open(page, user):
+        st.title(page.title)  # a page still has its heading, for a screen reader's outline
         st.warning("This page is for the program leader.", icon=":material/lock:")
         st.stop()
     return PageContext(engine=engine, today=clock.today(), user=user)
@@ -121,6 +134,7 @@ def public_page_setup(key: str) -> Engine:
     st.set_page_config(
         page_title=page.title, page_icon=page.icon, layout="centered", initial_sidebar_state="collapsed"
     )
+    st.html(_TARGET_SIZE_CSS)
     return _open_store()
 
 
@@ -254,7 +268,7 @@ def _sign_in_form(engine: Engine) -> None:
     if problem:
         st.warning(problem, icon=":material/lock:")
     with st.form("sign-in", border=True, width=420):
-        st.subheader("Sign in")
+        st.header("Sign in")  # h2 under the page's h1: no level skipped
         st.text_input("Email", key="sign_in_email", autocomplete="username")
         st.text_input("Password", type="password", key="sign_in_password", autocomplete="current-password")
         st.form_submit_button("Sign in", type="primary", on_click=_sign_in, args=(engine,))
@@ -274,6 +288,9 @@ def _sidebar(engine: Engine, user: Actor) -> None:
                     continue
         st.divider()
         st.caption(f"Signed in as {user.email} ({user.role.value})")
+        with db.read_session(engine) as session:
+            if settings.is_demo_store(session):
+                st.caption(":material/science: A demo store: every person in it is synthetic.")
         if st.user.get("is_logged_in", False):
             st.button("Sign out", on_click=st.logout, key="sign-out")
         else:

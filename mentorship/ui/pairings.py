@@ -139,24 +139,6 @@ def _confirm(ctx: PageContext, pair: Picked, *, by_hand: bool = False) -> None:
     )
 
 
-def _confirm_selected(ctx: PageContext, chosen: list[Picked]) -> None:
-    """Each pair is confirmed or refused on its own, with a toast for each."""
-
-    def said(outcomes: list[services.PairOutcome]) -> list[str]:
-        lines = []
-        for pair, outcome in zip(chosen, outcomes, strict=True):
-            if outcome.confirmed is None:
-                lines.append(f"Not confirmed: {_md(pair.label)}. {_md(outcome.refused or '')}")
-            else:
-                lines.append(_paired(pair, outcome.confirmed))
-        return lines
-
-    pairs = [(p.mentor_id, p.mentee_id) for p in chosen]
-    run_write(
-        partial(services.confirm_selected, ctx.engine, actor=ctx.user, today=ctx.today, pairs=pairs), said
-    )
-
-
 def _reject(ctx: PageContext, pair: Picked) -> None:
     rejected = run_write(
         partial(services.reject_pair, ctx.engine, actor=ctx.user, **pair.ids),
@@ -177,8 +159,19 @@ def _undo(ctx: PageContext) -> None:
 
 
 # Panels
+def _picked_row(keys: list[tuple[int, int]]) -> None:
+    """A row chosen in the table becomes the pair in the picker, where it is confirmed or rejected."""
+    rows = st.session_state[TABLE_KEY].selection.rows
+    if rows and rows[0] < len(keys):
+        st.session_state[ONE_KEY] = keys[rows[0]]
+
+
+def _pair_keys(pairs: pd.DataFrame) -> list[tuple[int, int]]:
+    return [(int(r.mentor_id), int(r.mentee_id)) for r in pairs.itertuples()]
+
+
 def suggestion_table(ctx: PageContext, pairs: pd.DataFrame) -> None:
-    """The suggestions, best first; the leader selects rows to confirm them together."""
+    """The suggestions, best first; the leader chooses a row to act on it below."""
     shown = pairs.assign(reasons=pairs["reasons"].map(" · ".join))
     columns = [c for c in SHOWN if c in shown]
     if not ctx.user.is_leader:
@@ -188,44 +181,47 @@ def suggestion_table(ctx: PageContext, pairs: pd.DataFrame) -> None:
         )
         st.dataframe(shown[columns], column_config=COLUMNS, hide_index=True, width="stretch")
         return
+    st.caption("Choose a pair in the table or in the list under it, then confirm or reject it.")
     st.dataframe(
         shown[columns],
         column_config=COLUMNS,
         hide_index=True,
         width="stretch",
         key=TABLE_KEY,
-        on_select="rerun",
-        selection_mode="multi-row",
+        on_select=partial(_picked_row, _pair_keys(pairs)),
+        selection_mode="single-row",
     )
-    state = st.session_state.get(TABLE_KEY)
-    selected = [p for p in (state["selection"]["rows"] if state else []) if p < len(pairs)]
-    st.button(
-        f"Confirm selected ({len(selected)})",
-        type="primary",
-        icon=":material/done_all:",
-        disabled=not selected,
-        on_click=_confirm_selected,
-        args=(ctx, _chosen(pairs, selected)),
-        key="confirm-selected",
-    )
+
+
+def score_label(score: float) -> str:
+    """What the picker says of a pair's score, so that a bare number is never left to explain itself."""
+    return f"score {score:.2f} points"
 
 
 def one_pair(ctx: PageContext, pairs: pd.DataFrame) -> None:
-    """Confirm or reject one suggested pair."""
+    """The one way to confirm or reject a suggested pair: choose it, read why it is suggested, act."""
+    keys = _pair_keys(pairs)
     labels = formatting.pair_labels(
-        pairs.reset_index(drop=True), key="Index", detail=lambda r: f"{r.score:.2f}"
+        pairs.reset_index(drop=True), key="Index", detail=lambda r: score_label(r.score)
     )
     # Options are the pairs themselves, not their places in the list: a place stays valid once its pair is
     # confirmed, so the browser kept showing the confirmed pair while the buttons acted on the next one.
     # A confirmed (or rejected) pair's option is gone: Streamlit resets the picker and tells the browser.
-    positions = {(int(r.mentor_id), int(r.mentee_id)): i for i, r in enumerate(pairs.itertuples())}
-    chosen = st.selectbox(
-        "One suggested pair", list(positions), format_func=lambda p: labels[positions[p]], key=ONE_KEY
-    )
+    positions = {key: i for i, key in enumerate(keys)}
+    chosen = st.selectbox("Suggested pair", keys, format_func=lambda p: labels[positions[p]], key=ONE_KEY)
     (pair,) = _chosen(pairs, [positions[chosen]])
+    row = pairs.iloc[positions[chosen]]
+    with st.container(border=True):
+        st.markdown(
+            f"**Why this pair** ({score_label(row['score'])}: the sum of the points of each reason that "
+            "applies; the Weights tab sets them)"
+        )
+        for reason in row["reasons"]:
+            st.text(f"• {reason}")  # people's own words can be in a reason: plain text, never markdown
     left, right = st.columns(2)
     left.button(
         "Confirm",
+        type="primary",
         icon=":material/check:",
         on_click=_confirm,
         args=(ctx, pair),

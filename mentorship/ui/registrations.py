@@ -12,9 +12,10 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from mentorship import intake, privacy, registrations, services, values
+from mentorship import intake, privacy, registrations, services, signup, values
 from mentorship.errors import Refused, UnusableInput
-from mentorship.models import BipocIdentity, BipocPreference, PersonStatus
+from mentorship.formatting import plural
+from mentorship.models import BipocIdentity, BipocPreference, PersonStatus, utcnow
 from mentorship.ui.core import PageContext, after_write
 
 STATUSES = [s.value for s in PersonStatus]
@@ -165,7 +166,7 @@ def registration_form(ctx: PageContext, kind: str, person: pd.Series | None = No
     with st.form(prefix, border=False):
         columns = st.columns(3)
         for i, column in enumerate(intake.TEMPLATES[kind]):
-            _field(columns[i % 3], kind, column, values[column], f"{prefix}-{column}", ctx.today)
+            field(columns[i % 3], kind, column, values[column], f"{prefix}-{column}", ctx.today)
         label = "Add registration" if person_id is None else "Save changes"
         st.form_submit_button(label, type="primary", on_click=_save, args=(ctx, kind, prefix, person_id))
     errors = st.session_state.get(f"{prefix}-errors")
@@ -174,7 +175,9 @@ def registration_form(ctx: PageContext, kind: str, person: pd.Series | None = No
         st.dataframe(registrations.error_rows(errors), hide_index=True, width="stretch")
 
 
-def _field(container, kind: str, column: str, value, key: str, today: date) -> None:
+def field(container, kind: str, column: str, value, key: str, today: date) -> None:
+    """One template column as a widget; a text field takes as many characters as the store keeps, so what
+    can be typed is what can be imported (the leader's forms and the public registration forms alike)."""
     label = LABELS[column] + (" *" if column in intake.REQUIRED[kind] else "")
     if column in ("meeting_formats", "advising_areas"):
         options = values.MEETING_FORMATS if column == "meeting_formats" else values.ADVISING_AREAS
@@ -193,10 +196,12 @@ def _field(container, kind: str, column: str, value, key: str, today: date) -> N
         }[column]
         container.selectbox(label, options, index=options.index(value), key=key)
     elif column == "goals":
-        container.text_area(label, value=value, key=key, max_chars=4000)
+        container.text_area(label, value=value, key=key, max_chars=intake.max_length(kind, column))
     else:
         help_text = "Separate with ;" if column in registrations.MULTI_COLUMNS else None
-        container.text_input(label, value=value, key=key, help=help_text)
+        container.text_input(
+            label, value=value, key=key, help=help_text, max_chars=intake.max_length(kind, column)
+        )
 
 
 def _set_status(ctx: PageContext, kind: str, person_id: int) -> None:
@@ -245,12 +250,30 @@ def import_panel(ctx: PageContext) -> None:
     if done:
         st.success(done, icon=":material/check_circle:")
         st.toast(done, icon=":material/upload_file:")
-    kind = st.selectbox("The file holds", intake.KINDS, key="import-kind", format_func=str.capitalize)
     st.caption(
-        f"Columns as in `data/templates/{kind}.csv`; Google Forms and Qualtrics exports are read as they are."
+        "Import in this order: mentors, mentees, pairs, meetings (a pair names registered people, and a "
+        "meeting belongs to a pair). Google Forms and Qualtrics exports are read as they are; otherwise "
+        "start from a template:"
     )
+    for column, template in zip(st.columns(len(intake.KINDS)), intake.KINDS, strict=True):
+        column.download_button(
+            f"{template.capitalize()} template",
+            data=intake.template_csv(template),
+            file_name=f"{template}.csv",
+            mime="text/csv",
+            icon=":material/download:",
+            on_click="ignore",
+            key=f"template-{template}",
+        )
+    kind = st.selectbox("The file holds", intake.KINDS, key="import-kind", format_func=str.capitalize)
     round_ = st.session_state.setdefault("import-round", 0)
-    uploaded = st.file_uploader("CSV file", type=["csv", "txt"], key=f"import-file-{round_}")
+    uploaded = st.file_uploader(
+        "CSV file",
+        type=["csv", "txt"],
+        key=f"import-file-{round_}",
+        max_upload_size=intake.MAX_BYTES // 2**20,  # the widget says the limit the import applies
+        help=f"At most {intake.MAX_BYTES // 2**20} MB and {intake.MAX_ROWS:,} rows.",
+    )
     if uploaded is None:
         return
     data = uploaded.getvalue()
@@ -260,6 +283,15 @@ def import_panel(ctx: PageContext) -> None:
         )
     except UnusableInput as exc:
         st.error(str(exc), icon=":material/error:")
+        if isinstance(exc, intake.OtherKind) and exc.fits:
+            st.button(
+                f"Import it as {exc.fits} instead",
+                icon=":material/swap_horiz:",
+                type="primary",
+                on_click=st.session_state.__setitem__,
+                args=("import-kind", exc.fits),
+                key="import-as-fitting-kind",
+            )
         return
     report = plan.report()
     figures = {
@@ -282,7 +314,7 @@ def import_panel(ctx: PageContext) -> None:
         st.dataframe(changes, hide_index=True, width="stretch")
     with st.form("import-confirm", border=False):
         submitted = st.form_submit_button(
-            f"Import {plan.to_write} rows",
+            f"Import {plural(plan.to_write, 'row')}",
             type="primary",
             disabled=plan.to_write == 0,
             icon=":material/upload:",
@@ -305,7 +337,7 @@ def import_panel(ctx: PageContext) -> None:
         final = result.report()
         st.session_state["import-done"] = (
             f"Imported {kind}: {final['created']} created, {final['updated']} updated, "
-            f"{final['unchanged']} unchanged, {len(final['invalid'])} invalid rows not imported."
+            f"{final['unchanged']} unchanged, {plural(len(final['invalid']), 'invalid row')} not imported."
         )
         st.session_state["import-round"] = round_ + 1  # a fresh uploader
         st.rerun()
@@ -329,4 +361,77 @@ def export_buttons(ctx: PageContext) -> None:
             icon=":material/download:",
             key=f"export-{kind}",
             on_click="ignore",
+        )
+
+
+# Registrations sent through the program's public forms (the leader reviews them)
+def _decide(ctx: PageContext, signup_id: int, accept: bool) -> None:
+    state = st.session_state
+    state.pop("new-errors", None)
+    try:
+        if accept:
+            signup.accept(ctx.engine, actor=ctx.user, signup_id=signup_id, now=utcnow(), today=ctx.today)
+        else:
+            signup.decline(ctx.engine, actor=ctx.user, signup_id=signup_id, now=utcnow())
+    except intake.InvalidRegistration as exc:
+        state["new-errors"] = exc.errors
+        return
+    except Refused as exc:
+        st.toast(str(exc), icon=":material/block:")
+        return
+    after_write()
+    st.toast(
+        "Accepted: the registration is written." if accept else "Declined.", icon=":material/check_circle:"
+    )
+
+
+def new_panel(ctx: PageContext, new: pd.DataFrame) -> None:
+    """The registrations that wait for review (their link, or the leader): accept or decline one."""
+    forms = st.segmented_control("Form", ["mentor", "mentee"], key="new-form")
+    shown = new[new["form"] == forms] if forms else new
+    if shown.empty:
+        st.info("No registration waits for review.", icon=":material/inbox:")
+        return
+    st.caption(
+        f"{len(shown)} waiting for review. A pending registration is never suggested for pairing; "
+        '"update" means the email is already registered, and accepting changes that registration.'
+    )
+    st.dataframe(
+        shown,
+        hide_index=True,
+        width="stretch",
+        column_config={"sent_at": st.column_config.DatetimeColumn("Sent (UTC)", format="YYYY-MM-DD HH:mm")},
+        key="new-table",
+    )
+    if not ctx.user.is_leader:
+        return
+    labels = {i: f"{r['name']} <{r['email']}> ({r['form']}, {r['change']})" for i, r in shown.iterrows()}
+    picked = st.selectbox("Registration", list(labels), format_func=labels.get, key="new-pick")
+    accept, decline, _ = st.columns([1, 1, 4])
+    accept.button(
+        "Accept", type="primary", key=f"new-accept-{picked}", on_click=_decide, args=(ctx, picked, True)
+    )
+    decline.button("Decline", key=f"new-decline-{picked}", on_click=_decide, args=(ctx, picked, False))
+    if errors := st.session_state.get("new-errors"):
+        st.error(
+            "The registration cannot be accepted as it is; nothing was changed.", icon=":material/error:"
+        )
+        st.dataframe(registrations.error_rows(errors), hide_index=True, width="stretch")
+
+
+def outdated_attestations(rows: pd.DataFrame) -> None:
+    if rows.empty:
+        return
+    with st.expander(
+        f"Mentors who attested an earlier values statement ({len(rows)})", icon=":material/history:"
+    ):
+        st.dataframe(
+            rows,
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "name": "Name",
+                "attested_version": st.column_config.NumberColumn("Version attested", format="%d"),
+                "attested_at": st.column_config.DatetimeColumn("Attested (UTC)", format="YYYY-MM-DD"),
+            },
         )

@@ -9,6 +9,7 @@ import streamlit as st
 
 from mentorship import charts, formatting, privacy, queries, retention, services
 from mentorship.ui.core import PageContext, run_write
+from mentorship.ui.plots import plot
 
 # What everyone sees
 WITHHELD_NOTE = (
@@ -21,7 +22,7 @@ def survival_tabs(breakdowns: dict[str, queries.RetentionBreakdown]) -> None:
     """Survival curves overall and by group (the groups the viewer may see), each breakdown with its table."""
     for tab, shown in zip(st.tabs(list(breakdowns)), breakdowns.values(), strict=True):
         if len(shown.curves):
-            tab.altair_chart(charts.survival_curves(shown.curves, shown.title), width="stretch")
+            plot(charts.survival_curves(shown.curves, shown.title), tab)
         elif shown.group_withheld:
             tab.info(
                 "No group here can be drawn without giving away one of fewer than 5 pairs.",
@@ -41,7 +42,7 @@ def end_reasons(view: queries.RetentionView) -> None:
         st.info("No pair has ended yet.", icon=":material/info:")
         return
     if len(view.end_reasons):
-        st.altair_chart(charts.end_reasons(view.end_reasons), width="stretch")
+        plot(charts.end_reasons(view.end_reasons))
     if view.few_reasons:
         st.caption(f"{privacy.FEWER_THAN_5.capitalize()} pairs each: {', '.join(view.few_reasons)}.")
     if view.withheld_reasons:
@@ -55,7 +56,7 @@ def cohort_yield(view: queries.RetentionView) -> None:
         st.info("No mentee outcomes are recorded yet.", icon=":material/info:")
         return
     if len(view.cohort_yield):
-        st.altair_chart(charts.cohort_yield(view.cohort_yield), width="stretch")
+        plot(charts.cohort_yield(view.cohort_yield))
     if view.few_outcomes:
         cohorts = ", ".join(map(str, view.few_outcomes))
         st.caption(

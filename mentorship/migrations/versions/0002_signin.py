@@ -1,7 +1,7 @@
 """sign-in: device cookies (failures counted per browser) and one-time codes for the HttpOnly cookie
 
 Revision ID: 0002_signin
-Revises: 0001
+Revises: 0005_registration
 Create Date: 2026-11-29
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0002_signin"
-down_revision: str | None = "0001"
+down_revision: str | None = "0005_registration"  # written on 0001; chained after main's newest at merge
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,247 @@
+"""Planning: queue what is due today, for the kinds the leader turned on.
+
+Each message's dedupe key names its kind, its pair (or the leaders) and its day, and the key is unique in
+the database, so planning twice the same day, or on two machines at once, queues each message once. The
+rhythm (every N days) counts from the pair's last message of that kind, whatever became of it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session
+
+from mentorship import links, queries, retention
+from mentorship.cadence import CadenceStatus
+from mentorship.errors import UnusableInput
+from mentorship.models import CheckinLink, OutboxMessage, Role, User, utcnow
+from mentorship.outbox.config import OutboxSchedule, SmtpSettings, schedule
+from mentorship.outbox.store import opted_out, queue_many, queue_message
+from mentorship.outbox.templates import render, render_template, template_for
+
+NUDGE_STATUSES = (CadenceStatus.due.value, CadenceStatus.overdue.value, CadenceStatus.not_yet_met.value)
+INTRODUCTION_WINDOW_DAYS = 30  # a pair confirmed longer ago than this is past introducing
+DEFAULT_LEADER_NAME = "The mentorship program"
+
+
+@dataclass
+class PlanReport:
+    queued: Counter = field(default_factory=Counter)
+    skipped: Counter = field(default_factory=Counter)
+
+    def to_json(self) -> dict:
+        return {"queued": dict(self.queued), "skipped": dict(self.skipped)}
+
+    def summary(self) -> str:
+        queued = ", ".join(f"{kind} {n}" for kind, n in sorted(self.queued.items())) or "nothing"
+        skipped = ", ".join(f"{why} {n}" for why, n in sorted(self.skipped.items())) or "none"
+        return f"queued: {queued}; skipped: {skipped}"
+
+
+def signature(current: OutboxSchedule, smtp: SmtpSettings | None) -> dict[str, str]:
+    return {
+        "leader_name": current.leader_name or DEFAULT_LEADER_NAME,
+        "program_contact": current.program_contact or (smtp.mail_from if smtp else ""),
+    }
+
+
+def live_tokens(session: Session, match_ids: list[int]) -> dict[int, str]:
+    """Each pair's live check-in token, issuing one (in the caller's transaction) to pairs without."""
+    rows = session.execute(
+        sa.select(CheckinLink.match_id, CheckinLink.token).where(CheckinLink.revoked_at.is_(None))
+    ).all()
+    tokens: dict[int, str] = dict(rows)
+    missing = [m for m in match_ids if m not in tokens]
+    if missing:
+        fresh = [{"match_id": m, "token": links.new_token(), "created_at": utcnow()} for m in missing]
+        insert = (postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert)(
+            CheckinLink
+        )
+        # another planner at the same moment may issue the pair's link first: then that one is the link
+        session.execute(insert.on_conflict_do_nothing(), fresh)
+        rows = session.execute(
+            sa.select(CheckinLink.match_id, CheckinLink.token).where(
+                CheckinLink.revoked_at.is_(None), CheckinLink.match_id.in_(missing)
+            )
+        ).all()
+        tokens.update(dict(rows))
+    return tokens
+
+
+def pair_context(pair, token: str, base: dict[str, str]) -> dict:
+    """The placeholders of a pair's message (see templates.PAIR_PLACEHOLDERS)."""
+    return {
+        **base,
+        "mentor_first_name": pair.mentor_first_name,
+        "mentee_first_name": pair.mentee_first_name,
+        "mentor_name": pair.mentor,
+        "mentee_name": pair.mentee,
+        "checkin_link": links.checkin_url(token),
+        "stop_link": links.stop_reminders_url(token),
+        "days_since_last_meeting": int(pair.days_since_last),
+    }
+
+
+def _last_sent_on(session: Session, kind: str) -> dict[int | None, date]:
+    rows = session.execute(
+        sa.select(OutboxMessage.match_id, sa.func.max(OutboxMessage.created_at))
+        .where(OutboxMessage.kind == kind)
+        .group_by(OutboxMessage.match_id)
+    ).all()
+    return {match_id: at.date() for match_id, at in rows}
+
+
+def plan(session: Session, *, today: date, now: datetime, smtp: SmtpSettings | None) -> PlanReport:
+    """Queue today's messages in the caller's transaction (which checks the role and audits)."""
+    current = schedule(session)
+    report = PlanReport()
+    base = signature(current, smtp)
+    pair_kinds = [k for k in ("introduction", "invitation", "nudge") if current.enabled(k)]
+    if pair_kinds:
+        pairs = queries.cadence_pairs(session, today).sort_values("match_id", ignore_index=True)
+        _plan_pairs(session, pairs, pair_kinds, current, base, today, now, report)
+    if current.enabled("reminder"):
+        _plan_reminder(session, current, base, today, now, report)
+    return report
+
+
+def _plan_pairs(session, pairs, kinds, current, base, today, now, report) -> None:
+    since_intro = date.fromisoformat(current.introduction_since) if current.introduction_since else today
+    chosen: dict[str, pd.DataFrame] = {}
+    for kind in kinds:
+        last = _last_sent_on(session, kind)
+        if kind == "introduction":
+            earliest = max(since_intro, today - timedelta(days=INTRODUCTION_WINDOW_DAYS))
+            eligible = pairs[(pairs["confirmed_on"] >= earliest) & ~pairs["match_id"].isin(list(last))]
+        else:
+            every = timedelta(days=current.every_days(kind))
+            recent = {m for m, on in last.items() if today - on < every}
+            if kind == "nudge":
+                pairs_due = pairs[pairs["status"].isin(NUDGE_STATUSES)]
+            else:
+                pairs_due = pairs
+            if held_back := int(pairs_due["match_id"].isin(recent).sum()):
+                report.skipped["not_due"] += held_back
+            eligible = pairs_due[~pairs_due["match_id"].isin(recent)]
+        chosen[kind] = eligible
+    wanted = sorted({int(m) for frame in chosen.values() for m in frame["match_id"]})
+    if not wanted:
+        return
+    tokens = live_tokens(session, wanted)
+    emails = [e for frame in chosen.values() for e in (*frame["mentor_email"], *frame["mentee_email"])]
+    stopped = opted_out(session, emails)
+    planned: list[dict] = []
+    for kind, frame in chosen.items():
+        template = template_for(session, kind)
+        for pair in frame.itertuples():
+            to = [pair.mentor_email, pair.mentee_email]
+            if kind != "introduction":  # "stop these reminders" does not stop an introduction
+                to = [address for address in to if address not in stopped]
+            if not to:
+                report.skipped["opted_out"] += 1
+                continue
+            context = pair_context(pair, tokens[pair.match_id], base)
+            subject, body = render_template(template, context)
+            headers = {} if kind == "introduction" else {"List-Unsubscribe": f"<{context['stop_link']}>"}
+            key = f"{kind}:match:{pair.match_id}" + (
+                "" if kind == "introduction" else f":{today.isoformat()}"
+            )
+            planned.append(
+                {
+                    "kind": kind,
+                    "recipients": to,
+                    "subject": subject,
+                    "body": body,
+                    "dedupe_key": key,
+                    "headers": headers,
+                    "match_id": int(pair.match_id),
+                }
+            )
+    added = queue_many(session, planned, now=now)
+    for message in planned:
+        if message["dedupe_key"] in added:
+            report.queued[message["kind"]] += 1
+        else:
+            report.skipped["already_queued"] += 1
+
+
+def decisions_due_text(due: pd.DataFrame, today: date) -> str:
+    lines = []
+    for pair in due.itertuples():
+        days = int(pair.days_to_mark)
+        when = f"in {days} days" if days > 0 else ("today" if days == 0 else f"{-days} days ago")
+        lines.append(
+            f"- {pair.mentor} and {pair.mentee}: one-year mark {pair.one_year_on.isoformat()} ({when})"
+        )
+    return "\n".join(lines)
+
+
+def _plan_reminder(session, current, base, today, now, report) -> None:
+    last = _last_sent_on(session, "reminder").get(None)
+    if last is not None and today - last < timedelta(days=current.reminder_every_days):
+        report.skipped["not_due"] += 1
+        return
+    due = retention.decisions_due(retention.durations(queries.retention_pairs(session), today), today)
+    if due.empty:
+        report.skipped["no_decisions_due"] += 1
+        return
+    leaders = list(
+        session.execute(
+            sa.select(User.email)
+            .where(User.role == Role.leader, User.is_active.is_(True))
+            .order_by(User.email)
+        ).scalars()
+    )
+    if not leaders:
+        report.skipped["no_leader_account"] += 1
+        return
+    context = {**base, "pairs": decisions_due_text(due, today), "pair_count": len(due)}
+    subject, body = render(session, "reminder", context)
+    if queue_message(
+        session,
+        kind="reminder",
+        recipients=leaders,
+        subject=subject,
+        body=body,
+        dedupe_key=f"reminder:leaders:{today.isoformat()}",
+        now=now,
+    ):
+        report.queued["reminder"] += 1
+    else:
+        report.skipped["already_queued"] += 1
+
+
+SAMPLE_LINK = "(the pair's check-in link, made when the message is planned)"
+
+
+def preview(
+    session: Session, kind: str, subject: str, body: str, *, pair, today: date, smtp: SmtpSettings | None
+) -> tuple[str, str]:
+    """The typed template filled in for a real pair (or, for a reminder, today's decisions due); nothing is
+    written. UnusableInput in one sentence when the template cannot be used."""
+    from mentorship.outbox.templates import check
+
+    checked = check(kind, subject, body)
+    base = signature(schedule(session), smtp)
+    if kind == "reminder":
+        due = retention.decisions_due(retention.durations(queries.retention_pairs(session), today), today)
+        context = {
+            **base,
+            "pairs": decisions_due_text(due, today) or "(no pair is due today)",
+            "pair_count": len(due),
+        }
+    elif pair is None:
+        raise UnusableInput("There is no open pair to preview this on yet.")
+    elif kind == "registration":
+        context = {**base, "first_name": pair.mentee_first_name, "confirm_link": "(their confirmation link)"}
+    else:
+        token = queries.live_checkin_token(session, int(pair.match_id))
+        context = pair_context(pair, token or "", base)
+        if token is None:
+            context["checkin_link"] = context["stop_link"] = SAMPLE_LINK
+    return render_template(checked, context)

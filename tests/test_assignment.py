@@ -1,0 +1,61 @@
+"""The assignment solver on its own: arrays in, the optimum and the prices that prove it out."""
+
+import numpy as np
+import pytest
+
+from mentorship import assignment
+
+
+def scores_of(matrix: np.ndarray, bonus: np.ndarray) -> assignment.Scores:
+    table = matrix.astype(np.float32)
+    return assignment.Scores(
+        shape=table.shape,
+        rows=lambda r0, r1: table[r0:r1].copy(),
+        cols=lambda c0, c1: np.ascontiguousarray(table[:, c0:c1].T),
+        bonus=bonus.astype(np.float32),
+    )
+
+
+def random_problem(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    n, m = int(rng.integers(1, 60)), int(rng.integers(1, 25))
+    matrix = rng.choice([0, 500, 1500, 2000, 8000, 9500], (n, m)).astype(np.float64)  # many ties
+    matrix[rng.random((n, m)) < rng.uniform(0, 0.8)] = -1  # not allowed
+    return matrix, rng.integers(0, 1001, n).astype(np.float64), rng.integers(0, 4, m)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_the_assignment_equals_the_dense_optimum_and_its_prices_prove_it(seed):
+    matrix, bonus, capacity = random_problem(np.random.default_rng(seed))
+    found = assignment.assign(scores_of(matrix, bonus), capacity, shortlist=1)
+
+    full = np.where(matrix >= 0, matrix + bonus[:, None], np.nan)
+    placed, total, _ = assignment.dense_optimum(full, capacity, decimals=0)
+    assert (len(found.rows), float(found.points.sum())) == (placed, total)
+    assert found.proven
+    assert (np.bincount(found.cols, minlength=len(capacity)) <= capacity).all()
+    assert len(set(found.rows.tolist())) == len(found.rows)
+    assert (matrix[found.rows, found.cols] >= 0).all()
+
+    if found.certificate is None:
+        assert placed == 0
+        return
+    # the certificate, checked in whole numbers on every pair
+    v, tau = found.certificate.column_prices, found.certificate.row_values
+    allowed = matrix >= 0
+    whole = (matrix + bonus[:, None]).astype(np.int64)
+    assert (whole[allowed] <= (tau[:, None] + v[None, :])[allowed]).all()
+    assert (whole[found.rows, found.cols] == tau[found.rows] + v[found.cols]).all()
+    assert (v >= 0).all() and (tau >= -found.certificate.big).all()
+    left = capacity - np.bincount(found.cols, minlength=len(capacity)) > 0
+    assert (v[left] == 0).all()
+    unplaced = np.setdiff1d(np.arange(len(matrix)), found.rows)
+    assert (tau[unplaced] == -found.certificate.big).all()
+
+
+def test_the_tight_form_places_the_most_rows_before_scoring_the_most():
+    # Row 0 alone scores 10 with column 0; rows 1 and 2 together score 2 but place two.
+    scores = np.array([[10.0, np.nan], [1.0, np.nan], [np.nan, 1.0]])
+    scores[0, 1] = np.nan
+    placed, total, chosen = assignment.dense_optimum(scores, np.array([1, 1]), decimals=0)
+    assert (placed, total) == (2, 11.0)
+    assert chosen.tolist() == [0, -1, 1]

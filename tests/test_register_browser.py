@@ -1,0 +1,265 @@
+"""Registration journeys in a real browser: physicians and students register on the public page; the leader
+accepts (no mail) or the person confirms through the link a real SMTP server received; then they are
+suggested for pairing. Also a closed form, the limits, the hidden field, and a hostile name shown as text."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import pytest
+import sqlalchemy as sa
+from playwright.sync_api import expect
+from sqlalchemy.engine import Engine
+
+from devtools.servers import dashboard_server, free_port, sign_in, wait_for_app
+from mentorship import db, outbox, signup
+from mentorship.auth import Actor
+from mentorship.models import Mentee, Mentor, Signup, SignupStatus
+from mentorship.outbox.sending import send_due
+
+from .browser_steps import EXCEPTION, choose, grid_row, open_page, open_tab, selectbox
+from .conftest import LEADER_EMAIL, PASSWORD, add_accounts
+from .factories import make_mentee, make_mentor
+
+pytestmark = pytest.mark.browser
+LEADER = Actor.operator()
+HOSTILE = '<img src=x onerror="window.hostile=1">**Bold** =HYPERLINK("http://x")'
+WAITING = ("Wanjiru", "Waiting", "wanjiru@school.example.edu")
+
+
+@dataclass(frozen=True)
+class Program:
+    engine: Engine
+    base: str
+
+
+def _store(tmp_path_factory, name: str) -> tuple[str, Engine]:
+    url = f"sqlite:///{tmp_path_factory.mktemp(name) / 'store.db'}"
+    engine = db.make_engine(url)
+    db.upgrade(engine)
+    add_accounts(engine)
+    first, last, email = WAITING
+    with db.write_session(engine) as session:
+        session.add(
+            make_mentee("wanjiru", first_name=first, last_name=last, email=email, identifies_bipoc="no")
+        )
+    signup.set_form_open(engine, actor=LEADER, kind="mentors", is_open=True)
+    signup.save_settings(
+        engine, actor=LEADER, contact_email="mentoring@program.example.org", per_session=5, per_hour=60
+    )
+    return url, engine
+
+
+@pytest.fixture(scope="module")
+def plain(tmp_path_factory) -> Iterator[Program]:
+    """A program without mail: the leader reviews every registration."""
+    url, engine = _store(tmp_path_factory, "plain")
+    with dashboard_server(url, env={"MENTORSHIP_SMTP_HOST": ""}) as base:
+        yield Program(engine, base)
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def mailed(tmp_path_factory) -> Iterator[tuple[Program, object]]:
+    """A program whose mail goes to a real SMTP server; its public address is the dashboard's own."""
+    from .mailserver import start_mail_server
+
+    controller, server = start_mail_server()
+    url, engine = _store(tmp_path_factory, "mailed")
+    port = free_port()
+    env = server.environ(MENTORSHIP_PUBLIC_URL=f"http://127.0.0.1:{port}")
+    with dashboard_server(url, port=port, env=env) as base:
+        yield Program(engine, base), server
+    controller.stop()
+    engine.dispose()
+
+
+def fill_form(page, first: str, last: str, email: str, *, mentor: bool, **choices: str) -> None:
+    wait_for_app(page)
+    page.get_by_role("textbox", name="First name *").fill(first)
+    page.get_by_role("textbox", name="Last name *").fill(last)
+    page.get_by_role("textbox", name="Email *").fill(email)
+    formats = page.locator('[data-testid="stMultiSelect"]').filter(has_text="Meeting formats")
+    formats.get_by_role("combobox").click()
+    page.keyboard.type("virtual")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Escape")
+    expect(formats.get_by_text("virtual", exact=True)).to_be_visible()
+    for label, option in choices.items():
+        choose(page, selectbox(page, label), option)
+    if mentor:
+        page.get_by_text("I attest that I hold these values, as stated above").click()
+    page.get_by_text("I agree to the program keeping my answers as described above").click()
+
+
+def send(page) -> None:
+    page.get_by_role("button", name="Send my registration").click()
+    wait_for_app(page)
+
+
+def accept_on_registrations(page, program: Program, label: str) -> None:
+    page.goto(program.base)
+    sign_in(page, LEADER_EMAIL, PASSWORD)
+    open_page(page, "Registrations")
+    open_tab(page, "New")
+    choose(page, selectbox(page, "Registration"), label)
+    page.get_by_role("button", name="Accept", exact=True).click()
+    page.get_by_text("Accepted: the registration is written.").wait_for()
+    wait_for_app(page)
+
+
+def suggestions(page):
+    open_page(page, "Pairings")
+    return page.locator('[data-testid="stDataFrame"]').filter(visible=True).first
+
+
+def person(engine: Engine, table, email: str):
+    with db.read_session(engine) as session:
+        return session.execute(sa.select(table).where(table.email == email)).scalars().first()
+
+
+def test_a_physician_registers_the_leader_accepts_and_they_are_suggested_for_a_waiting_student(
+    plain, browser_page
+):
+    page, engine = browser_page, plain.engine
+    page.goto(f"{plain.base}/Register?as=mentor")
+    page.get_by_role("heading", name="Register as a mentor").wait_for()
+    expect(page.get_by_text(signup.DEFAULT_STATEMENT)).to_be_visible()
+    expect(page.get_by_text("A mentorship lasts at least one year", exact=False)).to_be_visible()
+    expect(page.locator('[data-testid="stSidebar"]')).to_have_count(0)
+    fill_form(page, "Kwame", "Asante", "kwame.asante@clinic.example.org", mentor=True)
+    send(page)
+    page.get_by_text(f"{signup.RECEIVED} {signup.RECEIVED_LEADER}").wait_for()
+    assert person(engine, Mentor, "kwame.asante@clinic.example.org") is None  # pending: not registered yet
+
+    accept_on_registrations(page, plain, "Kwame Asante <kwame.asante@clinic.example.org> (mentor, new)")
+    mentor = person(engine, Mentor, "kwame.asante@clinic.example.org")
+    assert (mentor.status, mentor.attests_values, mentor.values_version) == ("active", True, 1)
+    open_tab(page, "Mentors")
+    listed = page.locator('[data-testid="stDataFrame"]').filter(visible=True).first
+    expect(grid_row(listed, "Kwame Asante", "kwame.asante@clinic.example.org")).to_have_count(1)
+    table = suggestions(page)
+    expect(grid_row(table, "Kwame Asante", "Wanjiru Waiting")).to_have_count(1)
+    expect(page.locator(EXCEPTION)).to_have_count(0)
+
+
+def test_a_student_who_requires_a_bipoc_mentor_is_suggested_only_bipoc_mentors(plain, browser_page):
+    page, engine = browser_page, plain.engine
+    with db.write_session(engine) as session:
+        session.add(
+            make_mentor("olaf", first_name="Olaf", last_name="Other", identifies_bipoc="no", capacity=3)
+        )
+        session.add(
+            make_mentor("nnamdi", first_name="Nnamdi", last_name="Bipoc", identifies_bipoc="yes", capacity=1)
+        )
+    signup.set_form_open(engine, actor=LEADER, kind="mentees", is_open=True)
+    page.goto(f"{plain.base}/Register?as=mentee")
+    page.get_by_role("heading", name="Register as a mentee").wait_for()
+    expect(page.get_by_text(signup.BIPOC_WAIT)).to_be_visible()
+    fill_form(
+        page,
+        "Ayana",
+        "Student",
+        "ayana@school.example.edu",
+        mentor=False,
+        **{"Identifies as BIPOC": "yes", "BIPOC mentor": "required"},
+    )
+    send(page)
+    page.get_by_text(signup.RECEIVED, exact=False).wait_for()
+    accept_on_registrations(page, plain, "Ayana Student <ayana@school.example.edu> (mentee, new)")
+    assert person(engine, Mentee, "ayana@school.example.edu").bipoc_mentor_preference == "required"
+    table = suggestions(page)
+    expect(grid_row(table, "Nnamdi Bipoc", "Ayana Student")).to_have_count(1)
+    for other in ("Olaf Other", "Kwame Asante"):
+        expect(grid_row(table, other, "Ayana Student")).to_have_count(0)
+
+
+def test_a_closed_form_says_so_with_the_contact(plain, browser_page):
+    page = browser_page
+    signup.set_form_open(plain.engine, actor=LEADER, kind="mentees", is_open=False)
+    page.goto(f"{plain.base}/Register?as=mentee")
+    page.get_by_text("Registration is closed for now. Questions: mentoring@program.example.org").wait_for()
+    expect(page.get_by_role("textbox")).to_have_count(0)
+    expect(page.get_by_role("button", name="Send my registration")).to_have_count(0)
+
+
+def test_the_hidden_field_and_the_limit_per_browser_session(plain, browser_page):
+    page, engine = browser_page, plain.engine
+    signup.save_settings(
+        engine, actor=LEADER, contact_email="mentoring@program.example.org", per_session=2, per_hour=60
+    )
+    try:
+        page.goto(f"{plain.base}/Register?as=mentor")
+        fill_form(page, "Bot", "Filler", "bot@spam.example", mentor=True)
+        trap = page.locator(".st-key-register-trap input")
+        expect(trap).not_to_be_in_viewport()  # people never see it
+        trap.fill("http://spam.example", force=True)
+        send(page)
+        page.get_by_text(signup.RECEIVED, exact=False).wait_for()  # the bot learns nothing
+        with db.read_session(engine) as session:
+            assert (
+                session.execute(sa.select(Signup.status).where(Signup.email == "bot@spam.example")).all()
+                == []
+            )
+            assert (
+                session.execute(
+                    sa.select(sa.func.count()).where(Signup.status == SignupStatus.discarded)
+                ).scalar_one()
+                == 1
+            )
+        page.get_by_role("button", name="Send another registration").click()
+        fill_form(page, "Second", "Try", "second@clinic.example.org", mentor=True)
+        send(page)
+        page.get_by_text(signup.RECEIVED, exact=False).wait_for()
+        page.get_by_role("button", name="Send another registration").click()
+        fill_form(page, "Third", "Try", "third@clinic.example.org", mentor=True)
+        send(page)
+        page.get_by_text(signup.TOO_MANY).wait_for()
+        expect(page.get_by_role("textbox", name="First name *")).to_have_value("Third")  # nothing lost
+        assert person(engine, Mentor, "third@clinic.example.org") is None
+    finally:
+        signup.save_settings(
+            engine, actor=LEADER, contact_email="mentoring@program.example.org", per_session=5, per_hour=60
+        )
+
+
+def test_a_physician_confirms_through_the_mailed_link_and_a_hostile_name_stays_text(mailed, browser_page):
+    (program, server), page = mailed, browser_page
+    engine = program.engine
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(f"{program.base}/Register?as=mentor")
+    fill_form(page, HOSTILE[:100], "Okafor", "amara.okafor@clinic.example.org", mentor=True)
+    send(page)
+    page.get_by_text(f"{signup.RECEIVED} {signup.RECEIVED_MAIL}").wait_for()
+    assert person(engine, Mentor, "amara.okafor@clinic.example.org") is None
+    report = send_due(engine, smtp=outbox.smtp_settings(server.environ()), now=datetime.now(UTC))
+    assert report.sent == 1
+    (received,) = server.received
+    assert received.recipients == ["amara.okafor@clinic.example.org"]
+    assert received.body.startswith(f"Hi {HOSTILE[:100]},")
+    link = next(line.strip() for line in received.body.splitlines() if "/Register?token=" in line)
+    assert link.startswith(f"{program.base}/Register?token=")
+
+    page.goto(link)
+    page.get_by_role("button", name="Confirm my registration").click()
+    page.get_by_text("Thank you: your registration is confirmed.").wait_for()
+    page.get_by_text(f"Hi {HOSTILE[:100]}! Here you can update your details or withdraw.").wait_for()
+    mentor = person(engine, Mentor, "amara.okafor@clinic.example.org")
+    assert (mentor.first_name, mentor.values_version) == (HOSTILE[:100], 1)
+
+    page.goto(program.base)
+    sign_in(page, LEADER_EMAIL, PASSWORD)
+    open_page(page, "Registrations")
+    listed = page.locator('[data-testid="stDataFrame"]').filter(visible=True).first
+    expect(grid_row(listed, f"{HOSTILE[:100]} Okafor", "amara.okafor@clinic.example.org")).to_have_count(1)
+    table = suggestions(page)
+    expect(grid_row(table, f"{HOSTILE[:100]} Okafor", "Wanjiru Waiting")).to_have_count(1)
+    for label in ("Overview", "Registrations", "Pairings", "Cadence", "Retention", "Admin"):
+        open_page(page, label)
+        expect(page.locator("img[src='x']")).to_have_count(0)
+        expect(page.locator("strong", has_text=re.compile("^Bold$"))).to_have_count(0)
+    assert page.evaluate("() => window.hostile === undefined") and dialogs == []

@@ -1,0 +1,248 @@
+"""The public registration page (AppTest): closed and open forms, what a failed registration keeps and names,
+the hidden field, and a person's own link."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import sqlalchemy as sa
+
+from mentorship import db, settings, signup
+from mentorship.auth import Actor
+from mentorship.models import Mentee, Mentor, Signup, SignupStatus
+
+PAGE = "pages/8_Register.py"
+HOSTILE = '<img src=x onerror=alert(1)>**Bold** =HYPERLINK("http://x")'
+
+
+def open_form(app, form: str = "mentor", **params):
+    at = app(PAGE)
+    at.query_params["as"] = form
+    for key, value in params.items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def fill_mentee(at, first: str, last: str, email: str) -> None:
+    at.text_input(key="register-first_name").input(first)
+    at.text_input(key="register-last_name").input(last)
+    at.text_input(key="register-email").input(email)
+    at.multiselect(key="register-meeting_formats").select("virtual")
+    at.checkbox(key="register-consent").check()
+
+
+def texts(at) -> str:
+    parts = [
+        e.value
+        for kind in ("title", "info", "success", "warning", "error", "text", "caption")
+        for e in getattr(at, kind)
+    ]
+    parts += [str(m.value) for m in at.markdown]
+    return "\n".join(str(p) for p in parts)
+
+
+def test_a_new_store_shows_one_sentence_and_the_contact_when_closed(app, engine):
+    at = open_form(app)
+    assert [i.value for i in at.info] == ["Registration is closed for now."]
+    assert not at.text_input and not at.button
+    signup.save_settings(
+        engine,
+        actor=Actor.operator(),
+        contact_email="mentoring@program.example.org",
+        per_session=5,
+        per_hour=60,
+    )
+    at = open_form(app, "mentee")
+    assert [i.value for i in at.info] == [
+        "Registration is closed for now. Questions: mentoring@program.example.org"
+    ]
+
+
+def test_a_mentor_reads_the_expectations_and_the_statement_and_registers(app, engine):
+    signup.set_form_open(engine, actor=Actor.operator(), kind="mentors", is_open=True)
+    at = open_form(app)
+    page = texts(at)
+    assert "A mentorship lasts at least one year" in page and "every one to two months" in page
+    assert signup.DEFAULT_STATEMENT in [t.value for t in at.text]
+    assert "who sees them: the program leader" in page.lower()
+    at.text_input(key="register-first_name").input("Amara")
+    at.text_input(key="register-last_name").input("Okafor")
+    at.text_input(key="register-email").input("amara@clinic.example.org")
+    at.multiselect(key="register-meeting_formats").select("virtual")
+    at.checkbox(key="register-attest").check()
+    at.checkbox(key="register-consent").check()
+    at = at.button[0].click().run()
+    assert [s.value for s in at.success] == [f"{signup.RECEIVED} {signup.RECEIVED_LEADER}"]
+    with db.read_session(engine) as session:
+        (row,) = session.execute(sa.select(Signup.status, Signup.email, Signup.statement_version)).all()
+        assert row == (SignupStatus.pending, "amara@clinic.example.org", 1)
+        assert session.execute(sa.select(Mentor)).first() is None
+
+
+def test_a_failed_registration_keeps_what_was_typed_and_names_each_problem_as_text(app, engine):
+    signup.set_form_open(engine, actor=Actor.operator(), kind="mentees", is_open=True)
+    at = open_form(app, "mentee")
+    assert signup.BIPOC_WAIT in [c.value for c in at.caption]
+    at.text_input(key="register-first_name").input(HOSTILE[:100])
+    at.text_input(key="register-email").input("not an email")
+    at = at.button[0].click().run()
+    problems = at.dataframe[0].value
+    assert list(problems["field"]) == ["Last name", "Email", "Meeting formats", "Consent"]
+    assert problems["problem"].iloc[0] == "is required"
+    assert at.text_input(key="register-first_name").value == HOSTILE[:100]
+    assert at.text_input(key="register-email").value == "not an email"
+    assert HOSTILE[:20] not in "\n".join(str(m.value) for m in at.markdown)  # never drawn as markdown
+    with db.read_session(engine) as session:
+        assert session.execute(sa.select(sa.func.count(Signup.id))).scalar_one() == 0
+
+
+def test_the_hidden_field_stores_nothing(app, engine):
+    signup.set_form_open(engine, actor=Actor.operator(), kind="mentees", is_open=True)
+    at = open_form(app, "mentee")
+    fill_mentee(at, "Bot", "Bot", "bot@example.org")
+    at.text_input(key="register-hp").input("http://spam.example")
+    at = at.button[0].click().run()
+    assert [s.value for s in at.success] == [f"{signup.RECEIVED} {signup.RECEIVED_LEADER}"]
+    with db.read_session(engine) as session:
+        assert session.execute(sa.select(Signup.status, Signup.answers)).all() == [
+            (SignupStatus.discarded, "{}")
+        ]
+
+
+def test_a_personal_link_updates_the_registration(app, engine):
+    leader = Actor.operator()
+    signup.set_form_open(engine, actor=leader, kind="mentees", is_open=True)
+    now = datetime.now(UTC)
+    cells = {
+        "first_name": HOSTILE[:100],
+        "last_name": "Vang",
+        "email": "lin@school.example.edu",
+        "meeting_formats": "virtual",
+        "school": "State University",
+    }
+    receipt = signup.submit(
+        engine,
+        kind="mentees",
+        cells=cells,
+        consent=True,
+        attest=False,
+        statement_version=None,
+        client="c",
+        now=now,
+        today=date.today(),
+    )
+    at = app(PAGE)
+    at.query_params["token"] = receipt.token
+    at.run()
+    assert [b.label for b in at.button] == ["Confirm my registration"]
+    at = at.button[0].click().run()
+    assert [s.value for s in at.success] == ["Thank you: your registration is confirmed."]
+    assert f"Hi {HOSTILE[:100]}! Here you can update your details or withdraw." in [t.value for t in at.text]
+    at.text_input(key="mine-school").set_value("City College")
+    at = next(b for b in at.button if b.label == "Save changes").click().run()
+    with db.read_session(engine) as session:
+        (school,) = session.execute(sa.select(Mentee.school)).one()
+    assert school == "City College"
+    at.query_params["token"] = "not-a-token"
+    assert [i.value for i in at.run().info] == [signup.INACTIVE_LINK]
+
+
+# The leader's side: Admin → Registration, Registrations → New, the Overview's count
+def test_the_leader_opens_a_form_sets_the_contact_and_edits_the_statement_on_admin(app, engine, accounts):
+    from .conftest import signed_in
+
+    at = signed_in(app("pages/5_Admin.py")).run()
+    assert [c.value for c in at.code] == [
+        "http://localhost:8501/Register?as=mentor",
+        "http://localhost:8501/Register?as=mentee",
+    ]
+    at.toggle(key="registration-open-mentors").set_value(True).run()
+    at.text_input(key="registration-contact").input("Mentoring@Program.example.org")
+    at.number_input(key="registration-per-hour").set_value(30)
+    next(b for b in at.button if b.label == "Save settings").click().run()
+    at.text_area(key="registration-statement").input("We practise anti-racism and cultural humility.")
+    next(b for b in at.button if b.label == "Save as a new version").click().run()
+    with db.read_session(engine) as session:
+        state = signup.form_state(session, "mentors")
+        chosen = settings.registration_settings(session)
+    assert (state.open, state.statement_version, state.statement) == (
+        True,
+        2,
+        "We practise anti-racism and cultural humility.",
+    )
+    assert (chosen.contact_email, chosen.per_hour, chosen.mentee_open) == (
+        "mentoring@program.example.org",
+        30,
+        False,
+    )
+
+
+def test_the_leader_accepts_a_new_registration_and_the_overview_counts_those_waiting(app, engine, accounts):
+    from .conftest import signed_in
+
+    leader = accounts["leader"]
+    signup.set_form_open(engine, actor=leader, kind="mentees", is_open=True)
+    for email in ("a@school.example.edu", "b@school.example.edu"):
+        cells = {
+            "first_name": HOSTILE[:100],
+            "last_name": "Vang",
+            "email": email,
+            "meeting_formats": "virtual",
+        }
+        signup.submit(
+            engine,
+            kind="mentees",
+            cells=cells,
+            consent=True,
+            attest=False,
+            statement_version=None,
+            client=email,
+            now=datetime.now(UTC),
+            today=date.today(),
+        )
+    at = signed_in(app("app.py")).run()
+    assert "2 registrations wait for review (Registrations → New)." in [i.value for i in at.info]
+    at = signed_in(app("pages/1_Registrations.py"))
+    at.session_state["registrations-tab"] = "New"
+    at.run()
+    new = at.dataframe[0].value
+    assert list(new["name"]) == [f"{HOSTILE[:100]} Vang"] * 2 and list(new["change"]) == ["new", "new"]
+    next(b for b in at.button if b.label == "Accept").click().run()
+    with db.read_session(engine) as session:
+        assert session.execute(sa.select(Mentee.email, Mentee.first_name)).all() == [
+            ("a@school.example.edu", HOSTILE[:100])
+        ]
+    next(b for b in at.button if b.label == "Decline").click().run()
+    assert [i.value for i in at.info] == ["No registration waits for review."]
+    with db.read_session(engine) as session:
+        assert session.execute(sa.select(Mentee.email)).all() == [("a@school.example.edu",)]
+
+
+def test_the_public_page_shows_nothing_of_the_program_whatever_its_address(app, engine):
+    from .conftest import load_demo
+
+    load_demo(engine)
+    signup.set_form_open(engine, actor=Actor.operator(), kind="mentors", is_open=True)
+    for params in ({}, {"as": "leader"}, {"token": "guessed"}, {"as": "mentor"}):
+        at = app(PAGE)
+        for key, value in params.items():
+            at.query_params[key] = value
+        at.run()
+        assert not at.exception
+        assert len(at.sidebar) == len(at.metric) == len(at.dataframe) == 0
+    assert [i.value for i in open_form(app, "leader").info] == [
+        "This address is not one of the program's registration forms."
+    ]
+
+
+def test_an_unexpected_error_shows_one_neutral_sentence_and_nothing_else(app, engine):
+    signup.set_form_open(engine, actor=Actor.operator(), kind="mentees", is_open=True)
+    at = open_form(app, "mentee")
+    fill_mentee(at, "Lin", "Vang", "lin@school.example.edu")
+    with engine.begin() as connection:  # a real fault: the store loses the table the submission goes to
+        connection.exec_driver_sql("ALTER TABLE signups RENAME TO signups_lost")
+    at = at.button[0].click().run()
+    assert not at.exception
+    assert [w.value for w in at.warning] == [signup.UNEXPECTED]
+    assert "lin@school.example.edu" not in texts(at) and "signups" not in texts(at)
+    assert at.text_input(key="register-email").value == "lin@school.example.edu"  # nothing typed is lost
