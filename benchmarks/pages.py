@@ -6,9 +6,9 @@ Builds a demo store with the real CLI, then for each page of the navigation, sig
 
 - script run: AppTest, the first run (cold: the page's read is computed) and the median of `--runs` reruns
   after a warm-up (warm: the read is kept for this version of the store). Target: under 0.25 s warm.
-- browser: `streamlit run` on the store and headless Chromium, signed in once; each page's address is opened
-  once to warm the server, then `--runs` times, timing navigation until the app is idle with the page's
-  table (or, on the Overview, its figures) visible. Target: under 2 s.
+- browser: `streamlit run server.py` on the store and headless Chromium, signed in once; each page's
+  address is opened once to warm the server, then `--runs` times, timing navigation until the app is idle
+  with the page's table (or, on the Overview, its figures) visible. Target: under 2 s.
 
 Then the import of 10,000 mentee rows and `suggest` on the same store, through the real CLI. Needs Chromium
 at /usr/bin/chromium for the browser part (`scripts/test.sh` installs it).
@@ -71,16 +71,12 @@ def script_runs(url: str, runs: int) -> list[tuple[str, float, float]]:
 
 def browser_loads(url: str, runs: int) -> dict[str, float]:
     """The median warm load of every page's address in headless Chromium, signed in as the leader."""
-    from devtools.servers import chromium_page, dashboard_server, wait_for_app
+    from devtools.servers import chromium_page, dashboard_server, sign_in, wait_for_app
 
     loads = {}
     with dashboard_server(url) as base, chromium_page() as page:
         page.goto(base)
-        wait_for_app(page)
-        page.get_by_role("textbox", name="Email").fill(LEADER[0])
-        page.get_by_role("textbox", name="Password").fill(LEADER[1])
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_function("document.cookie.includes('mentorship_session=')")
+        sign_in(page, *LEADER)
         for script in (p.script for p in NAVIGATION):
             address = base + path_of(script)
             shown = page.locator(SHOWN.get(script, TABLE) + " >> visible=true").first

@@ -50,7 +50,7 @@ BARE_PAGE = 'import streamlit as st\n\nst.title("Mentorship program")\n'
 COMMITTEE_PAGES = [p.script for p in PAGES.values() if p.access == SIGNED_IN]  # what the committee sees
 
 
-def start_server(database_url: str, script: Path = ROOT / "app.py") -> AbstractContextManager:
+def start_server(database_url: str, script: Path = ROOT / "server.py") -> AbstractContextManager:
     """The dashboard as it is deployed, on a free port: yields (base URL, server process)."""
     return dashboard_process(database_url, script)
 

@@ -1,5 +1,5 @@
 """Real servers for tests, scripts and benchmarks: a throwaway PostgreSQL cluster, the dashboard under
-`streamlit run`, and Chromium.
+`streamlit run server.py`, and Chromium.
 
 Each is skipped when its program is missing, unless CI asks for it (MENTORSHIP_REQUIRE_SERVERS=1),
 in which case a missing program fails the run instead of silently skipping.
@@ -54,8 +54,8 @@ def postgres_server() -> Iterator[str]:
 def dashboard_server(
     database_url: str, *, port: int | None = None, env: dict[str, str] | None = None
 ) -> Iterator[str]:
-    """`streamlit run app.py` on `port` (a free one by default) against `database_url`, with `env` added to
-    its environment; yields the base URL."""
+    """`streamlit run server.py` (the pages and the dashboard's own routes) on `port` (a free one by
+    default) against `database_url`, with `env` added to its environment; yields the base URL."""
     with dashboard_process(database_url, port=port, env=env) as (base, _):
         yield base
 
@@ -63,13 +63,13 @@ def dashboard_server(
 @contextmanager
 def dashboard_process(
     database_url: str,
-    script: Path = ROOT / "app.py",
+    script: Path = ROOT / "server.py",
     *,
     port: int | None = None,
     env: dict[str, str] | None = None,
 ) -> Iterator[tuple[str, subprocess.Popen]]:
-    """`streamlit run SCRIPT` as `dashboard_server` starts app.py, answering once this yields (its base URL,
-    its process)."""
+    """`streamlit run SCRIPT` as `dashboard_server` starts server.py, answering once this yields (its base
+    URL, its process)."""
     port = port or free_port()
     env = {**os.environ, **(env or {}), "MENTORSHIP_DATABASE_URL": database_url}
     server = subprocess.Popen(
@@ -148,16 +148,32 @@ def wait_for_app(page) -> None:
     page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=30_000)
 
 
+SESSION_COOKIE = "mentorship_session"
+
+
+def session_cookie(page) -> dict | None:
+    """The browser's sign-in cookie as the browser keeps it (HttpOnly: no script in the page can see it)."""
+    return next((c for c in page.context.cookies() if c["name"] == SESSION_COOKIE), None)
+
+
 def sign_in(page, email: str, password: str, *, remembered: bool = True) -> None:
-    """Fill in and send the sign-in form; with `remembered`, wait until the browser keeps the sign-in
-    (its cookie is set), so that opening another page's address finds the reader signed in."""
+    """Fill in and send the sign-in form; with `remembered`, wait until the server has set the sign-in
+    cookie and the page has come back signed in, so that opening another page's address finds the reader
+    signed in."""
     wait_for_app(page)
+    before = session_cookie(page)
     page.get_by_role("textbox", name="Email").fill(email)
     page.get_by_role("textbox", name="Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     wait_for_app(page)
     if remembered:
-        page.wait_for_function("document.cookie.includes('mentorship_session=')")
+        deadline = time.monotonic() + 60
+        while session_cookie(page) in (None, before):
+            if time.monotonic() > deadline:
+                raise AssertionError("The sign-in cookie was never set.")
+            page.wait_for_timeout(100)
+        page.get_by_text("Signed in as").wait_for()
+        wait_for_app(page)
 
 
 def screenshot(page, path: Path) -> str:

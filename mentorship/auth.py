@@ -20,7 +20,7 @@ from sqlmodel import Session, select
 
 from mentorship import audit, db
 from mentorship.errors import Refused
-from mentorship.models import AuditOutcome, LoginSession, Role, User, utcnow
+from mentorship.models import AuditOutcome, LoginSession, Role, SignInDevice, User, utcnow
 from mentorship.values import normalise_email
 
 IDLE_TIMEOUT = timedelta(minutes=30)
@@ -99,74 +99,49 @@ def actor_for_email(session: Session, email: str) -> Actor:
 
 
 # Signing in
-def wait_before_next_attempt(user: User, now: datetime) -> timedelta:
+WRONG = (
+    "That email and password do not match an active account, or too many sign-ins have failed; "
+    "check them, or wait a few minutes and try again."
+)
+HANDOFF_TIME = timedelta(seconds=60)  # a sign-in's one-time code must reach /auth/begin within this
+DEVICE_LIFETIME = timedelta(days=180)
+
+
+def wait_before_next_attempt(failed_logins: int, last_failed_at: datetime | None, now: datetime) -> timedelta:
     """After a few failures, each further attempt must wait, doubling up to a quarter of an hour."""
-    if user.failed_logins < FREE_ATTEMPTS or user.last_failed_at is None:
+    if failed_logins < FREE_ATTEMPTS or last_failed_at is None:
         return timedelta(0)
-    wait = min(FIRST_WAIT * 2 ** (user.failed_logins - FREE_ATTEMPTS), LONGEST_WAIT)
-    return max(timedelta(0), user.last_failed_at + wait - now)
+    wait = min(FIRST_WAIT * 2 ** (failed_logins - FREE_ATTEMPTS), LONGEST_WAIT)
+    return max(timedelta(0), last_failed_at + wait - now)
 
 
-def sign_in(engine: Engine, *, email: str, password: str, now: datetime | None = None) -> tuple[Actor, str]:
-    """Check a password; on success start a session and return (actor, browser token).
+def sign_in(
+    engine: Engine, *, email: str, password: str, device: str | None = None, now: datetime | None = None
+) -> tuple[Actor, str]:
+    """Check a password; on success start a session and return (actor, one-time code for /auth/begin).
 
-    Every failure is written to the audit log and refused with the same sentence, whether the email is
-    unknown, the account deactivated or the password wrong.
+    Every failure gets the same sentence after the same work (one argon2 verification, against a dummy
+    hash when the email is unknown or the attempt is throttled), so no answer tells whether an account
+    exists. Failures are counted per browser that has signed in to the account before (`device`, its
+    device cookie) and apart from that for every other browser together: strangers guessing can slow
+    down only strangers, never the account's own browsers (OWASP's device cookies).
     """
     now = now or utcnow()
-    wrong = Refused("That email and password do not match an active account.")
     address = normalise_email(email)
     # The password is checked before the write transaction opens: argon2 is slow by design, and the store's
     # write lock held meanwhile would queue every other write behind it (ten simultaneous sign-ins queued
     # past SQLite's busy timeout). The transaction then acts only if the account is as it was checked.
     with db.read_session(engine) as session:
         seen = session.exec(select(User).where(User.email == address)).first()
-        known = seen is not None and seen.is_active
-        checked_hash = seen.password_hash if known else None
-        throttled = known and wait_before_next_attempt(seen, now) > timedelta(0)
-    verified = not throttled and verify_password(checked_hash, password)
+        checked_hash = seen.password_hash if seen is not None and seen.is_active else None
+        if checked_hash is not None:
+            counted = _device(session, seen, device) or seen
+            if wait_before_next_attempt(counted.failed_logins, counted.last_failed_at, now):
+                checked_hash = None  # throttled: the same argon2 work, against the dummy hash
+    correct = verify_password(checked_hash, password)
     with db.write_session(engine) as session:
         user = session.exec(select(User).where(User.email == address)).first()
-        if user is not None and user.is_active:
-
-            def note(summary: str, outcome: AuditOutcome = AuditOutcome.done) -> None:
-                audit.record(
-                    session,
-                    actor=user.email,
-                    action="auth.sign_in",
-                    entity="user",
-                    entity_id=user.id,
-                    outcome=outcome,
-                    summary=summary,
-                )
-
-            wait = wait_before_next_attempt(user, now)
-            if wait > timedelta(0):
-                minutes = max(1, round(wait.total_seconds() / 60))
-                note("sign-in refused: too many failed attempts", AuditOutcome.refused)
-                refused = Refused(
-                    f"Too many failed sign-ins; try again in about {minutes} minute"
-                    f"{'s' if minutes != 1 else ''}."
-                )
-            elif verified and user.password_hash == checked_hash:
-                user.failed_logins = 0
-                user.last_login_at = now
-                session.add(user)
-                token = secrets.token_urlsafe(32)
-                login = LoginSession(
-                    user_id=user.id, token_hash=_token_hash(token), created_at=now, last_seen_at=now
-                )
-                session.add(login)
-                session.flush()
-                note("signed in with a password")
-                return Actor.of(user, login.id), token
-            else:
-                user.failed_logins += 1
-                user.last_failed_at = now
-                session.add(user)
-                note(f"wrong password (failure {user.failed_logins} in a row)", AuditOutcome.refused)
-                refused = wrong
-        else:
+        if user is None or not user.is_active:
             audit.record(
                 session,
                 actor="unknown account",
@@ -174,8 +149,107 @@ def sign_in(engine: Engine, *, email: str, password: str, now: datetime | None =
                 outcome=AuditOutcome.refused,
                 summary="sign-in with an unknown or inactive account",
             )
-            refused = wrong
+            refused = Refused(WRONG)
+        else:
+            known = _device(session, user, device)
+            counter: User | SignInDevice = known or user
+            throttled = wait_before_next_attempt(counter.failed_logins, counter.last_failed_at, now)
+            if correct and not throttled and user.password_hash == checked_hash:
+                counter.failed_logins, counter.last_failed_at = 0, None
+                user.last_login_at = now
+                code = secrets.token_urlsafe(32)
+                login = LoginSession(
+                    user_id=user.id,
+                    token_hash=_token_hash(code),
+                    created_at=now,
+                    last_seen_at=now,
+                    handoff_until=now + HANDOFF_TIME,
+                )
+                session.add_all([counter, user, login])
+                session.flush()
+                _note(session, user, "signed in with a password" + (" from a known browser" if known else ""))
+                return Actor.of(user, login.id), code
+            if throttled:
+                summary = "sign-in refused: too many failed attempts"
+            else:
+                counter.failed_logins += 1
+                counter.last_failed_at = now
+                session.add(counter)
+                summary = f"wrong password (failure {counter.failed_logins} in a row)"
+            where = " from a known browser" if known else ""
+            _note(session, user, summary + where, AuditOutcome.refused)
+            refused = Refused(WRONG)
     raise refused
+
+
+def _note(session: Session, user: User, summary: str, outcome: AuditOutcome = AuditOutcome.done) -> None:
+    audit.record(
+        session,
+        actor=user.email,
+        action="auth.sign_in",
+        entity="user",
+        entity_id=user.id,
+        outcome=outcome,
+        summary=summary,
+    )
+
+
+def _device(session: Session, user: User, device: str | None) -> SignInDevice | None:
+    """This account's record of the browser holding `device`, if that browser signed in to it before."""
+    if not device:
+        return None
+    return session.exec(
+        select(SignInDevice).where(
+            SignInDevice.token_hash == _token_hash(device), SignInDevice.user_id == user.id
+        )
+    ).first()
+
+
+@dataclass(frozen=True)
+class Cookies:
+    """What /auth/begin sets: the session's token, and the device cookie (None: keep the one sent)."""
+
+    session: str
+    device: str | None
+
+
+def begin_session(
+    engine: Engine, code: str, *, device: str | None = None, now: datetime | None = None
+) -> Cookies | None:
+    """Exchange a sign-in's one-time code for the session token the browser keeps (in an HttpOnly
+    cookie); None when the code is unknown, used or expired. The browser also gets (or keeps) a device
+    cookie for the account."""
+    now = now or utcnow()
+    with db.write_session(engine) as session:
+        login = session.exec(
+            select(LoginSession).where(
+                LoginSession.token_hash == _token_hash(code or ""),
+                LoginSession.handoff_until.is_not(None),
+                LoginSession.ended_at.is_(None),
+            )
+        ).first()
+        if login is None:
+            return None
+        if login.handoff_until < now:
+            login.ended_at = now
+            session.add(login)
+            return None
+        token = secrets.token_urlsafe(32)
+        login.token_hash, login.handoff_until, login.last_seen_at = _token_hash(token), None, now
+        session.add(login)
+        user = session.get(User, login.user_id)
+        known = _device(session, user, device) if user is not None else None
+        if known is not None:
+            known.last_used_at = now
+            session.add(known)
+            return Cookies(session=token, device=None)
+        new_device = secrets.token_urlsafe(32)
+        session.add(
+            SignInDevice(
+                user_id=login.user_id, token_hash=_token_hash(new_device), created_at=now, last_used_at=now
+            )
+        )
+        return Cookies(session=token, device=new_device)
 
 
 def resume(
@@ -187,7 +261,11 @@ def resume(
         row = session.exec(
             select(LoginSession, User)
             .join(User, User.id == LoginSession.user_id)
-            .where(LoginSession.token_hash == _token_hash(token), LoginSession.ended_at.is_(None))
+            .where(
+                LoginSession.token_hash == _token_hash(token),
+                LoginSession.ended_at.is_(None),
+                LoginSession.handoff_until.is_(None),
+            )
         ).first()
     if row is None:
         return None

@@ -199,11 +199,16 @@ def cmd_users(args: argparse.Namespace) -> int:
         services.deactivate_user(engine, actor=actor, email=args.email)
         print("Account deactivated; its sessions have ended.")
     else:
+        import pandas as pd
+
         with db.read_session(engine) as session:
             users = queries.accounts(session)
         for row in users.itertuples():
             state = "active" if row.is_active else "deactivated"
-            last = row.last_login_at.strftime("%Y-%m-%d %H:%M UTC") if row.last_login_at else "never"
+            # Beside an account that has signed in, one that never did holds NaT (truthy), not None.
+            last = (
+                row.last_login_at.strftime("%Y-%m-%d %H:%M UTC") if pd.notna(row.last_login_at) else "never"
+            )
             print(f"{row.email:<40} {row.role:<10} {state:<12} last sign-in {last}")
     return 0
 
@@ -346,6 +351,15 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("file", help="where to write the copy")
     sub.add_argument("--as", dest="as_email", metavar="EMAIL", help="the leader account making the copy")
 
+    sub = command(
+        "prune",
+        cmd_prune,
+        "Remove personal data past its retention: check-in reports after 180 days, ended sign-in "
+        "sessions after 30 (for a daily cron line).",
+    )
+    sub.add_argument("--json", action="store_true", help="print one JSON object with the counts")
+    sub.add_argument("--as", dest="as_email", metavar="EMAIL", help="the leader account pruning")
+
     sub = command("erase", cmd_erase, "Erase a mentor's or mentee's personal data on their request.")
     sub.add_argument("email", help="the person's email")
     sub.add_argument(
@@ -382,6 +396,19 @@ def build_parser() -> argparse.ArgumentParser:
     add_pairing_commands(commands, store, acting_as_required)
     add_outbox_commands(commands, store, acting_as, acting_as_required)
     return parser
+
+
+def cmd_prune(args: argparse.Namespace) -> int:
+    from mentorship import clock, pruning
+
+    engine = _engine(args)
+    pruned = pruning.prune(engine, actor=acting(args, engine), now=clock.now())
+    if args.json:
+        _print_json(pruned.to_dict())
+    else:
+        counts = pruned.to_dict()
+        print("Pruned: " + ", ".join(f"{n} {name.replace('_', ' ')}" for name, n in counts.items()) + ".")
+    return 0
 
 
 # --- Retention ---
@@ -442,17 +469,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 # --- Registrations: import and export ---
-def _read_file(path: str) -> bytes:
-    try:
-        return Path(path).read_bytes()
-    except OSError as exc:
-        raise UnusableInput(f"The file {path} cannot be read ({exc.strerror or exc}).") from exc
-
-
 def cmd_import(args: argparse.Namespace) -> int:
-    from mentorship import formatting, services
+    from mentorship import formatting, intake, services
 
-    data = _read_file(args.file)
+    data = intake.read_file(args.file)
     engine = _engine(args)
     actor = acting(args, engine)
     plan = services.import_registrations(

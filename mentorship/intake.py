@@ -23,6 +23,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -45,7 +46,14 @@ from mentorship.models import (
     utcnow,
 )
 from mentorship.privacy import FORMULA_PREFIXES, spreadsheet_csv
-from mentorship.values import ADVISING_AREAS, MEETING_FORMATS, check_email, join_multi, split_multi
+from mentorship.values import (
+    ADVISING_AREAS,
+    MEETING_FORMATS,
+    check_email,
+    check_text,
+    join_multi,
+    split_multi,
+)
 
 KINDS = ("mentors", "mentees", "pairs", "meetings")
 PEOPLE = {"mentors": Mentor, "mentees": Mentee}
@@ -165,13 +173,30 @@ _BOMS = (
 )
 
 
+def _too_large(size: str) -> UnusableInput:
+    return UnusableInput(
+        f"The file is {size}; an import takes at most {MAX_BYTES // 1024 // 1024} MB, "
+        "so split it into smaller files."
+    )
+
+
+def read_file(path: str | Path) -> bytes:
+    """A file's bytes for an import, reading no more than the limit (a device or a huge file is refused
+    after MAX_BYTES + 1 bytes, not read whole)."""
+    try:
+        with open(path, "rb") as file:
+            data = file.read(MAX_BYTES + 1)
+    except OSError as exc:
+        raise UnusableInput(f"The file {path} cannot be read ({exc.strerror or exc}).") from exc
+    if len(data) > MAX_BYTES:
+        raise _too_large(f"larger than {MAX_BYTES // 1024 // 1024} MB")
+    return data
+
+
 def decode(data: bytes) -> tuple[str, str]:
     """The file's text and the encoding it was in; UnusableInput when it is not a text file we can read."""
     if len(data) > MAX_BYTES:
-        raise UnusableInput(
-            f"The file is {len(data) / 1024 / 1024:.1f} MB; an import takes at most "
-            f"{MAX_BYTES // 1024 // 1024} MB, so split it into smaller files."
-        )
+        raise _too_large(f"{len(data) / 1024 / 1024:.1f} MB")
     if data.startswith(b"PK\x03\x04") or data.startswith(b"\xd0\xcf\x11\xe0"):
         raise UnusableInput(
             "The file is an Excel workbook, not CSV; in Excel choose File > Save As > CSV UTF-8 "
@@ -594,7 +619,7 @@ def parse_row(kind: str, cells: dict[str, str], *, today: date) -> tuple[dict[st
             values[column] = spec.empty
             continue
         try:
-            value = spec.parse(cell)
+            value = spec.parse(check_text(cell))
         except ValueError as exc:
             errors.append(f"{column}: {exc}")
             continue

@@ -329,12 +329,16 @@ class User(SQLModel, table=True):
     is_active: bool = Field(default=True)
     created_at: datetime = Field(default_factory=utcnow)
     last_login_at: datetime | None = Field(default=None)
+    # Failed sign-ins from browsers this account has never signed in from (see SignInDevice).
     failed_logins: int = Field(default=0)
     last_failed_at: datetime | None = Field(default=None)
 
 
 class LoginSession(SQLModel, table=True):
-    """A signed-in browser; the token's hash only, so a copy of the store cannot sign anyone in."""
+    """A signed-in browser; the token's hash only, so a copy of the store cannot sign anyone in.
+
+    Until `handoff_until` is cleared the hash is a one-time code's, which only the server's /auth/begin
+    route can exchange, before that moment, for the session's HttpOnly cookie."""
 
     __tablename__ = "login_sessions"
 
@@ -343,7 +347,23 @@ class LoginSession(SQLModel, table=True):
     token_hash: str = Field(max_length=64, unique=True)
     created_at: datetime = Field(default_factory=utcnow)
     last_seen_at: datetime = Field(default_factory=utcnow)
-    ended_at: datetime | None = Field(default=None)
+    ended_at: datetime | None = Field(default=None, index=True)
+    handoff_until: datetime | None = Field(default=None)
+
+
+class SignInDevice(SQLModel, table=True):
+    """A browser that has signed in to an account before (OWASP's device cookie; the store keeps the
+    cookie's hash). Its failed sign-ins are counted apart from strangers', so they cannot lock it out."""
+
+    __tablename__ = "sign_in_devices"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    last_used_at: datetime = Field(default_factory=utcnow)
+    failed_logins: int = Field(default=0)
+    last_failed_at: datetime | None = Field(default=None)
 
 
 class AuditEvent(SQLModel, table=True):

@@ -41,6 +41,19 @@ SENSITIVE_COLUMNS = frozenset(
     }
 )
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# The downloads a committee account may make: the registrations, as the Registrations page shows them.
+# The pair and meeting histories are the leader's: a pair's dates, outcome and end reason, or its
+# meetings, joined with the names on the registrations tell why a named student's pair ended, and counted
+# they give back every figure the Retention page withholds ("fewer than 5": a cohort, a usual format, a
+# reason).
+COMMITTEE_EXPORTS = ("mentors", "mentees")
+HISTORY_IS_THE_LEADERS = (
+    "The pair and meeting histories are for the program leader; the Retention page shows what they add up to."
+)
+
+
+def may_export(kind: str, role: Role | str) -> bool:
+    return Role(role) == Role.leader or kind in COMMITTEE_EXPORTS
 
 
 def sees_everything(role: Role | str) -> bool:

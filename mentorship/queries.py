@@ -672,6 +672,11 @@ def registrations_export(session: Session, kind: str) -> pd.DataFrame:
     return frame(session, statement)
 
 
+def export_view(session: Session, kind: str, role: Role) -> pd.DataFrame:
+    """One export's rows as `role` may download them (`privacy.may_export` says which kinds it may)."""
+    return privacy.viewer_frame(registrations_export(session, kind), role)
+
+
 def registrations(session: Session, kind: str, today: date) -> pd.DataFrame:
     """Mentors or mentees with their answers, status and pairing state, one row each (indexed by id).
 

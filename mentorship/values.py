@@ -16,6 +16,16 @@ MULTI_SEPARATOR = "; "
 # `;` and line breaks always separate; `, ` does outside brackets ("Spanish (Mexican, Caribbean)" is one).
 _SPLIT = re.compile(r"\s*[;\n]\s*|\s*,\s+(?![^()]*\))")
 _IDENTITY_SPLIT = re.compile(r"\s*[;\n]\s*")
+# Embedding, override and isolate controls: they make a name display reversed in tables and mail drafts.
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+BIDI_REFUSAL = "contains a text-direction control character, which would make it display out of order"
+
+
+def check_text(text: str) -> str:
+    """Any text a person types or imports, or ValueError (BIDI_REFUSAL) when it holds a direction control."""
+    if _BIDI_CONTROLS.search(text):
+        raise ValueError(BIDI_REFUSAL)
+    return text
 
 
 def normalise_email(email: str) -> str:

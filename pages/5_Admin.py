@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from mentorship import db, privacy, queries
+from mentorship import db, queries
 from mentorship.formatting import plural
 from mentorship.ui import page_setup, read
-from mentorship.ui.admin import accounts_panel, backup_panel, registration_panel
+from mentorship.ui.admin import accounts_panel, audit_download, backup_panel, registration_panel
 
 ctx = page_setup("admin")
 st.title("Admin")
@@ -43,12 +43,7 @@ with audit_tab:
             "at": st.column_config.DatetimeColumn("When (UTC)", format="YYYY-MM-DD HH:mm:ss"),
         },
     )
-    st.download_button(
-        "Download these events (CSV)",
-        data=privacy.spreadsheet_csv(events),
-        file_name="audit-log.csv",
-        mime="text/csv",
-    )
+    audit_download(chosen_actions, None if outcome == "any" else outcome, since, until)
 
 with backup_tab:
     backup_panel(ctx, is_sqlite=db.is_sqlite(ctx.engine))

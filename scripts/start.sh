@@ -10,4 +10,4 @@ export MENTORSHIP_DATABASE_URL="${MENTORSHIP_DATABASE_URL:-sqlite:///$PWD/data/d
 .venv/bin/python -m mentorship demo --if-empty
 
 echo "Open http://localhost:${PORT:-8501} in your browser (Ctrl+C stops the dashboard)."
-exec .venv/bin/python -m streamlit run app.py --server.port "${PORT:-8501}" --server.headless true
+exec .venv/bin/python -m streamlit run server.py --server.port "${PORT:-8501}" --server.headless true

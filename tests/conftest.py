@@ -163,7 +163,7 @@ def browser_page(chromium) -> Iterator:
 
 @pytest.fixture
 def dashboard(engine: Engine, store_url: str) -> Iterator[str]:
-    """`streamlit run app.py` against this test's store (its schema made first); yields the base URL.
+    """`streamlit run server.py` against this test's store (its schema made first); yields the base URL.
     A fixture, so that the server still answers while a failed test's screenshot is taken."""
     from devtools.servers import dashboard_server
 

@@ -3,6 +3,7 @@
 import pytest
 
 from devtools.servers import sign_in, wait_for_app
+from mentorship import auth
 
 from .conftest import LEADER_EMAIL, PASSWORD, load_demo
 
@@ -42,7 +43,7 @@ def test_a_wrong_password_is_refused_in_a_browser(engine, accounts, dashboard, b
     page = browser_page
     page.goto(dashboard)
     sign_in(page, LEADER_EMAIL, "not the password", remembered=False)
-    page.get_by_text("That email and password do not match an active account.").wait_for()
+    page.get_by_text(auth.WRONG).wait_for()
     assert page.locator('[data-testid="stMetric"]').count() == 0
 
 

@@ -123,3 +123,54 @@ def test_demo_if_empty_leaves_a_store_with_registrations_alone(capsys, tmp_path)
     ]
     code, out, _ = run(capsys, "summary", "--db", url, "--json")
     assert json.loads(out)["mentors"] == 5
+
+
+def test_users_list_shows_an_account_that_never_signed_in_beside_one_that_did(capsys, store_url):
+    from datetime import UTC, datetime
+
+    from mentorship import auth
+    from mentorship.models import Role, User
+
+    engine = db.make_engine(store_url)
+    db.upgrade(engine)
+    with db.write_session(engine) as session:
+        session.add(User(email="never@program.example.org", role=Role.committee))
+        session.add(
+            User(
+                email="often@program.example.org",
+                role=Role.leader,
+                password_hash=auth.hash_password("a long enough password"),
+                last_login_at=datetime(2026, 11, 20, 9, 30, tzinfo=UTC),
+            )
+        )
+    code, out, err = run(capsys, "users", "list", "--db", store_url)
+    assert (code, err) == (0, "")
+    lines = out.splitlines()
+    assert lines[0].startswith("never@program.example.org") and lines[0].endswith("last sign-in never")
+    assert lines[1].startswith("often@program.example.org")
+    assert lines[1].endswith("last sign-in 2026-11-20 09:30 UTC")
+
+
+def test_an_endless_file_is_refused_after_reading_the_limit(store_url):
+    """/dev/zero never ends: the import reads 5 MB and one byte, then refuses in one sentence."""
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mentorship",
+            "import",
+            "mentors",
+            "/dev/zero",
+            "--dry-run",
+            "--db",
+            store_url,
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert result.stderr == (
+        "The file is larger than 5 MB; an import takes at most 5 MB, so split it into smaller files.\n"
+    )

@@ -46,13 +46,6 @@ SECURITY_HEADERS = {
     "x-frame-options": "DENY",
     "content-security-policy": "frame-ancestors 'none'",
 }
-# The security helper's change (branch `security`) makes the server set the session cookie itself, with
-# HttpOnly, and Secure over HTTPS; until it is on main the cookie is written by the page's script.
-SERVER_SET_SESSION_COOKIE = pytest.mark.xfail(
-    strict=True,
-    reason="the session cookie is set by the page's script, without Secure, until the server sets it "
-    "(branch `security`); remove this mark when that lands",
-)
 
 
 def _new_database(server_url: str) -> str:
@@ -207,7 +200,6 @@ def test_a_pair_confirmed_on_one_instance_shows_on_the_other_and_its_check_in_li
 
 
 @pytest.mark.browser
-@SERVER_SET_SESSION_COOKIE
 def test_the_session_cookie_is_secure_over_https(deployed, chromium):
     context, page = browser(chromium)
     try:

@@ -155,7 +155,8 @@ def page_reads(engine: Engine, actor) -> dict[str, object]:
             "audit log": queries.audit_view(session, role),
         }
     for kind in KINDS:
-        reads[f"export ({kind})"] = services.export_registrations(engine, actor=actor, kind=kind)[0]
+        if privacy.may_export(kind, role):  # the committee's: the registrations only
+            reads[f"export ({kind})"] = services.export_registrations(engine, actor=actor, kind=kind)[0]
     return reads
 
 

@@ -43,6 +43,7 @@ from mentorship.services.core import (
     operation_session,
     record_refusal,
     select_ids,
+    typed_text,
 )
 from mentorship.services.decisions import NOTE_MAX, Decision, DecisionResult, decide, record_outcomes
 from mentorship.services.pairs import (
@@ -62,7 +63,7 @@ from mentorship.services.registrations import (
     set_registration_status,
     update_registration,
 )
-from mentorship.services.stewardship import ERASED, backup, erase_person
+from mentorship.services.stewardship import ERASED, backup, erase_person, export_audit_log
 
 __all__ = [
     "CHECKINS_PER_DAY",
@@ -91,6 +92,7 @@ __all__ = [
     "deactivate_user",
     "decide",
     "erase_person",
+    "export_audit_log",
     "export_registrations",
     "import_registrations",
     "issue_checkin_link",
@@ -109,6 +111,7 @@ __all__ = [
     "revoke_checkin_links",
     "revoke_link",
     "select_ids",
+    "typed_text",
     "set_cadence_thresholds",
     "set_match_weights",
     "set_registration_status",

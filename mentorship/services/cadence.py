@@ -24,7 +24,7 @@ from mentorship.models import (
     Role,
     utcnow,
 )
-from mentorship.services.core import operation
+from mentorship.services.core import operation, typed_text
 from mentorship.settings import CadenceThresholds
 from mentorship.values import MEETING_FORMATS
 
@@ -77,8 +77,8 @@ def log_meeting(
     notes: str = "",
 ) -> int:
     """The leader records a pair's meeting; returns its id. One meeting per pair per day."""
-    notes = (notes or "").strip()
     with operation(engine, actor=actor, action="meeting.log", entity="match", entity_id=match_id) as op:
+        notes = typed_text(notes, "meeting note")
         session = op.session
         match = session.get(Match, match_id)
         if match is None:
@@ -192,8 +192,8 @@ def submit_checkin(
     note: str = "",
 ) -> CheckinReceipt:
     """A pair reports a meeting through its check-in link (no account). Reports per link are limited."""
-    note = (note or "").strip()
     with operation(engine, actor=CHECKIN_ACTOR, action="checkin.report", leader_only=False) as op:
+        note = typed_text(note, "note")
         session = op.session
         row = session.execute(
             sa.select(CheckinLink.id, Match.id, Match.confirmed_on)

@@ -14,6 +14,7 @@ from mentorship import audit, auth, db
 from mentorship.auth import Actor
 from mentorship.errors import PermissionDenied, Refused
 from mentorship.models import AuditOutcome
+from mentorship.values import check_text
 
 LEADER_ONLY = "Only the program leader can make this change."
 
@@ -65,6 +66,16 @@ def operation(
             engine, actor=actor, action=action, entity=entity, entity_id=entity_id, summary=exc.audit_summary
         )
         raise
+
+
+def typed_text(text: str | None, field: str, error: type[Exception] = Refused) -> str:
+    """Text typed into a form, trimmed; `error` (one sentence naming the field) when values.check_text
+    refuses it, as an import's row error names its column."""
+    text = (text or "").strip()
+    try:
+        return check_text(text)
+    except ValueError as exc:
+        raise error(f"The {field} {exc}.") from None
 
 
 @contextmanager

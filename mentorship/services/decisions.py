@@ -15,7 +15,7 @@ from mentorship.auth import Actor
 from mentorship.errors import Refused, UnusableInput
 from mentorship.models import OPEN_STATUS_VALUES, EndReason, Match, MatchStatus, Mentee, Mentor, utcnow
 from mentorship.services.cadence import revoke_checkin_links
-from mentorship.services.core import operation
+from mentorship.services.core import operation, typed_text
 from mentorship.values import normalise_email
 
 NOTE_MAX = 500
@@ -76,8 +76,8 @@ def decide(
     except ValueError:
         raise UnusableInput("The decision must be continue, complete or end.") from None
     on = on or today
-    note = (note or "").strip()
     with operation(engine, actor=actor, action="pair.decide", entity="match", entity_id=match_id) as op:
+        note = typed_text(note, "note", UnusableInput)
         session = op.session
         match = _open_pair(session, match_id=match_id, emails=emails)
         end_reason = _check_decision(match, decision, reason=reason, note=note, on=on, today=today)

@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 
 from mentorship import db, intake, privacy, queries
 from mentorship.auth import Actor
-from mentorship.errors import Refused, UnusableInput
+from mentorship.errors import PermissionDenied, Refused, UnusableInput
 from mentorship.services.core import operation
 
 
@@ -108,13 +108,15 @@ def set_registration_status(engine: Engine, *, actor: Actor, kind: str, person_i
 def export_registrations(engine: Engine, *, actor: Actor, kind: str) -> tuple[bytes, int]:
     """Every record of one kind as a CSV file in its template's columns, as `actor` may see it (audited).
 
-    Returns the file and its row count. A committee member's copy is masked like the pages.
+    Returns the file and its row count. A committee member gets the registrations only, masked like the
+    pages (`privacy.may_export`).
     """
     if kind not in intake.KINDS:
         raise UnusableInput(f"There is no {kind!r} export; choose one of {', '.join(intake.KINDS)}.")
     with operation(engine, actor=actor, action=f"export.{kind}", entity=kind, leader_only=False) as op:
-        session = op.session
-        frame = privacy.viewer_frame(queries.registrations_export(session, kind), actor.role)
+        if not privacy.may_export(kind, actor.role):
+            raise PermissionDenied(privacy.HISTORY_IS_THE_LEADERS, audit=f"refused: {actor.role} role")
+        frame = queries.export_view(op.session, kind, actor.role)
         view = "full" if actor.is_leader else "masked"
         op.record(f"{len(frame)} rows, {view}")
     return intake.to_csv(frame), len(frame)

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from mentorship import db
+from mentorship import db, privacy, queries
 from mentorship.auth import Actor
 from mentorship.errors import Refused, UnusableInput
 from mentorship.models import (
@@ -29,6 +29,22 @@ from mentorship.outbox.store import erase_messages
 from mentorship.services.cadence import revoke_checkin_links
 from mentorship.services.core import operation, select_ids
 from mentorship.values import normalise_email
+
+
+def export_audit_log(
+    engine: Engine,
+    *,
+    actor: Actor,
+    actions: list[str] | None = None,
+    outcome: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+) -> bytes:
+    """The audit events the filters pick (as the Admin page lists them) as CSV; the leader's only, audited."""
+    with operation(engine, actor=actor, action="audit.export") as op:
+        events = queries.audit_log(op.session, actions=actions, outcome=outcome, since=since, until=until)
+        op.record(f"{len(events)} events")
+    return privacy.spreadsheet_csv(events)
 
 
 def backup(engine: Engine, *, actor: Actor, target: Path) -> int:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import tempfile
+from datetime import date
 from functools import partial
-from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
-from mentorship import auth, links, services, signup
+from mentorship import auth, links, services, signup, web
 from mentorship.errors import Refused
 from mentorship.models import utcnow
 from mentorship.settings import RegistrationSettings
@@ -90,23 +89,18 @@ def backup_panel(ctx: PageContext, *, is_sqlite: bool) -> None:
     if not is_sqlite:
         st.info("This store is PostgreSQL: back it up with `pg_dump` on the database server.")
         return
-    if st.button("Prepare a backup", icon=":material/backup:"):
-        with tempfile.TemporaryDirectory() as tmp, st.spinner("Copying the store…"):
-            target = Path(tmp) / "mentorship-backup.db"
-            try:
-                services.backup(ctx.engine, actor=ctx.user, target=target)
-            except Refused as exc:
-                st.error(str(exc))
-                return
-            st.session_state["backup"] = target.read_bytes()
-    if "backup" in st.session_state:
-        st.warning("The backup holds every registration, including contacts and demographics. Keep it safe.")
-        st.download_button(
-            "Download the backup",
-            data=st.session_state["backup"],
-            file_name=f"mentorship-{ctx.today.isoformat()}.db",
-            mime="application/x-sqlite3",
-        )
+    st.warning("A backup holds every registration, including contacts and demographics. Keep it safe.")
+    # Made and served by the server's own route, to this signed-in leader's browser only (never a
+    # /media address that anyone holding it could fetch).
+    st.link_button("Download a backup", web.BACKUP_PATH, icon=":material/backup:")
+
+
+def audit_download(actions: list[str], outcome: str | None, since: date | None, until: date | None) -> None:
+    st.link_button(
+        "Download these events (CSV)",
+        web.audit_log_url(actions, outcome, since, until),
+        icon=":material/download:",
+    )
 
 
 # Registration through the program's public forms

@@ -6,20 +6,20 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import TypeVar
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 import streamlit as st
 from sqlalchemy.engine import Engine
 from streamlit.errors import StreamlitPageNotFoundError
 
-from mentorship import auth, clock, db, queries, settings
+from mentorship import auth, clock, db, queries, settings, web
 from mentorship.auth import Actor
 from mentorship.errors import Refused, UnusableInput
 from mentorship.ui import kept
 
 T = TypeVar("T")
 APP_TITLE = "Mentorship program"
-SESSION_COOKIE = "mentorship_session"
 SIGNED_IN, LEADER, PUBLIC = "signed in", "leader", "public"  # who may open a page
 
 
@@ -49,13 +49,25 @@ def may_open(page: Page, user: Actor) -> bool:
     return page.access == SIGNED_IN or (page.access == LEADER and user.is_leader)
 
 
-_COOKIE_JS = """
+# Sends the browser to one of the dashboard's own routes (mentorship/web.py) with a form post: the only
+# way the server's answer, not a script, sets the HttpOnly session cookie.
+_POST_JS = """
 export default function (component) {
   const { data } = component;
-  if (!data) return;
-  const value = data.token ? encodeURIComponent(data.token) : "";
-  const age = data.token ? data.max_age : 0;
-  document.cookie = `${data.name}=${value}; path=/; max-age=${age}; SameSite=Strict`;
+  if (!data || !data.action) return;
+  const form = document.createElement("form");
+  form.method = "POST";
+  form.action = data.action;
+  form.style.display = "none";
+  for (const [name, value] of Object.entries(data.fields || {})) {
+    const input = document.createElement("input");
+    input.type = "hidden";
+    input.name = name;
+    input.value = value;
+    form.appendChild(input);
+  }
+  document.body.appendChild(form);
+  form.submit();
 }
 """
 
@@ -163,7 +175,8 @@ def run_write(action: Callable[[], T], done: str | Callable[[T], str | list[str]
 
 # Who is signed in
 def current_user(engine: Engine) -> Actor | None:
-    """The university sign-in (OIDC) first, then this browser's own sign-in."""
+    """The university sign-in (OIDC) first, then this browser's session cookie (HttpOnly: set and cleared
+    only by the server's /auth routes, read here as the browser sent it when this tab connected)."""
     if st.user.get("is_logged_in", False):
         try:
             return read(engine, auth.actor_for_email, str(st.user.get("email") or ""))
@@ -173,20 +186,30 @@ def current_user(engine: Engine) -> Actor | None:
                 "Ask the program leader to add your email."
             )
             return None
-    token = st.session_state.get("session_token")
-    if not token and not st.session_state.get("ignore_cookie"):
-        token = st.context.cookies.get(SESSION_COOKIE)  # the cookie as it was when this tab connected
-    if not isinstance(token, str) or not token:
+    if st.query_params.get(web.SIGNED_OUT):
+        del st.query_params[web.SIGNED_OUT]
+        st.session_state["sign_in_problem"] = "You have signed out."
+        st.session_state["signed_out"] = True
+    if st.session_state.get("signed_out"):
+        return None
+    token = _cookie(web.SESSION_COOKIE)
+    if not token:
         return None
     actor = auth.resume(engine, token)
     if actor is None:
-        st.session_state.pop("session_token", None)
-        st.session_state["ignore_cookie"] = True
-        st.session_state["set_cookie"] = ""
+        st.session_state["signed_out"] = True
         st.session_state["sign_in_problem"] = "Your session has ended; please sign in again."
-        return None
-    st.session_state["session_token"] = token
     return actor
+
+
+def _cookie(name: str) -> str | None:
+    value = st.context.cookies.get(name)  # not a str where no browser connected (AppTest)
+    return value if isinstance(value, str) and value else None
+
+
+def _here() -> str:
+    url = st.context.url
+    return (urlsplit(url).path or "/") if isinstance(url, str) else "/"
 
 
 def _sso_configured() -> bool:
@@ -198,38 +221,39 @@ def _sso_configured() -> bool:
 
 def _sign_in(engine: Engine) -> None:
     try:
-        _, token = auth.sign_in(
+        _, code = auth.sign_in(
             engine,
             email=st.session_state.get("sign_in_email", ""),
             password=st.session_state.get("sign_in_password", ""),
+            device=_cookie(web.DEVICE_COOKIE),
         )
     except Refused as exc:
         st.session_state["sign_in_problem"] = str(exc)
         return
     finally:
         st.session_state["sign_in_password"] = ""
-    st.session_state["session_token"] = token
-    st.session_state["set_cookie"] = token
+    st.session_state["post"] = (web.BEGIN_PATH, {"code": code, "next": _here()})
     st.session_state.pop("sign_in_problem", None)
-    st.session_state.pop("ignore_cookie", None)
 
 
 def _sign_out(engine: Engine) -> None:
-    token = st.session_state.pop("session_token", None)
-    if token:
-        auth.end_session(engine, token)
-    st.session_state["set_cookie"] = ""
-    st.session_state["ignore_cookie"] = True
-    st.session_state["sign_in_problem"] = "You have signed out."
+    if token := _cookie(web.SESSION_COOKIE):
+        auth.end_session(engine, token)  # ended here at once; /auth/end then clears the cookie
+    st.session_state["signed_out"] = True
+    st.session_state["post"] = (web.END_PATH, {"next": _here()})
 
 
 def _sign_in_form(engine: Engine) -> None:
     st.title(APP_TITLE)
+    if post := st.session_state.pop("post", None):
+        action, fields = post
+        st.info("Signing you in…" if action == web.BEGIN_PATH else "Signing you out…", icon=":material/lock:")
+        component = st.components.v2.component("mentorship_post", js=_POST_JS)
+        component(data={"action": action, "fields": fields}, key="post")
+        return
     problem = st.session_state.get("sign_in_problem")
     if problem:
         st.warning(problem, icon=":material/lock:")
-    if "set_cookie" in st.session_state:
-        _set_cookie(st.session_state.pop("set_cookie") or None)
     with st.form("sign-in", border=True, width=420):
         st.header("Sign in")  # h2 under the page's h1: no level skipped
         st.text_input("Email", key="sign_in_email", autocomplete="username")
@@ -240,8 +264,6 @@ def _sign_in_form(engine: Engine) -> None:
 
 
 def _sidebar(engine: Engine, user: Actor) -> None:
-    if "set_cookie" in st.session_state:
-        _set_cookie(st.session_state.pop("set_cookie") or None)
     with st.sidebar:
         st.markdown(f"**{APP_TITLE}**")
         for page in PAGES.values():
@@ -260,16 +282,3 @@ def _sidebar(engine: Engine, user: Actor) -> None:
             st.button("Sign out", on_click=st.logout, key="sign-out")
         else:
             st.button("Sign out", on_click=_sign_out, args=(engine,), key="sign-out")
-
-
-def _set_cookie(token: str | None) -> None:
-    """Keep (or forget) this browser's sign-in across reloads; the store has only the token's hash."""
-    component = st.components.v2.component("mentorship_session_cookie", js=_COOKIE_JS)
-    component(
-        data={
-            "name": SESSION_COOKIE,
-            "token": token or "",
-            "max_age": int(auth.IDLE_TIMEOUT.total_seconds() * 16),
-        },
-        key="session-cookie",
-    )

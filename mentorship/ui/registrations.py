@@ -12,7 +12,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from mentorship import intake, registrations, services, signup, values
+from mentorship import intake, privacy, registrations, services, signup, values
 from mentorship.errors import Refused, UnusableInput
 from mentorship.formatting import plural
 from mentorship.models import BipocIdentity, BipocPreference, PersonStatus, utcnow
@@ -341,9 +341,15 @@ def import_panel(ctx: PageContext) -> None:
 
 
 def export_buttons(ctx: PageContext) -> None:
-    masked = "" if ctx.user.is_leader else " Contacts are masked and individual demographics left out."
+    masked = (
+        ""
+        if ctx.user.is_leader
+        else " Contacts are masked and individual demographics left out; the pair and meeting histories "
+        "are the leader's."
+    )
     st.caption(f"CSV in the import templates' columns (UTF-8, opens in Excel).{masked}")
-    for column, kind in zip(st.columns(len(intake.KINDS)), intake.KINDS, strict=True):
+    kinds = [kind for kind in intake.KINDS if privacy.may_export(kind, ctx.user.role)]
+    for column, kind in zip(st.columns(len(intake.KINDS)), kinds, strict=False):
         column.download_button(
             f"{kind.capitalize()} CSV",
             data=lambda kind=kind: services.export_registrations(ctx.engine, actor=ctx.user, kind=kind)[0],

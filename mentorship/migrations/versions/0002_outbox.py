@@ -1,6 +1,6 @@
 """outbox: messages, templates, reminder opt-outs
 
-Revision ID: 0004_outbox
+Revision ID: 0002_outbox
 Revises: 0001
 Create Date: 2026-11-29
 """
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0004_outbox"
+revision: str = "0002_outbox"
 down_revision: str | None = "0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

@@ -1,8 +1,8 @@
 """registration through the program's own forms: submissions, the values statement's versions, and which
 version a mentor attested
 
-Revision ID: 0005_registration
-Revises: 0004_outbox (0001 before the outbox merge)
+Revision ID: 0003_registration
+Revises: 0002_outbox
 Create Date: 2026-11-29
 """
 
@@ -11,9 +11,9 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0005_registration"
+revision: str = "0003_registration"
 # "0001" as the task gives it; chained after the outbox here because this branch merged it (one head).
-down_revision: str | None = "0004_outbox"
+down_revision: str | None = "0002_outbox"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """data versions: a counter per page-visible table, moved by triggers, that pages keep their reads by
 
-Revision ID: 0003_version
-Revises: 0005_registration (0001 on its own branch; re-chained after main's outbox and registration)
+Revision ID: 0004_version
+Revises: 0003_registration
 Create Date: 2026-11-29
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0003_version"
-down_revision: str | None = "0005_registration"
+revision: str = "0004_version"
+down_revision: str | None = "0003_registration"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
