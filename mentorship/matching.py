@@ -8,6 +8,10 @@ Pure: a `Cohort` of pandas frames in, dataclasses out (no database, no streamlit
 - `suggest` finds the assignment that first places the most mentees and then has the largest total score,
   and proves it: `assignment.assign` solves it on the score tables of `_Encoded`, knowing nothing of
   mentors, and returns the dual prices that certify it optimal over every allowed pair.
+
+Why one module above 900 lines: the rules, the score components and the sentences that explain them are read
+off one encoding of the cohort (`_Encoded`), and a new component touches all three at once; the solver,
+which knows nothing of people, lives apart in `assignment.py`.
 """
 
 from __future__ import annotations
