@@ -7,11 +7,12 @@ from datetime import datetime
 import pandas as pd
 import streamlit as st
 
-from mentorship import clock, db, outbox, queries
+from mentorship import clock, outbox, queries
 from mentorship.errors import UnusableInput
+from mentorship.formatting import plural
 from mentorship.outbox import actions, config, planning, templates
 from mentorship.outbox.config import SmtpSettings
-from mentorship.ui.core import PageContext, run_write
+from mentorship.ui.core import PageContext, read, run_write
 
 SHOWN_ROWS = 500
 STATUSES = ["queued", "sent", "failed", "cancelled"]
@@ -96,7 +97,7 @@ def outbox_panel(ctx: PageContext, messages: pd.DataFrame, smtp: SmtpSettings | 
     total = len(shown)
     shown = shown.head(SHOWN_ROWS)
     more = f" (the newest {SHOWN_ROWS:,} are listed)" if total > SHOWN_ROWS else ""
-    st.caption(f"{total:,} messages{more}, newest first.")
+    st.caption(f"{plural(total, 'message')}{more}, newest first.")
     st.dataframe(
         shown,
         hide_index=True,
@@ -120,8 +121,7 @@ def outbox_panel(ctx: PageContext, messages: pd.DataFrame, smtp: SmtpSettings | 
         return
     labels = {int(r.id): f"#{r.id} · {r.kind} · {r.status} · {r.subject}"[:100] for r in shown.itertuples()}
     chosen = st.selectbox("Read a message", list(labels), format_func=labels.get, key="ob-message")
-    with db.read_session(ctx.engine) as session:
-        message = queries.outbox_message(session, chosen, ctx.user.role)
+    message = read(ctx, queries.outbox_message, chosen, ctx.user.role)
     if message is None:
         return
     st.text(f"To: {message.recipients}\nSubject: {message.subject}\nMessage-ID: {message.message_id}")
@@ -176,8 +176,7 @@ def _save_schedule(ctx: PageContext, current: config.OutboxSchedule) -> None:
 
 
 def schedule_panel(ctx: PageContext) -> None:
-    with db.read_session(ctx.engine) as session:
-        current = config.schedule(session)
+    current = read(ctx, config.schedule)
     with st.form("schedule"):
         st.caption("Everything starts off. A registration confirmation is sent whenever mail is configured.")
         for kind in config.SCHEDULED_KINDS:
@@ -209,8 +208,7 @@ def schedule_panel(ctx: PageContext) -> None:
 
 def templates_panel(ctx: PageContext, pairs: pd.DataFrame, smtp: SmtpSettings | None) -> None:
     kind = st.selectbox("Kind", templates.KINDS, format_func=templates.KIND_LABELS.get, key="tpl-kind")
-    with db.read_session(ctx.engine) as session:
-        stored = templates.template_for(session, kind)
+    stored = read(ctx, templates.template_for, kind)
     if st.session_state.get("tpl-loaded") != kind:  # a new kind: its saved text fills the fields
         st.session_state["tpl-subject"], st.session_state["tpl-body"] = stored.subject, stored.body
         st.session_state["tpl-loaded"] = kind
@@ -221,8 +219,9 @@ def templates_panel(ctx: PageContext, pairs: pd.DataFrame, smtp: SmtpSettings | 
     pair_id = st.selectbox("Preview on the pair", list(labels), format_func=labels.get, key="tpl-pair")
     pair = next(pairs[pairs["match_id"] == pair_id].itertuples(), None) if pair_id is not None else None
     try:
-        with db.read_session(ctx.engine) as session:
-            subject, body = planning.preview(
+        subject, body = read(
+            ctx,
+            lambda session: planning.preview(
                 session,
                 kind,
                 st.session_state["tpl-subject"],
@@ -230,7 +229,8 @@ def templates_panel(ctx: PageContext, pairs: pd.DataFrame, smtp: SmtpSettings | 
                 pair=pair,
                 today=ctx.today,
                 smtp=smtp,
-            )
+            ),
+        )
     except UnusableInput as exc:
         st.warning(str(exc), icon=":material/warning:")
     else:
