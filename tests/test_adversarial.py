@@ -536,15 +536,15 @@ def test_a_toast_naming_a_hostile_pair_escapes_it_and_reads_as_typed(app, hostil
     """A toast renders markdown, so the pair's names go into it escaped: the leader reads them as typed."""
     engine, _ = hostile_store
     with db.read_session(engine) as session:
-        lee = queries.person_id(session, "mentor", "lee@clinic.example.org")
+        kou = queries.person_id(session, "mentor", "kou@clinic.example.org")
         mai = queries.person_id(session, "mentee", "mai@umn.example.edu")
     at = signed_in(app("pages/2_Pairings.py"), "leader").run()
-    at.button(key=f"confirm-{lee}-{mai}").click().run()
+    assert at.selectbox(key="pairings-one").value == (kou, mai)  # the one suggestion: both names hostile
+    at.button(key=f"confirm-{kou}-{mai}").click().run()
     assert not at.exception
     (toast,) = (t.value for t in at.toast)
-    assert re.sub(r"\\(.)", r"\1", toast) == (
-        f"Confirmed: Lee Moua & {WAITING['first_name']} {WAITING['last_name']}."
-    )
+    mentor, mentee = (f"{p['first_name']} {p['last_name']}" for p in (MENTOR, WAITING))
+    assert re.sub(r"\\(.)", r"\1", toast) == f"Confirmed: {mentor} & {mentee}."
     assert [s for s in rendered_as_markdown(at) if any(h in s for h in HOSTILE)] == []
 
 
