@@ -56,7 +56,7 @@ def open_tab(page, label: str) -> None:
     page.get_by_role("tab", name=label, exact=True).click()
     expect(page.get_by_role("tab", name=label, exact=True)).to_have_attribute("aria-selected", "true")
     if label in ("Mentors", "Mentees"):
-        page.get_by_text(re.compile(rf"^\d+ (of \d+ )?{label.lower()}$")).wait_for()
+        page.get_by_text(re.compile(rf"^\d+ (of \d+ )?{label.lower()[:-1]}s?$")).wait_for()  # "1 mentor"
     wait_for_app(page)
 
 

@@ -59,6 +59,9 @@ def test_leader_picks_a_pair_issues_its_link_and_the_pair_checks_in(
         or not page.locator('[data-testid="stSidebar"]').is_visible()
     )
     assert meetings_of(engine, dawit) == [(days_ago(70), "imported")]
+    page.locator('[data-testid="stRadio"]').get_by_text(
+        "Video call", exact=True
+    ).click()  # none chosen for them
     page.get_by_role("button", name="Send").click()
     wait_for_app(page)
     page.get_by_text("Thanks — your meeting is recorded.").first.wait_for()

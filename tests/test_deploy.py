@@ -151,7 +151,7 @@ def test_a_pair_confirmed_on_one_instance_shows_on_the_other_and_its_check_in_li
 
         # The leader confirms the best suggested pair
         open_page(leader, "Pairings")
-        pair = shown(selectbox(leader, "One suggested pair")).rsplit(" (", 1)[0]
+        pair = shown(selectbox(leader, "Suggested pair")).rsplit(" (", 1)[0]
         mentor, mentee = pair.split(" & ")
         expect(grid_row(recently_confirmed(committee), mentor, mentee)).to_have_count(0)
         leader.get_by_role("button", name="Confirm", exact=True).click()
