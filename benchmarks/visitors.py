@@ -37,7 +37,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from common import ROOT, demo_store, program_size
 
-from devtools.servers import CHROMIUM, CHROMIUM_ARGS, dashboard_process
+from devtools.servers import CHROMIUM, CHROMIUM_ARGS, SESSION_COOKIE, dashboard_process
 from mentorship import auth, db, services
 from mentorship.auth import Actor
 from mentorship.models import Match
@@ -109,7 +109,11 @@ class Visitor:
         await self.page.get_by_role("textbox", name="Email").fill(email)
         await self.page.get_by_role("textbox", name="Password").fill(password)
         await self.page.get_by_role("button", name="Sign in").click()
-        await self.page.wait_for_function("document.cookie.includes('mentorship_session=')")
+        deadline = time.monotonic() + 180
+        while not any(c["name"] == SESSION_COOKIE for c in await self.page.context.cookies()):
+            if time.monotonic() > deadline:  # the server sets it (HttpOnly: no script in the page sees it)
+                raise TimeoutError(f"{email}: the sign-in cookie was never set")
+            await self.page.wait_for_timeout(50)
         await self.page.locator('[data-testid="stMetric"] >> visible=true').first.wait_for()
         await self.page.wait_for_selector(IDLE)
 
