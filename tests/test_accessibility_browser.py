@@ -12,7 +12,7 @@ from axe_playwright_python.sync_playwright import Axe
 from sqlalchemy.engine import Engine
 
 from devtools.servers import dashboard_server, sign_in, wait_for_app
-from mentorship import db, services
+from mentorship import db, services, signup
 
 from .cadence_store import add_pair, days_ago
 from .conftest import COMMITTEE_EMAIL, LEADER_EMAIL, PASSWORD, add_accounts, load_demo
@@ -26,6 +26,7 @@ PAGES = {
     "Pairings": "Pairings",
     "Cadence": "Cadence",
     "Retention": "Retention",
+    "Messages": "Messages",
     "Admin": "Admin",
 }
 SERIOUS = ("serious", "critical")
@@ -55,6 +56,8 @@ def program(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Program]:
     actors = add_accounts(engine)
     match_id = add_pair(engine, "yara", confirmed_on=days_ago(360), met_on=(days_ago(20),))
     token = services.issue_checkin_link(engine, actor=actors["leader"], match_id=match_id)
+    for kind in ("mentors", "mentees"):
+        signup.set_form_open(engine, actor=actors["leader"], kind=kind, is_open=True)
     with dashboard_server(url) as base:
         yield Program(engine, base, token)
     engine.dispose()
@@ -82,7 +85,7 @@ def serious_violations(page) -> list[str]:
     return found
 
 
-def test_the_sign_in_page_and_the_check_in_page_have_no_serious_violation(program, browser_page):
+def test_the_public_pages_have_no_serious_violation(program, browser_page):
     page = browser_page
     page.goto(program.base)
     wait_for_app(page)
@@ -92,9 +95,12 @@ def test_the_sign_in_page_and_the_check_in_page_have_no_serious_violation(progra
     wait_for_app(page)
     page.get_by_role("button", name="Send").wait_for()
     found["check-in"] = serious_violations(page)
-    assert found == {"sign-in": [], "check-in": []}, "\n".join(
-        f"{k}: {v}" for k, vs in found.items() for v in vs
-    )
+    for kind in ("mentor", "mentee"):
+        page.goto(f"{program.base}/Register?as={kind}")
+        wait_for_app(page)
+        page.get_by_role("button", name="Send my registration").wait_for()
+        found[f"register as {kind}"] = serious_violations(page)
+    assert found == dict.fromkeys(found, []), "\n".join(f"{k}: {v}" for k, vs in found.items() for v in vs)
 
 
 @pytest.mark.parametrize("email", [LEADER_EMAIL, COMMITTEE_EMAIL], ids=["leader", "committee"])

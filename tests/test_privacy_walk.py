@@ -10,18 +10,36 @@ import dataclasses
 import io
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime, time
 
 import pandas as pd
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from mentorship import db, privacy, queries, services
+from mentorship import db, outbox, privacy, queries, services, signup
+from mentorship.auth import Actor
 from mentorship.intake import KINDS
 from mentorship.models import Concern, Match, MatchStatus, Meeting, Mentee, Mentor
 from mentorship.values import split_identities, split_multi
 
 from .conftest import TODAY, add_accounts, load_demo
+
+NOW = datetime.combine(TODAY, time(15), tzinfo=UTC)
+# A student's own registration, waiting for review: every answer is theirs alone.
+PENDING = {
+    "first_name": "Nia",
+    "last_name": "Tesfaye",
+    "email": "nia.tesfaye@school.example.edu",
+    "phone": "612-555-0199",
+    "pronouns": "she/her",
+    "race_ethnicity": "Ethiopian American",
+    "gender": "woman",
+    "languages": "Amharic",
+    "meeting_formats": "virtual",
+    "identifies_bipoc": "yes",
+    "goals": "Hoping to hear how a first-generation student prepares for interviews",
+}
 
 
 @pytest.fixture(scope="module")
@@ -47,6 +65,27 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Engine, di
             .where(Meeting.match_id == open_match)
             .values(notes="Talked about the MCAT retake plan")
         )
+        outbox.queue_message(
+            session,
+            kind="invitation",
+            recipients=["nia.tesfaye@school.example.edu"],
+            subject="Time to meet",
+            body="Hi Nia, how did the interview practice go?",
+            dedupe_key="walk-invitation",
+            now=NOW,
+        )
+    signup.set_form_open(engine, actor=Actor.operator(), kind="mentees", is_open=True)
+    signup.submit(
+        engine,
+        kind="mentees",
+        cells=PENDING,
+        consent=True,
+        attest=False,
+        statement_version=None,
+        client="walk",
+        now=NOW,
+        today=TODAY,
+    )
     yield engine, actors
     engine.dispose()
 
@@ -80,6 +119,16 @@ def forbidden_values(engine: Engine) -> dict[str, set[str]]:
         found["text"].update(session.execute(sa.select(Meeting.notes)).scalars())
         found["text"].update(session.execute(sa.select(Concern.note)).scalars())
         found["text"].update(session.execute(sa.select(Match.end_note)).scalars())
+    for kind, column in [
+        ("email", "email"),
+        ("phone", "phone"),
+        ("identity", "race_ethnicity"),
+        ("gender", "gender"),
+        ("pronouns", "pronouns"),
+        ("language", "languages"),
+        ("text", "goals"),
+    ]:
+        found[kind].add(PENDING[column])  # the registration waiting for review
     # English is everyone's and no one's: it tells nothing about a person.
     found["language"] -= {"English"}
     return {kind: {v for v in values if v and v.strip()} for kind, values in found.items()}
@@ -153,6 +202,10 @@ def page_reads(engine: Engine, actor) -> dict[str, object]:
             "recently confirmed": queries.recent_pairs_view(session, role),
             "admin": queries.admin_view(session, role),
             "audit log": queries.audit_view(session, role),
+            "registrations (new)": queries.new_registrations(session, NOW, role),
+            "registrations waiting (overview)": queries.registrations_waiting(session, NOW),
+            "outbox": queries.outbox_messages(session, role),
+            "opted out": queries.reminder_optouts(session, role),
         }
     for kind in KINDS:
         if privacy.may_export(kind, role):  # the committee's: the registrations only
@@ -174,5 +227,6 @@ def test_no_committee_read_holds_contacts_demographics_or_free_text(store):
     reads = page_reads(engine, actors["committee"])
     assert reads["pairings"].pairs.shape[0] > 0 and reads["cadence"].pairs.shape[0] > 0  # a real walk
     assert reads["admin"].accounts.empty and reads["audit log"].empty  # the leader's page only
+    assert len(reads["registrations (new)"]) == 1 and reads["outbox"].empty  # Messages: the leader's only
     found = {name: leaks(read, forbidden_values(engine)) for name, read in reads.items()}
     assert {name: where[:5] for name, where in found.items() if where} == {}

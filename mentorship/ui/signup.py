@@ -73,7 +73,7 @@ def _answers(kind: str, prefix: str) -> dict[str, str]:
 def _statement(kind: str, form: signup.FormState, prefix: str, attested: bool = False) -> None:
     if kind != "mentors":
         return
-    st.subheader("The program's values")
+    st.header("The program's values")
     with st.container(border=True):
         st.text(form.statement)
     st.checkbox(
@@ -126,7 +126,7 @@ def registration_form(engine: Engine, kind: str) -> None:
     st.markdown("**What the program asks of a pair**\n\n" + "\n".join(f"- {e}" for e in signup.EXPECTATIONS))
     _statement(kind, form, "register")
     with st.form("register", border=False, enter_to_submit=False):
-        st.subheader("About you")
+        st.header("About you")
         empty = registrations.form_defaults(None, kind)
         for column in signup.form_columns(kind):
             field(st, kind, column, empty[column], f"register-{column}", date.today())
