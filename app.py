@@ -2,15 +2,14 @@
 
 import streamlit as st
 
-from mentorship import charts, formatting, queries
-from mentorship.models import utcnow
+from mentorship import charts, clock, formatting, queries
 from mentorship.ui import cached_read, page_setup, plot, read
 
 ctx = page_setup("overview")
 st.title("Mentorship program")
 
 overview = cached_read(ctx, queries.overview, ctx.today)
-waiting_review = read(ctx, queries.registrations_waiting, utcnow())  # fresh: expiry moves with the clock
+waiting_review = read(ctx, queries.registrations_waiting, clock.now())  # fresh: expiry moves with the clock
 if waiting_review:
     st.info(
         f"{waiting_review} registration{'s wait' if waiting_review > 1 else ' waits'} for review "

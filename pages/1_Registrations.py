@@ -2,8 +2,7 @@
 
 import streamlit as st
 
-from mentorship import queries, registrations
-from mentorship.models import utcnow
+from mentorship import clock, queries, registrations
 from mentorship.ui import cached_read, page_setup, read
 from mentorship.ui import registrations as panel
 
@@ -19,7 +18,7 @@ for tab, kind in zip(tabs, ("mentors", "mentees", "new", None), strict=True):
         continue
     with tab:
         if kind == "new":  # sent through the public forms; the read is small and time-dependent (expiry)
-            panel.new_panel(ctx, read(ctx, queries.new_registrations, utcnow(), ctx.user.role))
+            panel.new_panel(ctx, read(ctx, queries.new_registrations, clock.now(), ctx.user.role))
             continue
         if kind is None:
             if ctx.user.is_leader:

@@ -8,9 +8,8 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
-from mentorship import auth, links, services, signup, web
+from mentorship import auth, clock, links, services, signup, web
 from mentorship.errors import Refused
-from mentorship.models import utcnow
 from mentorship.settings import RegistrationSettings
 from mentorship.ui.core import PageContext, run_write
 
@@ -134,7 +133,7 @@ def _save_statement(ctx: PageContext) -> None:
             ctx.engine,
             actor=ctx.user,
             text=st.session_state["registration-statement"],
-            now=utcnow(),
+            now=clock.now(),
         ),
         lambda version: f"The values statement is now version {version}.",
     )

@@ -12,10 +12,10 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from mentorship import intake, privacy, registrations, services, signup, values
+from mentorship import clock, intake, privacy, registrations, services, signup, values
 from mentorship.errors import Refused, UnusableInput
 from mentorship.formatting import plural
-from mentorship.models import BipocIdentity, BipocPreference, PersonStatus, utcnow
+from mentorship.models import BipocIdentity, BipocPreference, PersonStatus
 from mentorship.ui.core import PageContext
 
 STATUSES = [s.value for s in PersonStatus]
@@ -367,9 +367,9 @@ def _decide(ctx: PageContext, signup_id: int, accept: bool) -> None:
     state.pop("new-errors", None)
     try:
         if accept:
-            signup.accept(ctx.engine, actor=ctx.user, signup_id=signup_id, now=utcnow(), today=ctx.today)
+            signup.accept(ctx.engine, actor=ctx.user, signup_id=signup_id, now=clock.now(), today=ctx.today)
         else:
-            signup.decline(ctx.engine, actor=ctx.user, signup_id=signup_id, now=utcnow())
+            signup.decline(ctx.engine, actor=ctx.user, signup_id=signup_id, now=clock.now())
     except intake.InvalidRegistration as exc:
         state["new-errors"] = exc.errors
         return

@@ -10,15 +10,13 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Callable
-from datetime import date
 
 import pandas as pd
 import streamlit as st
 from sqlalchemy.engine import Engine
 
-from mentorship import intake, outbox, queries, registrations, signup
+from mentorship import clock, intake, outbox, queries, registrations, signup
 from mentorship.errors import Refused
-from mentorship.models import utcnow
 from mentorship.ui.core import read
 from mentorship.ui.registrations import LABELS, field
 
@@ -99,8 +97,8 @@ def _send(engine: Engine, kind: str, version: int) -> None:
                 statement_version=version,
                 honeypot=str(state.get("register-hp") or ""),
                 client=client,
-                now=utcnow(),
-                today=date.today(),
+                now=clock.now(),
+                today=clock.today(),
                 mail=outbox.mail_configured(),
             ).message
         ),
@@ -129,7 +127,7 @@ def registration_form(engine: Engine, kind: str) -> None:
         st.header("About you")
         empty = registrations.form_defaults(None, kind)
         for column in signup.form_columns(kind):
-            field(st, kind, column, empty[column], f"register-{column}", date.today())
+            field(st, kind, column, empty[column], f"register-{column}", clock.today())
             if column == "bipoc_mentor_preference":
                 st.caption(signup.BIPOC_WAIT)
         with st.container(key="register-trap"):
@@ -151,7 +149,7 @@ def registration_form(engine: Engine, kind: str) -> None:
 # A person's own link
 def _confirm(engine: Engine, token: str) -> None:
     def run() -> str:
-        signup.confirm(engine, token=token, now=utcnow(), today=date.today())
+        signup.confirm(engine, token=token, now=clock.now(), today=clock.today())
         return "Thank you: your registration is confirmed."
 
     _write("mine", run)
@@ -165,8 +163,8 @@ def _update(engine: Engine, token: str, kind: str, version: int) -> None:
             cells=_answers(kind, "mine"),
             attest=bool(st.session_state.get("mine-attest")),
             statement_version=version,
-            now=utcnow(),
-            today=date.today(),
+            now=clock.now(),
+            today=clock.today(),
         )
         return "Your changes are saved." if changed else "Saved: nothing had changed."
 
@@ -175,14 +173,14 @@ def _update(engine: Engine, token: str, kind: str, version: int) -> None:
 
 def _withdraw(engine: Engine, token: str) -> None:
     def run() -> str:
-        signup.withdraw_own(engine, token=token, now=utcnow())
+        signup.withdraw_own(engine, token=token, now=clock.now())
         return "Your registration is withdrawn. Thank you for your interest in the program."
 
     _write("mine", run)
 
 
 def personal_link(engine: Engine, token: str) -> None:
-    now = utcnow()
+    now = clock.now()
     state = read(engine, signup.link_state, token, now)
     person = (
         None
@@ -212,7 +210,7 @@ def personal_link(engine: Engine, token: str) -> None:
             if column == "email":
                 st.text_input("Email", value=defaults["email"], disabled=True, key="mine-email-shown")
                 continue
-            field(st, state.kind, column, defaults[column], f"mine-{column}", date.today())
+            field(st, state.kind, column, defaults[column], f"mine-{column}", clock.today())
             if column == "bipoc_mentor_preference":
                 st.caption(signup.BIPOC_WAIT)
         st.form_submit_button(
