@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 from streamlit import dataframe_util
 
-from mentorship import db, links, services
+from mentorship import db, links, queries, services
 from mentorship.cli import main
 from mentorship.errors import PermissionDenied
 from mentorship.models import AuditEvent, Concern, Meeting, Setting
@@ -262,7 +262,7 @@ def test_logging_the_same_day_twice_is_refused_and_the_form_keeps_its_input(app,
 def test_the_leader_creates_and_emails_a_check_in_link(app, engine, pairs, monkeypatch):
     monkeypatch.setenv(links.PUBLIC_URL_ENV, "https://mentors.example.org")
     at = open_cadence(app)
-    at.button(key=f"issue-link-{pairs['overdue']}").click().run()
+    at.button(key="issue-link").click().run()
     assert [t.value for t in at.toast] == ["Link ready."]
     url = at.code[0].value
     assert url.startswith("https://mentors.example.org/Check_in?token=") and len(url.split("=")[1]) == 43
@@ -272,8 +272,23 @@ def test_the_leader_creates_and_emails_a_check_in_link(app, engine, pairs, monke
     )
     assert links.mailto([], "", url).split("body=")[1] in draft
 
-    at.button(key=f"replace-link-{pairs['overdue']}").click().run()
+    at.button(key="replace-link").click().run()
     assert at.code[0].value != url and [t.value for t in at.toast] == ["A new link replaces the old one."]
+
+
+def test_a_link_button_pressed_before_the_page_catches_up_acts_on_the_pair_just_chosen(app, engine, pairs):
+    """The leader chooses another pair and presses the button before the page has drawn again: the browser
+    sends both at once, and the link is made for the pair the picker shows, never for the one before."""
+    at = open_cadence(app)
+    shown_first = at.selectbox(key="cadence-pair").value
+    chosen = pairs["due"]
+    assert shown_first != chosen
+    at.selectbox(key="cadence-pair").set_value(chosen)  # not yet drawn again
+    at.button(key="issue-link").click().run()
+    assert [t.value for t in at.toast] == ["Link ready."]
+    with db.read_session(engine) as session:
+        assert queries.live_checkin_token(session, chosen) is not None
+        assert queries.live_checkin_token(session, shown_first) is None
 
 
 def test_the_leader_resolves_a_concern(app, engine, accounts, pairs):

@@ -172,7 +172,7 @@ def test_a_pair_confirmed_on_one_instance_shows_on_the_other_and_its_check_in_li
         open_page(leader, "Cadence")
         pick(leader, selectbox(leader, "Pair"), pair)
         # (the button of this pair's: one drawn before the choice reached the server would be another's)
-        leader.locator(f".st-key-issue-link-{match.id}").get_by_role("button").click()
+        leader.locator(".st-key-issue-link").get_by_role("button").click()
         code = leader.locator('[data-testid="stCode"]')
         code.wait_for()
         link = code.inner_text().strip()

@@ -5,6 +5,7 @@ Names, notes and emails are people's own text: they go into widgets, tables and 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from functools import partial
 
@@ -89,6 +90,17 @@ def pair_picker(pairs: pd.DataFrame) -> pd.Series:
 
 
 # The leader's controls
+def _on_picked_pair(ctx: PageContext, service: Callable[..., object], done: str) -> None:
+    """Run `service` on the pair the picker shows as the button is pressed (the browser sends the two
+    together), not on the pair it showed when the page was last drawn: a leader who chooses another pair
+    and presses "Revoke the link" at once never revokes the link of the pair before."""
+    match_id = st.session_state.get(PAIR_KEY)
+    if match_id is None:
+        st.toast("Choose the pair first.", icon=":material/info:")
+        return
+    run_write(partial(service, ctx.engine, actor=ctx.user, match_id=int(match_id)), done)
+
+
 def checkin_link(ctx: PageContext, pair: pd.Series) -> None:
     match_id = int(pair["match_id"])
     token = read(ctx, queries.live_checkin_token, match_id)
@@ -97,13 +109,10 @@ def checkin_link(ctx: PageContext, pair: pd.Series) -> None:
         st.caption("The pair reports its meetings through a personal link; none has been issued yet.")
         st.button(
             "Create the pair's check-in link",
-            key=f"issue-link-{match_id}",
+            key="issue-link",
             icon=":material/add_link:",
-            on_click=run_write,
-            args=(
-                partial(services.issue_checkin_link, ctx.engine, actor=ctx.user, match_id=match_id),
-                "Link ready.",
-            ),
+            on_click=_on_picked_pair,
+            args=(ctx, services.issue_checkin_link, "Link ready."),
         )
         return
     url = links.checkin_url(token)
@@ -118,24 +127,18 @@ def checkin_link(ctx: PageContext, pair: pd.Series) -> None:
     left.link_button("Email the link to the pair", draft, icon=":material/mail:", width="stretch")
     middle.button(
         "Replace the link",
-        key=f"replace-link-{match_id}",
+        key="replace-link",
         help="The current link stops working and a new one is issued.",
         width="stretch",
-        on_click=run_write,
-        args=(
-            partial(services.replace_checkin_link, ctx.engine, actor=ctx.user, match_id=match_id),
-            "A new link replaces the old one.",
-        ),
+        on_click=_on_picked_pair,
+        args=(ctx, services.replace_checkin_link, "A new link replaces the old one."),
     )
     right.button(
         "Revoke the link",
-        key=f"revoke-link-{match_id}",
+        key="revoke-link",
         width="stretch",
-        on_click=run_write,
-        args=(
-            partial(services.revoke_link, ctx.engine, actor=ctx.user, match_id=match_id),
-            "The link no longer works.",
-        ),
+        on_click=_on_picked_pair,
+        args=(ctx, services.revoke_link, "The link no longer works."),
     )
 
 

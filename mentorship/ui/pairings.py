@@ -6,6 +6,7 @@ Names and emails are people's own text: they go into tables, widgets and escaped
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
 from functools import partial
 
@@ -18,6 +19,8 @@ from mentorship.ui.core import PageContext, read, run_write
 
 TABLE_KEY = "pairings-table"
 ONE_KEY = "pairings-one"
+CONFIRM_KEY = "pairings-confirm"
+REJECT_KEY = "pairings-reject"
 INTRODUCTIONS_KEY = "pairings-introductions"
 UNDO_KEY = "pairings-undo"
 SHOWN = ["score", "mentor", "mentee", "reasons", "mentor_email", "mentee_email"]
@@ -156,6 +159,17 @@ def _undo(ctx: PageContext) -> None:
     )
 
 
+def _on_chosen(action: Callable[[PageContext, Picked], None], ctx: PageContext, pairs: pd.DataFrame) -> None:
+    """Run `action` on the pair in the picker as the button was pressed."""
+    positions = {key: i for i, key in enumerate(_pair_keys(pairs))}
+    chosen = positions.get(st.session_state.get(ONE_KEY))
+    if chosen is None:  # the picker's pair left the list meanwhile: nothing is done on a guess
+        st.toast("That pair is no longer suggested. Choose one again.", icon=":material/info:")
+        return
+    (pair,) = _chosen(pairs, [chosen])
+    action(ctx, pair)
+
+
 # Panels
 def _picked_row(keys: list[tuple[int, int]]) -> None:
     """A row chosen in the table becomes the pair in the picker, where it is confirmed or rejected."""
@@ -207,7 +221,6 @@ def one_pair(ctx: PageContext, pairs: pd.DataFrame) -> None:
     # A confirmed (or rejected) pair's option is gone: Streamlit resets the picker and tells the browser.
     positions = {key: i for i, key in enumerate(keys)}
     chosen = st.selectbox("Suggested pair", keys, format_func=lambda p: labels[positions[p]], key=ONE_KEY)
-    (pair,) = _chosen(pairs, [positions[chosen]])
     row = pairs.iloc[positions[chosen]]
     with st.container(border=True):
         st.markdown(
@@ -216,22 +229,25 @@ def one_pair(ctx: PageContext, pairs: pd.DataFrame) -> None:
         )
         for reason in row["reasons"]:
             st.text(f"• {reason}")  # people's own words can be in a reason: plain text, never markdown
+    # The buttons act on the pair the picker shows when one is pressed (the browser sends the two together),
+    # not on the pair it showed when the page was last drawn: a leader who chooses a pair and presses
+    # Confirm before the page has caught up confirms the pair chosen, never the one before it.
     left, right = st.columns(2)
     left.button(
         "Confirm",
         type="primary",
         icon=":material/check:",
-        on_click=_confirm,
-        args=(ctx, pair),
-        key=f"confirm-{pair.mentor_id}-{pair.mentee_id}",
+        on_click=_on_chosen,
+        args=(_confirm, ctx, pairs),
+        key=CONFIRM_KEY,
         width="stretch",
     )
     right.button(
         "Reject",
         icon=":material/close:",
-        on_click=_reject,
-        args=(ctx, pair),
-        key=f"reject-{pair.mentor_id}-{pair.mentee_id}",
+        on_click=_on_chosen,
+        args=(_reject, ctx, pairs),
+        key=REJECT_KEY,
         width="stretch",
     )
 
