@@ -118,7 +118,7 @@ def registrations_by_quarter(session: Session) -> pd.DataFrame:
     the first registration to the last, a quarter nobody registered in with 0, in time order."""
     periods = {}
     for kind, table in (("Mentors", Mentor), ("Mentees", Mentee)):
-        dates = frame(session, sa.select(table.registered_on))
+        dates = driver_frame(session, sa.select(table.registered_on))
         periods[kind] = pd.to_datetime(dates["registered_on"]).dt.to_period("Q")
     known = pd.concat(periods.values())
     if known.empty:
@@ -163,6 +163,16 @@ class ProgramSummary:
 
 def program_summary(session: Session, today: date) -> ProgramSummary:
     """The program's KPIs; the Overview page and `summary` both show exactly these."""
+    return _program_summary(
+        session, today, assessed_open_pairs(session, today), waiting_mentees(session, today)
+    )
+
+
+def _program_summary(
+    session: Session, today: date, pairs: pd.DataFrame, waiting: pd.DataFrame
+) -> ProgramSummary:
+    """`program_summary` from the open pairs (`assessed_open_pairs`) and the waiting mentees
+    (`waiting_mentees`) as of `today`, which the Overview draws too: read once for both."""
     active_mentor = sa.and_(Mentor.status == PersonStatus.active, Mentor.attests_values.is_(True))
     open_match = Match.status.in_(_OPEN)
 
@@ -185,9 +195,7 @@ def program_summary(session: Session, today: date) -> ProgramSummary:
         .where(open_match, asks_bipoc),
     )
 
-    pairs = assessed_open_pairs(session, today)
     overdue_after = cadence_thresholds(session).due_days
-    waiting = waiting_mentees(session, today)
 
     history = frame(session, sa.select(Match.confirmed_on, Match.ended_on))
     completion_rate, eligible = retention.one_year_completion(history, today)
@@ -308,11 +316,12 @@ def overview(session: Session, today: date) -> Overview | None:
     """Everything the Overview page draws, in one read; None when nobody has registered yet."""
     if is_empty(session):
         return None
+    pairs, waiting = assessed_open_pairs(session, today), waiting_mentees(session, today)
     return Overview(
-        summary=program_summary(session, today),
+        summary=_program_summary(session, today, pairs, waiting),
         registrations_by_quarter=registrations_by_quarter(session),
-        days_waiting=waiting_mentees(session, today)["days_waiting"],
-        cadence_counts=cadence.status_counts(assessed_open_pairs(session, today)),
+        days_waiting=waiting["days_waiting"],
+        cadence_counts=cadence.status_counts(pairs),
     )
 
 
