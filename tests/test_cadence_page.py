@@ -182,6 +182,36 @@ def test_committee_sees_masked_contacts_and_no_contact_list_concerns_or_controls
     assert len(at.get("form")) == 0
 
 
+def test_the_table_and_pickers_follow_a_meeting_logged_elsewhere_for_each_role(app, engine, accounts, pairs):
+    """What the page makes from its kept read (the table as shown, the pickers' labels) is made again for
+    the new read after a change, and each role's stays its own."""
+    leader, committee = open_cadence(app), open_cadence(app, "committee")
+    assert at_row(leader, "mnou@clinic.example.org") == ["Not yet met", 31, "never", 0]
+    services.log_meeting(
+        engine,
+        actor=accounts["leader"],
+        match_id=pairs["not_yet_met"],
+        met_on=days_ago(2),
+        format="phone",
+        today=date.today(),
+    )
+    leader.run()
+    committee.run()
+    assert not leader.exception and not committee.exception
+    assert at_row(leader, "mnou@clinic.example.org") == ["On track", 2, days_ago(2).isoformat(), 1]
+    shown = committee.dataframe[0].value
+    assert set(shown["mentee_email"]) == {"s***@school.example.edu"}
+    assert shown["health"].tolist() == ["Overdue", "Due", "On track", "New", "On track"]
+    labels = committee.selectbox(key="cadence-pair")
+    assert len(labels.options) == 5 and labels.options[-1] == "Noudoc Mentorlast & Noukid Studentlast"
+
+
+def at_row(at, mentor_email: str) -> list:
+    table = at.dataframe[0].value
+    row = table[table["mentor_email"] == mentor_email].iloc[0]
+    return [row["health"], int(row["days_since_last"]), row["last_met_on"], int(row["meetings"])]
+
+
 def chart_data(chart) -> list[pd.DataFrame]:
     """The data behind a chart as Streamlit sends it to the browser."""
     return [dataframe_util.convert_arrow_bytes_to_pandas_df(d.data.data) for d in chart.proto.datasets]

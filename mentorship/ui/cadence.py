@@ -15,7 +15,7 @@ import streamlit as st
 from mentorship import cadence, formatting, links, queries, services, values
 from mentorship.cadence import STATUS_LABELS, STATUS_ORDER, CadenceStatus
 from mentorship.settings import CadenceThresholds
-from mentorship.ui.core import PageContext, read, run_write
+from mentorship.ui.core import PageContext, kept_for, read, run_write
 
 PAIR_KEY = "cadence-pair"
 PAIR_COLUMNS = [
@@ -47,15 +47,22 @@ def _picked(match_ids: list[int]) -> None:
         st.session_state[PAIR_KEY] = match_ids[rows[0]]
 
 
-def pair_table(pairs: pd.DataFrame) -> None:
-    """Every open pair, longest without a meeting first; choosing a row shows its timeline."""
+def _shown(pairs: pd.DataFrame) -> pd.DataFrame:
     # Only the columns shown: hidden columns would still reach the browser.
-    shown = pairs.assign(
+    return pairs.assign(
         health=pairs["status"].map(lambda s: STATUS_LABELS[CadenceStatus(s)]),
         last_met_on=pairs["last_met_on"].map(formatting.last_met),
     )[PAIR_COLUMNS]
+
+
+def _match_ids(pairs: pd.DataFrame) -> list[int]:
+    return pairs["match_id"].tolist()
+
+
+def pair_table(pairs: pd.DataFrame) -> None:
+    """Every open pair, longest without a meeting first; choosing a row shows its timeline."""
     st.dataframe(
-        shown,
+        kept_for(_shown, pairs),
         column_config={
             "health": "Status",
             "days_since_last": st.column_config.NumberColumn(
@@ -75,14 +82,14 @@ def pair_table(pairs: pd.DataFrame) -> None:
         hide_index=True,
         width="stretch",
         key=TABLE_KEY,
-        on_select=partial(_picked, pairs["match_id"].tolist()),
+        on_select=partial(_picked, kept_for(_match_ids, pairs)),
         selection_mode="single-row",
     )
 
 
 def pair_picker(pairs: pd.DataFrame) -> pd.Series:
     """The pair whose timeline (and check-in link) is shown: the chosen row, else the first."""
-    labels = formatting.pair_labels(pairs)
+    labels = kept_for(formatting.pair_labels, pairs)
     if st.session_state.get(PAIR_KEY) not in labels:
         st.session_state.pop(PAIR_KEY, None)
     match_id = st.selectbox("Pair", list(labels), format_func=labels.__getitem__, key=PAIR_KEY)
@@ -246,7 +253,7 @@ def _log_meeting(ctx: PageContext) -> None:
 
 
 def log_meeting_form(ctx: PageContext, pairs: pd.DataFrame) -> None:
-    labels = formatting.pair_labels(pairs)
+    labels = kept_for(formatting.pair_labels, pairs)
     with st.form("log-meeting"):
         st.selectbox(
             "Pair",

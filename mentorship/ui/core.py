@@ -19,6 +19,7 @@ from mentorship.errors import Refused, UnusableInput
 from mentorship.ui import kept
 
 T = TypeVar("T")
+A = TypeVar("A")
 APP_TITLE = "Mentorship program"
 SIGNED_IN, LEADER, PUBLIC = "signed in", "leader", "public"  # who may open a page
 
@@ -148,6 +149,14 @@ def cached_read(ctx: PageContext, query: Callable[..., T], *args) -> T:
 
     question = (str(ctx.engine.url), f"{query.__module__}.{query.__qualname__}", *args)
     return kept.reads.get(question, ctx.version, kept_read)
+
+
+def kept_for(build: Callable[[A], T], answer: A) -> T:
+    """`build(answer)` made once for each answer `cached_read` keeps (a table as the page shows it, a
+    picker's labels), not on every rerun: `build` is a pure function of `answer`, whose result is shared
+    like the answer itself and treated as read-only."""
+    question = (f"{build.__module__}.{build.__qualname__}", id(answer))
+    return kept.shown.get(question, kept.Same(answer), lambda: build(answer))
 
 
 def read(where: PageContext | Engine, query: Callable[..., T], *args) -> T:

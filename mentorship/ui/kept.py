@@ -70,12 +70,30 @@ class Kept:
             self._answers.clear()
 
 
+class Same:
+    """A version that is one object: equal only to itself, whatever its content. Kept as a version, it holds
+    the object alive, so no other object can take its id meanwhile."""
+
+    __slots__ = ("thing",)
+
+    def __init__(self, thing: object) -> None:
+        self.thing = thing
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Same) and other.thing is self.thing
+
+    def __hash__(self) -> int:
+        return id(self.thing)
+
+
 # One per store URL for the whole server; a few at most (the tests open many stores, one after another).
 _engines: dict[str, Engine] = {}
 _engines_lock = threading.Lock()
 # A page's reads: per page, kind and role about a dozen questions for one store; and its charts' specs.
 reads = Kept(max_entries=32)
 charts = Kept(max_entries=48)
+# What a page makes from a kept read before drawing it (a table as shown, a picker's labels): per read.
+shown = Kept(max_entries=32)
 
 
 def engine(url: str) -> Engine:
@@ -97,6 +115,7 @@ def forget_everything() -> None:
     """Drop every kept read and engine: for tests that open one store after another, never for a client."""
     reads.clear()
     charts.clear()
+    shown.clear()
     with _engines_lock:
         for kept_engine in _engines.values():
             kept_engine.dispose()
