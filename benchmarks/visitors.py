@@ -1,12 +1,13 @@
 """Benchmark: what the server spends on each visitor of the program-scale dashboard, in CPU and in bytes.
 
-    .venv/bin/python benchmarks/visitors.py [--mentors 5000] [--mentees 10000] [--at-once 10]
+    .venv/bin/python benchmarks/visitors.py [--mentors 5000] [--mentees 10000] [--at-once 10] [--opens 5]
 
 Builds the program-scale demo store with the real CLI and ten committee accounts, starts the dashboard
 (`start_server`, the one place that says how), and drives fresh headless Chromium visitors (no cache, no
 cookie) against it, committee members all:
 
-1. a bare Streamlit page (one title, on a server of its own) opened by a fresh browser: the yardstick;
+1. a bare Streamlit page (one title, on a server of its own) opened by `--opens` fresh browsers one after
+   another, and the sign-in page likewise: the yardstick and what it is held to (their medians);
 2. visitor A opens the sign-in page, signs in (landing on the Overview), opens every page of the navigation
    (first views: the server reads and computes), and every page again (nothing changed);
 3. visitor B opens the sign-in page and signs in, then A opens every page again;
@@ -27,6 +28,7 @@ import argparse
 import asyncio
 import base64
 import os
+import statistics
 import tempfile
 import time
 from contextlib import AbstractContextManager
@@ -139,6 +141,11 @@ class Meter:
         print(f"  {label}: {spent:.2f} s CPU, {row[2] / 1000:,.0f} kB", flush=True)
         return spent
 
+    def median(self, label: str, rows: list[tuple[str, float, int | None]]) -> None:
+        row = (label, statistics.median(r[1] for r in rows), int(statistics.median(r[2] for r in rows)))
+        self.rows.append(row)
+        print(f"  {label}: {row[1]:.2f} s CPU, {row[2] / 1000:,.0f} kB", flush=True)
+
 
 def committee_accounts(url: str, count: int) -> list[tuple[str, str]]:
     """`count` committee accounts with generated passwords, added as the operator (the CLI's way)."""
@@ -165,16 +172,24 @@ def change_the_store(url: str, nth: int) -> None:
     engine.dispose()
 
 
-async def bare_page_open(browser, url: str, tmp: str) -> float:
-    """CPU of a fresh browser opening a bare Streamlit page (after one warm-up visitor)."""
+async def fresh_opens(meter: Meter, browser, label: str, address: str, shown: str, times: int) -> None:
+    """A first visitor after the server's start (it pays the imports), then `times` fresh browsers opening
+    the same page one after another: a row each, and one for their median."""
+    for number in range(times + 1):
+        visitor = await Visitor.open(browser)
+        which = "first visitor after start" if number == 0 else f"fresh browser {number}"
+        await meter.step(f"{label}, {which}", visitor.view(address, shown), [visitor])
+        await visitor.close()
+    meter.median(f"{label}, fresh browser (median of {times})", meter.rows[-times:])
+
+
+async def bare_page_open(browser, url: str, tmp: str, times: int) -> list:
+    """CPU of fresh browsers opening a bare Streamlit page."""
     script = Path(tmp) / "bare.py"
     script.write_text(BARE_PAGE)
     with start_server(url, script) as (base, server):
         meter = Meter(server.pid)
-        for label in ("bare page, first visitor after start", "bare page, fresh browser"):
-            visitor = await Visitor.open(browser)
-            await meter.step(label, visitor.view(base, "h1"), [visitor])
-            await visitor.close()
+        await fresh_opens(meter, browser, "bare page", base, "h1", times)
     return meter.rows
 
 
@@ -183,12 +198,10 @@ async def run(args: argparse.Namespace, url: str, accounts: list[tuple[str, str]
 
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        bare = await bare_page_open(browser, url, tmp)
+        bare = await bare_page_open(browser, url, tmp, args.opens)
         with start_server(url) as (base, server):
             meter = Meter(server.pid)
-            warm = await Visitor.open(browser)
-            await meter.step("sign-in page, first visitor after start", warm.view(base, SIGN_IN), [warm])
-            await warm.close()
+            await fresh_opens(meter, browser, "sign-in page", base, SIGN_IN, args.opens)
 
             a = await Visitor.open(browser)
             await meter.step("A: open the sign-in page", a.view(base, SIGN_IN), [a])
@@ -240,6 +253,7 @@ async def run(args: argparse.Namespace, url: str, accounts: list[tuple[str, str]
 def main() -> None:
     parser = program_size(argparse.ArgumentParser())
     parser.add_argument("--at-once", type=int, default=10)
+    parser.add_argument("--opens", type=int, default=5, help="fresh browsers opening each first page")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         url, loaded = demo_store(tmp, mentors=args.mentors, mentees=args.mentees)

@@ -9,12 +9,14 @@ checks every door out of the store in one file. The reads are short and independ
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 
 import pandas as pd
 import sqlalchemy as sa
-from sqlmodel import Session
+from sqlmodel import Session, SQLModel
 
 from mentorship import cadence, formatting, matching, privacy, retention
 from mentorship import registrations as registration_rules
@@ -910,6 +912,38 @@ def pairing_version(session: Session) -> str:
     """Changes whenever anything the suggestions depend on changes (registrations, pairs, rejections,
     weights), not when a meeting is logged: the key under which the Pairings page keeps its suggestions."""
     return _versions(session, DataVersion.name.in_(PAIRING_TABLES))
+
+
+# Any table of the store, named in a statement's SQL (quoted or not): longest names first.
+_TABLE_NAMED = re.compile(
+    r"\b(" + "|".join(sorted(SQLModel.metadata.tables, key=len, reverse=True)) + r")\b", re.IGNORECASE
+)
+
+
+def versions_read(version: str, statements: Iterable[str]) -> tuple[tuple[str, str], ...]:
+    """What of `version` (a `store_version`) an answer read with these SQL statements depends on: the
+    versions of the tables they name, so that a meeting logged leaves a read of registrations in place.
+
+    A name in the SQL counts as read (naming a table it does not read costs only a read again). When the
+    statements name a table without a version (sign-in sessions, the audit log), the answer depends on
+    all of `version`, as every kept read did before.
+    """
+    known = dict(_parsed(version))
+    named = {name.lower() for sql in statements for name in _TABLE_NAMED.findall(sql)}
+    if named - known.keys():
+        return tuple(known.items())
+    return tuple(sorted((name, known[name]) for name in named))
+
+
+def still_at(version: str, read: tuple[tuple[str, str], ...]) -> bool:
+    """Whether an answer that read the tables at the versions `read` (`versions_read`) is the same at
+    `version`."""
+    known = dict(_parsed(version))
+    return all(known.get(name) == at for name, at in read)
+
+
+def _parsed(version: str) -> list[tuple[str, str]]:
+    return [tuple(part.split(":", 1)) for part in version.split("|") if part]  # type: ignore[misc]
 
 
 def _versions(session: Session, which: sa.ColumnElement[bool]) -> str:

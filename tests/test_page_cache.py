@@ -96,6 +96,55 @@ def test_sign_ins_exports_and_refusals_leave_kept_reads_in_place_and_a_confirmat
     assert kpi(at, "Active pairs") == str(active + 1)
 
 
+def test_a_meeting_logged_leaves_the_registrations_read_in_place_and_a_new_mentor_moves_it(
+    app, engine, accounts, monkeypatch
+):
+    """A kept read is kept at the versions of the tables it read: the registrations read no meetings."""
+    load_demo(engine)
+    reads = []
+    real = queries.registration_view
+
+    def counted(session, kind, today, role):
+        reads.append(kind)
+        return real(session, kind, today, role)
+
+    monkeypatch.setattr(queries, "registration_view", counted)
+    at = open_page(app, "committee")
+    assert len(table_of(at, "mentors")) == 60
+    with db.read_session(engine) as session:
+        match_id = session.execute(sa.select(Match.id).where(Match.status == "active")).scalars().first()
+    services.log_meeting(
+        engine, actor=accounts["leader"], match_id=match_id, met_on=TODAY, format="phone", today=TODAY
+    )
+    at.run()
+    assert not at.exception
+    assert reads == ["mentors"]
+    assert len(table_of(at, "mentors")) == 60
+
+    add_a_mentor(engine, accounts["leader"], TODAY)
+    at.run()
+    assert reads == ["mentors", "mentors"]
+    assert len(table_of(at, "mentors")) == 61
+
+
+def test_a_read_of_a_table_without_a_version_moves_with_every_change():
+    """What the SQL names is what the answer depends on; a table whose changes no version follows (the
+    sign-in sessions) makes it depend on every version, as before."""
+    version = "matches:7|meetings:40|mentees:9|mentors:5|settings:1"
+    reads = ['SELECT mentors.id, (SELECT count(matches.id) FROM matches) FROM "mentors"']
+    assert queries.versions_read(version, reads) == (("matches", "7"), ("mentors", "5"))
+    assert queries.still_at("matches:7|meetings:41|mentees:9|mentors:5|settings:1", (("matches", "7"),))
+    assert not queries.still_at("matches:8|meetings:40|mentees:9|mentors:5|settings:1", (("matches", "7"),))
+    everything = queries.versions_read(version, ["SELECT * FROM login_sessions JOIN users"])
+    assert dict(everything) == {
+        "matches": "7",
+        "meetings": "40",
+        "mentees": "9",
+        "mentors": "5",
+        "settings": "1",
+    }
+
+
 def pair_ids(pair) -> dict[str, int]:
     return {"mentor_id": int(pair.mentor_id), "mentee_id": int(pair.mentee_id)}
 

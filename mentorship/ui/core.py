@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from typing import TypeVar
 from urllib.parse import urlsplit
 
@@ -135,8 +136,9 @@ def public_page_setup(key: str) -> Engine:
 
 
 def cached_read(ctx: PageContext, query: Callable[..., T], *args) -> T:
-    """`query(session, *args)`, read once per version of the store and kept for every viewer who asks the
-    same question: a page's rerun (a click, a filter) then costs one small version query, not the read.
+    """`query(session, *args)`, read once per version of what it reads and kept for every viewer who asks the
+    same question: a page's rerun (a click, a filter) then costs one small version query, not the read, and
+    a change to tables the read did not touch (a meeting logged, for the registrations) leaves it in place.
 
     `args` must hold everything the answer depends on besides the store, the viewer's role included for a
     query that cuts its answer down to the role; what is kept stays in this server's memory (`kept`), where
@@ -144,11 +146,24 @@ def cached_read(ctx: PageContext, query: Callable[..., T], *args) -> T:
     would cost more than the page): callers treat it as read-only and build new frames from it.
     """
 
-    def kept_read() -> T:
-        return read(ctx, query, *args)
+    def kept_read() -> kept.Stamped[T]:
+        statements: list[str] = []
+
+        def noted(connection, cursor, statement: str, *_) -> None:
+            statements.append(statement)
+
+        with db.read_session(ctx.engine) as session:
+            connection = session.connection()
+            sa.event.listen(connection, "before_cursor_execute", noted)
+            try:
+                answer = query(session, *args)
+            finally:
+                sa.event.remove(connection, "before_cursor_execute", noted)
+        # kept at the versions of the tables it read: a change elsewhere in the store leaves it in place
+        return kept.Stamped(answer, queries.versions_read(ctx.version, statements))
 
     question = (str(ctx.engine.url), f"{query.__module__}.{query.__qualname__}", *args)
-    return kept.reads.get(question, ctx.version, kept_read)
+    return kept.reads.get(question, ctx.version, kept_read, fresh=partial(queries.still_at, ctx.version))
 
 
 def kept_for(build: Callable[[A], T], answer: A) -> T:

@@ -11,13 +11,22 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from typing import TypeVar
+from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from sqlalchemy.engine import Engine
 
 from mentorship import db
 
 T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Stamped(Generic[T]):
+    """An answer with the version it is kept at."""
+
+    answer: T
+    version: Hashable
 
 
 class Kept:
@@ -35,11 +44,24 @@ class Kept:
         self._answers: OrderedDict[Hashable, tuple[Hashable, object]] = OrderedDict()
         self._computing: dict[tuple[Hashable, Hashable], threading.Event] = {}
 
-    def get(self, question: Hashable, version: Hashable, compute: Callable[[], T]) -> T:
+    def get(
+        self,
+        question: Hashable,
+        version: Hashable,
+        compute: Callable[[], T | Stamped[T]],
+        *,
+        fresh: Callable[[Hashable], bool] | None = None,
+    ) -> T:
+        """The answer kept for `question` if it still answers at `version`, else `compute()`'s, kept.
+
+        By default an answer answers only at the version it was computed at; `fresh(kept_version)` may say
+        otherwise (an answer that read none of what changed), and `compute` may return its answer
+        `Stamped` with the version to keep it at.
+        """
         while True:
             with self._lock:
                 kept = self._answers.get(question)
-                if kept is not None and kept[0] == version:
+                if kept is not None and (fresh(kept[0]) if fresh else kept[0] == version):
                     self._answers.move_to_end(question)
                     return kept[1]  # type: ignore[return-value]
                 done = self._computing.get((question, version))
@@ -51,8 +73,11 @@ class Kept:
                 continue  # the answer is kept now, or its computation failed and this thread tries
             try:
                 answer = compute()
+                kept_at = version
+                if isinstance(answer, Stamped):
+                    answer, kept_at = answer.answer, answer.version
                 with self._lock:
-                    self._answers[question] = (version, answer)
+                    self._answers[question] = (kept_at, answer)
                     self._answers.move_to_end(question)
                     while len(self._answers) > self.max_entries:
                         self._answers.popitem(last=False)
