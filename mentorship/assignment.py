@@ -21,6 +21,7 @@ import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
@@ -42,15 +43,22 @@ Block = Callable[[int, int], np.ndarray]
 
 @dataclass(frozen=True)
 class Scores:
-    """Every pair's score, in blocks: `rows(r0, r1)` is rows r0:r1 with every column, `cols(c0, c1)`
+    """Every pair's score, in blocks: `rows(i)` is rows i (ascending) with every column, `cols(c0, c1)`
     columns c0:c1 with every row (float32 whole numbers, negative = not allowed; fresh arrays the
     caller may change). A pair's score is its block value plus its row's `bonus` (a per-row constant
     such as time waiting, left out when ranking a row's columns)."""
 
     shape: tuple[int, int]
-    rows: Block
+    rows: Callable[[np.ndarray], np.ndarray]
     cols: Block
     bonus: np.ndarray
+    # Optional quicker ways, for a caller that knows them, than scoring every row's block:
+    # `pairs(i, j)` the block values of the pairs (i, j) (arrays of the same shape, or broadcast);
+    # `allowed` how many pairs are allowed; `best_reduced(price)` per row, the most by which an allowed
+    # column's block value exceeds the column's price (-inf when none is allowed).
+    pairs: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None
+    allowed: int | None = None
+    best_reduced: Callable[[np.ndarray], np.ndarray] | None = None
 
 
 @dataclass(frozen=True)
@@ -157,23 +165,33 @@ def _in_blocks(total: int, step: int, work: Callable[[int, int], object]) -> lis
 def _shortlist(scores: Scores, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     """The first pairs to solve on; also counts the allowed pairs.
 
-    Each row's k best columns (its best options), k random allowed columns (so that rows whose best
-    columns are taken by others still have somewhere to go: without them, rows with the same scores
-    shortlist the same few columns and the solution strands many), and each column's best rows. The
-    bonus is left out of the ranking: it is the same for all of a row's pairs, and on the columns'
-    side it would put the same few rows on every list.
+    Each row's k best columns among SAMPLE random ones (its good options, not all rows' same few best),
+    RANDOM_ARCS random allowed columns (so that rows whose best columns are taken by others still have
+    somewhere to go: without them, rows with the same scores shortlist the same few columns and the
+    solution strands many), and each column's COLUMN_LIST best rows (over all rows: sampled, they
+    made more solves).
+    The bonus is left out of the ranking: it is the same for all of a row's pairs, and on the columns'
+    side it would put the same few rows on every list. Where the caller can score single pairs
+    (`Scores.pairs`), only the rows' sampled pairs are scored, not whole rows.
     """
     n, m = scores.shape
     bonus = scores.bonus.astype(np.float64)
     jitter = np.random.default_rng(0).uniform(0, 0.5, min(BLOCK_CELLS, n * m)).astype(np.float32)
+    quick = scores.pairs is not None and scores.allowed is not None  # else whole rows, counted
 
     def row_lists(r0: int, r1: int) -> tuple:
-        block = scores.rows(r0, r1)
-        allowed = int(np.count_nonzero(block >= 0))
-        picks = np.random.default_rng([1, r0]).integers(0, m, (r1 - r0, RANDOM_ARCS))
-        values = np.take_along_axis(block, picks, axis=1)
-        r2, c2 = np.nonzero(values >= 0)
-        r, c, v = _sampled_top_k(block, k, SAMPLE, np.random.default_rng([3, r0]), jitter)
+        rows = np.arange(r0, r1)
+        if quick and SAMPLE < m:  # the sampled pairs alone
+            picks = np.random.default_rng([1, r0]).integers(0, m, (r1 - r0, RANDOM_ARCS + SAMPLE))
+            values = scores.pairs(rows[:, None], picks)
+            r, c, v = _top_k(values[:, RANDOM_ARCS:], k, jitter)
+            c, allowed = picks[r, RANDOM_ARCS + c], 0
+        else:  # whole rows
+            picks = np.random.default_rng([1, r0]).integers(0, m, (r1 - r0, RANDOM_ARCS))
+            block = scores.rows(rows)
+            values, allowed = np.take_along_axis(block, picks, axis=1), int(np.count_nonzero(block >= 0))
+            r, c, v = _sampled_top_k(block, k, SAMPLE, np.random.default_rng([3, r0]), jitter)
+        r2, c2 = np.nonzero(values[:, :RANDOM_ARCS] >= 0)
         return (
             [r + r0, r2 + r0],
             [c, picks[r2, c2]],
@@ -185,13 +203,15 @@ def _shortlist(scores: Scores, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarr
         c, r, v = _top_k(scores.cols(c0, c1), COLUMN_LIST, jitter)
         return [r], [c + c0], [v + bonus[r]], 0
 
-    parts = _in_blocks(n, max(1, BLOCK_CELLS // m), row_lists)
+    step = max(1, BLOCK_CELLS // (RANDOM_ARCS + SAMPLE if quick else m))
+    parts = _in_blocks(n, step, row_lists)
     if COLUMN_LIST:
         parts += _in_blocks(m, max(1, BLOCK_CELLS // n), col_lists)
     rows = [x for part in parts for x in part[0]]
     cols = [x for part in parts for x in part[1]]
     vals = [x for part in parts for x in part[2]]
-    return (*_merge(rows, cols, vals, m), sum(part[3] for part in parts))
+    allowed = scores.allowed if scores.allowed is not None else sum(part[3] for part in parts)
+    return (*_merge(rows, cols, vals, m), allowed)
 
 
 def _merge(rows: list, cols: list, vals: list, m: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -320,25 +340,35 @@ def _violations(scores: Scores, v: np.ndarray, tau: np.ndarray, per_row: int, bi
     """Allowed pairs that would improve the assignment at these prices (at most per_row per row).
 
     A pair (i, j) improves it when its score exceeds tau[i] + v[j]; when none does, the prices prove
-    the assignment optimal over every allowed pair. (The bonus moves to the right-hand side.)
+    the assignment optimal over every allowed pair. (The bonus moves to the right-hand side.) Each row's
+    best pair is found first (`Scores.best_reduced`), and only the rows it improves are scored in full.
     """
     n, m = scores.shape
     vf, tf = _exact_float32(v, tau - scores.bonus.astype(np.int64), big, top)
+    best = (scores.best_reduced or partial(_best_reduced, scores))(vf)
+    bad = np.flatnonzero(best > tf)  # exact (see _exact_float32)
     jitter = np.random.default_rng(2).uniform(0, 0.5, min(BLOCK_CELLS, n * m)).astype(np.float32)
 
-    def check(r0: int, r1: int) -> tuple | None:
-        block = scores.rows(r0, r1)
-        reduced = np.where(block >= 0, block - vf[None, :], -np.inf)  # exact (see _exact_float32)
-        bad = np.flatnonzero(reduced.max(axis=1) > tf[r0:r1])
-        if not len(bad):
-            return None
-        slack = reduced[bad] - tf[r0:r1, None][bad]  # rounded, but its sign is exact
+    def improving(k0: int, k1: int) -> tuple:
+        rows = bad[k0:k1]
+        block = scores.rows(rows)
+        slack = np.where(block >= 0, block - vf[None, :], -np.inf) - tf[rows, None]  # rounded; sign exact
         r, c, _ = _top_k(np.where(slack > 0, np.floor(slack), -1), per_row, jitter)
-        i = bad[r] + r0
-        return i, c, block[bad[r], c].astype(np.float64) + scores.bonus[i]
+        return rows[r], c, block[r, c].astype(np.float64) + scores.bonus[rows[r]]
 
-    found = [x for x in _in_blocks(n, max(1, BLOCK_CELLS // m), check) if x is not None]
+    found = _in_blocks(len(bad), max(1, BLOCK_CELLS // m), improving)
     return [x[0] for x in found], [x[1] for x in found], [x[2] for x in found]
+
+
+def _best_reduced(scores: Scores, price: np.ndarray) -> np.ndarray:
+    """`Scores.best_reduced` from every row's block."""
+    n, m = scores.shape
+
+    def best(r0: int, r1: int) -> np.ndarray:
+        block = scores.rows(np.arange(r0, r1))
+        return np.where(block >= 0, block - price[None, :], -np.inf).max(axis=1)
+
+    return np.concatenate(_in_blocks(n, max(1, BLOCK_CELLS // m), best))
 
 
 # The reference

@@ -396,9 +396,10 @@ class _Encoded:
     def shape(self) -> tuple[int, int]:
         return len(self.mentee_ids), len(self.mentor_ids)
 
-    def score_rows(self, r0: int, r1: int, *, waiting: bool = True) -> np.ndarray:
-        """Scores of mentees r0:r1 with every mentor (float32; negative = not allowed)."""
-        a, s = self.a[r0:r1], self.s[r0:r1]
+    def score_rows(self, rows: np.ndarray, *, waiting: bool = True) -> np.ndarray:
+        """Scores of these mentees (positions, ascending) with every mentor (float32; negative = not
+        allowed)."""
+        a, s = self.a[rows], self.s[rows]
         if self._pair_rows is not None:
             block = np.take(self._pair_rows, a, axis=0)
         else:
@@ -406,10 +407,31 @@ class _Encoded:
         for code, lo, hi in self._specialty_ranges:
             block[:, lo:hi] += self.specialty[s, code][:, None]
         if waiting:
-            block += self.waited[r0:r1, None]
-        lo, hi = np.searchsorted(self.excluded_rows, (r0, r1))
-        block[self.excluded_rows[lo:hi] - r0, self.excluded_cols[lo:hi]] = _DISALLOWED
+            block += self.waited[rows, None]
+        hit = np.isin(self.excluded_rows, rows)
+        block[np.searchsorted(rows, self.excluded_rows[hit]), self.excluded_cols[hit]] = _DISALLOWED
         return block
+
+    def best_reduced(self, price: np.ndarray) -> np.ndarray:
+        """Per mentee: the most by which an allowed mentor's score (without the waiting time) exceeds
+        that mentor's `price`; -inf when no mentor is allowed.
+
+        The same as the largest of `score_rows(...) - price` over allowed mentors, worked out per
+        profile instead of per mentee: a pair code's best mentor in each specialty range, then each
+        mentee's best range (profile codes x mentors, instead of mentees x mentors). Mentees with an
+        excluded pair get their own rows. Whole numbers throughout: as exact as the per-mentee form.
+        """
+        pair = self._pair_rows if self._pair_rows is not None else self.pair[:, self.b]
+        reduced = np.where(pair >= 0, pair - price, -np.inf)
+        starts = [lo for _, lo, _ in self._specialty_ranges]
+        codes = [code for code, _, _ in self._specialty_ranges]
+        per_range = np.maximum.reduceat(reduced, starts, axis=1)  # pair code x specialty range
+        best = (per_range[self.a] + self.specialty[self.s][:, codes]).max(axis=1)
+        if len(self.excluded_rows):
+            rows = np.unique(self.excluded_rows)
+            block = self.score_rows(rows, waiting=False)
+            best[rows] = np.where(block >= 0, block - price, -np.inf).max(axis=1)
+        return best
 
     def score_cols(self, c0: int, c1: int, *, waiting: bool = True) -> np.ndarray:
         """Scores of mentors c0:c1 with every mentee: the transpose of score_rows."""
@@ -420,6 +442,24 @@ class _Encoded:
         hit = (self.excluded_cols >= c0) & (self.excluded_cols < c1)
         block[self.excluded_cols[hit] - c0, self.excluded_rows[hit]] = _DISALLOWED
         return block
+
+    def pair_scores(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """Scores of the pairs (rows[k], cols[k]) without the waiting time (arrays of one shape, or
+        broadcast to one; float32, negative = not allowed)."""
+        rows, cols = np.broadcast_arrays(rows, cols)
+        block = self.pair[self.a[rows], self.b[cols]] + self.specialty[self.s[rows], self.t[cols]]
+        if len(self.excluded_rows):
+            m = len(self.mentor_ids)
+            excluded = np.isin(rows * m + cols, self.excluded_rows * m + self.excluded_cols)
+            block[excluded] = _DISALLOWED
+        return block
+
+    def allowed_pairs(self) -> int:
+        """How many pairs no hard rule forbids: per pair code, then less the excluded ones."""
+        pair = self._pair_rows if self._pair_rows is not None else self.pair[:, self.b]
+        per_code = np.count_nonzero(pair >= 0, axis=1)
+        excluded = self.pair[self.a[self.excluded_rows], self.b[self.excluded_cols]] >= 0
+        return int(np.bincount(self.a, minlength=len(pair)) @ per_code) - int(excluded.sum())
 
     def score_pairs(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         points = self.pair[self.a[rows], self.b[cols]] + self.specialty[self.s[rows], self.t[cols]]
@@ -572,31 +612,56 @@ def _reasons(enc: _Encoded, rows: np.ndarray, cols: np.ndarray) -> list[tuple[Re
     la, la_sets, lb, lb_sets = d["languages"]
     ba, ba_sets, bb, bb_sets = d["background"]
     shown = d["display"]
+    # Many pairs share their cells: each sentence is worded once per pair of cells.
+    spoken: dict[tuple[int, int], Reason | None] = {}
+    common: dict[tuple[int, int], Reason | None] = {}
+
+    def language(x: int, y: int) -> Reason | None:
+        words = _shared(la_sets[x], lb_sets[y], shown["language"])
+        return Reason("shared_language", f"Both speak {_join(words)}") if words else None
+
+    def background(x: int, y: int) -> Reason | None:
+        words = _shared(ba_sets[x], bb_sets[y], shown["background"])
+        return Reason("shared_background", f"Both identify as {_join(words)}") if words else None
+
+    advises = [
+        Reason("advising_areas", f"Advises on {_join(areas)}") if w["advising_areas"] and areas else None
+        for areas in ([ADVISING_WORDS[a] for a in ADVISING_AREAS if a in found] for found in advising)
+    ]
+    prefers, required, mentor_bipoc, mentee_bipoc, days = (
+        d[k].tolist() for k in ("prefers", "required", "mentor_bipoc", "mentee_bipoc", "days")
+    )
+    s_codes, i_codes, mg_codes, wg_codes, adv_codes, la, lb, ba, bb = (
+        np.asarray(x).tolist() for x in (s_codes, i_codes, mg_codes, wg_codes, adv_codes, la, lb, ba, bb)
+    )
     out = []
     for i, j in zip(rows.tolist(), cols.tolist(), strict=True):
         found: list[Reason] = []
-        if w["bipoc_concordance"] and d["prefers"][i] and d["mentor_bipoc"][j]:
-            who = "Both identify as BIPOC" if d["mentee_bipoc"][i] else "The mentor identifies as BIPOC"
-            asked = "requires a BIPOC mentor" if d["required"][i] else "asked for a BIPOC mentor"
+        if w["bipoc_concordance"] and prefers[i] and mentor_bipoc[j]:
+            who = "Both identify as BIPOC" if mentee_bipoc[i] else "The mentor identifies as BIPOC"
+            asked = "requires a BIPOC mentor" if required[i] else "asked for a BIPOC mentor"
             found.append(Reason("bipoc_concordance", f"{who} — the student {asked}"))
         specialty = specialties[s_codes[j]]
         if w["shared_specialty"] and specialty and specialty in interests[i_codes[i]]:
             found.append(Reason("shared_specialty", f"Shared interest: {specialty}"))
         if w["shared_language"]:
-            spoken = _shared(la_sets[la[i]], lb_sets[lb[j]], shown["language"])
-            if spoken:
-                found.append(Reason("shared_language", f"Both speak {_join(spoken)}"))
+            key = (la[i], lb[j])
+            if key not in spoken:
+                spoken[key] = language(*key)
+            if spoken[key]:
+                found.append(spoken[key])
         asked_gender = wanted[wg_codes[i]]
         if w["mentor_gender"] and asked_gender and asked_gender == mentor_genders[mg_codes[j]]:
             found.append(Reason("mentor_gender", f"The student asked for a mentor who is a {asked_gender}"))
-        if w["shared_background"] and d["mentee_bipoc"][i]:
-            common = _shared(ba_sets[ba[i]], bb_sets[bb[j]], shown["background"])
-            if common:
-                found.append(Reason("shared_background", f"Both identify as {_join(common)}"))
-        areas = [ADVISING_WORDS[a] for a in ADVISING_AREAS if a in advising[adv_codes[j]]]
-        if w["advising_areas"] and areas:
-            found.append(Reason("advising_areas", f"Advises on {_join(areas)}"))
-        if w["waiting_time"] and d["days"][i] > 0:
+        if w["shared_background"] and mentee_bipoc[i]:
+            key = (ba[i], bb[j])
+            if key not in common:
+                common[key] = background(*key)
+            if common[key]:
+                found.append(common[key])
+        if advises[adv_codes[j]]:
+            found.append(advises[adv_codes[j]])
+        if w["waiting_time"] and days[i] > 0:
             found.append(Reason("waiting_time", f"Waiting since {d['registered'][i].isoformat()}"))
         out.append(tuple(found))
     return out
@@ -628,9 +693,12 @@ def _assign(enc: _Encoded, shortlist: int) -> tuple[np.ndarray, np.ndarray, np.n
     n, m = enc.shape
     scores = assignment.Scores(
         shape=enc.shape,
-        rows=lambda r0, r1: enc.score_rows(r0, r1, waiting=False),
+        rows=lambda rows: enc.score_rows(rows, waiting=False),
         cols=lambda c0, c1: enc.score_cols(c0, c1, waiting=False),
         bonus=enc.waited,
+        pairs=enc.pair_scores,
+        allowed=enc.allowed_pairs(),
+        best_reduced=enc.best_reduced,
     )
     found = assignment.assign(scores, enc.capacity_left, shortlist=shortlist)
     places = int(enc.capacity_left.sum())
@@ -878,7 +946,7 @@ def score_matrix(
     mentees = cohort.mentees[waiting_mentees(cohort.mentees)]
     enc = _encode(pool, mentees, cohort.excluded, weights, cohort.today)
     n, m = enc.shape
-    dense = enc.score_rows(0, n).astype(np.float64) if n and m else np.zeros((n, m))
+    dense = enc.score_rows(np.arange(n)).astype(np.float64) if n and m else np.zeros((n, m))
     dense[dense < 0] = np.nan
     return dense / MILLI, enc.mentee_ids, enc.mentor_ids, enc.capacity_left
 

@@ -10,7 +10,7 @@ def scores_of(matrix: np.ndarray, bonus: np.ndarray) -> assignment.Scores:
     table = matrix.astype(np.float32)
     return assignment.Scores(
         shape=table.shape,
-        rows=lambda r0, r1: table[r0:r1].copy(),
+        rows=lambda rows: table[rows],
         cols=lambda c0, c1: np.ascontiguousarray(table[:, c0:c1].T),
         bonus=bonus.astype(np.float32),
     )

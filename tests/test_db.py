@@ -80,6 +80,11 @@ def test_upgrade_builds_an_empty_database_exactly_as_the_models_describe_it(each
     engine.dispose()
 
 
+def test_the_revision_the_code_knows_as_newest_is_alembics_head(each_store):
+    """A store at `db.HEAD` is taken as up to date without Alembic: a new migration must move HEAD too."""
+    assert db.HEAD == db.head_revision() == db.schema_revision(each_store)
+
+
 def test_upgrade_is_idempotent_and_keeps_data(each_store):
     with db.write_session(each_store) as session:
         session.add(make_mentor("ana", last_name="Núñez"))

@@ -434,6 +434,27 @@ def test_suggest_places_as_many_and_scores_as_much_as_the_tight_dense_optimum(se
     assert result.report.proven_optimal
 
 
+@pytest.mark.parametrize("seed", range(8))
+def test_the_quick_forms_of_the_scores_agree_with_every_mentees_own_row(seed):
+    """The optimality check finds each mentee's best pair per profile, not per mentee, and the shortlist
+    scores single pairs and counts allowed pairs per profile: each must agree with every mentee's own row,
+    exclusions and disallowed pairs included, whatever the prices."""
+    rng = random.Random(900 + seed)
+    data = random_cohort(rng, n_mentees=rng.randint(5, 150), n_mentors=rng.randint(2, 60))
+    pool = data.mentors[matching.available_mentors(data.mentors)]
+    mentees = data.mentees[matching.waiting_mentees(data.mentees)]
+    enc = matching._encode(pool, mentees, data.excluded, MatchWeights(), data.today)
+    n, m = enc.shape
+    price = np.random.default_rng(seed).integers(0, 12_000, m).astype(np.float32)
+    block = enc.score_rows(np.arange(n), waiting=False)
+    per_mentee = np.where(block >= 0, block - price, -np.inf).max(axis=1)
+    assert np.array_equal(enc.best_reduced(price), per_mentee)
+    # and the shortlist's quick forms: single pairs, and the count of allowed pairs
+    rows, cols = np.divmod(np.arange(n * m), m)
+    assert np.array_equal(enc.pair_scores(rows, cols), block.reshape(-1))
+    assert enc.allowed_pairs() == np.count_nonzero(block >= 0)
+
+
 def test_prices_near_the_placement_bonus_are_compared_exactly_at_program_scale():
     # Enough places that the bonus for placing one more mentee exceeds 2**22 milli-points: the price check
     # then runs on shifted float32 values, which must give the same verdicts as whole numbers.
