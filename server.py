@@ -7,10 +7,12 @@ pages without those routes, so no one could stay signed in.
 
 import streamlit as st
 
-# What every page imports (pandas, altair, the queries), loaded as the server starts: the first visitor
-# after a restart would otherwise wait for it (a quarter of a second of CPU on the 2-core machine).
+# What the pages import (pandas, altair, the queries, statsmodels for the survival curves), loaded as the
+# server starts: the first visitor after a restart would otherwise wait for it (about a second of CPU).
 import mentorship.charts  # noqa: F401
 import mentorship.ui  # noqa: F401
+from mentorship import retention
 from mentorship.web import ROUTES
 
+retention.load()
 app = st.App("app.py", routes=ROUTES)

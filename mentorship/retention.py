@@ -154,14 +154,23 @@ def _words(text: str) -> str:
 
 
 # Kaplan–Meier
+def _survival_model():
+    # Imported here: statsmodels pulls in scipy.stats (most of a second), which only survival needs, so
+    # `summary` and the other commands start without it; the dashboard's server loads it as it starts.
+    from statsmodels.duration.survfunc import SurvfuncRight
+
+    return SurvfuncRight
+
+
+def load() -> None:
+    """Import what survival curves need now rather than at the first one (for a long-running server)."""
+    _survival_model()
+
+
 def _fit(d: pd.DataFrame):
     if d.empty:
         return None
-    # Imported here: statsmodels pulls in scipy.stats (most of a second), which only survival needs, so
-    # `summary` and the other commands start without it.
-    from statsmodels.duration.survfunc import SurvfuncRight
-
-    return SurvfuncRight(d["months"].to_numpy(dtype=float), d["ended"].to_numpy(dtype=int))
+    return _survival_model()(d["months"].to_numpy(dtype=float), d["ended"].to_numpy(dtype=int))
 
 
 def survival_curve(d: pd.DataFrame) -> pd.DataFrame:
