@@ -205,7 +205,8 @@ def _shortlist(scores: Scores, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarr
         c, r, v = _top_k(scores.cols(c0, c1), COLUMN_LIST, jitter)
         return [r], [c + c0], [v + bonus[r]], 0
 
-    step = max(1, BLOCK_CELLS // (RANDOM_ARCS + SAMPLE if quick else m))
+    # a sampled pair takes some 50 bytes of index arrays on its way, a pair of a whole row 4
+    step = max(1, BLOCK_CELLS // (12 * (RANDOM_ARCS + SAMPLE)) if quick else BLOCK_CELLS // m)
     parts = _in_blocks(n, step, row_lists)
     if COLUMN_LIST:
         parts += _in_blocks(m, max(1, BLOCK_CELLS // n), col_lists)

@@ -140,13 +140,13 @@ class Cohort:
     today: date
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Reason:
     component: str  # a COMPONENTS key
     text: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Suggestion:
     mentor_id: int
     mentee_id: int
@@ -158,7 +158,7 @@ class Suggestion:
         return [r.text for r in self.reasons]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Unplaced:
     mentee_id: int
     code: str
@@ -612,18 +612,26 @@ def _reasons(enc: _Encoded, rows: np.ndarray, cols: np.ndarray) -> list[tuple[Re
     la, la_sets, lb, lb_sets = d["languages"]
     ba, ba_sets, bb, bb_sets = d["background"]
     shown = d["display"]
-    # Many pairs share their cells: each sentence is worded once per pair of cells.
-    spoken: dict[tuple[int, int], Reason | None] = {}
-    common: dict[tuple[int, int], Reason | None] = {}
+    # Many pairs share their cells: each reason is one object, shared by every pair it applies to (fewer
+    # objects for the garbage collector to walk), and each shared language or identity is worded once.
+    made: dict[tuple, Reason | None] = {}
 
-    def language(x: int, y: int) -> Reason | None:
-        words = _shared(la_sets[x], lb_sets[y], shown["language"])
-        return Reason("shared_language", f"Both speak {_join(words)}") if words else None
+    def reason(component: str, text: str) -> Reason:
+        key = (component, text)
+        if key not in made:
+            made[key] = Reason(component, text)
+        return made[key]
 
-    def background(x: int, y: int) -> Reason | None:
-        words = _shared(ba_sets[x], bb_sets[y], shown["background"])
-        return Reason("shared_background", f"Both identify as {_join(words)}") if words else None
+    def shared(component: str, sets: tuple, x: int, y: int) -> Reason | None:
+        key = (component, x, y)
+        if key not in made:
+            left, right, shown_as, wording = sets
+            words = _shared(left[x], right[y], shown[shown_as])
+            made[key] = Reason(component, wording.format(_join(words))) if words else None
+        return made[key]
 
+    languages = (la_sets, lb_sets, "language", "Both speak {}")
+    backgrounds = (ba_sets, bb_sets, "background", "Both identify as {}")
     advises = [
         Reason("advising_areas", f"Advises on {_join(areas)}") if w["advising_areas"] and areas else None
         for areas in ([ADVISING_WORDS[a] for a in ADVISING_AREAS if a in found] for found in advising)
@@ -636,34 +644,25 @@ def _reasons(enc: _Encoded, rows: np.ndarray, cols: np.ndarray) -> list[tuple[Re
     )
     out = []
     for i, j in zip(rows.tolist(), cols.tolist(), strict=True):
-        found: list[Reason] = []
+        found: list[Reason | None] = []
         if w["bipoc_concordance"] and prefers[i] and mentor_bipoc[j]:
             who = "Both identify as BIPOC" if mentee_bipoc[i] else "The mentor identifies as BIPOC"
             asked = "requires a BIPOC mentor" if required[i] else "asked for a BIPOC mentor"
-            found.append(Reason("bipoc_concordance", f"{who} — the student {asked}"))
+            found.append(reason("bipoc_concordance", f"{who} — the student {asked}"))
         specialty = specialties[s_codes[j]]
         if w["shared_specialty"] and specialty and specialty in interests[i_codes[i]]:
-            found.append(Reason("shared_specialty", f"Shared interest: {specialty}"))
+            found.append(reason("shared_specialty", f"Shared interest: {specialty}"))
         if w["shared_language"]:
-            key = (la[i], lb[j])
-            if key not in spoken:
-                spoken[key] = language(*key)
-            if spoken[key]:
-                found.append(spoken[key])
+            found.append(shared("shared_language", languages, la[i], lb[j]))
         asked_gender = wanted[wg_codes[i]]
         if w["mentor_gender"] and asked_gender and asked_gender == mentor_genders[mg_codes[j]]:
-            found.append(Reason("mentor_gender", f"The student asked for a mentor who is a {asked_gender}"))
+            found.append(reason("mentor_gender", f"The student asked for a mentor who is a {asked_gender}"))
         if w["shared_background"] and mentee_bipoc[i]:
-            key = (ba[i], bb[j])
-            if key not in common:
-                common[key] = background(*key)
-            if common[key]:
-                found.append(common[key])
-        if advises[adv_codes[j]]:
-            found.append(advises[adv_codes[j]])
+            found.append(shared("shared_background", backgrounds, ba[i], bb[j]))
+        found.append(advises[adv_codes[j]])
         if w["waiting_time"] and days[i] > 0:
-            found.append(Reason("waiting_time", f"Waiting since {d['registered'][i].isoformat()}"))
-        out.append(tuple(found))
+            found.append(reason("waiting_time", f"Waiting since {d['registered'][i].isoformat()}"))
+        out.append(tuple(r for r in found if r is not None))
     return out
 
 
