@@ -433,15 +433,27 @@ class _Encoded:
             best[rows] = np.where(block >= 0, block - price, -np.inf).max(axis=1)
         return best
 
-    def score_cols(self, c0: int, c1: int, *, waiting: bool = True) -> np.ndarray:
-        """Scores of mentors c0:c1 with every mentee: the transpose of score_rows."""
-        block = self.pair.T[self.b[c0:c1]][:, self.a]
-        block += self.specialty.T[self.t[c0:c1]][:, self.s]
+    def score_cols(self, cols: np.ndarray, *, waiting: bool = True) -> np.ndarray:
+        """Scores of these mentors (positions) with every mentee: the transpose of score_rows."""
+        block = self.pair.T[self.b[cols]][:, self.a]
+        block += self.specialty.T[self.t[cols]][:, self.s]
         if waiting:
             block += self.waited[None, :]
-        hit = (self.excluded_cols >= c0) & (self.excluded_cols < c1)
-        block[self.excluded_cols[hit] - c0, self.excluded_rows[hit]] = _DISALLOWED
+        place = np.full(len(self.mentor_ids), -1)
+        place[cols] = np.arange(len(cols))
+        hit = place[self.excluded_cols] >= 0
+        block[place[self.excluded_cols[hit]], self.excluded_rows[hit]] = _DISALLOWED
         return block
+
+    def column_groups(self) -> np.ndarray:
+        """A code per mentor: mentors with the same profile and specialty score alike with every mentee
+        (a mentor with an excluded pair has a code of its own)."""
+        if not len(self.mentor_ids):
+            return np.zeros(0, np.int64)
+        groups = np.unique(np.stack([self.b, self.t], axis=1), axis=0, return_inverse=True)[1].reshape(-1)
+        alone = np.unique(self.excluded_cols)
+        groups[alone] = groups.max() + 1 + np.arange(len(alone))
+        return groups
 
     def pair_scores(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         """Scores of the pairs (rows[k], cols[k]) without the waiting time (arrays of one shape, or
@@ -693,11 +705,12 @@ def _assign(enc: _Encoded, shortlist: int) -> tuple[np.ndarray, np.ndarray, np.n
     scores = assignment.Scores(
         shape=enc.shape,
         rows=lambda rows: enc.score_rows(rows, waiting=False),
-        cols=lambda c0, c1: enc.score_cols(c0, c1, waiting=False),
+        cols=lambda cols: enc.score_cols(cols, waiting=False),
         bonus=enc.waited,
         pairs=enc.pair_scores,
         allowed=enc.allowed_pairs(),
         best_reduced=enc.best_reduced,
+        column_groups=enc.column_groups(),
     )
     found = assignment.assign(scores, enc.capacity_left, shortlist=shortlist)
     places = int(enc.capacity_left.sum())
