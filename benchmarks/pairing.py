@@ -12,7 +12,8 @@ matched). Every part runs in its own process, so its peak memory is its own:
   alone on the same tight matrix (as costs to minimise).
 - the command line as whole processes: `--help`, `summary --json`, `suggest --json`.
 The warm suggest and the dense solves are timed in turn in one process, so that a busy machine slows
-them alike; the minimum and the median of the runs are printed, with the load average.
+them alike; the minimum and the median of the runs are printed, with the load average, and each part's
+CPU seconds (the process's, so suggest's two threads both count), which a busy machine disturbs less.
 """
 
 from __future__ import annotations
@@ -107,24 +108,28 @@ def worker_dense(url: str, runs: int) -> dict:
     cost = np.ascontiguousarray(gain.max() - gain)
     solvers = _lapx_solvers()
     times: dict[str, list[float]] = {"suggest": [], "scipy": [], **{name: [] for name in solvers}}
+    cpu: dict[str, list[float]] = {name: [] for name in times}
     answers = {}
     _suggest(engine)
+
+    def timed(name: str, work):
+        start, start_cpu = time.perf_counter(), time.process_time()
+        result = work()
+        times[name].append(time.perf_counter() - start)
+        cpu[name].append(time.process_time() - start_cpu)
+        return result
+
     for _ in range(runs):  # in turn, so that the machine's load falls on each alike
-        start = time.perf_counter()
-        ours = _suggest(engine)
-        times["suggest"].append(time.perf_counter() - start)
-        start = time.perf_counter()
-        rows, cols = linear_sum_assignment(gain, maximize=True)
-        times["scipy"].append(time.perf_counter() - start)
+        ours = timed("suggest", lambda: _suggest(engine))
+        rows, cols = timed("scipy", lambda: linear_sum_assignment(gain, maximize=True))
         answers["scipy"] = assignment.placed_total(gain, slots, points, rows, cols)[:2]
         for name, solve in solvers.items():
-            start = time.perf_counter()
-            rows, cols = solve(cost, extend_cost=True, return_cost=False)
-            times[name].append(time.perf_counter() - start)
+            rows, cols = timed(name, lambda solve=solve: solve(cost, extend_cost=True, return_cost=False))
             answers[name] = assignment.placed_total(gain, slots, points, rows, cols)[:2]
     return {
         "shape": list(gain.shape),
         "times": {name: _stats(t) for name, t in times.items()},
+        "cpu": {name: _stats(t) for name, t in cpu.items()},
         "answers": {"suggest": (len(ours.pairs), ours.total_points), **answers},
         "peak_mb": _peak_mb(),
     }
@@ -189,11 +194,13 @@ def main() -> None:
                         "suggest": "suggest (warm)",
                         "scipy": f"tight dense SciPy {rows:,}x{cols:,}",
                     }.get(name, f"lapx.{name} {rows:,}x{cols:,}")
+                    c, scipy_cpu = dense["cpu"][name], dense["cpu"]["scipy"]
                     print(
                         f"      {label:<34} min {t['min']:.3f} s, median {t['median']:.3f} s; "
                         f"placed {placed:,}, total {total:.3f} (gap to SciPy {gap:+.3f}); "
                         f"{t['min'] / times['scipy']['min']:.2f} of SciPy's min, "
-                        f"{t['median'] / times['scipy']['median']:.2f} of its median"
+                        f"{t['median'] / times['scipy']['median']:.2f} of its median; "
+                        f"CPU min {c['min']:.3f} s ({c['min'] / scipy_cpu['min']:.2f} of SciPy's)"
                     )
             if mentees <= DENSE_LIMIT:
                 _cli(url, max(3, args.runs // 2))

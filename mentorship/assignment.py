@@ -33,32 +33,36 @@ RANDOM_ARCS = 4  # random allowed columns per row
 COLUMN_LIST = 16  # best rows per column, over all rows
 ADD_PER_ROW = 48  # improving pairs added per row after each solve
 MAX_ROUNDS = 30  # checks of every allowed pair against the prices
-_QUICK_SWEEPS = 200  # Bellman-Ford sweeps allowed when re-pricing an unchanged assignment
+# Bellman-Ford sweeps allowed when re-pricing an unchanged assignment: optimal ones settled in 5 to 15
+# (5,000 and 20,000 waiting); one still rising after these is solved again (never wrong, only slower).
+_QUICK_SWEEPS = 30
 _EXACT = 2**21  # float32 holds every whole number up to 2**24: prices are checked in that range
 BLOCK_CELLS = 2_000_000  # pairs scored at a time, per thread: bounds memory whatever the problem's size
 _THREADS = min(2, os.cpu_count() or 1)
 
-Block = Callable[[int, int], np.ndarray]
+Block = Callable[[np.ndarray], np.ndarray]
 
 
 @dataclass(frozen=True)
 class Scores:
-    """Every pair's score, in blocks: `rows(i)` is rows i (ascending) with every column, `cols(c0, c1)`
-    columns c0:c1 with every row (float32 whole numbers, negative = not allowed; fresh arrays the
-    caller may change). A pair's score is its block value plus its row's `bonus` (a per-row constant
+    """Every pair's score, in blocks: `rows(i)` is rows i (ascending) with every column, `cols(j)`
+    columns j with every row (float32 whole numbers, negative = not allowed; fresh arrays the caller
+    may change). A pair's score is its block value plus its row's `bonus` (a per-row constant
     such as time waiting, left out when ranking a row's columns)."""
 
     shape: tuple[int, int]
-    rows: Callable[[np.ndarray], np.ndarray]
+    rows: Block
     cols: Block
     bonus: np.ndarray
     # Optional quicker ways, for a caller that knows them, than scoring every row's block:
     # `pairs(i, j)` the block values of the pairs (i, j) (arrays of the same shape, or broadcast);
     # `allowed` how many pairs are allowed; `best_reduced(price)` per row, the most by which an allowed
-    # column's block value exceeds the column's price (-inf when none is allowed).
+    # column's block value exceeds the column's price (-inf when none is allowed); `column_groups` a
+    # code per column, columns with the same code having the same block values in every row.
     pairs: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None
     allowed: int | None = None
     best_reduced: Callable[[np.ndarray], np.ndarray] | None = None
+    column_groups: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -199,19 +203,37 @@ def _shortlist(scores: Scores, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarr
             allowed,
         )
 
-    def col_lists(c0: int, c1: int) -> tuple:
-        c, r, v = _top_k(scores.cols(c0, c1), COLUMN_LIST, jitter)
-        return [r], [c + c0], [v + bonus[r]], 0
-
-    step = max(1, BLOCK_CELLS // (RANDOM_ARCS + SAMPLE if quick else m))
+    # a sampled pair takes some 50 bytes of index arrays on its way, a pair of a whole row 4
+    step = max(1, BLOCK_CELLS // (12 * (RANDOM_ARCS + SAMPLE)) if quick else BLOCK_CELLS // m)
     parts = _in_blocks(n, step, row_lists)
     if COLUMN_LIST:
-        parts += _in_blocks(m, max(1, BLOCK_CELLS // n), col_lists)
+        parts += _column_lists(scores, jitter)
     rows = [x for part in parts for x in part[0]]
     cols = [x for part in parts for x in part[1]]
     vals = [x for part in parts for x in part[2]]
     allowed = scores.allowed if scores.allowed is not None else sum(part[3] for part in parts)
     return (*_merge(rows, cols, vals, m), allowed)
+
+
+def _column_lists(scores: Scores, jitter: np.ndarray) -> list[tuple]:
+    """Each column's COLUMN_LIST best rows. Columns that score alike (`Scores.column_groups`) are scored
+    once, as a group: its best COLUMN_LIST x (its size) rows, dealt out among its columns in turn."""
+    n, m = scores.shape
+    groups = scores.column_groups if scores.column_groups is not None else np.arange(m)
+    order = np.argsort(groups, kind="stable")
+    starts = np.flatnonzero(np.r_[True, groups[order][1:] != groups[order][:-1]])
+    sizes = np.diff(np.r_[starts, m])
+    parts = []
+    for size in np.unique(sizes).tolist():
+        members = order[starts[sizes == size][:, None] + np.arange(size)]  # group x its columns
+
+        def lists(g0: int, g1: int, members: np.ndarray = members, size: int = size) -> tuple:
+            g, r, v = _top_k(scores.cols(members[g0:g1, 0]), COLUMN_LIST * size, jitter)
+            turn = np.arange(len(g)) - np.searchsorted(g, g)  # g comes sorted: each row's place in its group
+            return [r], [members[g0 + g, turn % size]], [v + scores.bonus[r].astype(np.float64)], 0
+
+        parts += _in_blocks(len(members), max(1, BLOCK_CELLS // n), lists)
+    return parts
 
 
 def _merge(rows: list, cols: list, vals: list, m: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -140,13 +140,13 @@ class Cohort:
     today: date
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Reason:
     component: str  # a COMPONENTS key
     text: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Suggestion:
     mentor_id: int
     mentee_id: int
@@ -158,7 +158,7 @@ class Suggestion:
         return [r.text for r in self.reasons]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Unplaced:
     mentee_id: int
     code: str
@@ -433,15 +433,27 @@ class _Encoded:
             best[rows] = np.where(block >= 0, block - price, -np.inf).max(axis=1)
         return best
 
-    def score_cols(self, c0: int, c1: int, *, waiting: bool = True) -> np.ndarray:
-        """Scores of mentors c0:c1 with every mentee: the transpose of score_rows."""
-        block = self.pair.T[self.b[c0:c1]][:, self.a]
-        block += self.specialty.T[self.t[c0:c1]][:, self.s]
+    def score_cols(self, cols: np.ndarray, *, waiting: bool = True) -> np.ndarray:
+        """Scores of these mentors (positions) with every mentee: the transpose of score_rows."""
+        block = self.pair.T[self.b[cols]][:, self.a]
+        block += self.specialty.T[self.t[cols]][:, self.s]
         if waiting:
             block += self.waited[None, :]
-        hit = (self.excluded_cols >= c0) & (self.excluded_cols < c1)
-        block[self.excluded_cols[hit] - c0, self.excluded_rows[hit]] = _DISALLOWED
+        place = np.full(len(self.mentor_ids), -1)
+        place[cols] = np.arange(len(cols))
+        hit = place[self.excluded_cols] >= 0
+        block[place[self.excluded_cols[hit]], self.excluded_rows[hit]] = _DISALLOWED
         return block
+
+    def column_groups(self) -> np.ndarray:
+        """A code per mentor: mentors with the same profile and specialty score alike with every mentee
+        (a mentor with an excluded pair has a code of its own)."""
+        if not len(self.mentor_ids):
+            return np.zeros(0, np.int64)
+        groups = np.unique(np.stack([self.b, self.t], axis=1), axis=0, return_inverse=True)[1].reshape(-1)
+        alone = np.unique(self.excluded_cols)
+        groups[alone] = groups.max() + 1 + np.arange(len(alone))
+        return groups
 
     def pair_scores(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         """Scores of the pairs (rows[k], cols[k]) without the waiting time (arrays of one shape, or
@@ -612,18 +624,26 @@ def _reasons(enc: _Encoded, rows: np.ndarray, cols: np.ndarray) -> list[tuple[Re
     la, la_sets, lb, lb_sets = d["languages"]
     ba, ba_sets, bb, bb_sets = d["background"]
     shown = d["display"]
-    # Many pairs share their cells: each sentence is worded once per pair of cells.
-    spoken: dict[tuple[int, int], Reason | None] = {}
-    common: dict[tuple[int, int], Reason | None] = {}
+    # Many pairs share their cells: each reason is one object, shared by every pair it applies to (fewer
+    # objects for the garbage collector to walk), and each shared language or identity is worded once.
+    made: dict[tuple, Reason | None] = {}
 
-    def language(x: int, y: int) -> Reason | None:
-        words = _shared(la_sets[x], lb_sets[y], shown["language"])
-        return Reason("shared_language", f"Both speak {_join(words)}") if words else None
+    def reason(component: str, text: str) -> Reason:
+        key = (component, text)
+        if key not in made:
+            made[key] = Reason(component, text)
+        return made[key]
 
-    def background(x: int, y: int) -> Reason | None:
-        words = _shared(ba_sets[x], bb_sets[y], shown["background"])
-        return Reason("shared_background", f"Both identify as {_join(words)}") if words else None
+    def shared(component: str, sets: tuple, x: int, y: int) -> Reason | None:
+        key = (component, x, y)
+        if key not in made:
+            left, right, shown_as, wording = sets
+            words = _shared(left[x], right[y], shown[shown_as])
+            made[key] = Reason(component, wording.format(_join(words))) if words else None
+        return made[key]
 
+    languages = (la_sets, lb_sets, "language", "Both speak {}")
+    backgrounds = (ba_sets, bb_sets, "background", "Both identify as {}")
     advises = [
         Reason("advising_areas", f"Advises on {_join(areas)}") if w["advising_areas"] and areas else None
         for areas in ([ADVISING_WORDS[a] for a in ADVISING_AREAS if a in found] for found in advising)
@@ -636,34 +656,25 @@ def _reasons(enc: _Encoded, rows: np.ndarray, cols: np.ndarray) -> list[tuple[Re
     )
     out = []
     for i, j in zip(rows.tolist(), cols.tolist(), strict=True):
-        found: list[Reason] = []
+        found: list[Reason | None] = []
         if w["bipoc_concordance"] and prefers[i] and mentor_bipoc[j]:
             who = "Both identify as BIPOC" if mentee_bipoc[i] else "The mentor identifies as BIPOC"
             asked = "requires a BIPOC mentor" if required[i] else "asked for a BIPOC mentor"
-            found.append(Reason("bipoc_concordance", f"{who} — the student {asked}"))
+            found.append(reason("bipoc_concordance", f"{who} — the student {asked}"))
         specialty = specialties[s_codes[j]]
         if w["shared_specialty"] and specialty and specialty in interests[i_codes[i]]:
-            found.append(Reason("shared_specialty", f"Shared interest: {specialty}"))
+            found.append(reason("shared_specialty", f"Shared interest: {specialty}"))
         if w["shared_language"]:
-            key = (la[i], lb[j])
-            if key not in spoken:
-                spoken[key] = language(*key)
-            if spoken[key]:
-                found.append(spoken[key])
+            found.append(shared("shared_language", languages, la[i], lb[j]))
         asked_gender = wanted[wg_codes[i]]
         if w["mentor_gender"] and asked_gender and asked_gender == mentor_genders[mg_codes[j]]:
-            found.append(Reason("mentor_gender", f"The student asked for a mentor who is a {asked_gender}"))
+            found.append(reason("mentor_gender", f"The student asked for a mentor who is a {asked_gender}"))
         if w["shared_background"] and mentee_bipoc[i]:
-            key = (ba[i], bb[j])
-            if key not in common:
-                common[key] = background(*key)
-            if common[key]:
-                found.append(common[key])
-        if advises[adv_codes[j]]:
-            found.append(advises[adv_codes[j]])
+            found.append(shared("shared_background", backgrounds, ba[i], bb[j]))
+        found.append(advises[adv_codes[j]])
         if w["waiting_time"] and days[i] > 0:
-            found.append(Reason("waiting_time", f"Waiting since {d['registered'][i].isoformat()}"))
-        out.append(tuple(found))
+            found.append(reason("waiting_time", f"Waiting since {d['registered'][i].isoformat()}"))
+        out.append(tuple(r for r in found if r is not None))
     return out
 
 
@@ -694,11 +705,12 @@ def _assign(enc: _Encoded, shortlist: int) -> tuple[np.ndarray, np.ndarray, np.n
     scores = assignment.Scores(
         shape=enc.shape,
         rows=lambda rows: enc.score_rows(rows, waiting=False),
-        cols=lambda c0, c1: enc.score_cols(c0, c1, waiting=False),
+        cols=lambda cols: enc.score_cols(cols, waiting=False),
         bonus=enc.waited,
         pairs=enc.pair_scores,
         allowed=enc.allowed_pairs(),
         best_reduced=enc.best_reduced,
+        column_groups=enc.column_groups(),
     )
     found = assignment.assign(scores, enc.capacity_left, shortlist=shortlist)
     places = int(enc.capacity_left.sum())

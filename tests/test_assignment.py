@@ -11,7 +11,7 @@ def scores_of(matrix: np.ndarray, bonus: np.ndarray) -> assignment.Scores:
     return assignment.Scores(
         shape=table.shape,
         rows=lambda rows: table[rows],
-        cols=lambda c0, c1: np.ascontiguousarray(table[:, c0:c1].T),
+        cols=lambda cols: np.ascontiguousarray(table[:, cols].T),
         bonus=bonus.astype(np.float32),
     )
 

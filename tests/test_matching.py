@@ -453,6 +453,9 @@ def test_the_quick_forms_of_the_scores_agree_with_every_mentees_own_row(seed):
     rows, cols = np.divmod(np.arange(n * m), m)
     assert np.array_equal(enc.pair_scores(rows, cols), block.reshape(-1))
     assert enc.allowed_pairs() == np.count_nonzero(block >= 0)
+    groups = enc.column_groups()  # mentors in one group score alike with every mentee
+    assert all((block[:, groups == g] == block[:, groups == g][:, :1]).all() for g in set(groups.tolist()))
+    assert np.array_equal(enc.score_cols(np.arange(m)[::-1], waiting=False), block[:, ::-1].T)
 
 
 def test_prices_near_the_placement_bonus_are_compared_exactly_at_program_scale():
