@@ -835,8 +835,8 @@ def pairing_cohort(
         before = before.where(Match.mentee_id.in_(mentee_ids))
     else:
         mentees = mentees.where(Mentee.status == PersonStatus.active)
-    mentors, mentees = frame(session, mentors), frame(session, mentees)
-    excluded = frame(session, sa.union_all(rejected, before))
+    mentors, mentees = driver_frame(session, mentors), driver_frame(session, mentees)
+    excluded = driver_frame(session, sa.union_all(rejected, before))
     mentors["attests_values"] = mentors["attests_values"].astype(bool)
     mentees["has_open_match"] = mentees["has_open_match"].astype(bool)
     mentees["registered_on"] = pd.to_datetime(mentees["registered_on"]).dt.date
