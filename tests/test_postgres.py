@@ -33,6 +33,21 @@ def test_schema_demo_and_summary_match_sqlite(pg_url, engine):
     pg.dispose()
 
 
+def test_the_pairing_suggested_on_postgres_is_the_one_suggested_on_sqlite(pg_url, engine):
+    """The pairing reads its people as each driver gives them (a day is a date on PostgreSQL, text on
+    SQLite): the suggestions, their scores and reasons, and the unmatched are the same."""
+    pg = db.make_engine(pg_url)
+    db.upgrade(pg)
+    load_demo(pg, seed=21)
+    load_demo(engine, seed=21)
+    with db.read_session(pg) as a, db.read_session(engine) as b:
+        on_pg, on_sqlite = queries.pairing_suggestions(a, TODAY), queries.pairing_suggestions(b, TODAY)
+    assert on_pg.pairs == on_sqlite.pairs and on_pg.unmatched == on_sqlite.unmatched
+    assert len(on_pg.pairs) > 10 and on_pg.report.proven_optimal
+    assert any(r.component == "waiting_time" for p in on_pg.pairs for r in p.reasons)
+    pg.dispose()
+
+
 def test_capacity_and_one_open_match_hold_on_postgres(pg_url):
     pg = db.make_engine(pg_url)
     db.upgrade(pg)
