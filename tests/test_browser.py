@@ -57,6 +57,26 @@ def test_empty_store_guidance_in_a_browser(engine, accounts, dashboard, browser_
     assert page.locator('[data-testid="stMetric"]').count() == 0
 
 
+def test_a_visitors_browser_asks_nothing_of_any_other_site(engine, accounts, dashboard, browser_page):
+    """Signed out, signed in, and on the pairs' check-in page: every request goes to the dashboard itself
+    (a material-icon favicon made every visitor's browser ask Google's font server for it)."""
+    load_demo(engine)
+    page = browser_page
+    elsewhere = []
+    local = (dashboard, "blob:", "data:")  # blob: and data: addresses are the page's own, not a request out
+    page.on("request", lambda r: None if r.url.startswith(local) else elsewhere.append(r.url))
+    page.goto(dashboard)
+    wait_for_app(page)
+    page.get_by_role("button", name="Sign in").wait_for()
+    sign_in(page, LEADER_EMAIL, PASSWORD)
+    page.locator('[data-testid="stVegaLiteChart"]').nth(2).wait_for()
+    page.goto(f"{dashboard}/Check_in?token=not-a-token")
+    wait_for_app(page)
+    page.wait_for_timeout(500)  # the tab's icon is set after the page has drawn
+    assert elsewhere == []
+    assert page.evaluate("document.querySelector(\"link[rel='shortcut icon']\").href").startswith("data:")
+
+
 XSS_FIRST = "<img src=x onerror=alert(1)>"
 XSS_LAST = "<script>alert(2)</script>"
 

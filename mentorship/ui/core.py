@@ -22,6 +22,10 @@ from mentorship.ui import kept
 T = TypeVar("T")
 A = TypeVar("A")
 APP_TITLE = "Mentorship program"
+# The tab's icon. An emoji is drawn in the browser; a `:material/...:` icon would make every visitor's
+# browser fetch it from fonts.gstatic.com, telling Google who opens the dashboard, the check-in and the
+# registration forms (the sidebar's material icons come with Streamlit and fetch nothing).
+FAVICON = "🩺"
 SIGNED_IN, LEADER, PUBLIC = "signed in", "leader", "public"  # who may open a page
 
 
@@ -108,7 +112,7 @@ def page_setup(key: str) -> PageContext:
     """The first call of every signed-in page (`PAGES[key]`): config, store, sign-in. Stops the script for
     anyone not allowed."""
     page = PAGES[key]
-    st.set_page_config(page_title=f"{page.title} · {APP_TITLE}", page_icon=page.icon, layout="wide")
+    st.set_page_config(page_title=f"{page.title} · {APP_TITLE}", page_icon=FAVICON, layout="wide")
     st.html(_TARGET_SIZE_CSS)
     engine = _open_store()
     user = current_user(engine)
@@ -129,7 +133,7 @@ def public_page_setup(key: str) -> Engine:
     else from the program."""
     page = PAGES[key]
     st.set_page_config(
-        page_title=page.title, page_icon=page.icon, layout="centered", initial_sidebar_state="collapsed"
+        page_title=page.title, page_icon=FAVICON, layout="centered", initial_sidebar_state="collapsed"
     )
     st.html(_TARGET_SIZE_CSS)
     return _open_store()
