@@ -207,7 +207,7 @@ def _shortlist(scores: Scores, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarr
     step = max(1, BLOCK_CELLS // (12 * (RANDOM_ARCS + SAMPLE)) if quick else BLOCK_CELLS // m)
     parts = _in_blocks(n, step, row_lists)
     if COLUMN_LIST:
-        parts += _column_lists(scores, jitter)
+        parts += _column_lists(scores, bonus, jitter)
     rows = [x for part in parts for x in part[0]]
     cols = [x for part in parts for x in part[1]]
     vals = [x for part in parts for x in part[2]]
@@ -215,7 +215,7 @@ def _shortlist(scores: Scores, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarr
     return (*_merge(rows, cols, vals, m), allowed)
 
 
-def _column_lists(scores: Scores, jitter: np.ndarray) -> list[tuple]:
+def _column_lists(scores: Scores, bonus: np.ndarray, jitter: np.ndarray) -> list[tuple]:
     """Each column's COLUMN_LIST best rows. Columns that score alike (`Scores.column_groups`) are scored
     once, as a group: its best COLUMN_LIST x (its size) rows, dealt out among its columns in turn."""
     n, m = scores.shape
@@ -230,7 +230,7 @@ def _column_lists(scores: Scores, jitter: np.ndarray) -> list[tuple]:
         def lists(g0: int, g1: int, members: np.ndarray = members, size: int = size) -> tuple:
             g, r, v = _top_k(scores.cols(members[g0:g1, 0]), COLUMN_LIST * size, jitter)
             turn = np.arange(len(g)) - np.searchsorted(g, g)  # g comes sorted: each row's place in its group
-            return [r], [members[g0 + g, turn % size]], [v + scores.bonus[r].astype(np.float64)], 0
+            return [r], [members[g0 + g, turn % size]], [v + bonus[r]], 0
 
         parts += _in_blocks(len(members), max(1, BLOCK_CELLS // n), lists)
     return parts
@@ -374,7 +374,7 @@ def _violations(scores: Scores, v: np.ndarray, tau: np.ndarray, per_row: int, bi
     def improving(k0: int, k1: int) -> tuple:
         rows = bad[k0:k1]
         block = scores.rows(rows)
-        slack = np.where(block >= 0, block - vf[None, :], -np.inf) - tf[rows, None]  # rounded; sign exact
+        slack = reduced(block, vf) - tf[rows, None]  # rounded, but its sign is exact
         r, c, _ = _top_k(np.where(slack > 0, np.floor(slack), -1), per_row, jitter)
         return rows[r], c, block[r, c].astype(np.float64) + scores.bonus[rows[r]]
 
@@ -382,13 +382,17 @@ def _violations(scores: Scores, v: np.ndarray, tau: np.ndarray, per_row: int, bi
     return [x[0] for x in found], [x[1] for x in found], [x[2] for x in found]
 
 
+def reduced(block: np.ndarray, price: np.ndarray) -> np.ndarray:
+    """Each allowed pair's block value less its column's price; -inf where the pair is not allowed."""
+    return np.where(block >= 0, block - price, -np.inf)
+
+
 def _best_reduced(scores: Scores, price: np.ndarray) -> np.ndarray:
     """`Scores.best_reduced` from every row's block."""
     n, m = scores.shape
 
     def best(r0: int, r1: int) -> np.ndarray:
-        block = scores.rows(np.arange(r0, r1))
-        return np.where(block >= 0, block - price[None, :], -np.inf).max(axis=1)
+        return reduced(scores.rows(np.arange(r0, r1)), price).max(axis=1)
 
     return np.concatenate(_in_blocks(n, max(1, BLOCK_CELLS // m), best))
 

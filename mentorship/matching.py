@@ -421,16 +421,13 @@ class _Encoded:
         mentee's best range (profile codes x mentors, instead of mentees x mentors). Mentees with an
         excluded pair get their own rows. Whole numbers throughout: as exact as the per-mentee form.
         """
-        pair = self._pair_rows if self._pair_rows is not None else self.pair[:, self.b]
-        reduced = np.where(pair >= 0, pair - price, -np.inf)
         starts = [lo for _, lo, _ in self._specialty_ranges]
         codes = [code for code, _, _ in self._specialty_ranges]
-        per_range = np.maximum.reduceat(reduced, starts, axis=1)  # pair code x specialty range
+        per_range = np.maximum.reduceat(assignment.reduced(self._by_mentor(), price), starts, axis=1)
         best = (per_range[self.a] + self.specialty[self.s][:, codes]).max(axis=1)
         if len(self.excluded_rows):
             rows = np.unique(self.excluded_rows)
-            block = self.score_rows(rows, waiting=False)
-            best[rows] = np.where(block >= 0, block - price, -np.inf).max(axis=1)
+            best[rows] = assignment.reduced(self.score_rows(rows, waiting=False), price).max(axis=1)
         return best
 
     def score_cols(self, cols: np.ndarray, *, waiting: bool = True) -> np.ndarray:
@@ -468,14 +465,18 @@ class _Encoded:
 
     def allowed_pairs(self) -> int:
         """How many pairs no hard rule forbids: per pair code, then less the excluded ones."""
-        pair = self._pair_rows if self._pair_rows is not None else self.pair[:, self.b]
+        pair = self._by_mentor()
         per_code = np.count_nonzero(pair >= 0, axis=1)
         excluded = self.pair[self.a[self.excluded_rows], self.b[self.excluded_cols]] >= 0
         return int(np.bincount(self.a, minlength=len(pair)) @ per_code) - int(excluded.sum())
 
     def score_pairs(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-        points = self.pair[self.a[rows], self.b[cols]] + self.specialty[self.s[rows], self.t[cols]]
-        return points.astype(np.float64) + self.waited[rows]
+        """`pair_scores` with the waiting time (float64)."""
+        return self.pair_scores(rows, cols).astype(np.float64) + self.waited[rows]
+
+    def _by_mentor(self) -> np.ndarray:
+        """The pair table with one column per mentor (pair code x mentor), kept when it is small enough."""
+        return self._pair_rows if self._pair_rows is not None else self.pair[:, self.b]
 
 
 def _milli(weight: float) -> int:
