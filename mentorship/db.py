@@ -129,7 +129,7 @@ HEAD = "0005_signin"
 
 def upgrade(engine: Engine) -> None:
     """Create the store or bring it to the newest schema; never drops data."""
-    if _stored_revision(engine) == HEAD:
+    if schema_revision(engine) == HEAD:
         return
     from alembic import command
 
@@ -137,19 +137,13 @@ def upgrade(engine: Engine) -> None:
         command.upgrade(_alembic_config(connection), "head")
 
 
-def _stored_revision(engine: Engine) -> str | None:
-    """The revision recorded in the store, or None when it has none (a new store)."""
+def schema_revision(engine: Engine) -> str | None:
+    """The revision recorded in the store (Alembic's table, read without Alembic), or None when it has
+    none (a new store)."""
     with engine.connect() as connection:
         if not sa.inspect(connection).has_table("alembic_version"):
             return None
         return connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
-
-
-def schema_revision(engine: Engine) -> str | None:
-    from alembic.runtime.migration import MigrationContext
-
-    with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
 
 
 def head_revision() -> str:
