@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import re
 
-from email_validator import EmailNotValidError, validate_email
-
 # The program's vocabulary, one home for each list (intake validates against them, pages offer them).
 MEETING_FORMATS = ("virtual", "phone", "in person")
 FORMAT_LABELS = {"virtual": "Video call", "phone": "Phone call", "in person": "In person"}
@@ -35,6 +33,8 @@ def normalise_email(email: str) -> str:
 
 def check_email(email: str) -> str:
     """The normalised email, or ValueError with a sentence saying what is wrong (no DNS lookup)."""
+    from email_validator import EmailNotValidError, validate_email  # here: most commands never check one
+
     candidate = normalise_email(email)
     if not candidate:
         raise ValueError("An email address is required.")
