@@ -1,6 +1,7 @@
 """`python -m mentorship`: one command, then the process ends."""
 
 import gc
+import os
 import sys
 
 # Loading pandas, SQLAlchemy and SciPy makes some 200,000 objects that live until the end; with the
@@ -11,6 +12,13 @@ gc.set_threshold(10_000, 50, 100)
 
 from mentorship.cli import main  # noqa: E402  (after the thresholds: it is what they are for)
 
-code = main()
+try:
+    code = main()
+    sys.stdout.flush()
+except BrokenPipeError:
+    # The reader went away (`... | head`): stop quietly, as Python's documentation recommends, instead
+    # of a traceback now and another when the interpreter flushes at exit.
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    code = 1
 gc.freeze()
 sys.exit(code)

@@ -1,4 +1,5 @@
 import json
+import os
 import subprocess
 import sys
 
@@ -39,6 +40,24 @@ def test_help_starts_without_loading_any_command_s_libraries():
     # (whitespace aside: a long command name, such as `registration`, widens argparse's column)
     assert "suggest The optimal pairing of waiting mentees with mentors" in " ".join(result.stdout.split())
     assert "loaded: []" in result.stdout
+
+
+def test_a_reader_that_goes_away_ends_the_command_quietly(store_url):
+    # `python -m mentorship ... | head -1`: the pipe's reading end is closed before the command writes.
+    assert main(["init", "--db", store_url]) == 0
+    reading, writing = os.pipe()
+    os.close(reading)
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "mentorship", "summary", "--db", store_url],
+            cwd=ROOT,
+            stdout=writing,
+            stderr=subprocess.PIPE,
+        )
+    finally:
+        os.close(writing)
+    assert result.stderr == b""
+    assert result.returncode == 1
 
 
 def test_a_command_s_value_list_is_still_checked_and_shown(capsys):
