@@ -5,7 +5,9 @@
 Each size gets a fresh demo store (`demo --fresh`: registrations only, the moment before a cohort is
 matched). Every part runs in its own process, so its peak memory is its own:
 - suggest: from opening the read to the explained, proven pairing (`queries.pairing_suggestions`), in
-  process. Cold: the first call in a fresh process (imports and caches included). Warm: the later calls.
+  process. Cold: the first call in a fresh process (imports and caches included). Warm: the later calls,
+  with what the process loaded until then kept out of the collector's full passes (`gc.freeze`), as the
+  server does after its start (server.py); the dense solves run in the same state.
 - the tight dense SciPy solve: `linear_sum_assignment` on the same score matrix in the tight form (one
   column per mentor place, a disallowed pair worth -1, an allowed one big + points), the solve alone.
 - the fastest other exact dense solver installed (lapx's Jonker-Volgenant variants, float64), the solve
@@ -20,6 +22,7 @@ CPU seconds (the process's, so suggest's two threads both count), which a busy m
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import resource
@@ -59,6 +62,7 @@ def worker_suggest(url: str, runs: int) -> dict:
     engine = db.make_engine(url)
     result = _suggest(engine)
     cold = time.perf_counter() - start
+    gc.freeze()  # as the server does once it has loaded: start-up objects stay out of full collections
     warm = []
     for _ in range(runs):
         start = time.perf_counter()
@@ -112,6 +116,7 @@ def worker_dense(url: str, runs: int) -> dict:
     cpu: dict[str, list[float]] = {name: [] for name in times}
     answers = {}
     _suggest(engine)
+    gc.freeze()  # as in worker_suggest (and the server)
 
     def timed(name: str, work):
         start, start_cpu = time.perf_counter(), time.process_time()
