@@ -259,7 +259,17 @@ def _solve(
     from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
     places = int(capacity.sum())
-    first = np.cumsum(capacity) - capacity  # each column's first place
+    m = len(capacity)
+    # LAPJVsp places one place at a time, in order, and among equally good mates takes the lowest label.
+    # Least choice first: the places of the columns with the fewest pairs per place go first, and the rows
+    # with the fewest pairs get the lowest labels. At 20,000 x 10,000 a solve took 0.43-0.47 s so, against
+    # 0.8-0.95 s in column and row order (at 5,000 x 2,500, 0.036 s against 0.045 s); same optimum.
+    order = np.argsort(np.bincount(cols, minlength=m) / np.maximum(capacity, 1), kind="stable")
+    first = np.empty(m, np.int64)
+    first[order] = np.cumsum(capacity[order]) - capacity[order]  # each column's first place
+    by_label = np.argsort(np.bincount(rows, minlength=n), kind="stable")  # the row of each label
+    label = np.empty(n, np.int64)
+    label[by_label] = np.arange(n)
     per_pair = capacity[cols]
     pair_of = np.repeat(np.arange(len(rows)), per_pair)
     place = (
@@ -269,15 +279,14 @@ def _solve(
     # weights are kept positive: SciPy's sparse matrices may drop explicit zeros
     weights = np.r_[top + 1 - points[pair_of], np.full(places, big + top + 1.0)]
     graph = csr_matrix(
-        (weights, (np.r_[place, np.arange(places)], np.r_[rows[pair_of], n + np.arange(places)])),
+        (weights, (np.r_[place, np.arange(places)], np.r_[label[rows[pair_of]], n + np.arange(places)])),
         shape=(places, n + places),
     )
     place_rows, place_mates = min_weight_full_bipartite_matching(graph)
     real = place_mates < n
-    column_of_place = np.repeat(np.arange(len(capacity)), capacity)
+    column_of_place = np.repeat(order, capacity[order])
     # pairs come sorted by (row, column) and unique (`_merge`): find the chosen ones by their key
-    m = len(capacity)
-    chosen = place_mates[real] * m + column_of_place[place_rows[real]]
+    chosen = by_label[place_mates[real]] * m + column_of_place[place_rows[real]]
     used = np.zeros(len(rows), bool)
     used[np.searchsorted(rows * m + cols, chosen)] = True
     return used
