@@ -324,7 +324,8 @@ def _prices(
     free = matched_col[rows] < 0
     np.maximum.at(v, cols[free], big + pts[free])
     moves = ~free & ~used
-    order = np.argsort(cols[moves], kind="stable")
+    # by column, stably: numpy sorts 16-bit keys by radix, ten times quicker than 64-bit ones
+    order = np.argsort(cols[moves].astype(np.uint16) if m <= 2**16 else cols[moves], kind="stable")
     tail = matched_col[rows[moves]][order]
     head = cols[moves][order]
     gain = (pts[moves] - matched_pts[rows[moves]])[order]
