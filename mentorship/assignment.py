@@ -21,7 +21,7 @@ import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from functools import partial
+from functools import cache, partial
 
 import numpy as np
 
@@ -145,6 +145,14 @@ def _top_k(block: np.ndarray, k: int, jitter: np.ndarray) -> tuple[np.ndarray, n
     return r, c, np.floor(block[r, c])
 
 
+@cache
+def _jitter(seed: int) -> np.ndarray:
+    """BLOCK_CELLS values in [0, 0.5) for `_top_k`, the same in every call (made once per process)."""
+    values = np.random.default_rng(seed).random(BLOCK_CELLS, dtype=np.float32) * np.float32(0.5)
+    values.setflags(write=False)
+    return values
+
+
 def _sampled_top_k(
     block: np.ndarray, k: int, sample: int, rng: np.random.Generator, jitter: np.ndarray
 ) -> tuple:
@@ -180,7 +188,7 @@ def _shortlist(scores: Scores, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarr
     """
     n, m = scores.shape
     bonus = scores.bonus.astype(np.float64)
-    jitter = np.random.default_rng(0).uniform(0, 0.5, min(BLOCK_CELLS, n * m)).astype(np.float32)
+    jitter = _jitter(0)
     quick = scores.pairs is not None and scores.allowed is not None  # else whole rows, counted
 
     def row_lists(r0: int, r1: int) -> tuple:
@@ -379,7 +387,7 @@ def _violations(scores: Scores, v: np.ndarray, tau: np.ndarray, per_row: int, bi
     vf, tf = _exact_float32(v, tau - scores.bonus.astype(np.int64), big, top)
     best = (scores.best_reduced or partial(_best_reduced, scores))(vf)
     bad = np.flatnonzero(best > tf)  # exact (see _exact_float32)
-    jitter = np.random.default_rng(2).uniform(0, 0.5, min(BLOCK_CELLS, n * m)).astype(np.float32)
+    jitter = _jitter(2)
 
     def improving(k0: int, k1: int) -> tuple:
         rows = bad[k0:k1]
