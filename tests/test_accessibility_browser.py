@@ -149,6 +149,7 @@ def open_pair_status(engine: Engine, mentor: str, mentee: str) -> tuple[str, dat
                 (Mentor.first_name + " " + Mentor.last_name) == mentor,
                 (Mentee.first_name + " " + Mentee.last_name) == mentee,
             )
+            .order_by(Match.id.desc())  # the newest: the same two may have met in an earlier year
         ).first()
 
 
