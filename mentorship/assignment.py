@@ -383,7 +383,7 @@ def _violations(scores: Scores, v: np.ndarray, tau: np.ndarray, per_row: int, bi
     the assignment optimal over every allowed pair. (The bonus moves to the right-hand side.) Each row's
     best pair is found first (`Scores.best_reduced`), and only the rows it improves are scored in full.
     """
-    n, m = scores.shape
+    m = scores.shape[1]
     vf, tf = _exact_float32(v, tau - scores.bonus.astype(np.int64), big, top)
     best = (scores.best_reduced or partial(_best_reduced, scores))(vf)
     bad = np.flatnonzero(best > tf)  # exact (see _exact_float32)
