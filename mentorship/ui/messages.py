@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import pandas as pd
 import streamlit as st
 
@@ -18,10 +16,6 @@ SHOWN_ROWS = 500
 STATUSES = ["queued", "sent", "failed", "cancelled"]
 
 
-def _now() -> datetime:
-    return clock.now()
-
-
 def mail_account() -> tuple[SmtpSettings | None, str | None]:
     """The configured account, and the one sentence saying why it cannot be used (if it cannot)."""
     try:
@@ -32,8 +26,10 @@ def mail_account() -> tuple[SmtpSettings | None, str | None]:
 
 def _send_due(ctx: PageContext, smtp: SmtpSettings) -> None:
     def send():
-        planned = actions.plan_messages(ctx.engine, actor=ctx.user, today=ctx.today, now=_now(), smtp=smtp)
-        sent = actions.send_messages(ctx.engine, actor=ctx.user, now=_now(), smtp=smtp)
+        planned = actions.plan_messages(
+            ctx.engine, actor=ctx.user, today=ctx.today, now=clock.now(), smtp=smtp
+        )
+        sent = actions.send_messages(ctx.engine, actor=ctx.user, now=clock.now(), smtp=smtp)
         return planned, sent
 
     def said(result) -> str:
@@ -72,7 +68,9 @@ def account_panel(ctx: PageContext) -> SmtpSettings | None:
         "Send a test email to me",
         disabled=smtp is None,
         on_click=lambda: run_write(
-            lambda: actions.send_test(ctx.engine, actor=ctx.user, smtp=smtp, to=ctx.user.email, now=_now()),
+            lambda: actions.send_test(
+                ctx.engine, actor=ctx.user, smtp=smtp, to=ctx.user.email, now=clock.now()
+            ),
             f"Test email sent to {ctx.user.email}.",
         ),
         key="send-test",
@@ -133,9 +131,9 @@ def outbox_panel(ctx: PageContext, messages: pd.DataFrame, smtp: SmtpSettings | 
 
         def retry() -> None:
             def act():
-                actions.retry(ctx.engine, actor=ctx.user, ids=[message.id], now=_now())
+                actions.retry(ctx.engine, actor=ctx.user, ids=[message.id], now=clock.now())
                 if smtp is not None:
-                    return actions.send_messages(ctx.engine, actor=ctx.user, now=_now(), smtp=smtp)
+                    return actions.send_messages(ctx.engine, actor=ctx.user, now=clock.now(), smtp=smtp)
                 return None
 
             run_write(
