@@ -37,6 +37,7 @@ MAX_ROUNDS = 30  # checks of every allowed pair against the prices
 # (5,000 and 20,000 waiting); one still rising after these is solved again (never wrong, only slower).
 _QUICK_SWEEPS = 30
 _EXACT = 2**21  # float32 holds every whole number up to 2**24: prices are checked in that range
+CHUNKS_PER_PICK = 16  # see _top_k
 BLOCK_CELLS = 2_000_000  # pairs scored at a time, per thread: bounds memory whatever the problem's size
 _THREADS = min(2, os.cpu_count() or 1)
 
@@ -130,19 +131,42 @@ def _top_k(block: np.ndarray, k: int, jitter: np.ndarray) -> tuple[np.ndarray, n
     """Per row of a block of whole-number scores: the k best allowed columns (row, column, score).
 
     Many scores tie; `jitter` (values in [0, 0.5)) breaks ties differently on each row, so that rows
-    with the same scores do not all shortlist the same few columns. It is added to `block` in place
-    and the scores returned are the whole numbers again. (A threshold from `np.partition` and one
-    comparison: several times faster than `np.argpartition` on rows this tied.)
+    with the same scores do not all shortlist the same few columns: a cell's jittered score is its score
+    plus the jitter at its place in the block. The scores returned are the whole numbers again. `block`
+    may be changed.
+
+    On wide rows, a bound first: each row's k-th best score is at least the k-th best of the bests of
+    CHUNKS_PER_PICK x k groups of its cells, so only the cells that reach that bound are jittered and
+    ranked (the same answer: the bound only drops cells that cannot be among the k). A mentor's best
+    rows at 20,000 rows, and the improving pairs, took two fifths of the time of jittering and
+    partitioning every cell.
     """
     rows, width = block.shape
     if k >= width:
         r, c = np.nonzero(block >= 0)
         return r, c, block[r, c]
-    np.maximum(block, -1, out=block)  # all disallowed alike, then jittered like the rest
-    block += jitter[: block.size].reshape(block.shape)
-    kth = np.partition(block, width - k, axis=1)[:, width - k]
-    r, c = np.nonzero(block >= np.maximum(kth, 0)[:, None])
-    return r, c, np.floor(block[r, c])
+    chunks = CHUNKS_PER_PICK * k
+    if width < 4 * chunks:  # narrow: jitter and partition every cell
+        np.maximum(block, -1, out=block)  # all disallowed alike, then jittered like the rest
+        block += jitter[: block.size].reshape(block.shape)
+        kth = np.partition(block, width - k, axis=1)[:, width - k]
+        r, c = np.nonzero(block >= np.maximum(kth, 0)[:, None])
+        return r, c, np.floor(block[r, c])
+    # the bests of the cells j, j + chunks, j + 2 chunks, ... (one quick pass); jittered, so that
+    # partitioning them is quick too, and floored again: still at most each row's k-th best score
+    bests = block[:, : chunks * (width // chunks)].reshape(rows, -1, chunks).max(axis=1)
+    bests += jitter[: bests.size].reshape(bests.shape)
+    bound = np.floor(np.partition(bests, chunks - k, axis=1)[:, chunks - k])
+    r, c = np.nonzero(block >= np.maximum(bound, 0)[:, None])  # comes sorted by row
+    value = block[r, c] + jitter[r * width + c]
+    # each row's k-th best jittered score: rows with fewer than k allowed columns keep them all
+    by_row = np.argsort(r * (2.0 * np.abs(value).max(initial=0) + 2) - value)  # row, then best first
+    starts = np.searchsorted(r, np.arange(rows))
+    full = np.diff(np.r_[starts, len(r)]) >= k
+    kth = np.full(rows, -np.inf, value.dtype)
+    kth[full] = value[by_row[starts[full] + k - 1]]
+    keep = value >= kth[r]
+    return r[keep], c[keep], np.floor(value[keep])
 
 
 @cache
