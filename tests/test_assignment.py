@@ -59,3 +59,23 @@ def test_the_tight_form_places_the_most_rows_before_scoring_the_most():
     placed, total, chosen = assignment.dense_optimum(scores, np.array([1, 1]), decimals=0)
     assert (placed, total) == (2, 11.0)
     assert chosen.tolist() == [0, -1, 1]
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_each_rows_k_best_are_its_best_jittered_scores(seed):
+    # Wide, heavily tied rows take the bounded path; every cell at or above a row's k-th best jittered
+    # score is picked, allowed cells only, and the whole-number scores come back.
+    rng = np.random.default_rng(seed)
+    rows, width, k = int(rng.integers(1, 40)), int(rng.integers(100, 5000)), int(rng.integers(1, 20))
+    block = rng.choice([-1e9, -1, 0, 3, 7, 7, 12], (rows, width)).astype(np.float32)
+    block[rng.random(rows) < 0.2] = -1  # some rows allow nothing
+    jitter = assignment._jitter(0)
+
+    r, c, v = assignment._top_k(block.copy(), k, jitter)
+
+    jittered = np.maximum(block, -1) + jitter[: block.size].reshape(block.shape)
+    kth = -np.sort(-jittered, axis=1)[:, k - 1]
+    want_r, want_c = np.nonzero(jittered >= np.maximum(kth, 0)[:, None])
+    assert (r.tolist(), c.tolist()) == (want_r.tolist(), want_c.tolist())
+    assert (v == block[r, c]).all()
+
