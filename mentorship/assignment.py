@@ -283,12 +283,15 @@ def _solve(
 ) -> np.ndarray:
     """Which pairs an assignment on these pairs uses that places the most rows, then scores the most.
 
-    A minimum-weight matching (SciPy's LAPJVsp) that fills every column place: with a pair, costing
-    how far it falls short of the best score, or with the place's own stand-in, costing `big` (more
-    than any total of shortfalls, so an empty place is the last resort).
+    A minimum-weight matching (SciPy's LAPJVsp), each pair costing how far it falls short of the best
+    score. When the pairs can fill every column place, or place every row, with one another (a quick
+    maximum matching tells), that full matching is solved as it is. When they cannot, each place also
+    gets its own stand-in, costing `big` (more than any total of shortfalls, so an empty place is the
+    last resort), and every place is filled. Without the stand-ins a solve at 20,000 x 10,000 takes
+    0.32 s instead of 0.44 s.
     """
     from scipy.sparse import csr_matrix
-    from scipy.sparse.csgraph import min_weight_full_bipartite_matching
+    from scipy.sparse.csgraph import maximum_bipartite_matching, min_weight_full_bipartite_matching
 
     places = int(capacity.sum())
     m = len(capacity)
@@ -309,11 +312,14 @@ def _solve(
     )
     top = int(points.max())
     # weights are kept positive: SciPy's sparse matrices may drop explicit zeros
-    weights = np.r_[top + 1 - points[pair_of], np.full(places, big + top + 1.0)]
-    graph = csr_matrix(
-        (weights, (np.r_[place, np.arange(places)], np.r_[label[rows[pair_of]], n + np.arange(places)])),
-        shape=(places, n + places),
-    )
+    weights = top + 1 - points[pair_of]
+    graph = csr_matrix((weights, (place, label[rows[pair_of]])), shape=(places, n))
+    if np.count_nonzero(maximum_bipartite_matching(graph) >= 0) < min(places, n):
+        weights = np.r_[weights, np.full(places, big + top + 1.0)]
+        graph = csr_matrix(
+            (weights, (np.r_[place, np.arange(places)], np.r_[label[rows[pair_of]], n + np.arange(places)])),
+            shape=(places, n + places),
+        )
     place_rows, place_mates = min_weight_full_bipartite_matching(graph)
     real = place_mates < n
     column_of_place = np.repeat(order, capacity[order])

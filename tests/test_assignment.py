@@ -79,3 +79,15 @@ def test_each_rows_k_best_are_its_best_jittered_scores(seed):
     assert (r.tolist(), c.tolist()) == (want_r.tolist(), want_c.tolist())
     assert (v == block[r, c]).all()
 
+
+def test_rows_that_cannot_all_be_placed_still_place_the_most_and_best():
+    # Three rows want column 0 (one place); column 1 (one place) allows only row 2.
+    matrix = np.array([[5.0, -1], [9.0, -1], [4.0, 1.0]])
+    found = assignment.assign(scores_of(matrix, np.zeros(3)), np.array([1, 1]), shortlist=1)
+    assert sorted(zip(found.rows.tolist(), found.cols.tolist(), strict=True)) == [(1, 0), (2, 1)]
+    assert found.proven
+
+    # Two places but no row allowed in the second: one row placed, the best.
+    matrix = np.array([[5.0, -1], [9.0, -1], [4.0, -1]])
+    found = assignment.assign(scores_of(matrix, np.zeros(3)), np.array([1, 1]), shortlist=1)
+    assert (found.rows.tolist(), found.cols.tolist()) == ([1], [0])
