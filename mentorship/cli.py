@@ -564,18 +564,8 @@ def cmd_suggest(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(
             {
-                "pairs": [
-                    {
-                        "mentor_email": r.mentor_email,
-                        "mentee_email": r.mentee_email,
-                        "score": r.score,
-                        "reasons": r.reasons,
-                    }
-                    for r in pairs.itertuples()
-                ],
-                "unmatched": [
-                    {"mentee_email": r.mentee_email, "reason": r.reason} for r in unmatched.itertuples()
-                ],
+                "pairs": pairs[["mentor_email", "mentee_email", "score", "reasons"]].to_dict("records"),
+                "unmatched": unmatched[["mentee_email", "reason"]].to_dict("records"),
                 "gap": view.gap.detail.to_dict(),
             }
         )

@@ -122,11 +122,15 @@ def reasons_for_role(reasons: Iterable[Reason | str], role: Role | str) -> list[
     any sentence the engine does not recognise (stored reasons may come from elsewhere). The leader sees
     every reason.
     """
+    everything = sees_everything(role)
     shown = []
     for reason in reasons:
         text = reason.text if isinstance(reason, Reason) else str(reason)
+        if everything:
+            shown.append(text)
+            continue
         key = reason.component if isinstance(reason, Reason) else reason_component(text)
-        if sees_everything(role) or (key is not None and not COMPONENT_BY_KEY[key].sensitive):
+        if key is not None and not COMPONENT_BY_KEY[key].sensitive:
             shown.append(text)
     return shown
 
