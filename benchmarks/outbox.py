@@ -121,29 +121,31 @@ def add_old_rows(url: str, rows: int) -> None:
     with db.write_session(engine) as session:
         have = session.execute(sa.select(sa.func.count()).select_from(OutboxMessage)).scalar_one()
         at = datetime.now(UTC) - timedelta(days=60)
-        session.execute(
-            sa.insert(OutboxMessage),
-            [
-                {
-                    "kind": "invitation",
-                    "match_id": 1 + i % 2000,
-                    "recipients": f"doc{i}@clinic.example.org, kid{i}@school.example.edu",
-                    "subject": "Your monthly mentorship check-in",
-                    "body": "Hi Doc and Kid,\n\n" + "x" * 600,
-                    "headers": "{}",
-                    "dedupe_key": f"old:{i}",
-                    "message_id": f"<{uuid.uuid4().hex}@bench>",
-                    "status": "sent",
-                    "attempts": 1,
-                    "last_error": "",
-                    "next_attempt_at": at,
-                    "claimed_by": "",
-                    "created_at": at,
-                    "sent_at": at,
-                }
-                for i in range(max(rows - have, 0))
-            ],
-        )
+        missing = max(rows - have, 0)
+        if missing:  # (an INSERT of no rows at all is refused)
+            session.execute(
+                sa.insert(OutboxMessage),
+                [
+                    {
+                        "kind": "invitation",
+                        "match_id": 1 + i % 2000,
+                        "recipients": f"doc{i}@clinic.example.org, kid{i}@school.example.edu",
+                        "subject": "Your monthly mentorship check-in",
+                        "body": "Hi Doc and Kid,\n\n" + "x" * 600,
+                        "headers": "{}",
+                        "dedupe_key": f"old:{i}",
+                        "message_id": f"<{uuid.uuid4().hex}@bench>",
+                        "status": "sent",
+                        "attempts": 1,
+                        "last_error": "",
+                        "next_attempt_at": at,
+                        "claimed_by": "",
+                        "created_at": at,
+                        "sent_at": at,
+                    }
+                    for i in range(missing)
+                ],
+            )
     engine.dispose()
 
 
