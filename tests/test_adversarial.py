@@ -393,7 +393,14 @@ def hostile_store(engine, accounts):
     files = {
         "mentors": [
             {**MENTOR, "email": "kou@clinic.example.org", **MENTOR_CHOICES, "capacity": "2"},
-            {"first_name": "Lee", "last_name": "Moua", "email": "lee@clinic.example.org", **MENTOR_CHOICES},
+            # by phone only: the waiting student (virtual only) has Dr. Kou as the one suggestion
+            {
+                "first_name": "Lee",
+                "last_name": "Moua",
+                "email": "lee@clinic.example.org",
+                **MENTOR_CHOICES,
+                "meeting_formats": "phone",
+            },
         ],
         "mentees": [
             {**MENTEE, "email": "pa@umn.example.edu", "meeting_formats": "virtual"},
