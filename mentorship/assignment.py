@@ -142,7 +142,7 @@ def _top_k(block: np.ndarray, k: int, jitter: np.ndarray) -> tuple[np.ndarray, n
     partitioning every cell.
     """
     rows, width = block.shape
-    if k >= width:
+    if k >= width or not rows:
         r, c = np.nonzero(block >= 0)
         return r, c, block[r, c]
     chunks = CHUNKS_PER_PICK * k
@@ -160,7 +160,7 @@ def _top_k(block: np.ndarray, k: int, jitter: np.ndarray) -> tuple[np.ndarray, n
     r, c = np.nonzero(block >= np.maximum(bound, 0)[:, None])  # comes sorted by row
     value = block[r, c] + jitter[r * width + c]
     # each row's k-th best jittered score: rows with fewer than k allowed columns keep them all
-    by_row = np.argsort(r * (2.0 * np.abs(value).max(initial=0) + 2) - value)  # row, then best first
+    by_row = np.lexsort((-value, r))  # by row, then best first
     starts = np.searchsorted(r, np.arange(rows))
     full = np.diff(np.r_[starts, len(r)]) >= k
     kth = np.full(rows, -np.inf, value.dtype)
