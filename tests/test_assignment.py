@@ -80,7 +80,6 @@ def test_each_rows_k_best_are_its_best_jittered_scores(seed):
     assert (v == block[r, c]).all()
 
 
-
 def test_a_huge_score_in_one_row_leaves_the_other_rows_picks_exact():
     # A row left out of the assignment can carry a price marker near 2**23 into the checks; the other rows
     # of its block still get exactly their k best, ties between close jittered scores included.
@@ -94,6 +93,7 @@ def test_a_huge_score_in_one_row_leaves_the_other_rows_picks_exact():
     kth = -np.sort(-jittered, axis=1)[:, 47]
     want_r, want_c = np.nonzero(jittered >= kth[:, None])
     assert (r.tolist(), c.tolist()) == (want_r.tolist(), want_c.tolist())
+
 
 def test_rows_that_cannot_all_be_placed_still_place_the_most_and_best():
     # Three rows want column 0 (one place); column 1 (one place) allows only row 2.
