@@ -312,12 +312,12 @@ def _solve(
     )
     top = int(points.max())
     # weights are kept positive: SciPy's sparse matrices may drop explicit zeros
-    weights = top + 1 - points[pair_of]
-    graph = csr_matrix((weights, (place, label[rows[pair_of]])), shape=(places, n))
+    weights, mate = top + 1 - points[pair_of], label[rows[pair_of]]
+    graph = csr_matrix((weights, (place, mate)), shape=(places, n))
     if np.count_nonzero(maximum_bipartite_matching(graph) >= 0) < min(places, n):
         weights = np.r_[weights, np.full(places, big + top + 1.0)]
         graph = csr_matrix(
-            (weights, (np.r_[place, np.arange(places)], np.r_[label[rows[pair_of]], n + np.arange(places)])),
+            (weights, (np.r_[place, np.arange(places)], np.r_[mate, n + np.arange(places)])),
             shape=(places, n + places),
         )
     place_rows, place_mates = min_weight_full_bipartite_matching(graph)
