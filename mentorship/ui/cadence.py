@@ -6,7 +6,6 @@ Names, notes and emails are people's own text: they go into widgets, tables and 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from functools import partial
 
 import pandas as pd
@@ -149,7 +148,7 @@ def checkin_link(ctx: PageContext, pair: pd.Series) -> None:
     )
 
 
-def nudge_list(nudges: pd.DataFrame, today: date) -> None:
+def nudge_list(nudges: pd.DataFrame) -> None:
     if nudges.empty:
         st.success("Every open pair is on track or new.", icon=":material/check_circle:")
         return
