@@ -35,6 +35,7 @@ SITE_PORTS = (8501, 8502)
 SITE_CERTIFICATE = "/etc/ssl/certs/mentorship.example.org.pem"
 SITE_KEY = "/etc/ssl/private/mentorship.example.org.key"
 SITE_ACCESS_LOG = "/var/log/nginx/mentorship.access.log"
+SITE_ERROR_LOG = "/var/log/nginx/mentorship.error.log"
 
 
 class MissingProgram(RuntimeError):
@@ -156,10 +157,10 @@ def self_signed_certificate(directory: Path, host: str = "127.0.0.1") -> tuple[P
     return certificate, key
 
 
-def _replace_once(text: str, old: str, new: str) -> str:
-    if text.count(old) != 1:
+def _replace_once(text: str, old: str, new: str, *, times: int = 1) -> str:
+    if text.count(old) != times:
         raise ValueError(
-            f"{NGINX_SITE.name} no longer has exactly one `{old}`; update deploy/stack.py with it."
+            f"{NGINX_SITE.name} no longer has exactly {times} `{old}`; update deploy/stack.py with it."
         )
     return text.replace(old, new)
 
@@ -172,8 +173,9 @@ def nginx_site(
     certificate: Path,
     key: Path,
     access_log: Path,
+    error_log: Path,
 ) -> str:
-    """deploy/nginx/mentorship.conf with this machine's ports, certificate and log; nothing else differs."""
+    """deploy/nginx/mentorship.conf with this machine's ports, certificate and logs; nothing else differs."""
     site = NGINX_SITE.read_text()
     upstream = "".join(f"    server 127.0.0.1:{port};\n" for port in instance_ports)
     site = _replace_once(site, "".join(f"    server 127.0.0.1:{port};\n" for port in SITE_PORTS), upstream)
@@ -186,11 +188,13 @@ def nginx_site(
     )
     site = _replace_once(site, SITE_CERTIFICATE, str(certificate))
     site = _replace_once(site, SITE_KEY, str(key))
-    return _replace_once(site, SITE_ACCESS_LOG, str(access_log))
+    site = _replace_once(site, SITE_ACCESS_LOG, str(access_log), times=2)  # each server block's
+    return _replace_once(site, SITE_ERROR_LOG, str(error_log), times=3)  # each server block's, the pages'
 
 
 def _nginx_main(workdir: Path, site: Path) -> str:
-    """The few main-context lines Debian's /etc/nginx/nginx.conf gives the site, kept inside `workdir`."""
+    """The few lines Debian's /etc/nginx/nginx.conf gives the site (its logs too: what a server block
+    without logs of its own writes to), kept inside `workdir`."""
     temp = workdir / "nginx-temp"
     temp.mkdir()
     temp.chmod(0o777)  # run as root, nginx's workers are `nobody`: they buffer request bodies here
@@ -206,6 +210,7 @@ def _nginx_main(workdir: Path, site: Path) -> str:
         "events { worker_connections 512; }\n"
         "http {\n"
         f"{paths}"
+        f"    access_log {workdir / 'nginx-access.log'};\n"
         f"    include {site};\n"
         "}\n"
     )
@@ -219,6 +224,7 @@ class Stack:
     instances: list[str]  # each instance's own http:// address on 127.0.0.1
     certificate: Path
     access_log: Path  # nginx's: one line per request, with the instance (upstream=) that served it
+    logs: Path  # the folder of every log the stack writes: nginx's, and each instance's output
     demo_output: str  # what `demo` printed: the counts and the demo sign-ins
     processes: list[subprocess.Popen]
 
@@ -285,6 +291,7 @@ def running(database_url: str | None = None, *, instances: int = 2) -> Iterator[
                 certificate=certificate,
                 key=key,
                 access_log=access_log,
+                error_log=workdir / "error.log",
             )
         )
         (workdir / "nginx.conf").write_text(_nginx_main(workdir, site))
@@ -301,6 +308,7 @@ def running(database_url: str | None = None, *, instances: int = 2) -> Iterator[
             instances=[f"http://127.0.0.1:{port}" for port in ports],
             certificate=certificate,
             access_log=access_log,
+            logs=workdir,
             demo_output=demo.stdout,
             processes=processes,
         )

@@ -2,14 +2,17 @@
 
 A browser script cannot set an HttpOnly cookie, and Streamlit's websocket cannot set any: so a sign-in made
 on a page ends with the browser posting a one-time code to `/auth/begin`, whose answer sets the session
-cookie (HttpOnly, SameSite=Strict, Secure over HTTPS) and sends the browser back where it was. Downloads
-that hold the whole store or the audit trail are answered here too, only to a signed-in, active leader
-whose cookie comes with the request, so a copied address gives nothing to anyone else or after sign-out.
+cookie (HttpOnly, SameSite=Strict, Secure over HTTPS) and sends the browser back where it was. Every
+download that holds personal data (the backup, the audit trail, each page's CSV export) is answered here
+too, never from Streamlit's `/media`: made when asked, only for a signed-in, active account whose cookie
+comes with the request and whose role may have it, so a copied address gives nothing to anyone else or
+after sign-out.
 """
 
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -18,13 +21,14 @@ from urllib.parse import urlencode, urlsplit
 from sqlalchemy.engine import Engine
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from mentorship import auth, db, services
+from mentorship import auth, clock, db, intake, services
 from mentorship.auth import Actor
-from mentorship.errors import Refused
+from mentorship.errors import PermissionDenied, Refused, UnusableInput
 
 SESSION_COOKIE = "mentorship_session"
 DEVICE_COOKIE = "mentorship_device"
@@ -32,9 +36,10 @@ BEGIN_PATH = "/auth/begin"
 END_PATH = "/auth/end"
 BACKUP_PATH = "/downloads/backup"
 AUDIT_LOG_PATH = "/downloads/audit-log.csv"
+EXPORT_PATH = "/downloads/export/{kind}.csv"
 SIGNED_OUT = "signed_out"  # the query parameter /auth/end sends the browser back with
 SESSION_MAX_AGE = int(auth.IDLE_TIMEOUT.total_seconds() * 16)  # the store ends it after 30 idle minutes
-NOT_SIGNED_IN = "Sign in to the dashboard as the program leader first, then download again from its page."
+NOT_SIGNED_IN = "Sign in to the dashboard with an account that may have this file, then download it again."
 
 
 @cache
@@ -119,63 +124,78 @@ async def end(request: Request) -> Response:
     return response
 
 
-def _leader(request: Request) -> Actor | None:
+def _signed_in(request: Request) -> Actor | None:
+    """The active account whose session cookie came with this request, or None."""
     token = request.cookies.get(SESSION_COOKIE)
-    actor = auth.resume(engine(), token) if token else None
-    return actor if actor is not None and actor.is_leader else None
+    return auth.resume(engine(), token) if token else None
 
 
-def _refusal(action: str) -> Response:
-    services.record_refusal(engine(), actor="signed-out browser", action=action, summary="no leader session")
+def _refusal(action: str, summary: str = "no leader session") -> Response:
+    services.record_refusal(engine(), actor="signed-out browser", action=action, summary=summary)
     return PlainTextResponse(NOT_SIGNED_IN, status_code=403)
 
 
-def _backup(request: Request) -> Response:
-    actor = _leader(request)
-    if actor is None:
-        return _refusal("store.backup")
+Make = Callable[[Actor, QueryParams], Response]
+
+
+def _download(request: Request, *, action: str, make: Make, leader_only: bool) -> Response:
+    """Every download's one door: `make` runs for the signed-in account whose cookie came with the request
+    (only a leader's when `leader_only`), through the service that checks its role and audits it; anyone
+    else gets 403 and a refusal in the audit log. The answer is never kept by a cache."""
+    actor = _signed_in(request)
+    if actor is None or (leader_only and not actor.is_leader):
+        return _refusal(action, "no leader session" if leader_only else "no session")
+    try:
+        response = make(actor, request.query_params)
+    except PermissionDenied as exc:
+        return PlainTextResponse(str(exc), status_code=403)
+    except Refused as exc:
+        return PlainTextResponse(str(exc), status_code=409)
+    except UnusableInput as exc:
+        return PlainTextResponse(str(exc), status_code=400)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _csv(data: bytes, filename: str) -> Response:
+    return Response(
+        data, media_type="text/csv", headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+    )
+
+
+def _backup(actor: Actor, params: QueryParams) -> Response:
     folder = tempfile.TemporaryDirectory(prefix="mentorship-backup-")
     target = Path(folder.name) / "mentorship-backup.db"
     try:
         services.backup(engine(), actor=actor, target=target)
-    except Refused as exc:
+    except Refused:
         folder.cleanup()
-        return PlainTextResponse(str(exc), status_code=409)
+        raise
     return FileResponse(
         target,
         media_type="application/x-sqlite3",
-        filename=f"mentorship-{date.today().isoformat()}.db",
-        headers={"Cache-Control": "no-store"},
+        filename=f"mentorship-{clock.today().isoformat()}.db",
         background=BackgroundTask(folder.cleanup),
     )
 
 
-def _audit_log(request: Request) -> Response:
-    actor = _leader(request)
-    if actor is None:
-        return _refusal("audit.export")
-    params = request.query_params
+def _day(params: QueryParams, name: str) -> date | None:
     try:
-        since = date.fromisoformat(params["since"]) if params.get("since") else None
-        until = date.fromisoformat(params["until"]) if params.get("until") else None
+        return date.fromisoformat(params[name]) if params.get(name) else None
     except ValueError:
-        return PlainTextResponse("The dates must read like 2026-11-25.", status_code=400)
-    try:
-        data = services.export_audit_log(
-            engine(),
-            actor=actor,
-            actions=params.getlist("action") or None,
-            outcome=params.get("outcome") or None,
-            since=since,
-            until=until,
-        )
-    except Refused as exc:
-        return PlainTextResponse(str(exc), status_code=403)
-    return Response(
-        data,
-        media_type="text/csv",
-        headers={"Content-Disposition": 'attachment; filename="audit-log.csv"', "Cache-Control": "no-store"},
+        raise UnusableInput("The dates must read like 2026-11-25.") from None
+
+
+def _audit_log(actor: Actor, params: QueryParams) -> Response:
+    data = services.export_audit_log(
+        engine(),
+        actor=actor,
+        actions=params.getlist("action") or None,
+        outcome=params.get("outcome") or None,
+        since=_day(params, "since"),
+        until=_day(params, "until"),
     )
+    return _csv(data, "audit-log.csv")
 
 
 def audit_log_url(
@@ -191,12 +211,48 @@ def audit_log_url(
     return AUDIT_LOG_PATH + (f"?{urlencode(query)}" if query else "")
 
 
+def _registrations(kind: str) -> Make:
+    def make(actor: Actor, params: QueryParams) -> Response:
+        data, _ = services.export_registrations(engine(), actor=actor, kind=kind)
+        return _csv(data, f"{kind}-{clock.today().isoformat()}.csv")
+
+    return make
+
+
+def _nudges(actor: Actor, params: QueryParams) -> Response:
+    today = clock.today()
+    data, _ = services.export_nudges(engine(), actor=actor, today=today)
+    return _csv(data, f"pairs-to-nudge-{today.isoformat()}.csv")
+
+
+# Each export a page offers, by the name in its address; the service behind it decides who may have it.
+EXPORTS: dict[str, Make] = {kind: _registrations(kind) for kind in intake.KINDS} | {"nudges": _nudges}
+
+
+def export_url(kind: str) -> str:
+    """Where a page links for one of `EXPORTS` (the file is made when the signed-in browser asks)."""
+    if kind not in EXPORTS:
+        raise ValueError(f"There is no {kind!r} export.")
+    return EXPORT_PATH.format(kind=kind)
+
+
 async def backup(request: Request) -> Response:
-    return await run_in_threadpool(_backup, request)
+    return await run_in_threadpool(_download, request, action="store.backup", make=_backup, leader_only=True)
 
 
 async def audit_log(request: Request) -> Response:
-    return await run_in_threadpool(_audit_log, request)
+    return await run_in_threadpool(
+        _download, request, action="audit.export", make=_audit_log, leader_only=True
+    )
+
+
+async def export(request: Request) -> Response:
+    kind = request.path_params["kind"]
+    if kind not in EXPORTS:
+        return PlainTextResponse("There is no such export.", status_code=404)
+    return await run_in_threadpool(
+        _download, request, action=f"export.{kind}", make=EXPORTS[kind], leader_only=False
+    )
 
 
 ROUTES = [
@@ -204,4 +260,5 @@ ROUTES = [
     Route(END_PATH, end, methods=["POST"]),
     Route(BACKUP_PATH, backup, methods=["GET"]),
     Route(AUDIT_LOG_PATH, audit_log, methods=["GET"]),
+    Route(EXPORT_PATH, export, methods=["GET"]),
 ]

@@ -51,7 +51,7 @@ with tabs[1]:
 
 if leader:
     with tabs[2]:
-        panels.nudge_list(view.nudges, ctx.today)
+        panels.nudge_list(view.nudges)
     with tabs[3]:
         panels.concerns(ctx, view.concerns)
     with tabs[4]:

@@ -60,14 +60,24 @@ def _new_database(server_url: str) -> str:
     return server_url.rsplit("/", 1)[0] + f"/{name}"
 
 
-@pytest.fixture(scope="module")
-def deployed(postgres_server_url: str) -> Iterator[Stack]:
+def _stack(server_url: str) -> Iterator[Stack]:
     """The stack of deploy/try.sh on a new database of the suite's PostgreSQL server."""
     try:
-        with deployment.running(_new_database(postgres_server_url)) as stack:
+        with deployment.running(_new_database(server_url)) as stack:
             yield stack
     except deployment.MissingProgram as exc:
         unavailable(str(exc))
+
+
+@pytest.fixture(scope="module")
+def deployed(postgres_server_url: str) -> Iterator[Stack]:
+    yield from _stack(postgres_server_url)
+
+
+@pytest.fixture
+def own_stack(postgres_server_url: str) -> Iterator[Stack]:
+    """A stack of this test's own, whose instances it may stop."""
+    yield from _stack(postgres_server_url)
 
 
 # What nginx did
@@ -198,7 +208,7 @@ def test_a_pair_confirmed_on_one_instance_shows_on_the_other_and_its_check_in_li
     # WebSocket when it closes)
     for route in (leader_route, committee_route):
         deadline = time.monotonic() + 15
-        while '"GET /_stcore/stream" 101' not in "".join(routed_lines(deployed, route)):
+        while '"GET /_stcore/stream HTTP/1.1" 101' not in "".join(routed_lines(deployed, route)):
             assert time.monotonic() < deadline, f"no WebSocket logged for {route}"
             time.sleep(0.2)
     assert served_by(deployed, leader_route) == {leader_instance}
@@ -218,8 +228,8 @@ def test_the_session_cookie_is_secure_over_https(deployed, chromium):
 
 
 # The proxy without a browser
-def fetch(url: str, context: ssl.SSLContext | None) -> tuple[int, dict[str, str]]:
-    """Status and headers of a GET, redirects not followed."""
+def fetch(url: str, context: ssl.SSLContext | None, route: str | None = None) -> tuple[int, dict[str, str]]:
+    """Status and headers of a GET (with routing key `route`, if given), redirects not followed."""
 
     class NoRedirect(urllib.request.HTTPRedirectHandler):
         def redirect_request(self, *args, **kwargs):
@@ -227,7 +237,8 @@ def fetch(url: str, context: ssl.SSLContext | None) -> tuple[int, dict[str, str]
 
     opener = urllib.request.build_opener(NoRedirect, urllib.request.HTTPSHandler(context=context))
     try:
-        with opener.open(url, timeout=10) as response:
+        headers = {"Cookie": f"{ROUTE_COOKIE}={route}"} if route else {}
+        with opener.open(urllib.request.Request(url, headers=headers), timeout=10) as response:
             return response.status, {k.lower(): v for k, v in response.headers.items()}
     except urllib.error.HTTPError as error:
         return error.code, {k.lower(): v for k, v in error.headers.items()}
@@ -269,6 +280,49 @@ def test_the_proxy_redirects_to_https_limits_uploads_and_sets_its_headers_on_eve
     assert {h: headers.get(h) for h in SECURITY_HEADERS} == SECURITY_HEADERS
     status, _ = upload_status(deployed, 5 * 1024 * 1024 + 4096)
     assert status != 413
+
+
+def route_to(stack: Stack, instance: str, context: ssl.SSLContext) -> str:
+    """A routing key that nginx hashes to `instance` (host:port)."""
+    for attempt in range(64):
+        route = f"{uuid.uuid4().hex}{attempt}"
+        assert fetch(f"{stack.url}/_stcore/health", context, route)[0] == 200
+        if served_by(stack, route) == {instance}:
+            return route
+    raise AssertionError(f"no routing key reached {instance} in 64 tries")
+
+
+@pytest.mark.postgres
+def test_no_log_of_the_deployment_holds_a_personal_links_token(own_stack: Stack):
+    """Personal links (check-in, survey, registration) opened over HTTP and HTTPS, and while an instance is
+    down: nginx's logs (each server block's, nginx.conf's own) and each instance's output never hold the
+    token; the error log still tells that the instance was down."""
+    secret = f"SECRET{uuid.uuid4().hex}"
+    pages = ("/Check_in", "/Register", "/Survey")
+    stack = own_stack
+    trusted = ssl.create_default_context(cafile=str(stack.certificate))
+    for page in pages:
+        assert fetch(f"{stack.http_url}{page}?token={secret}", None)[0] == 301
+        assert fetch(f"{stack.url}{page}?token={secret}", trusted)[0] == 200
+
+    # One instance stops (a crash, a restart); a browser kept on it opens its check-in link
+    stopped, other = (address.removeprefix("http://") for address in stack.instances)
+    route = route_to(stack, stopped, trusted)
+    stack.processes[0].terminate()
+    stack.processes[0].wait(timeout=30)
+    for page in pages:
+        assert fetch(f"{stack.url}{page}?token={secret}", trusted, route)[0] == 200
+    lines = stack.access_log.read_text().splitlines()
+    assert any(f"upstream={stopped}, {other} " in line for line in lines)  # tried, then passed on
+    time.sleep(11)  # nginx tries a failed instance again after fail_timeout (10 s)
+    assert fetch(f"{stack.url}/_stcore/health", trusted, route)[0] == 200
+
+    logs = {path.name: path.read_text(errors="replace") for path in stack.logs.glob("*.log")}
+    assert [name for name, text in logs.items() if secret in text] == []
+    assert {"access.log", "error.log", "nginx-access.log", "nginx-error.log", "nginx.log"} <= set(logs)
+    assert sum(name.startswith("instance-") for name in logs) == 2
+    assert "(111: Connection refused) while connecting to upstream" in logs["error.log"]
+    assert sum(f'"GET {page} HTTP/1.1" 301' in logs["access.log"] for page in pages) == 3
 
 
 # The units and the jobs

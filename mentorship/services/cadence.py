@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from mentorship import links, queries, settings
+from mentorship import cadence, links, queries, settings
 from mentorship.auth import Actor
 from mentorship.errors import Refused
 from mentorship.models import (
@@ -272,3 +272,12 @@ def set_cadence_thresholds(engine: Engine, *, actor: Actor, thresholds: CadenceT
             raise Refused("The on-track limit must be fewer days than the due limit.")
         settings.save_setting(session, "cadence", thresholds)
         op.record("cadence thresholds: new {}, on track {}, due {} days".format(*values))
+
+
+def export_nudges(engine: Engine, *, actor: Actor, today: date) -> tuple[bytes, int]:
+    """The pairs to nudge as the Cadence page lists them (names and contacts): a CSV file and its row
+    count, for the leader only (audited, counts only)."""
+    with operation(engine, actor=actor, action="export.nudges", entity="nudges") as op:
+        nudges = cadence.nudges(queries.cadence_pairs(op.session, today))
+        op.record(f"{len(nudges)} rows, full")
+    return cadence.nudge_csv(nudges), len(nudges)

@@ -6,13 +6,12 @@ Names, notes and emails are people's own text: they go into widgets, tables and 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from functools import partial
 
 import pandas as pd
 import streamlit as st
 
-from mentorship import cadence, formatting, links, queries, services, values
+from mentorship import cadence, formatting, links, queries, services, values, web
 from mentorship.cadence import STATUS_LABELS, STATUS_ORDER, CadenceStatus
 from mentorship.settings import CadenceThresholds
 from mentorship.ui.core import PageContext, kept_for, read, run_write
@@ -149,7 +148,7 @@ def checkin_link(ctx: PageContext, pair: pd.Series) -> None:
     )
 
 
-def nudge_list(nudges: pd.DataFrame, today: date) -> None:
+def nudge_list(nudges: pd.DataFrame) -> None:
     if nudges.empty:
         st.success("Every open pair is on track or new.", icon=":material/check_circle:")
         return
@@ -190,14 +189,7 @@ def nudge_list(nudges: pd.DataFrame, today: date) -> None:
         width="stretch",
         key="nudge-table",
     )
-    st.download_button(
-        "Download the nudge list (CSV)",
-        cadence.nudge_csv(nudges),
-        file_name=f"pairs-to-nudge-{today.isoformat()}.csv",
-        mime="text/csv",
-        icon=":material/download:",
-        on_click="ignore",
-    )
+    st.link_button("Download the nudge list (CSV)", web.export_url("nudges"), icon=":material/download:")
 
 
 def concerns(ctx: PageContext, open_concerns: pd.DataFrame) -> None:

@@ -12,7 +12,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from mentorship import clock, intake, privacy, registrations, services, signup, values
+from mentorship import clock, intake, privacy, registrations, services, signup, values, web
 from mentorship.errors import Refused, UnusableInput
 from mentorship.formatting import plural
 from mentorship.models import BipocIdentity, BipocPreference, PersonStatus
@@ -349,16 +349,10 @@ def export_buttons(ctx: PageContext) -> None:
     )
     st.caption(f"CSV in the import templates' columns (UTF-8, opens in Excel).{masked}")
     kinds = [kind for kind in intake.KINDS if privacy.may_export(kind, ctx.user.role)]
+    # Each file is made by the server's own route when this signed-in browser asks (never a /media
+    # address that anyone holding it could fetch).
     for column, kind in zip(st.columns(len(intake.KINDS)), kinds, strict=False):
-        column.download_button(
-            f"{kind.capitalize()} CSV",
-            data=lambda kind=kind: services.export_registrations(ctx.engine, actor=ctx.user, kind=kind)[0],
-            file_name=f"{kind}-{ctx.today.isoformat()}.csv",
-            mime="text/csv",
-            icon=":material/download:",
-            key=f"export-{kind}",
-            on_click="ignore",
-        )
+        column.link_button(f"{kind.capitalize()} CSV", web.export_url(kind), icon=":material/download:")
 
 
 # Registrations sent through the program's public forms (the leader reviews them)
