@@ -14,13 +14,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
 
 from mentorship.matching import COMPONENT_BY_KEY, Reason, RecruitmentGap, reason_component
 from mentorship.models import Role
-from mentorship.retention import CURVE_COLUMNS, GroupFigures
+from mentorship.retention import CURVE_COLUMNS, ONE_YEAR_DAYS, GroupFigures, Requests
 
 # Individual demographics and free text: never sent to a committee page or export. Languages and
 # first-generation status are here too: "speaks Somali" says as much about a person as their ethnicity.
@@ -376,3 +377,115 @@ def visible_counts(
 def sees_outbox(role: Role | str) -> bool:
     """The outbox holds contacts and whole messages: the leader's alone, never a committee member's."""
     return Role(role) == Role.leader
+
+
+# --- Sensitive figures: the committee's stand still between release points ---
+# A committee member sees each pair appear (Pairings, Cadence) and leave (Cadence) by name. A figure on a
+# sensitive attribute (race and BIPOC preference, gender, end reasons, and what is counted from them) that
+# moved on the day a named pair did would tell that pair's attribute: "Schedules" 10 → 11 as a pair leaves
+# Cadence. So the committee reads those figures as of a release point, never live:
+# - the release points are month ends: the end of the first closed month by which, since the previous
+#   release point (or since the first pair), every kind of event that moves the family's figures has
+#   happened either not at all or at least 5 times, and some kind has;
+# - the events are dated by what the committee sees anyway (a pair confirmed, ended, reaching its one-year
+#   mark, deciding to continue), so when a release comes says nothing of anyone's attributes, and counting
+#   each kind apart means a change shown is always spread over 5 or more events of the kind that moves it;
+# - the figures are computed from the pairs as they stood at the end of that day (`retention.as_of`), and
+#   the small-cell rules above apply on top.
+# Stateless and deterministic: every viewer, every server, computes the same day from the store's dates.
+# Not also rounded to base 5: with releases of 5 or more events a lone event no longer shows, and rounding a
+# small program's counts would misstate its rates ("13 of 14" would read "15 of 15", every request met)
+# while a count crossing a multiple of 5 would still move with one event.
+# The leader's figures stay live.
+MIN_CONTRIBUTIONS = 5
+NOT_RELEASED = "not shown yet"
+# The kinds of event that move each family of sensitive figures the committee reads (`pair_events`).
+SENSITIVE_FAMILIES = {
+    "requests": ("confirmed", "ended"),  # Overview: BIPOC-mentor requests met (in open pairs)
+    "reasons": ("ended",),  # Retention: why pairs ended
+    "concordance": ("confirmed", "ended", "one_year", "continued"),  # Retention: by BIPOC-mentor request
+}
+_FAMILY_WORDS = {
+    "requests": "pairs confirmed or ended",
+    "reasons": "pairs ended",
+    "concordance": "pairs confirmed, ended, reaching their one-year mark or deciding to continue",
+}
+
+
+def pair_events(pairs: pd.DataFrame) -> dict[str, pd.Series]:
+    """The dated events of the pairs' history (`confirmed_on`, `ended_on`, `decided_on`), by kind: each
+    pair's confirmation and one-year mark, its end, and a decision to continue (a decision to complete or
+    end is the end itself)."""
+    confirmed = pd.to_datetime(pairs["confirmed_on"])
+    ended = pd.to_datetime(pairs["ended_on"])
+    decided = pd.to_datetime(pairs["decided_on"])
+    return {
+        "confirmed": confirmed,
+        "ended": ended.dropna(),
+        "one_year": confirmed + pd.Timedelta(days=ONE_YEAR_DAYS),
+        "continued": decided[decided.notna() & (decided != ended)],
+    }
+
+
+def last_closed_month_end(today: date) -> date:
+    return today.replace(day=1) - timedelta(days=1)
+
+
+def release_point(kinds: Iterable[pd.Series], today: date) -> date | None:
+    """The latest release point on or before the end of the last closed month (see above): a month end by
+    which every kind of event in `kinds` (dates) has happened 0 or at least 5 times since the previous one,
+    some kind at least once. None before the first."""
+    closed = pd.Timestamp(last_closed_month_end(today))
+    months = [pd.to_datetime(pd.Series(k, dtype=object)).dropna() for k in kinds]
+    table = pd.DataFrame(
+        {i: m[m <= closed].dt.to_period("M").value_counts() for i, m in enumerate(months)}
+    ).fillna(0)
+    released, since = None, np.zeros(len(months), dtype=np.int64)
+    for month, counts in zip(table.index.sort_values(), table.sort_index().to_numpy(np.int64), strict=True):
+        since += counts
+        if since.any() and ((since == 0) | (since >= MIN_CONTRIBUTIONS)).all():
+            released, since = month.end_time.date(), np.zeros_like(since)
+    return released
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """As of when a viewer reads one family of sensitive figures (`snapshot`)."""
+
+    family: str
+    day: date | None  # None: no release point yet, nothing of the family is shown
+    live: bool = False  # the leader's: as of today
+
+    def caption(self) -> str | None:
+        """What the committee is told beside the figures; nothing for the leader."""
+        if self.live:
+            return None
+        rule = (
+            "Figures on people's identity and on why pairs end move only at the end of a month by which at "
+            f"least {MIN_CONTRIBUTIONS} more {_FAMILY_WORDS[self.family]} (of each kind that happened) have "
+            "accumulated, so that none of them follows one pair you can name."
+        )
+        if self.day is None:
+            return f"Not shown yet. {rule}"
+        return f"As of {self.day:%-d %B %Y}. {rule}"
+
+
+def snapshot(pairs: pd.DataFrame, family: str, today: date, role: Role | str) -> Snapshot:
+    """As of when `role` reads `family`'s figures: today for the leader, the latest release point (computed
+    from the dates in `pairs`, see above) for anyone else."""
+    if sees_everything(role):
+        return Snapshot(family, today, live=True)
+    events = pair_events(pairs)
+    return Snapshot(family, release_point([events[k] for k in SENSITIVE_FAMILIES[family]], today))
+
+
+def requests_for_role(requests: Requests, role: Role | str) -> str | None:
+    """What "BIPOC-mentor requests met" reads instead for `role`, or None when it is shown: "fewer than 5"
+    on fewer than 5 requests, and the unmet ones not counted when fewer than 5 (one student who asked and
+    did not get a BIPOC mentor, among pairs the committee can name)."""
+    if hidden(requests.asked, role):
+        return FEWER_THAN_5
+    unmet = requests.asked - requests.met
+    if 0 < unmet and hidden(unmet, role):
+        return f"{requests.asked} asked, {FEWER_THAN_5} not met"
+    return None
