@@ -376,7 +376,14 @@ def visible_counts(
 
 def sees_outbox(role: Role | str) -> bool:
     """The outbox holds contacts and whole messages: the leader's alone, never a committee member's."""
-    return Role(role) == Role.leader
+    return sees_everything(role)
+
+
+# --- Cadence ---
+def sees_nudges(role: Role | str) -> bool:
+    """The pairs to nudge (a contact list) and the pairs' requests to be contacted (concerns, with their
+    notes) are the leader's: the leader is the one who reaches out."""
+    return sees_everything(role)
 
 
 # --- Sensitive figures: the committee's stand still between release points ---

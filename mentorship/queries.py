@@ -700,7 +700,7 @@ def cadence_view(session: Session, today: date, role: Role | str) -> CadenceView
     history = frame(session, sa.select(Match.id.label("match_id"), Match.confirmed_on, Match.ended_on))
     open_meetings = meetings[meetings["match_id"].isin(pairs["match_id"])]
     pairs["last_12_months"] = cadence.recent_months(open_meetings, pairs["match_id"].tolist(), today)
-    leader = Role(role) == Role.leader
+    leader = privacy.sees_nudges(role)
     return CadenceView(
         thresholds=thresholds,
         counts=cadence.status_counts(pairs),
