@@ -443,15 +443,19 @@ def release_point(kinds: Iterable[pd.Series], today: date) -> date | None:
     which every kind of event in `kinds` (dates) has happened 0 or at least 5 times since the previous one,
     some kind at least once. None before the first."""
     closed = pd.Timestamp(last_closed_month_end(today))
-    months = [pd.to_datetime(pd.Series(k, dtype=object)).dropna() for k in kinds]
-    table = pd.DataFrame(
-        {i: m[m <= closed].dt.to_period("M").value_counts() for i, m in enumerate(months)}
-    ).fillna(0)
-    released, since = None, np.zeros(len(months), dtype=np.int64)
-    for month, counts in zip(table.index.sort_values(), table.sort_index().to_numpy(np.int64), strict=True):
+    counted = []
+    for kind in kinds:
+        days = pd.to_datetime(pd.Series(kind, dtype=object)).dropna()
+        days = days[days <= closed]
+        counted.append((days.dt.year * 12 + days.dt.month - 1).value_counts())  # months since year 0
+    table = pd.DataFrame(dict(enumerate(counted))).fillna(0).sort_index()
+    released, since = None, np.zeros(table.shape[1], dtype=np.int64)
+    for month, counts in zip(table.index, table.to_numpy(np.int64), strict=True):
         since += counts
         if since.any() and ((since == 0) | (since >= MIN_CONTRIBUTIONS)).all():
-            released, since = month.end_time.date(), np.zeros_like(since)
+            following = int(month) + 1  # the first of the next month, less a day
+            released = date(following // 12, following % 12 + 1, 1) - timedelta(days=1)
+            since = np.zeros_like(since)
     return released
 
 

@@ -162,8 +162,9 @@ class ProgramSummary:
 
 
 def pair_history(session: Session) -> pd.DataFrame:
-    """Every pair ever confirmed: its dates, status and end reason, the mentee's BIPOC-mentor preference and
-    the mentor's BIPOC identity (plain values), by id; no names (figures are counted from it)."""
+    """Every pair ever confirmed: its dates (timestamps, missing as NaT), status and end reason, the mentee's
+    BIPOC-mentor preference and the mentor's BIPOC identity (stored values), by id; no names (figures are
+    counted from it)."""
     statement = (
         sa.select(
             Match.id.label("match_id"),
@@ -179,10 +180,10 @@ def pair_history(session: Session) -> pd.DataFrame:
         .join(Mentee, Mentee.id == Match.mentee_id)
         .order_by(Match.id)
     )
-    return _plain_values(
-        frame(session, statement),
-        ["status", "end_reason", "bipoc_mentor_preference", "mentor_identifies_bipoc"],
-    )
+    history = driver_frame(session, statement)  # enums as their stored values; dates converted at once
+    for column in ("confirmed_on", "ended_on", "decided_on"):
+        history[column] = pd.to_datetime(history[column])
+    return history
 
 
 def program_summary(session: Session, today: date) -> ProgramSummary:
