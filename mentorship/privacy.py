@@ -3,7 +3,8 @@
 Every read that feeds a page or a CLI command (`queries.*_view`) passes what it returns through here, and
 nothing else in the package compares roles, except the services' own permission checks. The leader sees
 everything; committee members get masked contacts, no individual demographics or free text, no pair
-scores, and no figure resting on fewer than 5 pairs.
+scores, no figure resting on fewer than 5 pairs, and figures on sensitive attributes as of a release point
+(`snapshot`), never live.
 
 Hiding a column in the browser is not enough (hidden columns still reach it): frames are cut down here,
 on the server, before any page builds a table from them.
