@@ -406,6 +406,7 @@ def sees_nudges(role: Role | str) -> bool:
 # - the events are dated by what the committee sees anyway (a pair confirmed, ended, reaching its one-year
 #   mark, deciding to continue), so when a release comes says nothing of anyone's attributes, and counting
 #   each kind apart means a change shown is always spread over 5 or more events of the kind that moves it;
+#   a confirmation or an end counts from the day it was recorded if that is later (`seen_by`);
 # - the figures are computed from the pairs as they stood at the end of that day (`retention.as_of`), and
 #   the small-cell rules above apply on top.
 # Stateless and deterministic: every viewer, every server, computes the same day from the store's dates.
@@ -428,18 +429,39 @@ _FAMILY_WORDS = {
 }
 
 
+def seen_by(pairs: pd.DataFrame, today: date, role: Role | str) -> pd.DataFrame:
+    """The pairs' history (`queries.pair_history`) as `role` counts it: unchanged for the leader; for anyone
+    else with `confirmed_seen` and `ended_seen`, the days a confirmation and an end could first have been
+    seen: the later of the day it took effect and the day it was recorded (`confirmed_at`; `updated_at`,
+    an ended pair's last write being its end), never after today. An end recorded today as of a past day,
+    or a history imported today, so waits for the next release point instead of changing an old one."""
+    if sees_everything(role):
+        return pairs
+    last = pd.Timestamp(today)
+
+    def recorded(column: str) -> pd.Series:
+        stamps = pd.to_datetime(pairs[column], utc=True).dt.tz_convert(None).dt.normalize()
+        return stamps.clip(upper=last)
+
+    confirmed, ended = pd.to_datetime(pairs["confirmed_on"]), pd.to_datetime(pairs["ended_on"])
+    return pairs.assign(
+        confirmed_seen=np.maximum(confirmed, recorded("confirmed_at").fillna(confirmed)),
+        ended_seen=ended.where(ended.isna(), np.maximum(ended, recorded("updated_at").fillna(ended))),
+    )
+
+
 def pair_events(pairs: pd.DataFrame) -> dict[str, pd.Series]:
-    """The dated events of the pairs' history (`confirmed_on`, `ended_on`, `decided_on`), by kind: each
-    pair's confirmation and one-year mark, its end, and a decision to continue (a decision to complete or
-    end is the end itself)."""
-    confirmed = pd.to_datetime(pairs["confirmed_on"])
-    ended = pd.to_datetime(pairs["ended_on"])
+    """The dated events of the pairs' history (`confirmed_on`, `ended_on`, `decided_on`; `confirmed_seen`
+    and `ended_seen` instead when given, `seen_by`), by kind: each pair's confirmation and one-year mark,
+    its end, and a decision to continue (a decision to complete or end is the end itself)."""
+    confirmed = pd.to_datetime(pairs["confirmed_seen" if "confirmed_seen" in pairs else "confirmed_on"])
+    ended = pd.to_datetime(pairs["ended_seen" if "ended_seen" in pairs else "ended_on"])
     decided = pd.to_datetime(pairs["decided_on"])
     return {
         "confirmed": confirmed,
         "ended": ended.dropna(),
-        "one_year": confirmed + pd.Timedelta(days=ONE_YEAR_DAYS),
-        "continued": decided[decided.notna() & (decided != ended)],
+        "one_year": pd.to_datetime(pairs["confirmed_on"]) + pd.Timedelta(days=ONE_YEAR_DAYS),
+        "continued": decided[decided.notna() & (decided != pd.to_datetime(pairs["ended_on"]))],
     }
 
 
@@ -492,7 +514,7 @@ class Snapshot:
 
 def snapshot(pairs: pd.DataFrame, family: str, today: date, role: Role | str) -> Snapshot:
     """As of when `role` reads `family`'s figures: today for the leader, the latest release point (computed
-    from the dates in `pairs`, see above) for anyone else."""
+    from the dates in `pairs`, as `seen_by` the role, see above) for anyone else."""
     if sees_everything(role):
         return Snapshot(family, today, live=True)
     events = pair_events(pairs)

@@ -162,9 +162,10 @@ class ProgramSummary:
 
 
 def pair_history(session: Session) -> pd.DataFrame:
-    """Every pair ever confirmed: its dates (timestamps, missing as NaT), status and end reason, the mentee's
-    BIPOC-mentor preference and the mentor's BIPOC identity (stored values), by id; no names (figures are
-    counted from it)."""
+    """Every pair ever confirmed: its dates (timestamps, missing as NaT), when it was recorded and last
+    written (`confirmed_at`, `updated_at`, UTC), status and end reason, the mentee's BIPOC-mentor
+    preference and the mentor's BIPOC identity (stored values), by id; no names (figures are counted
+    from it)."""
     statement = (
         sa.select(
             Match.id.label("match_id"),
@@ -173,6 +174,8 @@ def pair_history(session: Session) -> pd.DataFrame:
             Match.ended_on,
             Match.decided_on,
             Match.end_reason,
+            Match.confirmed_at,
+            Match.updated_at,
             Mentee.bipoc_mentor_preference,
             Mentor.identifies_bipoc.label("mentor_identifies_bipoc"),
         )
@@ -183,6 +186,8 @@ def pair_history(session: Session) -> pd.DataFrame:
     history = driver_frame(session, statement)  # enums as their stored values; dates converted at once
     for column in ("confirmed_on", "ended_on", "decided_on"):
         history[column] = pd.to_datetime(history[column])
+    for column in ("confirmed_at", "updated_at"):
+        history[column] = pd.to_datetime(history[column], utc=True)
     return history
 
 
@@ -347,8 +352,9 @@ def overview(session: Session, today: date, role: Role | str) -> Overview | None
         pair_history(session),
     )
     summary = _program_summary(session, today, pairs, waiting, history)
-    as_of = privacy.snapshot(history, "requests", today, role)
-    requests = retention.requests_met(history, as_of.day) if as_of.day else retention.Requests(0, 0)
+    seen = privacy.seen_by(history, today, role)
+    as_of = privacy.snapshot(seen, "requests", today, role)
+    requests = retention.requests_met(seen, as_of.day) if as_of.day else retention.Requests(0, 0)
     return Overview(
         summary=replace(summary, bipoc_preference_requests=requests.asked, bipoc_preference_met=requests.met),
         registrations_by_quarter=registrations_by_quarter(session),
@@ -389,8 +395,9 @@ def usual_meeting_formats(session: Session) -> pd.DataFrame:
 
 
 def retention_pairs(session: Session) -> pd.DataFrame:
-    """Every pair ever confirmed, with what retention needs: dates, status, decision, end reason, the mentee's
-    BIPOC-mentor preference, the mentor's BIPOC identity, the usual meeting format, and who the pair is."""
+    """Every pair ever confirmed, with what retention needs: dates (and when recorded, as `pair_history`),
+    status, decision, end reason, the mentee's BIPOC-mentor preference, the mentor's BIPOC identity, the
+    usual meeting format, and who the pair is."""
     statement = (
         sa.select(
             Match.id.label("match_id"),
@@ -401,6 +408,8 @@ def retention_pairs(session: Session) -> pd.DataFrame:
             Match.ended_on,
             Match.decided_on,
             Match.end_reason,
+            Match.confirmed_at,
+            Match.updated_at,
             Mentee.bipoc_mentor_preference,
             Mentor.identifies_bipoc.label("mentor_identifies_bipoc"),
             (Mentor.first_name + " " + Mentor.last_name).label("mentor"),
@@ -520,16 +529,15 @@ def retention_view(session: Session, today: date, role: Role | str) -> Retention
     `privacy.snapshot` (a release point for the committee, today for the leader); the others are live."""
     data = retention_data(session, today)
     report, leader = data.report, privacy.sees_everything(role)
+    seen = privacy.seen_by(data.pairs, today, role)
     breakdowns = {}
     for tab, (attribute, column, title) in RETENTION_BREAKDOWNS.items():
         as_of, overall = None, report.overall
         groups = [report.overall] if attribute == "overall" else getattr(report, attribute)
         if attribute in SENSITIVE_BREAKDOWNS:
-            as_of = privacy.snapshot(data.pairs, SENSITIVE_BREAKDOWNS[attribute], today, role)
+            as_of = privacy.snapshot(seen, SENSITIVE_BREAKDOWNS[attribute], today, role)
             if not as_of.live:  # before the first release point, no group at all
-                overall, groups = (
-                    _breakdown_as_of(data.pairs, as_of.day, attribute) if as_of.day else (overall, [])
-                )
+                overall, groups = _breakdown_as_of(seen, as_of.day, attribute) if as_of.day else (overall, [])
         masks = privacy.group_masks(groups, overall, role)
         breakdowns[tab] = RetentionBreakdown(
             title=title,
@@ -541,11 +549,11 @@ def retention_view(session: Session, today: date, role: Role | str) -> Retention
             ),
             as_of=as_of,
         )
-    reasons_as_of = privacy.snapshot(data.pairs, "reasons", today, role)
+    reasons_as_of = privacy.snapshot(seen, "reasons", today, role)
     ended = report.end_reasons
     if not reasons_as_of.live:
         ended = (
-            retention.end_reasons(retention.measured(data.pairs, reasons_as_of.day))
+            retention.end_reasons(retention.measured(seen, reasons_as_of.day))
             if reasons_as_of.day
             else ended.iloc[:0]
         )

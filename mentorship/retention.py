@@ -158,13 +158,21 @@ def as_of(pairs: pd.DataFrame, day: date) -> pd.DataFrame:
     end reason and decision dated after it undone (the pair is open again, `active` or `continued`).
 
     `pairs` has `confirmed_on`, `ended_on`, `decided_on` and `status` (plain values), and may have
-    `end_reason`. What people said of themselves (a BIPOC preference, an identity) is kept as it is now:
-    the store holds no history of it.
+    `end_reason`. When it has `confirmed_seen` and `ended_seen` (`privacy.seen_by`), those say by when a
+    confirmation or an end counts as having happened; the figures still use the days they took effect.
+    What people said of themselves (a BIPOC preference, an identity) is kept as it is now: the store holds
+    no history of it.
     """
     end_of_day = pd.Timestamp(day)
-    out = pairs[pd.to_datetime(pairs["confirmed_on"]) <= end_of_day].copy()
-    ended_later = (pd.to_datetime(out["ended_on"]) > end_of_day).to_numpy()
-    decided_later = (pd.to_datetime(out["decided_on"]) > end_of_day).to_numpy()
+    confirmed = pairs["confirmed_seen"] if "confirmed_seen" in pairs else pairs["confirmed_on"]
+    out = pairs[(pd.to_datetime(confirmed) <= end_of_day).to_numpy()].copy()
+    ended = out["ended_seen"] if "ended_seen" in out else out["ended_on"]
+    ended_later = (pd.to_datetime(ended) > end_of_day).to_numpy()
+    decided = pd.to_datetime(out["decided_on"])
+    # a decision to complete or end is the end itself (same day): undone with it
+    decided_later = (
+        (decided > end_of_day) | (ended_later & (decided == pd.to_datetime(out["ended_on"])))
+    ).to_numpy()
     for column, undo in (
         ("ended_on", ended_later),
         ("end_reason", ended_later),

@@ -8,13 +8,14 @@ committee once 5 events of the kind have accumulated and their month has closed 
 """
 
 import json
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pandas as pd
 import pytest
+import sqlalchemy as sa
 from streamlit import dataframe_util
 
-from mentorship import clock, privacy, retention, services
+from mentorship import clock, db, privacy, retention, services
 from mentorship.models import Match
 
 from .conftest import TODAY, signed_in
@@ -22,6 +23,21 @@ from .factories import add, make_match, make_mentee, make_mentor
 
 NEXT_MONTH = date(2026, 12, 3)  # November has closed
 RETENTION = "pages/4_Retention.py"
+
+
+def noon(day: date) -> datetime:
+    return datetime.combine(day, time(12), tzinfo=UTC)
+
+
+def pair(mentor_id: int, mentee_id: int, confirmed_on: date, **fields) -> Match:
+    """A pair recorded on the dashboard the day it was confirmed (and, when `fields` end it, ended)."""
+    return make_match(
+        mentor_id,
+        mentee_id,
+        confirmed_on=confirmed_on,
+        confirmed_at=noon(confirmed_on),
+        **{"updated_at": noon(confirmed_on), **fields},
+    )
 
 
 @pytest.fixture
@@ -45,18 +61,20 @@ def program(engine, today):
         mentee_ids[21:37],
         mentee_ids[37],
     )
-    pairs = [make_match(bipoc_ids[i % 6], m, confirmed_on=date(2025, 2, 3)) for i, m in enumerate(ask_ids)]
-    pairs += [make_match(other_ids[i % 3], m, confirmed_on=date(2025, 3, 3)) for i, m in enumerate(plain_ids)]
+    pairs = [pair(bipoc_ids[i % 6], m, date(2025, 2, 3)) for i, m in enumerate(ask_ids)]
+    pairs += [pair(other_ids[i % 3], m, date(2025, 3, 3)) for i, m in enumerate(plain_ids)]
     for i, m in enumerate(closed_ids):
         schedules = i < 10
+        ended_on = date(2026, 3, 10) if schedules else date(2026, 4, 10)
         pairs.append(
-            make_match(
+            pair(
                 bipoc_ids[i % 6],
                 m,
-                confirmed_on=date(2025, 3, 10),
+                date(2025, 3, 10),
                 status="ended",
-                ended_on=date(2026, 3, 10) if schedules else date(2026, 4, 10),
+                ended_on=ended_on,
                 end_reason="schedules" if schedules else "moved",
+                updated_at=noon(ended_on),
             )
         )
     match_ids = add(engine, *pairs)
@@ -78,6 +96,13 @@ def named(engine, program):
         mentee = s.get(Mentee, s.get(Match, program["named"]).mentee_id)
         mentee.first_name, mentee.last_name = "Nils", "Berg"
     return program
+
+
+def recorded_on(engine, day: date, match_ids: list[int]) -> None:
+    """Stamp writes the services made as recorded on `day`: the tests' clock says TODAY (`clock.today`),
+    the services stamp the machine's time, which is later."""
+    with db.write_session(engine) as s:
+        s.execute(sa.update(Match).where(Match.id.in_(match_ids)).values(updated_at=noon(day)))
 
 
 def open_page(app, role: str, page: str | None = None):
@@ -159,6 +184,29 @@ def test_ending_a_named_pair_for_its_schedules_moves_no_committee_figure(
     assert committee_before["reasons captions"][-1].startswith("As of 30 April 2026.")
 
 
+def test_an_end_recorded_today_as_of_a_past_day_waits_for_the_next_release_point(
+    app, engine, accounts, named, monkeypatch
+):
+    """The leader ends the named pair today, taking effect on 20 April: without counting it from the day it
+    was recorded, the committee's snapshot of 30 April would take it in at once (Schedules 10 -> 11)."""
+    committee_before = sensitive_retention(open_page(app, "committee", RETENTION))
+    overview_before = requests_met(open_page(app, "committee"))
+    services.decide(
+        engine,
+        actor=accounts["leader"],
+        decision=services.Decision.end,
+        today=TODAY,
+        match_id=named["named"],
+        reason="schedules",
+        on=date(2026, 4, 20),
+    )
+    assert sensitive_retention(open_page(app, "committee", RETENTION)) == committee_before
+    assert requests_met(open_page(app, "committee")) == overview_before
+    assert reasons_shown(open_page(app, "leader", RETENTION))["Schedules"] == 11
+    monkeypatch.setattr(clock, "today", lambda: NEXT_MONTH)  # one end recorded in November: still none
+    assert sensitive_retention(open_page(app, "committee", RETENTION)) == committee_before
+
+
 def test_confirming_a_named_student_who_asked_for_a_bipoc_mentor_moves_no_committee_figure(
     app, engine, accounts, program, monkeypatch
 ):
@@ -195,6 +243,7 @@ def test_the_committees_figures_advance_once_5_ends_have_accumulated_and_the_mon
             match_id=match_id,
             reason="schedules",
         )
+    recorded_on(engine, TODAY, named["plain"][:5])
     at = open_page(app, "committee", RETENTION)
     assert reasons_shown(at) == {"Schedules": 10, "Moved away": 6}  # November is still open
 
@@ -280,3 +329,19 @@ def test_one_year_marks_and_decisions_to_continue_are_events_of_their_own():
     assert events["one_year"].tolist() == [pd.Timestamp(date(2025, 1, 1) + timedelta(days=365))]
     assert events["continued"].tolist() == [pd.Timestamp(2026, 1, 2)]
     assert events["ended"].tolist() == [pd.Timestamp(2026, 3, 1)]
+
+
+def test_a_confirmation_or_end_counts_from_the_later_of_its_day_and_the_day_it_was_recorded():
+    pairs = pd.DataFrame(
+        {
+            "confirmed_on": pd.to_datetime(["2025-01-01", "2026-03-01"]),
+            "ended_on": pd.to_datetime(["2026-04-20", None]),
+            "confirmed_at": pd.to_datetime(["2025-01-01 12:00", "2026-12-07 09:00"], utc=True),
+            "updated_at": pd.to_datetime(["2026-11-25 12:00", "2026-12-07 09:00"], utc=True),
+        }
+    )
+    seen = privacy.seen_by(pairs, date(2026, 12, 3), "committee")
+    # imported today (after the pinned day: counted from that day), ended as of April but recorded in November
+    assert seen["confirmed_seen"].dt.date.tolist() == [date(2025, 1, 1), date(2026, 12, 3)]
+    assert seen["ended_seen"].dt.date.tolist()[0] == date(2026, 11, 25) and pd.isna(seen["ended_seen"][1])
+    assert privacy.seen_by(pairs, date(2026, 12, 3), "leader") is pairs
