@@ -335,9 +335,8 @@ class Overview:
     days_waiting: pd.Series
     cadence_counts: dict[str, int]
     requests_as_of: privacy.Snapshot
-    requests_hidden: (
-        str | None
-    )  # what "BIPOC-mentor requests met" reads instead (`privacy.requests_for_role`)
+    # what "BIPOC-mentor requests met" reads instead (`privacy.requests_for_role`), None when shown
+    requests_hidden: str | None
 
 
 def overview(session: Session, today: date, role: Role | str) -> Overview | None:
