@@ -8,7 +8,7 @@ from mentorship.ui import cached_read, page_setup, plot, read
 ctx = page_setup("overview")
 st.title("Mentorship program")
 
-overview = cached_read(ctx, queries.overview, ctx.today)
+overview = cached_read(ctx, queries.overview, ctx.today, ctx.user.role)
 waiting_review = read(ctx, queries.registrations_waiting, clock.now())  # fresh: expiry moves with the clock
 if waiting_review:
     st.info(
@@ -26,10 +26,12 @@ if overview is None:
     )
     st.stop()
 
-kpis = formatting.overview_kpis(overview.summary)
+kpis = formatting.overview_kpis(overview.summary, requests_hidden=overview.requests_hidden)
 for row in (kpis[:4], kpis[4:]):
     for column, kpi in zip(st.columns(len(row)), row, strict=True):
         column.metric(kpi.label, kpi.value, help=kpi.help, border=True)
+if as_of := overview.requests_as_of.caption():
+    st.caption(f"BIPOC-mentor requests met: {as_of[0].lower()}{as_of[1:]}")
 
 left, right = st.columns(2)
 plot(charts.registrations_over_time, overview.registrations_by_quarter, where=left)

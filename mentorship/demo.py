@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from sqlmodel import Session
@@ -601,6 +601,11 @@ def _maybe_moved_on(rng: random.Random, mentee: dict, today: date, since: date) 
         mentee["status"] = rng.choice(("withdrawn", "withdrawn", "paused"))
 
 
+def _recorded(day: date, now: datetime) -> datetime:
+    """Noon UTC of `day`, or `now` if that is earlier (a demo generated for a day still to come)."""
+    return min(datetime.combine(day, time(12), tzinfo=UTC), now)
+
+
 def write(session: Session, data: DemoData) -> dict[str, int]:
     """Insert the demo program in the caller's transaction; returns the row counts."""
     now = utcnow()
@@ -619,8 +624,12 @@ def write(session: Session, data: DemoData) -> dict[str, int]:
             "decided_on": m["decided_on"],
             "reasons": "[]",
             "end_note": "",
-            "confirmed_at": now,
-            "updated_at": now,
+            # as if each pair had been confirmed and closed on the dashboard the day it happened, as a
+            # program's own pairs are (the committee's figures count a pair from when it was recorded)
+            "confirmed_at": _recorded(m["confirmed_on"], now),
+            "updated_at": _recorded(
+                max(d for d in (m["confirmed_on"], m["ended_on"], m["decided_on"]) if d), now
+            ),
         }
         for m in data.matches
     ]

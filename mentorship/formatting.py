@@ -60,8 +60,9 @@ class Kpi:
     help: str
 
 
-def overview_kpis(s: ProgramSummary) -> list[Kpi]:
-    """The Overview's metrics, in reading order."""
+def overview_kpis(s: ProgramSummary, *, requests_hidden: str | None = None) -> list[Kpi]:
+    """The Overview's metrics, in reading order; `requests_hidden` is what the BIPOC-mentor requests met
+    read instead (`privacy.requests_for_role`)."""
     used = None if not s.capacity_total else s.capacity_used / s.capacity_total
     return [
         Kpi(
@@ -84,7 +85,7 @@ def overview_kpis(s: ProgramSummary) -> list[Kpi]:
         ),
         Kpi(
             "BIPOC-mentor requests met",
-            share(s.bipoc_preference_met, s.bipoc_preference_requests),
+            requests_hidden or share(s.bipoc_preference_met, s.bipoc_preference_requests),
             "Mentees in active pairs who asked for a BIPOC mentor (required or preferred), "
             "and how many of them have one.",
         ),

@@ -3,7 +3,8 @@
 Every read that feeds a page or a CLI command (`queries.*_view`) passes what it returns through here, and
 nothing else in the package compares roles, except the services' own permission checks. The leader sees
 everything; committee members get masked contacts, no individual demographics or free text, no pair
-scores, and no figure resting on fewer than 5 pairs.
+scores, no figure resting on fewer than 5 pairs, and figures on sensitive attributes as of a release point
+(`snapshot`), never live.
 
 Hiding a column in the browser is not enough (hidden columns still reach it): frames are cut down here,
 on the server, before any page builds a table from them.
@@ -14,13 +15,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
 
 from mentorship.matching import COMPONENT_BY_KEY, Reason, RecruitmentGap, reason_component
 from mentorship.models import Role
-from mentorship.retention import CURVE_COLUMNS, GroupFigures
+from mentorship.retention import CURVE_COLUMNS, ONE_YEAR_DAYS, GroupFigures, Requests
 
 # Individual demographics and free text: never sent to a committee page or export. Languages and
 # first-generation status are here too: "speaks Somali" says as much about a person as their ethnicity.
@@ -183,23 +185,31 @@ class GapView:
 
 
 def gap_for_role(gap: RecruitmentGap, role: Role | str) -> GapView:
-    """The leader reads the whole gap; the committee the places needed, and nothing of which kind.
+    """The leader reads the whole gap; the committee the places the unmatched students need, nothing of
+    which kind, and nothing of the BIPOC-mentor requests.
 
     Beside the named unmatched students, a count of places needing a BIPOC-identifying mentor, a meeting
     format or a language points at someone ("speaks Somali (1)" next to the one student left unmatched).
+    So does the part of the gap for students suggested a mentor who does not identify as BIPOC although
+    they asked for one: beside the named suggestions, it moves by one when a named student registers or
+    is suggested another mentor (the same leak as a live "requests met", see the release points below).
     """
-    figures = {"More mentor places needed": gap.places_needed}
     if sees_everything(role):
-        figures["Of them BIPOC-identifying"] = gap.bipoc_places_needed
-        return GapView({**figures, "Unmatched students": gap.unmatched}, gap.sentences(), gap.table(), gap)
-    if not gap.places_needed:
-        return GapView(figures, gap.sentences(), pd.DataFrame())
-    places = f"{gap.places_needed} more mentor place{'' if gap.places_needed == 1 else 's'}"
+        figures = {
+            "More mentor places needed": gap.places_needed,
+            "Of them BIPOC-identifying": gap.bipoc_places_needed,
+            "Unmatched students": gap.unmatched,
+        }
+        return GapView(figures, gap.sentences(), gap.table(), gap)
+    figures = {"More mentor places needed": gap.unmatched}
+    places = f"{gap.unmatched} more mentor place{'' if gap.unmatched == 1 else 's'}"
     sentences = [
-        f"{places} would match every waiting student and give every student who asked for a BIPOC "
-        "mentor one.",
-        "Which kinds of mentor (BIPOC-identifying, a meeting format, a language) would close the gap is for "
-        "the leader: with few students waiting, it would point at the students themselves.",
+        f"{places} would match every waiting student."
+        if gap.unmatched
+        else "Every waiting student is matched.",
+        "How many more places would give every student who asked for a BIPOC mentor one, and which kinds "
+        "of mentor (BIPOC-identifying, a meeting format, a language) would close the gap, is for the leader: "
+        "with few students waiting, it would point at the students themselves.",
     ]
     return GapView(figures, sentences, pd.DataFrame())
 
@@ -375,4 +385,149 @@ def visible_counts(
 
 def sees_outbox(role: Role | str) -> bool:
     """The outbox holds contacts and whole messages: the leader's alone, never a committee member's."""
-    return Role(role) == Role.leader
+    return sees_everything(role)
+
+
+# --- Cadence ---
+def sees_nudges(role: Role | str) -> bool:
+    """The pairs to nudge (a contact list) and the pairs' requests to be contacted (concerns, with their
+    notes) are the leader's: the leader is the one who reaches out."""
+    return sees_everything(role)
+
+
+# --- Sensitive figures: the committee's stand still between release points ---
+# A committee member sees each pair appear (Pairings, Cadence) and leave (Cadence) by name. A figure on a
+# sensitive attribute (race and BIPOC preference, gender, end reasons, and what is counted from them) that
+# moved on the day a named pair did would tell that pair's attribute: "Schedules" 10 → 11 as a pair leaves
+# Cadence. So the committee reads those figures as of a release point, never live:
+# - the release points are month ends: the end of the first closed month by which, since the previous
+#   release point (or since the first pair), every kind of event that moves the family's figures has
+#   happened either not at all or at least 5 times, and some kind has;
+# - the events are dated by what the committee sees anyway (a pair confirmed, ended, reaching its one-year
+#   mark, deciding to continue), so when a release comes says nothing of anyone's attributes, and counting
+#   each kind apart means a change shown is always spread over 5 or more events of the kind that moves it;
+#   a confirmation or an end counts from the day it was recorded if that is later (`seen_by`);
+# - the figures are computed from the pairs as they stood at the end of that day (`retention.as_of`), and
+#   the small-cell rules above apply on top.
+# Stateless and deterministic: every viewer, every server, computes the same day from the store's dates.
+# Not also rounded to base 5: with releases of 5 or more events a lone event no longer shows, and rounding a
+# small program's counts would misstate its rates ("13 of 14" would read "15 of 15", every request met)
+# while a count crossing a multiple of 5 would still move with one event.
+# The leader's figures stay live.
+MIN_CONTRIBUTIONS = 5
+NOT_RELEASED = "not shown yet"
+# The kinds of event that move each family of sensitive figures the committee reads (`pair_events`).
+SENSITIVE_FAMILIES = {
+    "requests": ("confirmed", "ended"),  # Overview: BIPOC-mentor requests met (in open pairs)
+    "reasons": ("ended",),  # Retention: why pairs ended
+    "concordance": ("confirmed", "ended", "one_year", "continued"),  # Retention: by BIPOC-mentor request
+}
+_FAMILY_WORDS = {
+    "requests": "pairs confirmed or ended",
+    "reasons": "pairs ended",
+    "concordance": "pairs confirmed, ended, reaching their one-year mark or deciding to continue",
+}
+
+
+def seen_by(pairs: pd.DataFrame, today: date, role: Role | str) -> pd.DataFrame:
+    """The pairs' history (`queries.pair_history`) as `role` counts it: unchanged for the leader; for anyone
+    else with `confirmed_seen` and `ended_seen`, the days a confirmation and an end could first have been
+    seen: the later of the day it took effect and the day it was recorded (`confirmed_at`; `updated_at`,
+    an ended pair's last write being its end), never after today. An end recorded today as of a past day,
+    or a history imported today, so waits for the next release point instead of changing an old one."""
+    if sees_everything(role):
+        return pairs
+    last = pd.Timestamp(today)
+
+    def recorded(column: str) -> pd.Series:
+        stamps = pd.to_datetime(pairs[column], utc=True).dt.tz_convert(None).dt.normalize()
+        return stamps.clip(upper=last)
+
+    confirmed, ended = pd.to_datetime(pairs["confirmed_on"]), pd.to_datetime(pairs["ended_on"])
+    return pairs.assign(
+        confirmed_seen=np.maximum(confirmed, recorded("confirmed_at").fillna(confirmed)),
+        ended_seen=ended.where(ended.isna(), np.maximum(ended, recorded("updated_at").fillna(ended))),
+    )
+
+
+def pair_events(pairs: pd.DataFrame) -> dict[str, pd.Series]:
+    """The dated events of the pairs' history (`confirmed_on`, `ended_on`, `decided_on`; `confirmed_seen`
+    and `ended_seen` instead when given, `seen_by`), by kind: each pair's confirmation and one-year mark,
+    its end, and a decision to continue (a decision to complete or end is the end itself)."""
+    confirmed = pd.to_datetime(pairs["confirmed_seen" if "confirmed_seen" in pairs else "confirmed_on"])
+    ended = pd.to_datetime(pairs["ended_seen" if "ended_seen" in pairs else "ended_on"])
+    decided = pd.to_datetime(pairs["decided_on"])
+    return {
+        "confirmed": confirmed,
+        "ended": ended.dropna(),
+        "one_year": pd.to_datetime(pairs["confirmed_on"]) + pd.Timedelta(days=ONE_YEAR_DAYS),
+        "continued": decided[decided.notna() & (decided != pd.to_datetime(pairs["ended_on"]))],
+    }
+
+
+def last_closed_month_end(today: date) -> date:
+    return today.replace(day=1) - timedelta(days=1)
+
+
+def release_point(kinds: Iterable[pd.Series], today: date) -> date | None:
+    """The latest release point on or before the end of the last closed month (see above): a month end by
+    which every kind of event in `kinds` (dates) has happened 0 or at least 5 times since the previous one,
+    some kind at least once. None before the first."""
+    closed = pd.Timestamp(last_closed_month_end(today))
+    counted = []
+    for kind in kinds:
+        days = pd.to_datetime(pd.Series(kind, dtype=object)).dropna()
+        days = days[days <= closed]
+        counted.append((days.dt.year * 12 + days.dt.month - 1).value_counts())  # months since year 0
+    table = pd.DataFrame(dict(enumerate(counted))).fillna(0).sort_index()
+    released, since = None, np.zeros(table.shape[1], dtype=np.int64)
+    for month, counts in zip(table.index, table.to_numpy(np.int64), strict=True):
+        since += counts
+        if since.any() and ((since == 0) | (since >= MIN_CONTRIBUTIONS)).all():
+            following = int(month) + 1  # the first of the next month, less a day
+            released = date(following // 12, following % 12 + 1, 1) - timedelta(days=1)
+            since = np.zeros_like(since)
+    return released
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """As of when a viewer reads one family of sensitive figures (`snapshot`)."""
+
+    family: str
+    day: date | None  # None: no release point yet, nothing of the family is shown
+    live: bool = False  # the leader's: as of today
+
+    def caption(self) -> str | None:
+        """What the committee is told beside the figures; nothing for the leader."""
+        if self.live:
+            return None
+        rule = (
+            "Figures on people's identity and on why pairs end move only at the end of a month by which at "
+            f"least {MIN_CONTRIBUTIONS} more {_FAMILY_WORDS[self.family]} (of each kind that happened) have "
+            "accumulated, so that none of them follows one pair you can name."
+        )
+        if self.day is None:
+            return f"Not shown yet. {rule}"
+        return f"As of {self.day:%-d %B %Y}. {rule}"
+
+
+def snapshot(pairs: pd.DataFrame, family: str, today: date, role: Role | str) -> Snapshot:
+    """As of when `role` reads `family`'s figures: today for the leader, the latest release point (computed
+    from the dates in `pairs`, as `seen_by` the role, see above) for anyone else."""
+    if sees_everything(role):
+        return Snapshot(family, today, live=True)
+    events = pair_events(pairs)
+    return Snapshot(family, release_point([events[k] for k in SENSITIVE_FAMILIES[family]], today))
+
+
+def requests_for_role(requests: Requests, role: Role | str) -> str | None:
+    """What "BIPOC-mentor requests met" reads instead for `role`, or None when it is shown: "fewer than 5"
+    on fewer than 5 requests, and the unmet ones not counted when fewer than 5 (one student who asked and
+    did not get a BIPOC mentor, among pairs the committee can name)."""
+    if hidden(requests.asked, role):
+        return FEWER_THAN_5
+    unmet = requests.asked - requests.met
+    if 0 < unmet and hidden(unmet, role):
+        return f"{requests.asked} asked, {FEWER_THAN_5} not met"
+    return None

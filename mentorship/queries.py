@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime
 
 import pandas as pd
@@ -23,8 +23,6 @@ from mentorship import registrations as registration_rules
 from mentorship.models import (
     OPEN_STATUS_VALUES,
     AuditEvent,
-    BipocIdentity,
-    BipocPreference,
     CheckinLink,
     Concern,
     DataVersion,
@@ -163,18 +161,54 @@ class ProgramSummary:
         return asdict(self)
 
 
+def pair_history(session: Session) -> pd.DataFrame:
+    """Every pair ever confirmed: its dates (timestamps, missing as NaT), when it was recorded and last
+    written (`confirmed_at`, `updated_at`, UTC), status and end reason, the mentee's BIPOC-mentor
+    preference and the mentor's BIPOC identity (stored values), by id; no names (figures are counted
+    from it)."""
+    statement = (
+        sa.select(
+            Match.id.label("match_id"),
+            Match.status,
+            Match.confirmed_on,
+            Match.ended_on,
+            Match.decided_on,
+            Match.end_reason,
+            Match.confirmed_at,
+            Match.updated_at,
+            Mentee.bipoc_mentor_preference,
+            Mentor.identifies_bipoc.label("mentor_identifies_bipoc"),
+        )
+        .join(Mentor, Mentor.id == Match.mentor_id)
+        .join(Mentee, Mentee.id == Match.mentee_id)
+        .order_by(Match.id)
+    )
+    history = driver_frame(session, statement)  # enums as their stored values; dates converted at once
+    for column in ("confirmed_on", "ended_on", "decided_on"):
+        history[column] = pd.to_datetime(history[column])
+    for column in ("confirmed_at", "updated_at"):
+        history[column] = pd.to_datetime(history[column], utc=True)
+    return history
+
+
 def program_summary(session: Session, today: date) -> ProgramSummary:
-    """The program's KPIs; the Overview page and `summary` both show exactly these."""
+    """The program's KPIs, live (the leader's: `summary`, and the Overview's as `overview` cuts them for the
+    viewer's role)."""
     return _program_summary(
-        session, today, assessed_open_pairs(session, today), waiting_mentees(session, today)
+        session,
+        today,
+        assessed_open_pairs(session, today),
+        waiting_mentees(session, today),
+        pair_history(session),
     )
 
 
 def _program_summary(
-    session: Session, today: date, pairs: pd.DataFrame, waiting: pd.DataFrame
+    session: Session, today: date, pairs: pd.DataFrame, waiting: pd.DataFrame, history: pd.DataFrame
 ) -> ProgramSummary:
-    """`program_summary` from the open pairs (`assessed_open_pairs`) and the waiting mentees
-    (`waiting_mentees`) as of `today`, which the Overview draws too: read once for both."""
+    """`program_summary` from the open pairs (`assessed_open_pairs`), the waiting mentees
+    (`waiting_mentees`) as of `today` and the pairs' history (`pair_history`), which the Overview reads
+    too: read once for both."""
     active_mentor = sa.and_(Mentor.status == PersonStatus.active, Mentor.attests_values.is_(True))
     open_match = Match.status.in_(_OPEN)
 
@@ -185,22 +219,10 @@ def _program_summary(
         .join(Mentor, Mentor.id == Match.mentor_id)
         .where(open_match, active_mentor),
     )
-    asks_bipoc = Mentee.bipoc_mentor_preference.in_(
-        [BipocPreference.required.value, BipocPreference.preferred.value]
-    )
-    requests = frame(
-        session,
-        sa.select(Mentor.identifies_bipoc)
-        .select_from(Match)
-        .join(Mentee, Mentee.id == Match.mentee_id)
-        .join(Mentor, Mentor.id == Match.mentor_id)
-        .where(open_match, asks_bipoc),
-    )
-
     overdue_after = cadence_thresholds(session).due_days
 
-    history = frame(session, sa.select(Match.confirmed_on, Match.ended_on))
     completion_rate, eligible = retention.one_year_completion(history, today)
+    requests = retention.requests_met(history, today)
 
     return ProgramSummary(
         mentors=_scalar(session, sa.select(sa.func.count(Mentor.id))),
@@ -212,8 +234,8 @@ def _program_summary(
         active_pairs=len(pairs),
         capacity_total=capacity_total,
         capacity_used=capacity_used,
-        bipoc_preference_requests=len(requests),
-        bipoc_preference_met=int((requests["identifies_bipoc"] == BipocIdentity.yes).sum()),
+        bipoc_preference_requests=requests.asked,
+        bipoc_preference_met=requests.met,
         overdue_pairs=int((pairs["days_since_last"] > overdue_after).sum()) if len(pairs) else 0,
         overdue_after_days=overdue_after,
         pairs_ever=len(history),
@@ -308,22 +330,37 @@ def is_empty(session: Session) -> bool:
 
 @dataclass(frozen=True)
 class Overview:
-    summary: ProgramSummary
+    summary: ProgramSummary  # the requests met as of `requests_as_of`; every other figure live
     registrations_by_quarter: pd.DataFrame
     days_waiting: pd.Series
     cadence_counts: dict[str, int]
+    requests_as_of: privacy.Snapshot
+    # what "BIPOC-mentor requests met" reads instead (`privacy.requests_for_role`), None when shown
+    requests_hidden: str | None
 
 
-def overview(session: Session, today: date) -> Overview | None:
-    """Everything the Overview page draws, in one read; None when nobody has registered yet."""
+def overview(session: Session, today: date, role: Role | str) -> Overview | None:
+    """Everything the Overview page draws, in one read, for the viewer's role; None when nobody has
+    registered yet. The BIPOC-mentor requests met are counted as of `privacy.snapshot` (a release point for
+    the committee, today for the leader); every other figure is live for everyone."""
     if is_empty(session):
         return None
-    pairs, waiting = assessed_open_pairs(session, today), waiting_mentees(session, today)
+    pairs, waiting, history = (
+        assessed_open_pairs(session, today),
+        waiting_mentees(session, today),
+        pair_history(session),
+    )
+    summary = _program_summary(session, today, pairs, waiting, history)
+    seen = privacy.seen_by(history, today, role)
+    as_of = privacy.snapshot(seen, "requests", today, role)
+    requests = retention.requests_met(seen, as_of.day) if as_of.day else retention.Requests(0, 0)
     return Overview(
-        summary=_program_summary(session, today, pairs, waiting),
+        summary=replace(summary, bipoc_preference_requests=requests.asked, bipoc_preference_met=requests.met),
         registrations_by_quarter=registrations_by_quarter(session),
         days_waiting=waiting["days_waiting"],
         cadence_counts=cadence.status_counts(pairs),
+        requests_as_of=as_of,
+        requests_hidden=privacy.requests_for_role(requests, role) if as_of.day else privacy.NOT_RELEASED,
     )
 
 
@@ -357,8 +394,9 @@ def usual_meeting_formats(session: Session) -> pd.DataFrame:
 
 
 def retention_pairs(session: Session) -> pd.DataFrame:
-    """Every pair ever confirmed, with what retention needs: dates, status, decision, end reason, the mentee's
-    BIPOC-mentor preference, the mentor's BIPOC identity, the usual meeting format, and who the pair is."""
+    """Every pair ever confirmed, with what retention needs: dates (and when recorded, as `pair_history`),
+    status, decision, end reason, the mentee's BIPOC-mentor preference, the mentor's BIPOC identity, the
+    usual meeting format, and who the pair is."""
     statement = (
         sa.select(
             Match.id.label("match_id"),
@@ -369,6 +407,8 @@ def retention_pairs(session: Session) -> pd.DataFrame:
             Match.ended_on,
             Match.decided_on,
             Match.end_reason,
+            Match.confirmed_at,
+            Match.updated_at,
             Mentee.bipoc_mentor_preference,
             Mentor.identifies_bipoc.label("mentor_identifies_bipoc"),
             (Mentor.first_name + " " + Mentor.last_name).label("mentor"),
@@ -424,15 +464,17 @@ class RetentionData:
     report: retention.Report
     cohort_yield: pd.DataFrame
     outcomes: pd.DataFrame
+    pairs: pd.DataFrame  # `retention_pairs`, which the report is counted from
 
 
 def retention_data(session: Session, today: date) -> RetentionData:
     """Everything the Retention page draws, in one read."""
-    outcomes = mentee_outcomes(session)
+    outcomes, pairs = mentee_outcomes(session), retention_pairs(session)
     return RetentionData(
-        report=retention.analyse(retention_pairs(session), today),
+        report=retention.analyse(pairs, today),
         cohort_yield=retention.cohort_yield(outcomes),
         outcomes=outcomes,
+        pairs=pairs,
     )
 
 
@@ -445,6 +487,7 @@ class RetentionBreakdown:
     table: pd.DataFrame | None  # one row per group, as text (`formatting.retention_groups`); None overall
     group_withheld: bool  # a whole group is withheld: it has no curve although 5 or more pairs are behind it
     figure_withheld: bool  # some figure in the table reads "withheld"
+    as_of: privacy.Snapshot | None = None  # a breakdown by a sensitive attribute: as of when it is counted
 
 
 # tab: (the groups' attribute of `retention.Report`, the table's first column, the chart's title)
@@ -454,6 +497,8 @@ RETENTION_BREAKDOWNS = {
     "By BIPOC-mentor request": ("by_concordance", "Request", "Pairs still going, by BIPOC-mentor request"),
     "By format": ("by_format", "Usual format", "Pairs still going, by the format they met in most"),
 }
+# the breakdowns by a sensitive attribute, with the family of sensitive figures they belong to (`privacy`)
+SENSITIVE_BREAKDOWNS = {"by_concordance": "concordance"}
 
 
 @dataclass(frozen=True)
@@ -467,6 +512,7 @@ class RetentionView:
     end_reasons: pd.DataFrame  # the reasons whose counts may be shown
     few_reasons: list[str]  # reasons of fewer than 5 pairs (named, not counted)
     withheld_reasons: list[str]
+    reasons_as_of: privacy.Snapshot  # the end reasons are counted as of this
     decisions_due: pd.DataFrame  # `match_id` and formatting.DUE_COLUMNS; contacts masked for the committee
     any_outcomes: bool  # some mentee outcome is recorded
     cohort_yield: pd.DataFrame  # the cohorts and stages with enough outcomes recorded to show
@@ -477,13 +523,21 @@ class RetentionView:
 
 
 def retention_view(session: Session, today: date, role: Role | str) -> RetentionView:
-    """The Retention page's read and the `retention` command's, for the viewer's role."""
+    """The Retention page's read and the `retention` command's, for the viewer's role. The figures on a
+    sensitive attribute (the breakdown by BIPOC-mentor request, why pairs ended) are counted as of
+    `privacy.snapshot` (a release point for the committee, today for the leader); the others are live."""
     data = retention_data(session, today)
     report, leader = data.report, privacy.sees_everything(role)
+    seen = privacy.seen_by(data.pairs, today, role)
     breakdowns = {}
     for tab, (attribute, column, title) in RETENTION_BREAKDOWNS.items():
+        as_of, overall = None, report.overall
         groups = [report.overall] if attribute == "overall" else getattr(report, attribute)
-        masks = privacy.group_masks(groups, report.overall, role)
+        if attribute in SENSITIVE_BREAKDOWNS:
+            as_of = privacy.snapshot(seen, SENSITIVE_BREAKDOWNS[attribute], today, role)
+            if not as_of.live:  # before the first release point, no group at all
+                overall, groups = _breakdown_as_of(seen, as_of.day, attribute) if as_of.day else (overall, [])
+        masks = privacy.group_masks(groups, overall, role)
         breakdowns[tab] = RetentionBreakdown(
             title=title,
             curves=privacy.visible_curves(groups, masks),
@@ -492,8 +546,17 @@ def retention_view(session: Session, today: date, role: Role | str) -> Retention
             figure_withheld=any(
                 privacy.WITHHELD in (m.pairs, m.one_year_completion, m.continuation) for m in masks
             ),
+            as_of=as_of,
         )
-    reasons, few_reasons, withheld_reasons = privacy.visible_reasons(report.end_reasons, role)
+    reasons_as_of = privacy.snapshot(seen, "reasons", today, role)
+    ended = report.end_reasons
+    if not reasons_as_of.live:
+        ended = (
+            retention.end_reasons(retention.measured(seen, reasons_as_of.day))
+            if reasons_as_of.day
+            else ended.iloc[:0]
+        )
+    reasons, few_reasons, withheld_reasons = privacy.visible_reasons(ended, role)
     known = data.cohort_yield[data.cohort_yield["recorded"] > 0]
     cohort_yield, few_outcomes = privacy.visible_counts(known, role, label="cohort", count="recorded")
     due = report.decisions_due[["match_id", *formatting.DUE_COLUMNS]]
@@ -505,6 +568,7 @@ def retention_view(session: Session, today: date, role: Role | str) -> Retention
         end_reasons=reasons,
         few_reasons=few_reasons,
         withheld_reasons=withheld_reasons,
+        reasons_as_of=reasons_as_of,
         decisions_due=privacy.viewer_frame(due, role),
         any_outcomes=not known.empty,
         cohort_yield=cohort_yield,
@@ -513,6 +577,15 @@ def retention_view(session: Session, today: date, role: Role | str) -> Retention
         outcomes=data.outcomes if leader else None,
         report=report if leader else None,
     )
+
+
+def _breakdown_as_of(
+    pairs: pd.DataFrame, day: date, attribute: str
+) -> tuple[retention.GroupFigures, list[retention.GroupFigures]]:
+    """All pairs and one breakdown's groups (`RETENTION_BREAKDOWNS`) as they stood at the end of `day`."""
+    then = retention.measured(pairs, day)
+    order = retention.CONCORDANCE_ORDER if attribute == "by_concordance" else None
+    return retention.figures(then), retention.by_group(then, attribute.removeprefix("by_"), order)
 
 
 # --- Cadence ---
@@ -635,7 +708,7 @@ def cadence_view(session: Session, today: date, role: Role | str) -> CadenceView
     history = frame(session, sa.select(Match.id.label("match_id"), Match.confirmed_on, Match.ended_on))
     open_meetings = meetings[meetings["match_id"].isin(pairs["match_id"])]
     pairs["last_12_months"] = cadence.recent_months(open_meetings, pairs["match_id"].tolist(), today)
-    leader = Role(role) == Role.leader
+    leader = privacy.sees_nudges(role)
     return CadenceView(
         thresholds=thresholds,
         counts=cadence.status_counts(pairs),

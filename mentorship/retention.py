@@ -153,6 +153,70 @@ def _words(text: str) -> str:
     return " ".join(text.lower().replace("_", " ").replace("-", " ").split()).replace("pre med", "premed")
 
 
+def as_of(pairs: pd.DataFrame, day: date) -> pd.DataFrame:
+    """The pairs' history as it stood at the end of `day`: only pairs confirmed by then, and every end,
+    end reason and decision dated after it undone (the pair is open again, `active` or `continued`).
+
+    `pairs` has `confirmed_on`, `ended_on`, `decided_on` and `status` (plain values), and may have
+    `end_reason`. When it has `confirmed_seen` and `ended_seen` (`privacy.seen_by`), those say by when a
+    confirmation or an end counts as having happened; the figures still use the days they took effect.
+    What people said of themselves (a BIPOC preference, an identity) is kept as it is now: the store holds
+    no history of it.
+    """
+    end_of_day = pd.Timestamp(day)
+    confirmed = pairs["confirmed_seen"] if "confirmed_seen" in pairs else pairs["confirmed_on"]
+    out = pairs[(pd.to_datetime(confirmed) <= end_of_day).to_numpy()].copy()
+    ended = out["ended_seen"] if "ended_seen" in out else out["ended_on"]
+    ended_later = (pd.to_datetime(ended) > end_of_day).to_numpy()
+    decided = pd.to_datetime(out["decided_on"])
+    # a decision to complete or end is the end itself (same day): undone with it
+    decided_later = (
+        (decided > end_of_day) | (ended_later & (decided == pd.to_datetime(out["ended_on"])))
+    ).to_numpy()
+    for column, undo in (
+        ("ended_on", ended_later),
+        ("end_reason", ended_later),
+        ("decided_on", decided_later),
+    ):
+        if column in out:
+            out[column] = out[column].astype(object)
+            out.loc[undo, column] = None
+    reopened = np.where(
+        pd.to_datetime(out["decided_on"]).notna(), MatchStatus.continued.value, MatchStatus.active.value
+    )
+    out["status"] = np.where(pd.to_datetime(out["ended_on"]).isna(), reopened, out["status"].astype(object))
+    return out
+
+
+def measured(pairs: pd.DataFrame, day: date) -> pd.DataFrame:
+    """The pairs as they stood at the end of `day` (`as_of`), with their durations and groups then
+    (`durations`, `label_groups`): what `figures`, `by_group` and `end_reasons` count as of that day."""
+    return label_groups(durations(as_of(pairs, day), day))
+
+
+ASKS_FOR_BIPOC = ("required", "preferred")
+
+
+class Requests(NamedTuple):
+    """Mentees in open pairs who asked for a BIPOC mentor, and how many of them have one."""
+
+    met: int
+    asked: int
+
+
+def requests_met(pairs: pd.DataFrame, day: date) -> Requests:
+    """Of the pairs open at the end of `day` whose mentee asked for a BIPOC mentor (required or preferred),
+    how many have a BIPOC-identifying mentor.
+
+    `pairs` as for `as_of`, with `bipoc_mentor_preference` and `mentor_identifies_bipoc` (plain values).
+    """
+    then = as_of(pairs, day)
+    asked = then[
+        pd.to_datetime(then["ended_on"]).isna() & then["bipoc_mentor_preference"].isin(ASKS_FOR_BIPOC)
+    ]
+    return Requests(int((asked["mentor_identifies_bipoc"] == "yes").sum()), len(asked))
+
+
 # Kaplan–Meier
 def _survival_model():
     # Imported here: statsmodels pulls in scipy.stats (most of a second), which only survival needs, so
@@ -227,7 +291,7 @@ def label_groups(d: pd.DataFrame) -> pd.DataFrame:
     """
     out = d.copy()
     out["cohort"] = pd.to_datetime(out["confirmed_on"]).dt.year.astype("int64")
-    asked = out["bipoc_mentor_preference"].isin(["required", "preferred"])
+    asked = out["bipoc_mentor_preference"].isin(ASKS_FOR_BIPOC)
     got = out["mentor_identifies_bipoc"] == "yes"
     out["concordance"] = np.select([asked & got, asked], [ASKED_AND_GOT, ASKED_NOT_GOT], default=DID_NOT_ASK)
     out["format"] = [
@@ -360,7 +424,7 @@ class Report:
 
 def analyse(pairs: pd.DataFrame, today: date) -> Report:
     """Every retention figure from the pairs' history (the rows of `queries.retention_pairs`)."""
-    d = label_groups(durations(pairs, today))
+    d = measured(pairs, today)
     formats = sorted(f for f in d["format"].unique() if f != NO_MEETINGS) + [NO_MEETINGS]
     return Report(
         overall=figures(d),

@@ -651,20 +651,36 @@ def test_the_committee_reads_the_places_needed_and_not_of_which_kind():
     assert "Languages: a mentor who speaks Somali (1) would share a language with them." in leader.sentences
     committee = privacy.gap_for_role(gap, "committee")
     assert committee.figures == {"More mentor places needed": 1}
-    assert committee.sentences == [
-        "1 more mentor place would match every waiting student and give every student who asked for a BIPOC "
-        "mentor one.",
-        "Which kinds of mentor (BIPOC-identifying, a meeting format, a language) would close the gap is for "
-        "the leader: with few students waiting, it would point at the students themselves.",
-    ]
+    assert committee.sentences == ["1 more mentor place would match every waiting student.", LEADERS_GAP]
     assert committee.table.empty
     none_needed = privacy.gap_for_role(
         matching.suggest(cohort([mentor(1)], [mentee(1)]), MatchWeights()).gap, "committee"
     )
     assert (none_needed.figures, none_needed.sentences) == (
         {"More mentor places needed": 0},
-        ["Every waiting student is matched, and every request for a BIPOC mentor is met."],
+        ["Every waiting student is matched.", LEADERS_GAP],
     )
+
+
+LEADERS_GAP = (
+    "How many more places would give every student who asked for a BIPOC mentor one, and which kinds of "
+    "mentor (BIPOC-identifying, a meeting format, a language) would close the gap, is for the leader: with "
+    "few students waiting, it would point at the students themselves."
+)
+
+
+def test_the_committees_gap_does_not_move_with_a_named_students_bipoc_request():
+    """Issue 24, item 5: the one waiting student is suggested the one mentor, who does not identify as
+    BIPOC. Whether she asked for a BIPOC mentor (preferred) changed the committee's places needed 0 -> 1."""
+    seen = {}
+    for preference in ("none", "preferred"):
+        data = cohort([mentor(1, identifies_bipoc="no")], [mentee(1, bipoc_mentor_preference=preference)])
+        gap = matching.suggest(data, MatchWeights()).gap
+        committee = privacy.gap_for_role(gap, "committee")
+        seen[preference] = (committee.figures, committee.sentences, committee.table.empty)
+        leader = privacy.gap_for_role(gap, "leader").figures["More mentor places needed"]
+        assert leader == (preference == "preferred")  # the leader's gap counts her request
+    assert seen["none"] == seen["preferred"]
 
 
 def test_nobody_waiting_or_no_mentor_gives_empty_suggestions():

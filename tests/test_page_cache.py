@@ -21,9 +21,9 @@ def count_overview_reads(monkeypatch) -> list:
     reads = []
     real = queries.overview
 
-    def counted(session, today):
+    def counted(session, today, role):
         reads.append(today)
-        return real(session, today)
+        return real(session, today, role)
 
     monkeypatch.setattr(queries, "overview", counted)
     return reads

@@ -237,10 +237,10 @@ def test_the_committee_cannot_tell_why_the_one_unmatched_student_is_unmatched(ap
     gap = at.tabs[2]
     assert [(m.label, m.value) for m in gap.metric] == [("More mentor places needed", "1")]
     assert [t.value for t in gap.text] == [
-        "1 more mentor place would match every waiting student and give every student who asked for a "
-        "BIPOC mentor one.",
-        "Which kinds of mentor (BIPOC-identifying, a meeting format, a language) would close the gap is for "
-        "the leader: with few students waiting, it would point at the students themselves.",
+        "1 more mentor place would match every waiting student.",
+        "How many more places would give every student who asked for a BIPOC mentor one, and which kinds of "
+        "mentor (BIPOC-identifying, a meeting format, a language) would close the gap, is for the leader: "
+        "with few students waiting, it would point at the students themselves.",
     ]
     assert len(gap.dataframe) == 0
     assert "Somali" not in str([e.proto for e in at.main])

@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from mentorship import db, queries
-from mentorship.models import AuditEvent, Match
+from mentorship.models import AuditEvent, Match, Role
 
 from .concurrency import confirm_at_once
 from .conftest import TODAY, load_demo
@@ -26,8 +26,9 @@ def test_schema_demo_and_summary_match_sqlite(pg_url, engine):
     with db.read_session(pg) as a, db.read_session(engine) as b:
         assert queries.program_summary(a, TODAY) == queries.program_summary(b, TODAY)
         # read as the driver gives it: a day is a date on PostgreSQL, text on SQLite; the chart is the same
-        on_pg, on_sqlite = queries.overview(a, TODAY), queries.overview(b, TODAY)
-        assert on_pg.summary == on_sqlite.summary
+        for role in Role:  # the committee's requests met as of the same release point on both
+            on_pg, on_sqlite = queries.overview(a, TODAY, role), queries.overview(b, TODAY, role)
+            assert on_pg.summary == on_sqlite.summary and on_pg.requests_as_of == on_sqlite.requests_as_of
         pd.testing.assert_frame_equal(on_pg.registrations_by_quarter, on_sqlite.registrations_by_quarter)
         assert len(on_pg.registrations_by_quarter) > 8
     pg.dispose()

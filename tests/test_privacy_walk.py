@@ -193,7 +193,7 @@ def page_reads(engine: Engine, actor) -> dict[str, object]:
     role = actor.role
     with db.read_session(engine) as session:
         reads: dict[str, object] = {
-            "overview": queries.overview(session, TODAY),
+            "overview": queries.overview(session, TODAY, role),
             "registrations (mentors)": queries.registration_view(session, "mentors", TODAY, role),
             "registrations (mentees)": queries.registration_view(session, "mentees", TODAY, role),
             "cadence": queries.cadence_view(session, TODAY, role),

@@ -118,10 +118,12 @@ def test_the_committee_cannot_work_out_a_small_group_by_subtracting_from_the_tot
         groups = table(at, column)
         hidden = groups[~groups["Pairs"].str.isdigit()]
         assert len(hidden) != 1, column  # one hidden group alone would be the total minus the rest
-    # the demo's requests: 59 asked and got one, 1 asked and did not, 39 did not ask
+    # the demo's requests as of its last release point, 31 May 2026: 58 asked and got one, fewer than 5
+    # asked and did not, the rest did not ask
     requests = table(at, "Request")
     assert requests["Request"].tolist() == retention.CONCORDANCE_ORDER
-    assert requests["Pairs"].tolist() == ["59", privacy.FEWER_THAN_5, privacy.WITHHELD]
+    assert requests["Pairs"].tolist() == ["58", privacy.FEWER_THAN_5, privacy.WITHHELD]
+    assert any(c.value.startswith("As of 31 May 2026. Figures on people's identity") for c in at.caption)
     # every figure of the two hidden groups: pairs, completion, continuation, median
     assert requests.iloc[1:, 1:].to_numpy().tolist() == [
         [privacy.FEWER_THAN_5] * 4,
@@ -155,7 +157,10 @@ def test_a_committee_member_on_a_small_program_sees_no_figures(app, small_store,
         "over fewer than 5 pairs",
     ]
     assert len(at.get("vega_lite_chart")) == 0
-    assert [i.value for i in at.info][:4] == ["Every group here has fewer than 5 pairs."] * 4
+    # all pairs, by cohort, by format; three confirmations are not yet a release of the breakdown by request
+    assert [i.value for i in at.info][:3] == ["Every group here has fewer than 5 pairs."] * 3
+    assert table(at, "Request").empty
+    assert any(c.value.startswith("Not shown yet. Figures on people's identity") for c in at.caption)
 
 
 def test_the_leader_ends_a_due_pair_from_the_page(app, small_store, accounts):

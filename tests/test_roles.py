@@ -55,3 +55,30 @@ def test_leader_sees_contacts_and_controls(app, demo_store, page):
     assert [b.label for b in at.button if b.label != "Sign out"], f"{page}: the leader has no controls"
     emails = [frame[c].astype(str) for frame in frames(at) for c in frame.columns if "email" in c]
     assert any(column.str.match(RAW_EMAIL).any() for column in emails), page
+
+
+def test_what_a_role_may_see_is_decided_in_privacy_alone():
+    """Issue 24, item 13: no read and no ui helper compares roles itself; the rules live in `privacy`
+    (write controls ask `Actor.is_leader`, and the services check roles themselves)."""
+    sources = [ROOT / "mentorship" / "queries.py", *(ROOT / "mentorship" / "ui").glob("*.py")]
+    comparing = re.compile(r"Role\(|Role\.leader|Role\.committee")
+    found = [
+        f"{p.name}:{n}"
+        for p in sources
+        for n, line in enumerate(p.read_text().splitlines(), 1)
+        if comparing.search(line)
+    ]
+    assert found == []
+
+
+def test_nudges_and_concerns_follow_privacys_rule(demo_store, monkeypatch):
+    from mentorship import db, privacy, queries
+
+    from .conftest import TODAY
+
+    with db.read_session(demo_store) as session:
+        leader, committee = (queries.cadence_view(session, TODAY, role) for role in ("leader", "committee"))
+        assert leader.nudges is not None and leader.concerns is not None
+        assert committee.nudges is None and committee.concerns is None
+        monkeypatch.setattr(privacy, "sees_nudges", lambda role: True)
+        assert queries.cadence_view(session, TODAY, "committee").nudges is not None

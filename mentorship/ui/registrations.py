@@ -343,7 +343,7 @@ def import_panel(ctx: PageContext) -> None:
 def export_buttons(ctx: PageContext) -> None:
     masked = (
         ""
-        if ctx.user.is_leader
+        if privacy.sees_everything(ctx.user.role)
         else " Contacts are masked and individual demographics left out; the pair and meeting histories "
         "are the leader's."
     )

@@ -23,6 +23,8 @@ def survival_tabs(breakdowns: dict[str, queries.RetentionBreakdown]) -> None:
     for tab, shown in zip(st.tabs(list(breakdowns)), breakdowns.values(), strict=True):
         if len(shown.curves):
             plot(charts.survival_curves, shown.curves, shown.title, where=tab)
+        elif shown.as_of and shown.as_of.day is None:
+            pass  # nothing released yet: its caption below says so
         elif shown.group_withheld:
             tab.info(
                 "No group here can be drawn without giving away one of fewer than 5 pairs.",
@@ -34,6 +36,8 @@ def survival_tabs(breakdowns: dict[str, queries.RetentionBreakdown]) -> None:
             tab.dataframe(shown.table, hide_index=True, width="stretch")
             if shown.figure_withheld:
                 tab.caption(WITHHELD_NOTE)
+        if shown.as_of and (as_of := shown.as_of.caption()):
+            tab.caption(as_of)
 
 
 def end_reasons(view: queries.RetentionView) -> None:
@@ -41,6 +45,8 @@ def end_reasons(view: queries.RetentionView) -> None:
     if not view.any_ended:
         st.info("No pair has ended yet.", icon=":material/info:")
         return
+    if as_of := view.reasons_as_of.caption():
+        st.caption(as_of)
     if len(view.end_reasons):
         plot(charts.end_reasons, view.end_reasons)
     if view.few_reasons:
