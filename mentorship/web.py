@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from mentorship import auth, db, services
+from mentorship import auth, clients, clock, db, services
 from mentorship.auth import Actor
 from mentorship.errors import Refused
 
@@ -119,21 +119,33 @@ async def end(request: Request) -> Response:
     return response
 
 
-def _leader(request: Request) -> Actor | None:
+def _requester(request: Request) -> Actor | None:
+    """The signed-in account whose cookie came with the request, if any."""
     token = request.cookies.get(SESSION_COOKIE)
-    actor = auth.resume(engine(), token) if token else None
-    return actor if actor is not None and actor.is_leader else None
+    return auth.resume(engine(), token) if token else None
 
 
-def _refusal(action: str) -> Response:
-    services.record_refusal(engine(), actor="signed-out browser", action=action, summary="no leader session")
+def client_address(request: Request) -> str:
+    """The request's client address as the deployment can know it (`clients.client_address`)."""
+    return clients.client_address(request.client.host if request.client else None, request.headers)
+
+
+def _refusal(request: Request, action: str, actor: Actor | None) -> Response:
+    """403 to anyone but the leader. A signed-in account's attempt is audited as its own; a signed-out
+    browser's is counted per client and window (`services.record_signed_out_refusal`)."""
+    if actor is not None:
+        services.record_refusal(engine(), actor=actor, action=action, summary=f"refused: {actor.role} role")
+    else:
+        services.record_signed_out_refusal(
+            engine(), action=action, address=client_address(request), now=clock.now()
+        )
     return PlainTextResponse(NOT_SIGNED_IN, status_code=403)
 
 
 def _backup(request: Request) -> Response:
-    actor = _leader(request)
-    if actor is None:
-        return _refusal("store.backup")
+    actor = _requester(request)
+    if actor is None or not actor.is_leader:
+        return _refusal(request, "store.backup", actor)
     folder = tempfile.TemporaryDirectory(prefix="mentorship-backup-")
     target = Path(folder.name) / "mentorship-backup.db"
     try:
@@ -151,9 +163,9 @@ def _backup(request: Request) -> Response:
 
 
 def _audit_log(request: Request) -> Response:
-    actor = _leader(request)
-    if actor is None:
-        return _refusal("audit.export")
+    actor = _requester(request)
+    if actor is None or not actor.is_leader:
+        return _refusal(request, "audit.export", actor)
     params = request.query_params
     try:
         since = date.fromisoformat(params["since"]) if params.get("since") else None
