@@ -158,7 +158,7 @@ def sign_in(
             refused = Refused(WRONG)
         else:
             db.serialise(session, f"sign-in {user.id}")
-            counter = session.get(type(attempt.counter), attempt.counter.id)
+            counter = session.get(type(attempt.counter), attempt.counter.id) or user  # gone: pruned
             where = " from a known browser" if attempt.known else ""
             if correct and user.password_hash == attempt.checked_hash:
                 counter.failed_logins, counter.last_failed_at = 0, None

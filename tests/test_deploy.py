@@ -32,7 +32,7 @@ from deploy.stack import Stack
 from devtools.servers import sign_in, unavailable, wait_for_app
 from mentorship import db
 from mentorship.demo import DEMO_ACCOUNTS
-from mentorship.models import Mentee, Mentor
+from mentorship.models import Mentee, Mentor, RefusalTally
 
 from .browser_steps import grid_row, metric, open_page, open_pair, selectbox, shown
 from .conftest import ROOT
@@ -269,6 +269,32 @@ def test_the_proxy_redirects_to_https_limits_uploads_and_sets_its_headers_on_eve
     assert {h: headers.get(h) for h in SECURITY_HEADERS} == SECURITY_HEADERS
     status, _ = upload_status(deployed, 5 * 1024 * 1024 + 4096)
     assert status != 413
+
+
+@pytest.mark.postgres
+def test_behind_nginx_each_browser_address_is_its_own_client_on_both_instances(deployed):
+    """nginx sends X-Forwarded-For; the instances (MENTORSHIP_TRUSTED_PROXIES names nginx) count each
+    browser's address apart, together across both instances, and keep only its keyed hash."""
+    trusted = ssl.create_default_context(cafile=str(deployed.certificate))
+    for n in range(12):
+        request = urllib.request.Request(
+            f"{deployed.url}/downloads/backup", headers={"X-Forwarded-For": f"198.51.100.{n % 2 + 1}"}
+        )
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, context=trusted, timeout=30)
+        assert refused.value.code == 403
+    engine = db.make_engine(deployed.database_url)
+    try:
+        with db.read_session(engine) as session:
+            rows = session.execute(
+                sa.select(RefusalTally.address, sa.func.sum(RefusalTally.count))
+                .where(RefusalTally.action == "store.backup")
+                .group_by(RefusalTally.address)
+            ).all()
+    finally:
+        engine.dispose()
+    assert sorted(count for _, count in rows) == [6, 6]
+    assert not any("198.51.100" in address for address, _ in rows)
 
 
 # The units and the jobs
