@@ -10,6 +10,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -95,6 +96,13 @@ def write_session(engine: Engine) -> Iterator[Session]:
     with Session(engine.execution_options(mentorship_write=True), expire_on_commit=False) as session:
         with session.begin():
             yield session
+
+
+def insert(session: Session, table) -> sa.Insert:
+    """An INSERT into `table` in the session's dialect, whose ON CONFLICT clauses (`on_conflict_do_nothing`,
+    `on_conflict_do_update`) SQLite and PostgreSQL both run."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(table)
 
 
 def serialise(session: Session, name: str) -> None:

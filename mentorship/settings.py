@@ -7,10 +7,9 @@ import secrets
 from dataclasses import asdict, dataclass, fields, replace
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
-from mentorship import clients
+from mentorship import clients, db
 from mentorship.models import Setting, utcnow
 
 
@@ -128,10 +127,9 @@ def client_secret(session: Session) -> bytes:
     read = sa.select(Setting.value).where(Setting.key == CLIENT_SECRET)
     stored = session.execute(read).scalar()
     if stored is None:
-        dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
         made = json.dumps({"secret": secrets.token_hex(32)})
         session.execute(
-            dialect.insert(Setting)
+            db.insert(session, Setting)
             .values(key=CLIENT_SECRET, value=made, updated_at=utcnow())
             .on_conflict_do_nothing(index_elements=["key"])
         )

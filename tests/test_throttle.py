@@ -11,10 +11,11 @@ import sqlalchemy as sa
 
 from mentorship import auth, clients, db, queries, signup, web
 from mentorship.errors import Refused
-from mentorship.models import AuditEvent, RefusalTally, Signup, SignupStatus, utcnow
+from mentorship.models import RefusalTally, Signup, SignupStatus, utcnow
 
 from .concurrency import in_threads
 from .conftest import COMMITTEE_EMAIL, LEADER_EMAIL, PASSWORD, add_accounts
+from .factories import events
 from .test_signup import LEADER, MENTEE, MENTOR, opened, send
 from .test_web import request
 
@@ -130,16 +131,6 @@ def test_simultaneous_submissions_on_postgresql_accept_exactly_the_cap(pg_url):
 
 
 # Item 6: refused downloads
-def audit_of(engine, action: str) -> list[tuple[str, str, str]]:
-    with db.read_session(engine) as session:
-        rows = session.execute(
-            sa.select(AuditEvent.actor, AuditEvent.outcome, AuditEvent.summary)
-            .where(AuditEvent.action == action)
-            .order_by(AuditEvent.id)
-        ).all()
-    return [(actor, str(outcome), summary) for actor, outcome, summary in rows]
-
-
 def tallies(engine) -> list[tuple[str, int]]:
     with db.read_session(engine) as session:
         return [tuple(row) for row in session.execute(sa.select(RefusalTally.address, RefusalTally.count))]
@@ -155,7 +146,7 @@ def test_a_flood_of_signed_out_requests_adds_a_handful_of_audit_rows_and_is_coun
             dashboard, web.BACKUP_PATH, headers={"X-Forwarded-For": f"198.51.100.{n % 250}"}
         )
         assert (status, body.decode()) == (403, web.NOT_SIGNED_IN)
-    refused = audit_of(engine, "store.backup")
+    refused = events(engine, "store.backup")
     assert 1 <= len(refused) <= 2  # one per 10-minute window: the run may straddle one boundary
     assert {(actor, outcome) for actor, outcome, _ in refused} == {("signed-out browser", "refused")}
     counted = tallies(engine)
@@ -178,7 +169,7 @@ def test_behind_a_trusted_proxy_each_forwarded_client_is_counted_apart(engine, s
             )
             status, _, _ = request(base, web.AUDIT_LOG_PATH, headers={"X-Forwarded-For": forwarded})
             assert status == 403
-    assert 3 <= len(audit_of(engine, "audit.export")) <= 6  # three clients, in one window (or two)
+    assert 3 <= len(events(engine, "audit.export")) <= 6  # three clients, in one window (or two)
     per_client: dict[str, int] = {}
     for address, count in tallies(engine):
         per_client[address] = per_client.get(address, 0) + count
@@ -195,7 +186,7 @@ def test_a_signed_in_members_refusals_are_each_audited_as_theirs(engine, dashboa
             dashboard, web.BACKUP_PATH, headers={"Cookie": f"{web.SESSION_COOKIE}={token}"}
         )
         assert status == 403
-    assert audit_of(engine, "store.backup") == [(COMMITTEE_EMAIL, "refused", "refused: committee role")] * 3
+    assert events(engine, "store.backup") == [(COMMITTEE_EMAIL, "refused", "refused: committee role")] * 3
 
 
 # Item 12: sign-in
@@ -215,7 +206,7 @@ def test_a_strangers_guesses_at_one_address_do_not_lock_out_a_new_browser_at_ano
         auth.sign_in(engine, email=LEADER_EMAIL, password=PASSWORD, address=ATTACKER, now=later)
     actor, _ = auth.sign_in(engine, email=LEADER_EMAIL, password=PASSWORD, address=PHYSICIAN, now=later)
     assert actor.is_leader  # the leader on a new browser elsewhere signs in at once
-    summaries = [summary for _, _, summary in audit_of(engine, "auth.sign_in")]
+    summaries = [summary for _, _, summary in events(engine, "auth.sign_in")]
     assert summaries[-1] == "signed in with a password"
     assert not any(ATTACKER in s or PHYSICIAN in s for s in summaries)
 
@@ -249,7 +240,7 @@ def test_parallel_wrong_guesses_on_postgresql_get_five_real_checks_and_each_fail
     answers = in_threads(guess, [(n,) for n in range(40)])
     assert set(answers) == {auth.WRONG}
     assert len(checks) == auth.FREE_ATTEMPTS
-    summaries = [summary for _, _, summary in audit_of(pg, "auth.sign_in")]
+    summaries = [summary for _, _, summary in events(pg, "auth.sign_in")]
     assert sorted(s for s in summaries if s.startswith("wrong password")) == [
         f"wrong password (failure {n} in a row)" for n in range(1, 6)
     ]

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -128,9 +127,8 @@ def record_signed_out_refusal(engine: Engine, *, action: str, address: str, now:
     with db.write_session(engine) as session:
         key = settings.client_key(session, address)
         start = refusal_window(now)
-        dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
         count = session.execute(
-            dialect.insert(RefusalTally)
+            db.insert(session, RefusalTally)
             .values(action=action, address=key, window_start=start, count=1, last_at=now)
             .on_conflict_do_update(
                 index_elements=["action", "address", "window_start"],
