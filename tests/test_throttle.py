@@ -16,7 +16,7 @@ from mentorship.models import RefusalTally, Signup, SignupStatus, utcnow
 from .concurrency import in_threads
 from .conftest import COMMITTEE_EMAIL, LEADER_EMAIL, PASSWORD, add_accounts
 from .factories import events
-from .test_signup import LEADER, MENTEE, MENTOR, opened, send
+from .test_signup import LEADER, MENTEE, MENTOR, NOW, opened, send
 from .test_web import request
 
 ATTACKER = "203.0.113.7"
@@ -246,3 +246,21 @@ def test_parallel_wrong_guesses_on_postgresql_get_five_real_checks_and_each_fail
     ]
     assert summaries.count("sign-in refused: too many failed attempts") == 35
     pg.dispose()
+
+
+def test_client_address_records_are_pruned_after_their_retention(engine, accounts):
+    from mentorship import pruning, services
+    from mentorship.models import SignInThrottle
+
+    opened(engine)
+    send(engine, client="b-1", address=PHYSICIAN)
+    with pytest.raises(Refused):
+        auth.sign_in(engine, email=LEADER_EMAIL, password="guess", address=ATTACKER, now=NOW)
+    services.record_signed_out_refusal(engine, action="store.backup", address=ATTACKER, now=NOW)
+    soon = pruning.prune(engine, actor=accounts["leader"], now=NOW + timedelta(days=29))
+    later = pruning.prune(engine, actor=accounts["leader"], now=NOW + timedelta(days=31))
+    assert (soon.client_addresses, later.client_addresses) == (0, 3)
+    with db.read_session(engine) as session:
+        assert session.execute(sa.select(Signup.address)).scalars().all() == [""]
+        assert session.execute(sa.select(sa.func.count(SignInThrottle.id))).scalar_one() == 0
+        assert session.execute(sa.select(sa.func.count(RefusalTally.id))).scalar_one() == 0
