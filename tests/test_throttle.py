@@ -264,3 +264,20 @@ def test_client_address_records_are_pruned_after_their_retention(engine, account
         assert session.execute(sa.select(Signup.address)).scalars().all() == [""]
         assert session.execute(sa.select(sa.func.count(SignInThrottle.id))).scalar_one() == 0
         assert session.execute(sa.select(sa.func.count(RefusalTally.id))).scalar_one() == 0
+
+
+def test_the_leader_reads_the_refused_requests_on_the_admin_page(app, engine, accounts):
+    from mentorship import services
+
+    from .conftest import signed_in
+
+    for n in range(4):
+        services.record_signed_out_refusal(engine, action="store.backup", address=ATTACKER, now=NOW)
+        services.record_signed_out_refusal(engine, action="store.backup", address=f"198.51.100.{n}", now=NOW)
+    at = signed_in(app("pages/5_Admin.py")).run()
+    assert "Refused requests" in [s.value for s in at.subheader]
+    (shown,) = [frame.value for frame in at.dataframe if "requests" in frame.value.columns]
+    assert shown[["action", "requests", "clients"]].to_dict("records") == [
+        {"action": "store.backup", "requests": 8, "clients": 5}
+    ]
+    assert len(events(engine, "store.backup")) == 5  # one per client
