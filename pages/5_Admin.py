@@ -44,7 +44,7 @@ with audit_tab:
         },
     )
     audit_download(chosen_actions, None if outcome == "any" else outcome, since, until)
-    st.subheader("Refused requests")
+    st.header("Refused requests")  # h2 under the page's h1
     st.caption(
         "Requests refused to signed-out browsers are counted per client and 10 minutes: the first is in the "
         "log above, every one is counted here."

@@ -275,7 +275,7 @@ def test_the_leader_reads_the_refused_requests_on_the_admin_page(app, engine, ac
         services.record_signed_out_refusal(engine, action="store.backup", address=ATTACKER, now=NOW)
         services.record_signed_out_refusal(engine, action="store.backup", address=f"198.51.100.{n}", now=NOW)
     at = signed_in(app("pages/5_Admin.py")).run()
-    assert "Refused requests" in [s.value for s in at.subheader]
+    assert "Refused requests" in [h.value for h in at.header]
     (shown,) = [frame.value for frame in at.dataframe if "requests" in frame.value.columns]
     assert shown[["action", "requests", "clients"]].to_dict("records") == [
         {"action": "store.backup", "requests": 8, "clients": 5}
