@@ -233,15 +233,15 @@ def submit(
     if kind not in KINDS.values():
         raise Refused("There is no such registration form.")
     with _operation(engine, actor=FORM_ACTOR, action=ACTION, entity="signup", leader_only=False) as session:
-        _expire(session, now)
         chosen = settings.registration_settings(session)
         if not (chosen.mentor_open if kind == "mentors" else chosen.mentee_open):
             raise Refused(CLOSED, audit=f"refused: the {kind} form is closed")
-        address = settings.client_key(session, address)
-        _check_limits(session, chosen, client, address, now)
+        address_key = settings.client_key(session, address)
+        _check_limits(session, chosen, client, address_key, now)  # first: it serialises the submissions
+        _expire(session, now)
         if honeypot:
             signup = Signup(
-                kind=kind, status=SignupStatus.discarded, client=client, address=address, created_at=now
+                kind=kind, status=SignupStatus.discarded, client=client, address=address_key, created_at=now
             )
             session.add(signup)
             session.flush()
@@ -272,7 +272,7 @@ def submit(
             answers=json.dumps(form_cells(kind, cells, attest=attest)),
             token_hash=token_hash(token),
             client=client,
-            address=address,
+            address=address_key,
             statement_version=version if kind == "mentors" else None,
             attested_at=now if kind == "mentors" else None,
             consented_at=now,
