@@ -249,6 +249,7 @@ def running(database_url: str | None = None, *, instances: int = 2) -> Iterator[
             "MENTORSHIP_DATABASE_URL": database_url,
             "MENTORSHIP_PUBLIC_URL": public_url,
             "MENTORSHIP_PYTHON": sys.executable,
+            "MENTORSHIP_TRUSTED_PROXIES": "127.0.0.1,::1",  # nginx, as deploy/mentorship.env.example says
         }
         # The schema is made and the demo loaded before any instance starts, so no two migrate at once.
         demo = subprocess.run(

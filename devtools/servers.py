@@ -72,6 +72,7 @@ def dashboard_process(
     URL, its process)."""
     port = port or free_port()
     env = {**os.environ, **(env or {}), "MENTORSHIP_DATABASE_URL": database_url}
+    env["FORWARDED_ALLOW_IPS"] = env.get("MENTORSHIP_TRUSTED_PROXIES", "")  # as deploy/run-instance sets it
     server = subprocess.Popen(
         [
             sys.executable,

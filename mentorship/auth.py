@@ -18,9 +18,9 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from mentorship import audit, db
+from mentorship import audit, db, settings
 from mentorship.errors import Refused
-from mentorship.models import AuditOutcome, LoginSession, Role, SignInDevice, User, utcnow
+from mentorship.models import AuditOutcome, LoginSession, Role, SignInDevice, SignInThrottle, User, utcnow
 from mentorship.values import normalise_email
 
 IDLE_TIMEOUT = timedelta(minutes=30)
@@ -116,32 +116,38 @@ def wait_before_next_attempt(failed_logins: int, last_failed_at: datetime | None
 
 
 def sign_in(
-    engine: Engine, *, email: str, password: str, device: str | None = None, now: datetime | None = None
+    engine: Engine,
+    *,
+    email: str,
+    password: str,
+    device: str | None = None,
+    address: str = "",
+    now: datetime | None = None,
 ) -> tuple[Actor, str]:
     """Check a password; on success start a session and return (actor, one-time code for /auth/begin).
 
     Every failure gets the same sentence after the same work (one argon2 verification, against a dummy
     hash when the email is unknown or the attempt is throttled), so no answer tells whether an account
     exists. Failures are counted per browser that has signed in to the account before (`device`, its
-    device cookie) and apart from that for every other browser together: strangers guessing can slow
-    down only strangers, never the account's own browsers (OWASP's device cookies).
+    device cookie), and apart from that per client address (`address`, `clients.client_address`; the store
+    keeps its keyed hash): strangers guessing can slow down only themselves, never the account's own
+    browsers nor a new browser elsewhere (OWASP's device cookies). Without an address (the command line),
+    every other browser counts together.
+
+    The count is atomic: each attempt is counted as a failure before its password is checked, under a lock
+    on the account, so simultaneous guesses each see the ones before them; at most FREE_ATTEMPTS passwords
+    are really checked before the waits begin, and each failure's number is recorded once.
     """
     now = now or utcnow()
-    address = normalise_email(email)
-    # The password is checked before the write transaction opens: argon2 is slow by design, and the store's
-    # write lock held meanwhile would queue every other write behind it (ten simultaneous sign-ins queued
-    # past SQLite's busy timeout). The transaction then acts only if the account is as it was checked.
-    with db.read_session(engine) as session:
-        seen = session.exec(select(User).where(User.email == address)).first()
-        checked_hash = seen.password_hash if seen is not None and seen.is_active else None
-        if checked_hash is not None:
-            counted = _device(session, seen, device) or seen
-            if wait_before_next_attempt(counted.failed_logins, counted.last_failed_at, now):
-                checked_hash = None  # throttled: the same argon2 work, against the dummy hash
-    correct = verify_password(checked_hash, password)
+    email = normalise_email(email)
+    # The password is checked between two short write transactions, never inside one: argon2 is slow by
+    # design, and the store's write lock held meanwhile would queue every other write behind it (ten
+    # simultaneous sign-ins queued past SQLite's busy timeout).
+    attempt = _count_attempt(engine, email, device, address, now)
+    correct = verify_password(attempt.checked_hash, password)
     with db.write_session(engine) as session:
-        user = session.exec(select(User).where(User.email == address)).first()
-        if user is None or not user.is_active:
+        user = session.exec(select(User).where(User.email == email)).first()
+        if user is None or not user.is_active or attempt.counter is None:
             audit.record(
                 session,
                 actor="unknown account",
@@ -151,10 +157,10 @@ def sign_in(
             )
             refused = Refused(WRONG)
         else:
-            known = _device(session, user, device)
-            counter: User | SignInDevice = known or user
-            throttled = wait_before_next_attempt(counter.failed_logins, counter.last_failed_at, now)
-            if correct and not throttled and user.password_hash == checked_hash:
+            db.serialise(session, f"sign-in {user.id}")
+            counter = session.get(type(attempt.counter), attempt.counter.id) or user  # gone: pruned
+            where = " from a known browser" if attempt.known else ""
+            if correct and user.password_hash == attempt.checked_hash:
                 counter.failed_logins, counter.last_failed_at = 0, None
                 user.last_login_at = now
                 code = secrets.token_urlsafe(32)
@@ -167,19 +173,61 @@ def sign_in(
                 )
                 session.add_all([counter, user, login])
                 session.flush()
-                _note(session, user, "signed in with a password" + (" from a known browser" if known else ""))
+                _note(session, user, f"signed in with a password{where}")
                 return Actor.of(user, login.id), code
-            if throttled:
+            if attempt.failure is None:
                 summary = "sign-in refused: too many failed attempts"
             else:
-                counter.failed_logins += 1
-                counter.last_failed_at = now
-                session.add(counter)
-                summary = f"wrong password (failure {counter.failed_logins} in a row)"
-            where = " from a known browser" if known else ""
+                summary = f"wrong password (failure {attempt.failure} in a row)"
             _note(session, user, summary + where, AuditOutcome.refused)
             refused = Refused(WRONG)
     raise refused
+
+
+@dataclass(frozen=True)
+class _Attempt:
+    """One sign-in attempt, counted before its password is checked."""
+
+    checked_hash: str | None  # None: check against the dummy hash (unknown account, or throttled)
+    counter: User | SignInDevice | SignInThrottle | None = None  # where its failures are counted
+    failure: int | None = None  # its number as a failure in a row; None when throttled
+    known: bool = False  # from a browser that signed in to the account before
+
+
+def _count_attempt(engine: Engine, email: str, device: str | None, address: str, now: datetime) -> _Attempt:
+    """Count the attempt as a failure in its counter (a success sets it back), unless that counter makes it
+    wait; in one short transaction serialised per account."""
+    with db.write_session(engine) as session:
+        user = session.exec(select(User).where(User.email == email)).first()
+        if user is None or not user.is_active:
+            return _Attempt(None)
+        db.serialise(session, f"sign-in {user.id}")
+        session.refresh(user)
+        known = _device(session, user, device)
+        counter = known or _throttle(session, user, address) or user
+        if wait_before_next_attempt(counter.failed_logins, counter.last_failed_at, now):
+            return _Attempt(None, counter, None, known is not None)
+        counter.failed_logins += 1
+        counter.last_failed_at = now
+        session.add(counter)
+        session.flush()
+        return _Attempt(user.password_hash, counter, counter.failed_logins, known is not None)
+
+
+def _throttle(session: Session, user: User, address: str) -> SignInThrottle | None:
+    """This account's failure count for browsers at `address` it has not signed in from (made on first
+    use); None without an address."""
+    if not address:
+        return None
+    key = settings.client_key(session, address)
+    row = session.exec(
+        select(SignInThrottle).where(SignInThrottle.user_id == user.id, SignInThrottle.address == key)
+    ).first()
+    if row is None:
+        row = SignInThrottle(user_id=user.id, address=key)
+        session.add(row)
+        session.flush()
+    return row
 
 
 def _note(session: Session, user: User, summary: str, outcome: AuditOutcome = AuditOutcome.done) -> None:

@@ -307,6 +307,7 @@ class Signup(SQLModel, table=True):
     status: SignupStatus = Field(sa_column=enum_column(SignupStatus, default="pending", index=True))
     token_hash: str | None = Field(default=None, max_length=64, unique=True)
     client: str = Field(default="", max_length=64, index=True)  # a random id of the browser session
+    address: str = Field(default="", max_length=64, index=True)  # the client's address, keyed hash only
     statement_version: int | None = Field(default=None)
     attested_at: datetime | None = Field(default=None)
     consented_at: datetime | None = Field(default=None)
@@ -329,7 +330,8 @@ class User(SQLModel, table=True):
     is_active: bool = Field(default=True)
     created_at: datetime = Field(default_factory=utcnow)
     last_login_at: datetime | None = Field(default=None)
-    # Failed sign-ins from browsers this account has never signed in from (see SignInDevice).
+    # Failed sign-ins from browsers this account has never signed in from, when no client address is known
+    # (see SignInDevice and SignInThrottle).
     failed_logins: int = Field(default=0)
     last_failed_at: datetime | None = Field(default=None)
 
@@ -364,6 +366,38 @@ class SignInDevice(SQLModel, table=True):
     last_used_at: datetime = Field(default_factory=utcnow)
     failed_logins: int = Field(default=0)
     last_failed_at: datetime | None = Field(default=None)
+
+
+class SignInThrottle(SQLModel, table=True):
+    """Failed sign-ins to an account from browsers that never signed in to it, counted per client address
+    (its keyed hash, `clients.key`): a stranger guessing from one address slows down only that address."""
+
+    __tablename__ = "sign_in_throttles"
+    __table_args__ = (sa.UniqueConstraint("user_id", "address", name="uq_sign_in_throttles_user_address"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", ondelete="CASCADE")
+    address: str = Field(max_length=64)
+    failed_logins: int = Field(default=0)
+    last_failed_at: datetime | None = Field(default=None, index=True)
+
+
+class RefusalTally(SQLModel, table=True):
+    """Refused requests from signed-out browsers, counted per action, client address (keyed hash) and
+    window: the first of each is audited, the rest only counted here (an audit row each would let anyone
+    grow the append-only log without bound)."""
+
+    __tablename__ = "refusal_tallies"
+    __table_args__ = (
+        sa.UniqueConstraint("action", "address", "window_start", name="uq_refusal_tallies_window"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    action: str = Field(max_length=60)
+    address: str = Field(max_length=64)
+    window_start: datetime = Field(index=True)
+    count: int = Field(default=0)
+    last_at: datetime
 
 
 class AuditEvent(SQLModel, table=True):

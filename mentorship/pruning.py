@@ -5,6 +5,8 @@
   was resolved. The meetings a report logged stay: they are the cadence history.
 - Sign-in sessions: SESSION_RETENTION after they ended (signed out, timed out or never taken up).
 - Device cookies' records: once unused for auth.DEVICE_LIFETIME (the cookie itself has expired by then).
+- Client addresses (their keyed hashes): sign-in failure counts, refused-request counts and a registration
+  submission's address ADDRESS_RETENTION after their last use (every limit they serve is an hour or less).
 The audit log is append-only and kept whole: its summaries hold counts and ids, never personal data.
 """
 
@@ -18,11 +20,20 @@ from sqlalchemy.engine import Engine
 
 from mentorship import auth
 from mentorship.auth import Actor
-from mentorship.models import CheckinSubmission, Concern, LoginSession, SignInDevice
+from mentorship.models import (
+    CheckinSubmission,
+    Concern,
+    LoginSession,
+    RefusalTally,
+    SignInDevice,
+    SignInThrottle,
+    Signup,
+)
 from mentorship.services.core import operation
 
 CHECKIN_RETENTION = timedelta(days=180)
 SESSION_RETENTION = timedelta(days=30)
+ADDRESS_RETENTION = timedelta(days=30)
 
 
 @dataclass(frozen=True)
@@ -31,6 +42,7 @@ class Pruned:
     concern_notes: int
     sign_in_sessions: int
     sign_in_devices: int
+    client_addresses: int
 
     def to_dict(self) -> dict[str, int]:
         return asdict(self)
@@ -57,6 +69,19 @@ def prune(engine: Engine, *, actor: Actor, now: datetime) -> Pruned:
             sign_in_sessions=run(sa.delete(LoginSession).where(last_activity < now - SESSION_RETENTION)),
             sign_in_devices=run(
                 sa.delete(SignInDevice).where(SignInDevice.last_used_at < now - auth.DEVICE_LIFETIME)
+            ),
+            client_addresses=sum(
+                run(statement)
+                for statement in (
+                    sa.delete(SignInThrottle).where(
+                        sa.func.coalesce(SignInThrottle.last_failed_at, now - 2 * ADDRESS_RETENTION)
+                        < now - ADDRESS_RETENTION
+                    ),
+                    sa.delete(RefusalTally).where(RefusalTally.last_at < now - ADDRESS_RETENTION),
+                    sa.update(Signup)
+                    .where(Signup.created_at < now - ADDRESS_RETENTION, Signup.address != "")
+                    .values(address=""),
+                )
             ),
         )
         op.record(", ".join(f"{name.replace('_', ' ')}: {n}" for name, n in pruned.to_dict().items()))

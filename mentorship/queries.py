@@ -34,6 +34,7 @@ from mentorship.models import (
     Mentor,
     OutboxMessage,
     PersonStatus,
+    RefusalTally,
     ReminderOptOut,
     Role,
     Signup,
@@ -318,6 +319,23 @@ def audit_view(
     return privacy.leader_only(
         audit_log(session, actions=actions, outcome=outcome, since=since, until=until), role
     )
+
+
+def refused_requests(session: Session, role: Role | str, limit: int = 1000) -> pd.DataFrame:
+    """Requests refused to signed-out browsers (`services.record_signed_out_refusal`), newest window first:
+    per action and window, how many and from how many clients (for the leader only)."""
+    statement = (
+        sa.select(
+            RefusalTally.window_start,
+            RefusalTally.action,
+            sa.func.sum(RefusalTally.count).label("requests"),
+            sa.func.count(RefusalTally.id).label("clients"),
+        )
+        .group_by(RefusalTally.window_start, RefusalTally.action)
+        .order_by(RefusalTally.window_start.desc(), RefusalTally.action)
+        .limit(limit)
+    )
+    return privacy.leader_only(frame(session, statement), role)
 
 
 def is_empty(session: Session) -> bool:

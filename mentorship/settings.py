@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import secrets
 from dataclasses import asdict, dataclass, fields, replace
 
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from mentorship import clients, db
 from mentorship.models import Setting, utcnow
 
 
@@ -99,6 +102,7 @@ class RegistrationSettings:
     mentee_open: bool = False
     contact_email: str = ""
     per_session: int = 5  # submissions from one browser session
+    per_address: int = 10  # submissions from one client address in any hour (always below per_hour)
     per_hour: int = 60  # submissions to the whole program in any hour
 
 
@@ -107,7 +111,36 @@ SETTING_KEYS["registration"] = RegistrationSettings
 
 def registration_settings(session: Session) -> RegistrationSettings:
     row = session.exec(select(Setting).where(Setting.key == "registration")).first()
-    return _decode(RegistrationSettings, row.value if row else None)
+    chosen = _decode(RegistrationSettings, row.value if row else None)
+    if chosen.per_address >= chosen.per_hour:  # stored before the per-address limit: keep it below the cap
+        chosen = replace(chosen, per_address=max(1, chosen.per_hour - 1))
+    return chosen
+
+
+# --- Client addresses ---
+CLIENT_SECRET = "client-secret"
+
+
+def client_secret(session: Session) -> bytes:
+    """The store's own secret for hashing client addresses (`clients.key`), made on first use; two
+    instances making it at once keep the same one."""
+    read = sa.select(Setting.value).where(Setting.key == CLIENT_SECRET)
+    stored = session.execute(read).scalar()
+    if stored is None:
+        made = json.dumps({"secret": secrets.token_hex(32)})
+        session.execute(
+            db.insert(session, Setting)
+            .values(key=CLIENT_SECRET, value=made, updated_at=utcnow())
+            .on_conflict_do_nothing(index_elements=["key"])
+        )
+        stored = session.execute(read).scalar_one()
+    return bytes.fromhex(json.loads(stored)["secret"])
+
+
+def client_key(session: Session, address: str) -> str:
+    """The keyed hash the store counts the client at `address` under ("" for no address); in a write
+    transaction (the secret may be made here)."""
+    return clients.key(address, client_secret(session)) if address else ""
 
 
 # --- The demo store ---

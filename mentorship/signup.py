@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from mentorship import audit, intake, links, outbox, settings
+from mentorship import audit, db, intake, links, outbox, settings
 from mentorship.auth import Actor
 from mentorship.errors import Refused
 from mentorship.models import (
@@ -188,19 +188,26 @@ def _expire(session: Session, now: datetime) -> int:
 
 
 def _check_limits(
-    session: Session, chosen: settings.RegistrationSettings, client: str, now: datetime
+    session: Session, chosen: settings.RegistrationSettings, client: str, address: str, now: datetime
 ) -> None:
-    recent = session.execute(
-        sa.select(sa.func.count(Signup.id)).where(Signup.created_at > now - timedelta(hours=1))
-    ).scalar_one()
+    """Refused when the hour's program-wide count, this client address's hour (`address`, its keyed
+    hash) or this browser session's count is reached. Submissions the hidden field discarded count toward
+    none. The counts are taken under `db.serialise`, so simultaneous submissions (PostgreSQL's included)
+    never pass the cap together."""
+    db.serialise(session, "registration limits")
+    counted = Signup.status != SignupStatus.discarded
+    hour = Signup.created_at > now - timedelta(hours=1)
+
+    def count(*where) -> int:
+        return session.execute(sa.select(sa.func.count(Signup.id)).where(counted, *where)).scalar_one()
+
+    recent = count(hour)
     if recent >= chosen.per_hour:
         raise Refused(TOO_MANY, audit=f"refused: {recent} submissions in the last hour")
-    if client:
-        mine = session.execute(
-            sa.select(sa.func.count(Signup.id)).where(Signup.client == client)
-        ).scalar_one()
-        if mine >= chosen.per_session:
-            raise Refused(TOO_MANY, audit=f"refused: {mine} submissions from one browser session")
+    if address and (mine := count(hour, Signup.address == address)) >= chosen.per_address:
+        raise Refused(TOO_MANY, audit=f"refused: {mine} submissions from one client address in the last hour")
+    if client and (mine := count(Signup.client == client)) >= chosen.per_session:
+        raise Refused(TOO_MANY, audit=f"refused: {mine} submissions from one browser session")
 
 
 def submit(
@@ -214,22 +221,28 @@ def submit(
     client: str,
     now: datetime,
     today: date,
+    address: str = "",
     honeypot: str = "",
     mail: bool = False,
 ) -> Receipt:
     """A public registration form sent: kept as pending (InvalidRegistration names every problem, Refused
     says the form is closed or the limits are reached). The answer never depends on whether the email is
-    already registered. With `mail`, a confirmation link is queued in the same transaction."""
+    already registered. With `mail`, a confirmation link is queued in the same transaction. `client` is
+    the browser session's id, `address` the client's address (`clients.client_address`; only its keyed
+    hash is stored)."""
     if kind not in KINDS.values():
         raise Refused("There is no such registration form.")
     with _operation(engine, actor=FORM_ACTOR, action=ACTION, entity="signup", leader_only=False) as session:
-        _expire(session, now)
         chosen = settings.registration_settings(session)
         if not (chosen.mentor_open if kind == "mentors" else chosen.mentee_open):
             raise Refused(CLOSED, audit=f"refused: the {kind} form is closed")
-        _check_limits(session, chosen, client, now)
+        address_key = settings.client_key(session, address)
+        _check_limits(session, chosen, client, address_key, now)  # first: it serialises the submissions
+        _expire(session, now)
         if honeypot:
-            signup = Signup(kind=kind, status=SignupStatus.discarded, client=client, created_at=now)
+            signup = Signup(
+                kind=kind, status=SignupStatus.discarded, client=client, address=address_key, created_at=now
+            )
             session.add(signup)
             session.flush()
             _audit(
@@ -259,6 +272,7 @@ def submit(
             answers=json.dumps(form_cells(kind, cells, attest=attest)),
             token_hash=token_hash(token),
             client=client,
+            address=address_key,
             statement_version=version if kind == "mentors" else None,
             attested_at=now if kind == "mentors" else None,
             consented_at=now,
@@ -531,9 +545,17 @@ def set_form_open(engine: Engine, *, actor: Actor, kind: str, is_open: bool) -> 
 
 
 def save_settings(
-    engine: Engine, *, actor: Actor, contact_email: str, per_session: int, per_hour: int
+    engine: Engine,
+    *,
+    actor: Actor,
+    contact_email: str,
+    per_session: int,
+    per_hour: int,
+    per_address: int | None = None,
 ) -> None:
-    """The program's contact email and the submission limits."""
+    """The program's contact email and the submission limits. One client address may send fewer than the
+    program-wide hourly cap (`per_address` < `per_hour`), so no single client can close registration for
+    everyone; without `per_address` the current one stays, lowered below `per_hour` if need be."""
     with _operation(engine, actor=actor, action="settings.registration", entity="setting") as session:
         contact = ""
         if contact_email.strip():
@@ -543,21 +565,34 @@ def save_settings(
                 raise Refused(str(exc)) from None
         if not (isinstance(per_session, int) and 1 <= per_session <= 100):
             raise Refused("Submissions per browser session must be a whole number from 1 to 100.")
-        if not (isinstance(per_hour, int) and 1 <= per_hour <= 10_000):
-            raise Refused("Submissions per hour must be a whole number from 1 to 10000.")
+        if not (isinstance(per_hour, int) and 2 <= per_hour <= 10_000):
+            raise Refused("Submissions per hour must be a whole number from 2 to 10000.")
         chosen = settings.registration_settings(session)
+        if per_address is None:
+            per_address = min(chosen.per_address, per_hour - 1)
+        if not (isinstance(per_address, int) and 1 <= per_address < per_hour):
+            raise Refused(
+                "Submissions per client address must be a whole number from 1 to one less than the "
+                "submissions per hour, so that no single client can use up the hour."
+            )
         settings.save_setting(
             session,
             "registration",
-            replace(chosen, contact_email=contact, per_session=per_session, per_hour=per_hour),
+            replace(
+                chosen,
+                contact_email=contact,
+                per_session=per_session,
+                per_address=per_address,
+                per_hour=per_hour,
+            ),
         )
         audit.record(
             session,
             actor=actor,
             action="settings.registration",
             entity="setting",
-            summary=f"limits {per_session} per session, {per_hour} per hour; contact "
-            + ("set" if contact else "empty"),
+            summary=f"limits {per_session} per session, {per_address} per address an hour, {per_hour} per "
+            "hour; contact " + ("set" if contact else "empty"),
         )
 
 

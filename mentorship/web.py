@@ -26,7 +26,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from mentorship import auth, clock, db, intake, services
+from mentorship import auth, clients, clock, db, intake, services
 from mentorship.auth import Actor
 from mentorship.errors import PermissionDenied, Refused, UnusableInput
 
@@ -130,8 +130,20 @@ def _signed_in(request: Request) -> Actor | None:
     return auth.resume(engine(), token) if token else None
 
 
-def _refusal(action: str, summary: str = "no leader session") -> Response:
-    services.record_refusal(engine(), actor="signed-out browser", action=action, summary=summary)
+def client_address(request: Request) -> str:
+    """The request's client address as the deployment can know it (`clients.client_address`)."""
+    return clients.client_address(request.client.host if request.client else None, request.headers)
+
+
+def _refusal(request: Request, action: str, actor: Actor | None) -> Response:
+    """403. A signed-in account's attempt is audited as its own; a signed-out browser's is counted per
+    client and window (`services.record_signed_out_refusal`), so a flood of them cannot grow the log."""
+    if actor is not None:
+        services.record_refusal(engine(), actor=actor, action=action, summary=f"refused: {actor.role} role")
+    else:
+        services.record_signed_out_refusal(
+            engine(), action=action, address=client_address(request), now=clock.now()
+        )
     return PlainTextResponse(NOT_SIGNED_IN, status_code=403)
 
 
@@ -144,7 +156,7 @@ def _download(request: Request, *, action: str, make: Make, leader_only: bool) -
     else gets 403 and a refusal in the audit log. The answer is never kept by a cache."""
     actor = _signed_in(request)
     if actor is None or (leader_only and not actor.is_leader):
-        return _refusal(action, "no leader session" if leader_only else "no session")
+        return _refusal(request, action, actor)
     try:
         response = make(actor, request.query_params)
     except PermissionDenied as exc:

@@ -44,6 +44,24 @@ with audit_tab:
         },
     )
     audit_download(chosen_actions, None if outcome == "any" else outcome, since, until)
+    st.header("Refused requests")  # h2 under the page's h1
+    st.caption(
+        "Requests refused to signed-out browsers are counted per client and 10 minutes: the first is in the "
+        "log above, every one is counted here."
+    )
+    st.dataframe(
+        read(ctx, queries.refused_requests, ctx.user.role),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "window_start": st.column_config.DatetimeColumn(
+                "10 minutes from (UTC)", format="YYYY-MM-DD HH:mm"
+            ),
+            "action": "Action",
+            "requests": "Requests",
+            "clients": "Clients",
+        },
+    )
 
 with backup_tab:
     backup_panel(ctx, is_sqlite=db.is_sqlite(ctx.engine))

@@ -10,4 +10,5 @@ export MENTORSHIP_DATABASE_URL="${MENTORSHIP_DATABASE_URL:-sqlite:///$PWD/data/d
 .venv/bin/python -m mentorship demo --if-empty
 
 echo "Open http://localhost:${PORT:-8501} in your browser (Ctrl+C stops the dashboard)."
+export FORWARDED_ALLOW_IPS="${MENTORSHIP_TRUSTED_PROXIES:-}"  # X-Forwarded-For only from a trusted proxy
 exec .venv/bin/python -m streamlit run server.py --server.port "${PORT:-8501}" --server.headless true

@@ -32,7 +32,7 @@ from deploy.stack import Stack
 from devtools.servers import sign_in, unavailable, wait_for_app
 from mentorship import db
 from mentorship.demo import DEMO_ACCOUNTS
-from mentorship.models import Mentee, Mentor
+from mentorship.models import Mentee, Mentor, RefusalTally
 
 from .browser_steps import grid_row, metric, open_page, open_pair, selectbox, shown
 from .conftest import ROOT
@@ -323,6 +323,32 @@ def test_no_log_of_the_deployment_holds_a_personal_links_token(own_stack: Stack)
     assert sum(name.startswith("instance-") for name in logs) == 2
     assert "(111: Connection refused) while connecting to upstream" in logs["error.log"]
     assert sum(f'"GET {page} HTTP/1.1" 301' in logs["access.log"] for page in pages) == 3
+
+
+@pytest.mark.postgres
+def test_behind_nginx_each_browser_address_is_its_own_client_on_both_instances(deployed):
+    """nginx sends X-Forwarded-For; the instances (MENTORSHIP_TRUSTED_PROXIES names nginx) count each
+    browser's address apart, together across both instances, and keep only its keyed hash."""
+    trusted = ssl.create_default_context(cafile=str(deployed.certificate))
+    for n in range(12):
+        request = urllib.request.Request(
+            f"{deployed.url}/downloads/backup", headers={"X-Forwarded-For": f"198.51.100.{n % 2 + 1}"}
+        )
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, context=trusted, timeout=30)
+        assert refused.value.code == 403
+    engine = db.make_engine(deployed.database_url)
+    try:
+        with db.read_session(engine) as session:
+            rows = session.execute(
+                sa.select(RefusalTally.address, sa.func.sum(RefusalTally.count))
+                .where(RefusalTally.action == "store.backup")
+                .group_by(RefusalTally.address)
+            ).all()
+    finally:
+        engine.dispose()
+    assert sorted(count for _, count in rows) == [6, 6]
+    assert not any("198.51.100" in address for address, _ in rows)
 
 
 # The units and the jobs

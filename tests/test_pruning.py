@@ -70,6 +70,7 @@ def test_prune_removes_only_what_is_past_its_retention_and_audits_counts(engine,
         "concern_notes": 1,
         "sign_in_sessions": 2,
         "sign_in_devices": 1,
+        "client_addresses": 0,
     }
     assert left(engine) == {
         "submissions": [1, 179],
@@ -84,7 +85,8 @@ def test_prune_removes_only_what_is_past_its_retention_and_audits_counts(engine,
         ).one()
     assert tuple(event) == (
         accounts["leader"].email,
-        "checkin submissions: 2, concern notes: 1, sign in sessions: 2, sign in devices: 1",
+        "checkin submissions: 2, concern notes: 1, sign in sessions: 2, sign in devices: 1, "
+        "client addresses: 0",
     )
     assert pruning.prune(engine, actor=accounts["leader"], now=NOW).to_dict() == dict.fromkeys(
         pruned.to_dict(), 0
@@ -116,8 +118,10 @@ def test_the_prune_command_for_a_cron_line(capsys, engine, store_url, accounts):
         "concern_notes": 0,
         "sign_in_sessions": 1,
         "sign_in_devices": 0,
+        "client_addresses": 0,
     }
     assert main(["prune", "--db", store_url]) == 0
     assert capsys.readouterr().out == (
-        "Pruned: 0 checkin submissions, 0 concern notes, 0 sign in sessions, 0 sign in devices.\n"
+        "Pruned: 0 checkin submissions, 0 concern notes, 0 sign in sessions, 0 sign in devices, "
+        "0 client addresses.\n"
     )

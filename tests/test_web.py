@@ -192,13 +192,16 @@ def test_the_backup_is_served_only_to_a_signed_in_leaders_browser(engine, accoun
         dashboard, web.BACKUP_PATH, headers={"Cookie": f"{web.SESSION_COOKIE}={leader}"}
     )
     assert (status, body.decode()) == (403, web.NOT_SIGNED_IN)
-    assert audit_of(engine, "store.backup") == [
-        (LEADER_EMAIL, "done", "backup written"),
-        ("signed-out browser", "refused", "no leader session"),
-        ("signed-out browser", "refused", "no leader session"),
-        ("signed-out browser", "refused", "no leader session"),
-        ("signed-out browser", "refused", "no leader session"),
+    # the committee member's refusal is audited as hers; a signed-out browser's are audited once per client
+    # and 10 minutes, the others counted (tests/test_throttle.py)
+    refusals = [
+        (actor, outcome, summary.split(";")[0])
+        for actor, outcome, summary in audit_of(engine, "store.backup")
     ]
+    assert refusals[0] == (LEADER_EMAIL, "done", "backup written")
+    assert (COMMITTEE_EMAIL, "refused", "refused: committee role") in refusals
+    assert refusals.count(("signed-out browser", "refused", "not signed in")) in (1, 2)
+    assert len(refusals) in (3, 4)
 
 
 @pytest.mark.browser

@@ -43,6 +43,7 @@ from mentorship.services.core import (
     operation,
     operation_session,
     record_refusal,
+    record_signed_out_refusal,
     select_ids,
     typed_text,
 )
@@ -107,6 +108,7 @@ __all__ = [
     "operation_session",
     "record_outcomes",
     "record_refusal",
+    "record_signed_out_refusal",
     "reject_pair",
     "replace_checkin_link",
     "resolve_concern",

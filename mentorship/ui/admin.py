@@ -120,6 +120,7 @@ def _save_registration_settings(ctx: PageContext) -> None:
             actor=ctx.user,
             contact_email=state["registration-contact"],
             per_session=int(state["registration-per-session"]),
+            per_address=int(state["registration-per-address"]),
             per_hour=int(state["registration-per-hour"]),
         ),
         "Registration settings saved.",
@@ -161,7 +162,7 @@ def registration_panel(ctx: PageContext, chosen: RegistrationSettings, version: 
             value=chosen.contact_email,
             key="registration-contact",
         )
-        left, right = st.columns(2)
+        left, middle, right = st.columns(3)
         left.number_input(
             "Submissions per browser session",
             min_value=1,
@@ -169,9 +170,17 @@ def registration_panel(ctx: PageContext, chosen: RegistrationSettings, version: 
             value=chosen.per_session,
             key="registration-per-session",
         )
+        middle.number_input(
+            "Submissions per hour, one client address",
+            min_value=1,
+            max_value=9_999,
+            value=chosen.per_address,
+            key="registration-per-address",
+            help="Below the whole program's hourly cap, so that no single client can use it up.",
+        )
         right.number_input(
             "Submissions per hour, whole program",
-            min_value=1,
+            min_value=2,
             max_value=10_000,
             value=chosen.per_hour,
             key="registration-per-hour",

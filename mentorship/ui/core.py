@@ -14,7 +14,7 @@ import streamlit as st
 from sqlalchemy.engine import Engine
 from streamlit.errors import StreamlitPageNotFoundError
 
-from mentorship import auth, clock, db, queries, settings, web
+from mentorship import auth, clients, clock, db, queries, settings, web
 from mentorship.auth import Actor
 from mentorship.errors import Refused, UnusableInput
 from mentorship.ui import kept
@@ -235,6 +235,15 @@ def _cookie(name: str) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
+def client_address() -> str:
+    """This browser's address as the deployment can know it (`clients.client_address`): the peer of its
+    WebSocket, which Streamlit gives as None when it is this machine (a proxy here, or no browser at all),
+    and the headers of the WebSocket's opening request."""
+    peer = st.context.ip_address  # not a str where no browser connected (AppTest)
+    headers = st.context.headers
+    return clients.client_address(peer if isinstance(peer, str) else "127.0.0.1", headers or {})
+
+
 def _here() -> str:
     url = st.context.url
     return (urlsplit(url).path or "/") if isinstance(url, str) else "/"
@@ -254,6 +263,7 @@ def _sign_in(engine: Engine) -> None:
             email=st.session_state.get("sign_in_email", ""),
             password=st.session_state.get("sign_in_password", ""),
             device=_cookie(web.DEVICE_COOKIE),
+            address=client_address(),
         )
     except Refused as exc:
         st.session_state["sign_in_problem"] = str(exc)

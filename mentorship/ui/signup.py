@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 
 from mentorship import clock, intake, outbox, queries, registrations, signup
 from mentorship.errors import Refused
-from mentorship.ui.core import read
+from mentorship.ui.core import client_address, read
 from mentorship.ui.registrations import LABELS, field
 
 log = logging.getLogger(__name__)
@@ -97,6 +97,7 @@ def _send(engine: Engine, kind: str, version: int) -> None:
                 statement_version=version,
                 honeypot=str(state.get("register-hp") or ""),
                 client=client,
+                address=client_address(),
                 now=clock.now(),
                 today=clock.today(),
                 mail=outbox.mail_configured(),
