@@ -11,7 +11,7 @@ from streamlit import dataframe_util
 from mentorship import db, links, queries, services
 from mentorship.cli import main
 from mentorship.errors import PermissionDenied
-from mentorship.models import AuditEvent, Concern, Meeting, Setting
+from mentorship.models import AuditEvent, Concern, Meeting, Setting, utcnow
 from mentorship.settings import CadenceThresholds
 
 from .cadence_store import add_pair, days_ago
@@ -380,7 +380,10 @@ def test_an_empty_program_says_so(app, accounts):
             "meeting.log",
         ),
         (lambda e, a, p: services.resolve_concern(e, actor=a, concern_id=1), "concern.resolve"),
-        (lambda e, a, p: services.replace_checkin_link(e, actor=a, match_id=p["due"]), "checkin.replace"),
+        (
+            lambda e, a, p: services.replace_checkin_link(e, actor=a, match_id=p["due"], now=utcnow()),
+            "checkin.replace",
+        ),
         (
             lambda e, a, p: services.set_cadence_thresholds(
                 e, actor=a, thresholds=CadenceThresholds(7, 14, 21)

@@ -69,7 +69,8 @@ def mint(
         if match_id is None:
             raise Unsendable(PAIR_CLOSED)
         try:
-            urls = {CHECKIN_LINK: links.checkin_url(mint_checkin_link(session, match_id, now))}
+            _, token = mint_checkin_link(session, match_id, now)
+            urls = {CHECKIN_LINK: links.checkin_url(token)}
         except Refused:
             raise Unsendable(PAIR_CLOSED) from None
         if link_ref in ROLES:

@@ -116,24 +116,23 @@ def revoke_checkin_links(session: Session, match_ids: list[int]) -> int:
     return result.rowcount or 0
 
 
-def mint_checkin_link(session: Session, match_id: int, now: datetime) -> str:
+def mint_checkin_link(session: Session, match_id: int, now: datetime) -> tuple[int, str]:
     """A fresh check-in token for an open pair, in the caller's transaction: the store keeps its SHA-256
     and when it expires; the token itself exists only in what the caller hands out. Refused for a pair
-    that is no longer open."""
+    that is no longer open. Returns the link's id and its token."""
     match = session.get(Match, match_id)
     if match is None or match.status not in OPEN_MATCH_STATUSES:
         raise Refused("Check-in links are only for open pairs.")
     token = links.new_token()
-    session.add(
-        CheckinLink(
-            match_id=match_id,
-            token_hash=links.token_hash(token),
-            created_at=now,
-            expires_at=now + links.CHECKIN_LINK_LIFETIME,
-        )
+    link = CheckinLink(
+        match_id=match_id,
+        token_hash=links.token_hash(token),
+        created_at=now,
+        expires_at=now + links.CHECKIN_LINK_LIFETIME,
     )
+    session.add(link)
     session.flush()
-    return token
+    return link.id, token
 
 
 def _change_link(
@@ -144,9 +143,9 @@ def _change_link(
     with operation(engine, actor=actor, action=action, entity="match", entity_id=match_id) as op:
         session = op.session
         revoked = revoke_checkin_links(session, [match_id]) if revoke else 0
-        token = mint_checkin_link(session, match_id, now) if issue else None
+        link_id, token = mint_checkin_link(session, match_id, now) if issue else (None, None)
         done = [f"{revoked} check-in link revoked"] if revoke else []
-        done += ["check-in link issued"] if token else []
+        done += [f"check-in link {link_id} issued"] if issue else []
         op.record(", ".join(done))
         return token
 
