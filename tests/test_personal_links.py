@@ -261,3 +261,55 @@ def test_an_unknown_or_expired_stop_link_says_one_sentence(app, engine):
     at = open_page(app, links.stop_reminders_url("not-a-real-token"))
     assert [i.value for i in at.info] == [actions.STOP_LINK_INACTIVE]
     assert len(at.button) == 0 and len(at.radio) == 0
+
+
+# The migration: links handed out before keep working, and no token stays in the outbox
+def test_the_migration_hashes_live_check_in_tokens_and_takes_tokens_out_of_stored_mail(each_store):
+    from alembic import command
+
+    from .cadence_store import add_pair
+
+    with each_store.execution_options(mentorship_write=True).begin() as connection:
+        command.downgrade(db._alembic_config(connection), "0005_signin")
+    pair = add_pair(each_store, "olga", confirmed_on=TODAY - timedelta(days=100))
+    token = links.new_token()
+    body = f"Hi!\n\n{links.checkin_url(token)}\n\nNo longer want these reminders? "
+    stop = f"http://localhost:8501/Check_in?token={token}&stop=reminders"
+    with each_store.begin() as connection:
+        connection.execute(
+            sa.text("INSERT INTO checkin_links (match_id, token, created_at) VALUES (:m, :t, :at)"),
+            {"m": pair, "t": token, "at": NOW},
+        )
+        for number, status in enumerate(("sent", "queued")):
+            connection.execute(
+                sa.text(
+                    "INSERT INTO outbox_messages (kind, match_id, recipients, subject, body, headers, "
+                    "dedupe_key, message_id, status, attempts, last_error, next_attempt_at, claimed_by, "
+                    "created_at) VALUES ('invitation', :m, 'a@b.org', 'Check-in', :body, :headers, :key, "
+                    ":mid, :status, 0, '', :at, '', :at)"
+                ),
+                {
+                    "m": pair,
+                    "body": body + stop,
+                    "headers": f'{{"List-Unsubscribe": "<{stop}>"}}',
+                    "key": f"invitation:{number}",
+                    "mid": f"<{number}@x>",
+                    "status": status,
+                    "at": NOW,
+                },
+            )
+    db.upgrade(each_store)
+
+    with db.read_session(each_store) as session:
+        assert queries.checkin_pair(session, token, NOW).match_id == pair  # the link in people's mail works
+        stored = session.execute(
+            sa.select(OutboxMessage.status, OutboxMessage.body, OutboxMessage.headers).order_by(
+                OutboxMessage.id
+            )
+        ).all()
+    assert [str(status) for status, _, _ in stored] == ["sent", "cancelled"]
+    for _, stored_body, headers in stored:
+        assert token not in stored_body and token not in headers
+        assert "(personal link, removed from the stored copy)" in stored_body
+    if db.is_sqlite(each_store):
+        assert token not in store_dump(each_store)
