@@ -158,3 +158,17 @@ def test_cancel_stops_a_queued_message(app, engine, accounts, mail_env):
     with db.read_session(engine) as session:
         statuses = sorted(str(s) for s in session.execute(sa.select(OutboxMessage.status)).scalars())
     assert statuses == ["cancelled"] + ["queued"] * 5
+
+
+def test_a_message_shows_a_stand_in_where_its_personal_links_go_and_the_mail_carries_them(
+    app, engine, accounts, mail_env
+):
+    """The outbox (and so every backup) holds no usable link: the page shows what the sender will make."""
+    three_pairs(engine)
+    turn_on(engine, accounts["leader"], "invitation")
+    at = button(open_messages(app), "Send due messages now").click().run()
+    shown = at.text[-1].value
+    assert "(the pair's check-in link, made when the message is sent)" in shown
+    assert "(your own link to stop these reminders, made when the message is sent)" in shown
+    assert "token=" not in shown and "stop=" not in shown
+    assert all("/Check_in?token=" in received.body for received in mail_env.received)
