@@ -17,12 +17,14 @@ placeholders, and pass `**registration_link(signup_id)` or `**pair_links(role)` 
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from mentorship import links
+from mentorship import db, links
 from mentorship.errors import Refused
 from mentorship.models import ReminderStopLink, Signup, SignupStatus
 
@@ -77,6 +79,23 @@ def mint(
             urls[STOP_LINK] = links.stop_reminders_url(_mint_stop(session, match_id, link_ref, now))
         return urls
     return {}
+
+
+def with_links(engine: Engine, message: dict, now: datetime) -> dict:
+    """A claimed message (a row of the outbox, as a dict) as it leaves: its stand-ins replaced by fresh links,
+    whose hashes are committed before the mail is handed over; the row itself keeps the stand-ins."""
+    if not message.get("link_kind"):
+        return message
+    with db.write_session(engine) as session:
+        urls = mint(
+            session,
+            link_kind=message["link_kind"],
+            link_ref=message["link_ref"],
+            match_id=message["match_id"],
+            now=now,
+        )
+    headers = {name: fill(value, urls) for name, value in json.loads(message["headers"] or "{}").items()}
+    return message | {"body": fill(message["body"], urls), "headers": json.dumps(headers)}
 
 
 def fill(text: str, urls: dict[str, str]) -> str:

@@ -309,8 +309,8 @@ def _send_one(
     if not message["to"]:
         _finish(engine, message["id"], token, status=MessageStatus.cancelled, last_error=EVERYONE_STOPPED)
         return "cancelled", connection, ""
-    try:
-        message = with_links(engine, message, now)
+    try:  # personal links are made here, as the message leaves, and never stored with it (outbox.linking)
+        message = linking.with_links(engine, message, now)
     except linking.Unsendable as exc:
         _finish(engine, message["id"], token, status=MessageStatus.cancelled, last_error=str(exc))
         return "cancelled", connection, ""
@@ -346,25 +346,6 @@ def _send_one(
         next_attempt_at=now,
     )
     return "sent", connection, ""
-
-
-# Personal links: made at this step only, never stored with the message (see outbox.linking)
-def with_links(engine: Engine, message: dict, now: datetime) -> dict:
-    """The claimed message as it leaves: its stand-ins replaced by fresh links, whose hashes are committed
-    before the mail is handed over (the row itself keeps the stand-ins)."""
-    if not message.get("link_kind"):
-        return message
-    with db.write_session(engine) as session:
-        urls = linking.mint(
-            session,
-            link_kind=message["link_kind"],
-            link_ref=message["link_ref"],
-            match_id=message["match_id"],
-            now=now,
-        )
-    headers = json.loads(message["headers"] or "{}")
-    headers = {name: linking.fill(value, urls) for name, value in headers.items()}
-    return message | {"body": linking.fill(message["body"], urls), "headers": json.dumps(headers)}
 
 
 def _defer(engine: Engine, message: dict, token: str, reason: str, now: datetime) -> str:
