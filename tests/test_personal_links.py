@@ -171,15 +171,6 @@ def test_a_send_that_fails_after_its_link_was_made_makes_a_fresh_one_that_works(
 def test_expired_personal_links_are_refused_with_one_sentence(
     app, engine, accounts, mail_server, smtp, monkeypatch
 ):
-    pair = three_pairs(engine)["late"]
-    token = services.issue_checkin_link(engine, actor=accounts["leader"], match_id=pair, now=NOW)
-    expired = NOW + links.CHECKIN_LINK_LIFETIME + timedelta(seconds=1)
-    with pytest.raises(Refused, match=re.escape(services.INACTIVE_LINK)):
-        services.submit_checkin(engine, token=token, met_on=TODAY, format="virtual", today=TODAY, now=expired)
-    with db.read_session(engine) as session:
-        assert queries.checkin_pair(session, token, NOW) is not None
-        assert queries.checkin_pair(session, token, expired) is None
-
     # a confirmed registration's personal link: 90 days after its mail
     signup.set_form_open(engine, actor=Actor.operator(), kind="mentors", is_open=True)
     signup.submit(
@@ -198,8 +189,19 @@ def test_expired_personal_links_are_refused_with_one_sentence(
     (personal,) = tokens_in(mail_server.received[-1])
     signup.confirm(engine, token=personal, now=NOW, today=TODAY)
     late = NOW + links.PERSONAL_LINK_LIFETIME + timedelta(seconds=1)
+    with db.read_session(engine) as session:
+        assert signup.link_state(session, personal, late - timedelta(days=1)) is not None
     with pytest.raises(Refused, match=re.escape(signup.INACTIVE_LINK)):
         signup.withdraw_own(engine, token=personal, now=late)
+
+    pair = three_pairs(engine)["late"]
+    token = services.issue_checkin_link(engine, actor=accounts["leader"], match_id=pair, now=NOW)
+    expired = NOW + links.CHECKIN_LINK_LIFETIME + timedelta(seconds=1)
+    with pytest.raises(Refused, match=re.escape(services.INACTIVE_LINK)):
+        services.submit_checkin(engine, token=token, met_on=TODAY, format="virtual", today=TODAY, now=expired)
+    with db.read_session(engine) as session:
+        assert queries.checkin_pair(session, token, NOW) is not None
+        assert queries.checkin_pair(session, token, expired) is None
 
     # the check-in page, opened on the expired day, says one sentence and nothing else
     at = open_page(app, links.checkin_url(token))
