@@ -6,9 +6,11 @@ link has to work from the pair's own browser, so it must name the address people
 
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
 from collections.abc import Sequence
+from datetime import timedelta
 from urllib.parse import quote, urlencode
 
 PUBLIC_URL_ENV = "MENTORSHIP_PUBLIC_URL"
@@ -17,10 +19,20 @@ CHECKIN_PATH = "Check_in"  # pages/6_Check_in.py
 REGISTER_PATH = "Register"  # pages/8_Register.py
 TOKEN_BYTES = 32  # 256 bits from the OS's CSPRNG
 
+# How long a personal link works after it was made (each new mail makes a fresh one; only hashes are kept).
+CHECKIN_LINK_LIFETIME = timedelta(days=180)  # a pair's check-in link: invitations every 30 days renew it
+PERSONAL_LINK_LIFETIME = timedelta(days=90)  # a registration's link, once confirmed: re-issued by a new mail
+STOP_LINK_LIFETIME = timedelta(days=365)  # "stop these reminders" in one person's invitation or nudge
+
 
 def new_token() -> str:
     """An unguessable check-in token (43 URL-safe characters)."""
     return secrets.token_urlsafe(TOKEN_BYTES)
+
+
+def token_hash(token: str) -> str:
+    """What the store keeps of a link's token: its SHA-256, so a copy of the store opens no link."""
+    return hashlib.sha256((token or "").encode()).hexdigest()
 
 
 def public_base_url() -> str:
@@ -42,8 +54,8 @@ def personal_url(token: str, base: str | None = None) -> str:
 
 
 def stop_reminders_url(token: str, base: str | None = None) -> str:
-    """Where "stop these reminders" lands: the pair's check-in page, asking who wants no more."""
-    return f"{base or public_base_url()}/{CHECKIN_PATH}?{urlencode({'token': token, 'stop': 'reminders'})}"
+    """Where "stop these reminders" lands: one person's own stop link (the token names that person only)."""
+    return f"{base or public_base_url()}/{CHECKIN_PATH}?{urlencode({'stop': token})}"
 
 
 def mailto(to: Sequence[str], subject: str, body: str) -> str:

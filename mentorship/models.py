@@ -226,23 +226,17 @@ class Meeting(SQLModel, table=True):
 
 
 class CheckinLink(SQLModel, table=True):
-    """A pair's personal link to report meetings without an account."""
+    """A pair's personal link to report meetings without an account: the token's SHA-256 only, so a copy of
+    the store opens no link. A pair may hold several live ones (each invitation mail makes its own); each
+    works until `expires_at`, or until revoked."""
 
     __tablename__ = "checkin_links"
-    __table_args__ = (
-        sa.Index(
-            "ux_checkin_links_live_match",
-            "match_id",
-            unique=True,
-            sqlite_where=sa.text("revoked_at IS NULL"),
-            postgresql_where=sa.text("revoked_at IS NULL"),
-        ),
-    )
 
     id: int | None = Field(default=None, primary_key=True)
     match_id: int = Field(foreign_key="matches.id", index=True, ondelete="CASCADE")
-    token: str = Field(max_length=64, unique=True)
+    token_hash: str = Field(max_length=64, unique=True)
     created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime | None = Field(default=None)  # None: made before links expired (see 0007_links)
     revoked_at: datetime | None = Field(default=None)
 
 
@@ -312,6 +306,7 @@ class Signup(SQLModel, table=True):
     attested_at: datetime | None = Field(default=None)
     consented_at: datetime | None = Field(default=None)
     link_sent: bool = Field(default=False)  # a confirmation link went out by mail
+    link_issued_at: datetime | None = Field(default=None)  # when the mail with the current link was sent
     created_at: datetime = Field(default_factory=utcnow, index=True)
     decided_at: datetime | None = Field(default=None)
     decided_by_id: int | None = Field(default=None, foreign_key="users.id")
@@ -473,6 +468,11 @@ class OutboxMessage(SQLModel, table=True):
     claimed_until: datetime | None = Field(default=None)
     created_at: datetime = Field(default_factory=utcnow)
     sent_at: datetime | None = Field(default=None)
+    # The body holds a stand-in where a personal link goes; the sender makes the link (a fresh token) as it
+    # sends, from these: "registration" (link_ref: the signup's id) or "pair" (the pair's check-in link;
+    # link_ref "mentor" or "mentee" adds that person's own stop link). See outbox.linking.
+    link_kind: str = Field(default="", max_length=20)
+    link_ref: str = Field(default="", max_length=40)
 
 
 class OutboxTemplate(SQLModel, table=True):
@@ -484,6 +484,21 @@ class OutboxTemplate(SQLModel, table=True):
     subject: str = Field(max_length=300)
     body: str = Field(sa_column=sa.Column(sa.Text(), nullable=False))
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+class ReminderStopLink(SQLModel, table=True):
+    """One person's "stop these reminders" link, made as an invitation or nudge to them is sent (the token's
+    SHA-256 only): it stops that person's invitations and nudges, never the other person's."""
+
+    __tablename__ = "reminder_stop_links"
+    __table_args__ = (sa.CheckConstraint("role IN ('mentor', 'mentee')", name="ck_reminder_stop_links_role"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    match_id: int = Field(foreign_key="matches.id", index=True, ondelete="CASCADE")
+    role: str = Field(max_length=10)  # whose link: the pair's mentor or its mentee
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime = Field(default_factory=utcnow)
 
 
 class ReminderOptOut(SQLModel, table=True):

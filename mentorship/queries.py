@@ -18,7 +18,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlmodel import Session, SQLModel
 
-from mentorship import cadence, formatting, matching, privacy, retention
+from mentorship import cadence, formatting, links, matching, privacy, retention
 from mentorship import registrations as registration_rules
 from mentorship.models import (
     OPEN_STATUS_VALUES,
@@ -36,6 +36,7 @@ from mentorship.models import (
     PersonStatus,
     RefusalTally,
     ReminderOptOut,
+    ReminderStopLink,
     Role,
     Signup,
     User,
@@ -617,8 +618,19 @@ class CheckinPair:
     mentee_first_name: str
 
 
-def checkin_pair(session: Session, token: str) -> CheckinPair | None:
-    """The open pair behind a live (not revoked) check-in token; None for any other token."""
+def live_checkin(token: str, now: datetime) -> tuple:
+    """Where a check-in token works (joined with its pair): its hash is known, not revoked, not expired, and
+    the pair still open."""
+    return (
+        CheckinLink.token_hash == links.token_hash(token),
+        CheckinLink.revoked_at.is_(None),
+        sa.or_(CheckinLink.expires_at.is_(None), CheckinLink.expires_at > now),
+        Match.status.in_(_OPEN),
+    )
+
+
+def checkin_pair(session: Session, token: str, now: datetime) -> CheckinPair | None:
+    """The open pair behind a live check-in token; None for any other token (unknown, revoked, expired)."""
     if not token:
         return None
     row = session.execute(
@@ -626,15 +638,56 @@ def checkin_pair(session: Session, token: str) -> CheckinPair | None:
         .join(Match, Match.id == CheckinLink.match_id)
         .join(Mentor, Mentor.id == Match.mentor_id)
         .join(Mentee, Mentee.id == Match.mentee_id)
-        .where(CheckinLink.token == token, CheckinLink.revoked_at.is_(None), Match.status.in_(_OPEN))
+        .where(*live_checkin(token, now))
     ).first()
     return None if row is None else CheckinPair(*row)
 
 
-def live_checkin_token(session: Session, match_id: int) -> str | None:
-    return session.execute(
-        sa.select(CheckinLink.token).where(CheckinLink.match_id == match_id, CheckinLink.revoked_at.is_(None))
-    ).scalar()
+@dataclass(frozen=True)
+class CheckinLinks:
+    """What the leader may know of a pair's live check-in links: how many, and until when the newest works
+    (the links themselves are not kept: only their hashes)."""
+
+    live: int
+    newest_until: datetime | None
+
+
+def checkin_links(session: Session, match_id: int, now: datetime) -> CheckinLinks:
+    live, until = session.execute(
+        sa.select(sa.func.count(CheckinLink.id), sa.func.max(CheckinLink.expires_at)).where(
+            CheckinLink.match_id == match_id,
+            CheckinLink.revoked_at.is_(None),
+            sa.or_(CheckinLink.expires_at.is_(None), CheckinLink.expires_at > now),
+        )
+    ).one()
+    return CheckinLinks(int(live), until)
+
+
+@dataclass(frozen=True)
+class StopLinkPerson:
+    """What the public stop page may know about the one person behind a live stop link."""
+
+    match_id: int
+    role: str
+    first_name: str
+
+
+def stop_link_person(session: Session, token: str, now: datetime) -> StopLinkPerson | None:
+    """The person (of a pair, open or not) whose own stop link this is; None when unknown or expired."""
+    if not token:
+        return None
+    row = session.execute(
+        sa.select(
+            ReminderStopLink.match_id,
+            ReminderStopLink.role,
+            sa.case((ReminderStopLink.role == "mentor", Mentor.first_name), else_=Mentee.first_name),
+        )
+        .join(Match, Match.id == ReminderStopLink.match_id)
+        .join(Mentor, Mentor.id == Match.mentor_id)
+        .join(Mentee, Mentee.id == Match.mentee_id)
+        .where(ReminderStopLink.token_hash == links.token_hash(token), ReminderStopLink.expires_at > now)
+    ).first()
+    return None if row is None else StopLinkPerson(*row)
 
 
 def cadence_pairs(session: Session, today: date) -> pd.DataFrame:

@@ -9,7 +9,6 @@ suggested for pairing and the same email registering again never overwrites anyo
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
@@ -30,6 +29,7 @@ from mentorship.models import (
     SignupStatus,
     ValuesStatement,
 )
+from mentorship.outbox.linking import PERSONAL_LINK, registration_link
 from mentorship.services import operation_session as _operation
 from mentorship.values import check_email
 
@@ -135,8 +135,7 @@ def form_state(session: Session, kind: str) -> FormState:
     return FormState(kind, is_open, chosen.contact_email, version, text)
 
 
-def token_hash(token: str) -> str:
-    return hashlib.sha256((token or "").encode()).hexdigest()
+token_hash = links.token_hash
 
 
 def _stale(now: datetime):
@@ -282,7 +281,7 @@ def submit(
         session.add(signup)
         session.flush()
         if mail:
-            _queue_confirmation(session, signup, values["first_name"], token, chosen.contact_email, now)
+            _queue_confirmation(session, signup, values["first_name"], chosen.contact_email, now)
         _audit(
             session,
             FORM_ACTOR,
@@ -295,14 +294,14 @@ def submit(
 
 
 def _queue_confirmation(
-    session: Session, signup: Signup, first_name: str, token: str, contact: str, now: datetime
+    session: Session, signup: Signup, first_name: str, contact: str, now: datetime
 ) -> None:
-    """The confirmation message with the person's own link, queued in the submission's transaction (the
-    outbox sends it); plain text, so whatever the name holds arrives as text."""
+    """The confirmation message, queued in the submission's transaction (the outbox sends it); plain text, so
+    whatever the name holds arrives as text. The person's own link is made as it is sent (outbox.linking)."""
     subject, body = outbox.render(
         session,
         "registration",
-        {"first_name": first_name, "confirm_link": links.personal_url(token), "program_contact": contact},
+        {"first_name": first_name, "confirm_link": PERSONAL_LINK, "program_contact": contact},
     )
     outbox.queue_message(
         session,
@@ -312,6 +311,7 @@ def _queue_confirmation(
         body=body,
         dedupe_key=f"registration-{signup.id}",
         now=now,
+        **registration_link(signup.id),
     )
 
 
@@ -406,6 +406,8 @@ def link_state(session: Session, token: str, now: datetime) -> LinkState | None:
         return None if stale else LinkState(signup.kind, signup.id, True, None, None)
     if signup.status != SignupStatus.accepted or signup.person_id is None:
         return None
+    if (signup.link_issued_at or signup.created_at) <= now - links.PERSONAL_LINK_LIFETIME:
+        return None  # a new mail (registering again with the same email) brings a fresh link
     table = intake.PEOPLE[signup.kind]
     status = session.execute(sa.select(table.status).where(table.id == signup.person_id)).scalar()
     if status is None:

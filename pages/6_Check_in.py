@@ -4,49 +4,19 @@ import streamlit as st
 
 from mentorship import clock, queries, services, values
 from mentorship.errors import Refused
-from mentorship.outbox import actions as outbox_actions
-from mentorship.ui import public_page_setup, read
+from mentorship.ui import checkin, public_page_setup, read
 
 engine = public_page_setup("check_in")
+if stop := st.query_params.get("stop", ""):  # one person's own "stop these reminders" link
+    checkin.stop_page(engine, stop)
+    st.stop()
 token = st.query_params.get("token", "")
-pair = read(engine, queries.checkin_pair, token)
-if pair is None:  # unknown, revoked, or the pair has ended: the same sentence, and nothing else
+pair = read(engine, queries.checkin_pair, token, clock.now())
+if pair is None:  # unknown, revoked, expired, or the pair has ended: the same sentence, and nothing else
     st.info(services.INACTIVE_LINK, icon=":material/link_off:")
     st.stop()
 
 today = clock.today()
-
-if st.query_params.get("stop") == "reminders":  # "stop these reminders" in an invitation or a nudge
-    st.title("Stop these reminders")
-    who = st.radio(
-        "Who are you?",
-        ["mentor", "mentee"],
-        format_func={"mentor": pair.mentor_first_name, "mentee": pair.mentee_first_name}.get,
-        index=None,
-        key="stop-who",
-    )
-
-    def stop() -> None:
-        try:
-            fresh = outbox_actions.stop_reminders(
-                engine, token=token, who=st.session_state["stop-who"] or "", now=clock.now()
-            )
-        except Refused as exc:
-            st.session_state["stopped"] = ("warning", str(exc))
-            return
-        st.session_state["stopped"] = (
-            "success",
-            "Done: you will get no more check-in invitations or nudges."
-            if fresh
-            else "You had already asked: you get no more check-in invitations or nudges.",
-        )
-
-    st.button("Stop these reminders for me", type="primary", on_click=stop, disabled=who is None)
-    if "stopped" in st.session_state:
-        kind, message = st.session_state["stopped"]
-        (st.success if kind == "success" else st.warning)(message)
-    st.caption("You can still report meetings below, and the program leader can still write to you.")
-    st.divider()
 
 
 def send() -> None:

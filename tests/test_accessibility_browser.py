@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 
 from devtools.servers import dashboard_server, sign_in, wait_for_app
 from mentorship import db, services, signup
+from mentorship.models import utcnow
 
 from .cadence_store import add_pair, days_ago
 from .conftest import COMMITTEE_EMAIL, LEADER_EMAIL, PASSWORD, add_accounts, load_demo
@@ -55,7 +56,7 @@ def program(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Program]:
     load_demo(engine, today=date.today())
     actors = add_accounts(engine)
     match_id = add_pair(engine, "yara", confirmed_on=days_ago(360), met_on=(days_ago(20),))
-    token = services.issue_checkin_link(engine, actor=actors["leader"], match_id=match_id)
+    token = services.issue_checkin_link(engine, actor=actors["leader"], match_id=match_id, now=utcnow())
     for kind in ("mentors", "mentees"):
         signup.set_form_open(engine, actor=actors["leader"], kind=kind, is_open=True)
     with dashboard_server(url) as base:

@@ -438,7 +438,7 @@ def hostile_store(engine, accounts):
         assert plan.report()["invalid"] == [], kind
     with db.read_session(engine) as session:
         match_id = session.scalars(sa.select(Match.id).where(Match.status == MatchStatus.active)).one()
-    token = services.issue_checkin_link(engine, actor=leader, match_id=match_id)
+    token = services.issue_checkin_link(engine, actor=leader, match_id=match_id, now=utcnow())
     services.submit_checkin(
         engine,
         token=token,
@@ -634,7 +634,7 @@ def test_a_form_refuses_text_direction_controls_naming_the_field(engine, account
     from .cadence_store import add_pair, days_ago
 
     pair = add_pair(engine, "hodan", confirmed_on=days_ago(100), met_on=(days_ago(80),))
-    token = services.issue_checkin_link(engine, actor=accounts["leader"], match_id=pair)
+    token = services.issue_checkin_link(engine, actor=accounts["leader"], match_id=pair, now=utcnow())
     before = store_contents(engine)
     with pytest.raises(Refused) as refused:
         services.submit_checkin(

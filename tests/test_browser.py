@@ -4,6 +4,7 @@ import pytest
 
 from devtools.servers import sign_in, wait_for_app
 from mentorship import auth
+from mentorship.models import utcnow
 
 from .conftest import LEADER_EMAIL, PASSWORD, load_demo
 
@@ -97,7 +98,7 @@ def test_a_name_with_html_shows_as_text_and_runs_nothing(engine, accounts, dashb
         session.add(match)
         session.flush()
         match_id = match.id
-    token = services.issue_checkin_link(engine, actor=accounts["leader"], match_id=match_id)
+    token = services.issue_checkin_link(engine, actor=accounts["leader"], match_id=match_id, now=utcnow())
     page, base = browser_page, dashboard
     dialogs = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))

@@ -11,7 +11,7 @@ from streamlit import dataframe_util
 from mentorship import db, links, queries, services
 from mentorship.cli import main
 from mentorship.errors import PermissionDenied
-from mentorship.models import AuditEvent, Concern, Meeting, Setting
+from mentorship.models import AuditEvent, Concern, Meeting, Setting, utcnow
 from mentorship.settings import CadenceThresholds
 
 from .cadence_store import add_pair, days_ago
@@ -307,6 +307,11 @@ def test_the_leader_creates_and_emails_a_check_in_link(app, engine, pairs, monke
     at.button(key="replace-link").click().run()
     assert at.code[0].value != url and [t.value for t in at.toast] == ["A new link replaces the old one."]
 
+    # drawn again later (another browser of the leader's, say): the link cannot be shown, only its count
+    at = open_cadence(app)
+    assert len(at.code) == 0
+    assert any(c.value.startswith("1 live link, the newest until ") for c in at.caption)
+
 
 def test_a_link_button_pressed_before_the_page_catches_up_acts_on_the_pair_just_chosen(app, engine, pairs):
     """The leader chooses another pair and presses the button before the page has drawn again: the browser
@@ -319,8 +324,8 @@ def test_a_link_button_pressed_before_the_page_catches_up_acts_on_the_pair_just_
     at.button(key="issue-link").click().run()
     assert [t.value for t in at.toast] == ["Link ready."]
     with db.read_session(engine) as session:
-        assert queries.live_checkin_token(session, chosen) is not None
-        assert queries.live_checkin_token(session, shown_first) is None
+        assert queries.checkin_links(session, chosen, utcnow()).live == 1
+        assert queries.checkin_links(session, shown_first, utcnow()).live == 0
 
 
 def test_the_leader_resolves_a_concern(app, engine, accounts, pairs):
@@ -382,7 +387,10 @@ def test_an_empty_program_says_so(app, accounts):
             "meeting.log",
         ),
         (lambda e, a, p: services.resolve_concern(e, actor=a, concern_id=1), "concern.resolve"),
-        (lambda e, a, p: services.replace_checkin_link(e, actor=a, match_id=p["due"]), "checkin.replace"),
+        (
+            lambda e, a, p: services.replace_checkin_link(e, actor=a, match_id=p["due"], now=utcnow()),
+            "checkin.replace",
+        ),
         (
             lambda e, a, p: services.set_cadence_thresholds(
                 e, actor=a, thresholds=CadenceThresholds(7, 14, 21)

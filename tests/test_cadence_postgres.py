@@ -40,7 +40,7 @@ def test_the_cadence_report_and_view_match_sqlite(pg, engine):
 
 def test_both_people_reporting_the_same_meeting_at_once_record_it_once(pg):
     match_id = add_pair(pg, "hodan", confirmed_on=days_ago(100))
-    token = services.issue_checkin_link(pg, actor=Actor.operator(), match_id=match_id)
+    token = services.issue_checkin_link(pg, actor=Actor.operator(), match_id=match_id, now=utcnow())
     start, receipts = threading.Barrier(2), []
 
     def report() -> None:
@@ -63,7 +63,7 @@ def test_both_people_reporting_the_same_meeting_at_once_record_it_once(pg):
 
 def test_the_rate_limit_holds_on_postgres(pg):
     match_id = add_pair(pg, "abdi", confirmed_on=days_ago(100))
-    token = services.issue_checkin_link(pg, actor=Actor.operator(), match_id=match_id)
+    token = services.issue_checkin_link(pg, actor=Actor.operator(), match_id=match_id, now=utcnow())
     now = datetime.now(UTC)
     for n in range(services.CHECKINS_PER_HOUR):
         services.submit_checkin(

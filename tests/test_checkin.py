@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from mentorship import db, services
+from mentorship import db, links, services
 from mentorship.errors import PermissionDenied, Refused
 from mentorship.models import AuditEvent, CheckinLink, CheckinSubmission, Concern, Meeting, utcnow
 
@@ -38,7 +38,7 @@ def pair(engine, accounts):
 
 @pytest.fixture
 def token(engine, accounts, pair):
-    return services.issue_checkin_link(engine, actor=accounts["leader"], match_id=pair)
+    return services.issue_checkin_link(engine, actor=accounts["leader"], match_id=pair, now=utcnow())
 
 
 def report(engine, token, met_on, **extra):
@@ -54,19 +54,26 @@ def report(engine, token, met_on, **extra):
 
 
 # Issuing and revoking links
-def test_a_link_is_issued_once_when_first_asked_for(engine, accounts, pair):
-    first = services.issue_checkin_link(engine, actor=accounts["leader"], match_id=pair)
-    again = services.issue_checkin_link(engine, actor=accounts["leader"], match_id=pair)
-    assert first == again and len(first) == 43
-    assert rows(engine, sa.select(CheckinLink.match_id, CheckinLink.revoked_at)) == [(pair, None)]
-    assert audit_trail(engine) == [
-        ("leader@program.example.org", "checkin.issue", pair, "done", "check-in link 1 issued")
+def test_each_issued_link_works_and_the_store_keeps_only_its_hash(engine, accounts, pair):
+    first = services.issue_checkin_link(engine, actor=accounts["leader"], match_id=pair, now=utcnow())
+    again = services.issue_checkin_link(engine, actor=accounts["leader"], match_id=pair, now=utcnow())
+    assert first != again and len(first) == 43
+    assert rows(engine, sa.select(CheckinLink.match_id, CheckinLink.revoked_at)) == [
+        (pair, None),
+        (pair, None),
+    ]
+    hashes = {h for (h,) in rows(engine, sa.select(CheckinLink.token_hash))}
+    assert hashes == {links.token_hash(first), links.token_hash(again)}
+    assert report(engine, first, days_ago(3)).recorded and report(engine, again, days_ago(2)).recorded
+    assert audit_trail(engine)[:2] == [
+        ("leader@program.example.org", "checkin.issue", pair, "done", "check-in link 1 issued"),
+        ("leader@program.example.org", "checkin.issue", pair, "done", "check-in link 2 issued"),
     ]
 
 
 def test_committee_cannot_issue_a_link_and_the_refusal_is_audited(engine, accounts, pair):
     with pytest.raises(PermissionDenied, match="Only the program leader can make this change."):
-        services.issue_checkin_link(engine, actor=accounts["committee"], match_id=pair)
+        services.issue_checkin_link(engine, actor=accounts["committee"], match_id=pair, now=utcnow())
     assert rows(engine, sa.select(CheckinLink.id)) == []
     assert audit_trail(engine) == [
         ("committee@program.example.org", "checkin.issue", pair, "refused", "refused: committee role")
@@ -76,11 +83,11 @@ def test_committee_cannot_issue_a_link_and_the_refusal_is_audited(engine, accoun
 def test_no_link_for_a_pair_that_has_ended(engine, accounts):
     ended = add_pair(engine, "abdi", confirmed_on=days_ago(400), status="completed", ended_on=days_ago(20))
     with pytest.raises(Refused, match="Check-in links are only for open pairs."):
-        services.issue_checkin_link(engine, actor=accounts["leader"], match_id=ended)
+        services.issue_checkin_link(engine, actor=accounts["leader"], match_id=ended, now=utcnow())
 
 
 def test_replacing_a_link_stops_the_old_one(engine, accounts, pair, token):
-    new = services.replace_checkin_link(engine, actor=accounts["leader"], match_id=pair)
+    new = services.replace_checkin_link(engine, actor=accounts["leader"], match_id=pair, now=utcnow())
     assert new != token
     with pytest.raises(Refused, match=services.INACTIVE_LINK):
         report(engine, token, days_ago(3))
@@ -163,7 +170,7 @@ def test_a_wrong_token_is_refused_with_the_neutral_sentence(engine, token):
         "checkin.report",
         None,
         "refused",
-        "refused: unknown or revoked link",
+        "refused: unknown, revoked or expired link",
     )
 
 
@@ -272,7 +279,7 @@ def test_an_inactive_link_shows_one_neutral_message_and_nothing_else(
     app, engine, accounts, pair, token, which
 ):
     if which == "revoked":
-        services.revoke_link(engine, actor=accounts["leader"], match_id=pair)
+        services.revoke_link(engine, actor=accounts["leader"], match_id=pair, now=utcnow())
     if which == "ended":
         with db.write_session(engine) as session:
             session.execute(

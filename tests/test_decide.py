@@ -32,7 +32,7 @@ def pair(engine):
         match = make_match(mentor.id, mentee.id, confirmed_on=CONFIRMED)
         s.add(match)
         s.flush()
-        s.add(CheckinLink(match_id=match.id, token="t" * 40))
+        s.add(CheckinLink(match_id=match.id, token_hash="t" * 40))
         return {"match": match.id, "mentor": mentor.id, "waiting": waiting.id}
 
 

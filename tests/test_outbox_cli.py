@@ -111,9 +111,9 @@ def test_run_json_prints_one_object_with_what_was_queued_and_sent(
     )
     assert code == 0, err
     assert json.loads(out) == {
-        "queued": {"invitation": 3},
+        "queued": {"invitation": 6},
         "skipped": {},
-        "sent": 3,
+        "sent": 6,
         "failed": 0,
         "deferred": 0,
     }
@@ -149,7 +149,7 @@ def test_two_runs_at_once_send_every_message_exactly_once(each_url, mail_server)
     ]
     results = [json.loads(p.communicate(timeout=120)[0]) for p in runs]
     assert [p.returncode for p in runs] == [0, 0]
-    assert sum(r["queued"].get("invitation", 0) for r in results) == 3
-    assert sum(r["sent"] for r in results) == 3
-    assert len(mail_server.received) == 3
-    assert len({tuple(r.recipients) for r in mail_server.received}) == 3
+    assert sum(r["queued"].get("invitation", 0) for r in results) == 6
+    assert sum(r["sent"] for r in results) == 6
+    assert len(mail_server.received) == 6
+    assert len({tuple(r.recipients) for r in mail_server.received}) == 6

@@ -9,7 +9,15 @@ import sqlalchemy as sa
 from mentorship import db, pruning, services
 from mentorship.cli import main
 from mentorship.errors import PermissionDenied
-from mentorship.models import AuditEvent, CheckinSubmission, Concern, LoginSession, Meeting, SignInDevice
+from mentorship.models import (
+    AuditEvent,
+    CheckinSubmission,
+    Concern,
+    LoginSession,
+    Meeting,
+    SignInDevice,
+    utcnow,
+)
 
 from .cadence_store import add_pair, days_ago
 
@@ -25,7 +33,7 @@ def kept_long(engine, accounts):
     """A pair with check-in reports and concerns of every age, and sign-in sessions and devices."""
     pair = add_pair(engine, "hodan", confirmed_on=days_ago(400), met_on=(days_ago(300), days_ago(10)))
     leader = accounts["leader"].id
-    services.issue_checkin_link(engine, actor=accounts["leader"], match_id=pair)
+    services.issue_checkin_link(engine, actor=accounts["leader"], match_id=pair, now=utcnow())
     with db.write_session(engine) as session:
         link = session.execute(sa.text("SELECT id FROM checkin_links")).scalar_one()
         session.add_all(CheckinSubmission(link_id=link, at=ago(d)) for d in (400, 181, 179, 1))

@@ -235,8 +235,11 @@ def test_the_hidden_field_and_the_limit_per_browser_session(plain, browser_page)
         )
 
 
-def test_a_physician_confirms_through_the_mailed_link_and_a_hostile_name_stays_text(mailed, browser_page):
+def test_a_physician_confirms_through_the_mailed_link_and_a_hostile_name_stays_text(
+    mailed, browser_page, monkeypatch
+):
     (program, server), page = mailed, browser_page
+    monkeypatch.setenv("MENTORSHIP_PUBLIC_URL", program.base)  # the sender makes the link, on this address
     engine = program.engine
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))

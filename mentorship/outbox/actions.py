@@ -12,11 +12,10 @@ from email.utils import format_datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from mentorship import audit, db
+from mentorship import audit, db, queries
 from mentorship.auth import Actor
 from mentorship.errors import Refused, UnusableInput
 from mentorship.models import (
-    CheckinLink,
     Match,
     Mentee,
     Mentor,
@@ -29,7 +28,7 @@ from mentorship.outbox.config import SmtpSettings
 from mentorship.outbox.planning import PlanReport, plan
 from mentorship.outbox.sending import SendReport, _close, _Temporary, connect, send_due
 from mentorship.outbox.store import new_message_id
-from mentorship.services import CHECKIN_ACTOR, INACTIVE_LINK, live_link, operation
+from mentorship.services import CHECKIN_ACTOR, operation
 
 NO_MAIL = (
     "MENTORSHIP_SMTP_HOST is not set: no mail account is configured, so nothing is sent "
@@ -214,33 +213,33 @@ def send_test(engine: Engine, *, actor: Actor, smtp: SmtpSettings, to: str, now:
             audit.record(session, actor=actor, action="outbox.test", entity="outbox", summary=outcome)
 
 
-def stop_reminders(engine: Engine, *, token: str, who: str, now: datetime) -> bool:
-    """Someone in the pair behind a live check-in link wants no more invitations or nudges (`who` is
-    "mentor" or "mentee"). Returns False when that person had already asked."""
-    if who not in ("mentor", "mentee"):
-        raise Refused("Choose who you are.")
+STOP_LINK_INACTIVE = (
+    "This link to stop reminders is not active; the newest invitation or nudge has a working one, or "
+    "write to the program leader."
+)
+
+
+def stop_reminders(engine: Engine, *, token: str, now: datetime) -> bool:
+    """The person whose own stop link this is wants no more invitations or nudges (for any of their
+    pairs); the other person of the pair is not affected. Returns False when they had already asked."""
     with operation(engine, actor=CHECKIN_ACTOR, action="outbox.opt_out", leader_only=False) as op:
         session = op.session
-        person = Mentor if who == "mentor" else Mentee
-        column = Match.mentor_id if who == "mentor" else Match.mentee_id
-        row = session.execute(
-            sa.select(Match.id, person.email)
-            .join(CheckinLink, CheckinLink.match_id == Match.id)
-            .join(person, person.id == column)
-            .where(*live_link(token))
-        ).first()
-        if row is None:
-            raise Refused(INACTIVE_LINK, audit="refused: unknown or revoked link")
-        match_id, email = row
-        if session.get(ReminderOptOut, email) is not None:
+        person = queries.stop_link_person(session, token, now)
+        if person is None:
+            raise Refused(STOP_LINK_INACTIVE, audit="refused: unknown or expired stop link")
+        table, column = (Mentor, Match.mentor_id) if person.role == "mentor" else (Mentee, Match.mentee_id)
+        email = session.execute(
+            sa.select(table.email).join(Match, column == table.id).where(Match.id == person.match_id)
+        ).scalar_one()
+        if not email or session.get(ReminderOptOut, email) is not None:
             return False
-        session.add(ReminderOptOut(email=email, match_id=match_id, created_at=now))
+        session.add(ReminderOptOut(email=email, match_id=person.match_id, created_at=now))
         audit.record(
             session,
             actor=CHECKIN_ACTOR,
             action="outbox.opt_out",
             entity="match",
-            entity_id=match_id,
-            summary=f"{who} stopped reminders",
+            entity_id=person.match_id,
+            summary=f"{person.role} stopped reminders through their own link",
         )
         return True

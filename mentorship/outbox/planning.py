@@ -13,13 +13,13 @@ from datetime import date, datetime, timedelta
 
 import pandas as pd
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
-from mentorship import links, queries, retention
+from mentorship import queries, retention
 from mentorship.cadence import CadenceStatus
 from mentorship.errors import UnusableInput
-from mentorship.models import CheckinLink, OutboxMessage, Role, User, utcnow
+from mentorship.models import OutboxMessage, Role, User
+from mentorship.outbox import linking
 from mentorship.outbox.config import OutboxSchedule, SmtpSettings, schedule
 from mentorship.outbox.store import opted_out, queue_many, queue_message
 from mentorship.outbox.templates import render, render_template, template_for
@@ -50,39 +50,17 @@ def signature(current: OutboxSchedule, smtp: SmtpSettings | None) -> dict[str, s
     }
 
 
-def live_tokens(session: Session, match_ids: list[int]) -> dict[int, str]:
-    """Each pair's live check-in token, issuing one (in the caller's transaction) to pairs without."""
-    rows = session.execute(
-        sa.select(CheckinLink.match_id, CheckinLink.token).where(CheckinLink.revoked_at.is_(None))
-    ).all()
-    tokens: dict[int, str] = dict(rows)
-    missing = [m for m in match_ids if m not in tokens]
-    if missing:
-        fresh = [{"match_id": m, "token": links.new_token(), "created_at": utcnow()} for m in missing]
-        insert = (postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert)(
-            CheckinLink
-        )
-        # another planner at the same moment may issue the pair's link first: then that one is the link
-        session.execute(insert.on_conflict_do_nothing(), fresh)
-        rows = session.execute(
-            sa.select(CheckinLink.match_id, CheckinLink.token).where(
-                CheckinLink.revoked_at.is_(None), CheckinLink.match_id.in_(missing)
-            )
-        ).all()
-        tokens.update(dict(rows))
-    return tokens
-
-
-def pair_context(pair, token: str, base: dict[str, str]) -> dict:
-    """The placeholders of a pair's message (see templates.PAIR_PLACEHOLDERS)."""
+def pair_context(pair, base: dict[str, str]) -> dict:
+    """The placeholders of a pair's message (see templates.PAIR_PLACEHOLDERS); the links are stand-ins,
+    made into links only as the message is sent (outbox.linking)."""
     return {
         **base,
         "mentor_first_name": pair.mentor_first_name,
         "mentee_first_name": pair.mentee_first_name,
         "mentor_name": pair.mentor,
         "mentee_name": pair.mentee,
-        "checkin_link": links.checkin_url(token),
-        "stop_link": links.stop_reminders_url(token),
+        "checkin_link": linking.CHECKIN_LINK,
+        "stop_link": linking.STOP_LINK,
         "days_since_last_meeting": int(pair.days_since_last),
     }
 
@@ -129,39 +107,47 @@ def _plan_pairs(session, pairs, kinds, current, base, today, now, report) -> Non
                 report.skipped["not_due"] += held_back
             eligible = pairs_due[~pairs_due["match_id"].isin(recent)]
         chosen[kind] = eligible
-    wanted = sorted({int(m) for frame in chosen.values() for m in frame["match_id"]})
-    if not wanted:
+    if not any(len(frame) for frame in chosen.values()):
         return
-    tokens = live_tokens(session, wanted)
     emails = [e for frame in chosen.values() for e in (*frame["mentor_email"], *frame["mentee_email"])]
     stopped = opted_out(session, emails)
     planned: list[dict] = []
     for kind, frame in chosen.items():
         template = template_for(session, kind)
         for pair in frame.itertuples():
-            to = [pair.mentor_email, pair.mentee_email]
-            if kind != "introduction":  # "stop these reminders" does not stop an introduction
-                to = [address for address in to if address not in stopped]
-            if not to:
+            context = pair_context(pair, base)
+            subject, body = render_template(template, context)
+            if kind == "introduction":  # to both at once; "stop these reminders" does not stop it
+                planned.append(
+                    {
+                        "kind": kind,
+                        "recipients": [pair.mentor_email, pair.mentee_email],
+                        "subject": subject,
+                        "body": body,
+                        "dedupe_key": f"{kind}:match:{pair.match_id}",
+                        "match_id": int(pair.match_id),
+                        **linking.pair_links(),
+                    }
+                )
+                continue
+            # each person their own message, with their own stop link
+            people = [("mentor", pair.mentor_email), ("mentee", pair.mentee_email)]
+            if not (to := [(role, email) for role, email in people if email not in stopped]):
                 report.skipped["opted_out"] += 1
                 continue
-            context = pair_context(pair, tokens[pair.match_id], base)
-            subject, body = render_template(template, context)
-            headers = {} if kind == "introduction" else {"List-Unsubscribe": f"<{context['stop_link']}>"}
-            key = f"{kind}:match:{pair.match_id}" + (
-                "" if kind == "introduction" else f":{today.isoformat()}"
-            )
-            planned.append(
-                {
-                    "kind": kind,
-                    "recipients": to,
-                    "subject": subject,
-                    "body": body,
-                    "dedupe_key": key,
-                    "headers": headers,
-                    "match_id": int(pair.match_id),
-                }
-            )
+            for role, email in to:
+                planned.append(
+                    {
+                        "kind": kind,
+                        "recipients": [email],
+                        "subject": subject,
+                        "body": body,
+                        "dedupe_key": f"{kind}:match:{pair.match_id}:{role}:{today.isoformat()}",
+                        "headers": {"List-Unsubscribe": f"<{linking.STOP_LINK}>"},
+                        "match_id": int(pair.match_id),
+                        **linking.pair_links(role),
+                    }
+                )
     added = queue_many(session, planned, now=now)
     for message in planned:
         if message["dedupe_key"] in added:
@@ -216,9 +202,6 @@ def _plan_reminder(session, current, base, today, now, report) -> None:
         report.skipped["already_queued"] += 1
 
 
-SAMPLE_LINK = "(the pair's check-in link, made when the message is planned)"
-
-
 def preview(
     session: Session, kind: str, subject: str, body: str, *, pair, today: date, smtp: SmtpSettings | None
 ) -> tuple[str, str]:
@@ -238,10 +221,7 @@ def preview(
     elif pair is None:
         raise UnusableInput("There is no open pair to preview this on yet.")
     elif kind == "registration":
-        context = {**base, "first_name": pair.mentee_first_name, "confirm_link": "(their confirmation link)"}
+        context = {**base, "first_name": pair.mentee_first_name, "confirm_link": linking.PERSONAL_LINK}
     else:
-        token = queries.live_checkin_token(session, int(pair.match_id))
-        context = pair_context(pair, token or "", base)
-        if token is None:
-            context["checkin_link"] = context["stop_link"] = SAMPLE_LINK
+        context = pair_context(pair, base)
     return render_template(checked, context)

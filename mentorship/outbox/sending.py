@@ -26,6 +26,7 @@ from mentorship import audit, db
 from mentorship.auth import Actor
 from mentorship.errors import UnusableInput
 from mentorship.models import MessageStatus, OutboxMessage
+from mentorship.outbox import linking
 from mentorship.outbox.config import SmtpSettings, schedule
 from mentorship.outbox.store import opted_out, split_recipients
 
@@ -307,6 +308,11 @@ def _send_one(
     server cannot be reached at all, when it cannot)."""
     if not message["to"]:
         _finish(engine, message["id"], token, status=MessageStatus.cancelled, last_error=EVERYONE_STOPPED)
+        return "cancelled", connection, ""
+    try:  # personal links are made here, as the message leaves, and never stored with it (outbox.linking)
+        message = linking.with_links(engine, message, now)
+    except linking.Unsendable as exc:
+        _finish(engine, message["id"], token, status=MessageStatus.cancelled, last_error=str(exc))
         return "cancelled", connection, ""
     attempts = message["attempts"] + 1
     try:

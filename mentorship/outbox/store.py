@@ -13,7 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from mentorship import links
-from mentorship.models import MessageStatus, OutboxMessage, ReminderOptOut
+from mentorship.models import MessageStatus, OutboxMessage, ReminderOptOut, ReminderStopLink
 from mentorship.values import normalise_email
 
 RECIPIENT_SEPARATOR = ", "
@@ -37,10 +37,13 @@ def queue_message(
     now: datetime,
     headers: dict[str, str] | None = None,
     match_id: int | None = None,
+    link_kind: str = "",
+    link_ref: str = "",
 ) -> bool:
     """Add one message in the caller's transaction; False when a message with that dedupe key exists.
 
-    The key is unique in the database, so two planners at the same moment still queue it once.
+    The key is unique in the database, so two planners at the same moment still queue it once. A personal
+    link is never passed in the body: put a stand-in there and say what it opens (`outbox.linking`).
     """
     exists = sa.select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)
     if session.execute(exists).first() is not None:
@@ -54,6 +57,8 @@ def queue_message(
         headers=json.dumps(headers or {}),
         dedupe_key=dedupe_key,
         message_id=new_message_id(kind),
+        link_kind=link_kind,
+        link_ref=link_ref,
         status=MessageStatus.queued,
         next_attempt_at=now,
         created_at=now,
@@ -96,6 +101,8 @@ def queue_many(session: Session, messages: list[dict], *, now: datetime) -> set[
             "next_attempt_at": now,
             "claimed_by": "",
             "created_at": now,
+            "link_kind": m.get("link_kind", ""),
+            "link_ref": m.get("link_ref", ""),
         }
         for m in messages
         if m["dedupe_key"] not in taken
@@ -141,4 +148,5 @@ def erase_messages(session: Session, address: str, match_ids: list[int]) -> int:
         )
     ).rowcount
     session.execute(sa.delete(ReminderOptOut).where(ReminderOptOut.email == address))
+    session.execute(sa.delete(ReminderStopLink).where(ReminderStopLink.match_id.in_(match_ids)))
     return removed or 0

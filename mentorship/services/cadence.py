@@ -14,7 +14,6 @@ from mentorship.auth import Actor
 from mentorship.errors import Refused
 from mentorship.models import (
     OPEN_MATCH_STATUSES,
-    OPEN_STATUS_VALUES,
     CheckinLink,
     CheckinSubmission,
     Concern,
@@ -117,59 +116,58 @@ def revoke_checkin_links(session: Session, match_ids: list[int]) -> int:
     return result.rowcount or 0
 
 
-def _issue_link(session: Session, match_id: int) -> CheckinLink:
+def mint_checkin_link(session: Session, match_id: int, now: datetime) -> tuple[int, str]:
+    """A fresh check-in token for an open pair, in the caller's transaction: the store keeps its SHA-256
+    and when it expires; the token itself exists only in what the caller hands out. Refused for a pair
+    that is no longer open. Returns the link's id and its token."""
     match = session.get(Match, match_id)
     if match is None or match.status not in OPEN_MATCH_STATUSES:
         raise Refused("Check-in links are only for open pairs.")
-    link = CheckinLink(match_id=match_id, token=links.new_token())
+    token = links.new_token()
+    link = CheckinLink(
+        match_id=match_id,
+        token_hash=links.token_hash(token),
+        created_at=now,
+        expires_at=now + links.CHECKIN_LINK_LIFETIME,
+    )
     session.add(link)
     session.flush()
-    return link
+    return link.id, token
 
 
 def _change_link(
-    engine: Engine, *, actor: Actor, match_id: int, action: str, revoke: bool, issue: bool
+    engine: Engine, *, actor: Actor, match_id: int, action: str, revoke: bool, issue: bool, now: datetime
 ) -> str | None:
-    """Revoke the pair's live link and/or issue one, in one audited transaction; returns the new token."""
+    """Revoke the pair's live links and/or issue one, in one audited transaction; returns the new token
+    (shown to the leader once: the store keeps only its hash)."""
     with operation(engine, actor=actor, action=action, entity="match", entity_id=match_id) as op:
         session = op.session
-        if issue and not revoke:
-            token = queries.live_checkin_token(session, match_id)
-            if token is not None:
-                return token
         revoked = revoke_checkin_links(session, [match_id]) if revoke else 0
-        link = _issue_link(session, match_id) if issue else None
+        link_id, token = mint_checkin_link(session, match_id, now) if issue else (None, None)
         done = [f"{revoked} check-in link revoked"] if revoke else []
-        done += [f"check-in link {link.id} issued"] if link else []
+        done += [f"check-in link {link_id} issued"] if issue else []
         op.record(", ".join(done))
-        return link.token if link else None
+        return token
 
 
-def issue_checkin_link(engine: Engine, *, actor: Actor, match_id: int) -> str:
-    """The pair's live check-in token, issued the first time the leader asks for it."""
+def issue_checkin_link(engine: Engine, *, actor: Actor, match_id: int, now: datetime) -> str:
+    """A new check-in token for the pair (its other live links keep working until they expire)."""
     return _change_link(
-        engine, actor=actor, match_id=match_id, action="checkin.issue", revoke=False, issue=True
+        engine, actor=actor, match_id=match_id, action="checkin.issue", revoke=False, issue=True, now=now
     )
 
 
-def replace_checkin_link(engine: Engine, *, actor: Actor, match_id: int) -> str:
-    """Revoke the pair's link (shared too widely, say) and issue a new one; the old one stops working."""
+def replace_checkin_link(engine: Engine, *, actor: Actor, match_id: int, now: datetime) -> str:
+    """Revoke the pair's links (shared too widely, say) and issue a new one; the old ones stop working."""
     return _change_link(
-        engine, actor=actor, match_id=match_id, action="checkin.replace", revoke=True, issue=True
+        engine, actor=actor, match_id=match_id, action="checkin.replace", revoke=True, issue=True, now=now
     )
 
 
-def revoke_link(engine: Engine, *, actor: Actor, match_id: int) -> None:
-    """The leader stops a pair's check-in link without issuing another."""
-    _change_link(engine, actor=actor, match_id=match_id, action="checkin.revoke", revoke=True, issue=False)
-
-
-def live_link(token: str) -> tuple:
-    """Where a check-in token works (joined with its pair): known, not revoked, and the pair still open."""
-    return (
-        CheckinLink.token == (token or ""),
-        CheckinLink.revoked_at.is_(None),
-        Match.status.in_(OPEN_STATUS_VALUES),
+def revoke_link(engine: Engine, *, actor: Actor, match_id: int, now: datetime) -> None:
+    """The leader stops a pair's check-in links without issuing another."""
+    _change_link(
+        engine, actor=actor, match_id=match_id, action="checkin.revoke", revoke=True, issue=False, now=now
     )
 
 
@@ -198,16 +196,16 @@ def submit_checkin(
         row = session.execute(
             sa.select(CheckinLink.id, Match.id, Match.confirmed_on)
             .join(Match, Match.id == CheckinLink.match_id)
-            .where(*live_link(token))
+            .where(*queries.live_checkin(token, now))
         ).first()
         if row is None:
-            raise Refused(INACTIVE_LINK, audit="refused: unknown or revoked link")
+            raise Refused(INACTIVE_LINK, audit="refused: unknown, revoked or expired link")
         link_id, match_id, confirmed_on = row
         for window, limit in ((timedelta(hours=1), CHECKINS_PER_HOUR), (timedelta(days=1), CHECKINS_PER_DAY)):
-            used = session.execute(
-                sa.select(sa.func.count(CheckinSubmission.id)).where(
-                    CheckinSubmission.link_id == link_id, CheckinSubmission.at > now - window
-                )
+            used = session.execute(  # the pair's reports through any of its links
+                sa.select(sa.func.count(CheckinSubmission.id))
+                .join(CheckinLink, CheckinLink.id == CheckinSubmission.link_id)
+                .where(CheckinLink.match_id == match_id, CheckinSubmission.at > now - window)
             ).scalar_one()
             if used >= limit:
                 raise Refused(TOO_MANY_CHECKINS, audit=f"refused: link {link_id} used {used} times recently")

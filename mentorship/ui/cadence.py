@@ -11,7 +11,7 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
-from mentorship import cadence, formatting, links, queries, services, values, web
+from mentorship import cadence, clock, formatting, links, queries, services, values, web
 from mentorship.cadence import STATUS_LABELS, STATUS_ORDER, CadenceStatus
 from mentorship.settings import CadenceThresholds
 from mentorship.ui.core import PageContext, kept_for, read, run_write
@@ -96,6 +96,9 @@ def pair_picker(pairs: pd.DataFrame) -> pd.Series:
 
 
 # The leader's controls
+FRESH_LINK = "cadence-fresh-link"  # (pair, token) just made: shown to this leader once (only a hash is kept)
+
+
 def _on_picked_pair(ctx: PageContext, service: Callable[..., object], done: str) -> None:
     """Run `service` on the pair the picker shows as the button is pressed (the browser sends the two
     together), not on the pair it showed when the page was last drawn: a leader who chooses another pair
@@ -104,15 +107,24 @@ def _on_picked_pair(ctx: PageContext, service: Callable[..., object], done: str)
     if match_id is None:
         st.toast("Choose the pair first.", icon=":material/info:")
         return
-    run_write(partial(service, ctx.engine, actor=ctx.user, match_id=int(match_id)), done)
+
+    def act() -> object:
+        token = service(ctx.engine, actor=ctx.user, match_id=int(match_id), now=clock.now())
+        st.session_state[FRESH_LINK] = (int(match_id), token)
+        return token
+
+    run_write(act, done)
 
 
 def checkin_link(ctx: PageContext, pair: pd.Series) -> None:
+    """The pair's check-in links: a new one is shown once, as it is made (the store keeps only its hash)."""
     match_id = int(pair["match_id"])
-    token = read(ctx, queries.live_checkin_token, match_id)
+    state = read(ctx, queries.checkin_links, match_id, clock.now())
+    fresh = st.session_state.get(FRESH_LINK)
+    token = fresh[1] if fresh and fresh[0] == match_id else None
     st.markdown("**Check-in link**")
-    if token is None:
-        st.caption("The pair reports its meetings through a personal link; none has been issued yet.")
+    if token is None and not state.live:
+        st.caption("The pair reports its meetings through a personal link; none is live.")
         st.button(
             "Create the pair's check-in link",
             key="issue-link",
@@ -121,20 +133,39 @@ def checkin_link(ctx: PageContext, pair: pd.Series) -> None:
             args=(ctx, services.issue_checkin_link, "Link ready."),
         )
         return
-    url = links.checkin_url(token)
-    st.code(url, language=None)
-    draft = links.checkin_invitation(
-        to=[pair["mentor_email"], pair["mentee_email"]],
-        mentor_first=pair["mentor_first_name"],
-        mentee_first=pair["mentee_first_name"],
-        url=url,
-    )
+    if token is not None:
+        url = links.checkin_url(token)
+        st.code(url, language=None)
+        st.caption(
+            "Copy it now: the dashboard keeps only a fingerprint of it and cannot show it again. "
+            f"It works for {links.CHECKIN_LINK_LIFETIME.days} days."
+        )
+        draft = links.checkin_invitation(
+            to=[pair["mentor_email"], pair["mentee_email"]],
+            mentor_first=pair["mentor_first_name"],
+            mentee_first=pair["mentee_first_name"],
+            url=url,
+        )
+        st.link_button("Email the link to the pair", draft, icon=":material/mail:")
+    else:
+        until = f", the newest until {state.newest_until:%Y-%m-%d}" if state.newest_until else ""
+        st.caption(
+            f"{state.live} live link{'s' if state.live != 1 else ''}{until} (each invitation mail makes "
+            "one). The dashboard keeps only their fingerprints: make a new link to copy one."
+        )
     left, middle, right = st.columns(3)
-    left.link_button("Email the link to the pair", draft, icon=":material/mail:", width="stretch")
+    left.button(
+        "Make a new link",
+        key="issue-link",
+        help="A new link to copy or email; the pair's other links keep working.",
+        width="stretch",
+        on_click=_on_picked_pair,
+        args=(ctx, services.issue_checkin_link, "Link ready."),
+    )
     middle.button(
         "Replace the link",
         key="replace-link",
-        help="The current link stops working and a new one is issued.",
+        help="Every link of the pair stops working and a new one is issued.",
         width="stretch",
         on_click=_on_picked_pair,
         args=(ctx, services.replace_checkin_link, "A new link replaces the old one."),
