@@ -12,7 +12,7 @@ from axe_playwright_python.sync_playwright import Axe
 from sqlalchemy.engine import Engine
 
 from devtools.servers import dashboard_server, sign_in, wait_for_app
-from mentorship import db, services, signup
+from mentorship import db, services
 
 from .cadence_store import add_pair, days_ago
 from .conftest import COMMITTEE_EMAIL, LEADER_EMAIL, PASSWORD, add_accounts, load_demo
@@ -57,7 +57,7 @@ def program(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Program]:
     match_id = add_pair(engine, "yara", confirmed_on=days_ago(360), met_on=(days_ago(20),))
     token = services.issue_checkin_link(engine, actor=actors["leader"], match_id=match_id)
     for kind in ("mentors", "mentees"):
-        signup.set_form_open(engine, actor=actors["leader"], kind=kind, is_open=True)
+        services.set_form_open(engine, actor=actors["leader"], kind=kind, is_open=True)
     with dashboard_server(url) as base:
         yield Program(engine, base, token)
     engine.dispose()

@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 from sqlalchemy.engine import Engine
 
 from devtools.servers import dashboard_server, free_port, sign_in, wait_for_app
-from mentorship import db, outbox, signup
+from mentorship import db, outbox, services, signup
 from mentorship.auth import Actor
 from mentorship.models import Mentee, Mentor, Signup, SignupStatus
 from mentorship.outbox.sending import send_due
@@ -46,8 +46,8 @@ def _store(tmp_path_factory, name: str) -> tuple[str, Engine]:
         session.add(
             make_mentee("wanjiru", first_name=first, last_name=last, email=email, identifies_bipoc="no")
         )
-    signup.set_form_open(engine, actor=LEADER, kind="mentors", is_open=True)
-    signup.save_settings(
+    services.set_form_open(engine, actor=LEADER, kind="mentors", is_open=True)
+    services.save_registration_settings(
         engine, actor=LEADER, contact_email="mentoring@program.example.org", per_session=5, per_hour=60
     )
     return url, engine
@@ -155,7 +155,7 @@ def test_a_student_who_requires_a_bipoc_mentor_is_suggested_only_bipoc_mentors(p
         session.add(
             make_mentor("nnamdi", first_name="Nnamdi", last_name="Bipoc", identifies_bipoc="yes", capacity=1)
         )
-    signup.set_form_open(engine, actor=LEADER, kind="mentees", is_open=True)
+    services.set_form_open(engine, actor=LEADER, kind="mentees", is_open=True)
     page.goto(f"{plain.base}/Register?as=mentee")
     page.get_by_role("heading", name="Register as a mentee").wait_for()
     expect(page.get_by_text(signup.BIPOC_WAIT)).to_be_visible()
@@ -179,7 +179,7 @@ def test_a_student_who_requires_a_bipoc_mentor_is_suggested_only_bipoc_mentors(p
 
 def test_a_closed_form_says_so_with_the_contact(plain, browser_page):
     page = browser_page
-    signup.set_form_open(plain.engine, actor=LEADER, kind="mentees", is_open=False)
+    services.set_form_open(plain.engine, actor=LEADER, kind="mentees", is_open=False)
     page.goto(f"{plain.base}/Register?as=mentee")
     page.get_by_text("Registration is closed for now. Questions: mentoring@program.example.org").wait_for()
     expect(page.get_by_role("textbox")).to_have_count(0)
@@ -188,7 +188,7 @@ def test_a_closed_form_says_so_with_the_contact(plain, browser_page):
 
 def test_the_hidden_field_and_the_limit_per_browser_session(plain, browser_page):
     page, engine = browser_page, plain.engine
-    signup.save_settings(
+    services.save_registration_settings(
         engine, actor=LEADER, contact_email="mentoring@program.example.org", per_session=2, per_hour=60
     )
     try:
@@ -221,7 +221,7 @@ def test_the_hidden_field_and_the_limit_per_browser_session(plain, browser_page)
         expect(page.get_by_role("textbox", name="First name *")).to_have_value("Third")  # nothing lost
         assert person(engine, Mentor, "third@clinic.example.org") is None
     finally:
-        signup.save_settings(
+        services.save_registration_settings(
             engine, actor=LEADER, contact_email="mentoring@program.example.org", per_session=5, per_hour=60
         )
 

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 
-from mentorship import db, settings, signup
+from mentorship import db, queries, services, settings, signup
 from mentorship.auth import Actor
 from mentorship.models import Mentee, Mentor, Signup, SignupStatus
 
@@ -45,7 +45,7 @@ def test_a_new_store_shows_one_sentence_and_the_contact_when_closed(app, engine)
     at = open_form(app)
     assert [i.value for i in at.info] == ["Registration is closed for now."]
     assert not at.text_input and not at.button
-    signup.save_settings(
+    services.save_registration_settings(
         engine,
         actor=Actor.operator(),
         contact_email="mentoring@program.example.org",
@@ -59,7 +59,7 @@ def test_a_new_store_shows_one_sentence_and_the_contact_when_closed(app, engine)
 
 
 def test_a_mentor_reads_the_expectations_and_the_statement_and_registers(app, engine):
-    signup.set_form_open(engine, actor=Actor.operator(), kind="mentors", is_open=True)
+    services.set_form_open(engine, actor=Actor.operator(), kind="mentors", is_open=True)
     at = open_form(app)
     page = texts(at)
     assert "A mentorship lasts at least one year" in page and "every one to two months" in page
@@ -80,7 +80,7 @@ def test_a_mentor_reads_the_expectations_and_the_statement_and_registers(app, en
 
 
 def test_a_failed_registration_keeps_what_was_typed_and_names_each_problem_as_text(app, engine):
-    signup.set_form_open(engine, actor=Actor.operator(), kind="mentees", is_open=True)
+    services.set_form_open(engine, actor=Actor.operator(), kind="mentees", is_open=True)
     at = open_form(app, "mentee")
     assert signup.BIPOC_WAIT in [c.value for c in at.caption]
     at.text_input(key="register-first_name").input(HOSTILE[:100])
@@ -97,7 +97,7 @@ def test_a_failed_registration_keeps_what_was_typed_and_names_each_problem_as_te
 
 
 def test_the_hidden_field_stores_nothing(app, engine):
-    signup.set_form_open(engine, actor=Actor.operator(), kind="mentees", is_open=True)
+    services.set_form_open(engine, actor=Actor.operator(), kind="mentees", is_open=True)
     at = open_form(app, "mentee")
     fill_mentee(at, "Bot", "Bot", "bot@example.org")
     at.text_input(key="register-hp").input("http://spam.example")
@@ -111,7 +111,7 @@ def test_the_hidden_field_stores_nothing(app, engine):
 
 def test_a_personal_link_updates_the_registration(app, engine):
     leader = Actor.operator()
-    signup.set_form_open(engine, actor=leader, kind="mentees", is_open=True)
+    services.set_form_open(engine, actor=leader, kind="mentees", is_open=True)
     now = datetime.now(UTC)
     cells = {
         "first_name": HOSTILE[:100],
@@ -120,7 +120,7 @@ def test_a_personal_link_updates_the_registration(app, engine):
         "meeting_formats": "virtual",
         "school": "State University",
     }
-    receipt = signup.submit(
+    receipt = services.submit_registration(
         engine,
         kind="mentees",
         cells=cells,
@@ -163,7 +163,7 @@ def test_the_leader_opens_a_form_sets_the_contact_and_edits_the_statement_on_adm
     at.text_area(key="registration-statement").input("We practise anti-racism and cultural humility.")
     next(b for b in at.button if b.label == "Save as a new version").click().run()
     with db.read_session(engine) as session:
-        state = signup.form_state(session, "mentors")
+        state = queries.form_state(session, "mentors")
         chosen = settings.registration_settings(session)
     assert (state.open, state.statement_version, state.statement) == (
         True,
@@ -181,7 +181,7 @@ def test_the_leader_accepts_a_new_registration_and_the_overview_counts_those_wai
     from .conftest import signed_in
 
     leader = accounts["leader"]
-    signup.set_form_open(engine, actor=leader, kind="mentees", is_open=True)
+    services.set_form_open(engine, actor=leader, kind="mentees", is_open=True)
     for email in ("a@school.example.edu", "b@school.example.edu"):
         cells = {
             "first_name": HOSTILE[:100],
@@ -189,7 +189,7 @@ def test_the_leader_accepts_a_new_registration_and_the_overview_counts_those_wai
             "email": email,
             "meeting_formats": "virtual",
         }
-        signup.submit(
+        services.submit_registration(
             engine,
             kind="mentees",
             cells=cells,
@@ -222,7 +222,7 @@ def test_the_public_page_shows_nothing_of_the_program_whatever_its_address(app, 
     from .conftest import load_demo
 
     load_demo(engine)
-    signup.set_form_open(engine, actor=Actor.operator(), kind="mentors", is_open=True)
+    services.set_form_open(engine, actor=Actor.operator(), kind="mentors", is_open=True)
     for params in ({}, {"as": "leader"}, {"token": "guessed"}, {"as": "mentor"}):
         at = app(PAGE)
         for key, value in params.items():
@@ -236,7 +236,7 @@ def test_the_public_page_shows_nothing_of_the_program_whatever_its_address(app, 
 
 
 def test_an_unexpected_error_shows_one_neutral_sentence_and_nothing_else(app, engine):
-    signup.set_form_open(engine, actor=Actor.operator(), kind="mentees", is_open=True)
+    services.set_form_open(engine, actor=Actor.operator(), kind="mentees", is_open=True)
     at = open_form(app, "mentee")
     fill_mentee(at, "Lin", "Vang", "lin@school.example.edu")
     with engine.begin() as connection:  # a real fault: the store loses the table the submission goes to

@@ -12,7 +12,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from mentorship import clock, intake, privacy, registrations, services, signup, values
+from mentorship import clock, intake, privacy, registrations, services, values
 from mentorship.errors import Refused, UnusableInput
 from mentorship.formatting import plural
 from mentorship.models import BipocIdentity, BipocPreference, PersonStatus
@@ -367,9 +367,11 @@ def _decide(ctx: PageContext, signup_id: int, accept: bool) -> None:
     state.pop("new-errors", None)
     try:
         if accept:
-            signup.accept(ctx.engine, actor=ctx.user, signup_id=signup_id, now=clock.now(), today=ctx.today)
+            services.accept_registration(
+                ctx.engine, actor=ctx.user, signup_id=signup_id, now=clock.now(), today=ctx.today
+            )
         else:
-            signup.decline(ctx.engine, actor=ctx.user, signup_id=signup_id, now=clock.now())
+            services.decline_registration(ctx.engine, actor=ctx.user, signup_id=signup_id, now=clock.now())
     except intake.InvalidRegistration as exc:
         state["new-errors"] = exc.errors
         return

@@ -1,5 +1,6 @@
 """The public registration page's widgets: the form (expectations, statement, fields, consent), and a
-person's own link (confirm, update, withdraw). Rules and writes live in `mentorship.signup`.
+person's own link (confirm, update, withdraw). The words and rules are in `mentorship.signup`, the reads
+in `queries`, the writes in `services.signups`.
 
 Nothing typed here is ever drawn as markdown or HTML: answers go back into their own widgets, problems into
 a table, and the only greeting is plain text.
@@ -15,7 +16,7 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy.engine import Engine
 
-from mentorship import clock, intake, outbox, queries, registrations, signup
+from mentorship import clock, intake, outbox, queries, registrations, services, signup
 from mentorship.errors import Refused
 from mentorship.ui.core import read
 from mentorship.ui.registrations import LABELS, field
@@ -88,7 +89,7 @@ def _send(engine: Engine, kind: str, version: int) -> None:
     sent = _write(
         "register",
         lambda: (
-            signup.submit(
+            services.submit_registration(
                 engine,
                 kind=kind,
                 cells=_answers(kind, "register"),
@@ -109,7 +110,7 @@ def _send(engine: Engine, kind: str, version: int) -> None:
 
 
 def registration_form(engine: Engine, kind: str) -> None:
-    form = read(engine, signup.form_state, kind)
+    form = read(engine, queries.form_state, kind)
     st.title(TITLES[kind])
     if not form.open:
         contact = f" Questions: {form.contact_email}" if form.contact_email else ""
@@ -149,7 +150,7 @@ def registration_form(engine: Engine, kind: str) -> None:
 # A person's own link
 def _confirm(engine: Engine, token: str) -> None:
     def run() -> str:
-        signup.confirm(engine, token=token, now=clock.now(), today=clock.today())
+        services.confirm_registration(engine, token=token, now=clock.now(), today=clock.today())
         return "Thank you: your registration is confirmed."
 
     _write("mine", run)
@@ -157,7 +158,7 @@ def _confirm(engine: Engine, token: str) -> None:
 
 def _update(engine: Engine, token: str, kind: str, version: int) -> None:
     def run() -> str:
-        changed = signup.update_own(
+        changed = services.update_own_registration(
             engine,
             token=token,
             cells=_answers(kind, "mine"),
@@ -173,7 +174,7 @@ def _update(engine: Engine, token: str, kind: str, version: int) -> None:
 
 def _withdraw(engine: Engine, token: str) -> None:
     def run() -> str:
-        signup.withdraw_own(engine, token=token, now=clock.now())
+        services.withdraw_own_registration(engine, token=token, now=clock.now())
         return "Your registration is withdrawn. Thank you for your interest in the program."
 
     _write("mine", run)
@@ -181,13 +182,13 @@ def _withdraw(engine: Engine, token: str) -> None:
 
 def personal_link(engine: Engine, token: str) -> None:
     now = clock.now()
-    state = read(engine, signup.link_state, token, now)
+    state = read(engine, queries.link_state, token, now)
     person = (
         None
         if state is None or state.pending
         else read(engine, queries.own_registration, state.kind, state.person_id)
     )
-    form = read(engine, signup.form_state, state.kind) if state else None
+    form = read(engine, queries.form_state, state.kind) if state else None
     st.title("Your registration")
     if done := st.session_state.get("mine-done"):
         st.success(done, icon=":material/check_circle:")
