@@ -4,7 +4,8 @@ import's, plus consent and the values attestation). Pure: no store, no services 
 
 A submission never touches the registrations: it is kept as a `Signup` (pending) and written through the
 import's own plan only when its link is followed or the leader accepts it, so a pending registration is never
-suggested for pairing and the same email registering again never overwrites anyone until then.
+suggested for pairing. A submission only ever creates a person: the same email registering again changes
+nothing (its owner is mailed their personal link, where they update their own details).
 """
 
 from __future__ import annotations
@@ -56,6 +57,13 @@ STATEMENT_CHANGED = "The values statement changed while you were reading it; ple
 INACTIVE_LINK = "This link is not active. If you need help, please write to the program."
 UNEXPECTED = "Something went wrong on our side and nothing was saved; please try again later."
 EXPIRED = "This confirmation link has expired; please register again."
+# To an address that is registered already (or waiting): only ever by mail to that address, never on the page
+ALREADY_REGISTERED = "You are already registered with the mentorship program."
+REGISTRATION_WAITING = "A registration with this email address is already waiting for your confirmation."
+ALREADY_REGISTERED_REFUSAL = (
+    "This email address is registered already, so nothing was changed; the registered person can update "
+    "their details through their personal link."
+)
 
 
 # The form's own fields and its rule set (the import's, plus consent and the attestation)

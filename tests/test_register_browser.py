@@ -95,6 +95,15 @@ def fill_form(page, first: str, last: str, email: str, *, mentor: bool, **choice
     page.get_by_text("I agree to the program keeping my answers as described above").click()
 
 
+def typed_choice(page, label: str, option: str) -> None:
+    """Choose in a select box by typing, as a keyboard user does (no list to keep open on a busy machine)."""
+    box = selectbox(page, label).get_by_role("combobox")
+    box.click()
+    page.keyboard.type(option)
+    page.keyboard.press("Enter")
+    expect(box).to_have_value(option)
+
+
 def send(page) -> None:
     page.get_by_role("button", name="Send my registration").click()
     wait_for_app(page)
@@ -263,3 +272,75 @@ def test_a_physician_confirms_through_the_mailed_link_and_a_hostile_name_stays_t
         expect(page.locator("img[src='x']")).to_have_count(0)
         expect(page.locator("strong", has_text=re.compile("^Bold$"))).to_have_count(0)
     assert page.evaluate("() => window.hostile === undefined") and dialogs == []
+
+
+REGISTERED = {
+    "first_name": "Imani",
+    "last_name": "Mwangi",
+    "email": "imani.mwangi@school.example.edu",
+    "phone": "555 0100",
+    "pronouns": "she/her",
+    "school": "State University",
+    "race_ethnicity": "Black; Kenyan",
+    "gender": "woman",
+    "languages": "English; Swahili",
+    "bipoc_mentor_preference": "preferred",
+}
+SEEN = ("last_name", "phone", "race_ethnicity", "bipoc_mentor_preference", "gender", "languages", "school")
+
+
+def _as_stored(engine: Engine, email: str) -> dict:
+    stored = person(engine, Mentee, email)
+    return {c: getattr(stored, c) for c in (*SEEN, "pronouns", "first_name", "meeting_formats")}
+
+
+def test_a_stranger_cannot_rewrite_a_registered_student_through_the_public_form(mailed, browser_page):
+    """Issue 24, item 1: the form sent with a registered student's email and other answers changes nothing;
+    the page answers as always; she alone is mailed that she is registered, with her own working link."""
+    (program, server), page = mailed, browser_page
+    engine = program.engine
+    with db.write_session(engine) as session:
+        session.add(make_mentee("imani", **REGISTERED))
+    before = _as_stored(engine, REGISTERED["email"])
+    services.set_form_open(engine, actor=LEADER, kind="mentees", is_open=True)
+
+    page.goto(f"{program.base}/Register?as=mentee")
+    page.get_by_role("heading", name="Register as a mentee").wait_for()
+    page.get_by_role("textbox", name="Phone").fill("555 6666")
+    page.get_by_role("textbox", name="Race/ethnicity").fill("Stranger's answer")
+    fill_form(page, "Imani", "Stranger", REGISTERED["email"], mentor=False)
+    typed_choice(page, "BIPOC mentor", "required")
+    send(page)
+    page.get_by_text(f"{signup.RECEIVED} {signup.RECEIVED_MAIL}", exact=True).wait_for()
+    assert _as_stored(engine, REGISTERED["email"]) == before
+
+    already = len(server.received)
+    report = send_due(engine, smtp=outbox.smtp_settings(server.environ()), now=datetime.now(UTC))
+    assert report.sent == 1
+    received = server.received[already]
+    assert received.recipients == [REGISTERED["email"]]
+    link = next(line.strip() for line in received.body.splitlines() if "/Register?token=" in line)
+    assert link.startswith(f"{program.base}/Register?token=")
+    page.goto(link)  # she follows the link she was sent, and confirms if she is asked to
+    page.get_by_role("heading", name="Your registration").wait_for()
+    wait_for_app(page)
+    if page.get_by_role("button", name="Confirm my registration").count():
+        page.get_by_role("button", name="Confirm my registration").click()
+        wait_for_app(page)
+    assert _as_stored(engine, REGISTERED["email"]) == before
+    # The mail said so, and carried nothing the stranger typed; the link is her own page, with her details.
+    assert "You are already registered with the mentorship program." in received.body
+    assert "Stranger" not in received.body and "555 6666" not in received.body
+    page.get_by_text("Hi Imani! Here you can update your details or withdraw.").wait_for()
+    expect(page.get_by_role("textbox", name="Last name *")).to_have_value("Mwangi")
+
+    # Sent again the same day: still nothing changed, and no second message to her.
+    page.goto(f"{program.base}/Register?as=mentee")
+    fill_form(page, "Imani", "Stranger", REGISTERED["email"], mentor=False)
+    send(page)
+    page.get_by_text(f"{signup.RECEIVED} {signup.RECEIVED_MAIL}", exact=True).wait_for()
+    assert send_due(engine, smtp=outbox.smtp_settings(server.environ()), now=datetime.now(UTC)).sent == 0
+    assert _as_stored(engine, REGISTERED["email"]) == before
+    with db.read_session(engine) as session:
+        waiting = session.execute(sa.select(Signup).where(Signup.status == SignupStatus.pending)).all()
+        assert waiting == []

@@ -132,7 +132,7 @@ def test_the_committee_sees_new_registrations_without_contacts_or_demographics(e
     assert not {"bipoc_mentor_preference", "identifies_bipoc", "race_ethnicity"} & set(new.columns)
 
 
-def test_the_same_email_again_is_a_pending_update_that_overwrites_nothing(engine):
+def test_the_same_email_again_changes_nothing_and_the_leader_sees_no_second_row(engine):
     opened(engine)
     first = send(engine)
     services.accept_registration(engine, actor=LEADER, signup_id=first.signup_id, now=NOW, today=TODAY)
@@ -141,29 +141,46 @@ def test_the_same_email_again_is_a_pending_update_that_overwrites_nothing(engine
     (stored,) = people(engine, Mentor)
     assert (stored.specialty, stored.capacity) == ("family medicine", 2)
     with db.read_session(engine) as session:
-        assert list(queries.new_registrations(session, NOW, Role.leader)["change"]) == ["update"]
-    later = NOW + timedelta(days=1)
-    services.accept_registration(
-        engine, actor=LEADER, signup_id=again.signup_id, now=later, today=later.date()
-    )
-    (stored,) = people(engine, Mentor)
-    assert (stored.specialty, stored.capacity, stored.registered_on) == ("pediatrics", 3, TODAY)
+        assert queries.new_registrations(session, NOW, Role.leader).empty
+        assert queries.registrations_waiting(session, NOW) == 0
+        kept = session.execute(sa.select(Signup).where(Signup.client == "browser-2")).scalar_one()
+        assert (kept.status, kept.email, kept.answers, kept.token_hash) == (
+            SignupStatus.discarded,
+            "",
+            "{}",
+            None,
+        )
 
 
-def test_a_second_pending_submission_supersedes_the_first_and_a_decline_keeps_no_answers(engine):
+def test_a_second_submission_while_one_waits_changes_nothing_and_a_decline_keeps_no_answers(engine):
     opened(engine)
     first = send(engine)
     second = send(engine, cells=MENTOR | {"specialty": "surgery"})
+    assert second.message == first.message and second.signup_id is None
     with db.read_session(engine) as session:
-        old = session.get(Signup, first.signup_id)
-        assert (old.status, old.answers) == (SignupStatus.superseded, "{}")
-    with pytest.raises(Refused, match="no longer waits"):
-        services.accept_registration(engine, actor=LEADER, signup_id=first.signup_id, now=NOW, today=TODAY)
-    services.decline_registration(engine, actor=LEADER, signup_id=second.signup_id, now=NOW)
+        waiting = session.get(Signup, first.signup_id)
+        assert (waiting.status, waiting.answers) == (SignupStatus.pending, first_answers := waiting.answers)
+        assert '"specialty": "family medicine"' in first_answers
+        assert list(queries.new_registrations(session, NOW, Role.leader).index) == [first.signup_id]
+    services.decline_registration(engine, actor=LEADER, signup_id=first.signup_id, now=NOW)
     with db.read_session(engine) as session:
-        declined = session.get(Signup, second.signup_id)
+        declined = session.get(Signup, first.signup_id)
         assert (declined.status, declined.answers) == (SignupStatus.declined, "{}")
-    assert people(engine, Mentor) == []
+
+
+def test_a_pending_registration_never_overwrites_a_person_registered_meanwhile(engine):
+    """Registered by the leader while the submission waited: accepting or confirming it refuses."""
+    opened(engine)
+    pending = send(engine, cells=MENTOR | {"specialty": "pediatrics"})
+    services.add_registration(
+        engine, actor=LEADER, kind="mentors", cells=MENTOR | {"attests_values": "yes"}, today=TODAY
+    )
+    with pytest.raises(Refused, match=r"^This email address is registered already, so nothing was changed"):
+        services.accept_registration(engine, actor=LEADER, signup_id=pending.signup_id, now=NOW, today=TODAY)
+    with pytest.raises(Refused, match="registered already"):
+        services.confirm_registration(engine, token=pending.token, now=NOW, today=TODAY)
+    (stored,) = people(engine, Mentor)
+    assert stored.specialty == "family medicine"
 
 
 def test_only_the_leader_accepts_or_declines(engine, accounts):
@@ -474,18 +491,20 @@ def test_erasure_forgets_submitted_registrations_and_their_links(engine):
     opened(engine)
     accepted = send(engine, "mentees")
     services.accept_registration(engine, actor=LEADER, signup_id=accepted.signup_id, now=NOW, today=TODAY)
-    pending = send(engine, "mentees", cells=MENTEE | {"school": "City College"})
+    # the same email again, with mail: a fresh personal link, kept as a row pointing at her
+    again = send(engine, "mentees", cells=MENTEE | {"school": "City College"}, mail=True)
     with db.read_session(engine) as session:
         assert (
             session.get(Signup, accepted.signup_id).answers == "{}"
         )  # written: kept once, in the registration
+        assert queries.link_state(session, again.token, NOW).person_id is not None
     assert services.erase_person(engine, actor=LEADER, email="lin.vang@school.example.edu", today=TODAY) == [
         "mentee"
     ]
     with db.read_session(engine) as session:
         rows = session.execute(sa.select(Signup.email, Signup.answers, Signup.token_hash)).all()
         assert rows == [("", "{}", None), ("", "{}", None)]
-        assert queries.link_state(session, pending.token, NOW) is None
+        assert queries.link_state(session, again.token, NOW) is None
         assert queries.link_state(session, accepted.token, NOW) is None
     only_pending = send(engine, cells=MENTOR | {"email": "pending.only@clinic.example.org"}, client="x")
     assert services.erase_person(
@@ -499,9 +518,11 @@ def test_submit_accept_and_expiry_on_both_stores(each_store):
     engine = each_store
     opened(engine)
     first = send(engine, mail=True)
-    second = send(engine, cells=MENTOR | {"specialty": "surgery"}, mail=False)
+    again = send(engine, cells=MENTOR | {"specialty": "surgery"}, mail=False)
+    second = send(engine, cells=MENTOR | {"email": "kwame@clinic.example.org", "specialty": "surgery"})
     with db.read_session(engine) as session:
-        assert session.get(Signup, first.signup_id).status == SignupStatus.superseded
+        assert session.get(Signup, first.signup_id).status == SignupStatus.pending
+        assert again.signup_id is None
         assert (
             queries.registrations_waiting(session, NOW + timedelta(days=30)) == 1
         )  # the leader's: no expiry

@@ -17,6 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from mentorship import links, queries, retention
+from mentorship import signup as signup_words
 from mentorship.cadence import CadenceStatus
 from mentorship.errors import UnusableInput
 from mentorship.models import CheckinLink, OutboxMessage, Role, User, utcnow
@@ -235,6 +236,9 @@ def preview(
             "pairs": decisions_due_text(due, today) or "(no pair is due today)",
             "pair_count": len(due),
         }
+    elif kind == "registered":
+        status = signup_words.ALREADY_REGISTERED
+        context = {**base, "registration_status": status, "personal_link": "(their personal link)"}
     elif pair is None:
         raise UnusableInput("There is no open pair to preview this on yet.")
     elif kind == "registration":

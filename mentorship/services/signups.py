@@ -17,13 +17,16 @@ from sqlmodel import Session
 from mentorship import audit, intake, links, outbox, queries, settings
 from mentorship.auth import Actor
 from mentorship.errors import Refused
-from mentorship.models import Mentor, PersonStatus, Role, Signup, SignupStatus, ValuesStatement
+from mentorship.models import Mentee, Mentor, PersonStatus, Role, Signup, SignupStatus, ValuesStatement
 from mentorship.services.core import operation_session as _operation
 from mentorship.signup import (
+    ALREADY_REGISTERED,
+    ALREADY_REGISTERED_REFUSAL,
     CLOSED,
     DEFAULT_STATEMENT,
     INACTIVE_LINK,
     KINDS,
+    REGISTRATION_WAITING,
     STATEMENT_CHANGED,
     TOO_MANY,
     LinkState,
@@ -96,8 +99,13 @@ def submit_registration(
     mail: bool = False,
 ) -> Receipt:
     """A public registration form sent: kept as pending (InvalidRegistration names every problem, Refused
-    says the form is closed or the limits are reached). The answer never depends on whether the email is
-    already registered. With `mail`, a confirmation link is queued in the same transaction."""
+    says the form is closed or the limits are reached). With `mail`, a confirmation link is queued in the
+    same transaction.
+
+    An email already registered on this form (any status) or already waiting for confirmation changes
+    nothing: neither the registration nor the pending answers. With `mail`, that address alone is told so,
+    with a personal link to update their own details (at most one such message a day). The receipt, and so
+    the page, is the same either way: it never tells whether an email is registered."""
     if kind not in KINDS.values():
         raise Refused("There is no such registration form.")
     with _operation(engine, actor=FORM_ACTOR, action=ACTION, entity="signup", leader_only=False) as session:
@@ -125,11 +133,8 @@ def submit_registration(
         if errors:
             raise intake.InvalidRegistration(errors)
         email = values["email"]
-        session.execute(
-            sa.update(Signup)
-            .where(Signup.kind == kind, Signup.email == email, Signup.status == SignupStatus.pending)
-            .values(status=SignupStatus.superseded, answers="{}", decided_at=now)
-        )
+        if known := _known(session, kind, email, now):
+            return _answer_known(session, kind, email, known, client, mail, chosen.contact_email, now, today)
         token = links.new_token()
         signup = Signup(
             kind=kind,
@@ -158,6 +163,81 @@ def submit_registration(
         return Receipt(signup.id, mail, token)
 
 
+def _known(session: Session, kind: str, email: str, now: datetime) -> Mentor | Mentee | Signup | None:
+    """The registration on this form with this email (any status), else the submission that waits for it."""
+    table = intake.PEOPLE[kind]
+    person = session.execute(sa.select(table).where(table.email == email)).scalars().first()
+    if person is not None:
+        return person
+    waiting = sa.and_(Signup.kind == kind, Signup.email == email, queries.signup_waiting(now))
+    return session.execute(sa.select(Signup).where(waiting).order_by(Signup.id.desc())).scalars().first()
+
+
+def _answer_known(
+    session: Session,
+    kind: str,
+    email: str,
+    known: Mentor | Mentee | Signup,
+    client: str,
+    mail: bool,
+    contact: str,
+    now: datetime,
+    today: date,
+) -> Receipt:
+    """A submission for an email that is registered or pending: nothing of theirs changes. It is kept as an
+    empty discarded submission (it counts toward the limits), or — when a message goes out — as the record
+    of the fresh personal link it carries: a registered person's link is an accepted submission pointing at
+    them (an imported person had none), a pending one's link is rotated (its answers stay as they are)."""
+    pending = isinstance(known, Signup)
+    token = links.new_token()
+    sent = mail and _queue_known(session, email, pending, token, contact, now, today)
+    record = Signup(kind=kind, status=SignupStatus.discarded, client=client, created_at=now)
+    if sent and pending:
+        known.token_hash = token_hash(token)
+        session.add(known)
+    elif sent:
+        record.email, record.status, record.token_hash = email, SignupStatus.accepted, token_hash(token)
+        record.person_id, record.link_sent, record.decided_at = known.id, True, now
+    session.add(record)
+    session.flush()
+    state = "pending" if pending else "registered"
+    _audit(
+        session,
+        FORM_ACTOR,
+        ACTION,
+        record.id,
+        f"{kind}: already {state}, nothing changed" + (", personal link queued" if sent else ""),
+        entity="signup",
+    )
+    return Receipt(None, mail, token if sent else "")
+
+
+def _queue_known(
+    session: Session, email: str, pending: bool, token: str, contact: str, now: datetime, today: date
+) -> bool:
+    """The "you are already registered" message with a fresh personal link, to that address alone; False
+    when one went to it today already (so the form cannot be used to flood anyone's inbox). It carries
+    nothing that was typed into the form."""
+    subject, body = outbox.render(
+        session,
+        "registered",
+        {
+            "registration_status": REGISTRATION_WAITING if pending else ALREADY_REGISTERED,
+            "personal_link": links.personal_url(token),
+            "program_contact": contact,
+        },
+    )
+    return outbox.queue_message(
+        session,
+        kind="registered",
+        recipients=[email],
+        subject=subject,
+        body=body,
+        dedupe_key=f"registered-{token_hash(email)[:32]}-{today.isoformat()}",
+        now=now,
+    )
+
+
 def _queue_confirmation(
     session: Session, signup: Signup, first_name: str, token: str, contact: str, now: datetime
 ) -> None:
@@ -180,15 +260,17 @@ def _queue_confirmation(
 
 
 def _apply(session: Session, signup: Signup, *, now: datetime, today: date) -> int:
-    """Write the submission as a registration (a new person, or an update of the one with its email)
-    through the import's plan; returns the person's id. InvalidRegistration when the rules now refuse it."""
+    """Write the submission as a new registration through the import's plan; returns the person's id.
+    InvalidRegistration when the rules now refuse it; Refused when its email is registered meanwhile (a
+    submission only ever creates a person: the person updates their own details through their link)."""
     cells = json.loads(signup.answers)
     plan = intake.plan(session, intake.sheet_of(signup.kind, cells), today=today)
     (row,) = plan.rows
     if row.action == intake.INVALID:
         raise intake.InvalidRegistration(row.errors)
-    if row.action == intake.CREATE:
-        row.values["registered_on"] = min(signup.created_at.date(), today)
+    if row.action != intake.CREATE:  # registered meanwhile (an import, the leader): never overwritten
+        raise Refused(ALREADY_REGISTERED_REFUSAL, audit="refused: the email is registered already")
+    row.values["registered_on"] = min(signup.created_at.date(), today)
     intake.write(session, plan, today=today)
     table = intake.PEOPLE[signup.kind]
     person_id = session.execute(sa.select(table.id).where(table.email == signup.email)).scalar_one()
@@ -214,7 +296,7 @@ def _pending(session: Session, signup_id: int, now: datetime) -> Signup:
 
 
 def accept_registration(engine: Engine, *, actor: Actor, signup_id: int, now: datetime, today: date) -> int:
-    """The leader accepts a pending registration (or pending update); returns the person's id."""
+    """The leader accepts a pending registration; returns the new person's id."""
     with _operation(
         engine, actor=actor, action="registration.accept", entity="signup", entity_id=signup_id
     ) as session:
