@@ -26,7 +26,7 @@ from .factories import make_mentee, make_mentor
 
 pytestmark = pytest.mark.browser
 LEADER = Actor.operator()
-HOSTILE = '<img src=x onerror="window.hostile=1">**Bold** =HYPERLINK("http://x")'
+HOSTILE = '<img src=x onerror="hostile=1">**Bold** =HYPERLINK("x")'  # a valid one-line name
 WAITING = ("Wanjiru", "Waiting", "wanjiru@school.example.edu")
 
 

@@ -12,7 +12,8 @@ from mentorship.auth import Actor
 from mentorship.models import Mentee, Mentor, Signup, SignupStatus
 
 PAGE = "pages/8_Register.py"
-HOSTILE = '<img src=x onerror=alert(1)>**Bold** =HYPERLINK("http://x")'
+HOSTILE = '<img src=x onerror=alert(1)>**Bold** =HYPERLINK("x")'  # one line, no web address: a valid name
+PHISHING = "there,\n\nSCHOLARSHIP APPROVED: claim-now.com"  # within a name's 60 characters
 
 
 def open_form(app, form: str = "mentor", **params):
@@ -94,6 +95,31 @@ def test_a_failed_registration_keeps_what_was_typed_and_names_each_problem_as_te
     assert HOSTILE[:20] not in "\n".join(str(m.value) for m in at.markdown)  # never drawn as markdown
     with db.read_session(engine) as session:
         assert session.execute(sa.select(sa.func.count(Signup.id))).scalar_one() == 0
+
+
+def test_a_phishing_first_name_is_refused_in_one_sentence_and_nothing_is_queued(app, engine, monkeypatch):
+    """Issue 24, item 2: a first name that would write a paragraph with a link into the program's mail."""
+    from mentorship.models import OutboxMessage
+
+    monkeypatch.setenv("MENTORSHIP_SMTP_HOST", "smtp.program.example.org")
+    services.set_form_open(engine, actor=Actor.operator(), kind="mentees", is_open=True)
+    at = open_form(app, "mentee")
+    fill_mentee(at, PHISHING, "Vang", "victim@school.example.edu")
+    at = at.button[0].click().run()
+    problems = at.dataframe[0].value
+    assert problems.to_dict("records") == [
+        {
+            "field": "First name",
+            "problem": "must be one line, without line breaks, tabs or other control characters",
+        }
+    ]
+    assert not at.success
+    fill_mentee(at, PHISHING.replace("\n", " "), "Vang", "victim@school.example.edu")
+    at = at.button[0].click().run()
+    assert list(at.dataframe[0].value["problem"]) == ["must not contain a web or email address"]
+    with db.read_session(engine) as session:
+        assert session.execute(sa.select(sa.func.count(Signup.id))).scalar_one() == 0
+        assert session.execute(sa.select(sa.func.count(OutboxMessage.id))).scalar_one() == 0
 
 
 def test_the_hidden_field_stores_nothing(app, engine):

@@ -535,3 +535,60 @@ def test_submit_accept_and_expiry_on_both_stores(each_store):
     stale = send(engine, "mentees", mail=True, client="other")
     with pytest.raises(Refused, match="not active"):
         services.confirm_registration(engine, token=stale.token, now=NOW + timedelta(days=8), today=TODAY)
+
+
+ISSUE_PHISHING = (
+    "there,\n\nYOUR SCHOLARSHIP IS APPROVED. Claim it at http://claim-now.com/scholarship?id=1 before Friday."
+)
+
+
+def test_the_issues_phishing_first_name_is_refused_and_nothing_is_queued(engine):
+    """Issue 24, item 2: the name that would have been mailed, line breaks intact, to any address."""
+    from mentorship.models import OutboxMessage
+
+    opened(engine)
+    with pytest.raises(intake.InvalidRegistration) as refused:
+        send(engine, "mentees", cells=MENTEE | {"first_name": ISSUE_PHISHING}, mail=True)
+    assert refused.value.errors == [
+        "first_name: must be one line, without line breaks, tabs or other control characters"
+    ]
+    with pytest.raises(intake.InvalidRegistration) as refused:
+        send(
+            engine, "mentees", cells=MENTEE | {"first_name": "there. Claim it at claim-now.com/x"}, mail=True
+        )
+    assert refused.value.errors == ["first_name: must not contain a web or email address"]
+    with db.read_session(engine) as session:
+        assert session.execute(sa.select(OutboxMessage)).first() is None
+        assert session.execute(sa.select(Signup)).first() is None
+
+
+def test_a_confirmation_mail_carries_no_answer_but_the_first_name(engine, mail_server):
+    """Issue 24, item 2: the address has not confirmed anything yet, so the mail repeats nothing typed but
+    the (checked) first name; received by a real SMTP server."""
+    from mentorship import outbox
+    from mentorship.outbox.sending import send_due
+
+    opened(engine)
+    answers = MENTEE | {
+        "first_name": "Nia",
+        "last_name": "Zephyrine",
+        "phone": "612 555 0199",
+        "pronouns": "xe/xem",
+        "school": "Quillfeather College",
+        "class_year": "2027",
+        "major": "Biochemistry",
+        "race_ethnicity": "Garifuna",
+        "gender": "nonbinary",
+        "mentor_gender_preference": "no preference",
+        "specialty_interests": "dermatology",
+        "languages": "Kriol",
+        "goals": "Tenacious goals",
+    }
+    send(engine, "mentees", cells=answers, mail=True)
+    assert send_due(engine, smtp=outbox.smtp_settings(mail_server.environ()), now=NOW).sent == 1
+    (received,) = mail_server.received
+    assert received.recipients == [MENTEE["email"]]
+    assert received.body.startswith("Hi Nia,")
+    text = f"{received.subject}\n{received.body}".lower()
+    shown = [c for c, v in answers.items() if c not in ("first_name", "email") and str(v).lower() in text]
+    assert shown == [], shown
