@@ -32,6 +32,7 @@ from sqlmodel import Session
 
 from mentorship import retention
 from mentorship.errors import Refused, UnusableInput
+from mentorship.formatting import FORMAT_LABELS, PREFERENCE_LABELS
 from mentorship.models import (
     OPEN_STATUS_VALUES,
     EndReason,
@@ -450,9 +451,11 @@ def parse_bipoc(cell: str) -> str:
 
 
 def parse_preference(cell: str) -> str:
+    """A code (required, preferred, none) or its words on the form ("Need a BIPOC mentor")."""
     value = cell.lower()
-    if value in ("required", "preferred", "none"):
-        return value
+    words = {label.lower(): code for code, label in PREFERENCE_LABELS.items()}
+    if value in ("required", "preferred", "none") or value in words:
+        return words.get(value, value)
     raise ValueError(f'"{cell}" is not one of required, preferred, none')
 
 
@@ -489,13 +492,21 @@ def _choice_key(item: str) -> str:
 _CHOICE_SPLIT = re.compile(r"\s*[;,\n]\s*")
 
 
-def choices(allowed: tuple[str, ...]) -> Callable[[str], str]:
-    """A checkbox answer from `allowed`; bare commas separate too (Qualtrics writes "Virtual,Phone")."""
+def _words(labels: dict[str, str]) -> dict[str, str]:
+    """A choice's words on the form ("Video call") → its code, compared as `_choice_key` compares."""
+    return {_choice_key(label): code for code, label in labels.items()}
+
+
+def choices(allowed: tuple[str, ...], labels: dict[str, str] | None = None) -> Callable[[str], str]:
+    """A checkbox answer from `allowed` (or their words, `labels`); bare commas separate too (Qualtrics
+    writes "Virtual,Phone")."""
+    words = _words(labels or {})
 
     def parse(cell: str) -> str:
         items, wrong = [], []
         for item in filter(None, _CHOICE_SPLIT.split(cell)):
             key = _choice_key(item)
+            key = words.get(key, key)
             (items if key in allowed else wrong).append(key if key in allowed else item)
         if wrong:
             verb = "is" if len(wrong) == 1 else "are"
@@ -505,9 +516,12 @@ def choices(allowed: tuple[str, ...]) -> Callable[[str], str]:
     return parse
 
 
-def one_of(allowed: tuple[str, ...]) -> Callable[[str], str]:
+def one_of(allowed: tuple[str, ...], labels: dict[str, str] | None = None) -> Callable[[str], str]:
+    words = _words(labels or {})
+
     def parse(cell: str) -> str:
         key = _choice_key(cell)
+        key = words.get(key, key)
         if key not in allowed:
             raise ValueError(f'"{cell}" is not one of {", ".join(allowed)}')
         return key
@@ -573,7 +587,7 @@ COLUMNS: dict[str, Column] = {
     "race_ethnicity": Column(identities),
     "gender": Column(line),
     "languages": Column(multi),
-    "meeting_formats": Column(choices(MEETING_FORMATS)),
+    "meeting_formats": Column(choices(MEETING_FORMATS, FORMAT_LABELS)),
     "capacity": Column(parse_capacity, None),
     "advising_areas": Column(choices(ADVISING_AREAS)),
     "attests_values": Column(parse_yes_no, None),
@@ -593,7 +607,7 @@ COLUMNS: dict[str, Column] = {
     "outcome": Column(one_of(PAIR_OUTCOMES)),
     "end_reason": Column(parse_end_reason, None),
     "met_on": Column(parse_date, None),
-    "format": Column(one_of(MEETING_FORMATS), "virtual"),
+    "format": Column(one_of(MEETING_FORMATS, FORMAT_LABELS), "virtual"),
     "duration_minutes": Column(parse_minutes, None),
     "notes": Column(plain),
     SUBMITTED: Column(parse_date, None),

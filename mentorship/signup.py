@@ -39,9 +39,20 @@ CONSENT_NOTICE = (
     "What we keep: the answers on this form, and when you sent it. Who sees them: the program leader sees "
     "everything; the program committee sees your name and your answers about the program, but not your "
     "contact details, race/ethnicity, gender or other personal details. We use them only to pair mentors "
-    "and mentees and to run the program. To see, correct or erase your data, write to the program contact "
-    "below, or use your personal link."
+    "and mentees and to run the program."
 )
+
+
+def consent_notice(contact_email: str, *, mail: bool) -> str:
+    """The consent notice, and how to see, correct or erase one's data only by the ways there are: the
+    program contact when one is set, the personal link when it is mailed; neither, no promise."""
+    ways = [f"write to the program contact, {contact_email}"] if contact_email else []
+    ways += ["use the personal link we email you"] if mail else []
+    if not ways:
+        return CONSENT_NOTICE
+    return f"{CONSENT_NOTICE} To see, correct or erase your data, {', or '.join(ways)}."
+
+
 BIPOC_WAIT = (
     "We honour a BIPOC-mentor preference wherever we can; a required preference may mean a longer wait for a "
     "mentor while we recruit one."

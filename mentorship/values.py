@@ -9,7 +9,6 @@ import unicodedata
 
 # The program's vocabulary, one home for each list (intake validates against them, pages offer them).
 MEETING_FORMATS = ("virtual", "phone", "in person")
-FORMAT_LABELS = {"virtual": "Video call", "phone": "Phone call", "in person": "In person"}
 ADVISING_AREAS = ("application", "interviews", "career")
 
 MULTI_SEPARATOR = "; "

@@ -230,3 +230,30 @@ def test_a_row_of_the_suggestions_table_chooses_the_pair_under_confirm(program, 
     picker = page.get_by_role("combobox", name="Suggested pair", exact=True)
     expect(picker).to_have_value(re_start(f"{third[1]} & {third[2]} (score {float(third[0]):.2f} points)"))
     expect(page.get_by_role("button", name="Confirm", exact=True)).to_be_visible()
+
+
+def test_the_registration_forms_hidden_field_is_out_of_reach_of_keyboard_and_screen_reader(
+    program, browser_page
+):
+    """Issue 24: the anti-spam field ("Website (leave this empty)") took a Tab stop and was read aloud.
+    Tab from the first field to the send button never lands in it, and it is not in the accessibility tree."""
+    page = browser_page
+    page.goto(f"{program.base}/Register?as=mentee")
+    wait_for_app(page)
+    page.get_by_role("textbox", name="First name *").focus()
+    visited = []
+    for _ in range(80):
+        page.keyboard.press("Tab")
+        here = page.evaluate(
+            """() => { const e = document.activeElement;
+                return [e.closest('.st-key-register-trap') ? 'TRAP' : '',
+                        e.getAttribute('aria-label') || e.innerText || e.tagName]; }"""
+        )
+        visited.append(here)
+        if here[1].strip() == "Send my registration":
+            break
+    assert visited[-1][1].strip() == "Send my registration", visited
+    assert [v for v in visited if v[0] == "TRAP"] == []
+    assert page.get_by_role("textbox", name="Website (leave this empty)").count() == 0
+    assert page.get_by_label("Website (leave this empty)").count() == 1  # still on the page, for bots
+    assert serious_violations(page) == []

@@ -59,6 +59,64 @@ def test_a_new_store_shows_one_sentence_and_the_contact_when_closed(app, engine)
     ]
 
 
+def test_the_consent_notice_promises_only_the_ways_there_are(app, engine, monkeypatch):
+    """Issue 24: it ended "write to the program contact below" with no contact below (a new store)."""
+    monkeypatch.delenv("MENTORSHIP_SMTP_HOST", raising=False)
+    services.set_form_open(engine, actor=Actor.operator(), kind="mentees", is_open=True)
+    notice = [c.value for c in open_form(app, "mentee").caption if c.value.startswith("What we keep")]
+    assert notice == [signup.CONSENT_NOTICE]  # no contact, no mail: no promise of either
+    assert notice[0].endswith("to run the program.") and "below" not in notice[0]
+    monkeypatch.setenv("MENTORSHIP_SMTP_HOST", "smtp.program.example.org")
+    notice = [c.value for c in open_form(app, "mentee").caption if c.value.startswith("What we keep")]
+    assert notice == [
+        f"{signup.CONSENT_NOTICE} To see, correct or erase your data, use the personal link we email you."
+    ]
+    services.save_registration_settings(
+        engine,
+        actor=Actor.operator(),
+        contact_email="mentoring@program.example.org",
+        per_session=5,
+        per_hour=60,
+    )
+    notice = [c.value for c in open_form(app, "mentee").caption if c.value.startswith("What we keep")]
+    assert notice == [
+        f"{signup.CONSENT_NOTICE} To see, correct or erase your data, write to the program contact, "
+        "mentoring@program.example.org, or use the personal link we email you."
+    ]
+    monkeypatch.delenv("MENTORSHIP_SMTP_HOST")
+    notice = [c.value for c in open_form(app, "mentee").caption if c.value.startswith("What we keep")]
+    assert notice == [
+        f"{signup.CONSENT_NOTICE} To see, correct or erase your data, write to the program contact, "
+        "mentoring@program.example.org."
+    ]
+
+
+def test_a_new_form_starts_with_no_bipoc_answer_chosen_and_shows_words_not_codes(app, engine):
+    services.set_form_open(engine, actor=Actor.operator(), kind="mentees", is_open=True)
+    at = open_form(app, "mentee")
+    identity, preference = (
+        at.selectbox(key="register-identifies_bipoc"),
+        at.selectbox(key="register-bipoc_mentor_preference"),
+    )
+    assert (identity.value, preference.value) == (None, None)
+    assert identity.options == ["Yes", "No", "Prefer not to say"]
+    assert preference.options == ["No preference", "Prefer a BIPOC mentor", "Need a BIPOC mentor"]
+    assert at.multiselect(key="register-meeting_formats").options == ["Video call", "Phone", "In person"]
+    fill_mentee(at, "Lin", "Vang", "lin@school.example.edu")
+    at = at.button[0].click().run()
+    assert [s.value for s in at.success] == [f"{signup.RECEIVED} {signup.RECEIVED_LEADER}"]
+    at = next(b for b in at.button if b.label == "Send another registration").click().run()
+    fill_mentee(at, "Mai", "Xiong", "mai@school.example.edu")
+    at.selectbox(key="register-identifies_bipoc").select("yes")
+    at.selectbox(key="register-bipoc_mentor_preference").select("required")
+    at = at.button[0].click().run()
+    with db.read_session(engine) as session:
+        answers = [s.answers for s in session.execute(sa.select(Signup).order_by(Signup.id)).scalars()]
+    # unanswered: kept empty, which the import reads as undisclosed and no preference
+    assert '"identifies_bipoc": ""' in answers[0] and '"bipoc_mentor_preference": ""' in answers[0]
+    assert '"identifies_bipoc": "yes"' in answers[1] and '"bipoc_mentor_preference": "required"' in answers[1]
+
+
 def test_a_mentor_reads_the_expectations_and_the_statement_and_registers(app, engine):
     services.set_form_open(engine, actor=Actor.operator(), kind="mentors", is_open=True)
     at = open_form(app)
@@ -182,12 +240,16 @@ def test_the_leader_opens_a_form_sets_the_contact_and_edits_the_statement_on_adm
         "http://localhost:8501/Register?as=mentor",
         "http://localhost:8501/Register?as=mentee",
     ]
+    assert not [w for w in at.warning if "no program contact email" in w.value]  # both forms closed
     at.toggle(key="registration-open-mentors").set_value(True).run()
+    assert [w.value for w in at.warning if "no program contact email" in w.value] != []
+    assert "Shown to the public on both forms" in at.text_input(key="registration-contact").help
     at.text_input(key="registration-contact").input("Mentoring@Program.example.org")
     at.number_input(key="registration-per-hour").set_value(30)
     next(b for b in at.button if b.label == "Save settings").click().run()
     at.text_area(key="registration-statement").input("We practise anti-racism and cultural humility.")
     next(b for b in at.button if b.label == "Save as a new version").click().run()
+    assert not [w for w in at.warning if "no program contact email" in w.value]
     with db.read_session(engine) as session:
         state = queries.form_state(session, "mentors")
         chosen = settings.registration_settings(session)

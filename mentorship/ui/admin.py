@@ -155,11 +155,19 @@ def registration_panel(ctx: PageContext, chosen: RegistrationSettings, version: 
             on_change=_toggle_form,
             args=(ctx, kind),
         )
+    if (chosen.mentor_open or chosen.mentee_open) and not chosen.contact_email:
+        st.warning(
+            "A form is open and no program contact email is set: the forms give people no address to write "
+            "to about their data (only their personal link, when mail is configured).",
+            icon=":material/contact_mail:",
+        )
     with st.form("registration-settings", border=True):
         st.text_input(
-            "Program contact email (shown on a closed form and in the consent notice)",
+            "Program contact email",
             value=chosen.contact_email,
             key="registration-contact",
+            help="Shown to the public on both forms (in the consent notice, and on a closed form) and in "
+            "the registration emails, as where to ask about one's data. Empty: none is shown.",
         )
         left, right = st.columns(2)
         left.number_input(

@@ -24,10 +24,10 @@ from mentorship.ui.registrations import LABELS, field
 log = logging.getLogger(__name__)
 TITLES = {"mentors": "Register as a mentor", "mentees": "Register as a mentee"}
 PROBLEM_LABELS = LABELS | {"consent": "Consent", "attests_values": "Values", "registration": "Registration"}
-# The hidden field: off-screen for people, filled in by form-filling bots. The CSS is ours, never user text.
-HONEYPOT_CSS = (
-    "<style>.st-key-register-trap{position:absolute;left:-10000px;height:1px;overflow:hidden}</style>"
-)
+# The hidden field: filled in by form-filling bots, never by people. `display:none` takes it out of the Tab
+# order and the accessibility tree too (moved off-screen only, a keyboard reached it and a screen reader read
+# it out; `!important` over Streamlit's own display rule for the block). The CSS is ours, never user text.
+HONEYPOT_CSS = "<style>.st-key-register-trap{display:none !important}</style>"
 
 
 def _write(prefix: str, action: Callable[[], str]) -> bool:
@@ -133,9 +133,7 @@ def registration_form(engine: Engine, kind: str) -> None:
                 st.caption(signup.BIPOC_WAIT)
         with st.container(key="register-trap"):
             st.text_input("Website (leave this empty)", key="register-hp", label_visibility="collapsed")
-        st.caption(
-            signup.CONSENT_NOTICE + (f" Program contact: {form.contact_email}" if form.contact_email else "")
-        )
+        st.caption(signup.consent_notice(form.contact_email, mail=outbox.mail_configured()))
         st.checkbox("I agree to the program keeping my answers as described above", key="register-consent")
         st.form_submit_button(
             "Send my registration",
