@@ -592,3 +592,37 @@ def test_a_confirmation_mail_carries_no_answer_but_the_first_name(engine, mail_s
     text = f"{received.subject}\n{received.body}".lower()
     shown = [c for c, v in answers.items() if c not in ("first_name", "email") and str(v).lower() in text]
     assert shown == [], shown
+
+
+def test_the_personal_link_and_the_leaders_edit_keep_names_to_one_line_without_addresses(engine):
+    """Issue 24, item 2: the same rule on every way in, not only the public form."""
+    opened(engine)
+    mentee = send(engine, "mentees")
+    person_id = services.accept_registration(
+        engine, actor=LEADER, signup_id=mentee.signup_id, now=NOW, today=TODAY
+    )
+    with pytest.raises(intake.InvalidRegistration) as refused:
+        services.update_own_registration(
+            engine,
+            token=mentee.token,
+            cells=MENTEE | {"first_name": "Lin\nClaim it: www.claim-now.com"},
+            attest=False,
+            statement_version=None,
+            now=NOW,
+            today=TODAY,
+        )
+    assert refused.value.errors == [
+        "first_name: must be one line, without line breaks, tabs or other control characters"
+    ]
+    with pytest.raises(intake.InvalidRegistration) as refused:
+        services.update_registration(
+            engine,
+            actor=LEADER,
+            kind="mentees",
+            person_id=person_id,
+            cells=MENTEE | {"school": "claim-now.com/scholarship"},
+            today=TODAY,
+        )
+    assert refused.value.errors == ["school: must not contain a web or email address"]
+    (stored,) = people(engine, Mentee)
+    assert (stored.first_name, stored.school) == ("Lin", "State University")
