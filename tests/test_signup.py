@@ -626,3 +626,36 @@ def test_the_personal_link_and_the_leaders_edit_keep_names_to_one_line_without_a
     assert refused.value.errors == ["school: must not contain a web or email address"]
     (stored,) = people(engine, Mentee)
     assert (stored.first_name, stored.school) == ("Lin", "State University")
+
+
+def test_a_waiting_registration_sent_again_keeps_its_answers_and_mails_a_fresh_link_once_a_day(
+    engine, mail_server
+):
+    """Issue 24, item 1, the pending case: the stranger's answers are never kept; the owner is told a
+    registration waits, by mail to that address alone, with a link that confirms what she sent herself."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from mentorship import outbox
+    from mentorship.outbox.sending import send_due
+
+    opened(engine)
+    own = send(engine, "mentees", mail=True)
+    stranger = MENTEE | {"last_name": "Stranger", "school": "Elsewhere", "bipoc_mentor_preference": "none"}
+    again = send(engine, "mentees", cells=stranger, mail=True, client="stranger")
+    assert again.message == own.message
+    send(engine, "mentees", cells=stranger, mail=True, client="stranger-2")  # the same day: no second mail
+    assert send_due(engine, smtp=outbox.smtp_settings(mail_server.environ()), now=NOW).sent == 2
+    confirmation, notice = mail_server.received
+    assert notice.recipients == [MENTEE["email"]]
+    assert signup.REGISTRATION_WAITING in notice.body and "Stranger" not in notice.body
+    token = parse_qs(urlsplit(next(w for w in notice.body.split() if "token=" in w)).query)["token"][0]
+    with db.read_session(engine) as session:
+        assert queries.link_state(session, own.token, NOW) is None  # the earlier link gave way to this one
+        assert queries.registrations_waiting(session, NOW) == 1
+    services.confirm_registration(engine, token=token, now=NOW, today=TODAY)
+    (stored,) = people(engine, Mentee)
+    assert (stored.last_name, stored.school, stored.bipoc_mentor_preference) == (
+        "Vang",
+        "State University",
+        "required",
+    )
