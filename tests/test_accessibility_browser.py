@@ -239,6 +239,7 @@ def test_the_registration_forms_hidden_field_is_out_of_reach_of_keyboard_and_scr
     Tab from the first field to the send button never lands in it, and it is not in the accessibility tree."""
     page = browser_page
     page.goto(f"{program.base}/Register?as=mentee")
+    page.get_by_role("button", name="Send my registration").wait_for()
     wait_for_app(page)
     page.get_by_role("textbox", name="First name *").focus()
     visited = []

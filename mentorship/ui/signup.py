@@ -124,6 +124,7 @@ def registration_form(engine: Engine, kind: str) -> None:
         return
     st.markdown("**What the program asks of a pair**\n\n" + "\n".join(f"- {e}" for e in signup.EXPECTATIONS))
     _statement(kind, form, "register")
+    st.html(HONEYPOT_CSS)  # before the form: the field is never drawn, even for a moment, without it
     with st.form("register", border=False, enter_to_submit=False):
         st.header("About you")
         empty = registrations.form_defaults(None, kind)
@@ -141,7 +142,6 @@ def registration_form(engine: Engine, kind: str) -> None:
             on_click=_send,
             args=(engine, kind, form.statement_version),
         )
-    st.html(HONEYPOT_CSS)
     _show_outcome("register")
 
 
