@@ -534,11 +534,11 @@ def add_registration_commands(commands, *parents: argparse.ArgumentParser) -> No
 
 # --- Registration through the program's forms ---
 def cmd_registration(args: argparse.Namespace) -> int:
-    from mentorship import signup  # imported when used: the CLI starts without the service modules
+    from mentorship import services, signup  # imported when used: the CLI starts without the service modules
 
     engine = _engine(args)
     is_open = args.registration_command == "open"
-    signup.set_form_open(engine, actor=acting(args, engine), kind=signup.KINDS[args.form], is_open=is_open)
+    services.set_form_open(engine, actor=acting(args, engine), kind=signup.KINDS[args.form], is_open=is_open)
     print(f"The {args.form} registration form is {'open' if is_open else 'closed'}.")
     return 0
 

@@ -15,6 +15,46 @@ if TYPE_CHECKING:  # queries builds on registrations, which words its counts wit
     from mentorship.queries import ProgramSummary
 
 
+# How a stored code reads to a person: the same words on every page, form and mail. The store, the CSV
+# import and the export keep the codes (the import also reads these words).
+FORMAT_LABELS = {"virtual": "Video call", "phone": "Phone", "in person": "In person"}
+BIPOC_LABELS = {"yes": "Yes", "no": "No", "undisclosed": "Prefer not to say"}
+PREFERENCE_LABELS = {
+    "none": "No preference",
+    "preferred": "Prefer a BIPOC mentor",
+    "required": "Need a BIPOC mentor",
+}
+CHOICE_LABELS = {
+    "meeting_formats": FORMAT_LABELS,
+    "format": FORMAT_LABELS,
+    "identifies_bipoc": BIPOC_LABELS,
+    "bipoc_mentor_preference": PREFERENCE_LABELS,
+}
+
+
+def choice_label(column: str, code: Any) -> Any:
+    """The words for one stored code of `column` (anything else as it is)."""
+    return CHOICE_LABELS.get(column, {}).get(code, code)
+
+
+def choice_labels(column: str, value: Any) -> Any:
+    """`choice_label` over a list of codes, a `; `-separated cell of them, or a single code."""
+    if isinstance(value, list | tuple):
+        return [choice_label(column, v) for v in value]
+    if isinstance(value, str) and "; " in value:
+        return "; ".join(choice_label(column, v) for v in value.split("; "))
+    return choice_label(column, value)
+
+
+def labelled(frame: pd.DataFrame, prefix: str = "") -> pd.DataFrame:
+    """A copy of `frame` with every choice column (named `prefix` + column) in words."""
+    out = frame.copy()
+    for column in CHOICE_LABELS:
+        if prefix + column in out:
+            out[prefix + column] = out[prefix + column].map(lambda v, c=column: choice_labels(c, v))
+    return out
+
+
 def plural(n: int, singular: str, plural: str | None = None) -> str:
     """ "1 invalid row", "2 invalid rows", "0 invalid rows" (`plural` when adding an s is wrong)."""
     return f"{n:,} {singular if n == 1 else plural or singular + 's'}"

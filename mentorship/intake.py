@@ -32,6 +32,7 @@ from sqlmodel import Session
 
 from mentorship import retention
 from mentorship.errors import Refused, UnusableInput
+from mentorship.formatting import FORMAT_LABELS, PREFERENCE_LABELS
 from mentorship.models import (
     OPEN_STATUS_VALUES,
     EndReason,
@@ -49,9 +50,12 @@ from mentorship.privacy import FORMULA_PREFIXES, spreadsheet_csv
 from mentorship.values import (
     ADVISING_AREAS,
     MEETING_FORMATS,
+    NAME_MAX,
     check_email,
+    check_line,
     check_text,
     join_multi,
+    split_identities,
     split_multi,
 )
 
@@ -447,9 +451,11 @@ def parse_bipoc(cell: str) -> str:
 
 
 def parse_preference(cell: str) -> str:
+    """A code (required, preferred, none) or its words on the form ("Need a BIPOC mentor")."""
     value = cell.lower()
-    if value in ("required", "preferred", "none"):
-        return value
+    words = {label.lower(): code for code, label in PREFERENCE_LABELS.items()}
+    if value in ("required", "preferred", "none") or value in words:
+        return words.get(value, value)
     raise ValueError(f'"{cell}" is not one of required, preferred, none')
 
 
@@ -486,13 +492,21 @@ def _choice_key(item: str) -> str:
 _CHOICE_SPLIT = re.compile(r"\s*[;,\n]\s*")
 
 
-def choices(allowed: tuple[str, ...]) -> Callable[[str], str]:
-    """A checkbox answer from `allowed`; bare commas separate too (Qualtrics writes "Virtual,Phone")."""
+def _words(labels: dict[str, str]) -> dict[str, str]:
+    """A choice's words on the form ("Video call") → its code, compared as `_choice_key` compares."""
+    return {_choice_key(label): code for code, label in labels.items()}
+
+
+def choices(allowed: tuple[str, ...], labels: dict[str, str] | None = None) -> Callable[[str], str]:
+    """A checkbox answer from `allowed` (or their words, `labels`); bare commas separate too (Qualtrics
+    writes "Virtual,Phone")."""
+    words = _words(labels or {})
 
     def parse(cell: str) -> str:
         items, wrong = [], []
         for item in filter(None, _CHOICE_SPLIT.split(cell)):
             key = _choice_key(item)
+            key = words.get(key, key)
             (items if key in allowed else wrong).append(key if key in allowed else item)
         if wrong:
             verb = "is" if len(wrong) == 1 else "are"
@@ -502,9 +516,12 @@ def choices(allowed: tuple[str, ...]) -> Callable[[str], str]:
     return parse
 
 
-def one_of(allowed: tuple[str, ...]) -> Callable[[str], str]:
+def one_of(allowed: tuple[str, ...], labels: dict[str, str] | None = None) -> Callable[[str], str]:
+    words = _words(labels or {})
+
     def parse(cell: str) -> str:
         key = _choice_key(cell)
+        key = words.get(key, key)
         if key not in allowed:
             raise ValueError(f'"{cell}" is not one of {", ".join(allowed)}')
         return key
@@ -532,10 +549,22 @@ def parse_email(cell: str) -> str:
 
 
 def multi(cell: str) -> str:
-    return join_multi(split_multi(cell))
+    """A multi-choice answer on one line (an import's line breaks separate its items)."""
+    return check_line(join_multi(split_multi(cell)))
+
+
+def identities(cell: str) -> str:
+    """A self-described race/ethnicity on one line: an import's line breaks separate identities, as `;`."""
+    return check_line(join_multi(split_identities(cell)))
+
+
+def line(cell: str) -> str:
+    """A one-line answer: a name, a phone number, a school (values.check_line)."""
+    return check_line(cell)
 
 
 def plain(cell: str) -> str:
+    """Free text that keeps its line breaks (goals, meeting notes)."""
     return cell
 
 
@@ -546,29 +575,29 @@ class Column:
 
 
 COLUMNS: dict[str, Column] = {
-    "first_name": Column(plain),
-    "last_name": Column(plain),
+    "first_name": Column(line),
+    "last_name": Column(line),
     "email": Column(parse_email),
-    "phone": Column(plain),
-    "pronouns": Column(plain),
-    "specialty": Column(plain),
-    "organization": Column(plain),
-    "career_stage": Column(plain),
+    "phone": Column(line),
+    "pronouns": Column(line),
+    "specialty": Column(line),
+    "organization": Column(line),
+    "career_stage": Column(line),
     "identifies_bipoc": Column(parse_bipoc, "undisclosed"),
-    "race_ethnicity": Column(plain),
-    "gender": Column(plain),
+    "race_ethnicity": Column(identities),
+    "gender": Column(line),
     "languages": Column(multi),
-    "meeting_formats": Column(choices(MEETING_FORMATS)),
+    "meeting_formats": Column(choices(MEETING_FORMATS, FORMAT_LABELS)),
     "capacity": Column(parse_capacity, None),
     "advising_areas": Column(choices(ADVISING_AREAS)),
     "attests_values": Column(parse_yes_no, None),
     "registered_on": Column(parse_date, None),
-    "school": Column(plain),
-    "class_year": Column(plain),
-    "major": Column(plain),
+    "school": Column(line),
+    "class_year": Column(line),
+    "major": Column(line),
     "first_generation": Column(parse_yes_no, None),
     "bipoc_mentor_preference": Column(parse_preference, "none"),
-    "mentor_gender_preference": Column(plain),
+    "mentor_gender_preference": Column(line),
     "specialty_interests": Column(multi),
     "goals": Column(plain),
     "mentor_email": Column(parse_email),
@@ -578,7 +607,7 @@ COLUMNS: dict[str, Column] = {
     "outcome": Column(one_of(PAIR_OUTCOMES)),
     "end_reason": Column(parse_end_reason, None),
     "met_on": Column(parse_date, None),
-    "format": Column(one_of(MEETING_FORMATS), "virtual"),
+    "format": Column(one_of(MEETING_FORMATS, FORMAT_LABELS), "virtual"),
     "duration_minutes": Column(parse_minutes, None),
     "notes": Column(plain),
     SUBMITTED: Column(parse_date, None),
@@ -587,12 +616,18 @@ _TABLE_FOR = {"mentors": Mentor, "mentees": Mentee, "pairs": Match, "meetings": 
 _DATES_NOT_IN_FUTURE = ("registered_on", "confirmed_on", "ended_on", "met_on", SUBMITTED)
 
 
+# Columns held shorter than the store's column allows (the store keeps older, longer values).
+_SHORTER = {"first_name": NAME_MAX, "last_name": NAME_MAX}
+
+
 @functools.cache
 def max_length(kind: str, column: str) -> int | None:
+    """The most characters a column's value may have: the store's length, or a shorter rule of ours."""
     table = _TABLE_FOR[kind].__table__
     if column not in table.c:
         return None
-    return getattr(table.c[column].type, "length", None)
+    stored = getattr(table.c[column].type, "length", None)
+    return min(stored, _SHORTER[column]) if stored and column in _SHORTER else stored
 
 
 def clean_cell(cell: str) -> str:

@@ -270,8 +270,8 @@ class SignupStatus(enum.StrEnum):
     accepted = "accepted"  # written to the registrations (by its link or by the leader)
     declined = "declined"
     expired = "expired"  # its confirmation link was not followed within the week
-    superseded = "superseded"  # the same email sent the same form again before this one was accepted
-    discarded = "discarded"  # the hidden field was filled in: kept, empty, only to count toward the limits
+    superseded = "superseded"  # the same email sent the form again (before a resubmission changed nothing)
+    discarded = "discarded"  # hidden field filled in, or the email registered or waiting: kept empty, counted
 
 
 class ValuesStatement(SQLModel, table=True):

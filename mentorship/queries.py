@@ -20,6 +20,8 @@ from sqlmodel import Session, SQLModel
 
 from mentorship import cadence, formatting, links, matching, privacy, retention
 from mentorship import registrations as registration_rules
+from mentorship import signup as signup_rules
+from mentorship.intake import PEOPLE, TEMPLATES
 from mentorship.models import (
     OPEN_STATUS_VALUES,
     AuditEvent,
@@ -39,9 +41,11 @@ from mentorship.models import (
     ReminderStopLink,
     Role,
     Signup,
+    SignupStatus,
     User,
+    ValuesStatement,
 )
-from mentorship.settings import CadenceThresholds, cadence_thresholds, match_weights
+from mentorship.settings import CadenceThresholds, cadence_thresholds, match_weights, registration_settings
 from mentorship.values import normalise_email
 
 _OPEN = OPEN_STATUS_VALUES
@@ -812,8 +816,6 @@ def cadence_report(session: Session, today: date) -> dict:
 # --- Registrations ---
 def registrations_export(session: Session, kind: str) -> pd.DataFrame:
     """Every record of one kind in its import template's columns (`intake.TEMPLATES`), oldest first."""
-    from mentorship.intake import TEMPLATES
-
     mentor_email = sa.select(Mentor.email).where(Mentor.id == Match.mentor_id).scalar_subquery()
     mentee_email = sa.select(Mentee.email).where(Mentee.id == Match.mentee_id).scalar_subquery()
     if kind in ("mentors", "mentees"):
@@ -856,8 +858,6 @@ def registrations(session: Session, kind: str, today: date) -> pd.DataFrame:
     `open_pairs` counts open matches; `pairing` is "matched" (an open pair), "waiting" (active, none) or
     "inactive"; mentees also get `days_waiting` (while waiting).
     """
-    from mentorship.intake import TEMPLATES
-
     table = Mentor if kind == "mentors" else Mentee
     person = Match.mentor_id if kind == "mentors" else Match.mentee_id
     open_pairs = (
@@ -1130,21 +1130,75 @@ def recent_pairs(session: Session, *, limit: int = 20) -> pd.DataFrame:
 
 
 # --- Registration through the program's forms ---
+def signup_stale(now: datetime) -> sa.ColumnElement[bool]:
+    """The condition of a pending submission whose mailed link was not followed within the week."""
+    return sa.and_(
+        Signup.status == SignupStatus.pending,
+        Signup.link_sent.is_(True),
+        Signup.created_at <= now - signup_rules.EXPIRY,
+    )
+
+
+def signup_waiting(now: datetime) -> sa.ColumnElement[bool]:
+    """The condition of a submission that waits for its link or for the leader."""
+    return sa.and_(Signup.status == SignupStatus.pending, sa.not_(signup_stale(now)))
+
+
+def values_statement(session: Session) -> tuple[int, str]:
+    """The current values statement and its version (1, the default, until the leader edits it)."""
+    row = session.execute(
+        sa.select(ValuesStatement.version, ValuesStatement.text).order_by(ValuesStatement.version.desc())
+    ).first()
+    return (row[0], row[1]) if row else (1, signup_rules.DEFAULT_STATEMENT)
+
+
+def form_state(session: Session, kind: str) -> signup_rules.FormState:
+    """What a public form shows: whether it is open, the program contact, the current values statement."""
+    chosen = registration_settings(session)
+    version, text = values_statement(session)
+    is_open = chosen.mentor_open if kind == "mentors" else chosen.mentee_open
+    return signup_rules.FormState(kind, is_open, chosen.contact_email, version, text)
+
+
+def link_state(session: Session, token: str, now: datetime) -> signup_rules.LinkState | None:
+    """What a personal link opens; None for an unknown, declined, expired or superseded link, or one whose
+    person was erased."""
+    if not token:
+        return None
+    signup = (
+        session.execute(sa.select(Signup).where(Signup.token_hash == links.token_hash(token)))
+        .scalars()
+        .first()
+    )
+    if signup is None:
+        return None
+    if signup.status == SignupStatus.pending:
+        stale = signup.link_sent and signup.created_at <= now - signup_rules.EXPIRY
+        return None if stale else signup_rules.LinkState(signup.kind, signup.id, True, None, None)
+    if signup.status != SignupStatus.accepted or signup.person_id is None:
+        return None
+    if (signup.link_issued_at or signup.created_at) <= now - links.PERSONAL_LINK_LIFETIME:
+        return None  # a new mail (registering again with the same email) brings a fresh link
+    table = PEOPLE[signup.kind]
+    status = session.execute(sa.select(table.status).where(table.id == signup.person_id)).scalar()
+    if status is None:
+        return None
+    return signup_rules.LinkState(
+        signup.kind, signup.id, False, signup.person_id, getattr(status, "value", status)
+    )
+
+
 def registrations_waiting(session: Session, now: datetime) -> int:
     """How many submitted registrations wait for their link or for the leader's review."""
-    from mentorship.signup import waiting
-
-    return _scalar(session, sa.select(sa.func.count(Signup.id)).where(waiting(now)))
+    return _scalar(session, sa.select(sa.func.count(Signup.id)).where(signup_waiting(now)))
 
 
 def new_registrations(session: Session, now: datetime, role: Role) -> pd.DataFrame:
     """The registrations that wait for review, oldest first, as `role` may see them (indexed by their id):
     who, which form, whether it is a new person or an update of a registered one, and every answer."""
-    from mentorship.signup import waiting
-
     rows = session.execute(
         sa.select(Signup.id, Signup.kind, Signup.answers, Signup.created_at, Signup.link_sent)
-        .where(waiting(now))
+        .where(signup_waiting(now))
         .order_by(Signup.created_at, Signup.id)
     ).all()
     registered = {
@@ -1174,8 +1228,6 @@ def new_registrations(session: Session, now: datetime, role: Role) -> pd.DataFra
 
 
 def _answer_names() -> dict[str, str]:
-    from mentorship.intake import TEMPLATES
-
     return {f"answer_{c}": c for kind in ("mentors", "mentees") for c in TEMPLATES[kind]}
 
 
@@ -1185,9 +1237,7 @@ _ANSWER_NAMES = _answer_names()
 def outdated_attestations(session: Session) -> pd.DataFrame:
     """Mentors who attested an earlier version of the values statement than the current one, through the
     program's form: name, the version they attested and when."""
-    from mentorship.signup import statement
-
-    current, _ = statement(session)
+    current, _ = values_statement(session)
     return frame(
         session,
         sa.select(
@@ -1203,8 +1253,6 @@ def outdated_attestations(session: Session) -> pd.DataFrame:
 def own_registration(session: Session, kind: str, person_id: int) -> pd.Series | None:
     """One person's registration in the template's columns (and, for a mentor, the statement version they
     attested), for their own personal-link page."""
-    from mentorship.intake import PEOPLE, TEMPLATES
-
     table = PEOPLE[kind]
     extra = [Mentor.values_version] if kind == "mentors" else []
     people = frame(
@@ -1226,10 +1274,7 @@ class RegistrationAdmin:
 
 def registration_admin(session: Session) -> RegistrationAdmin:
     """What Admin → Registration shows: the forms' settings and the current values statement."""
-    from mentorship.settings import registration_settings
-    from mentorship.signup import statement
-
-    version, text = statement(session)
+    version, text = values_statement(session)
     return RegistrationAdmin(registration_settings(session), version, text)
 
 

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from mentorship import intake
-from mentorship.formatting import plural
+from mentorship.formatting import labelled, plural
 from mentorship.values import join_multi, split_multi
 
 NOT_YET_ELIGIBLE = "not yet eligible"
@@ -104,7 +104,8 @@ def filter_frame(people: pd.DataFrame, filters: Filters) -> pd.DataFrame:
 
 
 def table(people: pd.DataFrame, kind: str) -> pd.DataFrame:
-    """What the page's table shows: a name column, lists for multi-choice answers, eligibility spelled out."""
+    """What the page's table shows: a name column, lists for multi-choice answers, choices and eligibility
+    in words."""
     out = people.copy()
     out["name"] = (out["first_name"] + " " + out["last_name"]).str.strip()
     if "attests_values" in out:
@@ -112,7 +113,7 @@ def table(people: pd.DataFrame, kind: str) -> pd.DataFrame:
     for column in MULTI_COLUMNS:
         if column in out:
             out[column] = out[column].map(split_multi)
-    return out[[c for c in TABLE_COLUMNS[kind] if c in out.columns]]
+    return labelled(out[[c for c in TABLE_COLUMNS[kind] if c in out.columns]])
 
 
 def counts_caption(shown: int, total: int, kind: str) -> str:
@@ -154,10 +155,10 @@ def form_defaults(person: pd.Series | None, kind: str) -> dict[str, Any]:
             defaults[column] = "" if value is None or pd.isna(value) else ("yes" if value else "no")
         elif column == "registered_on":
             defaults[column] = value if isinstance(value, date) else None
-        elif column == "identifies_bipoc":
-            defaults[column] = value or "undisclosed"
-        elif column == "bipoc_mentor_preference":
-            defaults[column] = value or "none"
+        elif column == "identifies_bipoc":  # a new form starts unanswered (empty: undisclosed)
+            defaults[column] = None if person is None else value or "undisclosed"
+        elif column == "bipoc_mentor_preference":  # a new form starts unanswered (empty: none)
+            defaults[column] = None if person is None else value or "none"
         else:
             defaults[column] = "" if value is None else str(value)
     return defaults

@@ -3,11 +3,12 @@ meeting formats and advising areas, emails, multi-choice cells and self-describe
 
 from __future__ import annotations
 
+import functools
 import re
+import unicodedata
 
 # The program's vocabulary, one home for each list (intake validates against them, pages offer them).
 MEETING_FORMATS = ("virtual", "phone", "in person")
-FORMAT_LABELS = {"virtual": "Video call", "phone": "Phone call", "in person": "In person"}
 ADVISING_AREAS = ("application", "interviews", "career")
 
 MULTI_SEPARATOR = "; "
@@ -23,6 +24,40 @@ def check_text(text: str) -> str:
     """Any text a person types or imports, or ValueError (BIDI_REFUSAL) when it holds a direction control."""
     if _BIDI_CONTROLS.search(text):
         raise ValueError(BIDI_REFUSAL)
+    return text
+
+
+# One line of text (a name, a phone number, a school): what a mail or a table shows on one line, so it can
+# neither start a paragraph of its own nor carry a link. Free text (goals, notes) keeps its line breaks.
+NAME_MAX = 60  # characters of a first or last name ("Maria de los Angeles", hyphenated family names fit)
+ONE_LINE_REFUSAL = "must be one line, without line breaks, tabs or other control characters"
+ADDRESS_REFUSAL = "must not contain a web or email address"
+_ADDRESS = re.compile(r"[a-z][a-z0-9+.-]*://|\bwww\.|[^\s@]+@[^\s@]+\.[a-z]{2,}", re.IGNORECASE)
+# Top-level domains often used for links in unsolicited mail, beyond linkify-it's defaults (which already
+# hold com, org, net, edu, info and every two-letter country code).
+_EXTRA_TLDS = (
+    "app art buzz click cloud club cyou dev email fun icu life link live news online page rest shop site "
+    "space store tech top website world xyz"
+).split()
+
+
+@functools.cache
+def _linkify():
+    from linkify_it import LinkifyIt  # here: only a typed or imported line needs it
+
+    return LinkifyIt().tlds(_EXTRA_TLDS, True)
+
+
+def check_line(text: str) -> str:
+    """One line a person types or imports, or ValueError in one phrase: no line break, tab or other control
+    character (a direction control as check_text), and no web or email address — a scheme (`http://`),
+    `www.`, `name@domain.tld`, or a bare domain a mail program would turn into a link (`claim-now.com/x`,
+    `bit.ly`); a name or an organisation with dots and spaces ("St. John", "Jr.", "Mayo Clinic") is none."""
+    check_text(text)
+    if any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in text):
+        raise ValueError(ONE_LINE_REFUSAL)
+    if _ADDRESS.search(text) or _linkify().test(text):
+        raise ValueError(ADDRESS_REFUSAL)
     return text
 
 

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from mentorship import clock, queries, services, values
+from mentorship import clock, formatting, queries, services, values
 from mentorship.errors import Refused
 from mentorship.ui import checkin, public_page_setup, read
 
@@ -57,7 +57,7 @@ st.date_input("When did you meet?", value=today, max_value=today, key="met-on", 
 st.radio(
     "How did you meet?",
     values.MEETING_FORMATS,
-    format_func=values.FORMAT_LABELS.get,
+    format_func=formatting.FORMAT_LABELS.get,
     horizontal=True,
     index=None,
     key="format",

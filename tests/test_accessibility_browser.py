@@ -12,7 +12,7 @@ from axe_playwright_python.sync_playwright import Axe
 from sqlalchemy.engine import Engine
 
 from devtools.servers import dashboard_server, sign_in, wait_for_app
-from mentorship import db, services, signup
+from mentorship import db, services
 from mentorship.models import utcnow
 
 from .cadence_store import add_pair, days_ago
@@ -58,7 +58,7 @@ def program(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Program]:
     match_id = add_pair(engine, "yara", confirmed_on=days_ago(360), met_on=(days_ago(20),))
     token = services.issue_checkin_link(engine, actor=actors["leader"], match_id=match_id, now=utcnow())
     for kind in ("mentors", "mentees"):
-        signup.set_form_open(engine, actor=actors["leader"], kind=kind, is_open=True)
+        services.set_form_open(engine, actor=actors["leader"], kind=kind, is_open=True)
     with dashboard_server(url) as base:
         yield Program(engine, base, token)
     engine.dispose()
@@ -231,3 +231,31 @@ def test_a_row_of_the_suggestions_table_chooses_the_pair_under_confirm(program, 
     picker = page.get_by_role("combobox", name="Suggested pair", exact=True)
     expect(picker).to_have_value(re_start(f"{third[1]} & {third[2]} (score {float(third[0]):.2f} points)"))
     expect(page.get_by_role("button", name="Confirm", exact=True)).to_be_visible()
+
+
+def test_the_registration_forms_hidden_field_is_out_of_reach_of_keyboard_and_screen_reader(
+    program, browser_page
+):
+    """Issue 24: the anti-spam field ("Website (leave this empty)") took a Tab stop and was read aloud.
+    Tab from the first field to the send button never lands in it, and it is not in the accessibility tree."""
+    page = browser_page
+    page.goto(f"{program.base}/Register?as=mentee")
+    page.get_by_role("button", name="Send my registration").wait_for()
+    wait_for_app(page)
+    page.get_by_role("textbox", name="First name *").focus()
+    visited = []
+    for _ in range(80):
+        page.keyboard.press("Tab")
+        here = page.evaluate(
+            """() => { const e = document.activeElement;
+                return [e.closest('.st-key-register-trap') ? 'TRAP' : '',
+                        e.getAttribute('aria-label') || e.innerText || e.tagName]; }"""
+        )
+        visited.append(here)
+        if here[1].strip() == "Send my registration":
+            break
+    assert visited[-1][1].strip() == "Send my registration", visited
+    assert [v for v in visited if v[0] == "TRAP"] == []
+    assert page.get_by_role("textbox", name="Website (leave this empty)").count() == 0
+    assert page.get_by_label("Website (leave this empty)").count() == 1  # still on the page, for bots
+    assert serious_violations(page) == []

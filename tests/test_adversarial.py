@@ -364,7 +364,11 @@ def hostile(tag: str, limit: int) -> str:
 
 
 FREE_TEXT = {
-    kind: [c for c in intake.TEMPLATES[kind] if intake.COLUMNS[c].parse in (intake.plain, intake.multi)]
+    kind: [
+        c
+        for c in intake.TEMPLATES[kind]
+        if intake.COLUMNS[c].parse in (intake.plain, intake.line, intake.identities, intake.multi)
+    ]
     for kind in ("mentors", "mentees")
 }
 MENTOR = {c: hostile(f"m{i}", intake.max_length("mentors", c)) for i, c in enumerate(FREE_TEXT["mentors"])}

@@ -414,7 +414,90 @@ def test_every_error_of_a_row_is_collected():
 
 
 def test_text_longer_than_the_store_keeps_is_an_error():
-    assert parsed("mentees", first_name="x" * 101)[1] == ["first_name: is longer than 100 characters"]
+    assert parsed("mentees", school="x" * 201)[1] == ["school: is longer than 200 characters"]
+
+
+def test_a_name_has_at_most_sixty_characters():
+    assert parsed("mentees", first_name="x" * 60)[1] == []
+    assert parsed("mentees", last_name="x" * 61)[1] == ["last_name: is longer than 60 characters"]
+
+
+PHISHING = "there,\n\nYOUR SCHOLARSHIP IS APPROVED. Claim it at http://claim-now.example.com/abc"
+
+
+@pytest.mark.parametrize(
+    ("column", "cell", "error"),
+    [
+        (
+            "first_name",
+            PHISHING,
+            "first_name: must be one line, without line breaks, tabs or other control characters",
+        ),
+        (
+            "first_name",
+            "there. YOUR SCHOLARSHIP IS APPROVED http://x.example",
+            "first_name: must not contain a web or email address",
+        ),
+        (
+            "last_name",
+            "Claim at www.scholarship.example",
+            "last_name: must not contain a web or email address",
+        ),
+        ("last_name", "claim-now.com/abc", "last_name: must not contain a web or email address"),
+        ("school", "claim-now.com", "school: must not contain a web or email address"),
+        (
+            "school",
+            "State\tUniversity",
+            "school: must be one line, without line breaks, tabs or other control characters",
+        ),
+        (
+            "major",
+            "Biology\u2028Claim it now",
+            "major: must be one line, without line breaks, tabs or other control characters",
+        ),
+        (
+            "pronouns",
+            "write to claims@scholarship.example",
+            "pronouns: must not contain a web or email address",
+        ),
+        ("phone", "555 0100 bit.ly/win", "phone: must not contain a web or email address"),
+        ("languages", "English; evil.top", "languages: must not contain a web or email address"),
+    ],
+)
+def test_one_line_answers_refuse_line_breaks_and_web_addresses_naming_the_column(column, cell, error):
+    assert parsed("mentees", **{column: cell})[1] == [error]
+
+
+@pytest.mark.parametrize(
+    ("column", "cell"),
+    [
+        ("first_name", "Ana-María"),
+        ("last_name", "St. John"),
+        ("last_name", "King Jr."),
+        ("last_name", "O'Neil-Nguyễn"),
+        ("school", "Univ. of Michigan"),
+        ("school", "St.Olaf College"),
+        ("organization", "Mayo Clinic"),
+        ("pronouns", "she/her"),
+        ("phone", "+1 (612) 555-0101 ext. 2"),
+        ("major", "Pre-med, B.S."),
+    ],
+)
+def test_real_names_and_organisations_with_dots_are_not_web_addresses(column, cell):
+    kind = "mentors" if column == "organization" else "mentees"
+    values, errors = parsed(kind, **{column: cell})
+    assert (errors, values[column]) == ([], cell)
+
+
+def test_free_text_keeps_its_line_breaks_and_a_race_answer_its_identities_on_one_line():
+    values, errors = parsed(
+        "mentees", goals="Medical school.\nThen pediatrics.", race_ethnicity="Black\nKenyan"
+    )
+    assert errors == []
+    assert (values["goals"], values["race_ethnicity"]) == (
+        "Medical school.\nThen pediatrics.",
+        "Black; Kenyan",
+    )
 
 
 def test_a_formula_neutralised_by_an_export_reads_back_as_written():

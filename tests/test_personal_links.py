@@ -125,8 +125,8 @@ def test_no_row_of_the_store_holds_the_tokens_a_delivered_pair_mail_carries(
 
 
 def test_no_row_holds_the_registration_link_the_mail_carries_and_the_link_confirms(engine, mail_server, smtp):
-    signup.set_form_open(engine, actor=Actor.operator(), kind="mentors", is_open=True)
-    receipt = signup.submit(
+    services.set_form_open(engine, actor=Actor.operator(), kind="mentors", is_open=True)
+    receipt = services.submit_registration(
         engine,
         kind="mentors",
         cells=MENTOR_CELLS,
@@ -146,7 +146,7 @@ def test_no_row_holds_the_registration_link_the_mail_carries_and_the_link_confir
     assert_no_token_at_rest(engine, mail_server.received)
     (token,) = tokens_in(mail_server.received[0])
     assert token != receipt.token  # made as the mail left
-    person_id = signup.confirm(engine, token=token, now=NOW + timedelta(hours=1), today=TODAY)
+    person_id = services.confirm_registration(engine, token=token, now=NOW + timedelta(hours=1), today=TODAY)
     assert person_id is not None
 
 
@@ -172,8 +172,8 @@ def test_expired_personal_links_are_refused_with_one_sentence(
     app, engine, accounts, mail_server, smtp, monkeypatch
 ):
     # a confirmed registration's personal link: 90 days after its mail
-    signup.set_form_open(engine, actor=Actor.operator(), kind="mentors", is_open=True)
-    signup.submit(
+    services.set_form_open(engine, actor=Actor.operator(), kind="mentors", is_open=True)
+    services.submit_registration(
         engine,
         kind="mentors",
         cells=MENTOR_CELLS,
@@ -187,12 +187,12 @@ def test_expired_personal_links_are_refused_with_one_sentence(
     )
     send_due(engine, smtp=smtp, now=NOW)
     (personal,) = tokens_in(mail_server.received[-1])
-    signup.confirm(engine, token=personal, now=NOW, today=TODAY)
+    services.confirm_registration(engine, token=personal, now=NOW, today=TODAY)
     late = NOW + links.PERSONAL_LINK_LIFETIME + timedelta(seconds=1)
     with db.read_session(engine) as session:
-        assert signup.link_state(session, personal, late - timedelta(days=1)) is not None
+        assert queries.link_state(session, personal, late - timedelta(days=1)) is not None
     with pytest.raises(Refused, match=re.escape(signup.INACTIVE_LINK)):
-        signup.withdraw_own(engine, token=personal, now=late)
+        services.withdraw_own_registration(engine, token=personal, now=late)
 
     pair = three_pairs(engine)["late"]
     token = services.issue_checkin_link(engine, actor=accounts["leader"], match_id=pair, now=NOW)

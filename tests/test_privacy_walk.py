@@ -17,7 +17,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from mentorship import db, outbox, privacy, queries, services, signup
+from mentorship import db, outbox, privacy, queries, services
 from mentorship.auth import Actor
 from mentorship.intake import KINDS
 from mentorship.models import Concern, Match, MatchStatus, Meeting, Mentee, Mentor
@@ -74,8 +74,8 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Engine, di
             dedupe_key="walk-invitation",
             now=NOW,
         )
-    signup.set_form_open(engine, actor=Actor.operator(), kind="mentees", is_open=True)
-    signup.submit(
+    services.set_form_open(engine, actor=Actor.operator(), kind="mentees", is_open=True)
+    services.submit_registration(
         engine,
         kind="mentees",
         cells=PENDING,

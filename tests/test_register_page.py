@@ -7,12 +7,13 @@ from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 
-from mentorship import db, settings, signup
+from mentorship import db, queries, services, settings, signup
 from mentorship.auth import Actor
 from mentorship.models import Mentee, Mentor, Signup, SignupStatus
 
 PAGE = "pages/8_Register.py"
-HOSTILE = '<img src=x onerror=alert(1)>**Bold** =HYPERLINK("http://x")'
+HOSTILE = '<img src=x onerror=alert(1)>**Bold** =HYPERLINK("x")'  # one line, no web address: a valid name
+PHISHING = "there,\n\nSCHOLARSHIP APPROVED: claim-now.com"  # within a name's 60 characters
 
 
 def open_form(app, form: str = "mentor", **params):
@@ -45,7 +46,7 @@ def test_a_new_store_shows_one_sentence_and_the_contact_when_closed(app, engine)
     at = open_form(app)
     assert [i.value for i in at.info] == ["Registration is closed for now."]
     assert not at.text_input and not at.button
-    signup.save_settings(
+    services.save_registration_settings(
         engine,
         actor=Actor.operator(),
         contact_email="mentoring@program.example.org",
@@ -58,8 +59,66 @@ def test_a_new_store_shows_one_sentence_and_the_contact_when_closed(app, engine)
     ]
 
 
+def test_the_consent_notice_promises_only_the_ways_there_are(app, engine, monkeypatch):
+    """Issue 24: it ended "write to the program contact below" with no contact below (a new store)."""
+    monkeypatch.delenv("MENTORSHIP_SMTP_HOST", raising=False)
+    services.set_form_open(engine, actor=Actor.operator(), kind="mentees", is_open=True)
+    notice = [c.value for c in open_form(app, "mentee").caption if c.value.startswith("What we keep")]
+    assert notice == [signup.CONSENT_NOTICE]  # no contact, no mail: no promise of either
+    assert notice[0].endswith("to run the program.") and "below" not in notice[0]
+    monkeypatch.setenv("MENTORSHIP_SMTP_HOST", "smtp.program.example.org")
+    notice = [c.value for c in open_form(app, "mentee").caption if c.value.startswith("What we keep")]
+    assert notice == [
+        f"{signup.CONSENT_NOTICE} To see, correct or erase your data, use the personal link we email you."
+    ]
+    services.save_registration_settings(
+        engine,
+        actor=Actor.operator(),
+        contact_email="mentoring@program.example.org",
+        per_session=5,
+        per_hour=60,
+    )
+    notice = [c.value for c in open_form(app, "mentee").caption if c.value.startswith("What we keep")]
+    assert notice == [
+        f"{signup.CONSENT_NOTICE} To see, correct or erase your data, write to the program contact, "
+        "mentoring@program.example.org, or use the personal link we email you."
+    ]
+    monkeypatch.delenv("MENTORSHIP_SMTP_HOST")
+    notice = [c.value for c in open_form(app, "mentee").caption if c.value.startswith("What we keep")]
+    assert notice == [
+        f"{signup.CONSENT_NOTICE} To see, correct or erase your data, write to the program contact, "
+        "mentoring@program.example.org."
+    ]
+
+
+def test_a_new_form_starts_with_no_bipoc_answer_chosen_and_shows_words_not_codes(app, engine):
+    services.set_form_open(engine, actor=Actor.operator(), kind="mentees", is_open=True)
+    at = open_form(app, "mentee")
+    identity, preference = (
+        at.selectbox(key="register-identifies_bipoc"),
+        at.selectbox(key="register-bipoc_mentor_preference"),
+    )
+    assert (identity.value, preference.value) == (None, None)
+    assert identity.options == ["Yes", "No", "Prefer not to say"]
+    assert preference.options == ["No preference", "Prefer a BIPOC mentor", "Need a BIPOC mentor"]
+    assert at.multiselect(key="register-meeting_formats").options == ["Video call", "Phone", "In person"]
+    fill_mentee(at, "Lin", "Vang", "lin@school.example.edu")
+    at = at.button[0].click().run()
+    assert [s.value for s in at.success] == [f"{signup.RECEIVED} {signup.RECEIVED_LEADER}"]
+    at = next(b for b in at.button if b.label == "Send another registration").click().run()
+    fill_mentee(at, "Mai", "Xiong", "mai@school.example.edu")
+    at.selectbox(key="register-identifies_bipoc").select("yes")
+    at.selectbox(key="register-bipoc_mentor_preference").select("required")
+    at = at.button[0].click().run()
+    with db.read_session(engine) as session:
+        answers = [s.answers for s in session.execute(sa.select(Signup).order_by(Signup.id)).scalars()]
+    # unanswered: kept empty, which the import reads as undisclosed and no preference
+    assert '"identifies_bipoc": ""' in answers[0] and '"bipoc_mentor_preference": ""' in answers[0]
+    assert '"identifies_bipoc": "yes"' in answers[1] and '"bipoc_mentor_preference": "required"' in answers[1]
+
+
 def test_a_mentor_reads_the_expectations_and_the_statement_and_registers(app, engine):
-    signup.set_form_open(engine, actor=Actor.operator(), kind="mentors", is_open=True)
+    services.set_form_open(engine, actor=Actor.operator(), kind="mentors", is_open=True)
     at = open_form(app)
     page = texts(at)
     assert "A mentorship lasts at least one year" in page and "every one to two months" in page
@@ -80,7 +139,7 @@ def test_a_mentor_reads_the_expectations_and_the_statement_and_registers(app, en
 
 
 def test_a_failed_registration_keeps_what_was_typed_and_names_each_problem_as_text(app, engine):
-    signup.set_form_open(engine, actor=Actor.operator(), kind="mentees", is_open=True)
+    services.set_form_open(engine, actor=Actor.operator(), kind="mentees", is_open=True)
     at = open_form(app, "mentee")
     assert signup.BIPOC_WAIT in [c.value for c in at.caption]
     at.text_input(key="register-first_name").input(HOSTILE[:100])
@@ -96,8 +155,33 @@ def test_a_failed_registration_keeps_what_was_typed_and_names_each_problem_as_te
         assert session.execute(sa.select(sa.func.count(Signup.id))).scalar_one() == 0
 
 
+def test_a_phishing_first_name_is_refused_in_one_sentence_and_nothing_is_queued(app, engine, monkeypatch):
+    """Issue 24, item 2: a first name that would write a paragraph with a link into the program's mail."""
+    from mentorship.models import OutboxMessage
+
+    monkeypatch.setenv("MENTORSHIP_SMTP_HOST", "smtp.program.example.org")
+    services.set_form_open(engine, actor=Actor.operator(), kind="mentees", is_open=True)
+    at = open_form(app, "mentee")
+    fill_mentee(at, PHISHING, "Vang", "victim@school.example.edu")
+    at = at.button[0].click().run()
+    problems = at.dataframe[0].value
+    assert problems.to_dict("records") == [
+        {
+            "field": "First name",
+            "problem": "must be one line, without line breaks, tabs or other control characters",
+        }
+    ]
+    assert not at.success
+    fill_mentee(at, PHISHING.replace("\n", " "), "Vang", "victim@school.example.edu")
+    at = at.button[0].click().run()
+    assert list(at.dataframe[0].value["problem"]) == ["must not contain a web or email address"]
+    with db.read_session(engine) as session:
+        assert session.execute(sa.select(sa.func.count(Signup.id))).scalar_one() == 0
+        assert session.execute(sa.select(sa.func.count(OutboxMessage.id))).scalar_one() == 0
+
+
 def test_the_hidden_field_stores_nothing(app, engine):
-    signup.set_form_open(engine, actor=Actor.operator(), kind="mentees", is_open=True)
+    services.set_form_open(engine, actor=Actor.operator(), kind="mentees", is_open=True)
     at = open_form(app, "mentee")
     fill_mentee(at, "Bot", "Bot", "bot@example.org")
     at.text_input(key="register-hp").input("http://spam.example")
@@ -111,7 +195,7 @@ def test_the_hidden_field_stores_nothing(app, engine):
 
 def test_a_personal_link_updates_the_registration(app, engine):
     leader = Actor.operator()
-    signup.set_form_open(engine, actor=leader, kind="mentees", is_open=True)
+    services.set_form_open(engine, actor=leader, kind="mentees", is_open=True)
     now = datetime.now(UTC)
     cells = {
         "first_name": HOSTILE[:100],
@@ -120,7 +204,7 @@ def test_a_personal_link_updates_the_registration(app, engine):
         "meeting_formats": "virtual",
         "school": "State University",
     }
-    receipt = signup.submit(
+    receipt = services.submit_registration(
         engine,
         kind="mentees",
         cells=cells,
@@ -156,14 +240,18 @@ def test_the_leader_opens_a_form_sets_the_contact_and_edits_the_statement_on_adm
         "http://localhost:8501/Register?as=mentor",
         "http://localhost:8501/Register?as=mentee",
     ]
+    assert not [w for w in at.warning if "no program contact email" in w.value]  # both forms closed
     at.toggle(key="registration-open-mentors").set_value(True).run()
+    assert [w.value for w in at.warning if "no program contact email" in w.value] != []
+    assert "Shown to the public on both forms" in at.text_input(key="registration-contact").help
     at.text_input(key="registration-contact").input("Mentoring@Program.example.org")
     at.number_input(key="registration-per-hour").set_value(30)
     next(b for b in at.button if b.label == "Save settings").click().run()
     at.text_area(key="registration-statement").input("We practise anti-racism and cultural humility.")
     next(b for b in at.button if b.label == "Save as a new version").click().run()
+    assert not [w for w in at.warning if "no program contact email" in w.value]
     with db.read_session(engine) as session:
-        state = signup.form_state(session, "mentors")
+        state = queries.form_state(session, "mentors")
         chosen = settings.registration_settings(session)
     assert (state.open, state.statement_version, state.statement) == (
         True,
@@ -181,7 +269,7 @@ def test_the_leader_accepts_a_new_registration_and_the_overview_counts_those_wai
     from .conftest import signed_in
 
     leader = accounts["leader"]
-    signup.set_form_open(engine, actor=leader, kind="mentees", is_open=True)
+    services.set_form_open(engine, actor=leader, kind="mentees", is_open=True)
     for email in ("a@school.example.edu", "b@school.example.edu"):
         cells = {
             "first_name": HOSTILE[:100],
@@ -189,7 +277,7 @@ def test_the_leader_accepts_a_new_registration_and_the_overview_counts_those_wai
             "email": email,
             "meeting_formats": "virtual",
         }
-        signup.submit(
+        services.submit_registration(
             engine,
             kind="mentees",
             cells=cells,
@@ -222,7 +310,7 @@ def test_the_public_page_shows_nothing_of_the_program_whatever_its_address(app, 
     from .conftest import load_demo
 
     load_demo(engine)
-    signup.set_form_open(engine, actor=Actor.operator(), kind="mentors", is_open=True)
+    services.set_form_open(engine, actor=Actor.operator(), kind="mentors", is_open=True)
     for params in ({}, {"as": "leader"}, {"token": "guessed"}, {"as": "mentor"}):
         at = app(PAGE)
         for key, value in params.items():
@@ -236,7 +324,7 @@ def test_the_public_page_shows_nothing_of_the_program_whatever_its_address(app, 
 
 
 def test_an_unexpected_error_shows_one_neutral_sentence_and_nothing_else(app, engine):
-    signup.set_form_open(engine, actor=Actor.operator(), kind="mentees", is_open=True)
+    services.set_form_open(engine, actor=Actor.operator(), kind="mentees", is_open=True)
     at = open_form(app, "mentee")
     fill_mentee(at, "Lin", "Vang", "lin@school.example.edu")
     with engine.begin() as connection:  # a real fault: the store loses the table the submission goes to

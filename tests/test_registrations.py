@@ -64,12 +64,14 @@ def test_filters(filters, ids):
     assert registrations.filter_frame(PEOPLE, filters).index.tolist() == ids
 
 
-def test_the_table_spells_out_eligibility_and_lists_choices():
-    shown = registrations.table(PEOPLE.assign(capacity=1, open_pairs=0), "mentors")
-    assert shown.loc[2, ["name", "eligibility", "meeting_formats"]].tolist() == [
+def test_the_table_spells_out_eligibility_and_lists_choices_in_words():
+    people = PEOPLE.assign(capacity=1, open_pairs=0, identifies_bipoc=["yes", "undisclosed", "no"])
+    shown = registrations.table(people, "mentors")
+    assert shown.loc[2, ["name", "eligibility", "meeting_formats", "identifies_bipoc"]].tolist() == [
         "Amina Warsame",
         "not yet eligible",
-        ["virtual", "phone"],
+        ["Video call", "Phone"],
+        "Prefer not to say",
     ]
 
 

@@ -15,7 +15,18 @@ from hypothesis import strategies as st
 from mentorship import db, intake, matching, queries, registrations, services, signup
 from mentorship.auth import Actor
 from mentorship.errors import Refused
-from mentorship.models import AuditEvent, Match, Mentee, Mentor, Role, Signup, SignupStatus
+from mentorship.models import (
+    AuditEvent,
+    Match,
+    Mentee,
+    Mentor,
+    OutboxMessage,
+    Role,
+    Signup,
+    SignupStatus,
+    ValuesStatement,
+)
+from mentorship.outbox import linking
 
 NOW = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)
 TODAY = NOW.date()
@@ -43,12 +54,12 @@ MENTEE = {
 
 def opened(engine, *kinds: str) -> None:
     for kind in kinds or ("mentors", "mentees"):
-        signup.set_form_open(engine, actor=LEADER, kind=kind, is_open=True)
+        services.set_form_open(engine, actor=LEADER, kind=kind, is_open=True)
 
 
 def send(engine, kind="mentors", cells=None, *, now=NOW, client="browser-1", **extra) -> signup.Receipt:
     arguments = {"consent": True, "attest": True, "statement_version": 1, "mail": False} | extra
-    return signup.submit(
+    return services.submit_registration(
         engine,
         kind=kind,
         cells=dict(cells or (MENTOR if kind == "mentors" else MENTEE)),
@@ -66,8 +77,8 @@ def people(engine, table) -> list:
 
 def test_a_new_store_has_both_forms_closed_and_a_closed_form_takes_nothing(engine):
     with db.read_session(engine) as session:
-        assert not signup.form_state(session, "mentors").open
-        assert not signup.form_state(session, "mentees").open
+        assert not queries.form_state(session, "mentors").open
+        assert not queries.form_state(session, "mentees").open
     with pytest.raises(Refused, match=r"^Registration is closed for now\.$"):
         send(engine)
     opened(engine, "mentees")
@@ -99,7 +110,9 @@ def test_a_registration_waits_for_the_leader_and_is_never_suggested_until_accept
         list(new["change"]) == ["new", "new"] and list(new["email"])[0] == "amara.okafor@clinic.example.org"
     )
 
-    person_id = signup.accept(engine, actor=LEADER, signup_id=mentor.signup_id, now=NOW, today=TODAY)
+    person_id = services.accept_registration(
+        engine, actor=LEADER, signup_id=mentor.signup_id, now=NOW, today=TODAY
+    )
     (stored,) = people(engine, Mentor)
     assert (stored.id, stored.email, stored.capacity, stored.attests_values) == (
         person_id,
@@ -114,7 +127,7 @@ def test_a_registration_waits_for_the_leader_and_is_never_suggested_until_accept
     assert ("registration.accept", f"mentors {person_id} written") in events
     with db.read_session(engine) as session:
         (mentee,) = queries.new_registrations(session, NOW, Role.leader).index
-    signup.accept(engine, actor=LEADER, signup_id=int(mentee), now=NOW, today=TODAY)
+    services.accept_registration(engine, actor=LEADER, signup_id=int(mentee), now=NOW, today=TODAY)
     with db.read_session(engine) as session:
         suggested = matching.suggest(queries.pairing_cohort(session, TODAY), queries.match_weights(session))
     assert len(suggested.pairs) == 1
@@ -130,62 +143,85 @@ def test_the_committee_sees_new_registrations_without_contacts_or_demographics(e
     assert not {"bipoc_mentor_preference", "identifies_bipoc", "race_ethnicity"} & set(new.columns)
 
 
-def test_the_same_email_again_is_a_pending_update_that_overwrites_nothing(engine):
+def test_the_same_email_again_changes_nothing_and_the_leader_sees_no_second_row(engine):
     opened(engine)
     first = send(engine)
-    signup.accept(engine, actor=LEADER, signup_id=first.signup_id, now=NOW, today=TODAY)
+    services.accept_registration(engine, actor=LEADER, signup_id=first.signup_id, now=NOW, today=TODAY)
     again = send(engine, cells=MENTOR | {"specialty": "pediatrics", "capacity": "3"}, client="browser-2")
     assert again.message == first.message  # the page says the same whether the email is registered or not
     (stored,) = people(engine, Mentor)
     assert (stored.specialty, stored.capacity) == ("family medicine", 2)
     with db.read_session(engine) as session:
-        assert list(queries.new_registrations(session, NOW, Role.leader)["change"]) == ["update"]
-    later = NOW + timedelta(days=1)
-    signup.accept(engine, actor=LEADER, signup_id=again.signup_id, now=later, today=later.date())
-    (stored,) = people(engine, Mentor)
-    assert (stored.specialty, stored.capacity, stored.registered_on) == ("pediatrics", 3, TODAY)
+        assert queries.new_registrations(session, NOW, Role.leader).empty
+        assert queries.registrations_waiting(session, NOW) == 0
+        kept = session.execute(sa.select(Signup).where(Signup.client == "browser-2")).scalar_one()
+        assert (kept.status, kept.email, kept.answers, kept.token_hash) == (
+            SignupStatus.discarded,
+            "",
+            "{}",
+            None,
+        )
 
 
-def test_a_second_pending_submission_supersedes_the_first_and_a_decline_keeps_no_answers(engine):
+def test_a_second_submission_while_one_waits_changes_nothing_and_a_decline_keeps_no_answers(engine):
     opened(engine)
     first = send(engine)
     second = send(engine, cells=MENTOR | {"specialty": "surgery"})
+    assert second.message == first.message and second.signup_id is None
     with db.read_session(engine) as session:
-        old = session.get(Signup, first.signup_id)
-        assert (old.status, old.answers) == (SignupStatus.superseded, "{}")
-    with pytest.raises(Refused, match="no longer waits"):
-        signup.accept(engine, actor=LEADER, signup_id=first.signup_id, now=NOW, today=TODAY)
-    signup.decline(engine, actor=LEADER, signup_id=second.signup_id, now=NOW)
+        waiting = session.get(Signup, first.signup_id)
+        assert (waiting.status, waiting.answers) == (SignupStatus.pending, first_answers := waiting.answers)
+        assert '"specialty": "family medicine"' in first_answers
+        assert list(queries.new_registrations(session, NOW, Role.leader).index) == [first.signup_id]
+    services.decline_registration(engine, actor=LEADER, signup_id=first.signup_id, now=NOW)
     with db.read_session(engine) as session:
-        declined = session.get(Signup, second.signup_id)
+        declined = session.get(Signup, first.signup_id)
         assert (declined.status, declined.answers) == (SignupStatus.declined, "{}")
-    assert people(engine, Mentor) == []
+
+
+def test_a_pending_registration_never_overwrites_a_person_registered_meanwhile(engine):
+    """Registered by the leader while the submission waited: accepting or confirming it refuses."""
+    opened(engine)
+    pending = send(engine, cells=MENTOR | {"specialty": "pediatrics"})
+    services.add_registration(
+        engine, actor=LEADER, kind="mentors", cells=MENTOR | {"attests_values": "yes"}, today=TODAY
+    )
+    with pytest.raises(Refused, match=r"^This email address is registered already, so nothing was changed"):
+        services.accept_registration(engine, actor=LEADER, signup_id=pending.signup_id, now=NOW, today=TODAY)
+    with pytest.raises(Refused, match="registered already"):
+        services.confirm_registration(engine, token=pending.token, now=NOW, today=TODAY)
+    (stored,) = people(engine, Mentor)
+    assert stored.specialty == "family medicine"
 
 
 def test_only_the_leader_accepts_or_declines(engine, accounts):
     opened(engine)
     receipt = send(engine)
     with pytest.raises(Refused, match="Only the program leader"):
-        signup.accept(engine, actor=accounts["committee"], signup_id=receipt.signup_id, now=NOW, today=TODAY)
+        services.accept_registration(
+            engine, actor=accounts["committee"], signup_id=receipt.signup_id, now=NOW, today=TODAY
+        )
     with pytest.raises(Refused, match="Only the program leader"):
-        signup.decline(engine, actor=accounts["committee"], signup_id=receipt.signup_id, now=NOW)
+        services.decline_registration(
+            engine, actor=accounts["committee"], signup_id=receipt.signup_id, now=NOW
+        )
     assert people(engine, Mentor) == []
 
 
 def test_attestations_keep_the_version_they_attested_when_the_statement_changes(engine):
     opened(engine)
     early = send(engine)
-    signup.accept(engine, actor=LEADER, signup_id=early.signup_id, now=NOW, today=TODAY)
-    assert signup.save_statement(engine, actor=LEADER, text="Anti-racism, humility, respect.", now=NOW) == 2
-    assert signup.save_statement(engine, actor=LEADER, text="Anti-racism, humility, respect.", now=NOW) == 2
+    services.accept_registration(engine, actor=LEADER, signup_id=early.signup_id, now=NOW, today=TODAY)
+    assert services.save_statement(engine, actor=LEADER, text="Anti-racism, humility, respect.", now=NOW) == 2
+    assert services.save_statement(engine, actor=LEADER, text="Anti-racism, humility, respect.", now=NOW) == 2
     with db.read_session(engine) as session:
-        assert signup.statement(session) == (2, "Anti-racism, humility, respect.")
-        assert session.get(signup.ValuesStatement, 1).text == signup.DEFAULT_STATEMENT
+        assert queries.values_statement(session) == (2, "Anti-racism, humility, respect.")
+        assert session.get(ValuesStatement, 1).text == signup.DEFAULT_STATEMENT
     # A mentor who read version 1 before the change is asked to read the new one.
     with pytest.raises(Refused, match="changed while you were reading"):
         send(engine, cells=MENTOR | {"email": "kwame@clinic.example.org"}, statement_version=1)
     late = send(engine, cells=MENTOR | {"email": "kwame@clinic.example.org"}, statement_version=2)
-    signup.accept(engine, actor=LEADER, signup_id=late.signup_id, now=NOW, today=TODAY)
+    services.accept_registration(engine, actor=LEADER, signup_id=late.signup_id, now=NOW, today=TODAY)
     assert sorted((m.email, m.values_version) for m in people(engine, Mentor)) == [
         ("amara.okafor@clinic.example.org", 1),
         ("kwame@clinic.example.org", 2),
@@ -196,7 +232,7 @@ def test_attestations_keep_the_version_they_attested_when_the_statement_changes(
         {"name": "Amara Okafor", "attested_version": 1}
     ]
     # Re-attesting through the personal link records the current version.
-    signup.update_own(
+    services.update_own_registration(
         engine, token=early.token, cells=MENTOR, attest=True, statement_version=2, now=NOW, today=TODAY
     )
     with db.read_session(engine) as session:
@@ -236,7 +272,9 @@ def test_a_confirmation_link_expires_after_seven_days(engine):
     receipt = send(engine, mail=True)
     assert receipt.message.endswith("please follow it within 7 days.")
     with pytest.raises(Refused, match="This link is not active"):
-        signup.confirm(engine, token=receipt.token, now=NOW + timedelta(days=7, seconds=1), today=TODAY)
+        services.confirm_registration(
+            engine, token=receipt.token, now=NOW + timedelta(days=7, seconds=1), today=TODAY
+        )
     with db.read_session(engine) as session:
         assert queries.registrations_waiting(session, NOW + timedelta(days=7)) == 0
         assert queries.registrations_waiting(session, NOW + timedelta(days=6)) == 1
@@ -252,19 +290,23 @@ def test_a_link_followed_in_time_writes_the_registration_once(engine):
     opened(engine)
     receipt = send(engine, mail=True)
     later = NOW + timedelta(days=6)
-    person_id = signup.confirm(engine, token=receipt.token, now=later, today=later.date())
-    assert signup.confirm(engine, token=receipt.token, now=later, today=later.date()) == person_id
+    person_id = services.confirm_registration(engine, token=receipt.token, now=later, today=later.date())
+    assert (
+        services.confirm_registration(engine, token=receipt.token, now=later, today=later.date()) == person_id
+    )
     (stored,) = people(engine, Mentor)
     assert (stored.id, stored.registered_on) == (person_id, TODAY)  # registered the day it was sent
     with pytest.raises(Refused, match="not active"):
-        signup.confirm(engine, token="guessed", now=later, today=later.date())
+        services.confirm_registration(engine, token="guessed", now=later, today=later.date())
 
 
 def test_the_personal_link_updates_and_withdraws_but_not_with_an_open_pair(engine):
     opened(engine)
     mentee = send(engine, "mentees")
-    mentee_id = signup.accept(engine, actor=LEADER, signup_id=mentee.signup_id, now=NOW, today=TODAY)
-    changed = signup.update_own(
+    mentee_id = services.accept_registration(
+        engine, actor=LEADER, signup_id=mentee.signup_id, now=NOW, today=TODAY
+    )
+    changed = services.update_own_registration(
         engine,
         token=mentee.token,
         cells=MENTEE | {"school": "City College", "email": "someone.else@example.org"},
@@ -277,16 +319,18 @@ def test_the_personal_link_updates_and_withdraws_but_not_with_an_open_pair(engin
     (stored,) = people(engine, Mentee)
     assert (stored.school, stored.email) == ("City College", "lin.vang@school.example.edu")
     mentor = send(engine)
-    mentor_id = signup.accept(engine, actor=LEADER, signup_id=mentor.signup_id, now=NOW, today=TODAY)
+    mentor_id = services.accept_registration(
+        engine, actor=LEADER, signup_id=mentor.signup_id, now=NOW, today=TODAY
+    )
     services.confirm_pair(engine, actor=LEADER, mentor_id=mentor_id, mentee_id=mentee_id, today=TODAY)
-    signup.save_settings(
+    services.save_registration_settings(
         engine, actor=LEADER, contact_email="Mentoring@Program.example.org", per_session=5, per_hour=60
     )
     with pytest.raises(Refused, match=r"still open; please ask the program leader \(mentoring@program"):
-        signup.withdraw_own(engine, token=mentee.token, now=NOW)
+        services.withdraw_own_registration(engine, token=mentee.token, now=NOW)
     with db.write_session(engine) as session:
         session.execute(sa.update(Match).values(status="ended", ended_on=TODAY, end_reason="schedules"))
-    signup.withdraw_own(engine, token=mentee.token, now=NOW)
+    services.withdraw_own_registration(engine, token=mentee.token, now=NOW)
     assert people(engine, Mentee)[0].status == "withdrawn"
 
 
@@ -306,7 +350,7 @@ def test_limits_per_browser_session_and_per_hour(engine):
     with pytest.raises(Refused, match="many registrations in a short time"):
         send(engine, cells=MENTOR | {"email": "m5@example.org"})
     send(engine, cells=MENTOR | {"email": "m5@example.org"}, client="another-browser")
-    signup.save_settings(engine, actor=LEADER, contact_email="", per_session=50, per_hour=7)
+    services.save_registration_settings(engine, actor=LEADER, contact_email="", per_session=50, per_hour=7)
     send(engine, cells=MENTOR | {"email": "m6@example.org"}, client="third")
     with pytest.raises(Refused, match="try again in an hour"):
         send(engine, cells=MENTOR | {"email": "m7@example.org"}, client="fourth")
@@ -321,7 +365,7 @@ def test_the_leader_opens_and_closes_forms_from_the_command_line(engine, account
     )
     assert capsys.readouterr().out.strip() == "The mentee registration form is open."
     with db.read_session(engine) as session:
-        assert (signup.form_state(session, "mentees").open, signup.form_state(session, "mentors").open) == (
+        assert (queries.form_state(session, "mentees").open, queries.form_state(session, "mentors").open) == (
             True,
             False,
         )
@@ -419,7 +463,7 @@ def test_the_confirmation_link_arrives_by_mail_and_confirms_the_registration(eng
     from mentorship.outbox.sending import send_due
 
     opened(engine)
-    signup.save_settings(
+    services.save_registration_settings(
         engine, actor=LEADER, contact_email="mentoring@program.example.org", per_session=5, per_hour=60
     )
     receipt = send(engine, cells=MENTOR | {"first_name": "<b>Amara</b> =1+1"}, mail=True)
@@ -439,7 +483,7 @@ def test_the_confirmation_link_arrives_by_mail_and_confirms_the_registration(eng
     link = next(line.strip() for line in received.body.splitlines() if "/Register?token=" in line)
     assert link.startswith("http://localhost:8501/Register?token=")
     token = parse_qs(urlsplit(link).query)["token"][0]
-    person_id = signup.confirm(engine, token=token, now=NOW + timedelta(days=1), today=TODAY)
+    person_id = services.confirm_registration(engine, token=token, now=NOW + timedelta(days=1), today=TODAY)
     assert [m.id for m in people(engine, Mentor)] == [person_id]
 
 
@@ -457,20 +501,29 @@ def test_a_refused_submission_queues_no_mail(engine):
 def test_erasure_forgets_submitted_registrations_and_their_links(engine):
     opened(engine)
     accepted = send(engine, "mentees")
-    signup.accept(engine, actor=LEADER, signup_id=accepted.signup_id, now=NOW, today=TODAY)
-    pending = send(engine, "mentees", cells=MENTEE | {"school": "City College"})
+    services.accept_registration(engine, actor=LEADER, signup_id=accepted.signup_id, now=NOW, today=TODAY)
+    # the same email again, with mail: a fresh personal link, kept as a row pointing at her
+    send(engine, "mentees", cells=MENTEE | {"school": "City College"}, mail=True)
+    with db.write_session(engine) as session:  # the link, made as the outbox sends the message
+        registered = sa.select(OutboxMessage).where(OutboxMessage.kind == "registered")
+        (message,) = session.execute(registered).scalars()
+        (url,) = linking.mint(
+            session, link_kind=message.link_kind, link_ref=message.link_ref, match_id=None, now=NOW
+        ).values()
+    again_token = url.split("token=", 1)[1]
     with db.read_session(engine) as session:
         assert (
             session.get(Signup, accepted.signup_id).answers == "{}"
         )  # written: kept once, in the registration
+        assert queries.link_state(session, again_token, NOW).person_id is not None
     assert services.erase_person(engine, actor=LEADER, email="lin.vang@school.example.edu", today=TODAY) == [
         "mentee"
     ]
     with db.read_session(engine) as session:
         rows = session.execute(sa.select(Signup.email, Signup.answers, Signup.token_hash)).all()
         assert rows == [("", "{}", None), ("", "{}", None)]
-        assert signup.link_state(session, pending.token, NOW) is None
-        assert signup.link_state(session, accepted.token, NOW) is None
+        assert queries.link_state(session, again_token, NOW) is None
+        assert queries.link_state(session, accepted.token, NOW) is None
     only_pending = send(engine, cells=MENTOR | {"email": "pending.only@clinic.example.org"}, client="x")
     assert services.erase_person(
         engine, actor=LEADER, email="pending.only@clinic.example.org", today=TODAY
@@ -483,16 +536,144 @@ def test_submit_accept_and_expiry_on_both_stores(each_store):
     engine = each_store
     opened(engine)
     first = send(engine, mail=True)
-    second = send(engine, cells=MENTOR | {"specialty": "surgery"}, mail=False)
+    again = send(engine, cells=MENTOR | {"specialty": "surgery"}, mail=False)
+    second = send(engine, cells=MENTOR | {"email": "kwame@clinic.example.org", "specialty": "surgery"})
     with db.read_session(engine) as session:
-        assert session.get(Signup, first.signup_id).status == SignupStatus.superseded
+        assert session.get(Signup, first.signup_id).status == SignupStatus.pending
+        assert again.signup_id is None
         assert (
             queries.registrations_waiting(session, NOW + timedelta(days=30)) == 1
         )  # the leader's: no expiry
-    person_id = signup.accept(engine, actor=LEADER, signup_id=second.signup_id, now=NOW, today=TODAY)
+    person_id = services.accept_registration(
+        engine, actor=LEADER, signup_id=second.signup_id, now=NOW, today=TODAY
+    )
     assert [(m.id, m.specialty, m.values_version) for m in people(engine, Mentor)] == [
         (person_id, "surgery", 1)
     ]
     stale = send(engine, "mentees", mail=True, client="other")
     with pytest.raises(Refused, match="not active"):
-        signup.confirm(engine, token=stale.token, now=NOW + timedelta(days=8), today=TODAY)
+        services.confirm_registration(engine, token=stale.token, now=NOW + timedelta(days=8), today=TODAY)
+
+
+ISSUE_PHISHING = (
+    "there,\n\nYOUR SCHOLARSHIP IS APPROVED. Claim it at http://claim-now.com/scholarship?id=1 before Friday."
+)
+
+
+def test_the_issues_phishing_first_name_is_refused_and_nothing_is_queued(engine):
+    """Issue 24, item 2: the name that would have been mailed, line breaks intact, to any address."""
+    from mentorship.models import OutboxMessage
+
+    opened(engine)
+    with pytest.raises(intake.InvalidRegistration) as refused:
+        send(engine, "mentees", cells=MENTEE | {"first_name": ISSUE_PHISHING}, mail=True)
+    assert refused.value.errors == [
+        "first_name: must be one line, without line breaks, tabs or other control characters"
+    ]
+    with pytest.raises(intake.InvalidRegistration) as refused:
+        send(
+            engine, "mentees", cells=MENTEE | {"first_name": "there. Claim it at claim-now.com/x"}, mail=True
+        )
+    assert refused.value.errors == ["first_name: must not contain a web or email address"]
+    with db.read_session(engine) as session:
+        assert session.execute(sa.select(OutboxMessage)).first() is None
+        assert session.execute(sa.select(Signup)).first() is None
+
+
+def test_a_confirmation_mail_carries_no_answer_but_the_first_name(engine, mail_server):
+    """Issue 24, item 2: the address has not confirmed anything yet, so the mail repeats nothing typed but
+    the (checked) first name; received by a real SMTP server."""
+    from mentorship import outbox
+    from mentorship.outbox.sending import send_due
+
+    opened(engine)
+    answers = MENTEE | {
+        "first_name": "Nia",
+        "last_name": "Zephyrine",
+        "phone": "612 555 0199",
+        "pronouns": "xe/xem",
+        "school": "Quillfeather College",
+        "class_year": "2027",
+        "major": "Biochemistry",
+        "race_ethnicity": "Garifuna",
+        "gender": "nonbinary",
+        "mentor_gender_preference": "no preference",
+        "specialty_interests": "dermatology",
+        "languages": "Kriol",
+        "goals": "Tenacious goals",
+    }
+    send(engine, "mentees", cells=answers, mail=True)
+    assert send_due(engine, smtp=outbox.smtp_settings(mail_server.environ()), now=NOW).sent == 1
+    (received,) = mail_server.received
+    assert received.recipients == [MENTEE["email"]]
+    assert received.body.startswith("Hi Nia,")
+    text = f"{received.subject}\n{received.body}".lower()
+    shown = [c for c, v in answers.items() if c not in ("first_name", "email") and str(v).lower() in text]
+    assert shown == [], shown
+
+
+def test_the_personal_link_and_the_leaders_edit_keep_names_to_one_line_without_addresses(engine):
+    """Issue 24, item 2: the same rule on every way in, not only the public form."""
+    opened(engine)
+    mentee = send(engine, "mentees")
+    person_id = services.accept_registration(
+        engine, actor=LEADER, signup_id=mentee.signup_id, now=NOW, today=TODAY
+    )
+    with pytest.raises(intake.InvalidRegistration) as refused:
+        services.update_own_registration(
+            engine,
+            token=mentee.token,
+            cells=MENTEE | {"first_name": "Lin\nClaim it: www.claim-now.com"},
+            attest=False,
+            statement_version=None,
+            now=NOW,
+            today=TODAY,
+        )
+    assert refused.value.errors == [
+        "first_name: must be one line, without line breaks, tabs or other control characters"
+    ]
+    with pytest.raises(intake.InvalidRegistration) as refused:
+        services.update_registration(
+            engine,
+            actor=LEADER,
+            kind="mentees",
+            person_id=person_id,
+            cells=MENTEE | {"school": "claim-now.com/scholarship"},
+            today=TODAY,
+        )
+    assert refused.value.errors == ["school: must not contain a web or email address"]
+    (stored,) = people(engine, Mentee)
+    assert (stored.first_name, stored.school) == ("Lin", "State University")
+
+
+def test_a_waiting_registration_sent_again_keeps_its_answers_and_mails_a_fresh_link_once_a_day(
+    engine, mail_server
+):
+    """Issue 24, item 1, the pending case: the stranger's answers are never kept; the owner is told a
+    registration waits, by mail to that address alone, with a link that confirms what she sent herself."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from mentorship import outbox
+    from mentorship.outbox.sending import send_due
+
+    opened(engine)
+    own = send(engine, "mentees", mail=True)
+    stranger = MENTEE | {"last_name": "Stranger", "school": "Elsewhere", "bipoc_mentor_preference": "none"}
+    again = send(engine, "mentees", cells=stranger, mail=True, client="stranger")
+    assert again.message == own.message
+    send(engine, "mentees", cells=stranger, mail=True, client="stranger-2")  # the same day: no second mail
+    assert send_due(engine, smtp=outbox.smtp_settings(mail_server.environ()), now=NOW).sent == 2
+    confirmation, notice = mail_server.received
+    assert notice.recipients == [MENTEE["email"]]
+    assert signup.REGISTRATION_WAITING in notice.body and "Stranger" not in notice.body
+    token = parse_qs(urlsplit(next(w for w in notice.body.split() if "token=" in w)).query)["token"][0]
+    with db.read_session(engine) as session:
+        assert queries.link_state(session, own.token, NOW) is None  # the earlier link gave way to this one
+        assert queries.registrations_waiting(session, NOW) == 1
+    services.confirm_registration(engine, token=token, now=NOW, today=TODAY)
+    (stored,) = people(engine, Mentee)
+    assert (stored.last_name, stored.school, stored.bipoc_mentor_preference) == (
+        "Vang",
+        "State University",
+        "required",
+    )

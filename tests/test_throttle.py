@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from mentorship import auth, clients, db, queries, signup, web
+from mentorship import auth, clients, db, queries, services, signup, web
 from mentorship.errors import Refused
 from mentorship.models import RefusalTally, Signup, SignupStatus, utcnow
 
@@ -67,7 +67,7 @@ def test_fresh_sessions_from_one_address_cannot_close_registration_for_everyone(
         except Refused as refused:
             answers.append(str(refused))
     with db.read_session(engine) as session:
-        chosen = signup.form_state(session, "mentors")
+        chosen = queries.form_state(session, "mentors")
         limits = queries.registration_admin(session).settings
     assert chosen.open and limits.per_address < limits.per_hour
     assert answers == ["accepted"] * limits.per_address + [signup.TOO_MANY] * (45 - limits.per_address)
@@ -80,7 +80,7 @@ def test_fresh_sessions_from_one_address_cannot_close_registration_for_everyone(
 
 def test_hidden_field_submissions_count_toward_no_limit(engine):
     opened(engine)
-    signup.save_settings(engine, actor=LEADER, contact_email="", per_session=5, per_hour=7)
+    services.save_registration_settings(engine, actor=LEADER, contact_email="", per_session=5, per_hour=7)
     for n in range(10):
         send(engine, client=f"bot-{n}", honeypot="http://spam.example")
     receipt = send(engine, client="bot-0")
@@ -92,10 +92,10 @@ def test_hidden_field_submissions_count_toward_no_limit(engine):
 
 def test_the_per_address_limit_stays_below_the_hourly_cap(engine):
     with pytest.raises(Refused, match="one less than the submissions per hour"):
-        signup.save_settings(
+        services.save_registration_settings(
             engine, actor=LEADER, contact_email="", per_session=5, per_hour=20, per_address=20
         )
-    signup.save_settings(engine, actor=LEADER, contact_email="", per_session=5, per_hour=7)
+    services.save_registration_settings(engine, actor=LEADER, contact_email="", per_session=5, per_hour=7)
     with db.read_session(engine) as session:
         limits = queries.registration_admin(session).settings
     assert (limits.per_address, limits.per_hour) == (6, 7)

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from mentorship import queries, retention
+from mentorship import signup as signup_words
 from mentorship.cadence import CadenceStatus
 from mentorship.errors import UnusableInput
 from mentorship.models import OutboxMessage, Role, User
@@ -218,6 +219,9 @@ def preview(
             "pairs": decisions_due_text(due, today) or "(no pair is due today)",
             "pair_count": len(due),
         }
+    elif kind == "registered":
+        status = signup_words.ALREADY_REGISTERED
+        context = {**base, "registration_status": status, "personal_link": linking.PERSONAL_LINK}
     elif pair is None:
         raise UnusableInput("There is no open pair to preview this on yet.")
     elif kind == "registration":

@@ -38,6 +38,7 @@ PLACEHOLDERS: dict[str, tuple[str, ...]] = {
     "nudge": (*PAIR_PLACEHOLDERS, "stop_link"),
     "reminder": ("pairs", "pair_count", "leader_name", "program_contact"),
     "registration": ("first_name", "confirm_link", "program_contact"),
+    "registered": ("registration_status", "personal_link", "program_contact"),
 }
 KINDS = tuple(PLACEHOLDERS)
 KIND_LABELS = {
@@ -46,6 +47,7 @@ KIND_LABELS = {
     "nudge": "Nudge",
     "reminder": "Decision reminder",
     "registration": "Registration confirmation",
+    "registered": "Already registered",
     "test": "Test email",
 }
 _SIGNATURE = "\n\n{{ leader_name }}\n{{ program_contact }}\n"
@@ -104,6 +106,14 @@ DEFAULTS: dict[str, Template] = {
         "Thank you for registering with the mentorship program. Please confirm your email address by "
         "opening this link:\n\n{{ confirm_link }}\n\n"
         "If you did not register, you can ignore this message.\n\n{{ program_contact }}\n",
+    ),
+    "registered": Template(
+        "Your registration with the mentorship program",
+        "Hello,\n\n"
+        "Someone sent the mentorship program's registration form with this email address. "
+        "{{ registration_status }} Nothing has been changed.\n\n"
+        "To see or update your details yourself, open your personal link:\n\n{{ personal_link }}\n\n"
+        "If you did not send the form, you can ignore this message.\n\n{{ program_contact }}\n",
     ),
 }
 

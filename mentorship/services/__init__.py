@@ -4,7 +4,7 @@ Every write takes the acting account and checks its role here, not only in the p
 not authorisation. A refusal is itself written to the audit log, in a transaction of its own.
 
 One module per area (`core`: the audited transaction every write runs in; `accounts`, `stewardship`,
-`decisions`, `cadence`, `registrations`, `pairs`); callers use the names re-exported here
+`decisions`, `cadence`, `registrations`, `signups`, `pairs`); callers use the names re-exported here
 (`services.confirm_pair(...)`).
 """
 
@@ -65,9 +65,29 @@ from mentorship.services.registrations import (
     set_registration_status,
     update_registration,
 )
+from mentorship.services.signups import (
+    accept_registration,
+    confirm_registration,
+    decline_registration,
+    save_registration_settings,
+    save_statement,
+    set_form_open,
+    submit_registration,
+    update_own_registration,
+    withdraw_own_registration,
+)
 from mentorship.services.stewardship import ERASED, backup, erase_person, export_audit_log
 
 __all__ = [
+    "accept_registration",
+    "confirm_registration",
+    "decline_registration",
+    "save_registration_settings",
+    "save_statement",
+    "set_form_open",
+    "submit_registration",
+    "update_own_registration",
+    "withdraw_own_registration",
     "CHECKINS_PER_DAY",
     "CHECKINS_PER_HOUR",
     "CHECKIN_ACTOR",

@@ -8,7 +8,7 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
-from mentorship import auth, clock, links, services, signup, web
+from mentorship import auth, clock, links, services, web
 from mentorship.errors import Refused
 from mentorship.settings import RegistrationSettings
 from mentorship.ui.core import PageContext, run_write
@@ -106,7 +106,7 @@ def audit_download(actions: list[str], outcome: str | None, since: date | None, 
 def _toggle_form(ctx: PageContext, kind: str) -> None:
     is_open = bool(st.session_state[f"registration-open-{kind}"])
     run_write(
-        partial(signup.set_form_open, ctx.engine, actor=ctx.user, kind=kind, is_open=is_open),
+        partial(services.set_form_open, ctx.engine, actor=ctx.user, kind=kind, is_open=is_open),
         f"The {kind.removesuffix('s')} form is {'open' if is_open else 'closed'}.",
     )
 
@@ -115,7 +115,7 @@ def _save_registration_settings(ctx: PageContext) -> None:
     state = st.session_state
     run_write(
         partial(
-            signup.save_settings,
+            services.save_registration_settings,
             ctx.engine,
             actor=ctx.user,
             contact_email=state["registration-contact"],
@@ -130,7 +130,7 @@ def _save_registration_settings(ctx: PageContext) -> None:
 def _save_statement(ctx: PageContext) -> None:
     run_write(
         partial(
-            signup.save_statement,
+            services.save_statement,
             ctx.engine,
             actor=ctx.user,
             text=st.session_state["registration-statement"],
@@ -156,11 +156,19 @@ def registration_panel(ctx: PageContext, chosen: RegistrationSettings, version: 
             on_change=_toggle_form,
             args=(ctx, kind),
         )
+    if (chosen.mentor_open or chosen.mentee_open) and not chosen.contact_email:
+        st.warning(
+            "A form is open and no program contact email is set: the forms give people no address to write "
+            "to about their data (only their personal link, when mail is configured).",
+            icon=":material/contact_mail:",
+        )
     with st.form("registration-settings", border=True):
         st.text_input(
-            "Program contact email (shown on a closed form and in the consent notice)",
+            "Program contact email",
             value=chosen.contact_email,
             key="registration-contact",
+            help="Shown to the public on both forms (in the consent notice, and on a closed form) and in "
+            "the registration emails, as where to ask about one's data. Empty: none is shown.",
         )
         left, middle, right = st.columns(3)
         left.number_input(

@@ -289,7 +289,7 @@ def log_meeting_form(ctx: PageContext, pairs: pd.DataFrame) -> None:
         when, how, minutes = st.columns(3)
         when.date_input("Date met", value=ctx.today, max_value=ctx.today, key="log-date", format="YYYY-MM-DD")
         how.selectbox(
-            "Format", values.MEETING_FORMATS, format_func=values.FORMAT_LABELS.get, key="log-format"
+            "Format", values.MEETING_FORMATS, format_func=formatting.FORMAT_LABELS.get, key="log-format"
         )
         minutes.number_input(
             "Minutes (optional)", min_value=1, max_value=600, value=None, step=5, key="log-minutes"

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import partial
 
 import pandas as pd
 import streamlit as st
 
-from mentorship import clock, intake, privacy, registrations, services, signup, values, web
+from mentorship import clock, formatting, intake, privacy, registrations, services, values, web
 from mentorship.errors import Refused, UnusableInput
 from mentorship.formatting import plural
-from mentorship.models import BipocIdentity, BipocPreference, PersonStatus
+from mentorship.models import PersonStatus
 from mentorship.ui.core import PageContext
 
 STATUSES = [s.value for s in PersonStatus]
@@ -45,6 +46,11 @@ LABELS = {
     "mentor_gender_preference": "Mentor gender preference",
     "specialty_interests": "Specialty interests",
     "goals": "Goals",
+}
+# What an answer left empty is kept as (the import's empty cell): nobody is made to answer.
+UNANSWERED = {
+    "identifies_bipoc": "Not answered: kept as Prefer not to say.",
+    "bipoc_mentor_preference": "Not answered: kept as No preference.",
 }
 COLUMN_CONFIG = {
     "name": st.column_config.TextColumn("Name"),
@@ -105,7 +111,12 @@ def filters(kind: str, people: pd.DataFrame) -> registrations.Filters:
     search, status, formats = st.columns([4, 2, 2])
     text = search.text_input("Search", key=f"{kind}-search", placeholder="Name, email, specialty, school…")
     statuses = status.multiselect("Status", STATUSES, key=f"{kind}-status")
-    wanted = formats.multiselect("Meeting format", values.MEETING_FORMATS, key=f"{kind}-formats")
+    wanted = formats.multiselect(
+        "Meeting format",
+        values.MEETING_FORMATS,
+        format_func=formatting.FORMAT_LABELS.get,
+        key=f"{kind}-formats",
+    )
     pairing, last, _ = st.columns([2, 3, 3])
     paired = pairing.segmented_control("Pairing", ["waiting", "matched"], key=f"{kind}-pairing")
     preferences, attested = (), None
@@ -113,6 +124,7 @@ def filters(kind: str, people: pd.DataFrame) -> registrations.Filters:
         preferences = last.segmented_control(
             "BIPOC mentor",
             ["required", "preferred", "none"],
+            format_func=formatting.PREFERENCE_LABELS.get,
             selection_mode="multi",
             key=f"{kind}-preference",
         )
@@ -180,19 +192,28 @@ def field(container, kind: str, column: str, value, key: str, today: date) -> No
     label = LABELS[column] + (" *" if column in intake.REQUIRED[kind] else "")
     if column in ("meeting_formats", "advising_areas"):
         options = values.MEETING_FORMATS if column == "meeting_formats" else values.ADVISING_AREAS
-        container.multiselect(label, options, default=value, key=key)
+        words = partial(formatting.choice_label, column)
+        container.multiselect(label, options, default=value, key=key, format_func=words)
     elif column == "capacity":
         container.number_input(label, min_value=1, max_value=5, step=1, value=value, key=key)
     elif column == "attests_values":
         container.checkbox(label, value=value, key=key)
     elif column == "registered_on":
         container.date_input(label, value=value, max_value=today, key=key, help="Empty: today")
-    elif column in ("identifies_bipoc", "bipoc_mentor_preference", "first_generation"):
-        options = {
-            "identifies_bipoc": [v.value for v in BipocIdentity],
-            "bipoc_mentor_preference": [v.value for v in reversed(BipocPreference)],
-            "first_generation": ["", "yes", "no"],
-        }[column]
+    elif column in ("identifies_bipoc", "bipoc_mentor_preference"):
+        # in words, and unanswered until the person picks one (`UNANSWERED` says what that means)
+        options = list(formatting.CHOICE_LABELS[column])
+        container.selectbox(
+            label,
+            options,
+            index=None if value is None else options.index(value),
+            format_func=formatting.CHOICE_LABELS[column].get,
+            placeholder="Choose an answer",
+            help=UNANSWERED[column],
+            key=key,
+        )
+    elif column == "first_generation":
+        options = ["", "yes", "no"]
         container.selectbox(label, options, index=options.index(value), key=key)
     elif column == "goals":
         container.text_area(label, value=value, key=key, max_chars=intake.max_length(kind, column))
@@ -361,9 +382,11 @@ def _decide(ctx: PageContext, signup_id: int, accept: bool) -> None:
     state.pop("new-errors", None)
     try:
         if accept:
-            signup.accept(ctx.engine, actor=ctx.user, signup_id=signup_id, now=clock.now(), today=ctx.today)
+            services.accept_registration(
+                ctx.engine, actor=ctx.user, signup_id=signup_id, now=clock.now(), today=ctx.today
+            )
         else:
-            signup.decline(ctx.engine, actor=ctx.user, signup_id=signup_id, now=clock.now())
+            services.decline_registration(ctx.engine, actor=ctx.user, signup_id=signup_id, now=clock.now())
     except intake.InvalidRegistration as exc:
         state["new-errors"] = exc.errors
         return
@@ -384,10 +407,11 @@ def new_panel(ctx: PageContext, new: pd.DataFrame) -> None:
         return
     st.caption(
         f"{len(shown)} waiting for review. A pending registration is never suggested for pairing; "
-        '"update" means the email is already registered, and accepting changes that registration.'
+        '"update" means its email was registered meanwhile: it cannot be accepted (decline it; the person '
+        "updates their own details through their personal link)."
     )
     st.dataframe(
-        shown,
+        formatting.labelled(shown),
         hide_index=True,
         width="stretch",
         column_config={"sent_at": st.column_config.DatetimeColumn("Sent (UTC)", format="YYYY-MM-DD HH:mm")},

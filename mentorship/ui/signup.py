@@ -1,5 +1,6 @@
 """The public registration page's widgets: the form (expectations, statement, fields, consent), and a
-person's own link (confirm, update, withdraw). Rules and writes live in `mentorship.signup`.
+person's own link (confirm, update, withdraw). The words and rules are in `mentorship.signup`, the reads
+in `queries`, the writes in `services.signups`.
 
 Nothing typed here is ever drawn as markdown or HTML: answers go back into their own widgets, problems into
 a table, and the only greeting is plain text.
@@ -15,7 +16,7 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy.engine import Engine
 
-from mentorship import clock, intake, outbox, queries, registrations, signup
+from mentorship import clock, intake, outbox, queries, registrations, services, signup
 from mentorship.errors import Refused
 from mentorship.ui.core import client_address, read
 from mentorship.ui.registrations import LABELS, field
@@ -23,10 +24,10 @@ from mentorship.ui.registrations import LABELS, field
 log = logging.getLogger(__name__)
 TITLES = {"mentors": "Register as a mentor", "mentees": "Register as a mentee"}
 PROBLEM_LABELS = LABELS | {"consent": "Consent", "attests_values": "Values", "registration": "Registration"}
-# The hidden field: off-screen for people, filled in by form-filling bots. The CSS is ours, never user text.
-HONEYPOT_CSS = (
-    "<style>.st-key-register-trap{position:absolute;left:-10000px;height:1px;overflow:hidden}</style>"
-)
+# The hidden field: filled in by form-filling bots, never by people. `display:none` takes it out of the Tab
+# order and the accessibility tree too (moved off-screen only, a keyboard reached it and a screen reader read
+# it out; `!important` over Streamlit's own display rule for the block). The CSS is ours, never user text.
+HONEYPOT_CSS = "<style>.st-key-register-trap{display:none !important}</style>"
 
 
 def _write(prefix: str, action: Callable[[], str]) -> bool:
@@ -88,7 +89,7 @@ def _send(engine: Engine, kind: str, version: int) -> None:
     sent = _write(
         "register",
         lambda: (
-            signup.submit(
+            services.submit_registration(
                 engine,
                 kind=kind,
                 cells=_answers(kind, "register"),
@@ -110,7 +111,7 @@ def _send(engine: Engine, kind: str, version: int) -> None:
 
 
 def registration_form(engine: Engine, kind: str) -> None:
-    form = read(engine, signup.form_state, kind)
+    form = read(engine, queries.form_state, kind)
     st.title(TITLES[kind])
     if not form.open:
         contact = f" Questions: {form.contact_email}" if form.contact_email else ""
@@ -124,6 +125,7 @@ def registration_form(engine: Engine, kind: str) -> None:
         return
     st.markdown("**What the program asks of a pair**\n\n" + "\n".join(f"- {e}" for e in signup.EXPECTATIONS))
     _statement(kind, form, "register")
+    st.html(HONEYPOT_CSS)  # before the form: the field is never drawn, even for a moment, without it
     with st.form("register", border=False, enter_to_submit=False):
         st.header("About you")
         empty = registrations.form_defaults(None, kind)
@@ -133,9 +135,7 @@ def registration_form(engine: Engine, kind: str) -> None:
                 st.caption(signup.BIPOC_WAIT)
         with st.container(key="register-trap"):
             st.text_input("Website (leave this empty)", key="register-hp", label_visibility="collapsed")
-        st.caption(
-            signup.CONSENT_NOTICE + (f" Program contact: {form.contact_email}" if form.contact_email else "")
-        )
+        st.caption(signup.consent_notice(form.contact_email, mail=outbox.mail_configured()))
         st.checkbox("I agree to the program keeping my answers as described above", key="register-consent")
         st.form_submit_button(
             "Send my registration",
@@ -143,14 +143,13 @@ def registration_form(engine: Engine, kind: str) -> None:
             on_click=_send,
             args=(engine, kind, form.statement_version),
         )
-    st.html(HONEYPOT_CSS)
     _show_outcome("register")
 
 
 # A person's own link
 def _confirm(engine: Engine, token: str) -> None:
     def run() -> str:
-        signup.confirm(engine, token=token, now=clock.now(), today=clock.today())
+        services.confirm_registration(engine, token=token, now=clock.now(), today=clock.today())
         return "Thank you: your registration is confirmed."
 
     _write("mine", run)
@@ -158,7 +157,7 @@ def _confirm(engine: Engine, token: str) -> None:
 
 def _update(engine: Engine, token: str, kind: str, version: int) -> None:
     def run() -> str:
-        changed = signup.update_own(
+        changed = services.update_own_registration(
             engine,
             token=token,
             cells=_answers(kind, "mine"),
@@ -174,7 +173,7 @@ def _update(engine: Engine, token: str, kind: str, version: int) -> None:
 
 def _withdraw(engine: Engine, token: str) -> None:
     def run() -> str:
-        signup.withdraw_own(engine, token=token, now=clock.now())
+        services.withdraw_own_registration(engine, token=token, now=clock.now())
         return "Your registration is withdrawn. Thank you for your interest in the program."
 
     _write("mine", run)
@@ -182,13 +181,13 @@ def _withdraw(engine: Engine, token: str) -> None:
 
 def personal_link(engine: Engine, token: str) -> None:
     now = clock.now()
-    state = read(engine, signup.link_state, token, now)
+    state = read(engine, queries.link_state, token, now)
     person = (
         None
         if state is None or state.pending
         else read(engine, queries.own_registration, state.kind, state.person_id)
     )
-    form = read(engine, signup.form_state, state.kind) if state else None
+    form = read(engine, queries.form_state, state.kind) if state else None
     st.title("Your registration")
     if done := st.session_state.get("mine-done"):
         st.success(done, icon=":material/check_circle:")
