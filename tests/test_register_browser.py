@@ -310,10 +310,13 @@ def _as_stored(engine: Engine, email: str) -> dict:
     return {c: getattr(stored, c) for c in (*SEEN, "pronouns", "first_name", "meeting_formats")}
 
 
-def test_a_stranger_cannot_rewrite_a_registered_student_through_the_public_form(mailed, browser_page):
+def test_a_stranger_cannot_rewrite_a_registered_student_through_the_public_form(
+    mailed, browser_page, monkeypatch
+):
     """Issue 24, item 1: the form sent with a registered student's email and other answers changes nothing;
     the page answers as always; she alone is mailed that she is registered, with her own working link."""
     (program, server), page = mailed, browser_page
+    monkeypatch.setenv("MENTORSHIP_PUBLIC_URL", program.base)  # the sender makes the link, on this address
     engine = program.engine
     with db.write_session(engine) as session:
         session.add(make_mentee("imani", **REGISTERED))
