@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 from devtools.servers import dashboard_server, free_port, sign_in, wait_for_app
 from mentorship import db, outbox, services, signup
 from mentorship.auth import Actor
-from mentorship.models import Mentee, Mentor, Signup, SignupStatus
+from mentorship.models import Mentee, Mentor, RefusalTally, Signup, SignupStatus
 from mentorship.outbox.sending import send_due
 
 from .browser_steps import EXCEPTION, choose, grid_row, open_page, open_tab, selectbox
@@ -219,7 +219,9 @@ def test_the_hidden_field_and_the_limit_per_browser_session(plain, browser_page)
             )
             assert (
                 session.execute(
-                    sa.select(sa.func.count()).where(Signup.status == SignupStatus.discarded)
+                    sa.select(sa.func.sum(RefusalTally.count)).where(
+                        RefusalTally.action == "registration form: hidden field"
+                    )
                 ).scalar_one()
                 == 1
             )

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from mentorship import auth, clients, db, queries, services, signup, web
 from mentorship.errors import Refused
-from mentorship.models import RefusalTally, Signup, SignupStatus, utcnow
+from mentorship.models import AuditEvent, RefusalTally, Signup, SignupStatus, utcnow
 
 from .concurrency import in_threads
 from .conftest import COMMITTEE_EMAIL, LEADER_EMAIL, PASSWORD, add_accounts
@@ -87,7 +87,13 @@ def test_hidden_field_submissions_count_toward_no_limit(engine):
     assert receipt.signup_id is not None
     with db.read_session(engine) as session:
         statuses = session.execute(sa.select(Signup.status, sa.func.count()).group_by(Signup.status)).all()
-    assert dict(statuses) == {SignupStatus.discarded: 10, SignupStatus.pending: 1}
+        hidden = services.signups.HIDDEN_FIELD
+        tallied = session.execute(
+            sa.select(sa.func.sum(RefusalTally.count)).where(RefusalTally.action == hidden)
+        ).scalar_one()
+        audited = session.execute(sa.select(sa.func.count()).where(AuditEvent.action == hidden)).scalar_one()
+    assert dict(statuses) == {SignupStatus.pending: 1}  # the bots' submissions are kept nowhere...
+    assert (tallied, audited) == (10, 1)  # ...only counted, and audited once for the client and window
 
 
 def test_the_per_address_limit_stays_below_the_hourly_cap(engine):

@@ -52,9 +52,12 @@ def operation(
     entity: str = "",
     entity_id: int | None = None,
     leader_only: bool = True,
+    signed_out: tuple[str, datetime] | None = None,
 ) -> Iterator[Operation]:
     """One write transaction for `actor`, named once by its audit `action` (`Operation.record` writes the
-    event); refusals (a role, a rule, capacity) are audited under the same action, then raised."""
+    event); refusals (a role, a rule, capacity) are audited under the same action, then raised. A public
+    page's write names its client (`signed_out`: the address and the time): its refusals are counted per
+    client and window (`record_signed_out_refusal`), not audited one by one."""
     try:
         if leader_only and not actor.is_leader:
             raise PermissionDenied(LEADER_ONLY, audit=f"refused: {actor.role} role")
@@ -63,9 +66,20 @@ def operation(
                 raise PermissionDenied(reason, audit="refused: account or session no longer valid")
             yield Operation(session, actor, action, entity, entity_id)
     except Refused as exc:
-        record_refusal(
-            engine, actor=actor, action=action, entity=entity, entity_id=entity_id, summary=exc.audit_summary
-        )
+        if signed_out is not None:
+            address, now = signed_out
+            record_signed_out_refusal(
+                engine, action=action, address=address, now=now, summary=exc.audit_summary
+            )
+        else:
+            record_refusal(
+                engine,
+                actor=actor,
+                action=action,
+                entity=entity,
+                entity_id=entity_id,
+                summary=exc.audit_summary,
+            )
         raise
 
 
@@ -119,34 +133,42 @@ def refusal_window(now: datetime) -> datetime:
     return now - timedelta(seconds=(now.minute * 60 + now.second) % span, microseconds=now.microsecond)
 
 
-def record_signed_out_refusal(engine: Engine, *, action: str, address: str, now: datetime) -> int:
+def record_signed_out_refusal(
+    engine: Engine, *, action: str, address: str, now: datetime, summary: str = "not signed in"
+) -> int:
     """A request refused to a browser that is not signed in, counted per client (`address`, stored as its
-    keyed hash), action and REFUSAL_WINDOW: the first of each is audited, the others only counted in
-    their `RefusalTally`, so a flood of requests cannot grow the append-only log. Atomic on both stores (one
-    insert-or-increment). Returns the count in the window so far."""
+    keyed hash), action and REFUSAL_WINDOW (`count_signed_out`), in a transaction of its own."""
     with db.write_session(engine) as session:
-        key = settings.client_key(session, address)
-        start = refusal_window(now)
-        count = session.execute(
-            db.insert(session, RefusalTally)
-            .values(action=action, address=key, window_start=start, count=1, last_at=now)
-            .on_conflict_do_update(
-                index_elements=["action", "address", "window_start"],
-                set_={"count": RefusalTally.count + 1, "last_at": now},
-            )
-            .returning(RefusalTally.count)
-        ).scalar_one()
-        if count == 1:
-            until = start + REFUSAL_WINDOW
-            audit.record(
-                session,
-                actor=SIGNED_OUT,
-                action=action,
-                outcome=AuditOutcome.refused,
-                summary=f"not signed in; this client's refusals until {until:%H:%M} UTC are counted "
-                "under Refused requests",
-            )
-        return count
+        return count_signed_out(session, action=action, address=address, now=now, summary=summary)
+
+
+def count_signed_out(session: Session, *, action: str, address: str, now: datetime, summary: str) -> int:
+    """Count one signed-out request refused (or discarded) per client, action and REFUSAL_WINDOW: the first
+    of each is audited (`summary`: no personal data), the others only counted in their `RefusalTally`, so a
+    flood of requests cannot grow the append-only log. Atomic on both stores (one insert-or-increment).
+    Returns the count in the window so far."""
+    key = settings.client_key(session, address)
+    start = refusal_window(now)
+    count = session.execute(
+        db.insert(session, RefusalTally)
+        .values(action=action, address=key, window_start=start, count=1, last_at=now)
+        .on_conflict_do_update(
+            index_elements=["action", "address", "window_start"],
+            set_={"count": RefusalTally.count + 1, "last_at": now},
+        )
+        .returning(RefusalTally.count)
+    ).scalar_one()
+    if count == 1:
+        until = start + REFUSAL_WINDOW
+        audit.record(
+            session,
+            actor=SIGNED_OUT,
+            action=action,
+            outcome=AuditOutcome.refused,
+            summary=f"{summary}; this client's refusals until {until:%H:%M} UTC are counted "
+            "under Refused requests",
+        )
+    return count
 
 
 def select_ids(session: Session, statement: sa.Select) -> list[int]:

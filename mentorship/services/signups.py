@@ -19,6 +19,7 @@ from mentorship.auth import Actor
 from mentorship.errors import Refused
 from mentorship.models import Mentee, Mentor, PersonStatus, Role, Signup, SignupStatus, ValuesStatement
 from mentorship.outbox.linking import PERSONAL_LINK, registration_link
+from mentorship.services.core import count_signed_out
 from mentorship.services.core import operation_session as _operation
 from mentorship.signup import (
     ALREADY_REGISTERED,
@@ -38,6 +39,7 @@ from mentorship.signup import (
 from mentorship.values import check_email
 
 ACTION = "registration form"
+HIDDEN_FIELD = "registration form: hidden field"  # the tally of submissions the hidden field discarded
 FORM_ACTOR = Actor(email="registration form", role=Role.committee)
 LINK_ACTOR = Actor(email="registration link", role=Role.committee)
 
@@ -72,15 +74,14 @@ def _check_limits(
     session: Session, chosen: settings.RegistrationSettings, client: str, address: str, now: datetime
 ) -> None:
     """Refused when the hour's program-wide count, this client address's hour (`address`, its keyed
-    hash) or this browser session's count is reached. Submissions the hidden field discarded count toward
-    none. The counts are taken under `db.serialise`, so simultaneous submissions (PostgreSQL's included)
-    never pass the cap together."""
+    hash) or this browser session's count is reached. Every kept submission counts (one for an email
+    already registered too); a hidden-field one is never kept, only tallied. The counts are taken under
+    `db.serialise`, so simultaneous submissions (PostgreSQL's included) never pass the cap together."""
     db.serialise(session, "registration limits")
-    counted = Signup.status != SignupStatus.discarded
     hour = Signup.created_at > now - timedelta(hours=1)
 
     def count(*where) -> int:
-        return session.execute(sa.select(sa.func.count(Signup.id)).where(counted, *where)).scalar_one()
+        return session.execute(sa.select(sa.func.count(Signup.id)).where(*where)).scalar_one()
 
     recent = count(hour)
     if recent >= chosen.per_hour:
@@ -119,28 +120,24 @@ def submit_registration(
     its keyed hash is stored)."""
     if kind not in KINDS.values():
         raise Refused("There is no such registration form.")
-    with _operation(engine, actor=FORM_ACTOR, action=ACTION, entity="signup", leader_only=False) as session:
+    with _operation(
+        engine,
+        actor=FORM_ACTOR,
+        action=ACTION,
+        entity="signup",
+        leader_only=False,
+        signed_out=(address, now),
+    ) as session:
         chosen = settings.registration_settings(session)
         if not (chosen.mentor_open if kind == "mentors" else chosen.mentee_open):
             raise Refused(CLOSED, audit=f"refused: the {kind} form is closed")
+        if honeypot:  # thanked, kept nowhere, counted toward no limit: only tallied per client and window
+            summary = f"{kind}: hidden field filled in"
+            count_signed_out(session, action=HIDDEN_FIELD, address=address, now=now, summary=summary)
+            return Receipt(None, mail)
         address_key = settings.client_key(session, address)
         _check_limits(session, chosen, client, address_key, now)  # first: it serialises the submissions
         _expire(session, now)
-        if honeypot:
-            signup = Signup(
-                kind=kind, status=SignupStatus.discarded, client=client, address=address_key, created_at=now
-            )
-            session.add(signup)
-            session.flush()
-            _audit(
-                session,
-                FORM_ACTOR,
-                ACTION,
-                signup.id,
-                f"{kind}: discarded (hidden field filled in)",
-                entity="signup",
-            )
-            return Receipt(None, mail)
         version, _ = queries.values_statement(session)
         _check_statement(kind, attest, statement_version, version)
         values, errors = validate(kind, cells, today=today, consent=consent, attest=attest)
