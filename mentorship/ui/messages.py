@@ -13,7 +13,7 @@ from mentorship.outbox.config import SmtpSettings
 from mentorship.ui.core import PageContext, read, run_write
 
 SHOWN_ROWS = 500
-STATUSES = ["queued", "sent", "failed", "cancelled"]
+STATUSES = ["queued", "sending", "sent", "failed", "cancelled"]
 
 
 def mail_account() -> tuple[SmtpSettings | None, str | None]:
@@ -29,7 +29,7 @@ def _send_due(ctx: PageContext, smtp: SmtpSettings) -> None:
         planned = actions.plan_messages(
             ctx.engine, actor=ctx.user, today=ctx.today, now=clock.now(), smtp=smtp
         )
-        sent = actions.send_messages(ctx.engine, actor=ctx.user, now=clock.now(), smtp=smtp)
+        sent = actions.send_messages(ctx.engine, actor=ctx.user, now=clock.now(), clock=clock.now, smtp=smtp)
         return planned, sent
 
     def said(result) -> str:
@@ -133,7 +133,9 @@ def outbox_panel(ctx: PageContext, messages: pd.DataFrame, smtp: SmtpSettings | 
             def act():
                 actions.retry(ctx.engine, actor=ctx.user, ids=[message.id], now=clock.now())
                 if smtp is not None:
-                    return actions.send_messages(ctx.engine, actor=ctx.user, now=clock.now(), smtp=smtp)
+                    return actions.send_messages(
+                        ctx.engine, actor=ctx.user, now=clock.now(), clock=clock.now, smtp=smtp
+                    )
                 return None
 
             run_write(

@@ -1,0 +1,51 @@
+"""outbox: a message being handed to the mail server is `sending` (so no other sender re-claims it)
+
+Revision ID: 0006_outbox
+Revises: 0005_signin
+Create Date: 2026-12-07
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0006_outbox"
+down_revision: str | None = "0005_signin"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+BEFORE = ("queued", "sent", "failed", "cancelled")
+AFTER = ("queued", "sending", "sent", "failed", "cancelled")
+
+
+def _status(values: tuple[str, ...]) -> sa.Enum:
+    return sa.Enum(*values, name="ck_messagestatus", native_enum=False, create_constraint=True, length=20)
+
+
+def _change(before: tuple[str, ...], after: tuple[str, ...]) -> None:
+    # SQLite cannot alter a CHECK constraint: the batch copies the table (its rows kept) with the new one
+    with op.batch_alter_table("outbox_messages", schema=None, recreate="auto") as batch_op:
+        batch_op.alter_column(
+            "status",
+            existing_type=_status(before),
+            type_=_status(after),
+            existing_nullable=False,
+            existing_server_default="queued",
+        )
+
+
+def upgrade() -> None:
+    _change(BEFORE, AFTER)
+
+
+def downgrade() -> None:
+    # a message caught mid-send when the schema goes back is recorded as failed, with why
+    op.execute(
+        sa.text(
+            "UPDATE outbox_messages SET status = 'failed', "
+            "last_error = 'Its sending was interrupted by a schema downgrade; it may have been delivered.' "
+            "WHERE status = 'sending'"
+        )
+    )
+    _change(AFTER, BEFORE)
