@@ -11,9 +11,10 @@ import sqlalchemy as sa
 from mentorship import db
 from mentorship.models import OutboxMessage, ReminderOptOut
 from mentorship.outbox import actions, templates
+from mentorship.services import decisions
 
 from .conftest import LEADER_EMAIL, TODAY, signed_in
-from .outbox_store import three_pairs, turn_on
+from .outbox_store import NOW, three_pairs, turn_on
 
 MESSAGES_PAGE = "pages/7_Messages.py"
 CHECKIN_PAGE = "pages/6_Check_in.py"
@@ -150,8 +151,6 @@ def test_cancel_stops_a_queued_message(app, engine, accounts, mail_env):
     three_pairs(engine)
     turn_on(engine, accounts["leader"], "invitation")
     smtp = actions.require_smtp()
-    from .outbox_store import NOW
-
     actions.plan_messages(engine, actor=accounts["leader"], today=NOW.date(), now=NOW, smtp=smtp)
     at = open_messages(app)
     at = button(at, "Cancel").click().run()
@@ -159,3 +158,17 @@ def test_cancel_stops_a_queued_message(app, engine, accounts, mail_env):
     with db.read_session(engine) as session:
         statuses = sorted(str(s) for s in session.execute(sa.select(OutboxMessage.status)).scalars())
     assert statuses == ["cancelled", "queued", "queued"]
+
+
+def test_the_leader_reads_why_an_invitation_was_not_sent_on_messages(app, engine, accounts, mail_env):
+    pairs = three_pairs(engine)
+    turn_on(engine, accounts["leader"], "invitation")
+    actions.plan_messages(engine, actor=accounts["leader"], today=TODAY, now=NOW, smtp=actions.require_smtp())
+    decisions.decide(
+        engine, actor=accounts["leader"], decision="end", match_id=pairs["late"], reason="moved", today=TODAY
+    )
+    at = button(open_messages(app), "Send due messages now").click().run()
+    at.multiselect(key="ob-status").set_value(["cancelled"]).run()
+    assert at.metric[4].label == "Cancelled" and at.metric[4].value == "1"
+    assert at.warning[0].value == "Not sent: its pair ended after it was queued."
+    assert len(mail_env.received) == 2

@@ -10,19 +10,24 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from mentorship import db, outbox
-from mentorship.models import MessageStatus, OutboxMessage
+from mentorship import db, outbox, queries, services
+from mentorship.models import OutboxMessage
 from mentorship.outbox import actions
-from mentorship.outbox.sending import CLAIM_LEASE, send_due
+from mentorship.outbox.sending import CLAIM_LEASE, PAIR_NOT_OPEN, send_due
 from mentorship.outbox.store import queue_many
 
-from .conftest import add_accounts
-from .outbox_store import NOW
+from .conftest import TODAY, add_accounts
+from .outbox_store import NOW, three_pairs, turn_on
+from .test_outbox_cli import run
+
+
+def smtp_of(mail_server):
+    return outbox.smtp_settings(mail_server.environ())
 
 
 @pytest.fixture
 def smtp(mail_server):
-    return outbox.smtp_settings(mail_server.environ())
+    return smtp_of(mail_server)
 
 
 def queue_registrations(engine, count: int) -> None:
@@ -76,3 +81,55 @@ def test_parallel_senders_keep_the_per_minute_cap_and_send_each_message_once(eac
     # the next minute, the next 20
     assert send_due(each_store, smtp=smtp, now=NOW + timedelta(seconds=61)).sent == 20
     assert len({received.subject for received in mail_server.received}) == 40
+
+
+def test_a_sender_whose_lease_ran_out_sends_nothing_another_sender_took_over(each_store, mail_server, smtp):
+    queue_registrations(each_store, 5)
+    mail_server.handler.hold()  # sender A stalls in the middle of its first message
+    moments = [NOW]
+    reports: dict[str, object] = {}
+
+    def sender_a() -> None:
+        reports["a"] = send_due(each_store, smtp=smtp, now=NOW, clock=lambda: moments[0])
+
+    a = threading.Thread(target=sender_a)
+    a.start()
+    assert mail_server.handler.holding.wait(30)
+    later = NOW + CLAIM_LEASE + timedelta(minutes=1)
+    moments[0] = later  # A's lease is over; sender B re-claims what A had not handed over, and sends it
+    reports["b"] = send_due(each_store, smtp=smtp, now=later)
+    mail_server.handler.release()  # A resumes
+    a.join(60)
+
+    subjects = sorted(received.subject for received in mail_server.received)
+    assert subjects == [f"Please confirm your registration ({n})" for n in range(5)]  # each exactly once
+    assert (reports["a"].sent, reports["a"].lost, reports["b"].sent) == (1, 4, 4)
+    assert statuses(each_store) == {"sent": 5}
+
+
+def test_an_invitation_queued_before_its_pair_ended_is_cancelled_not_sent(
+    each_url, each_store, mail_server, capsys, monkeypatch
+):
+    accounts = add_accounts(each_store)
+    pairs = three_pairs(each_store)
+    turn_on(each_store, accounts["leader"], "invitation")
+    actions.plan_messages(
+        each_store, actor=accounts["leader"], today=TODAY, now=NOW, smtp=smtp_of(mail_server)
+    )
+    services.decide(
+        each_store,
+        actor=accounts["leader"],
+        decision="end",
+        match_id=pairs["late"],
+        reason="schedules",
+        today=TODAY,
+    )
+
+    code, out, err = run(capsys, monkeypatch, mail_server.environ(), "outbox", "send", "--db", each_url)
+    assert (code, out, err) == (0, "Sent 2, failed 0, deferred 0.\n", "")
+    delivered = {address for received in mail_server.received for address in received.recipients}
+    assert "mlate@clinic.example.org" not in delivered and "mfresh@clinic.example.org" in delivered
+    with db.read_session(each_store) as session:
+        shown = queries.outbox_messages(session, "leader")  # the Messages page's table
+    row = shown.set_index("recipients").loc["mlate@clinic.example.org, slate@school.example.edu"]
+    assert (row["status"], row["last_error"]) == ("cancelled", PAIR_NOT_OPEN)
