@@ -14,6 +14,7 @@ from mentorship.ui.core import PageContext, read, run_write
 
 SHOWN_ROWS = 500
 STATUSES = ["queued", "sending", "sent", "failed", "cancelled"]
+COUNTED = ["queued", "sent", "failed", "cancelled"]  # `sending` lasts the moment the mail server takes it
 
 
 def mail_account() -> tuple[SmtpSettings | None, str | None]:
@@ -80,7 +81,7 @@ def account_panel(ctx: PageContext) -> SmtpSettings | None:
 
 def outbox_panel(ctx: PageContext, messages: pd.DataFrame, smtp: SmtpSettings | None) -> None:
     counts = messages["status"].value_counts()
-    for column, status in zip(st.columns(len(STATUSES)), STATUSES, strict=True):
+    for column, status in zip(st.columns(len(COUNTED)), COUNTED, strict=True):
         column.metric(status.capitalize(), f"{int(counts.get(status, 0)):,}")
     left, right = st.columns(2)
     kinds = left.multiselect(
@@ -232,7 +233,7 @@ def templates_panel(ctx: PageContext, pairs: pd.DataFrame, smtp: SmtpSettings | 
             ),
         )
     except UnusableInput as exc:
-        st.warning(str(exc), icon=":material/warning:")
+        st.error(str(exc), icon=":material/error:")
     else:
         with st.container(border=True):
             st.text(f"Subject: {subject}\n\n{body}")
