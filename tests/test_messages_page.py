@@ -3,18 +3,20 @@
 
 from __future__ import annotations
 
+import time
 from datetime import date
 
 import pytest
 import sqlalchemy as sa
 
 from mentorship import db
-from mentorship.models import OutboxMessage, ReminderOptOut
+from mentorship.models import OutboxMessage, OutboxTemplate, ReminderOptOut
 from mentorship.outbox import actions, templates
 from mentorship.services import decisions
 
 from .conftest import LEADER_EMAIL, TODAY, signed_in
 from .outbox_store import NOW, three_pairs, turn_on
+from .test_template_limits import ATTACKS
 
 MESSAGES_PAGE = "pages/7_Messages.py"
 CHECKIN_PAGE = "pages/6_Check_in.py"
@@ -172,3 +174,34 @@ def test_the_leader_reads_why_an_invitation_was_not_sent_on_messages(app, engine
     assert at.metric[3].label == "Cancelled" and at.metric[3].value == "1"
     assert at.warning[0].value == "Not sent: its pair ended after it was queued."
     assert len(mail_env.received) == 2
+
+
+@pytest.mark.parametrize("attack", list(ATTACKS))
+def test_each_template_attack_on_the_templates_tab_is_one_sentence_within_a_second(
+    app, engine, accounts, mail_env, attack
+):
+    three_pairs(engine)
+    body, sentence = ATTACKS[attack]
+    at = open_messages(app, tab="Templates")
+    at.selectbox(key="tpl-kind").set_value("nudge").run()
+    started = time.monotonic()
+    at.text_area(key="tpl-body").set_value(body).run(timeout=10)
+    assert time.monotonic() - started < 1
+    assert not at.exception
+    assert [e.value for e in at.error][0].startswith(sentence)
+    at = button(at, "Save the template").click().run(timeout=10)
+    assert not at.exception
+    assert [t.value for t in at.toast] == [at.error[0].value]
+    with db.read_session(engine) as session:
+        assert session.get(OutboxTemplate, "nudge") is None
+
+
+def test_arithmetic_on_the_days_previews_and_saves_a_number(app, engine, accounts, mail_env):
+    three_pairs(engine)
+    at = open_messages(app, tab="Templates")
+    at.selectbox(key="tpl-kind").set_value("nudge").run()
+    at.text_area(key="tpl-body").set_value("Day {{ days_since_last_meeting + 1 }}.").run()
+    assert not at.error
+    assert at.text[-1].value.endswith(f"Day {(date.today() - TODAY).days + 121}.")
+    at = button(at, "Save the template").click().run()
+    assert [t.value for t in at.toast] == ["Template saved."]
