@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from mentorship import db, outbox, queries, services
 from mentorship.models import OutboxMessage
-from mentorship.outbox import actions
+from mentorship.outbox import actions, sending
 from mentorship.outbox.sending import CLAIM_LEASE, PAIR_NOT_OPEN, send_due
 from mentorship.outbox.store import queue_many
 
@@ -133,3 +133,25 @@ def test_an_invitation_queued_before_its_pair_ended_is_cancelled_not_sent(
         shown = queries.outbox_messages(session, "leader")  # the Messages page's table
     row = shown.set_index("recipients").loc["mlate@clinic.example.org, slate@school.example.edu"]
     assert (row["status"], row["last_error"]) == ("cancelled", PAIR_NOT_OPEN)
+
+
+def test_a_message_whose_outcome_was_never_written_is_not_resent_and_the_leader_is_told(
+    each_store, mail_server, smtp
+):
+    leader = add_accounts(each_store)["leader"]
+    queue_registrations(each_store, 1)
+    # a sender marks the message `sending` and dies before it can write what the mail server answered
+    (message,) = sending._claim(each_store, token="died", now=NOW, count=1, retry_now=False, cap=20)
+    assert sending._start_sending(each_store, message, "died", NOW) == "go"
+
+    assert send_due(each_store, smtp=smtp, now=NOW + timedelta(minutes=5)).attempted == 0  # not yet over
+    later = NOW + CLAIM_LEASE + timedelta(minutes=1)
+    assert send_due(each_store, smtp=smtp, now=later).attempted == 0
+    assert mail_server.received == []  # never resent by itself
+    with db.read_session(each_store) as session:
+        row = session.get(OutboxMessage, message["id"])
+    assert (str(row.status), row.last_error) == ("failed", sending.ABANDONED)
+
+    assert actions.retry(each_store, actor=leader, ids=[message["id"]], now=later) == 1
+    assert send_due(each_store, smtp=smtp, now=later).sent == 1
+    assert len(mail_server.received) == 1
