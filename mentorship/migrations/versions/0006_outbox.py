@@ -62,5 +62,7 @@ def downgrade() -> None:
             "WHERE status = 'sending'"
         )
     )
+    if op.get_bind().dialect.name == "postgresql":  # the data-version trigger fires now, before the ALTER
+        op.execute("SET CONSTRAINTS ALL IMMEDIATE")
     _change(AFTER, BEFORE)
     _version_triggers()
