@@ -667,6 +667,7 @@ def cmd_outbox(args: argparse.Namespace) -> int:
             engine,
             actor=actor,
             now=clock.now(),
+            clock=clock.now,
             smtp=smtp,
             limit=args.limit,
             retry_now=getattr(args, "retry_now", False),

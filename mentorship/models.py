@@ -432,6 +432,7 @@ class DataVersion(SQLModel, table=True):
 # The outbox: every message is a row before it is sent
 class MessageStatus(enum.StrEnum):
     queued = "queued"
+    sending = "sending"  # handed (or about to be handed) to the mail server by the sender holding its claim
     sent = "sent"
     failed = "failed"
     cancelled = "cancelled"
@@ -441,7 +442,8 @@ class OutboxMessage(SQLModel, table=True):
     """One email to send. `dedupe_key` (kind, pair or person, period) is unique: planning twice queues once.
 
     A sender claims a queued row (`claimed_by`, `claimed_until`) with a conditional update before it connects,
-    so two senders never send the same row; a claim left by a sender that died expires.
+    so two senders never send the same row; a claim left by a sender that died expires. Right before the
+    mail server gets it, the sender marks it `sending`, only if its claim still holds.
     """
 
     __tablename__ = "outbox_messages"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import threading
@@ -32,12 +33,24 @@ class Received:
 @dataclass
 class MailHandler:
     """Accepts everything unless told otherwise: `refuse` recipients get 550; `data_replies` are answered to
-    the next DATA commands in turn ("451 ..." for a temporary refusal, DROP to hang up mid-message)."""
+    the next DATA commands in turn ("451 ..." for a temporary refusal, DROP to hang up mid-message).
+    `hold()` makes the next DATA wait (its sender stalls mid-message) until `release()`; other connections
+    go on meanwhile."""
 
     received: list[Received] = field(default_factory=list)
     refuse: set[str] = field(default_factory=set)
     data_replies: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    held: threading.Event | None = None  # the next DATA waits for this
+    holding: threading.Event = field(default_factory=threading.Event)  # set once a DATA is waiting
+    gate: threading.Event = field(default_factory=threading.Event)
+
+    def hold(self) -> None:
+        self.gate, self.holding = threading.Event(), threading.Event()
+        self.held = self.gate
+
+    def release(self) -> None:
+        self.gate.set()
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address.lower() in self.refuse:
@@ -48,6 +61,10 @@ class MailHandler:
     async def handle_DATA(self, server, session, envelope):
         with self.lock:
             reply = self.data_replies.pop(0) if self.data_replies else None
+            held, self.held = self.held, None
+        if held is not None:
+            self.holding.set()
+            await asyncio.get_running_loop().run_in_executor(None, held.wait)
         if reply == DROP:
             server.transport.close()
             return "421 closing"

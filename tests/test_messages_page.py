@@ -3,17 +3,20 @@
 
 from __future__ import annotations
 
+import time
 from datetime import date
 
 import pytest
 import sqlalchemy as sa
 
 from mentorship import db
-from mentorship.models import OutboxMessage, ReminderOptOut
+from mentorship.models import OutboxMessage, OutboxTemplate, ReminderOptOut
 from mentorship.outbox import actions, templates
+from mentorship.services import decisions
 
 from .conftest import LEADER_EMAIL, TODAY, signed_in
-from .outbox_store import three_pairs, turn_on
+from .outbox_store import NOW, three_pairs, turn_on
+from .test_template_limits import ATTACKS
 
 MESSAGES_PAGE = "pages/7_Messages.py"
 CHECKIN_PAGE = "pages/6_Check_in.py"
@@ -98,11 +101,11 @@ def test_a_template_naming_an_unknown_placeholder_is_refused_and_the_preview_use
     at.selectbox(key="tpl-kind").set_value("nudge").run()
     assert "Hi Latedoc and Latekid," in at.text[-1].value  # the pair longest without a meeting first
     at.text_area(key="tpl-body").set_value("Hi {{ mentor_first_name }}, see {{ checkin_url }}").run()
-    assert at.warning[0].value.startswith(
+    assert at.error[0].value.startswith(
         "The body names {{ checkin_url }}, which is not a placeholder for nudges;"
     )
     at = button(at, "Save the template").click().run()
-    assert [t.value for t in at.toast] == [at.warning[0].value]
+    assert [t.value for t in at.toast] == [at.error[0].value]
     at.text_area(key="tpl-body").set_value(
         "Hi {{ mentor_first_name }}: {{ days_since_last_meeting }} days."
     ).run()
@@ -149,8 +152,6 @@ def test_cancel_stops_a_queued_message(app, engine, accounts, mail_env):
     three_pairs(engine)
     turn_on(engine, accounts["leader"], "invitation")
     smtp = actions.require_smtp()
-    from .outbox_store import NOW
-
     actions.plan_messages(engine, actor=accounts["leader"], today=NOW.date(), now=NOW, smtp=smtp)
     at = open_messages(app)
     at = button(at, "Cancel").click().run()
@@ -172,3 +173,48 @@ def test_a_message_shows_a_stand_in_where_its_personal_links_go_and_the_mail_car
     assert "(your own link to stop these reminders, made when the message is sent)" in shown
     assert "token=" not in shown and "stop=" not in shown
     assert all("/Check_in?token=" in received.body for received in mail_env.received)
+
+
+def test_the_leader_reads_why_an_invitation_was_not_sent_on_messages(app, engine, accounts, mail_env):
+    pairs = three_pairs(engine)
+    turn_on(engine, accounts["leader"], "invitation")
+    actions.plan_messages(engine, actor=accounts["leader"], today=TODAY, now=NOW, smtp=actions.require_smtp())
+    decisions.decide(
+        engine, actor=accounts["leader"], decision="end", match_id=pairs["late"], reason="moved", today=TODAY
+    )
+    at = button(open_messages(app), "Send due messages now").click().run()
+    at.multiselect(key="ob-status").set_value(["cancelled"]).run()
+    assert at.metric[3].label == "Cancelled" and at.metric[3].value == "2"  # its mentor's and its mentee's
+    assert at.warning[0].value == "Not sent: its pair ended after it was queued."
+    assert len(mail_env.received) == 4
+
+
+@pytest.mark.parametrize("attack", list(ATTACKS))
+def test_each_template_attack_on_the_templates_tab_is_one_sentence_within_a_second(
+    app, engine, accounts, mail_env, attack
+):
+    three_pairs(engine)
+    body, sentence = ATTACKS[attack]
+    at = open_messages(app, tab="Templates")
+    at.selectbox(key="tpl-kind").set_value("nudge").run()
+    started = time.monotonic()
+    at.text_area(key="tpl-body").set_value(body).run(timeout=10)
+    assert time.monotonic() - started < 1
+    assert not at.exception
+    assert [e.value for e in at.error][0].startswith(sentence)
+    at = button(at, "Save the template").click().run(timeout=10)
+    assert not at.exception
+    assert [t.value for t in at.toast] == [at.error[0].value]
+    with db.read_session(engine) as session:
+        assert session.get(OutboxTemplate, "nudge") is None
+
+
+def test_arithmetic_on_the_days_previews_and_saves_a_number(app, engine, accounts, mail_env):
+    three_pairs(engine)
+    at = open_messages(app, tab="Templates")
+    at.selectbox(key="tpl-kind").set_value("nudge").run()
+    at.text_area(key="tpl-body").set_value("Day {{ days_since_last_meeting + 1 }}.").run()
+    assert not at.error
+    assert at.text[-1].value.endswith(f"Day {(date.today() - TODAY).days + 121}.")
+    at = button(at, "Save the template").click().run()
+    assert [t.value for t in at.toast] == ["Template saved."]

@@ -4,6 +4,7 @@ audited in the same commit. The clock is an argument."""
 from __future__ import annotations
 
 import smtplib
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime
 from email.message import EmailMessage
@@ -67,6 +68,7 @@ def send_messages(
     actor: Actor,
     now: datetime,
     smtp: SmtpSettings,
+    clock: Callable[[], datetime] | None = None,
     limit: int | None = None,
     retry_now: bool = False,
 ) -> SendReport:
@@ -74,7 +76,7 @@ def send_messages(
     _only_the_leader(engine, actor, "outbox.send")
     if limit is not None and limit < 1:
         raise UnusableInput("--limit must be at least 1.")
-    return send_due(engine, smtp=smtp, now=now, actor=actor, limit=limit, retry_now=retry_now)
+    return send_due(engine, smtp=smtp, now=now, clock=clock, actor=actor, limit=limit, retry_now=retry_now)
 
 
 def set_kind(
@@ -153,7 +155,11 @@ def _change_messages(
         changed = session.execute(
             sa.update(OutboxMessage)
             .where(
-                OutboxMessage.id.in_(ids), OutboxMessage.status.in_(allowed), OutboxMessage.claimed_by == ""
+                OutboxMessage.id.in_(ids),
+                OutboxMessage.status.in_(allowed),
+                # not in a sender's hands (a failed message is in none: one left `sending` may keep its
+                # sender's token, so that a late outcome is still recorded)
+                sa.or_(OutboxMessage.claimed_by == "", OutboxMessage.status == MessageStatus.failed),
             )
             .values(**values)
         ).rowcount
@@ -171,7 +177,13 @@ def retry(engine: Engine, *, actor: Actor, ids: list[int], now: datetime) -> int
         ids=ids,
         action="outbox.retry",
         allowed=(MessageStatus.queued, MessageStatus.failed),
-        values={"status": MessageStatus.queued, "attempts": 0, "next_attempt_at": now, "last_error": ""},
+        values={
+            "status": MessageStatus.queued,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "last_error": "",
+            "claimed_by": "",
+        },
     )
 
 

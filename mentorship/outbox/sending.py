@@ -2,8 +2,20 @@
 
 Temporary trouble (a 4xx answer, a refused or dropped connection, a timeout) leaves a message queued with
 the error and a growing wait; after MAX_ATTEMPTS it is failed. A permanent refusal (5xx) fails it at once.
-A sender claims rows with one conditional UPDATE (with FOR UPDATE SKIP LOCKED on PostgreSQL), so two
-senders at once never send the same row; a claim left by a sender that died expires after CLAIM_LEASE.
+
+Between senders (threads, processes, machines, on SQLite or PostgreSQL):
+- counting the last minute's messages and claiming more is one serialised write transaction
+  (`db.serialise`), so the per-minute cap holds however many senders run at once;
+- a claim carries the sender's token and a lease (CLAIM_LEASE); a claim left by a sender that died expires
+  and another sender may take the message;
+- right before the mail server gets a message, the sender marks it `sending` with one conditional UPDATE
+  that holds only while its own claim does (its token, its lease not expired, still queued): a sender that
+  lost its claim sends nothing. A message whose pair is no longer open is cancelled at that moment instead.
+- If the mail server took a message and its outcome could not be recorded (the store went away, the
+  process died), the row stays `sending`; it is never sent again by itself (a message twice is worse than a
+  message the leader is asked about), and once its lease is over it is failed with ABANDONED, which the
+  leader reads on Messages and may retry.
+The clock is an argument (`clock`), read at each claim, each mark and each outcome.
 """
 
 from __future__ import annotations
@@ -13,6 +25,7 @@ import json
 import smtplib
 import ssl
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.header import Header
@@ -25,7 +38,7 @@ from sqlalchemy.engine import Engine
 from mentorship import audit, db
 from mentorship.auth import Actor
 from mentorship.errors import UnusableInput
-from mentorship.models import MessageStatus, OutboxMessage
+from mentorship.models import OPEN_MATCH_STATUSES, Match, MessageStatus, OutboxMessage
 from mentorship.outbox import linking
 from mentorship.outbox.config import SmtpSettings, schedule
 from mentorship.outbox.store import opted_out, split_recipients
@@ -37,7 +50,12 @@ CLAIM_CHUNK = 50
 SMTP_TIMEOUT_SECONDS = 30
 OPT_OUT_KINDS = ("invitation", "nudge")  # "stop these reminders" covers these, not introductions
 EVERYONE_STOPPED = "Everyone on it asked for no more reminders."
-_PG_SEND_LOCK = 815_015  # serialises the per-minute count and the claim between PostgreSQL senders
+PAIR_NOT_OPEN = "Not sent: its pair ended after it was queued."
+ABANDONED = (
+    "The sender stopped while handing this message to the mail server, so it may have been delivered: "
+    "retry it only if they did not get it."
+)
+SEND_LOCK = "outbox.send"  # serialises the per-minute count and the claim between senders
 
 
 @dataclass
@@ -45,7 +63,8 @@ class SendReport:
     sent: int = 0
     failed: int = 0
     deferred: int = 0
-    cancelled: int = 0  # everyone on it asked for no more reminders after it was queued
+    cancelled: int = 0  # everyone on it asked for no more reminders, or its pair ended, after it was queued
+    lost: int = 0  # claimed, but another sender took it over when this one's lease ran out: not sent here
 
     def to_json(self) -> dict[str, int]:
         return {"sent": self.sent, "failed": self.failed, "deferred": self.deferred}
@@ -97,21 +116,30 @@ def _write(engine: Engine):
 
 
 def _claim(engine: Engine, *, token: str, now: datetime, count: int, retry_now: bool, cap: int) -> list[dict]:
-    """Claim up to `count` due messages for this sender, within the per-minute cap; returns them."""
-    with _write(engine) as session:
-        if engine.dialect.name == "postgresql":
-            session.execute(sa.select(sa.func.pg_advisory_xact_lock(_PG_SEND_LOCK)))
+    """Claim up to `count` due messages for this sender, within the per-minute cap; returns them.
+
+    The count of the last minute's messages and the claim are one transaction that no other sender's
+    count-and-claim interleaves with (db.serialise), so senders at once never claim past the cap together.
+    """
+    with db.write_session(engine) as session:
+        db.serialise(session, SEND_LOCK)
+        _give_up_abandoned(session, now)
         recent = session.execute(
             sa.select(sa.func.count()).where(
                 sa.or_(
                     OutboxMessage.sent_at > now - timedelta(minutes=1),
-                    sa.and_(OutboxMessage.status == MessageStatus.queued, OutboxMessage.claimed_until > now),
+                    sa.and_(
+                        OutboxMessage.status.in_((MessageStatus.queued, MessageStatus.sending)),
+                        OutboxMessage.claimed_until > now,
+                    ),
                 )
             )
         ).scalar_one()
         count = min(count, cap - recent)
         if count <= 0:
             return []
+        # The ids first, then the update: on PostgreSQL an UPDATE ... WHERE id IN (SELECT ... LIMIT n FOR
+        # UPDATE SKIP LOCKED) claimed all 60 due rows for a limit of 20 (measured).
         candidates = (
             sa.select(OutboxMessage.id)
             .where(*_due(now, retry_now))
@@ -120,15 +148,22 @@ def _claim(engine: Engine, *, token: str, now: datetime, count: int, retry_now: 
         )
         if engine.dialect.name == "postgresql":
             candidates = candidates.with_for_update(skip_locked=True)
+        ids = list(session.execute(candidates).scalars())
+        if not ids:
+            return []
         session.execute(
             sa.update(OutboxMessage)
-            .where(OutboxMessage.id.in_(candidates.scalar_subquery()), *_due(now, retry_now))
+            .where(OutboxMessage.id.in_(ids), *_due(now, retry_now))
             .values(claimed_by=token, claimed_until=now + CLAIM_LEASE)
             .execution_options(synchronize_session=False)
         )
         rows = session.execute(
             sa.select(OutboxMessage.__table__)
-            .where(OutboxMessage.claimed_by == token, OutboxMessage.status == MessageStatus.queued)
+            .where(
+                OutboxMessage.id.in_(ids),
+                OutboxMessage.claimed_by == token,
+                OutboxMessage.status == MessageStatus.queued,
+            )
             .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
         )
         claimed = [dict(row._mapping) for row in rows]
@@ -144,8 +179,60 @@ def _claim(engine: Engine, *, token: str, now: datetime, count: int, retry_now: 
     return claimed
 
 
+def _give_up_abandoned(session, now: datetime) -> None:
+    """Messages left `sending` past their lease: their sender stopped between handing them to the mail
+    server and recording it. They may have been delivered, so they are failed with ABANDONED, never resent
+    by themselves. The claim's token stays, so a sender that was only slow still records its outcome."""
+    session.execute(
+        sa.update(OutboxMessage)
+        .where(OutboxMessage.status == MessageStatus.sending, OutboxMessage.claimed_until <= now)
+        .values(status=MessageStatus.failed, claimed_until=None, last_error=ABANDONED)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _mine(message_id: int, token: str, now: datetime) -> tuple:
+    """This sender still holds the message: its token, its lease not over, still queued."""
+    return (
+        OutboxMessage.id == message_id,
+        OutboxMessage.claimed_by == token,
+        OutboxMessage.status == MessageStatus.queued,
+        OutboxMessage.claimed_until > now,
+    )
+
+
+def _start_sending(engine: Engine, message: dict, token: str, now: datetime) -> str:
+    """Right before the mail server gets the message: "go" once it is marked `sending` by this sender,
+    "lost" when this sender no longer holds its claim (nothing written), "cancelled" when its pair is no
+    longer open (cancelled with PAIR_NOT_OPEN, which the leader reads on Messages)."""
+    with _write(engine) as connection:
+        if message["match_id"] is not None:
+            pair_open = sa.exists().where(
+                Match.id == OutboxMessage.match_id, Match.status.in_(OPEN_MATCH_STATUSES)
+            )
+            ended = connection.execute(
+                sa.update(OutboxMessage)
+                .where(*_mine(message["id"], token, now), ~pair_open)
+                .values(
+                    status=MessageStatus.cancelled,
+                    claimed_by="",
+                    claimed_until=None,
+                    last_error=PAIR_NOT_OPEN,
+                )
+            ).rowcount
+            if ended:
+                return "cancelled"
+        started = connection.execute(
+            sa.update(OutboxMessage)
+            .where(*_mine(message["id"], token, now))
+            .values(status=MessageStatus.sending, claimed_until=now + CLAIM_LEASE)
+        ).rowcount
+    return "go" if started else "lost"
+
+
 def _finish(engine: Engine, message_id: int, token: str, **values) -> None:
-    """Record what became of a claimed message and release the claim (only if this sender still holds it)."""
+    """Record what became of a claimed message and release the claim (only if this sender still holds it:
+    a message another sender took over is theirs to record)."""
     with _write(engine) as session:
         session.execute(
             sa.update(OutboxMessage)
@@ -155,10 +242,11 @@ def _finish(engine: Engine, message_id: int, token: str, **values) -> None:
 
 
 def _release(engine: Engine, token: str) -> None:
+    """Give back what this sender claimed and did not try (a message it marked `sending` keeps its mark)."""
     with _write(engine) as session:
         session.execute(
             sa.update(OutboxMessage)
-            .where(OutboxMessage.claimed_by == token)
+            .where(OutboxMessage.claimed_by == token, OutboxMessage.status == MessageStatus.queued)
             .values(claimed_by="", claimed_until=None)
         )
 
@@ -252,14 +340,19 @@ def send_due(
     *,
     smtp: SmtpSettings,
     now: datetime,
+    clock: Callable[[], datetime] | None = None,
     actor: Actor | str = "system",
     limit: int | None = None,
     retry_now: bool = False,
 ) -> SendReport:
     """Send the queued messages that are due (all queued ones with `retry_now`), at most `limit`, within
-    the per-minute cap. One audit event for the batch, counts only."""
+    the per-minute cap. One audit event for the batch, counts only.
+
+    `clock` is read at each claim, each mark and each outcome (pass the real one: a run can outlast its
+    lease); without it the run's clock stands still at `now`."""
     report = SendReport()
     token = uuid.uuid4().hex
+    read_clock = clock or (lambda: now)
     with db.read_session(engine) as session:
         cap = schedule(session).per_minute
     remaining = limit if limit is not None else float("inf")
@@ -267,14 +360,14 @@ def send_due(
     try:
         while remaining > 0:
             count = int(min(CLAIM_CHUNK, remaining))
-            batch = _claim(engine, token=token, now=now, count=count, retry_now=retry_now, cap=cap)
+            batch = _claim(engine, token=token, now=read_clock(), count=count, retry_now=retry_now, cap=cap)
             remaining -= len(batch)
             for index, message in enumerate(batch):
-                outcome, connection, down = _send_one(engine, message, token, smtp, connection, now)
+                outcome, connection, down = _send_one(engine, message, token, smtp, connection, read_clock)
                 report.count(outcome)
                 if down:  # the server cannot be reached: the rest of the batch waits too, and we stop
                     for rest in batch[index + 1 :]:
-                        report.count(_defer(engine, rest, token, down, now))
+                        report.count(_defer(engine, rest, token, down, read_clock()))
                     remaining = 0
                     break
             if not batch:
@@ -283,7 +376,7 @@ def send_due(
         if connection is not None:
             _close(connection)
         _release(engine, token)
-        if report.attempted:
+        if report.attempted or report.lost:
             with db.write_session(engine) as session:
                 audit.record(
                     session,
@@ -291,7 +384,8 @@ def send_due(
                     action="outbox.send",
                     entity="outbox",
                     summary=f"sent {report.sent}, failed {report.failed}, deferred {report.deferred}"
-                    + (f", cancelled {report.cancelled} (opted out)" if report.cancelled else ""),
+                    + (f", cancelled {report.cancelled}" if report.cancelled else "")
+                    + (f", {report.lost} taken over by another sender" if report.lost else ""),
                 )
     return report
 
@@ -302,23 +396,33 @@ def _send_one(
     token: str,
     smtp: SmtpSettings,
     connection: smtplib.SMTP | None,
-    now: datetime,
+    clock: Callable[[], datetime],
 ) -> tuple[str, smtplib.SMTP | None, str]:
     """Try one claimed message and record the outcome: (outcome, the connection to go on with, and why the
     server cannot be reached at all, when it cannot)."""
     if not message["to"]:
         _finish(engine, message["id"], token, status=MessageStatus.cancelled, last_error=EVERYONE_STOPPED)
         return "cancelled", connection, ""
-    try:  # personal links are made here, as the message leaves, and never stored with it (outbox.linking)
-        message = linking.with_links(engine, message, now)
+    if connection is None:  # connect before marking it `sending`: a server that is down leaves it queued
+        try:
+            connection = connect(smtp)
+        except _Temporary as exc:
+            return _defer(engine, message, token, str(exc), clock()), None, str(exc)
+    verdict = _start_sending(engine, message, token, clock())  # the fence, right before the server
+    if verdict != "go":
+        return verdict, connection, ""
+    # Personal links are made only now, by the sender that holds the message, as it leaves, and never stored
+    # with it (outbox.linking): made before the fence, a sender that lost the message could replace the link
+    # another sender has just delivered.
+    try:
+        message = linking.with_links(engine, message, clock())
     except linking.Unsendable as exc:
         _finish(engine, message["id"], token, status=MessageStatus.cancelled, last_error=str(exc))
         return "cancelled", connection, ""
+    email = email_message(message, smtp, message["to"])  # the body as it goes out
     attempts = message["attempts"] + 1
     try:
-        if connection is None:
-            connection = connect(smtp)
-        note = _deliver(connection, email_message(message, smtp, message["to"]), smtp, message["to"])
+        note = _deliver(connection, email, smtp, message["to"])
     except _Permanent as exc:
         _finish(
             engine,
@@ -330,20 +434,20 @@ def _send_one(
         )
         return "failed", connection, ""
     except _Temporary as exc:
-        down = str(exc) if exc.connection_lost and connection is None else ""
-        if exc.connection_lost and connection is not None:
+        if exc.connection_lost:
             _close(connection)
             connection = None
-        return _defer(engine, message, token, str(exc), now), connection, down
+        return _defer(engine, message, token, str(exc), clock()), connection, ""
+    at = clock()
     _finish(
         engine,
         message["id"],
         token,
         status=MessageStatus.sent,
         attempts=attempts,
-        sent_at=now,
+        sent_at=at,
         last_error=note[:500],
-        next_attempt_at=now,
+        next_attempt_at=at,
     )
     return "sent", connection, ""
 
@@ -365,6 +469,7 @@ def _defer(engine: Engine, message: dict, token: str, reason: str, now: datetime
         engine,
         message["id"],
         token,
+        status=MessageStatus.queued,
         attempts=attempts,
         last_error=reason[:500],
         next_attempt_at=now + backoff(attempts),

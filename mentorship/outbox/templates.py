@@ -1,26 +1,101 @@
 """Each kind's subject and body: plain text with placeholders, rendered by Jinja2's sandbox.
 
 The leader types these templates, so they are never given to `str.format` (which reaches attributes of
-what it formats); the sandbox refuses unsafe attribute access, and a placeholder that is not in the
-kind's list is refused when the template is saved, in one sentence that names it.
+what it formats). A mail needs little of Jinja, so a template may use only that (checked on its syntax tree
+when it is saved and again when it is compiled): placeholders, literals, `if`/`elif`/`else`, comparisons,
+`and`/`or`/`not`, arithmetic, `~`, and the filters in FILTERS. No loops, calls, attributes, `set`,
+`include`, `import`, `extends`, `macro` or `**`: with no loop and no call, filling in a template takes time
+in proportion to its length, so no clock is needed to stop it. Arithmetic is on numbers only and stays
+within NUMBER_LIMIT (`*` and `%` on text would build text of any size), and a filled-in template longer
+than OUTPUT_MAX is refused. Every problem is one sentence naming it (UnusableInput), never a traceback.
+A placeholder that is not in the kind's list is refused by name.
 """
 
 from __future__ import annotations
 
 import functools
+import numbers
+import operator
 from dataclasses import dataclass
 
 import jinja2
-from jinja2 import meta
+from jinja2 import meta, nodes
 from jinja2.sandbox import SandboxedEnvironment
 from sqlmodel import Session
 
 from mentorship.errors import UnusableInput
 from mentorship.models import OutboxTemplate, utcnow
 
-_ENV = SandboxedEnvironment(autoescape=False, undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
 SUBJECT_MAX = 300
 BODY_MAX = 20_000
+OUTPUT_MAX = 100_000  # characters of a filled-in template
+NUMBER_LIMIT = 10**12  # arithmetic in a template stays within plus or minus this
+FILTERS = (
+    "abs",
+    "capitalize",
+    "default",
+    "d",
+    "float",
+    "int",
+    "lower",
+    "round",
+    "string",
+    "title",
+    "trim",
+    "truncate",
+    "upper",
+    "wordcount",
+    "wordwrap",
+)
+TESTS = ("defined", "undefined", "none", "number", "string", "even", "odd")
+NUMERIC_PLACEHOLDERS = frozenset({"days_since_last_meeting", "pair_count"})
+_SAMPLE_NUMBER = 42
+
+
+class _Refused(Exception):
+    """A construct or a value a template may not use; its text is the sentence's end."""
+
+
+class _MailEnvironment(SandboxedEnvironment):
+    """The sandbox, with arithmetic on numbers only and within NUMBER_LIMIT."""
+
+    intercepted_binops = frozenset({"+", "-", "*", "/", "//", "%", "**"})
+    intercepted_unops = frozenset({"-", "+"})
+    _OPERATORS = {
+        "+": operator.add,
+        "-": operator.sub,
+        "*": operator.mul,
+        "/": operator.truediv,
+        "//": operator.floordiv,
+        "%": operator.mod,
+        "**": operator.pow,
+    }
+
+    def call_binop(self, context, operator_: str, left, right):
+        if operator_ == "+" and isinstance(left, str) and isinstance(right, str):
+            return left + right  # joining two texts: as long as both together
+        if not all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in (left, right)):
+            raise _Refused(f"uses {operator_} on something that is not a number")
+        if operator_ == "**":
+            raise _Refused("uses **, which templates cannot use")
+        return _bounded(self._OPERATORS[operator_](left, right))
+
+    def call_unop(self, context, operator_: str, arg):
+        if not isinstance(arg, numbers.Real):
+            raise _Refused(f"uses {operator_} on something that is not a number")
+        return -arg if operator_ == "-" else +arg
+
+
+def _bounded(value):
+    if abs(value) > NUMBER_LIMIT:
+        raise _Refused(f"computes a number beyond {NUMBER_LIMIT:,}")
+    return value
+
+
+_ENV = _MailEnvironment(autoescape=False, undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+_ENV.filters = {name: _ENV.filters[name] for name in FILTERS}
+_ENV.tests = {name: _ENV.tests[name] for name in TESTS}
+_ENV.globals = {}
 
 PAIR_PLACEHOLDERS = (
     "mentor_first_name",
@@ -118,11 +193,79 @@ DEFAULTS: dict[str, Template] = {
 }
 
 
+# What a template may contain: everything else is refused by name (see _refusal).
+_ALLOWED = (
+    nodes.Template,
+    nodes.Output,
+    nodes.TemplateData,
+    nodes.If,
+    nodes.Name,
+    nodes.Const,
+    nodes.List,
+    nodes.Tuple,
+    nodes.CondExpr,
+    nodes.Compare,
+    nodes.Operand,
+    nodes.And,
+    nodes.Or,
+    nodes.Not,
+    nodes.Neg,
+    nodes.Pos,
+    nodes.Concat,
+    nodes.Add,
+    nodes.Sub,
+    nodes.Mul,
+    nodes.Div,
+    nodes.FloorDiv,
+    nodes.Mod,
+    nodes.Filter,
+    nodes.Test,
+    nodes.Keyword,
+)
+_CONSTRUCTS = {
+    nodes.For: "a {% for %} loop",
+    nodes.Include: "{% include %}",
+    nodes.Import: "{% import %}",
+    nodes.FromImport: "{% from ... import %}",
+    nodes.Extends: "{% extends %}",
+    nodes.Block: "{% block %}",
+    nodes.Macro: "{% macro %}",
+    nodes.CallBlock: "{% call %}",
+    nodes.Assign: "{% set %}",
+    nodes.AssignBlock: "{% set %}",
+    nodes.FilterBlock: "{% filter %}",
+    nodes.With: "{% with %}",
+    nodes.Call: "a call of a function or method",
+    nodes.Getattr: "an attribute of a placeholder (unsafe)",
+    nodes.Getitem: "a part of a placeholder ([...])",
+    nodes.Pow: "**",
+    nodes.Dict: "a dictionary",
+}
+
+
+def _refusal(tree: nodes.Node) -> str | None:
+    """What the template uses that a template may not, in words; None when it uses only what a mail needs."""
+    for node in (tree, *tree.find_all(nodes.Node)):
+        if isinstance(node, nodes.Filter) and node.name not in FILTERS:
+            return f"the filter {node.name}, which templates cannot use (they can use {', '.join(FILTERS)})"
+        if isinstance(node, nodes.Test) and node.name not in TESTS:
+            return f"the test {node.name}, which templates cannot use (they can use {', '.join(TESTS)})"
+        if not isinstance(node, _ALLOWED):
+            what = next((w for kind, w in _CONSTRUCTS.items() if isinstance(node, kind)), None)
+            return f"{what or type(node).__name__}, which templates cannot use"
+    return None
+
+
 def _parse(text: str, kind: str, part: str):
+    """The template's syntax tree, or UnusableInput naming what cannot be read or used."""
     try:
-        return _ENV.parse(text)
+        tree = _ENV.parse(text)
     except jinja2.TemplateSyntaxError as exc:
         raise UnusableInput(f"The {part} cannot be read at line {exc.lineno}: {exc.message}.") from None
+    refused = _refusal(tree)
+    if refused:
+        raise UnusableInput(f"The {part} uses {refused}.")
+    return tree
 
 
 def check(kind: str, subject: str, body: str) -> Template:
@@ -143,10 +286,15 @@ def check(kind: str, subject: str, body: str) -> Template:
                 f"{KIND_LABELS[kind].lower()}s; the placeholders are: {', '.join(allowed)}."
             )
     try:  # a template that parses can still fail (a filter misused): try it on sample values
-        render_template(Template(subject, body), {name: f"[{name}]" for name in allowed})
+        render_template(Template(subject, body), sample_context(allowed))
     except UnusableInput as exc:
         raise UnusableInput(str(exc)) from None
     return Template(subject, body)
+
+
+def sample_context(names: tuple[str, ...]) -> dict:
+    """Stand-in values of the right type: numbers for the numeric placeholders, so arithmetic works."""
+    return {name: _SAMPLE_NUMBER if name in NUMERIC_PLACEHOLDERS else f"[{name}]" for name in names}
 
 
 def template_for(session: Session, kind: str) -> Template:
@@ -157,17 +305,46 @@ def template_for(session: Session, kind: str) -> Template:
 
 @functools.lru_cache(maxsize=64)
 def _compiled(text: str) -> jinja2.Template:
-    """Compiling a template costs far more than filling it in: planning fills one in thousands of times."""
+    """Compiling a template costs far more than filling it in: planning fills one in thousands of times.
+    A stored template is checked again here, so a template saved before a rule existed obeys it too."""
+    _parse(text, "", "template")
     return _ENV.from_string(text)
 
 
+def _fill(text: str, context: dict) -> str:
+    """The template filled in, streamed, and stopped once it passes OUTPUT_MAX."""
+    parts, size = [], 0
+    for part in _compiled(text).generate(context):
+        size += len(part)
+        if size > OUTPUT_MAX:
+            raise _Refused(f"would be longer than {OUTPUT_MAX // 1000} KB")
+        parts.append(part)
+    return "".join(parts)
+
+
 def render_template(template: Template, context: dict) -> tuple[str, str]:
+    """(subject, body) filled in from `context`; UnusableInput in one sentence when it cannot be."""
     try:
-        subject = _compiled(template.subject).render(context)
-        body = _compiled(template.body).render(context)
+        subject = _fill(template.subject, context)
+        body = _fill(template.body, context)
+    except UnusableInput:
+        raise
+    except _Refused as exc:
+        raise UnusableInput(f"The template {exc}.") from None
+    except jinja2.exceptions.SecurityError as exc:
+        raise UnusableInput(f"The template reaches for something unsafe: {_sentence(exc)}.") from None
     except jinja2.TemplateError as exc:
-        raise UnusableInput(f"The template cannot be filled in: {str(exc).rstrip('.')}.") from None
+        raise UnusableInput(f"The template cannot be filled in: {_sentence(exc)}.") from None
+    except ZeroDivisionError:
+        raise UnusableInput("The template divides by zero.") from None
+    except (TypeError, ValueError, ArithmeticError, LookupError, RecursionError, MemoryError) as exc:
+        raise UnusableInput(f"The template cannot be filled in: {_sentence(exc)}.") from None
     return " ".join(subject.split()), body  # a subject is one line: no header injection through a name
+
+
+def _sentence(exc: BaseException) -> str:
+    """An exception's message as the end of one sentence: one line, bounded, no final full stop."""
+    return " ".join(str(exc).split())[:200].rstrip(".") or type(exc).__name__
 
 
 def render(session: Session, kind: str, context: dict) -> tuple[str, str]:

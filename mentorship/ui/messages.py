@@ -13,7 +13,8 @@ from mentorship.outbox.config import SmtpSettings
 from mentorship.ui.core import PageContext, read, run_write
 
 SHOWN_ROWS = 500
-STATUSES = ["queued", "sent", "failed", "cancelled"]
+STATUSES = ["queued", "sending", "sent", "failed", "cancelled"]
+COUNTED = ["queued", "sent", "failed", "cancelled"]  # `sending` lasts the moment the mail server takes it
 
 
 def mail_account() -> tuple[SmtpSettings | None, str | None]:
@@ -29,7 +30,7 @@ def _send_due(ctx: PageContext, smtp: SmtpSettings) -> None:
         planned = actions.plan_messages(
             ctx.engine, actor=ctx.user, today=ctx.today, now=clock.now(), smtp=smtp
         )
-        sent = actions.send_messages(ctx.engine, actor=ctx.user, now=clock.now(), smtp=smtp)
+        sent = actions.send_messages(ctx.engine, actor=ctx.user, now=clock.now(), clock=clock.now, smtp=smtp)
         return planned, sent
 
     def said(result) -> str:
@@ -80,7 +81,7 @@ def account_panel(ctx: PageContext) -> SmtpSettings | None:
 
 def outbox_panel(ctx: PageContext, messages: pd.DataFrame, smtp: SmtpSettings | None) -> None:
     counts = messages["status"].value_counts()
-    for column, status in zip(st.columns(len(STATUSES)), STATUSES, strict=True):
+    for column, status in zip(st.columns(len(COUNTED)), COUNTED, strict=True):
         column.metric(status.capitalize(), f"{int(counts.get(status, 0)):,}")
     left, right = st.columns(2)
     kinds = left.multiselect(
@@ -133,7 +134,9 @@ def outbox_panel(ctx: PageContext, messages: pd.DataFrame, smtp: SmtpSettings | 
             def act():
                 actions.retry(ctx.engine, actor=ctx.user, ids=[message.id], now=clock.now())
                 if smtp is not None:
-                    return actions.send_messages(ctx.engine, actor=ctx.user, now=clock.now(), smtp=smtp)
+                    return actions.send_messages(
+                        ctx.engine, actor=ctx.user, now=clock.now(), clock=clock.now, smtp=smtp
+                    )
                 return None
 
             run_write(
@@ -230,7 +233,7 @@ def templates_panel(ctx: PageContext, pairs: pd.DataFrame, smtp: SmtpSettings | 
             ),
         )
     except UnusableInput as exc:
-        st.warning(str(exc), icon=":material/warning:")
+        st.error(str(exc), icon=":material/error:")
     else:
         with st.container(border=True):
             st.text(f"Subject: {subject}\n\n{body}")
