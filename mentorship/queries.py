@@ -167,28 +167,28 @@ class ProgramSummary:
         return asdict(self)
 
 
+# What the figures count of every pair ever confirmed (no names)
+_PAIR_FIGURES = (
+    Match.id.label("match_id"),
+    Match.status,
+    Match.confirmed_on,
+    Match.ended_on,
+    Match.decided_on,
+    Match.end_reason,
+    Match.confirmed_at,
+    Match.updated_at,
+    Mentee.bipoc_mentor_preference,
+    Mentor.identifies_bipoc.label("mentor_identifies_bipoc"),
+)
+
+
 def pair_history(session: Session) -> pd.DataFrame:
     """Every pair ever confirmed: its dates (timestamps, missing as NaT), when it was recorded and last
     written (`confirmed_at`, `updated_at`, UTC), status and end reason, the mentee's BIPOC-mentor
     preference and the mentor's BIPOC identity (stored values), by id; no names (figures are counted
     from it)."""
-    statement = (
-        sa.select(
-            Match.id.label("match_id"),
-            Match.status,
-            Match.confirmed_on,
-            Match.ended_on,
-            Match.decided_on,
-            Match.end_reason,
-            Match.confirmed_at,
-            Match.updated_at,
-            Mentee.bipoc_mentor_preference,
-            Mentor.identifies_bipoc.label("mentor_identifies_bipoc"),
-        )
-        .join(Mentor, Mentor.id == Match.mentor_id)
-        .join(Mentee, Mentee.id == Match.mentee_id)
-        .order_by(Match.id)
-    )
+    statement = sa.select(*_PAIR_FIGURES).join(Mentor, Mentor.id == Match.mentor_id)
+    statement = statement.join(Mentee, Mentee.id == Match.mentee_id).order_by(Match.id)
     history = driver_frame(session, statement)  # enums as their stored values; dates converted at once
     for column in ("confirmed_on", "ended_on", "decided_on"):
         history[column] = pd.to_datetime(history[column])
@@ -422,18 +422,9 @@ def retention_pairs(session: Session) -> pd.DataFrame:
     usual meeting format, and who the pair is."""
     statement = (
         sa.select(
-            Match.id.label("match_id"),
+            *_PAIR_FIGURES,
             Match.mentor_id,
             Match.mentee_id,
-            Match.status,
-            Match.confirmed_on,
-            Match.ended_on,
-            Match.decided_on,
-            Match.end_reason,
-            Match.confirmed_at,
-            Match.updated_at,
-            Mentee.bipoc_mentor_preference,
-            Mentor.identifies_bipoc.label("mentor_identifies_bipoc"),
             (Mentor.first_name + " " + Mentor.last_name).label("mentor"),
             Mentor.email.label("mentor_email"),
             (Mentee.first_name + " " + Mentee.last_name).label("mentee"),
