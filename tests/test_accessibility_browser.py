@@ -242,6 +242,11 @@ def test_the_registration_forms_hidden_field_is_out_of_reach_of_keyboard_and_scr
     page.goto(f"{program.base}/Register?as=mentee")
     page.get_by_role("button", name="Send my registration").wait_for()
     wait_for_app(page)
+    # the page's style sheet hides it (st.html applies it just after the elements are drawn)
+    page.wait_for_function(
+        "() => { const e = document.querySelector('.st-key-register-trap');"
+        " return e !== null && getComputedStyle(e).display === 'none'; }"
+    )
     page.get_by_role("textbox", name="First name *").focus()
     visited = []
     for _ in range(80):
