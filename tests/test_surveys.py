@@ -480,3 +480,43 @@ def add_rows(engine) -> tuple[int]:
             )
         )
     return (mentor_id,)
+
+
+# The leader's controls on the pages
+def test_the_leader_makes_a_survey_link_on_the_pair_view_shown_once(app, engine, accounts, pinned):
+    add_pair(engine, "solo", confirmed_on=TODAY - timedelta(days=40))
+    at = signed_in(app("pages/3_Cadence.py")).run()
+    assert "No survey has been sent to this pair yet." in [c.value for c in at.caption]
+    at.radio(key="survey-link-role").set_value("mentee")
+    at.radio(key="survey-link-moment").set_value("start")
+    at.button(key="survey-link-make").click().run()
+    assert not at.exception
+    (url,) = [c.value for c in at.code if "/Survey?token=" in c.value]
+    assert "Getting started: your mentorship" in open_survey(app, url).title[0].value
+    with db.read_session(engine) as session:
+        assert queries.survey_page(session, token_of(url), NOW + timedelta(hours=1)).first_name == "Solokid"
+    again = signed_in(app("pages/3_Cadence.py")).run()  # a new visit: the link is not shown again
+    assert not [c for c in again.code if "/Survey?token=" in c.value]
+    closes = f"{NOW + timedelta(hours=1) + timedelta(days=30):%Y-%m-%d}"
+    assert f"Getting started, the mentee: a live link until {closes}." in [c.value for c in again.caption]
+    assert "Getting started · the mentee, Solokid Studentlast: sent" in again.text[-1].value
+
+
+def test_the_leader_rewords_a_survey_on_messages(app, engine, accounts, pinned):
+    at = signed_in(app("pages/7_Messages.py"))
+    at.session_state["messages-tab"] = "Surveys"
+    at.run()
+    at.radio(key="wording-moment").set_value("mid").run()
+    assert "Version 1." in [c.value for c in at.caption]
+    at.text_area(key="wording-mid-safe_space").input("I feel safe being myself with my mentorship partner.")
+    next(b for b in at.button if b.label == "Save the wording").click().run()
+    assert not at.exception
+    assert "Version 2." in [c.value for c in at.caption]
+    with db.read_session(engine) as session:
+        assert queries.survey_wording(session, "mid") == (
+            2,
+            {
+                **rules.DEFAULT_QUESTIONS["mid"],
+                "safe_space": "I feel safe being myself with my mentorship partner.",
+            },
+        )
