@@ -226,7 +226,8 @@ def _plan_surveys(session, kinds, base, today, now, report) -> None:
         reminders = reminders.assign(closes_at=closes)[sent_at <= when - survey_rules.REMIND_AFTER]
     if not wanted and reminders.empty:
         return
-    people = pairs.set_index("match_id").to_dict("index")  # match_id -> its row, for the reminders
+    reminded = pairs[pairs["match_id"].isin(reminders["match_id"])]
+    people = reminded.set_index("match_id").to_dict("index")  # match_id -> its row, for the reminders
     emails = [getattr(pair, f"{role}_email") for _, role, pair in wanted] + [
         people[m][f"{r}_email"] for m, r in zip(reminders["match_id"], reminders["role"], strict=True)
     ]
