@@ -520,3 +520,21 @@ def test_the_leader_rewords_a_survey_on_messages(app, engine, accounts, pinned):
                 "safe_space": "I feel safe being myself with my mentorship partner.",
             },
         )
+
+
+def test_refused_answers_are_counted_per_client_and_audited_once(engine):
+    from mentorship.models import AuditEvent, RefusalTally
+
+    for _ in range(3):
+        with pytest.raises(Refused):
+            services.submit_survey(
+                engine, token="guessed", answers={}, now=NOW, today=TODAY, address="203.0.113.9"
+            )
+    with db.read_session(engine) as session:
+        counts = session.execute(sa.select(RefusalTally.action, RefusalTally.count)).all()
+        audited = session.execute(
+            sa.select(AuditEvent.actor, AuditEvent.summary).where(AuditEvent.action == "survey.answer")
+        ).all()
+    assert counts == [("survey.answer", 3)]
+    assert len(audited) == 1 and audited[0][0] == "signed-out browser"
+    assert "203.0.113.9" not in audited[0][1]
