@@ -9,6 +9,7 @@ import re
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
+import pandas as pd
 import pytest
 import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
@@ -538,3 +539,32 @@ def test_refused_answers_are_counted_per_client_and_audited_once(engine):
     assert counts == [("survey.answer", 3)]
     assert len(audited) == 1 and audited[0][0] == "signed-out browser"
     assert "203.0.113.9" not in audited[0][1]
+
+
+def test_planning_sending_answering_and_reminding_on_each_store(each_store, mail_server, smtp):
+    """The same round on SQLite and PostgreSQL: queued once, sent with its own link, answered, reminded."""
+    from .conftest import add_accounts
+
+    engine = each_store
+    leader = add_accounts(engine)["leader"]
+    match_id = add_pair(engine, "both", confirmed_on=TODAY - timedelta(days=365))
+    turn_on(engine, leader, "survey-year")
+    assert plan(engine, leader, smtp).queued == {"survey-year": 2}
+    assert plan(engine, leader, smtp).queued == {}
+    assert send(engine, leader, smtp).sent == 2
+    link = survey_link(mail_to(mail_server, "sboth@school.example.edu"))
+    receipt = services.submit_survey(
+        engine,
+        token=token_of(link),
+        answers={"overall": 2, "recommend": 3, "continue": "unsure", "change": "More check-ins"},
+        now=NOW + timedelta(days=1),
+        today=TODAY,
+    )
+    assert receipt.closes_at == NOW + timedelta(days=30) and not receipt.concern_raised
+    assert plan(engine, leader, smtp, days=7).queued == {"survey-year": 1}  # the mentor's reminder
+    assert send(engine, leader, smtp, days=7).sent == 1
+    assert mail_server.received[-1].recipients == ["mboth@clinic.example.org"]
+    with db.read_session(engine) as session:
+        shown = queries.pair_surveys(session, match_id, leader.role)
+    assert shown.set_index("role").loc["mentee", "answers"]["change"] == "More check-ins"
+    assert pd.notna(shown.set_index("role").loc["mentor", "reminded_at"])
