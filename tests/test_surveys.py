@@ -568,3 +568,20 @@ def test_planning_sending_answering_and_reminding_on_each_store(each_store, mail
         shown = queries.pair_surveys(session, match_id, leader.role)
     assert shown.set_index("role").loc["mentee", "answers"]["change"] == "More check-ins"
     assert pd.notna(shown.set_index("role").loc["mentor", "reminded_at"])
+
+
+def test_answers_keep_the_wording_the_page_showed_when_it_changes_meanwhile(
+    app, engine, accounts, pairs, pinned
+):
+    leader = accounts["leader"]
+    token = services.issue_survey_link(
+        engine, actor=leader, match_id=pairs["start"], role="mentee", moment="start", now=NOW
+    )
+    at = open_survey(app, f"http://x/Survey?token={token}")  # drawn with version 1
+    words = {**rules.DEFAULT_QUESTIONS["start"], "met": "Have you had a first conversation?"}
+    services.save_survey_wording(engine, actor=leader, moment="start", words=words)
+    radio(at, "met").set_value("yes")
+    next(b for b in at.button if b.label == "Save my answers").click().run()
+    assert at.success[0].value.startswith("Thank you.")
+    with db.read_session(engine) as session:
+        assert session.execute(sa.select(SurveyResponse.version)).scalars().all() == [1]
