@@ -585,3 +585,17 @@ def test_answers_keep_the_wording_the_page_showed_when_it_changes_meanwhile(
     assert at.success[0].value.startswith("Thank you.")
     with db.read_session(engine) as session:
         assert session.execute(sa.select(SurveyResponse.version)).scalars().all() == [1]
+
+
+def test_the_cadence_page_kept_read_moves_when_a_survey_raises_a_concern(
+    app, engine, accounts, pairs, pinned
+):
+    cadence = signed_in(app("pages/3_Cadence.py")).run()
+    assert any(t.label == "Asked to hear from you (0)" for t in cadence.tabs)
+    token = services.issue_survey_link(
+        engine, actor=accounts["leader"], match_id=pairs["mid"], role="mentor", moment="mid", now=NOW
+    )
+    services.submit_survey(engine, token=token, answers={"respect": 1}, now=NOW, today=TODAY)
+    cadence.run()
+    assert any(t.label == "Asked to hear from you (1)" for t in cadence.tabs)
+    assert "Mid-year survey, the mentor: Respect 1 of 5." in [t.value for t in cadence.text]
