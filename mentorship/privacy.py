@@ -388,6 +388,11 @@ def sees_outbox(role: Role | str) -> bool:
     return sees_everything(role)
 
 
+def sees_survey_answers(role: Role | str) -> bool:
+    """One person's survey answers (and whose they are): the leader's alone; the committee sees aggregates."""
+    return sees_everything(role)
+
+
 # --- Cadence ---
 def sees_nudges(role: Role | str) -> bool:
     """The pairs to nudge (a contact list) and the pairs' requests to be contacted (concerns, with their

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import json
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, time
@@ -20,7 +21,17 @@ from sqlalchemy.engine import Engine
 from mentorship import db, outbox, privacy, queries, services
 from mentorship.auth import Actor
 from mentorship.intake import KINDS
-from mentorship.models import Concern, Match, MatchStatus, Meeting, Mentee, Mentor
+from mentorship.models import (
+    Concern,
+    Match,
+    MatchStatus,
+    Meeting,
+    Mentee,
+    Mentor,
+    SurveyInvitation,
+    SurveyResponse,
+)
+from mentorship.surveys import QUESTIONS, TEXT
 from mentorship.values import split_identities, split_multi
 
 from .conftest import TODAY, add_accounts, load_demo
@@ -119,6 +130,9 @@ def forbidden_values(engine: Engine) -> dict[str, set[str]]:
         found["text"].update(session.execute(sa.select(Meeting.notes)).scalars())
         found["text"].update(session.execute(sa.select(Concern.note)).scalars())
         found["text"].update(session.execute(sa.select(Match.end_note)).scalars())
+        texts = {q.key for qs in QUESTIONS.values() for q in qs if q.kind == TEXT}  # survey answers' words
+        for answers in session.execute(sa.select(SurveyResponse.answers)).scalars():
+            found["text"].update(v for k, v in json.loads(answers).items() if k in texts and v)
     for kind, column in [
         ("email", "email"),
         ("phone", "phone"),
@@ -206,11 +220,23 @@ def page_reads(engine: Engine, actor) -> dict[str, object]:
             "registrations waiting (overview)": queries.registrations_waiting(session, NOW),
             "outbox": queries.outbox_messages(session, role),
             "opted out": queries.reminder_optouts(session, role),
+            "a pair's surveys (Cadence)": queries.pair_surveys(session, _answered_pair(session), role),
         }
     for kind in KINDS:
         if privacy.may_export(kind, role):  # the committee's: the registrations only
             reads[f"export ({kind})"] = services.export_registrations(engine, actor=actor, kind=kind)[0]
     return reads
+
+
+def _answered_pair(session) -> int:
+    """A pair whose survey answers hold words of someone's own."""
+    texts = {q.key for qs in QUESTIONS.values() for q in qs if q.kind == TEXT}
+    rows = session.execute(
+        sa.select(SurveyInvitation.match_id, SurveyResponse.answers)
+        .join(SurveyResponse, SurveyResponse.invitation_id == SurveyInvitation.id)
+        .order_by(SurveyInvitation.match_id)
+    )
+    return next(m for m, answers in rows if any(json.loads(answers).get(k) for k in texts))
 
 
 def test_the_walk_finds_every_kind_of_forbidden_value_in_the_leaders_reads(store):

@@ -51,6 +51,9 @@ SMTP_TIMEOUT_SECONDS = 30
 OPT_OUT_KINDS = ("invitation", "nudge")  # "stop these reminders" covers these, not introductions
 EVERYONE_STOPPED = "Everyone on it asked for no more reminders."
 PAIR_NOT_OPEN = "Not sent: its pair ended after it was queued."
+# A pair's message that still goes once the pair has ended: the one-year survey, which a pair that ends
+# early is sent on purpose (its questions ask why it ended)
+SENT_AFTER_THE_END = frozenset({"survey-year"})
 ABANDONED = (
     "The sender stopped while handing this message to the mail server, so it may have been delivered: "
     "retry it only if they did not get it."
@@ -204,9 +207,10 @@ def _mine(message_id: int, token: str, now: datetime) -> tuple:
 def _start_sending(engine: Engine, message: dict, token: str, now: datetime) -> str:
     """Right before the mail server gets the message: "go" once it is marked `sending` by this sender,
     "lost" when this sender no longer holds its claim (nothing written), "cancelled" when its pair is no
-    longer open (cancelled with PAIR_NOT_OPEN, which the leader reads on Messages)."""
+    longer open (cancelled with PAIR_NOT_OPEN, which the leader reads on Messages; SENT_AFTER_THE_END
+    aside)."""
     with _write(engine) as connection:
-        if message["match_id"] is not None:
+        if message["match_id"] is not None and message["kind"] not in SENT_AFTER_THE_END:
             pair_open = sa.exists().where(
                 Match.id == OutboxMessage.match_id, Match.status.in_(OPEN_MATCH_STATUSES)
             )
