@@ -216,7 +216,7 @@ def test_a_personal_link_updates_the_registration(app, engine):
     at = app(PAGE)
     at.query_params["token"] = receipt.token
     at.run()
-    assert [b.label for b in at.button] == ["Confirm my registration"]
+    assert [b.label for b in at.button] == ["Confirm my registration", "Withdraw this registration"]
     at = at.button[0].click().run()
     assert [s.value for s in at.success] == ["Thank you: your registration is confirmed."]
     assert f"Hi {HOSTILE[:100]}! Here you can update your details or withdraw." in [t.value for t in at.text]
@@ -332,3 +332,53 @@ def test_an_unexpected_error_shows_one_neutral_sentence_and_nothing_else(app, en
     assert [w.value for w in at.warning] == [signup.UNEXPECTED]
     assert "lin@school.example.edu" not in texts(at) and "signups" not in texts(at)
     assert at.text_input(key="register-email").value == "lin@school.example.edu"  # nothing typed is lost
+
+
+def test_a_stranger_who_registered_an_email_first_gets_nothing_confirmed_blind(app, engine, mail_server):
+    """Issue 24, item 1, the other way round: a stranger sends the form first with Lin's email and his own
+    answers; when Lin registers herself, she is mailed that a registration waits, with the link to *his*
+    submission. The link showed only "Confirm my registration" — pressing it wrote his last name, school and
+    BIPOC answers as hers. It must show what would be registered, and let her withdraw it instead."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from mentorship import outbox
+    from mentorship.outbox.sending import send_due
+
+    services.set_form_open(engine, actor=Actor.operator(), kind="mentees", is_open=True)
+    now, today = datetime.now(UTC), date.today()
+    lin = {"first_name": "Lin", "last_name": "Vang", "email": "lin@school.example.edu"}
+    own = lin | {
+        "meeting_formats": "virtual",
+        "school": "State University",
+        "bipoc_mentor_preference": "none",
+    }
+    stranger = own | {"last_name": "Stranger", "school": "Elsewhere", "bipoc_mentor_preference": "required"}
+    for client, cells in (("stranger", stranger), ("lin", own)):
+        services.submit_registration(
+            engine,
+            kind="mentees",
+            cells=cells,
+            consent=True,
+            attest=False,
+            statement_version=None,
+            client=client,
+            now=now,
+            today=today,
+            mail=True,
+        )
+    smtp = outbox.smtp_settings(mail_server.environ(MENTORSHIP_PUBLIC_URL="https://dash.example.org"))
+    send_due(engine, smtp=smtp, now=now)
+    notice = next(m for m in mail_server.received if signup.REGISTRATION_WAITING in m.body)
+    token = parse_qs(urlsplit(next(w for w in notice.body.split() if "token=" in w)).query)["token"][0]
+
+    at = app(PAGE)
+    at.query_params["token"] = token
+    at.run()
+    shown = texts(at) + "\n" + "\n".join(df.value.to_string() for df in at.dataframe)
+    assert "Stranger" in shown and "Elsewhere" in shown and "Need a BIPOC mentor" in shown
+    assert [b.label for b in at.button] == ["Confirm my registration", "Withdraw this registration"]
+    at = at.button[1].click().run()
+    assert [s.value for s in at.success] == [signup.PENDING_WITHDRAWN]
+    with db.read_session(engine) as session:
+        assert session.execute(sa.select(Mentee)).first() is None
+        assert queries.registrations_waiting(session, now) == 0

@@ -16,7 +16,7 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy.engine import Engine
 
-from mentorship import clock, intake, outbox, queries, registrations, services, signup
+from mentorship import clock, formatting, intake, outbox, queries, registrations, services, signup
 from mentorship.errors import Refused
 from mentorship.ui.core import client_address, read
 from mentorship.ui.registrations import LABELS, field
@@ -179,6 +179,31 @@ def _withdraw(engine: Engine, token: str) -> None:
     _write("mine", run)
 
 
+def _withdraw_pending(engine: Engine, token: str) -> None:
+    def run() -> str:
+        services.withdraw_own_registration(engine, token=token, now=clock.now())
+        return signup.PENDING_WITHDRAWN
+
+    _write("mine", run)
+
+
+def _pending(engine: Engine, token: str, state: signup.LinkState) -> None:
+    """A waiting registration: what confirming would register (in words, as plain text in a table), then
+    Confirm or Withdraw. Whoever typed the email may not own it, so nothing is confirmed unseen."""
+    answers = read(engine, queries.pending_answers, state.signup_id)
+    st.text(signup.PENDING_SHOWN)
+    rows = [
+        (PROBLEM_LABELS.get(column, column), str(formatting.choice_labels(column, answers.get(column, ""))))
+        for column in signup.form_columns(state.kind)
+        if answers.get(column)
+    ]
+    st.dataframe(pd.DataFrame(rows, columns=["Question", "Answer"]), hide_index=True)
+    st.text(signup.PENDING_NOT_MINE)
+    st.button("Confirm my registration", type="primary", on_click=_confirm, args=(engine, token))
+    st.button("Withdraw this registration", on_click=_withdraw_pending, args=(engine, token))
+    _show_outcome("mine")
+
+
 def personal_link(engine: Engine, token: str) -> None:
     now = clock.now()
     state = read(engine, queries.link_state, token, now)
@@ -195,9 +220,7 @@ def personal_link(engine: Engine, token: str) -> None:
         st.info(signup.INACTIVE_LINK, icon=":material/link_off:")
         return
     if state.pending:
-        st.text("Please confirm that you sent this registration.")
-        st.button("Confirm my registration", type="primary", on_click=_confirm, args=(engine, token))
-        _show_outcome("mine")
+        _pending(engine, token, state)
         return
     if person is None or state.person_status == "withdrawn":
         st.info("This registration is withdrawn or no longer kept.", icon=":material/info:")
