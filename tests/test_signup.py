@@ -421,6 +421,8 @@ def _import_accepts(kind: str, cells: dict[str, str]) -> bool:
     writer.writeheader()
     writer.writerow(cells)
     sheet = intake.read(out.getvalue().encode(), kind)
+    if not sheet.rows:  # every cell empty: the import skips a blank row, as the form refuses it
+        return False
     values, errors = intake.parse_row(kind, sheet.rows[0][1], today=TODAY)
     return not errors
 
