@@ -382,3 +382,45 @@ def test_a_stranger_who_registered_an_email_first_gets_nothing_confirmed_blind(a
     with db.read_session(engine) as session:
         assert session.execute(sa.select(Mentee)).first() is None
         assert queries.registrations_waiting(session, now) == 0
+
+
+def test_saving_a_refused_change_again_and_again_does_not_grow_the_audit_log(app, engine):
+    """Issue 24, item 6, on a personal link (no account; whoever holds the link): each press of Save with
+    a refused answer was a permanent audit row. Refusals there are counted per client and window instead."""
+    from mentorship.models import AuditEvent, RefusalTally
+
+    services.set_form_open(engine, actor=Actor.operator(), kind="mentees", is_open=True)
+    now = datetime.now(UTC)
+    cells = {
+        "first_name": "Lin",
+        "last_name": "Vang",
+        "email": "lin@school.example.edu",
+        "meeting_formats": "virtual",
+    }
+    receipt = services.submit_registration(
+        engine,
+        kind="mentees",
+        cells=cells,
+        consent=True,
+        attest=False,
+        statement_version=None,
+        client="c",
+        now=now,
+        today=date.today(),
+    )
+    services.confirm_registration(engine, token=receipt.token, now=now, today=date.today())
+    at = app(PAGE)
+    at.query_params["token"] = receipt.token
+    at.run()
+    for _ in range(20):
+        at.text_input(key="mine-first_name").set_value("Lin\tclaim-now.com")
+        at = next(b for b in at.button if b.label == "Save changes").click().run()
+    with db.read_session(engine) as session:
+        refused = session.execute(
+            sa.select(sa.func.count(AuditEvent.id)).where(
+                AuditEvent.action == "registration.update", AuditEvent.outcome == "refused"
+            )
+        ).scalar_one()
+        tallied = session.execute(sa.select(RefusalTally.count)).scalars().all()
+    assert refused == 1
+    assert tallied == [20]

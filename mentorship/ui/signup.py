@@ -149,7 +149,9 @@ def registration_form(engine: Engine, kind: str) -> None:
 # A person's own link
 def _confirm(engine: Engine, token: str) -> None:
     def run() -> str:
-        services.confirm_registration(engine, token=token, now=clock.now(), today=clock.today())
+        services.confirm_registration(
+            engine, token=token, now=clock.now(), today=clock.today(), address=client_address()
+        )
         return "Thank you: your registration is confirmed."
 
     _write("mine", run)
@@ -165,6 +167,7 @@ def _update(engine: Engine, token: str, kind: str, version: int) -> None:
             statement_version=version,
             now=clock.now(),
             today=clock.today(),
+            address=client_address(),
         )
         return "Your changes are saved." if changed else "Saved: nothing had changed."
 
@@ -173,7 +176,7 @@ def _update(engine: Engine, token: str, kind: str, version: int) -> None:
 
 def _withdraw(engine: Engine, token: str) -> None:
     def run() -> str:
-        services.withdraw_own_registration(engine, token=token, now=clock.now())
+        services.withdraw_own_registration(engine, token=token, now=clock.now(), address=client_address())
         return "Your registration is withdrawn. Thank you for your interest in the program."
 
     _write("mine", run)
@@ -181,7 +184,7 @@ def _withdraw(engine: Engine, token: str) -> None:
 
 def _withdraw_pending(engine: Engine, token: str) -> None:
     def run() -> str:
-        services.withdraw_own_registration(engine, token=token, now=clock.now())
+        services.withdraw_own_registration(engine, token=token, now=clock.now(), address=client_address())
         return signup.PENDING_WITHDRAWN
 
     _write("mine", run)
