@@ -32,6 +32,23 @@ def fill_mentee(at, first: str, last: str, email: str) -> None:
     at.checkbox(key="register-consent").check()
 
 
+def submit_mentee(engine, cells: dict, *, client: str = "c", now: datetime | None = None, mail: bool = False):
+    """A mentee's registration sent as the public form sends it."""
+    now = now or datetime.now(UTC)
+    return services.submit_registration(
+        engine,
+        kind="mentees",
+        cells=cells,
+        consent=True,
+        attest=False,
+        statement_version=None,
+        client=client,
+        now=now,
+        today=now.date(),
+        mail=mail,
+    )
+
+
 def texts(at) -> str:
     parts = [
         e.value
@@ -202,17 +219,7 @@ def test_a_personal_link_updates_the_registration(app, engine):
         "meeting_formats": "virtual",
         "school": "State University",
     }
-    receipt = services.submit_registration(
-        engine,
-        kind="mentees",
-        cells=cells,
-        consent=True,
-        attest=False,
-        statement_version=None,
-        client="c",
-        now=now,
-        today=date.today(),
-    )
+    receipt = submit_mentee(engine, cells, now=now)
     at = app(PAGE)
     at.query_params["token"] = receipt.token
     at.run()
@@ -275,17 +282,7 @@ def test_the_leader_accepts_a_new_registration_and_the_overview_counts_those_wai
             "email": email,
             "meeting_formats": "virtual",
         }
-        services.submit_registration(
-            engine,
-            kind="mentees",
-            cells=cells,
-            consent=True,
-            attest=False,
-            statement_version=None,
-            client=email,
-            now=datetime.now(UTC),
-            today=date.today(),
-        )
+        submit_mentee(engine, cells, client=email)
     at = signed_in(app("app.py")).run()
     assert "2 registrations wait for review (Registrations → New)." in [i.value for i in at.info]
     at = signed_in(app("pages/1_Registrations.py"))
@@ -345,7 +342,7 @@ def test_a_stranger_who_registered_an_email_first_gets_nothing_confirmed_blind(a
     from mentorship.outbox.sending import send_due
 
     services.set_form_open(engine, actor=Actor.operator(), kind="mentees", is_open=True)
-    now, today = datetime.now(UTC), date.today()
+    now = datetime.now(UTC)
     lin = {"first_name": "Lin", "last_name": "Vang", "email": "lin@school.example.edu"}
     own = lin | {
         "meeting_formats": "virtual",
@@ -354,18 +351,7 @@ def test_a_stranger_who_registered_an_email_first_gets_nothing_confirmed_blind(a
     }
     stranger = own | {"last_name": "Stranger", "school": "Elsewhere", "bipoc_mentor_preference": "required"}
     for client, cells in (("stranger", stranger), ("lin", own)):
-        services.submit_registration(
-            engine,
-            kind="mentees",
-            cells=cells,
-            consent=True,
-            attest=False,
-            statement_version=None,
-            client=client,
-            now=now,
-            today=today,
-            mail=True,
-        )
+        submit_mentee(engine, cells, client=client, now=now, mail=True)
     smtp = outbox.smtp_settings(mail_server.environ(MENTORSHIP_PUBLIC_URL="https://dash.example.org"))
     send_due(engine, smtp=smtp, now=now)
     notice = next(m for m in mail_server.received if signup.REGISTRATION_WAITING in m.body)
@@ -397,17 +383,7 @@ def test_saving_a_refused_change_again_and_again_does_not_grow_the_audit_log(app
         "email": "lin@school.example.edu",
         "meeting_formats": "virtual",
     }
-    receipt = services.submit_registration(
-        engine,
-        kind="mentees",
-        cells=cells,
-        consent=True,
-        attest=False,
-        statement_version=None,
-        client="c",
-        now=now,
-        today=date.today(),
-    )
+    receipt = submit_mentee(engine, cells, now=now)
     services.confirm_registration(engine, token=receipt.token, now=now, today=date.today())
     at = app(PAGE)
     at.query_params["token"] = receipt.token
