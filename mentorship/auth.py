@@ -148,13 +148,7 @@ def sign_in(
     with db.write_session(engine) as session:
         user = session.exec(select(User).where(User.email == email)).first()
         if user is None or not user.is_active or attempt.counter is None:
-            audit.record(
-                session,
-                actor="unknown account",
-                action="auth.sign_in",
-                outcome=AuditOutcome.refused,
-                summary="sign-in with an unknown or inactive account",
-            )
+            _refusal(session, "sign-in with an unknown or inactive account", address, now)
             refused = Refused(WRONG)
         else:
             db.serialise(session, f"sign-in {user.id}")
@@ -175,11 +169,15 @@ def sign_in(
                 session.flush()
                 _note(session, user, f"signed in with a password{where}")
                 return Actor.of(user, login.id), code
-            if attempt.failure is None:
+            if attempt.failure is None:  # no password was checked: counted like the unknown account's
                 summary = "sign-in refused: too many failed attempts"
+                if address:
+                    _refusal(session, summary + where, address, now)
+                else:
+                    _note(session, user, summary + where, AuditOutcome.refused)
             else:
                 summary = f"wrong password (failure {attempt.failure} in a row)"
-            _note(session, user, summary + where, AuditOutcome.refused)
+                _note(session, user, summary + where, AuditOutcome.refused)
             refused = Refused(WRONG)
     raise refused
 
@@ -228,6 +226,22 @@ def _throttle(session: Session, user: User, address: str) -> SignInThrottle | No
         session.add(row)
         session.flush()
     return row
+
+
+def _refusal(session: Session, summary: str, address: str, now: datetime) -> None:
+    """An attempt whose password was not checked (an unknown or inactive account, or one that must wait):
+    from a page (`address`), counted per client and window (`audit.count_signed_out`), so a flood of them
+    cannot grow the audit log; from the command line, audited."""
+    if address:
+        audit.count_signed_out(session, action="auth.sign_in", address=address, now=now, summary=summary)
+    else:
+        audit.record(
+            session,
+            actor="unknown account",
+            action="auth.sign_in",
+            outcome=AuditOutcome.refused,
+            summary=summary,
+        )
 
 
 def _note(session: Session, user: User, summary: str, outcome: AuditOutcome = AuditOutcome.done) -> None:

@@ -1188,6 +1188,15 @@ def link_state(session: Session, token: str, now: datetime) -> signup_rules.Link
     )
 
 
+def pending_answers(session: Session, signup_id: int) -> dict[str, str]:
+    """The answers a waiting submission would register when confirmed ({} once it no longer waits): its own
+    link shows them first, since whoever typed the email may not be its owner."""
+    answers = session.execute(
+        sa.select(Signup.answers).where(Signup.id == signup_id, Signup.status == SignupStatus.pending)
+    ).scalar()
+    return json.loads(answers) if answers else {}
+
+
 def registrations_waiting(session: Session, now: datetime) -> int:
     """How many submitted registrations wait for their link or for the leader's review."""
     return _scalar(session, sa.select(sa.func.count(Signup.id)).where(signup_waiting(now)))

@@ -70,6 +70,13 @@ EXPIRED = "This confirmation link has expired; please register again."
 # To an address that is registered already (or waiting): only ever by mail to that address, never on the page
 ALREADY_REGISTERED = "You are already registered with the mentorship program."
 REGISTRATION_WAITING = "A registration with this email address is already waiting for your confirmation."
+# A waiting registration's own link shows what confirming it would register (anyone may have sent it)
+PENDING_SHOWN = (
+    "Please confirm that you sent this registration. Confirming registers exactly these answers; you can "
+    "change them afterwards through this link."
+)
+PENDING_NOT_MINE = "Not what you sent? Withdraw it instead, then send the form again."
+PENDING_WITHDRAWN = "This registration is withdrawn: nothing of it was kept. You can send the form again."
 ALREADY_REGISTERED_REFUSAL = (
     "This email address is registered already, so nothing was changed; the registered person can update "
     "their details through their personal link."

@@ -4,7 +4,7 @@ import streamlit as st
 
 from mentorship import clock, formatting, queries, services, values
 from mentorship.errors import Refused
-from mentorship.ui import checkin, public_page_setup, read
+from mentorship.ui import checkin, client_address, public_page_setup, read
 
 engine = public_page_setup("check_in")
 if stop := st.query_params.get("stop", ""):  # one person's own "stop these reminders" link
@@ -35,6 +35,7 @@ def send() -> None:
             note=state.get("note", ""),
             today=today,
             now=clock.now(),
+            address=client_address(),
         )
     except Refused as exc:
         state["outcome"] = ("warning", str(exc))

@@ -312,3 +312,23 @@ def test_the_page_refuses_a_date_before_the_pair_began(app, engine, pair, token)
     at.button[0].click().run()
     assert [w.value for w in at.warning] == ["The meeting date cannot be before the mentorship began."]
     assert at.date_input(key="met-on").value == days_ago(150)  # nothing the person entered is lost
+
+
+def test_pressing_send_again_and_again_on_a_used_up_link_does_not_grow_the_audit_log(
+    app, engine, pair, token
+):
+    """Issue 24, item 6, on the check-in page: whoever holds a pair's link (no account; a forwarded mail is
+    enough) pressed Send 30 times once the link's hourly reports were used up, and each refusal was a
+    permanent audit row. A signed-out page's refusals are counted per client and window instead."""
+    from mentorship.models import RefusalTally
+
+    with db.write_session(engine) as session:
+        session.add_all([CheckinSubmission(link_id=1) for _ in range(services.CHECKINS_PER_HOUR)])
+    at = open_checkin(app, token)
+    for _ in range(30):
+        at.radio(key="format").set_value("virtual")
+        at = at.button[0].click().run()
+        assert [w.value for w in at.warning] == [services.TOO_MANY_CHECKINS]
+    refused = [row for row in audit_trail(engine) if row[3] == "refused"]
+    assert len(refused) == 1
+    assert rows(engine, sa.select(RefusalTally.action, RefusalTally.count)) == [("checkin.report", 30)]

@@ -32,6 +32,23 @@ def fill_mentee(at, first: str, last: str, email: str) -> None:
     at.checkbox(key="register-consent").check()
 
 
+def submit_mentee(engine, cells: dict, *, client: str = "c", now: datetime | None = None, mail: bool = False):
+    """A mentee's registration sent as the public form sends it."""
+    now = now or datetime.now(UTC)
+    return services.submit_registration(
+        engine,
+        kind="mentees",
+        cells=cells,
+        consent=True,
+        attest=False,
+        statement_version=None,
+        client=client,
+        now=now,
+        today=now.date(),
+        mail=mail,
+    )
+
+
 def texts(at) -> str:
     parts = [
         e.value
@@ -202,21 +219,11 @@ def test_a_personal_link_updates_the_registration(app, engine):
         "meeting_formats": "virtual",
         "school": "State University",
     }
-    receipt = services.submit_registration(
-        engine,
-        kind="mentees",
-        cells=cells,
-        consent=True,
-        attest=False,
-        statement_version=None,
-        client="c",
-        now=now,
-        today=date.today(),
-    )
+    receipt = submit_mentee(engine, cells, now=now)
     at = app(PAGE)
     at.query_params["token"] = receipt.token
     at.run()
-    assert [b.label for b in at.button] == ["Confirm my registration"]
+    assert [b.label for b in at.button] == ["Confirm my registration", "Withdraw this registration"]
     at = at.button[0].click().run()
     assert [s.value for s in at.success] == ["Thank you: your registration is confirmed."]
     assert f"Hi {HOSTILE[:100]}! Here you can update your details or withdraw." in [t.value for t in at.text]
@@ -275,17 +282,7 @@ def test_the_leader_accepts_a_new_registration_and_the_overview_counts_those_wai
             "email": email,
             "meeting_formats": "virtual",
         }
-        services.submit_registration(
-            engine,
-            kind="mentees",
-            cells=cells,
-            consent=True,
-            attest=False,
-            statement_version=None,
-            client=email,
-            now=datetime.now(UTC),
-            today=date.today(),
-        )
+        submit_mentee(engine, cells, client=email)
     at = signed_in(app("app.py")).run()
     assert "2 registrations wait for review (Registrations → New)." in [i.value for i in at.info]
     at = signed_in(app("pages/1_Registrations.py"))
@@ -332,3 +329,74 @@ def test_an_unexpected_error_shows_one_neutral_sentence_and_nothing_else(app, en
     assert [w.value for w in at.warning] == [signup.UNEXPECTED]
     assert "lin@school.example.edu" not in texts(at) and "signups" not in texts(at)
     assert at.text_input(key="register-email").value == "lin@school.example.edu"  # nothing typed is lost
+
+
+def test_a_stranger_who_registered_an_email_first_gets_nothing_confirmed_blind(app, engine, mail_server):
+    """Issue 24, item 1, the other way round: a stranger sends the form first with Lin's email and his own
+    answers; when Lin registers herself, she is mailed that a registration waits, with the link to *his*
+    submission. The link showed only "Confirm my registration" — pressing it wrote his last name, school and
+    BIPOC answers as hers. It must show what would be registered, and let her withdraw it instead."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from mentorship import outbox
+    from mentorship.outbox.sending import send_due
+
+    services.set_form_open(engine, actor=Actor.operator(), kind="mentees", is_open=True)
+    now = datetime.now(UTC)
+    lin = {"first_name": "Lin", "last_name": "Vang", "email": "lin@school.example.edu"}
+    own = lin | {
+        "meeting_formats": "virtual",
+        "school": "State University",
+        "bipoc_mentor_preference": "none",
+    }
+    stranger = own | {"last_name": "Stranger", "school": "Elsewhere", "bipoc_mentor_preference": "required"}
+    for client, cells in (("stranger", stranger), ("lin", own)):
+        submit_mentee(engine, cells, client=client, now=now, mail=True)
+    smtp = outbox.smtp_settings(mail_server.environ(MENTORSHIP_PUBLIC_URL="https://dash.example.org"))
+    send_due(engine, smtp=smtp, now=now)
+    notice = next(m for m in mail_server.received if signup.REGISTRATION_WAITING in m.body)
+    token = parse_qs(urlsplit(next(w for w in notice.body.split() if "token=" in w)).query)["token"][0]
+
+    at = app(PAGE)
+    at.query_params["token"] = token
+    at.run()
+    shown = texts(at) + "\n" + "\n".join(df.value.to_string() for df in at.dataframe)
+    assert "Stranger" in shown and "Elsewhere" in shown and "Need a BIPOC mentor" in shown
+    assert [b.label for b in at.button] == ["Confirm my registration", "Withdraw this registration"]
+    at = at.button[1].click().run()
+    assert [s.value for s in at.success] == [signup.PENDING_WITHDRAWN]
+    with db.read_session(engine) as session:
+        assert session.execute(sa.select(Mentee)).first() is None
+        assert queries.registrations_waiting(session, now) == 0
+
+
+def test_saving_a_refused_change_again_and_again_does_not_grow_the_audit_log(app, engine):
+    """Issue 24, item 6, on a personal link (no account; whoever holds the link): each press of Save with
+    a refused answer was a permanent audit row. Refusals there are counted per client and window instead."""
+    from mentorship.models import AuditEvent, RefusalTally
+
+    services.set_form_open(engine, actor=Actor.operator(), kind="mentees", is_open=True)
+    now = datetime.now(UTC)
+    cells = {
+        "first_name": "Lin",
+        "last_name": "Vang",
+        "email": "lin@school.example.edu",
+        "meeting_formats": "virtual",
+    }
+    receipt = submit_mentee(engine, cells, now=now)
+    services.confirm_registration(engine, token=receipt.token, now=now, today=date.today())
+    at = app(PAGE)
+    at.query_params["token"] = receipt.token
+    at.run()
+    for _ in range(20):
+        at.text_input(key="mine-first_name").set_value("Lin\tclaim-now.com")
+        at = next(b for b in at.button if b.label == "Save changes").click().run()
+    with db.read_session(engine) as session:
+        refused = session.execute(
+            sa.select(sa.func.count(AuditEvent.id)).where(
+                AuditEvent.action == "registration.update", AuditEvent.outcome == "refused"
+            )
+        ).scalar_one()
+        tallied = session.execute(sa.select(RefusalTally.count)).scalars().all()
+    assert refused == 1
+    assert tallied == [20]

@@ -421,6 +421,8 @@ def _import_accepts(kind: str, cells: dict[str, str]) -> bool:
     writer.writeheader()
     writer.writerow(cells)
     sheet = intake.read(out.getvalue().encode(), kind)
+    if not sheet.rows:  # every cell empty: the import skips a blank row, as the form refuses it
+        return False
     values, errors = intake.parse_row(kind, sheet.rows[0][1], today=TODAY)
     return not errors
 
@@ -584,6 +586,27 @@ def test_the_issues_phishing_first_name_is_refused_and_nothing_is_queued(engine)
     with db.read_session(engine) as session:
         assert session.execute(sa.select(OutboxMessage)).first() is None
         assert session.execute(sa.select(Signup)).first() is None
+
+
+@pytest.mark.parametrize(
+    "first_name",
+    [
+        "there. Claim it at claim-now.com\u200b",  # a zero-width space after the address hid it
+        "there. Claim it at claim-now\uff0ecom/x",  # a full-width dot: NFKC (and IDNA) read a dot
+        "there. Claim it at scholarship.ninja",  # a real top-level domain beyond linkify-it's list
+        "there. Claim it at 203.0.113.7/claim",  # an address by its number
+    ],
+)
+def test_a_disguised_web_address_in_a_first_name_is_refused_and_nothing_is_queued(engine, first_name):
+    """Issue 24, item 2, as an attacker would vary it: the address a mail program links, disguised."""
+    from mentorship.models import OutboxMessage
+
+    opened(engine)
+    with pytest.raises(intake.InvalidRegistration) as refused:
+        send(engine, "mentees", cells=MENTEE | {"first_name": first_name}, mail=True)
+    assert refused.value.errors == ["first_name: must not contain a web or email address"]
+    with db.read_session(engine) as session:
+        assert session.execute(sa.select(OutboxMessage)).first() is None
 
 
 def test_a_confirmation_mail_carries_no_answer_but_the_first_name(engine, mail_server):

@@ -250,7 +250,9 @@ def test_parallel_wrong_guesses_on_postgresql_get_five_real_checks_and_each_fail
     assert sorted(s for s in summaries if s.startswith("wrong password")) == [
         f"wrong password (failure {n} in a row)" for n in range(1, 6)
     ]
-    assert summaries.count("sign-in refused: too many failed attempts") == 35
+    # the 35 that waited are counted for this client, audited once (they were 35 audit rows)
+    assert sum(1 for s in summaries if s.startswith("sign-in refused: too many failed attempts")) == 1
+    assert sum(count for _, count in tallies(pg)) == 35
     pg.dispose()
 
 
@@ -287,3 +289,27 @@ def test_the_leader_reads_the_refused_requests_on_the_admin_page(app, engine, ac
         {"action": "store.backup", "requests": 8, "clients": 5}
     ]
     assert len(events(engine, "store.backup")) == 5  # one per client
+
+
+def test_a_flood_of_sign_in_attempts_adds_a_handful_of_audit_rows_and_is_counted(engine, accounts):
+    """Issue 24, item 6, at the sign-in form: a signed-out browser's attempts for an unknown email, and its
+    attempts while its address must wait, each wrote a permanent audit row (80 here). The failures whose
+    passwords are really checked stay audited one by one; the rest are counted per client and window."""
+    from mentorship import audit
+
+    now = audit.refusal_window(utcnow()) + timedelta(minutes=1)  # the 40 seconds fall in one window
+    for n in range(40):
+        for email in (LEADER_EMAIL, "nobody@program.example.org"):
+            with pytest.raises(Refused):
+                auth.sign_in(
+                    engine,
+                    email=email,
+                    password=f"guess {n}",
+                    address=ATTACKER,
+                    now=now + timedelta(seconds=n),
+                )
+    summaries = [summary for _, _, summary in events(engine, "auth.sign_in")]
+    checked = [s for s in summaries if s.startswith("wrong password")]
+    assert len(checked) < 10 and len(summaries) == len(checked) + 1, summaries  # one count a window
+    assert sum(count for _, count in tallies(engine)) == 80 - len(checked)
+    assert not any(ATTACKER in s or "nobody" in s for s in summaries)

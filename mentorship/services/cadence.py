@@ -188,9 +188,15 @@ def submit_checkin(
     now: datetime,
     reach_out: bool = False,
     note: str = "",
+    address: str = "",
 ) -> CheckinReceipt:
-    """A pair reports a meeting through its check-in link (no account). Reports per link are limited."""
-    with operation(engine, actor=CHECKIN_ACTOR, action="checkin.report", leader_only=False) as op:
+    """A pair reports a meeting through its check-in link (no account). Reports per link are limited.
+    From the public page (`address`, the client's, `clients.client_address`) refusals are counted per client
+    and window, not audited one by one: anyone holding the link could otherwise grow the log without bound."""
+    signed_out = (address, now) if address else None
+    with operation(
+        engine, actor=CHECKIN_ACTOR, action="checkin.report", leader_only=False, signed_out=signed_out
+    ) as op:
         note = typed_text(note, "note")
         session = op.session
         row = session.execute(

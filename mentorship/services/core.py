@@ -5,16 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from mentorship import audit, auth, db, settings
+from mentorship import audit, auth, db
+from mentorship.audit import count_signed_out
 from mentorship.auth import Actor
 from mentorship.errors import PermissionDenied, Refused
-from mentorship.models import AuditOutcome, RefusalTally
+from mentorship.models import AuditOutcome
 from mentorship.values import check_text
 
 LEADER_ONLY = "Only the program leader can make this change."
@@ -123,16 +124,6 @@ def record_refusal(
         )
 
 
-REFUSAL_WINDOW = timedelta(minutes=10)
-SIGNED_OUT = "signed-out browser"
-
-
-def refusal_window(now: datetime) -> datetime:
-    """The start of the REFUSAL_WINDOW that `now` falls in (windows start on the hour's tenth minutes)."""
-    span = int(REFUSAL_WINDOW.total_seconds())
-    return now - timedelta(seconds=(now.minute * 60 + now.second) % span, microseconds=now.microsecond)
-
-
 def record_signed_out_refusal(
     engine: Engine, *, action: str, address: str, now: datetime, summary: str = "not signed in"
 ) -> int:
@@ -140,35 +131,6 @@ def record_signed_out_refusal(
     keyed hash), action and REFUSAL_WINDOW (`count_signed_out`), in a transaction of its own."""
     with db.write_session(engine) as session:
         return count_signed_out(session, action=action, address=address, now=now, summary=summary)
-
-
-def count_signed_out(session: Session, *, action: str, address: str, now: datetime, summary: str) -> int:
-    """Count one signed-out request refused (or discarded) per client, action and REFUSAL_WINDOW: the first
-    of each is audited (`summary`: no personal data), the others only counted in their `RefusalTally`, so a
-    flood of requests cannot grow the append-only log. Atomic on both stores (one insert-or-increment).
-    Returns the count in the window so far."""
-    key = settings.client_key(session, address)
-    start = refusal_window(now)
-    count = session.execute(
-        db.insert(session, RefusalTally)
-        .values(action=action, address=key, window_start=start, count=1, last_at=now)
-        .on_conflict_do_update(
-            index_elements=["action", "address", "window_start"],
-            set_={"count": RefusalTally.count + 1, "last_at": now},
-        )
-        .returning(RefusalTally.count)
-    ).scalar_one()
-    if count == 1:
-        until = start + REFUSAL_WINDOW
-        audit.record(
-            session,
-            actor=SIGNED_OUT,
-            action=action,
-            outcome=AuditOutcome.refused,
-            summary=f"{summary}; this client's refusals until {until:%H:%M} UTC are counted "
-            "under Refused requests",
-        )
-    return count
 
 
 def select_ids(session: Session, statement: sa.Select) -> list[int]:

@@ -352,11 +352,18 @@ def _by_link(session: Session, token: str, now: datetime) -> tuple[Signup, LinkS
     return signup, state
 
 
-def confirm_registration(engine: Engine, *, token: str, now: datetime, today: date) -> int:
+def _link_operation(engine: Engine, action: str, address: str, now: datetime):
+    """A personal link's write: no account, so from the public page (`address`, the client's) its refusals
+    are counted per client and window rather than audited one by one (as the form's are)."""
+    signed_out = (address, now) if address else None
+    return _operation(
+        engine, actor=LINK_ACTOR, action=action, entity="signup", leader_only=False, signed_out=signed_out
+    )
+
+
+def confirm_registration(engine: Engine, *, token: str, now: datetime, today: date, address: str = "") -> int:
     """The person follows their link: the pending registration is written; returns the person's id."""
-    with _operation(
-        engine, actor=LINK_ACTOR, action="registration.confirm", entity="signup", leader_only=False
-    ) as session:
+    with _link_operation(engine, "registration.confirm", address, now) as session:
         signup, state = _by_link(session, token, now)
         if not state.pending:
             return state.person_id
@@ -381,12 +388,11 @@ def update_own_registration(
     statement_version: int | None,
     now: datetime,
     today: date,
+    address: str = "",
 ) -> tuple[str, ...]:
     """A person changes their own registration through their link (the email stays: it is who they are);
     returns the columns that changed. The same rules as the form; a mentor attests the current statement."""
-    with _operation(
-        engine, actor=LINK_ACTOR, action="registration.update", entity="signup", leader_only=False
-    ) as session:
+    with _link_operation(engine, "registration.update", address, now) as session:
         signup, state = _by_link(session, token, now)
         if state.pending or state.person_id is None:
             raise Refused("Please confirm your registration first.")
@@ -418,11 +424,9 @@ def update_own_registration(
         return changes
 
 
-def withdraw_own_registration(engine: Engine, *, token: str, now: datetime) -> None:
+def withdraw_own_registration(engine: Engine, *, token: str, now: datetime, address: str = "") -> None:
     """A person withdraws through their link; with an open pair, the leader ends the pair first."""
-    with _operation(
-        engine, actor=LINK_ACTOR, action="registration.withdraw", entity="signup", leader_only=False
-    ) as session:
+    with _link_operation(engine, "registration.withdraw", address, now) as session:
         signup, state = _by_link(session, token, now)
         if state.pending:
             _retire(signup, SignupStatus.declined, now)

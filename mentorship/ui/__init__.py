@@ -3,6 +3,7 @@
 from mentorship.ui.core import (
     PageContext,
     cached_read,
+    client_address,
     page_setup,
     public_page_setup,
     read,
@@ -13,6 +14,7 @@ from mentorship.ui.plots import plot
 __all__ = [
     "PageContext",
     "cached_read",
+    "client_address",
     "page_setup",
     "plot",
     "public_page_setup",

@@ -16,7 +16,7 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy.engine import Engine
 
-from mentorship import clock, intake, outbox, queries, registrations, services, signup
+from mentorship import clock, formatting, intake, outbox, queries, registrations, services, signup
 from mentorship.errors import Refused
 from mentorship.ui.core import client_address, read
 from mentorship.ui.registrations import LABELS, field
@@ -149,7 +149,9 @@ def registration_form(engine: Engine, kind: str) -> None:
 # A person's own link
 def _confirm(engine: Engine, token: str) -> None:
     def run() -> str:
-        services.confirm_registration(engine, token=token, now=clock.now(), today=clock.today())
+        services.confirm_registration(
+            engine, token=token, now=clock.now(), today=clock.today(), address=client_address()
+        )
         return "Thank you: your registration is confirmed."
 
     _write("mine", run)
@@ -165,6 +167,7 @@ def _update(engine: Engine, token: str, kind: str, version: int) -> None:
             statement_version=version,
             now=clock.now(),
             today=clock.today(),
+            address=client_address(),
         )
         return "Your changes are saved." if changed else "Saved: nothing had changed."
 
@@ -173,10 +176,35 @@ def _update(engine: Engine, token: str, kind: str, version: int) -> None:
 
 def _withdraw(engine: Engine, token: str) -> None:
     def run() -> str:
-        services.withdraw_own_registration(engine, token=token, now=clock.now())
+        services.withdraw_own_registration(engine, token=token, now=clock.now(), address=client_address())
         return "Your registration is withdrawn. Thank you for your interest in the program."
 
     _write("mine", run)
+
+
+def _withdraw_pending(engine: Engine, token: str) -> None:
+    def run() -> str:
+        services.withdraw_own_registration(engine, token=token, now=clock.now(), address=client_address())
+        return signup.PENDING_WITHDRAWN
+
+    _write("mine", run)
+
+
+def _pending(engine: Engine, token: str, state: signup.LinkState) -> None:
+    """A waiting registration: what confirming would register (in words, as plain text in a table), then
+    Confirm or Withdraw. Whoever typed the email may not own it, so nothing is confirmed unseen."""
+    answers = read(engine, queries.pending_answers, state.signup_id)
+    st.text(signup.PENDING_SHOWN)
+    rows = [
+        (PROBLEM_LABELS.get(column, column), str(formatting.choice_labels(column, answers.get(column, ""))))
+        for column in signup.form_columns(state.kind)
+        if answers.get(column)
+    ]
+    st.dataframe(pd.DataFrame(rows, columns=["Question", "Answer"]), hide_index=True)
+    st.text(signup.PENDING_NOT_MINE)
+    st.button("Confirm my registration", type="primary", on_click=_confirm, args=(engine, token))
+    st.button("Withdraw this registration", on_click=_withdraw_pending, args=(engine, token))
+    _show_outcome("mine")
 
 
 def personal_link(engine: Engine, token: str) -> None:
@@ -195,9 +223,7 @@ def personal_link(engine: Engine, token: str) -> None:
         st.info(signup.INACTIVE_LINK, icon=":material/link_off:")
         return
     if state.pending:
-        st.text("Please confirm that you sent this registration.")
-        st.button("Confirm my registration", type="primary", on_click=_confirm, args=(engine, token))
-        _show_outcome("mine")
+        _pending(engine, token, state)
         return
     if person is None or state.person_status == "withdrawn":
         st.info("This registration is withdrawn or no longer kept.", icon=":material/info:")
