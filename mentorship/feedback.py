@@ -1,0 +1,178 @@
+"""What mentors and mentees say in the surveys, counted: pure functions of plain frames (no store, no
+streamlit).
+
+`answers` has one row per answered statement: `role` (mentor, mentee), `moment` (start, mid, year), `question`
+(a key of `surveys`), `value` (a number; "prefer not to say" is no row, or a missing value, which is dropped),
+`cohort` (the year the pair started), `concordance` (`retention.concordance`'s words), `rhythm`
+(`RHYTHM_ON_TRACK`, `RHYTHM_BEHIND`, or missing for a pair not yet meeting) and `submitted_on`.
+`invitations` has one row per survey sent: `moment`, `role`, `answered` (bool).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from statsmodels.stats.proportion import proportion_confint
+
+MOMENTS = ("start", "mid", "year")
+ROLES = ("mentor", "mentee")
+ROLE_LABELS = {"mentor": "Mentors", "mentee": "Mentees"}
+AGREE_FROM = 4  # 4 or 5 on the 1–5 scale: agreeing
+MIN_GROUP = 5  # a comparison is shown only when every group compared has at least this many responses
+Z95 = 1.959963984540054
+RHYTHM_ON_TRACK = "On track"
+RHYTHM_BEHIND = "Due or overdue"
+RHYTHM_ORDER = [RHYTHM_ON_TRACK, RHYTHM_BEHIND]
+# the breakdowns of each statement: the column of `answers` (half_year is made from submitted_on), the tab
+BREAKDOWNS = {
+    "role": "By role",
+    "cohort": "By the year pairs started",
+    "half_year": "Over time (half-years)",
+    "concordance": "By BIPOC-mentor request",
+    "rhythm": "By meeting rhythm",
+}
+ASSOCIATIONS = (
+    "These comparisons are associations, not causes: groups differ in more than the thing compared, and "
+    "those who answer may differ from those who do not."
+)
+SHARE_COLUMNS = ["question", "group", "responses", "agreeing", "share", "low", "high"]
+
+
+def wilson(agreeing: int, responses: int) -> tuple[float, float]:
+    """The 95% Wilson score interval for `agreeing` of `responses` (statsmodels' `proportion_confint`)."""
+    if responses == 0:
+        return (math.nan, math.nan)
+    low, high = proportion_confint(agreeing, responses, alpha=0.05, method="wilson")
+    return (float(low), float(high))
+
+
+def half_year(days: pd.Series) -> pd.Series:
+    """ "2025 H1" (January–June) or "2025 H2" for each date; the labels sort in time order."""
+    stamps = pd.to_datetime(days)
+    return stamps.dt.year.astype(str) + np.where(stamps.dt.month <= 6, " H1", " H2")
+
+
+def answered(answers: pd.DataFrame) -> pd.DataFrame:
+    """The rows with a value (a "prefer not to say" is no answer), with `half_year` added."""
+    out = answers[answers["value"].notna()].copy()
+    out["half_year"] = half_year(out["submitted_on"]) if len(out) else pd.Series(dtype=object)
+    return out
+
+
+def shares(answers: pd.DataFrame, questions: list[str], by: str | None = None) -> pd.DataFrame:
+    """Each question's share agreeing (4–5) with its 95% Wilson interval, overall (`group` "All") or per
+    group of column `by`; `SHARE_COLUMNS`, questions in the order given, groups in sorted order."""
+    rows = answered(answers)
+    rows = rows[rows["question"].isin(questions)]
+    if by is not None:
+        rows = rows[rows[by].notna()]
+    out = []
+    for question in questions:
+        mine = rows[rows["question"] == question]
+        groups = [("All", mine)] if by is None else sorted(mine.groupby(by, sort=True), key=lambda g: g[0])
+        for group, part in groups:
+            n, k = len(part), int((part["value"] >= AGREE_FROM).sum())
+            if n == 0:
+                continue
+            low, high = wilson(k, n)
+            out.append([question, group, n, k, k / n, low, high])
+    return pd.DataFrame(out, columns=SHARE_COLUMNS)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One breakdown of the statements: the rows of the questions whose every group has at least 5
+    responses (and there are two groups or more), and the questions left out for having a smaller group."""
+
+    by: str
+    title: str
+    table: pd.DataFrame  # SHARE_COLUMNS
+    too_few: list[str]  # questions with some group under MIN_GROUP
+
+
+def compare(answers: pd.DataFrame, questions: list[str], by: str, order: list | None = None) -> Comparison:
+    """`shares` by `by`, kept only for questions where EVERY group has at least `MIN_GROUP` responses."""
+    table = shares(answers, questions, by)
+    kept, too_few = [], []
+    for question in questions:
+        part = table[table["question"] == question]
+        if len(part) < 2:
+            continue  # one group: nothing to compare
+        (kept if (part["responses"] >= MIN_GROUP).all() else too_few).append(question)
+    table = table[table["question"].isin(kept)]
+    rank = {g: i for i, g in enumerate(order or [])}
+    table = table.assign(
+        _q=table["question"].map({q: i for i, q in enumerate(questions)}),
+        _g=[rank.get(g, len(rank)) for g in table["group"]],
+    ).sort_values(["_q", "_g", "group"], kind="stable")
+    return Comparison(by, BREAKDOWNS[by], table.reset_index(drop=True)[SHARE_COLUMNS], too_few)
+
+
+def comparisons(
+    answers: pd.DataFrame, questions: list[str], concordance_order: list[str]
+) -> list[Comparison]:
+    """Every breakdown of `BREAKDOWNS`, in its order."""
+    orders = {"concordance": concordance_order, "rhythm": RHYTHM_ORDER, "role": list(ROLES)}
+    return [compare(answers, questions, by, orders.get(by)) for by in BREAKDOWNS]
+
+
+def response_rates(invitations: pd.DataFrame) -> pd.DataFrame:
+    """Per moment and role: surveys sent (`invited`), answered, and the rate; only pairs with invitations."""
+    if invitations.empty:
+        return pd.DataFrame(columns=["moment", "role", "invited", "answered", "rate"])
+    counted = (
+        invitations.assign(answered=invitations["answered"].astype(bool))
+        .groupby(["moment", "role"], sort=False)["answered"]
+        .agg(invited="size", answered="sum")
+        .reset_index()
+    )
+    counted["answered"] = counted["answered"].astype("int64")
+    counted["rate"] = counted["answered"] / counted["invited"]
+    key = counted["moment"].map({m: i for i, m in enumerate(MOMENTS)}) * 10 + counted["role"].map(
+        {r: i for i, r in enumerate(ROLES)}
+    )
+    return counted.iloc[np.argsort(key.to_numpy(), kind="stable")].reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """The recommendation score: the share answering 9–10 less the share answering 0–6, from −1 to 1."""
+
+    responses: int
+    promoters: int  # 9–10
+    detractors: int  # 0–6
+    score: float | None
+    low: float | None
+    high: float | None
+
+
+def recommendation(scores: pd.Series) -> Recommendation:
+    """The score with its 95% interval, by the adjusted Wald method for a difference of two multinomial
+    proportions: 3/4 of a response is added to each of the three categories (9–10, 7–8, 0–6), so
+    n' = n + 3, p' = (k + 3/4)/n' for promoters and detractors, and the interval is
+    (p'₊ − p'₋) ± 1.96·√((p'₊ + p'₋ − (p'₊ − p'₋)²)/n'). The variance is that of the difference of two
+    proportions of one multinomial sample, Var(p₊ − p₋) = (p₊ + p₋ − (p₊ − p₋)²)/n; the adjustment
+    keeps the interval honest at small n and at the extremes (all 10s), where the plain Wald interval has
+    width 0. See Rocks, B. (2016), "Interval Estimation for the 'Net Promoter Score'", The American
+    Statistician 70(4):365–372, and Sauro & Lewis, Quantifying the User Experience (2nd ed., 2016).
+    The point estimate is the plain difference; the interval is clipped to [−1, 1]."""
+    values = pd.to_numeric(scores, errors="coerce").dropna()
+    n = len(values)
+    promoters, detractors = int((values >= 9).sum()), int((values <= 6).sum())
+    if n == 0:
+        return Recommendation(0, 0, 0, None, None, None)
+    adjusted = n + 3
+    plus, minus = (promoters + 0.75) / adjusted, (detractors + 0.75) / adjusted
+    centre = plus - minus
+    half = Z95 * math.sqrt((plus + minus - centre**2) / adjusted)
+    return Recommendation(
+        n,
+        promoters,
+        detractors,
+        (promoters - detractors) / n,
+        max(-1.0, centre - half),
+        min(1.0, centre + half),
+    )
