@@ -129,3 +129,42 @@ def test_recommendation_of_all_tens_still_has_an_interval():
 def test_no_answers_no_figures():
     assert feedback.recommendation(pd.Series([], dtype=float)).score is None
     assert feedback.shares(rows([]), ["respect"]).empty
+
+
+# --- The committee's rules (privacy) ---
+def test_committee_survey_figures_stand_at_the_latest_release_point():
+    from mentorship import privacy
+
+    responses = pd.DataFrame(
+        {
+            "moment": ["mid"] * 10,
+            "role": ["mentee"] * 5 + ["mentor"] * 5,
+            "submitted_on": [date(2026, 1, d) for d in range(10, 15)]
+            + [date(2026, 2, 3), date(2026, 2, 4)]
+            + [date(2026, 3, 1), date(2026, 3, 2), date(2026, 3, 3)],
+        }
+    )
+    # January: 5 mentees (a release). February: 2 mentors (not yet). March: 5 mentors since January.
+    assert privacy.feedback_snapshot(responses, date(2026, 3, 15), "committee").day == date(2026, 1, 31)
+    assert privacy.feedback_snapshot(responses, date(2026, 4, 1), "committee").day == date(2026, 3, 31)
+    assert privacy.feedback_snapshot(responses.iloc[5:7], date(2026, 4, 1), "committee").day is None
+    leader = privacy.feedback_snapshot(responses, date(2026, 3, 15), "leader")
+    assert leader.live and leader.day == date(2026, 3, 15)
+    caption = privacy.feedback_snapshot(responses, date(2026, 3, 15), "committee").caption()
+    assert caption.startswith("As of 31 January 2026. The survey figures move only")
+
+
+def test_committee_sees_no_rate_nor_share_on_fewer_than_5_responses():
+    from mentorship import privacy
+
+    rates = pd.DataFrame(
+        {"moment": ["mid", "mid"], "role": ["mentor", "mentee"], "invited": [9, 6], "answered": [4, 5]}
+    ).assign(rate=lambda d: d["answered"] / d["invited"])
+    seen = privacy.visible_rates(rates, "committee")
+    assert seen[["answered", "note"]].values.tolist() == [[None, "fewer than 5"], [5, None]]
+    assert privacy.visible_rates(rates, "leader")["answered"].tolist() == [4, 5]
+    shares = feedback.shares(
+        pd.concat([rows([5] * 4), rows([4] * 5, question="safe_space")]), ["respect", "safe_space"]
+    )
+    shown, few = privacy.visible_shares(shares, "committee")
+    assert shown["question"].tolist() == ["safe_space"] and few == ["respect"]
