@@ -262,6 +262,8 @@ class Concern(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     resolved_at: datetime | None = Field(default=None)
     resolved_by_id: int | None = Field(default=None, foreign_key="users.id")
+    # Raised by a survey's answers (a low respect or safety answer, or "contact me"); None for a check-in's
+    survey_response_id: int | None = Field(default=None, foreign_key="survey_responses.id")
 
 
 # Registration through the program's own public forms
@@ -510,3 +512,58 @@ class ReminderOptOut(SQLModel, table=True):
     email: str = Field(primary_key=True, max_length=254)
     match_id: int | None = Field(default=None, foreign_key="matches.id", ondelete="SET NULL")
     created_at: datetime = Field(default_factory=utcnow)
+
+
+# Surveys: each person of a pair is asked at three moments (see mentorship/surveys.py)
+class SurveyVersion(SQLModel, table=True):
+    """Every wording of a moment's survey; never edited in place (an edit is a new version), so each answer
+    keeps the wording it answered."""
+
+    __tablename__ = "survey_versions"
+    __table_args__ = (
+        sa.CheckConstraint("moment IN ('start', 'mid', 'year')", name="ck_survey_versions_moment"),
+    )
+
+    moment: str = Field(primary_key=True, max_length=10)
+    version: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    questions: str = Field(sa_column=sa.Column(sa.Text(), nullable=False))  # JSON: key -> wording
+    created_at: datetime = Field(default_factory=utcnow)
+    created_by_id: int | None = Field(default=None, foreign_key="users.id")
+
+
+class SurveyInvitation(SQLModel, table=True):
+    """One person of a pair asked at one moment. Their link is the token's SHA-256 only (a newer mail's link
+    replaces the older); the survey opens at the first sending and closes 30 days later."""
+
+    __tablename__ = "survey_invitations"
+    __table_args__ = (
+        sa.UniqueConstraint("match_id", "role", "moment", name="uq_survey_invitations_person_moment"),
+        sa.CheckConstraint("role IN ('mentor', 'mentee')", name="ck_survey_invitations_role"),
+        sa.CheckConstraint("moment IN ('start', 'mid', 'year')", name="ck_survey_invitations_moment"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    match_id: int = Field(foreign_key="matches.id", index=True, ondelete="CASCADE")
+    role: str = Field(max_length=10)
+    moment: str = Field(max_length=10, index=True)
+    token_hash: str | None = Field(default=None, max_length=64, unique=True)
+    sent_at: datetime | None = Field(default=None)  # the first link made (by mail or by the leader)
+    reminded_at: datetime | None = Field(default=None)
+    closes_at: datetime | None = Field(default=None)  # sent_at + 30 days
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class SurveyResponse(SQLModel, table=True):
+    """One person's answers at one moment (one per invitation), changeable until the survey closes."""
+
+    __tablename__ = "survey_responses"
+
+    id: int | None = Field(default=None, primary_key=True)
+    invitation_id: int = Field(foreign_key="survey_invitations.id", unique=True, ondelete="CASCADE")
+    version: int  # the wording answered (survey_versions.version of the invitation's moment)
+    answers: str = Field(
+        sa_column=sa.Column(sa.Text(), nullable=False)
+    )  # JSON: key -> answer (None: declined)
+    contact_me: bool = Field(default=False)
+    submitted_at: datetime = Field(default_factory=utcnow, index=True)
+    updated_at: datetime = Field(default_factory=utcnow)
