@@ -12,13 +12,18 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
 import pandas as pd
 from statsmodels.stats.proportion import proportion_confint
 
-MOMENTS = ("start", "mid", "year")
-ROLES = ("mentor", "mentee")
+from mentorship import surveys
+
+MOMENTS = surveys.MOMENTS
+ROLES = surveys.ROLES
+SCALE_KINDS = (surveys.AGREE, surveys.USEFUL, surveys.VALUE)  # the statements: agreeing is 4–5
+RECOMMEND = "recommend"  # 0–10: the recommendation score
 ROLE_LABELS = {"mentor": "Mentors", "mentee": "Mentees"}
 AGREE_FROM = 4  # 4 or 5 on the 1–5 scale: agreeing
 MIN_GROUP = 5  # a comparison is shown only when every group compared has at least this many responses
@@ -53,6 +58,61 @@ def half_year(days: pd.Series) -> pd.Series:
     """ "2025 H1" (January–June) or "2025 H2" for each date; the labels sort in time order."""
     stamps = pd.to_datetime(days)
     return stamps.dt.year.astype(str) + np.where(stamps.dt.month <= 6, " H1", " H2")
+
+
+def rhythm(status: pd.Series) -> pd.Series:
+    """A pair's meeting rhythm from its cadence status: on track, due or overdue, or missing (new, not yet
+    met: no rhythm to speak of)."""
+    words = {"on_track": RHYTHM_ON_TRACK, "due": RHYTHM_BEHIND, "overdue": RHYTHM_BEHIND}
+    return pd.Series([words.get(s) for s in status], index=status.index, dtype=object)
+
+
+ANSWER_COLUMNS = ["role", "moment", "question", "value", "cohort", "concordance", "rhythm", "submitted_on"]
+_COUNTED = {q.key for qs in surveys.QUESTIONS.values() for q in qs if q.kind in SCALE_KINDS} | {RECOMMEND}
+
+
+def answer_rows(responses: pd.DataFrame) -> pd.DataFrame:
+    """One row per answered statement (and recommendation) of `responses` (`answers` a dict per response,
+    with `role`, `moment`, `cohort`, `concordance`, `rhythm`, `submitted_on`); free text is not carried."""
+    rows = [
+        (r.role, r.moment, key, value, r.cohort, r.concordance, r.rhythm, r.submitted_on)
+        for r in responses.itertuples()
+        for key, value in r.answers.items()
+        if key in _COUNTED and isinstance(value, int | float) and not isinstance(value, bool)
+    ]
+    return pd.DataFrame(rows, columns=ANSWER_COLUMNS)
+
+
+def needing_attention(responses: pd.DataFrame, today: date, days: int) -> pd.DataFrame:
+    """The responses of the last `days` days that ask the leader to reach out (a 1–2 on respect or safety,
+    or "contact me"), newest first: `submitted_on`, `mentor`, `mentee`, `role`, `moment` (words) and `what`
+    (`surveys.concern_note`: what was answered, never the free text)."""
+    since = pd.Timestamp(today) - pd.Timedelta(days=days)
+    rows = [
+        (
+            r.changed_on.date(),
+            r.mentor,
+            r.mentee,
+            r.role,
+            surveys.MOMENT_LABELS[r.moment],
+            surveys.concern_note(r.moment, r.role, r.answers, r.contact_me),
+        )
+        for r in responses.itertuples()
+        if r.changed_on >= since and surveys.raises_concern(r.answers, r.contact_me)
+    ]
+    out = pd.DataFrame(rows, columns=["submitted_on", "mentor", "mentee", "role", "moment", "what"])
+    return out.sort_values("submitted_on", ascending=False, kind="stable", ignore_index=True)
+
+
+def why_ended(responses: pd.DataFrame) -> pd.DataFrame:
+    """The answers to "why did it end", newest first, as typed (plain text: never rendered as HTML)."""
+    rows = [
+        (r.changed_on.date(), r.mentor, r.mentee, r.role, r.answers["why_ended"])
+        for r in responses.itertuples()
+        if r.answers.get("why_ended")
+    ]
+    out = pd.DataFrame(rows, columns=["submitted_on", "mentor", "mentee", "role", "why"])
+    return out.sort_values("submitted_on", ascending=False, kind="stable", ignore_index=True)
 
 
 def answered(answers: pd.DataFrame) -> pd.DataFrame:

@@ -18,7 +18,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlmodel import Session, SQLModel
 
-from mentorship import cadence, formatting, links, matching, privacy, retention
+from mentorship import cadence, feedback, formatting, links, matching, privacy, retention, surveys
 from mentorship import registrations as registration_rules
 from mentorship import signup as signup_rules
 from mentorship.intake import PEOPLE, TEMPLATES
@@ -42,6 +42,8 @@ from mentorship.models import (
     Role,
     Signup,
     SignupStatus,
+    SurveyInvitation,
+    SurveyResponse,
     User,
     ValuesStatement,
 )
@@ -814,6 +816,217 @@ def cadence_report(session: Session, today: date) -> dict:
 
 
 # --- Registrations ---
+# --- Feedback: the surveys' answers, counted ---
+# The statements answered on a 1–5 scale (agreeing: 4–5), in the order the page lists them
+FEEDBACK_STATEMENTS = [
+    q.key for moment in surveys.MOMENTS for q in surveys.QUESTIONS[moment] if q.kind in feedback.SCALE_KINDS
+]
+ATTENTION_DAYS = 90  # the leader's list of responses needing attention reaches this far back
+
+
+def survey_responses(session: Session) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The surveys sent (`invitation_id`, `match_id`, `role`, `moment`, `sent_on`) and the responses to
+    them (`response_id`, `invitation_id`, the same, `answers` as a dict, `contact_me`, `submitted_on`,
+    `changed_on`: days); no names."""
+    invitations = frame(
+        session,
+        sa.select(
+            SurveyInvitation.id.label("invitation_id"),
+            SurveyInvitation.match_id,
+            SurveyInvitation.role,
+            SurveyInvitation.moment,
+            SurveyInvitation.sent_at,
+        ).where(SurveyInvitation.sent_at.is_not(None)),
+    )
+    responses = frame(
+        session,
+        sa.select(
+            SurveyResponse.id.label("response_id"),
+            SurveyResponse.invitation_id,
+            SurveyResponse.answers,
+            SurveyResponse.contact_me,
+            SurveyResponse.submitted_at,
+            SurveyResponse.updated_at,
+        ).order_by(SurveyResponse.id),
+    )
+
+    def utc_day(column: pd.Series) -> pd.Series:
+        return pd.to_datetime(column, utc=True).dt.tz_convert(None).dt.normalize()
+
+    invitations["sent_on"] = utc_day(invitations["sent_at"])
+    responses = responses.merge(invitations.drop(columns=["sent_at", "sent_on"]), on="invitation_id")
+    submitted, updated = utc_day(responses["submitted_at"]), utc_day(responses["updated_at"])
+    responses["submitted_on"] = submitted
+    responses["changed_on"] = submitted.where(submitted >= updated, updated)
+    responses["answers"] = [json.loads(a) for a in responses["answers"]]
+    responses["contact_me"] = responses["contact_me"].astype(bool)
+    return invitations.drop(columns="sent_at"), responses.drop(columns=["submitted_at", "updated_at"])
+
+
+def _survey_pairs(session: Session) -> pd.DataFrame:
+    """Each pair's start year, group by BIPOC-mentor request, and names (for the leader's lists)."""
+    pairs = frame(
+        session,
+        sa.select(
+            Match.id.label("match_id"),
+            Match.confirmed_on,
+            Mentee.bipoc_mentor_preference,
+            Mentor.identifies_bipoc.label("mentor_identifies_bipoc"),
+            (Mentor.first_name + " " + Mentor.last_name).label("mentor"),
+            (Mentee.first_name + " " + Mentee.last_name).label("mentee"),
+        )
+        .join(Mentor, Mentor.id == Match.mentor_id)
+        .join(Mentee, Mentee.id == Match.mentee_id)
+        .where(Match.id.in_(sa.select(SurveyInvitation.match_id))),
+    )
+    pairs = _plain_values(pairs, ["bipoc_mentor_preference", "mentor_identifies_bipoc"])
+    pairs["confirmed_on"] = pd.to_datetime(pairs["confirmed_on"])
+    pairs["cohort"] = pairs["confirmed_on"].dt.year.astype("Int64")
+    pairs["concordance"] = retention.concordance(
+        pairs["bipoc_mentor_preference"], pairs["mentor_identifies_bipoc"]
+    )
+    return pairs
+
+
+def _rhythm(session: Session, responses: pd.DataFrame, pairs: pd.DataFrame) -> pd.Series:
+    """Each response's pair's meeting rhythm on the day it was submitted (`feedback.rhythm`)."""
+    if responses.empty:
+        return pd.Series(dtype=object)
+    meetings = frame(
+        session,
+        sa.select(Meeting.match_id, Meeting.met_on).where(
+            Meeting.match_id.in_(sa.select(SurveyInvitation.match_id))
+        ),
+    )
+    meetings = meetings.astype({"match_id": "int64"})
+    meetings["met_on"] = cadence.as_timestamps(meetings["met_on"])
+    asked = responses[["response_id", "match_id", "submitted_on"]].copy()
+    asked["submitted_on"] = cadence.as_timestamps(asked["submitted_on"])
+    asked = asked.sort_values("submitted_on")
+    last = pd.merge_asof(
+        asked,
+        meetings.sort_values("met_on")
+        .rename(columns={"met_on": "last_met_on"})
+        .assign(_on=lambda d: d["last_met_on"]),
+        left_on="submitted_on",
+        right_on="_on",
+        by="match_id",
+    ).set_index("response_id")
+    last = last.reindex(responses["response_id"])
+    confirmed = pairs.set_index("match_id")["confirmed_on"].reindex(responses["match_id"])
+    status = cadence.statuses_on(
+        pd.Series(confirmed.to_numpy()),
+        pd.Series(last["last_met_on"].to_numpy()),
+        pd.Series(last["submitted_on"].to_numpy()),
+        cadence_thresholds(session),
+    )
+    return pd.Series(feedback.rhythm(status).to_numpy(), index=responses.index, dtype=object)
+
+
+@dataclass(frozen=True)
+class FeedbackView:
+    """Everything the Feedback page draws and `feedback --json` prints, cut to what the role may see."""
+
+    empty: bool  # no survey was ever sent
+    as_of: privacy.Snapshot  # the leader's: live; the committee's: the latest release point
+    rates: pd.DataFrame  # moment, role, invited, answered, rate, note ("fewer than 5" where hidden)
+    statements: pd.DataFrame  # feedback.SHARE_COLUMNS, one row per statement with 5 responses or more
+    few_statements: list[str]  # statements with fewer than 5 responses (keys)
+    comparisons: list[feedback.Comparison]
+    recommendation: feedback.Recommendation | None  # None: fewer than 5 answers, for the committee
+    recommendation_responses_hidden: bool
+    attention: pd.DataFrame | None  # the leader only: recent responses needing attention
+    why_ended: pd.DataFrame | None  # the leader only: answers to "why did it end", as typed
+
+    def to_dict(self) -> dict:
+        """The figures (no free text, no single response), as `feedback --json` prints them."""
+
+        def num(value):
+            return None if value is None or pd.isna(value) else round(float(value), 4)
+
+        def shares(table: pd.DataFrame) -> list[dict]:
+            return [
+                {
+                    "question": r.question,
+                    "group": r.group if isinstance(r.group, str) else int(r.group),
+                    "responses": int(r.responses),
+                    "agreeing": int(r.agreeing),
+                    "share": num(r.share),
+                    "low": num(r.low),
+                    "high": num(r.high),
+                }
+                for r in table.itertuples()
+            ]
+
+        rec = self.recommendation
+        return {
+            "as_of": self.as_of.day.isoformat() if self.as_of.day else None,
+            "live": self.as_of.live,
+            "response_rates": [
+                {
+                    "moment": r.moment,
+                    "role": r.role,
+                    "invited": int(r.invited),
+                    "answered": None if r.answered is None else int(r.answered),
+                    "rate": num(r.rate),
+                    "note": r.note,
+                }
+                for r in self.rates.itertuples()
+            ],
+            "statements": shares(self.statements),
+            "statements_fewer_than_5": self.few_statements,
+            "comparisons": [
+                {"by": c.by, "title": c.title, "rows": shares(c.table), "fewer_than_5": c.too_few}
+                for c in self.comparisons
+            ],
+            "recommendation": None
+            if rec is None
+            else {
+                "responses": rec.responses,
+                "promoters": rec.promoters,
+                "detractors": rec.detractors,
+                "score": num(rec.score),
+                "low": num(rec.low),
+                "high": num(rec.high),
+            },
+            "recommendation_fewer_than_5": self.recommendation_responses_hidden,
+        }
+
+
+def feedback_view(session: Session, role: Role | str, today: date) -> FeedbackView:
+    """The Feedback page's read and the `feedback` command's. The leader's figures are live; anyone else's
+    are counted from the surveys sent and the responses last changed by the latest release point
+    (`privacy.feedback_snapshot`), with every figure on fewer than 5 responses withheld, and no free text."""
+    invitations, responses = survey_responses(session)
+    empty = invitations.empty
+    as_of = privacy.feedback_snapshot(responses.assign(submitted_on=responses["changed_on"]), today, role)
+    if not as_of.live:
+        cut = pd.Timestamp(as_of.day) if as_of.day else pd.Timestamp.min
+        invitations = invitations[invitations["sent_on"] <= cut]
+        responses = responses[responses["changed_on"] <= cut]
+    pairs = _survey_pairs(session)
+    responses = responses.merge(pairs, on="match_id", how="left")
+    responses["rhythm"] = _rhythm(session, responses, pairs)
+    answers = feedback.answer_rows(responses)
+    invited = invitations.assign(answered=invitations["invitation_id"].isin(responses["invitation_id"]))
+    statements, few = privacy.visible_shares(feedback.shares(answers, FEEDBACK_STATEMENTS), role)
+    rec = feedback.recommendation(answers.loc[answers["question"] == feedback.RECOMMEND, "value"])
+    rec_hidden = privacy.hidden_recommendation(rec.responses, role) and rec.responses > 0
+    leader = privacy.sees_free_text(role)
+    return FeedbackView(
+        empty=empty,
+        as_of=as_of,
+        rates=privacy.visible_rates(feedback.response_rates(invited), role),
+        statements=statements,
+        few_statements=few,
+        comparisons=feedback.comparisons(answers, FEEDBACK_STATEMENTS, retention.CONCORDANCE_ORDER),
+        recommendation=None if rec_hidden or rec.responses == 0 else rec,
+        recommendation_responses_hidden=rec_hidden,
+        attention=feedback.needing_attention(responses, today, ATTENTION_DAYS) if leader else None,
+        why_ended=feedback.why_ended(responses) if leader else None,
+    )
+
+
 def registrations_export(session: Session, kind: str) -> pd.DataFrame:
     """Every record of one kind in its import template's columns (`intake.TEMPLATES`), oldest first."""
     mentor_email = sa.select(Mentor.email).where(Mentor.id == Match.mentor_id).scalar_subquery()

@@ -1,0 +1,54 @@
+"""The Feedback page's drawing helpers: the statements' shares, overall and compared, each chart with its
+numbers."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from mentorship import charts, feedback, formatting, queries, surveys
+from mentorship.ui.plots import plot
+
+
+def _drawn(table, by: str | None):
+    return table.assign(
+        label=[surveys.answer_label(q) for q in table["question"]],
+        group_label=[formatting.group_label(by, g) for g in table["group"]] if by else "All",
+    )[["label", "group_label", "share", "low", "high", "responses"]]
+
+
+def statements(view: queries.FeedbackView) -> None:
+    """Each statement's share agreeing, with the statements of fewer than 5 responses named."""
+    if len(view.statements):
+        table = view.statements
+        plot(
+            charts.agreement, _drawn(table, None), formatting.feedback_shares(table), "Share agreeing", False
+        )
+    else:
+        st.info("No statement has 5 or more answers yet.", icon=":material/visibility_off:")
+    if view.few_statements:
+        named = ", ".join(surveys.answer_label(q) for q in view.few_statements)
+        st.caption(f"Fewer than 5 answers so far, not shown: {named}.")
+
+
+def comparisons(view: queries.FeedbackView) -> None:
+    """One tab per breakdown: the statements whose every group has at least 5 responses."""
+    st.caption(feedback.ASSOCIATIONS)
+    for tab, compared in zip(st.tabs([c.title for c in view.comparisons]), view.comparisons, strict=True):
+        if len(compared.table):
+            plot(
+                charts.agreement,
+                _drawn(compared.table, compared.by),
+                formatting.feedback_shares(compared.table, compared.by),
+                f"Share agreeing, {compared.title[0].lower()}{compared.title[1:]}",
+                True,
+                where=tab,
+            )
+        else:
+            tab.info(
+                f"Nothing to compare yet: a comparison is shown only when every group has at least "
+                f"{feedback.MIN_GROUP} answers.",
+                icon=":material/visibility_off:",
+            )
+        if compared.too_few:
+            named = ", ".join(surveys.answer_label(q) for q in compared.too_few)
+            tab.caption(f"Not compared, some group has fewer than {feedback.MIN_GROUP} answers: {named}.")
