@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import json
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, time
@@ -17,15 +18,25 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from mentorship import db, outbox, privacy, queries, services
+from mentorship import db, outbox, privacy, queries, services, surveys
 from mentorship.auth import Actor
 from mentorship.intake import KINDS
-from mentorship.models import Concern, Match, MatchStatus, Meeting, Mentee, Mentor
+from mentorship.models import (
+    Concern,
+    Match,
+    MatchStatus,
+    Meeting,
+    Mentee,
+    Mentor,
+    SurveyInvitation,
+    SurveyResponse,
+)
 from mentorship.values import split_identities, split_multi
 
 from .conftest import TODAY, add_accounts, load_demo
 
 NOW = datetime.combine(TODAY, time(15), tzinfo=UTC)
+TEXTS = {q.key for qs in surveys.QUESTIONS.values() for q in qs if q.kind == surveys.TEXT}
 # A student's own registration, waiting for review: every answer is theirs alone.
 PENDING = {
     "first_name": "Nia",
@@ -74,6 +85,28 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Engine, di
             dedupe_key="walk-invitation",
             now=NOW,
         )
+        # survey answers with words of their own: 6 mentees answer the mid-year survey in September
+        pairs = session.execute(sa.select(Match.id).order_by(Match.id).limit(6)).scalars().all()
+        for match_id in pairs:
+            sent = datetime(2026, 9, 8, 12, tzinfo=UTC)
+            invitation = SurveyInvitation(match_id=match_id, role="mentee", moment="mid", sent_at=sent)
+            session.add(invitation)
+            session.flush()
+            answers = {
+                "respect": 2,
+                "safe_space": 4,
+                "comments": "I felt unheard about my shifts at Cub Foods",
+            }
+            session.add(
+                SurveyResponse(
+                    invitation_id=invitation.id,
+                    version=1,
+                    answers=json.dumps(answers),
+                    contact_me=True,
+                    submitted_at=sent,
+                    updated_at=sent,
+                )
+            )
     services.set_form_open(engine, actor=Actor.operator(), kind="mentees", is_open=True)
     services.submit_registration(
         engine,
@@ -119,6 +152,10 @@ def forbidden_values(engine: Engine) -> dict[str, set[str]]:
         found["text"].update(session.execute(sa.select(Meeting.notes)).scalars())
         found["text"].update(session.execute(sa.select(Concern.note)).scalars())
         found["text"].update(session.execute(sa.select(Match.end_note)).scalars())
+        for answers in session.execute(sa.select(SurveyResponse.answers)).scalars():
+            found["text"].update(
+                v for k, v in json.loads(answers).items() if isinstance(v, str) and k in TEXTS
+            )
     for kind, column in [
         ("email", "email"),
         ("phone", "phone"),
@@ -206,7 +243,9 @@ def page_reads(engine: Engine, actor) -> dict[str, object]:
             "registrations waiting (overview)": queries.registrations_waiting(session, NOW),
             "outbox": queries.outbox_messages(session, role),
             "opted out": queries.reminder_optouts(session, role),
+            "feedback": queries.feedback_view(session, role, TODAY),
         }
+        reads["feedback --json"] = reads["feedback"].to_dict()
     for kind in KINDS:
         if privacy.may_export(kind, role):  # the committee's: the registrations only
             reads[f"export ({kind})"] = services.export_registrations(engine, actor=actor, kind=kind)[0]
@@ -228,5 +267,6 @@ def test_no_committee_read_holds_contacts_demographics_or_free_text(store):
     assert reads["pairings"].pairs.shape[0] > 0 and reads["cadence"].pairs.shape[0] > 0  # a real walk
     assert reads["admin"].accounts.empty and reads["audit log"].empty  # the leader's page only
     assert len(reads["registrations (new)"]) == 1 and reads["outbox"].empty  # Messages: the leader's only
+    assert len(reads["feedback"].statements) and reads["feedback"].attention is None  # figures, no responses
     found = {name: leaks(read, forbidden_values(engine)) for name, read in reads.items()}
     assert {name: where[:5] for name, where in found.items() if where} == {}
