@@ -144,3 +144,10 @@ def test_why_it_ended_is_shown_as_text_to_the_leader_only(engine, app):
 def test_an_empty_store_says_what_to_do(engine, app):
     at = open_page(app, "committee")
     assert "No survey has been sent yet. Turn on the survey messages" in at.info[0].value
+
+
+def test_feedback_text_names_the_release_point_and_the_figures(answered, capsys, store_url):
+    assert main(["feedback", "--db", store_url]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("As of 30 September 2026.")
+    assert "Respect         11           11           100%" in out
