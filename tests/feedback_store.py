@@ -3,10 +3,11 @@
 import json
 from datetime import UTC, date, datetime, timedelta
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from mentorship import db
-from mentorship.models import SurveyInvitation, SurveyResponse
+from mentorship.models import Match, SurveyInvitation, SurveyResponse
 
 from .factories import make_match, make_mentee, make_mentor
 
@@ -52,3 +53,35 @@ def answered_pairs(
                         )
                     )
     return ids
+
+
+def answer_existing_pairs(engine: Engine, *, on: date, pairs: int = 10) -> None:
+    """The first `pairs` pairs of the store answer the mid-year survey on `on`, both people, with answers
+    that vary (some low, some "prefer not to say") and a sentence of their own."""
+    at = datetime.combine(on, datetime.min.time(), tzinfo=UTC)
+    with db.write_session(engine) as s:
+        ids = s.execute(sa.select(Match.id).order_by(Match.id).limit(pairs)).scalars().all()
+        for i, match_id in enumerate(ids):
+            for role in ("mentee", "mentor"):
+                invitation = SurveyInvitation(
+                    match_id=match_id, role=role, moment="mid", sent_at=at, closes_at=at + timedelta(days=30)
+                )
+                s.add(invitation)
+                s.flush()
+                answers = {
+                    "respect": 5 - i % 3,
+                    "safe_space": 4 if i % 4 else 2,
+                    "useful_application": None if i % 5 == 0 else 3 + i % 3,
+                    "comments": "We talk about my MCAT plan",
+                    ("curious" if role == "mentee" else "learned"): 4,
+                }
+                s.add(
+                    SurveyResponse(
+                        invitation_id=invitation.id,
+                        version=1,
+                        answers=json.dumps(answers),
+                        contact_me=i == 3,
+                        submitted_at=at,
+                        updated_at=at,
+                    )
+                )
