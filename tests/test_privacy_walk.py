@@ -11,7 +11,7 @@ import io
 import json
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
 
 import pandas as pd
 import pytest
@@ -28,12 +28,12 @@ from mentorship.models import (
     Meeting,
     Mentee,
     Mentor,
-    SurveyInvitation,
     SurveyResponse,
 )
 from mentorship.values import split_identities, split_multi
 
 from .conftest import TODAY, add_accounts, load_demo
+from .feedback_store import answer_existing_pairs
 
 NOW = datetime.combine(TODAY, time(15), tzinfo=UTC)
 TEXTS = {q.key for qs in surveys.QUESTIONS.values() for q in qs if q.kind == surveys.TEXT}
@@ -85,28 +85,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Engine, di
             dedupe_key="walk-invitation",
             now=NOW,
         )
-        # survey answers with words of their own: 6 mentees answer the mid-year survey in September
-        pairs = session.execute(sa.select(Match.id).order_by(Match.id).limit(6)).scalars().all()
-        for match_id in pairs:
-            sent = datetime(2026, 9, 8, 12, tzinfo=UTC)
-            invitation = SurveyInvitation(match_id=match_id, role="mentee", moment="mid", sent_at=sent)
-            session.add(invitation)
-            session.flush()
-            answers = {
-                "respect": 2,
-                "safe_space": 4,
-                "comments": "I felt unheard about my shifts at Cub Foods",
-            }
-            session.add(
-                SurveyResponse(
-                    invitation_id=invitation.id,
-                    version=1,
-                    answers=json.dumps(answers),
-                    contact_me=True,
-                    submitted_at=sent,
-                    updated_at=sent,
-                )
-            )
+    answer_existing_pairs(engine, on=date(2026, 9, 8), pairs=6)  # survey answers, words of their own too
     services.set_form_open(engine, actor=Actor.operator(), kind="mentees", is_open=True)
     services.submit_registration(
         engine,
