@@ -67,8 +67,10 @@ def rhythm(status: pd.Series) -> pd.Series:
     return pd.Series([words.get(s) for s in status], index=status.index, dtype=object)
 
 
+# The statements answered on a 1–5 scale (agreeing: 4–5), in the order the page lists them
+STATEMENTS = [q.key for moment in MOMENTS for q in surveys.QUESTIONS[moment] if q.kind in SCALE_KINDS]
 ANSWER_COLUMNS = ["role", "moment", "question", "value", "cohort", "concordance", "rhythm", "submitted_on"]
-_COUNTED = {q.key for qs in surveys.QUESTIONS.values() for q in qs if q.kind in SCALE_KINDS} | {RECOMMEND}
+_COUNTED = {*STATEMENTS, RECOMMEND}
 
 
 def answer_rows(responses: pd.DataFrame) -> pd.DataFrame:

@@ -17,6 +17,7 @@ PUBLIC_URL_ENV = "MENTORSHIP_PUBLIC_URL"
 DEFAULT_PUBLIC_URL = "http://localhost:8501"
 CHECKIN_PATH = "Check_in"  # pages/6_Check_in.py
 REGISTER_PATH = "Register"  # pages/8_Register.py
+SURVEY_PATH = "Survey"  # pages/9_Survey.py
 TOKEN_BYTES = 32  # 256 bits from the OS's CSPRNG
 
 # How long a personal link works after it was made (each new mail makes a fresh one; only hashes are kept).
@@ -56,6 +57,11 @@ def personal_url(token: str, base: str | None = None) -> str:
 def stop_reminders_url(token: str, base: str | None = None) -> str:
     """Where "stop these reminders" lands: one person's own stop link (the token names that person only)."""
     return f"{base or public_base_url()}/{CHECKIN_PATH}?{urlencode({'stop': token})}"
+
+
+def survey_url(token: str, base: str | None = None) -> str:
+    """One person's own link to one of their surveys."""
+    return f"{base or public_base_url()}/{SURVEY_PATH}?{urlencode({'token': token})}"
 
 
 def mailto(to: Sequence[str], subject: str, body: str) -> str:

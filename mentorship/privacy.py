@@ -388,6 +388,11 @@ def sees_outbox(role: Role | str) -> bool:
     return sees_everything(role)
 
 
+def sees_survey_answers(role: Role | str) -> bool:
+    """One person's survey answers (and whose they are): the leader's alone; the committee sees aggregates."""
+    return sees_everything(role)
+
+
 # --- Cadence ---
 def sees_nudges(role: Role | str) -> bool:
     """The pairs to nudge (a contact list) and the pairs' requests to be contacted (concerns, with their
@@ -540,23 +545,18 @@ def requests_for_role(requests: Requests, role: Role | str) -> str | None:
 
 
 # --- Feedback: what mentors and mentees answer in the surveys ---
-# The committee reads aggregates only: no free text and no single response (the leader's alone, with the
-# responses needing attention); no figure on fewer than 5 responses; a comparison between groups only where
-# every group has 5 or more (`feedback.compare`, for every viewer). And the figures stand still between
-# release points, as the figures on sensitive attributes do: a committee member can know that a named mentee
-# answered yesterday (she said so; her pair's mid-year mark was last week), and a live share that moved
-# overnight would tell her answer. The events are the responses, by moment and by role (a response counts
-# from the day it was last changed), so every change shown is spread over 5 or more responses of the kind
-# that moved it. What this does not stop: a response changed after a release point leaves the figures as of
-# that point (it counts from its new day), so the figures then move by one response until the next release.
+# The committee reads aggregates only: no free text and no single response (`sees_survey_answers`: the
+# leader's alone, with the responses needing attention); no figure on fewer than 5 responses; a comparison
+# between groups only where every group has 5 or more (`feedback.compare`, for every viewer). And the
+# figures stand still between release points, as the figures on sensitive attributes do: a committee
+# member can know that a named mentee answered yesterday (she said so; her pair's mid-year mark was last
+# week), and a live share that moved overnight would tell her answer. The events are the responses, by
+# moment and by role (a response counts from the day it was last changed), so every change shown is spread
+# over 5 or more responses of the kind that moved it. What this does not stop: a response changed after a
+# release point leaves the figures as of that point (it counts from its new day), so the figures then move
+# by one response until the next release.
 FEEDBACK_MOMENTS = ("start", "mid", "year")
 FEEDBACK_ROLES = ("mentor", "mentee")
-
-
-def sees_free_text(role: Role | str) -> bool:
-    """People's own words in the surveys, and each response on its own (the responses needing attention),
-    are the leader's: a sentence can name its writer, and one response is one person's answer."""
-    return sees_everything(role)
 
 
 def feedback_snapshot(responses: pd.DataFrame, today: date, role: Role | str) -> Snapshot:

@@ -18,9 +18,10 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlmodel import Session, SQLModel
 
-from mentorship import cadence, feedback, formatting, links, matching, privacy, retention, surveys
+from mentorship import cadence, feedback, formatting, links, matching, privacy, retention
 from mentorship import registrations as registration_rules
 from mentorship import signup as signup_rules
+from mentorship import surveys as survey_rules
 from mentorship.intake import PEOPLE, TEMPLATES
 from mentorship.models import (
     OPEN_STATUS_VALUES,
@@ -44,6 +45,7 @@ from mentorship.models import (
     SignupStatus,
     SurveyInvitation,
     SurveyResponse,
+    SurveyVersion,
     User,
     ValuesStatement,
 )
@@ -743,7 +745,9 @@ def meeting_log(session: Session) -> pd.DataFrame:
 
 
 def open_concerns(session: Session) -> pd.DataFrame:
-    """Requests from pairs for the leader to reach out, not yet marked resolved, oldest first."""
+    """Requests from pairs for the leader to reach out, not yet marked resolved, oldest first. A survey's
+    concern names whose answers raised it (`survey_role`, "mentor" or "mentee"; "" for a check-in's): the
+    leader writes to that person alone."""
     return frame(
         session,
         sa.select(
@@ -755,10 +759,13 @@ def open_concerns(session: Session) -> pd.DataFrame:
             Mentor.email.label("mentor_email"),
             (Mentee.first_name + " " + Mentee.last_name).label("mentee"),
             Mentee.email.label("mentee_email"),
+            sa.func.coalesce(SurveyInvitation.role, "").label("survey_role"),
         )
         .join(Match, Match.id == Concern.match_id)
         .join(Mentor, Mentor.id == Match.mentor_id)
         .join(Mentee, Mentee.id == Match.mentee_id)
+        .outerjoin(SurveyResponse, SurveyResponse.id == Concern.survey_response_id)
+        .outerjoin(SurveyInvitation, SurveyInvitation.id == SurveyResponse.invitation_id)
         .where(Concern.resolved_at.is_(None))
         .order_by(Concern.raised_on, Concern.id),
     )
@@ -817,10 +824,6 @@ def cadence_report(session: Session, today: date) -> dict:
 
 # --- Registrations ---
 # --- Feedback: the surveys' answers, counted ---
-# The statements answered on a 1–5 scale (agreeing: 4–5), in the order the page lists them
-FEEDBACK_STATEMENTS = [
-    q.key for moment in surveys.MOMENTS for q in surveys.QUESTIONS[moment] if q.kind in feedback.SCALE_KINDS
-]
 ATTENTION_DAYS = 90  # the leader's list of responses needing attention reaches this far back
 
 
@@ -1009,17 +1012,17 @@ def feedback_view(session: Session, role: Role | str, today: date) -> FeedbackVi
     responses["rhythm"] = _rhythm(session, responses, pairs)
     answers = feedback.answer_rows(responses)
     invited = invitations.assign(answered=invitations["invitation_id"].isin(responses["invitation_id"]))
-    statements, few = privacy.visible_shares(feedback.shares(answers, FEEDBACK_STATEMENTS), role)
+    statements, few = privacy.visible_shares(feedback.shares(answers, feedback.STATEMENTS), role)
     rec = feedback.recommendation(answers.loc[answers["question"] == feedback.RECOMMEND, "value"])
     rec_hidden = privacy.hidden_recommendation(rec.responses, role) and rec.responses > 0
-    leader = privacy.sees_free_text(role)
+    leader = privacy.sees_survey_answers(role)
     return FeedbackView(
         empty=empty,
         as_of=as_of,
         rates=privacy.visible_rates(feedback.response_rates(invited), role),
         statements=statements,
         few_statements=few,
-        comparisons=feedback.comparisons(answers, FEEDBACK_STATEMENTS, retention.CONCORDANCE_ORDER),
+        comparisons=feedback.comparisons(answers, feedback.STATEMENTS, retention.CONCORDANCE_ORDER),
         recommendation=None if rec_hidden or rec.responses == 0 else rec,
         recommendation_responses_hidden=rec_hidden,
         attention=feedback.needing_attention(responses, today, ATTENTION_DAYS) if leader else None,
@@ -1541,3 +1544,156 @@ def reminder_optouts(session: Session, role: Role | str) -> pd.DataFrame:
     )
     out = frame(session, statement)
     return out.rename(columns={"created_at": "since"})[columns].drop_duplicates("email")
+
+
+# --- Surveys (mentorship.surveys: the words and rules; services.surveys: the writes) ---
+def survey_wording(session: Session, moment: str) -> tuple[int, dict[str, str]]:
+    """The newest version of a moment's wording and its words (version 1, the defaults, when none is kept)."""
+    row = session.execute(
+        sa.select(SurveyVersion.version, SurveyVersion.questions)
+        .where(SurveyVersion.moment == moment)
+        .order_by(SurveyVersion.version.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return 1, dict(survey_rules.DEFAULT_QUESTIONS[moment])
+    return int(row[0]), {**survey_rules.DEFAULT_QUESTIONS[moment], **json.loads(row[1])}
+
+
+def live_survey(token: str, now: datetime) -> tuple:
+    """Where a survey token works: its hash is known and the survey has not closed."""
+    return (
+        SurveyInvitation.token_hash == links.token_hash(token),
+        SurveyInvitation.closes_at.is_not(None),
+        SurveyInvitation.closes_at > now,
+    )
+
+
+@dataclass(frozen=True)
+class SurveyPage:
+    """What the public survey page may know: one person's one moment, their own answers, nothing of the
+    other person's."""
+
+    invitation_id: int
+    moment: str
+    role: str
+    first_name: str
+    ended: bool  # the pair has ended: the year survey asks why
+    closes_at: datetime
+    version: int
+    wording: dict[str, str]
+    answers: dict | None  # this person's saved answers, None before the first
+    contact_me: bool
+
+
+def survey_page(session: Session, token: str, now: datetime) -> SurveyPage | None:
+    """The one survey behind a live token; None for any other token (unknown, replaced or closed)."""
+    if not token:
+        return None
+    row = session.execute(
+        sa.select(
+            SurveyInvitation.id,
+            SurveyInvitation.moment,
+            SurveyInvitation.role,
+            sa.case((SurveyInvitation.role == "mentor", Mentor.first_name), else_=Mentee.first_name),
+            Match.status,
+            SurveyInvitation.closes_at,
+            SurveyResponse.answers,
+            SurveyResponse.contact_me,
+        )
+        .join(Match, Match.id == SurveyInvitation.match_id)
+        .join(Mentor, Mentor.id == Match.mentor_id)
+        .join(Mentee, Mentee.id == Match.mentee_id)
+        .outerjoin(SurveyResponse, SurveyResponse.invitation_id == SurveyInvitation.id)
+        .where(*live_survey(token, now))
+    ).first()
+    if row is None:
+        return None
+    invitation_id, moment, role, first_name, status, closes_at, answers, contact_me = row
+    version, wording = survey_wording(session, moment)
+    return SurveyPage(
+        invitation_id=invitation_id,
+        moment=moment,
+        role=role,
+        first_name=first_name,
+        ended=str(status) == "ended",
+        closes_at=closes_at,
+        version=version,
+        wording=wording,
+        answers=None if answers is None else json.loads(answers),
+        contact_me=bool(contact_me),
+    )
+
+
+SURVEY_PERSON_COLUMNS = ["moment", "role", "sent_at", "closes_at", "reminded_at", "submitted_at", "answers"]
+
+
+def pair_surveys(session: Session, match_id: int, role: Role | str) -> pd.DataFrame:
+    """The leader's view of a pair's surveys: per person and moment, when it was sent, when it closes, and
+    their answers (a dict, None before an answer). Empty for anyone but the leader."""
+    if not privacy.sees_survey_answers(role):
+        return pd.DataFrame(columns=SURVEY_PERSON_COLUMNS)
+    out = frame(
+        session,
+        sa.select(
+            SurveyInvitation.moment,
+            SurveyInvitation.role,
+            SurveyInvitation.sent_at,
+            SurveyInvitation.closes_at,
+            SurveyInvitation.reminded_at,
+            SurveyResponse.submitted_at,
+            SurveyResponse.updated_at,
+            SurveyResponse.answers,
+            SurveyResponse.contact_me,
+        )
+        .outerjoin(SurveyResponse, SurveyResponse.invitation_id == SurveyInvitation.id)
+        .where(SurveyInvitation.match_id == match_id)
+        .order_by(SurveyInvitation.created_at, SurveyInvitation.role),
+    )
+    if out.empty:
+        return out
+    order = {m: i for i, m in enumerate(survey_rules.MOMENTS)}
+    out["answers"] = [
+        {**json.loads(a), "contact_me": bool(c)} if isinstance(a, str) else None
+        for a, c in zip(out["answers"], out["contact_me"], strict=True)
+    ]
+    out = out.sort_values(["moment", "role"], key=lambda c: c.map(order) if c.name == "moment" else c)
+    return out.reset_index(drop=True)
+
+
+def survey_plan_pairs(session: Session) -> pd.DataFrame:
+    """Every pair with what survey planning needs: its dates, status and both people's first names and
+    emails."""
+    return frame(
+        session,
+        sa.select(
+            Match.id.label("match_id"),
+            Match.status,
+            Match.confirmed_on,
+            Match.ended_on,
+            Mentor.first_name.label("mentor_first_name"),
+            Mentor.email.label("mentor_email"),
+            Mentee.first_name.label("mentee_first_name"),
+            Mentee.email.label("mentee_email"),
+        )
+        .join(Mentor, Mentor.id == Match.mentor_id)
+        .join(Mentee, Mentee.id == Match.mentee_id)
+        .order_by(Match.id),
+    )
+
+
+def survey_invitations(session: Session) -> pd.DataFrame:
+    """Every survey invitation with whether it was answered (for planning the mails and reminders)."""
+    return frame(
+        session,
+        sa.select(
+            SurveyInvitation.id.label("invitation_id"),
+            SurveyInvitation.match_id,
+            SurveyInvitation.role,
+            SurveyInvitation.moment,
+            SurveyInvitation.sent_at,
+            SurveyInvitation.reminded_at,
+            SurveyInvitation.closes_at,
+            SurveyResponse.id.label("response_id"),
+        ).outerjoin(SurveyResponse, SurveyResponse.invitation_id == SurveyInvitation.id),
+    )

@@ -5,6 +5,7 @@ import streamlit as st
 from mentorship import charts, queries
 from mentorship.ui import cached_read, page_setup, plot
 from mentorship.ui import cadence as panels
+from mentorship.ui import survey as surveys
 
 ctx = page_setup("cadence")
 leader = ctx.user.is_leader
@@ -40,6 +41,7 @@ with tabs[0]:
         plot(charts.meeting_timeline, timeline, confirmed_on=pair["confirmed_on"], today=ctx.today)
         if leader:
             panels.checkin_link(ctx, pair)
+            surveys.pair_surveys(ctx, pair)
 
 with tabs[1]:
     if view.meetings_per_month.empty:

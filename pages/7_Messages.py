@@ -4,6 +4,7 @@ import streamlit as st
 
 from mentorship import queries
 from mentorship.ui import cached_read, page_setup
+from mentorship.ui import survey as surveys
 from mentorship.ui.messages import account_panel, optouts_panel, outbox_panel, schedule_panel, templates_panel
 
 ctx = page_setup("messages")
@@ -11,8 +12,8 @@ st.title("Messages")
 smtp = account_panel(ctx)
 messages = cached_read(ctx, queries.outbox_messages, ctx.user.role)
 
-outbox_tab, schedule_tab, templates_tab, optouts_tab = st.tabs(
-    ["Outbox", "Schedule", "Templates", "Opted out"], key="messages-tab", on_change="rerun"
+outbox_tab, schedule_tab, templates_tab, surveys_tab, optouts_tab = st.tabs(
+    ["Outbox", "Schedule", "Templates", "Surveys", "Opted out"], key="messages-tab", on_change="rerun"
 )
 if outbox_tab.open:
     with outbox_tab:
@@ -23,6 +24,9 @@ if schedule_tab.open:
 if templates_tab.open:
     with templates_tab:
         templates_panel(ctx, cached_read(ctx, queries.cadence_pairs, ctx.today), smtp)
+if surveys_tab.open:
+    with surveys_tab:
+        surveys.wording_editor(ctx)
 if optouts_tab.open:
     with optouts_tab:
         optouts_panel(cached_read(ctx, queries.reminder_optouts, ctx.user.role))

@@ -108,7 +108,15 @@ def smtp_settings(environ: Mapping[str, str] | None = None) -> SmtpSettings | No
 
 
 # The schedule: which kinds are on, how often, and the cap
-SCHEDULED_KINDS = ("introduction", "invitation", "nudge", "reminder")
+SCHEDULED_KINDS = (
+    "introduction",
+    "invitation",
+    "nudge",
+    "reminder",
+    "survey-start",
+    "survey-mid",
+    "survey-year",
+)
 SCHEDULE_KEY = "outbox"
 
 
@@ -121,6 +129,9 @@ class OutboxSchedule:
     invitation: bool = False
     nudge: bool = False
     reminder: bool = False
+    survey_start: bool = False  # the kinds survey-start, survey-mid, survey-year (see mentorship.surveys)
+    survey_mid: bool = False
+    survey_year: bool = False
     invitation_every_days: int = 30
     nudge_every_days: int = 14
     reminder_every_days: int = 7
@@ -133,7 +144,7 @@ class OutboxSchedule:
         return getattr(self, f"{kind}_every_days", None)
 
     def enabled(self, kind: str) -> bool:
-        return bool(getattr(self, kind, False))
+        return bool(getattr(self, kind.replace("-", "_"), False))
 
 
 EVERY_DAYS_RANGE = (1, 365)
@@ -167,10 +178,13 @@ def switched(
     """The schedule with one kind turned on or off (and its rhythm); UnusableInput for a bad one."""
     if kind not in SCHEDULED_KINDS:
         raise UnusableInput(f"The kind must be one of: {', '.join(SCHEDULED_KINDS)}.")
-    changes: dict = {kind: on}
+    changes: dict = {kind.replace("-", "_"): on}
     if every_days is not None:
         if current.every_days(kind) is None:
-            raise UnusableInput(f"Introductions go once per pair; --every does not apply to {kind}.")
+            once = (
+                "Introductions go once per pair" if kind == "introduction" else "Surveys go once per moment"
+            )
+            raise UnusableInput(f"{once}; --every does not apply to {kind}.")
         low, high = EVERY_DAYS_RANGE
         if not low <= every_days <= high:
             raise UnusableInput(f"The rhythm must be a whole number of days from {low} to {high}.")

@@ -31,13 +31,22 @@ from mentorship.models import ReminderStopLink, Signup, SignupStatus
 CHECKIN_LINK = "(the pair's check-in link, made when the message is sent)"
 STOP_LINK = "(your own link to stop these reminders, made when the message is sent)"
 PERSONAL_LINK = "(personal link, made when the message is sent)"
-STAND_INS = {"checkin_link": CHECKIN_LINK, "stop_link": STOP_LINK, "confirm_link": PERSONAL_LINK}
+SURVEY_LINK = "(your own survey link, made when the message is sent)"
+STAND_INS = {
+    "checkin_link": CHECKIN_LINK,
+    "stop_link": STOP_LINK,
+    "confirm_link": PERSONAL_LINK,
+    "survey_link": SURVEY_LINK,
+}
 
 REGISTRATION = "registration"
 PAIR = "pair"
+SURVEY = "survey"
+REMINDER_SUFFIX = ":reminder"
 ROLES = ("mentor", "mentee")
 NO_REGISTRATION = "The registration is no longer waiting or registered, so its link was not made."
 PAIR_CLOSED = "The pair is no longer open, so its check-in link was not made."
+SURVEY_CLOSED = "The survey has closed or is gone, so its link was not made."
 
 
 class Unsendable(Exception):
@@ -56,6 +65,13 @@ def pair_links(role: str = "") -> dict[str, str]:
     if role and role not in ROLES:
         raise ValueError(f"no such role: {role}")
     return {"link_kind": PAIR, "link_ref": role}
+
+
+def survey_links(invitation_id: int, *, reminder: bool = False) -> dict[str, str]:
+    """A survey mail to one person: SURVEY_LINK becomes their own link to the invitation's survey (a fresh
+    token, replacing their previous one; the first sending opens the survey for 30 days), and STOP_LINK their
+    own stop link. A reminder's sending is noted on the invitation."""
+    return {"link_kind": SURVEY, "link_ref": f"{invitation_id}{REMINDER_SUFFIX if reminder else ''}"}
 
 
 def mint(
@@ -78,6 +94,8 @@ def mint(
         if link_ref in ROLES:
             urls[STOP_LINK] = links.stop_reminders_url(_mint_stop(session, match_id, link_ref, now))
         return urls
+    if link_kind == SURVEY:
+        return _mint_survey(session, link_ref, now)
     return {}
 
 
@@ -130,3 +148,19 @@ def _mint_stop(session: Session, match_id: int, role: str, now: datetime) -> str
     )
     session.flush()
     return token
+
+
+def _mint_survey(session: Session, link_ref: str, now: datetime) -> dict[str, str]:
+    from mentorship.models import SurveyInvitation
+    from mentorship.services.surveys import mint_survey_link  # services import the outbox package
+
+    invitation_id, reminder = int(link_ref.removesuffix(REMINDER_SUFFIX)), link_ref.endswith(REMINDER_SUFFIX)
+    try:
+        token = mint_survey_link(session, invitation_id, now, reminder=reminder)
+    except Refused:
+        raise Unsendable(SURVEY_CLOSED) from None
+    invitation = session.get(SurveyInvitation, invitation_id)
+    return {
+        SURVEY_LINK: links.survey_url(token),
+        STOP_LINK: links.stop_reminders_url(_mint_stop(session, invitation.match_id, invitation.role, now)),
+    }

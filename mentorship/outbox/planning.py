@@ -15,11 +15,12 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from mentorship import queries, retention
+from mentorship import db, queries, retention
 from mentorship import signup as signup_words
+from mentorship import surveys as survey_rules
 from mentorship.cadence import CadenceStatus
 from mentorship.errors import UnusableInput
-from mentorship.models import OutboxMessage, Role, User
+from mentorship.models import OPEN_STATUS_VALUES, OutboxMessage, Role, SurveyInvitation, User
 from mentorship.outbox import linking
 from mentorship.outbox.config import OutboxSchedule, SmtpSettings, schedule
 from mentorship.outbox.store import opted_out, queue_many, queue_message
@@ -86,6 +87,9 @@ def plan(session: Session, *, today: date, now: datetime, smtp: SmtpSettings | N
         _plan_pairs(session, pairs, pair_kinds, current, base, today, now, report)
     if current.enabled("reminder"):
         _plan_reminder(session, current, base, today, now, report)
+    survey_kinds = [k for k in survey_rules.MOMENT_OF_KIND if current.enabled(k)]
+    if survey_kinds:
+        _plan_surveys(session, survey_kinds, base, today, now, report)
     return report
 
 
@@ -157,6 +161,154 @@ def _plan_pairs(session, pairs, kinds, current, base, today, now, report) -> Non
             report.skipped["already_queued"] += 1
 
 
+SURVEY_WINDOW_DAYS = 30  # a moment more than this past is not surveyed (turning a kind on mails no old pairs)
+FIRST_NOTE = "The link stays open for 30 days from this message."
+REMINDER_NOTE = "A short reminder: we have not heard from you yet, and your answers help the program.\n\n"
+
+
+def survey_due(pairs: pd.DataFrame, moment: str) -> pd.Series:
+    """Each pair's day for the moment's survey (NaT where the moment does not apply): the start and mid-year
+    surveys for open pairs; the one-year survey at the one-year mark, or on the day a pair ended before it."""
+    confirmed = pd.to_datetime(pairs["confirmed_on"])
+    open_ = pairs["status"].astype(str).isin(OPEN_STATUS_VALUES)
+    if moment == "start":
+        return (confirmed + pd.Timedelta(days=survey_rules.START_AFTER_DAYS)).where(open_)
+    if moment == "mid":
+        return (confirmed + pd.DateOffset(months=survey_rules.MID_AFTER_MONTHS)).where(open_)
+    mark = confirmed + pd.Timedelta(days=survey_rules.YEAR_AFTER_DAYS)
+    ended = pd.to_datetime(pairs["ended_on"])
+    return mark.where(~(pairs["status"].astype(str).eq("ended") & (ended < mark)), ended)
+
+
+def survey_context(first_name: str, base: dict[str, str], *, closes_on: date | None = None) -> dict:
+    """The placeholders of one person's survey mail; the links are stand-ins, made as it is sent."""
+    return {
+        **base,
+        "first_name": first_name,
+        "survey_link": linking.SURVEY_LINK,
+        "stop_link": linking.STOP_LINK,
+        "closes_note": f"It closes on {closes_on:%B %d, %Y}." if closes_on else FIRST_NOTE,
+        "reminder_note": REMINDER_NOTE if closes_on else "",
+    }
+
+
+def _plan_surveys(session, kinds, base, today, now, report) -> None:
+    """Each person's survey at each moment the leader turned on (one mail, its dedupe key naming the person
+    and the moment), and one reminder a week after it was sent when no answer came."""
+    pairs = queries.survey_plan_pairs(session)
+    invited = queries.survey_invitations(session)
+    sent = invited[invited["sent_at"].notna()]
+    already = set(zip(sent["match_id"], sent["role"], sent["moment"], strict=True))
+    day = pd.Timestamp(today)
+    wanted: list[tuple[str, str, object]] = []  # (kind, role, pair)
+    for kind in kinds:
+        moment = survey_rules.MOMENT_OF_KIND[kind]
+        due = survey_due(pairs, moment)
+        chosen = pairs[(due <= day) & (due > day - pd.Timedelta(days=SURVEY_WINDOW_DAYS))]
+        for pair in chosen.itertuples():
+            for role in survey_rules.ROLES:
+                if (pair.match_id, role, moment) not in already:
+                    wanted.append((kind, role, pair))
+    # reminders: sent a week ago or more, unanswered, not yet reminded, still open for a day or more
+    reminders = invited[
+        invited["moment"].isin([survey_rules.MOMENT_OF_KIND[k] for k in kinds])
+        & invited["sent_at"].notna()
+        & invited["response_id"].isna()
+        & invited["reminded_at"].isna()
+    ]
+    if not reminders.empty:
+        sent_at = pd.to_datetime(reminders["sent_at"], utc=True)
+        closes = pd.to_datetime(reminders["closes_at"], utc=True)
+        when = pd.Timestamp(now)
+        reminders = reminders[
+            (sent_at <= when - survey_rules.REMIND_AFTER) & (closes > when + pd.Timedelta(days=1))
+        ]
+    if not wanted and reminders.empty:
+        return
+    people = pairs.set_index("match_id")
+    emails = [getattr(pair, f"{role}_email") for _, role, pair in wanted] + [
+        people.at[m, f"{r}_email"] for m, r in zip(reminders["match_id"], reminders["role"], strict=True)
+    ]
+    stopped = opted_out(session, emails)
+    ids = _survey_invitations(
+        session,
+        [
+            (int(p.match_id), role, survey_rules.MOMENT_OF_KIND[kind])
+            for kind, role, p in wanted
+            if getattr(p, f"{role}_email") not in stopped
+        ],
+        now,
+    )
+    planned: list[dict] = []
+    for kind, role, pair in wanted:
+        email = getattr(pair, f"{role}_email")
+        if email in stopped:
+            report.skipped["opted_out"] += 1
+            continue
+        moment = survey_rules.MOMENT_OF_KIND[kind]
+        subject, body = render(session, kind, survey_context(getattr(pair, f"{role}_first_name"), base))
+        planned.append(
+            {
+                "kind": kind,
+                "recipients": [email],
+                "subject": subject,
+                "body": body,
+                "dedupe_key": f"{kind}:match:{pair.match_id}:{role}",
+                "headers": {"List-Unsubscribe": f"<{linking.STOP_LINK}>"},
+                "match_id": int(pair.match_id),
+                **linking.survey_links(ids[(int(pair.match_id), role, moment)]),
+            }
+        )
+    for row in reminders.itertuples():
+        kind = survey_rules.KIND_OF_MOMENT[row.moment]
+        email = people.at[row.match_id, f"{row.role}_email"]
+        if email in stopped:
+            report.skipped["opted_out"] += 1
+            continue
+        first = people.at[row.match_id, f"{row.role}_first_name"]
+        context = survey_context(first, base, closes_on=pd.Timestamp(row.closes_at).date())
+        subject, body = render(session, kind, context)
+        planned.append(
+            {
+                "kind": kind,
+                "recipients": [email],
+                "subject": f"Reminder: {subject}",
+                "body": body,
+                "dedupe_key": f"{kind}:match:{row.match_id}:{row.role}:reminder",
+                "headers": {"List-Unsubscribe": f"<{linking.STOP_LINK}>"},
+                "match_id": int(row.match_id),
+                **linking.survey_links(int(row.invitation_id), reminder=True),
+            }
+        )
+    added = queue_many(session, planned, now=now)
+    for message in planned:
+        if message["dedupe_key"] in added:
+            report.queued[message["kind"]] += 1
+        else:
+            report.skipped["already_queued"] += 1
+
+
+def _survey_invitations(session, people: list[tuple[int, str, str]], now: datetime) -> dict[tuple, int]:
+    """The invitations of these people (match_id, role, moment), made unsent where missing; their ids."""
+    if not people:
+        return {}
+    rows = [{"match_id": m, "role": r, "moment": o, "created_at": now} for m, r, o in people]
+    for start in range(0, len(rows), 2000):
+        session.execute(
+            db.insert(session, SurveyInvitation).on_conflict_do_nothing(
+                index_elements=["match_id", "role", "moment"]
+            ),
+            rows[start : start + 2000],
+        )
+    wanted = set(people)
+    found = session.execute(
+        sa.select(
+            SurveyInvitation.id, SurveyInvitation.match_id, SurveyInvitation.role, SurveyInvitation.moment
+        ).where(SurveyInvitation.moment.in_(sorted({o for _, _, o in people})))
+    )
+    return {(m, r, o): i for i, m, r, o in found if (m, r, o) in wanted}
+
+
 def decisions_due_text(due: pd.DataFrame, today: date) -> str:
     lines = []
     for pair in due.itertuples():
@@ -219,6 +371,10 @@ def preview(
             "pairs": decisions_due_text(due, today) or "(no pair is due today)",
             "pair_count": len(due),
         }
+    elif kind in survey_rules.MOMENT_OF_KIND:
+        if pair is None:
+            raise UnusableInput("There is no open pair to preview this on yet.")
+        context = survey_context(pair.mentee_first_name, base)
     elif kind == "registered":
         status = signup_words.ALREADY_REGISTERED
         context = {**base, "registration_status": status, "personal_link": linking.PERSONAL_LINK}

@@ -32,6 +32,15 @@ PAIR_PLACEHOLDERS = (
     "leader_name",
     "program_contact",
 )
+SURVEY_PLACEHOLDERS = (
+    "first_name",
+    "survey_link",
+    "closes_note",
+    "reminder_note",
+    "stop_link",
+    "leader_name",
+    "program_contact",
+)
 PLACEHOLDERS: dict[str, tuple[str, ...]] = {
     "introduction": PAIR_PLACEHOLDERS,
     "invitation": (*PAIR_PLACEHOLDERS, "stop_link"),
@@ -39,6 +48,18 @@ PLACEHOLDERS: dict[str, tuple[str, ...]] = {
     "reminder": ("pairs", "pair_count", "leader_name", "program_contact"),
     "registration": ("first_name", "confirm_link", "program_contact"),
     "registered": ("registration_status", "personal_link", "program_contact"),
+    **dict.fromkeys(
+        ("survey-start", "survey-mid", "survey-year"),
+        (
+            "first_name",
+            "survey_link",
+            "closes_note",
+            "reminder_note",
+            "stop_link",
+            "leader_name",
+            "program_contact",
+        ),
+    ),
 }
 KINDS = tuple(PLACEHOLDERS)
 KIND_LABELS = {
@@ -48,6 +69,9 @@ KIND_LABELS = {
     "reminder": "Decision reminder",
     "registration": "Registration confirmation",
     "registered": "Already registered",
+    "survey-start": "Survey: getting started",
+    "survey-mid": "Survey: mid-year",
+    "survey-year": "Survey: one year",
     "test": "Test email",
 }
 _SIGNATURE = "\n\n{{ leader_name }}\n{{ program_contact }}\n"
@@ -114,6 +138,31 @@ DEFAULTS: dict[str, Template] = {
         "{{ registration_status }} Nothing has been changed.\n\n"
         "To see or update your details yourself, open your personal link:\n\n{{ personal_link }}\n\n"
         "If you did not send the form, you can ignore this message.\n\n{{ program_contact }}\n",
+    ),
+    "survey-start": Template(
+        "How is your mentorship starting?",
+        "Hi {{ first_name }},\n\n{{ reminder_note }}"
+        "You were paired about a month ago. Could you tell the program how it is going? Three short "
+        "questions, about two minutes:\n\n{{ survey_link }}\n\n"
+        "Only the program leader reads your answers; the other person in your pair never sees them. "
+        "{{ closes_note }}" + _SIGNATURE.rstrip("\n") + _STOP + "\n",
+    ),
+    "survey-mid": Template(
+        "Halfway through your mentorship: how does it feel?",
+        "Hi {{ first_name }},\n\n{{ reminder_note }}"
+        "You are about halfway through your mentorship year. The program would like to hear, from each of "
+        "you separately, how it feels: whether you are treated with respect, whether you can be yourself, "
+        "and how useful it has been. About five minutes:\n\n{{ survey_link }}\n\n"
+        "Only the program leader reads your answers; the other person in your pair never sees them. "
+        "{{ closes_note }}" + _SIGNATURE.rstrip("\n") + _STOP + "\n",
+    ),
+    "survey-year": Template(
+        "Looking back on your mentorship",
+        "Hi {{ first_name }},\n\n{{ reminder_note }}"
+        "Your mentorship year has come to a close (or your pair has ended). A few last questions on what "
+        "helped and what the program should change, about five minutes:\n\n{{ survey_link }}\n\n"
+        "Only the program leader reads your answers; the other person in your pair never sees them. "
+        "{{ closes_note }}" + _SIGNATURE.rstrip("\n") + _STOP + "\n",
     ),
 }
 

@@ -77,8 +77,22 @@ from mentorship.services.signups import (
     withdraw_own_registration,
 )
 from mentorship.services.stewardship import ERASED, backup, erase_person, export_audit_log
+from mentorship.services.surveys import (
+    SURVEY_ACTOR,
+    SurveyReceipt,
+    issue_survey_link,
+    mint_survey_link,
+    save_survey_wording,
+    submit_survey,
+)
 
 __all__ = [
+    "SURVEY_ACTOR",
+    "SurveyReceipt",
+    "issue_survey_link",
+    "mint_survey_link",
+    "save_survey_wording",
+    "submit_survey",
     "accept_registration",
     "confirm_registration",
     "decline_registration",

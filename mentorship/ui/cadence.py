@@ -232,12 +232,21 @@ def concerns(ctx: PageContext, open_concerns: pd.DataFrame) -> None:
             st.text(f"{formatting.pair_label(row.mentor, row.mentee)} · asked on {row.raised_on:%b %d, %Y}")
             st.text(row.note or "(no note)")
             left, right = st.columns(2)
-            left.link_button(
-                "Email the pair",
-                links.mailto([row.mentor_email, row.mentee_email], "Checking in", ""),
-                icon=":material/mail:",
-                width="stretch",
-            )
+            if row.survey_role:  # a survey's answers: written to that person alone, never to the pair
+                email = row.mentor_email if row.survey_role == "mentor" else row.mentee_email
+                left.link_button(
+                    f"Email the {row.survey_role}",
+                    links.mailto([email], "Checking in", ""),
+                    icon=":material/mail:",
+                    width="stretch",
+                )
+            else:
+                left.link_button(
+                    "Email the pair",
+                    links.mailto([row.mentor_email, row.mentee_email], "Checking in", ""),
+                    icon=":material/mail:",
+                    width="stretch",
+                )
             concern_id = int(row.concern_id)
             right.button(
                 "Mark resolved",

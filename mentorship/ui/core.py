@@ -49,6 +49,7 @@ PAGES = {
     "admin": Page("pages/5_Admin.py", "Admin", ":material/admin_panel_settings:", LEADER),
     "check_in": Page("pages/6_Check_in.py", "Check in", ":material/event_available:", PUBLIC),
     "register": Page("pages/8_Register.py", "Register", ":material/how_to_reg:", PUBLIC),
+    "survey": Page("pages/9_Survey.py", "Survey", ":material/rate_review:", PUBLIC),
 }
 
 
