@@ -75,72 +75,86 @@ _COUNTED = {*STATEMENTS, RECOMMEND}
 
 def answer_rows(responses: pd.DataFrame) -> pd.DataFrame:
     """One row per answered statement (and recommendation) of `responses` (`answers` a dict per response,
-    with `role`, `moment`, `cohort`, `concordance`, `rhythm`, `submitted_on`); free text is not carried."""
-    rows = [
-        (r.role, r.moment, key, value, r.cohort, r.concordance, r.rhythm, r.submitted_on)
-        for r in responses.itertuples()
-        for key, value in r.answers.items()
-        if key in _COUNTED and isinstance(value, int | float) and not isinstance(value, bool)
-    ]
-    return pd.DataFrame(rows, columns=ANSWER_COLUMNS)
+    with `role`, `moment`, `cohort`, `concordance`, `rhythm`, `submitted_on`), with `half_year`; free text
+    is not carried."""
+    at, keys, values = [], [], []
+    for i, answers in enumerate(responses["answers"]):
+        for key, value in answers.items():
+            if key in _COUNTED and isinstance(value, int | float) and not isinstance(value, bool):
+                at.append(i)
+                keys.append(key)
+                values.append(value)
+    columns = ["role", "moment", "cohort", "concordance", "rhythm", "submitted_on"]
+    out = responses[columns].iloc[at].reset_index(drop=True)
+    out.insert(2, "question", pd.Categorical(keys, categories=sorted(_COUNTED)))
+    out.insert(3, "value", pd.Series(values, dtype="float64"))
+    out["half_year"] = half_year(out["submitted_on"]) if len(out) else pd.Series(dtype=object)
+    return out
+
+
+def _listed(responses: pd.DataFrame, wanted: pd.Series | np.ndarray) -> pd.DataFrame:
+    """The rows of `responses` where `wanted`, with the columns the leader's lists show."""
+    rows = responses[np.asarray(wanted, dtype=bool)]
+    return rows.assign(submitted_on=[d.date() for d in rows["changed_on"]])
 
 
 def needing_attention(responses: pd.DataFrame, today: date, days: int) -> pd.DataFrame:
     """The responses of the last `days` days that ask the leader to reach out (a 1–2 on respect or safety,
     or "contact me"), newest first: `submitted_on`, `mentor`, `mentee`, `role`, `moment` (words) and `what`
     (`surveys.concern_note`: what was answered, never the free text)."""
-    since = pd.Timestamp(today) - pd.Timedelta(days=days)
-    rows = [
-        (
-            r.changed_on.date(),
-            r.mentor,
-            r.mentee,
-            r.role,
-            surveys.MOMENT_LABELS[r.moment],
-            surveys.concern_note(r.moment, r.role, r.answers, r.contact_me),
-        )
-        for r in responses.itertuples()
-        if r.changed_on >= since and surveys.raises_concern(r.answers, r.contact_me)
+    recent = responses["changed_on"] >= pd.Timestamp(today) - pd.Timedelta(days=days)
+    concern = [
+        surveys.raises_concern(a, c) if r else False
+        for a, c, r in zip(responses["answers"], responses["contact_me"], recent, strict=True)
     ]
-    out = pd.DataFrame(rows, columns=["submitted_on", "mentor", "mentee", "role", "moment", "what"])
+    rows = _listed(responses, concern)
+    out = rows[["submitted_on", "mentor", "mentee", "role"]].assign(
+        moment=[surveys.MOMENT_LABELS[m] for m in rows["moment"]],
+        what=[
+            surveys.concern_note(m, r, a, c)
+            for m, r, a, c in zip(
+                rows["moment"], rows["role"], rows["answers"], rows["contact_me"], strict=True
+            )
+        ],
+    )
     return out.sort_values("submitted_on", ascending=False, kind="stable", ignore_index=True)
 
 
 def why_ended(responses: pd.DataFrame) -> pd.DataFrame:
     """The answers to "why did it end", newest first, as typed (plain text: never rendered as HTML)."""
-    rows = [
-        (r.changed_on.date(), r.mentor, r.mentee, r.role, r.answers["why_ended"])
-        for r in responses.itertuples()
-        if r.answers.get("why_ended")
-    ]
-    out = pd.DataFrame(rows, columns=["submitted_on", "mentor", "mentee", "role", "why"])
+    rows = _listed(responses, [bool(a.get("why_ended")) for a in responses["answers"]])
+    out = rows[["submitted_on", "mentor", "mentee", "role"]].assign(
+        why=[a["why_ended"] for a in rows["answers"]]
+    )
     return out.sort_values("submitted_on", ascending=False, kind="stable", ignore_index=True)
-
-
-def answered(answers: pd.DataFrame) -> pd.DataFrame:
-    """The rows with a value (a "prefer not to say" is no answer), with `half_year` added."""
-    out = answers[answers["value"].notna()].copy()
-    out["half_year"] = half_year(out["submitted_on"]) if len(out) else pd.Series(dtype=object)
-    return out
 
 
 def shares(answers: pd.DataFrame, questions: list[str], by: str | None = None) -> pd.DataFrame:
     """Each question's share agreeing (4–5) with its 95% Wilson interval, overall (`group` "All") or per
     group of column `by`; `SHARE_COLUMNS`, questions in the order given, groups in sorted order."""
-    rows = answered(answers)
-    rows = rows[rows["question"].isin(questions)]
+    rows = answers[answers["value"].notna() & answers["question"].isin(questions)]
+    if by == "half_year" and by not in rows:
+        rows = rows.assign(half_year=half_year(rows["submitted_on"]))
     if by is not None:
         rows = rows[rows[by].notna()]
+    if rows.empty:
+        return pd.DataFrame(columns=SHARE_COLUMNS)
+    keys = ["question"] if by is None else ["question", by]
+    counted = (
+        rows.assign(agree=rows["value"] >= AGREE_FROM, question=rows["question"].astype(str))
+        .groupby(keys, sort=True)["agree"]
+        .agg(responses="size", agreeing="sum")
+        .reset_index()
+    )
+    counted["group"] = "All" if by is None else counted[by]
+    counted["order"] = counted["question"].map({q: i for i, q in enumerate(questions)})
+    counted = counted.sort_values("order", kind="stable")
     out = []
-    for question in questions:
-        mine = rows[rows["question"] == question]
-        groups = [("All", mine)] if by is None else sorted(mine.groupby(by, sort=True), key=lambda g: g[0])
-        for group, part in groups:
-            n, k = len(part), int((part["value"] >= AGREE_FROM).sum())
-            if n == 0:
-                continue
-            low, high = wilson(k, n)
-            out.append([question, group, n, k, k / n, low, high])
+    for question, group, n, k in zip(
+        counted["question"], counted["group"], counted["responses"], counted["agreeing"], strict=True
+    ):
+        low, high = wilson(int(k), int(n))
+        out.append([question, group, int(n), int(k), k / n, low, high])
     return pd.DataFrame(out, columns=SHARE_COLUMNS)
 
 

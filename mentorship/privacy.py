@@ -486,7 +486,8 @@ def release_point(kinds: Iterable[pd.Series], today: date) -> date | None:
     closed = pd.Timestamp(last_closed_month_end(today))
     counted = []
     for kind in kinds:
-        days = pd.to_datetime(pd.Series(kind, dtype=object)).dropna()
+        dated = isinstance(kind, pd.Series) and pd.api.types.is_datetime64_any_dtype(kind)
+        days = pd.to_datetime(kind if dated else pd.Series(kind, dtype=object)).dropna()
         days = days[days <= closed]
         counted.append((days.dt.year * 12 + days.dt.month - 1).value_counts())  # months since year 0
     table = pd.DataFrame(dict(enumerate(counted))).fillna(0).sort_index()

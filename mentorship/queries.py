@@ -831,7 +831,7 @@ def survey_responses(session: Session) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The surveys sent (`invitation_id`, `match_id`, `role`, `moment`, `sent_on`) and the responses to
     them (`response_id`, `invitation_id`, the same, `answers` as a dict, `contact_me`, `submitted_on`,
     `changed_on`: days); no names."""
-    invitations = frame(
+    invitations = driver_frame(
         session,
         sa.select(
             SurveyInvitation.id.label("invitation_id"),
@@ -841,7 +841,7 @@ def survey_responses(session: Session) -> tuple[pd.DataFrame, pd.DataFrame]:
             SurveyInvitation.sent_at,
         ).where(SurveyInvitation.sent_at.is_not(None)),
     )
-    responses = frame(
+    responses = driver_frame(
         session,
         sa.select(
             SurveyResponse.id.label("response_id"),
@@ -854,21 +854,21 @@ def survey_responses(session: Session) -> tuple[pd.DataFrame, pd.DataFrame]:
     )
 
     def utc_day(column: pd.Series) -> pd.Series:
-        return pd.to_datetime(column, utc=True).dt.tz_convert(None).dt.normalize()
+        return pd.to_datetime(column, utc=True, format="ISO8601").dt.tz_convert(None).dt.normalize()
 
     invitations["sent_on"] = utc_day(invitations["sent_at"])
     responses = responses.merge(invitations.drop(columns=["sent_at", "sent_on"]), on="invitation_id")
     submitted, updated = utc_day(responses["submitted_at"]), utc_day(responses["updated_at"])
     responses["submitted_on"] = submitted
     responses["changed_on"] = submitted.where(submitted >= updated, updated)
-    responses["answers"] = [json.loads(a) for a in responses["answers"]]
+    responses["answers"] = json.loads("[" + responses["answers"].str.cat(sep=",") + "]")  # one parse
     responses["contact_me"] = responses["contact_me"].astype(bool)
     return invitations.drop(columns="sent_at"), responses.drop(columns=["submitted_at", "updated_at"])
 
 
 def _survey_pairs(session: Session) -> pd.DataFrame:
     """Each pair's start year, group by BIPOC-mentor request, and names (for the leader's lists)."""
-    pairs = frame(
+    pairs = driver_frame(  # stored values (enums as text), converted by column below
         session,
         sa.select(
             Match.id.label("match_id"),
@@ -879,10 +879,8 @@ def _survey_pairs(session: Session) -> pd.DataFrame:
             (Mentee.first_name + " " + Mentee.last_name).label("mentee"),
         )
         .join(Mentor, Mentor.id == Match.mentor_id)
-        .join(Mentee, Mentee.id == Match.mentee_id)
-        .where(Match.id.in_(sa.select(SurveyInvitation.match_id))),
+        .join(Mentee, Mentee.id == Match.mentee_id),
     )
-    pairs = _plain_values(pairs, ["bipoc_mentor_preference", "mentor_identifies_bipoc"])
     pairs["confirmed_on"] = pd.to_datetime(pairs["confirmed_on"])
     pairs["cohort"] = pairs["confirmed_on"].dt.year.astype("Int64")
     pairs["concordance"] = retention.concordance(
@@ -895,7 +893,7 @@ def _rhythm(session: Session, responses: pd.DataFrame, pairs: pd.DataFrame) -> p
     """Each response's pair's meeting rhythm on the day it was submitted (`feedback.rhythm`)."""
     if responses.empty:
         return pd.Series(dtype=object)
-    meetings = frame(
+    meetings = driver_frame(
         session,
         sa.select(Meeting.match_id, Meeting.met_on).where(
             Meeting.match_id.in_(sa.select(SurveyInvitation.match_id))
