@@ -893,14 +893,9 @@ def _rhythm(session: Session, responses: pd.DataFrame, pairs: pd.DataFrame) -> p
     """Each response's pair's meeting rhythm on the day it was submitted (`feedback.rhythm`)."""
     if responses.empty:
         return pd.Series(dtype=object)
-    meetings = driver_frame(
-        session,
-        sa.select(Meeting.match_id, Meeting.met_on).where(
-            Meeting.match_id.in_(sa.select(SurveyInvitation.match_id))
-        ),
-    )
+    meetings = driver_frame(session, sa.select(Meeting.match_id, Meeting.met_on))
     meetings = meetings.astype({"match_id": "int64"})
-    meetings["met_on"] = cadence.as_timestamps(meetings["met_on"])
+    meetings["met_on"] = pd.to_datetime(meetings["met_on"], format="ISO8601").astype("datetime64[ns]")
     asked = responses[["response_id", "match_id", "submitted_on"]].copy()
     asked["submitted_on"] = cadence.as_timestamps(asked["submitted_on"])
     asked = asked.sort_values("submitted_on")

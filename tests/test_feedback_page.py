@@ -151,3 +151,12 @@ def test_feedback_text_names_the_release_point_and_the_figures(answered, capsys,
     out = capsys.readouterr().out
     assert out.startswith("As of 30 September 2026.")
     assert "Respect         11           11           100%" in out
+
+
+def test_the_same_figures_on_sqlite_and_postgresql(each_store):
+    answered_pairs(each_store, [(dict(GOOD), dict(MENTOR))] * 5, on=date(2026, 9, 8))
+    with db.read_session(each_store) as session:
+        seen = queries.feedback_view(session, "committee", TODAY).to_dict()
+    assert seen["as_of"] == "2026-09-30"
+    respect = next(s for s in seen["statements"] if s["question"] == "respect")
+    assert (respect["responses"], respect["agreeing"], respect["low"]) == (10, 10, 0.7225)

@@ -10,7 +10,9 @@ from mentorship.ui.plots import plot
 
 
 def _drawn(table, by: str | None):
-    return table.assign(
+    """What a chart draws: shares to a tenth of a percent (finer than a chart shows), so that one answer
+    changed among thousands usually leaves a chart as it was and `plot` reuses it."""
+    return table.round({"share": 3, "low": 3, "high": 3}).assign(
         label=[surveys.answer_label(q) for q in table["question"]],
         group_label=[formatting.group_label(by, g) for g in table["group"]] if by else "All",
     )[["label", "group_label", "share", "low", "high", "responses"]]
