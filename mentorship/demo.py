@@ -9,6 +9,7 @@ Addresses use `.example` domains and 555 phone numbers so a mail draft can never
 
 from __future__ import annotations
 
+import json
 import random
 import unicodedata
 from dataclasses import dataclass, field
@@ -18,8 +19,10 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from mentorship import auth
+from mentorship import surveys as survey_rules
 from mentorship.models import (
     OPEN_MATCH_STATUSES,
+    Concern,
     EndReason,
     Match,
     MatchSource,
@@ -28,6 +31,8 @@ from mentorship.models import (
     MeetingSource,
     Mentee,
     Mentor,
+    SurveyInvitation,
+    SurveyResponse,
     User,
     utcnow,
 )
@@ -320,6 +325,8 @@ class DemoData:
     # matches refer to people by list index; meetings refer to matches by list index
     matches: list[dict] = field(default_factory=list)
     meetings: list[dict] = field(default_factory=list)
+    # each person's surveys: match (list index), role, moment, sent day, and the answers (None: no answer)
+    surveys: list[dict] = field(default_factory=list)
 
 
 def _weighted(rng: random.Random, options):
@@ -520,7 +527,107 @@ def generate(
     if fresh or not data.mentors:
         return data
     _pair_history(rng, data, today)
+    _surveys(random.Random(f"surveys-{seed}"), data, today)  # its own stream: the pairs stay as they were
     return data
+
+
+# Synthetic survey answers: about a third never answer; most pairs go well, a few do not (a latent "fit" per
+# pair moves both people's answers), and a few answers ask the leader to reach out.
+RESPONSE_RATE = {"mentor": 0.68, "mentee": 0.62}
+OBSTACLES = (
+    "Our schedules are hard to line up.",
+    "Exams this month.",
+    "We have not found a time that works yet.",
+    "I was not sure who should reach out first.",
+)
+COMMENTS = (
+    "Our conversations have been really encouraging.",
+    "I would like more ideas for what to talk about.",
+    "It has been hard to meet regularly.",
+    "I feel my experience is understood.",
+    "Sometimes I am not sure my background is understood.",
+)
+HELPED = (
+    "Honest advice on the application.",
+    "Mock interview practice.",
+    "Hearing how my mentor got through medical school.",
+    "Someone to talk to who has been through it.",
+    "Learning what my mentee's path has been like.",
+)
+CHANGES = (
+    "More structure for the first meetings.",
+    "A check-in from the program earlier in the year.",
+    "Nothing, it worked well.",
+    "Group events with other pairs.",
+)
+WHY_ENDED = (
+    "Our schedules never matched.",
+    "I moved away for school.",
+    "We did not connect.",
+    "I got into medical school.",
+    "I decided medicine was not my path.",
+)
+
+
+def _scale(rng: random.Random, fit: float, low: int = 1, high: int = 5) -> int | None:
+    if rng.random() < 0.05:
+        return None  # prefer not to say
+    value = round(rng.gauss(3.9 + 0.8 * fit, 0.8))
+    return max(low, min(high, value))
+
+
+def _answers(rng: random.Random, moment: str, role: str, fit: float, ended: bool) -> tuple[dict, bool]:
+    pick = rng.random
+    if moment == "start":
+        return {
+            "met": "yes" if pick() < 0.7 + 0.15 * fit else "no",
+            "agreed_rhythm": "yes" if pick() < 0.6 + 0.15 * fit else "no",
+            "obstacles": rng.choice(OBSTACLES) if pick() < 0.25 else None,
+        }, False
+    if moment == "mid":
+        answers = {
+            "respect": _scale(rng, fit + 0.3),
+            "safe_space": _scale(rng, fit + 0.1),
+            ("curious" if role == "mentee" else "learned"): _scale(rng, fit),
+            "useful_application": _scale(rng, fit - 0.2),
+            "useful_interviews": _scale(rng, fit - 0.4),
+            "useful_goals": _scale(rng, fit),
+            "comments": rng.choice(COMMENTS) if pick() < 0.15 else None,
+        }
+        return answers, pick() < 0.04
+    answers = {
+        "overall": _scale(rng, fit),
+        "recommend": max(0, min(10, round(rng.gauss(8.3 + 1.5 * fit, 1.6)))),
+        "continue": "yes" if fit > 0.3 and not ended else rng.choice(("no", "unsure", "yes")),
+        "helped": rng.choice(HELPED) if pick() < 0.35 else None,
+        "change": rng.choice(CHANGES) if pick() < 0.3 else None,
+    }
+    if ended:
+        answers["why_ended"] = rng.choice(WHY_ENDED) if pick() < 0.6 else None
+    return answers, False
+
+
+def _surveys(rng: random.Random, data: DemoData, today: date) -> None:
+    for index, match in enumerate(data.matches):
+        fit = rng.gauss(0, 1)
+        ended = match["status"] == MatchStatus.ended
+        for moment in survey_rules.MOMENTS:
+            due = survey_rules.due_on(moment, match["confirmed_on"])
+            if moment == "year" and ended and match["ended_on"] < due:
+                due = match["ended_on"]
+            elif match["ended_on"] is not None and match["ended_on"] < due:
+                continue  # the pair had ended before this moment
+            if due > today:
+                continue
+            for role in survey_rules.ROLES:
+                answered_on = due + timedelta(days=rng.randrange(0, 21))
+                answers = None
+                if rng.random() < RESPONSE_RATE[role] and answered_on <= today:
+                    answers = _answers(rng, moment, role, fit, ended and moment == "year")
+                data.surveys.append(
+                    {"match": index, "role": role, "moment": moment, "sent_on": due, "answered": answered_on}
+                    | {"answers": answers}
+                )
 
 
 def _pair_history(rng: random.Random, data: DemoData, today: date) -> None:
@@ -653,12 +760,63 @@ def write(session: Session, data: DemoData) -> dict[str, int]:
     ]
     if meeting_rows:
         session.execute(sa.insert(Meeting), meeting_rows)
+    responses = _write_surveys(session, data, match_ids, now)
     return {
         "mentors": len(mentor_ids),
         "mentees": len(mentee_ids),
         "pairs": len(match_ids),
         "meetings": len(meeting_rows),
+        "survey_responses": responses,
     }
+
+
+def _write_surveys(session: Session, data: DemoData, match_ids: list[int], now: datetime) -> int:
+    """The surveys sent (no links: the demo mails no one) and their answers; a low respect or safety answer,
+    or the contact box, raises the leader's concern (resolved when more than a month old)."""
+    invitation_rows = [
+        {
+            "match_id": match_ids[s["match"]],
+            "role": s["role"],
+            "moment": s["moment"],
+            "sent_at": _recorded(s["sent_on"], now),
+            "closes_at": _recorded(s["sent_on"], now) + survey_rules.OPEN_FOR,
+            "created_at": _recorded(s["sent_on"], now),
+        }
+        for s in data.surveys
+    ]
+    invitation_ids = _insert_returning_ids(session, SurveyInvitation, invitation_rows)
+    answered = [(i, s) for i, s in enumerate(data.surveys) if s["answers"] is not None]
+    response_rows = [
+        {
+            "invitation_id": invitation_ids[i],
+            "version": 1,
+            "answers": json.dumps(s["answers"][0]),
+            "contact_me": s["answers"][1],
+            "submitted_at": _recorded(s["answered"], now),
+            "updated_at": _recorded(s["answered"], now),
+        }
+        for i, s in answered
+    ]
+    response_ids = _insert_returning_ids(session, SurveyResponse, response_rows)
+    concerns = []
+    for response_id, (_, s) in zip(response_ids, answered, strict=True):
+        answers, contact = s["answers"]
+        if not survey_rules.raises_concern(answers, contact):
+            continue
+        raised = _recorded(s["answered"], now)
+        concerns.append(
+            {
+                "match_id": match_ids[s["match"]],
+                "raised_on": s["answered"],
+                "note": survey_rules.concern_note(s["moment"], s["role"], answers, contact),
+                "created_at": raised,
+                "resolved_at": raised + timedelta(days=9) if now - raised > timedelta(days=30) else None,
+                "survey_response_id": response_id,
+            }
+        )
+    if concerns:
+        session.execute(sa.insert(Concern), concerns)
+    return len(response_rows)
 
 
 def _insert_returning_ids(session: Session, table, rows: list[dict]) -> list[int]:

@@ -1675,18 +1675,35 @@ def survey_plan_pairs(session: Session) -> pd.DataFrame:
     )
 
 
-def survey_invitations(session: Session) -> pd.DataFrame:
-    """Every survey invitation with whether it was answered (for planning the mails and reminders)."""
-    return frame(
-        session,
-        sa.select(
-            SurveyInvitation.id.label("invitation_id"),
-            SurveyInvitation.match_id,
-            SurveyInvitation.role,
-            SurveyInvitation.moment,
-            SurveyInvitation.sent_at,
-            SurveyInvitation.reminded_at,
-            SurveyInvitation.closes_at,
-            SurveyResponse.id.label("response_id"),
-        ).outerjoin(SurveyResponse, SurveyResponse.invitation_id == SurveyInvitation.id),
+def survey_invitations(
+    session: Session, *, match_ids: Iterable[int] | None = None, unanswered_open_at: datetime | None = None
+) -> pd.DataFrame:
+    """Survey invitations with whether they were answered (for planning the mails and reminders): those of
+    `match_ids`, or those still open after `unanswered_open_at`, sent, not answered and not yet reminded. The
+    times as the driver gives them (`driver_frame`: text on SQLite), for `pd.to_datetime(..., utc=True)`."""
+    statement = sa.select(
+        SurveyInvitation.id.label("invitation_id"),
+        SurveyInvitation.match_id,
+        SurveyInvitation.role,
+        SurveyInvitation.moment,
+        SurveyInvitation.sent_at,
+        SurveyInvitation.reminded_at,
+        SurveyInvitation.closes_at,
+        SurveyResponse.id.label("response_id"),
+    ).outerjoin(SurveyResponse, SurveyResponse.invitation_id == SurveyInvitation.id)
+    if unanswered_open_at is not None:
+        statement = statement.where(
+            SurveyInvitation.closes_at > unanswered_open_at,
+            SurveyInvitation.reminded_at.is_(None),
+            SurveyResponse.id.is_(None),
+        )
+    if match_ids is None:
+        return driver_frame(session, statement)
+    wanted = sorted(set(match_ids))
+    parts = [
+        driver_frame(session, statement.where(SurveyInvitation.match_id.in_(wanted[start : start + 5000])))
+        for start in range(0, len(wanted), 5000)
+    ]
+    return (
+        pd.concat(parts, ignore_index=True) if parts else driver_frame(session, statement.where(sa.false()))
     )

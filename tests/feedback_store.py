@@ -56,11 +56,16 @@ def answered_pairs(
 
 
 def answer_existing_pairs(engine: Engine, *, on: date, pairs: int = 10) -> None:
-    """The first `pairs` pairs of the store answer the mid-year survey on `on`, both people, with answers
-    that vary (some low, some "prefer not to say") and a sentence of their own."""
+    """The first `pairs` pairs of the store not yet asked answer the mid-year survey on `on`, both people,
+    with answers that vary (some low, some "prefer not to say") and a sentence of their own."""
     at = datetime.combine(on, datetime.min.time(), tzinfo=UTC)
     with db.write_session(engine) as s:
-        ids = s.execute(sa.select(Match.id).order_by(Match.id).limit(pairs)).scalars().all()
+        asked = sa.select(SurveyInvitation.match_id)  # the demo's own surveys stay as they are
+        ids = (
+            s.execute(sa.select(Match.id).where(Match.id.not_in(asked)).order_by(Match.id).limit(pairs))
+            .scalars()
+            .all()
+        )
         for i, match_id in enumerate(ids):
             for role in ("mentee", "mentor"):
                 invitation = SurveyInvitation(

@@ -133,7 +133,7 @@ def test_stop_these_reminders_on_the_check_in_page_is_recorded_and_shown_to_the_
     assert page.title[0].value == "Stop these reminders"
     assert len(page.radio) == 0  # the link is hers: nobody is asked who they are
     page = button(page, "Stop these reminders for me").click().run()
-    assert page.success[0].value == "Done: you will get no more check-in invitations or nudges."
+    assert page.success[0].value == "Done: you will get no more check-in invitations, nudges or surveys."
     with db.read_session(engine) as session:
         assert list(session.execute(sa.select(ReminderOptOut.email)).scalars()) == [
             "slate@school.example.edu"

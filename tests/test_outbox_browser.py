@@ -77,7 +77,7 @@ def test_the_leader_turns_on_invitations_and_each_open_pair_gets_its_working_lin
             stop.get_by_text("Hi Bokid! This stops the program's check-in invitations").wait_for()
             assert stop.get_by_role("radio").count() == 0
             stop.get_by_role("button", name="Stop these reminders for me").click()
-            stop.get_by_text("Done: you will get no more check-in invitations or nudges.").wait_for()
+            stop.get_by_text("Done: you will get no more check-in invitations, nudges or surveys.").wait_for()
             with db.read_session(engine) as session:
                 assert outbox.opted_out(session, ["mbo@clinic.example.org", "sbo@school.example.edu"]) == {
                     "sbo@school.example.edu"

@@ -251,7 +251,9 @@ def test_a_mentee_cannot_stop_her_mentors_reminders_from_her_own_mail(
     his = next(r for r in again if r.recipients == [mentor])
     at = open_page(app, str(his.message["List-Unsubscribe"]).strip("<>"))
     at = at.button[0].click().run()
-    assert [s.value for s in at.success] == ["Done: you will get no more check-in invitations or nudges."]
+    assert [s.value for s in at.success] == [
+        "Done: you will get no more check-in invitations, nudges or surveys."
+    ]
     assert opted_out(engine) == {mentees[0], mentor}
     third = NOW + timedelta(days=60)
     actions.plan_messages(engine, actor=accounts["leader"], today=third.date(), now=third, smtp=smtp)

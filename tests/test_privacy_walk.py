@@ -18,7 +18,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from mentorship import db, outbox, privacy, queries, services, surveys
+from mentorship import db, outbox, privacy, queries, services
 from mentorship.auth import Actor
 from mentorship.intake import KINDS
 from mentorship.models import (
@@ -28,15 +28,16 @@ from mentorship.models import (
     Meeting,
     Mentee,
     Mentor,
+    SurveyInvitation,
     SurveyResponse,
 )
+from mentorship.surveys import QUESTIONS, TEXT
 from mentorship.values import split_identities, split_multi
 
 from .conftest import TODAY, add_accounts, load_demo
 from .feedback_store import answer_existing_pairs
 
 NOW = datetime.combine(TODAY, time(15), tzinfo=UTC)
-TEXTS = {q.key for qs in surveys.QUESTIONS.values() for q in qs if q.kind == surveys.TEXT}
 # A student's own registration, waiting for review: every answer is theirs alone.
 PENDING = {
     "first_name": "Nia",
@@ -131,10 +132,9 @@ def forbidden_values(engine: Engine) -> dict[str, set[str]]:
         found["text"].update(session.execute(sa.select(Meeting.notes)).scalars())
         found["text"].update(session.execute(sa.select(Concern.note)).scalars())
         found["text"].update(session.execute(sa.select(Match.end_note)).scalars())
+        texts = {q.key for qs in QUESTIONS.values() for q in qs if q.kind == TEXT}  # survey answers' words
         for answers in session.execute(sa.select(SurveyResponse.answers)).scalars():
-            found["text"].update(
-                v for k, v in json.loads(answers).items() if isinstance(v, str) and k in TEXTS
-            )
+            found["text"].update(v for k, v in json.loads(answers).items() if k in texts and v)
     for kind, column in [
         ("email", "email"),
         ("phone", "phone"),
@@ -223,12 +223,24 @@ def page_reads(engine: Engine, actor) -> dict[str, object]:
             "outbox": queries.outbox_messages(session, role),
             "opted out": queries.reminder_optouts(session, role),
             "feedback": queries.feedback_view(session, role, TODAY),
+            "a pair's surveys (Cadence)": queries.pair_surveys(session, _answered_pair(session), role),
         }
         reads["feedback --json"] = reads["feedback"].to_dict()
     for kind in KINDS:
         if privacy.may_export(kind, role):  # the committee's: the registrations only
             reads[f"export ({kind})"] = services.export_registrations(engine, actor=actor, kind=kind)[0]
     return reads
+
+
+def _answered_pair(session) -> int:
+    """A pair whose survey answers hold words of someone's own."""
+    texts = {q.key for qs in QUESTIONS.values() for q in qs if q.kind == TEXT}
+    rows = session.execute(
+        sa.select(SurveyInvitation.match_id, SurveyResponse.answers)
+        .join(SurveyResponse, SurveyResponse.invitation_id == SurveyInvitation.id)
+        .order_by(SurveyInvitation.match_id)
+    )
+    return next(m for m, answers in rows if any(json.loads(answers).get(k) for k in texts))
 
 
 def test_the_walk_finds_every_kind_of_forbidden_value_in_the_leaders_reads(store):

@@ -379,3 +379,162 @@ def test_the_store_keeps_no_survey_token(engine, accounts, pairs, smtp, mail_ser
     dump = store_dump(engine)
     assert len(tokens) == 8
     assert [t for t in [*tokens, made] if t in dump] == []
+
+
+# The demo store, erasure, migrations
+def test_the_demo_has_survey_answers_deterministic_per_seed_with_silence_and_low_answers(engine):
+    from mentorship import demo
+
+    first = demo.generate(today=TODAY, seed=11)
+    assert first.surveys == demo.generate(today=TODAY, seed=11).surveys
+    assert first.surveys != demo.generate(today=TODAY, seed=12).surveys
+    with db.write_session(engine) as session:
+        counts = demo.write(session, first)
+    answered = [s for s in first.surveys if s["answers"] is not None]
+    assert counts["survey_responses"] == len(answered) > 100
+    assert 0.25 < 1 - len(answered) / len(first.surveys) < 0.45  # about a third never answer
+    mid = [s["answers"][0] for s in answered if s["moment"] == "mid"]
+    assert any(a["safe_space"] in (1, 2) or a["respect"] in (1, 2) for a in mid)
+    assert any(a["respect"] is None for a in mid)  # "prefer not to say"
+    with db.read_session(engine) as session:
+        raised = session.execute(
+            sa.select(sa.func.count(Concern.id)).where(Concern.survey_response_id.is_not(None))
+        ).scalar_one()
+        tokens = session.execute(
+            sa.select(SurveyInvitation.token_hash).where(SurveyInvitation.token_hash.is_not(None))
+        )
+    assert raised > 0 and tokens.first() is None
+
+
+def test_erasing_a_person_empties_their_pairs_survey_words_and_keeps_the_scales(engine, accounts, pairs):
+    token = services.issue_survey_link(
+        engine, actor=accounts["leader"], match_id=pairs["mid"], role="mentee", moment="mid", now=NOW
+    )
+    services.submit_survey(
+        engine,
+        token=token,
+        answers={"respect": 5, "comments": "My mentor Middoc is kind."},
+        now=NOW,
+        today=TODAY,
+    )
+    services.erase_person(engine, actor=accounts["leader"], email="smid@school.example.edu", today=TODAY)
+    with db.read_session(engine) as session:
+        (stored,) = session.execute(sa.select(SurveyResponse.answers)).scalars()
+        assert queries.survey_page(session, token, NOW) is None
+    assert json.loads(stored)["respect"] == 5 and json.loads(stored)["comments"] is None
+    assert "Middoc is kind" not in store_dump(engine)
+
+
+def test_the_survey_migration_keeps_data_and_its_downgrade_keeps_the_concerns(each_url):
+    """On SQLite and PostgreSQL: a store at 0007 keeps its rows through 0008; back down, the concerns stay."""
+    from alembic import command
+
+    from .factories import add, make_mentor
+
+    engine = db.make_engine(each_url)
+
+    def to(revision: str, *, down: bool = False) -> None:
+        with engine.execution_options(mentorship_write=True).begin() as connection:
+            (command.downgrade if down else command.upgrade)(db._alembic_config(connection), revision)
+
+    to("0007_links")
+    add(engine, make_mentor("kou"))  # mentors are the same at 0007 and at head
+    to("head")
+    (mentor_id,) = add_rows(engine)
+    with db.read_session(engine) as session:
+        assert queries.survey_wording(session, "mid")[0] == 1
+        assert session.execute(sa.text("SELECT email FROM mentors")).scalars().all() == [
+            "kou@clinic.example.org"
+        ]
+        assert session.execute(sa.text("SELECT note FROM concerns")).scalars().all() == ["Mid-year survey"]
+    to("0007_links", down=True)
+    with db.read_session(engine) as session:
+        assert session.execute(sa.text("SELECT note FROM concerns")).scalars().all() == ["Mid-year survey"]
+    to("head")
+    with db.read_session(engine) as session:
+        assert queries.survey_wording(session, "start")[0] == 1
+    engine.dispose()
+
+
+def add_rows(engine) -> tuple[int]:
+    """A pair, a mid-year survey answered and the concern it raised, on the store at head."""
+    from .factories import make_match, make_mentee
+
+    with db.write_session(engine) as session:
+        mentor_id = session.execute(sa.text("SELECT id FROM mentors")).scalar_one()
+        mentee = make_mentee("pa")
+        session.add(mentee)
+        session.flush()
+        match = make_match(mentor_id, mentee.id, confirmed_on=TODAY - timedelta(days=200))
+        session.add(match)
+        session.flush()
+        invitation = SurveyInvitation(match_id=match.id, role="mentee", moment="mid", created_at=NOW)
+        session.add(invitation)
+        session.flush()
+        response = SurveyResponse(invitation_id=invitation.id, version=1, answers='{"respect": 1}')
+        session.add(response)
+        session.flush()
+        session.add(
+            Concern(
+                match_id=match.id, raised_on=TODAY, note="Mid-year survey", survey_response_id=response.id
+            )
+        )
+    return (mentor_id,)
+
+
+# The leader's controls on the pages
+def test_the_leader_makes_a_survey_link_on_the_pair_view_shown_once(app, engine, accounts, pinned):
+    add_pair(engine, "solo", confirmed_on=TODAY - timedelta(days=40))
+    at = signed_in(app("pages/3_Cadence.py")).run()
+    assert "No survey has been sent to this pair yet." in [c.value for c in at.caption]
+    at.radio(key="survey-link-role").set_value("mentee")
+    at.radio(key="survey-link-moment").set_value("start")
+    at.button(key="survey-link-make").click().run()
+    assert not at.exception
+    (url,) = [c.value for c in at.code if "/Survey?token=" in c.value]
+    assert "Getting started: your mentorship" in open_survey(app, url).title[0].value
+    with db.read_session(engine) as session:
+        assert queries.survey_page(session, token_of(url), NOW + timedelta(hours=1)).first_name == "Solokid"
+    again = signed_in(app("pages/3_Cadence.py")).run()  # a new visit: the link is not shown again
+    assert not [c for c in again.code if "/Survey?token=" in c.value]
+    closes = f"{NOW + timedelta(hours=1) + timedelta(days=30):%Y-%m-%d}"
+    assert f"Getting started, the mentee: a live link until {closes}." in [c.value for c in again.caption]
+    assert "Getting started · the mentee, Solokid Studentlast: sent" in again.text[-1].value
+
+
+def test_the_leader_rewords_a_survey_on_messages(app, engine, accounts, pinned):
+    at = signed_in(app("pages/7_Messages.py"))
+    at.session_state["messages-tab"] = "Surveys"
+    at.run()
+    at.radio(key="wording-moment").set_value("mid").run()
+    assert "Version 1." in [c.value for c in at.caption]
+    at.text_area(key="wording-mid-safe_space").input("I feel safe being myself with my mentorship partner.")
+    next(b for b in at.button if b.label == "Save the wording").click().run()
+    assert not at.exception
+    assert "Version 2." in [c.value for c in at.caption]
+    with db.read_session(engine) as session:
+        assert queries.survey_wording(session, "mid") == (
+            2,
+            {
+                **rules.DEFAULT_QUESTIONS["mid"],
+                "safe_space": "I feel safe being myself with my mentorship partner.",
+            },
+        )
+
+
+def test_refused_answers_are_counted_per_client_and_audited_once(engine):
+    from mentorship.models import AuditEvent, RefusalTally
+
+    for _ in range(3):
+        with pytest.raises(Refused):
+            services.submit_survey(
+                engine, token="guessed", answers={}, now=NOW, today=TODAY, address="203.0.113.9"
+            )
+    with db.read_session(engine) as session:
+        counts = session.execute(sa.select(RefusalTally.action, RefusalTally.count)).all()
+        audited = session.execute(
+            sa.select(AuditEvent.actor, AuditEvent.summary).where(AuditEvent.action == "survey.answer")
+        ).all()
+    assert counts == [("survey.answer", 3)]
+    assert len(audited) == 1 and audited[0][0] == "signed-out browser"
+    assert "203.0.113.9" not in audited[0][1]

@@ -196,38 +196,40 @@ def _plan_surveys(session, kinds, base, today, now, report) -> None:
     """Each person's survey at each moment the leader turned on (one mail, its dedupe key naming the person
     and the moment), and one reminder a week after it was sent when no answer came."""
     pairs = queries.survey_plan_pairs(session)
-    invited = queries.survey_invitations(session)
+    day = pd.Timestamp(today)
+    chosen: dict[str, pd.DataFrame] = {}
+    for kind in kinds:
+        due = survey_due(pairs, survey_rules.MOMENT_OF_KIND[kind])
+        chosen[kind] = pairs[(due <= day) & (due > day - pd.Timedelta(days=SURVEY_WINDOW_DAYS))]
+    invited = queries.survey_invitations(
+        session, match_ids=[int(m) for frame in chosen.values() for m in frame["match_id"]]
+    )
     sent = invited[invited["sent_at"].notna()]
     already = set(zip(sent["match_id"], sent["role"], sent["moment"], strict=True))
-    day = pd.Timestamp(today)
     wanted: list[tuple[str, str, object]] = []  # (kind, role, pair)
-    for kind in kinds:
+    for kind, frame in chosen.items():
         moment = survey_rules.MOMENT_OF_KIND[kind]
-        due = survey_due(pairs, moment)
-        chosen = pairs[(due <= day) & (due > day - pd.Timedelta(days=SURVEY_WINDOW_DAYS))]
-        for pair in chosen.itertuples():
+        for pair in frame.itertuples():
             for role in survey_rules.ROLES:
                 if (pair.match_id, role, moment) not in already:
                     wanted.append((kind, role, pair))
     # reminders: sent a week ago or more, unanswered, not yet reminded, still open for a day or more
-    reminders = invited[
-        invited["moment"].isin([survey_rules.MOMENT_OF_KIND[k] for k in kinds])
-        & invited["sent_at"].notna()
-        & invited["response_id"].isna()
-        & invited["reminded_at"].isna()
+    when = pd.Timestamp(now)
+    reminders = queries.survey_invitations(session, unanswered_open_at=now + timedelta(days=1))
+    reminders = reminders[
+        reminders["moment"].isin([survey_rules.MOMENT_OF_KIND[k] for k in kinds])
+        & reminders["sent_at"].notna()
     ]
     if not reminders.empty:
-        sent_at = pd.to_datetime(reminders["sent_at"], utc=True)
-        closes = pd.to_datetime(reminders["closes_at"], utc=True)
-        when = pd.Timestamp(now)
-        reminders = reminders[
-            (sent_at <= when - survey_rules.REMIND_AFTER) & (closes > when + pd.Timedelta(days=1))
-        ]
+        sent_at = pd.to_datetime(reminders["sent_at"], utc=True, format="ISO8601")
+        closes = pd.to_datetime(reminders["closes_at"], utc=True, format="ISO8601")
+        reminders = reminders.assign(closes_at=closes)[sent_at <= when - survey_rules.REMIND_AFTER]
     if not wanted and reminders.empty:
         return
-    people = pairs.set_index("match_id")
+    reminded = pairs[pairs["match_id"].isin(reminders["match_id"])]
+    people = reminded.set_index("match_id").to_dict("index")  # match_id -> its row, for the reminders
     emails = [getattr(pair, f"{role}_email") for _, role, pair in wanted] + [
-        people.at[m, f"{r}_email"] for m, r in zip(reminders["match_id"], reminders["role"], strict=True)
+        people[m][f"{r}_email"] for m, r in zip(reminders["match_id"], reminders["role"], strict=True)
     ]
     stopped = opted_out(session, emails)
     ids = _survey_invitations(
@@ -240,13 +242,15 @@ def _plan_surveys(session, kinds, base, today, now, report) -> None:
         now,
     )
     planned: list[dict] = []
+    templates = {kind: template_for(session, kind) for kind in kinds}
     for kind, role, pair in wanted:
         email = getattr(pair, f"{role}_email")
         if email in stopped:
             report.skipped["opted_out"] += 1
             continue
         moment = survey_rules.MOMENT_OF_KIND[kind]
-        subject, body = render(session, kind, survey_context(getattr(pair, f"{role}_first_name"), base))
+        context = survey_context(getattr(pair, f"{role}_first_name"), base)
+        subject, body = render_template(templates[kind], context)
         planned.append(
             {
                 "kind": kind,
@@ -261,13 +265,13 @@ def _plan_surveys(session, kinds, base, today, now, report) -> None:
         )
     for row in reminders.itertuples():
         kind = survey_rules.KIND_OF_MOMENT[row.moment]
-        email = people.at[row.match_id, f"{row.role}_email"]
+        email = people[row.match_id][f"{row.role}_email"]
         if email in stopped:
             report.skipped["opted_out"] += 1
             continue
-        first = people.at[row.match_id, f"{row.role}_first_name"]
-        context = survey_context(first, base, closes_on=pd.Timestamp(row.closes_at).date())
-        subject, body = render(session, kind, context)
+        first = people[row.match_id][f"{row.role}_first_name"]
+        context = survey_context(first, base, closes_on=row.closes_at.date())
+        subject, body = render_template(templates[kind], context)
         planned.append(
             {
                 "kind": kind,
@@ -300,13 +304,16 @@ def _survey_invitations(session, people: list[tuple[int, str, str]], now: dateti
             ),
             rows[start : start + 2000],
         )
-    wanted = set(people)
-    found = session.execute(
-        sa.select(
-            SurveyInvitation.id, SurveyInvitation.match_id, SurveyInvitation.role, SurveyInvitation.moment
-        ).where(SurveyInvitation.moment.in_(sorted({o for _, _, o in people})))
-    )
-    return {(m, r, o): i for i, m, r, o in found if (m, r, o) in wanted}
+    wanted, ids = set(people), {}
+    match_ids = sorted({m for m, _, _ in people})
+    for start in range(0, len(match_ids), 5000):
+        found = session.execute(
+            sa.select(
+                SurveyInvitation.id, SurveyInvitation.match_id, SurveyInvitation.role, SurveyInvitation.moment
+            ).where(SurveyInvitation.match_id.in_(match_ids[start : start + 5000]))
+        )
+        ids |= {(m, r, o): i for i, m, r, o in found if (m, r, o) in wanted}
+    return ids
 
 
 def decisions_due_text(due: pd.DataFrame, today: date) -> str:

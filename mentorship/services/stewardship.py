@@ -28,6 +28,7 @@ from mentorship.models import (
 from mentorship.outbox.store import erase_messages
 from mentorship.services.cadence import revoke_checkin_links
 from mentorship.services.core import operation, select_ids
+from mentorship.services.surveys import forget_survey_text
 from mentorship.values import normalise_email
 
 
@@ -143,6 +144,7 @@ def _anonymise_pairs(session: Session, match_ids: list[int], today: date) -> Non
     session.execute(sa.update(Meeting).where(Meeting.match_id.in_(match_ids)).values(notes=""))
     session.execute(sa.update(Concern).where(Concern.match_id.in_(match_ids)).values(note=""))
     revoke_checkin_links(session, match_ids)
+    forget_survey_text(session, match_ids)
 
 
 _ERASABLE_TEXT = {

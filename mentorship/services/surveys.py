@@ -202,3 +202,32 @@ def save_survey_wording(engine: Engine, *, actor: Actor, moment: str, words: dic
         )
         op.record(f"{moment} survey worded anew as version {current + 1}")
         return current + 1
+
+
+def forget_survey_text(session: Session, match_ids: list[int]) -> int:
+    """An erasure: the pairs' survey answers in people's own words are emptied (the scales stay, anonymous,
+    for the figures) and their survey links stop working, in the caller's transaction. Returns how many
+    responses lost text."""
+    if not match_ids:
+        return 0
+    session.execute(
+        sa.update(SurveyInvitation).where(SurveyInvitation.match_id.in_(match_ids)).values(token_hash=None)
+    )
+    texts = {q.key for qs in rules.QUESTIONS.values() for q in qs if q.kind == rules.TEXT}
+    rows = session.execute(
+        sa.select(SurveyResponse.id, SurveyResponse.answers)
+        .join(SurveyInvitation, SurveyInvitation.id == SurveyResponse.invitation_id)
+        .where(SurveyInvitation.match_id.in_(match_ids))
+    ).all()
+    changed = 0
+    for response_id, stored in rows:
+        answers = json.loads(stored)
+        if any(answers.get(key) is not None for key in texts):
+            answers.update(dict.fromkeys(texts & answers.keys()))
+            session.execute(
+                sa.update(SurveyResponse)
+                .where(SurveyResponse.id == response_id)
+                .values(answers=json.dumps(answers))
+            )
+            changed += 1
+    return changed

@@ -10,8 +10,8 @@ from mentorship.errors import Refused
 from mentorship.outbox import actions as outbox_actions
 from mentorship.ui.core import read
 
-STOPPED = "Done: you will get no more check-in invitations or nudges."
-ALREADY = "You had already asked: you get no more check-in invitations or nudges."
+STOPPED = "Done: you will get no more check-in invitations, nudges or surveys."
+ALREADY = "You had already asked: you get no more check-in invitations, nudges or surveys."
 
 
 def stop_page(engine: Engine, token: str) -> None:
@@ -31,8 +31,8 @@ def stop_page(engine: Engine, token: str) -> None:
 
     st.title("Stop these reminders")
     st.text(
-        f"Hi {person.first_name}! This stops the program's check-in invitations and nudges to you only; "
-        "the other person of your pair still gets theirs."
+        f"Hi {person.first_name}! This stops the program's check-in invitations, nudges and surveys to you "
+        "only; the other person of your pair still gets theirs."
     )
     st.button("Stop these reminders for me", type="primary", on_click=stop)
     if "stopped" in st.session_state:

@@ -260,8 +260,8 @@ def templates_panel(ctx: PageContext, pairs: pd.DataFrame, smtp: SmtpSettings | 
 
 def optouts_panel(optouts: pd.DataFrame) -> None:
     st.caption(
-        f"{len(optouts)} people followed “stop these reminders” and get no check-in invitations or nudges. "
-        "Introductions and messages you write yourself still reach them."
+        f"{len(optouts)} people followed “stop these reminders” and get no check-in invitations, nudges or "
+        "surveys. Introductions and messages you write yourself still reach them."
     )
     st.dataframe(
         optouts,

@@ -1,0 +1,99 @@
+"""In a real browser: the leader turns on the mid-year survey and sends it; the mentee's mail (through a real
+SMTP server) opens her own survey, which axe finds no serious violation on; she answers, one low safety
+answer and the contact box; the leader sees the new concern and her response on the pair; the mentor's own
+link shows nothing of her answers."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from devtools.servers import dashboard_server, free_port, sign_in, wait_for_app
+from mentorship import db
+
+from .cadence_store import add_pair, days_ago
+from .conftest import LEADER_EMAIL, PASSWORD, add_accounts
+from .mailserver import start_mail_server
+from .test_accessibility_browser import serious_violations
+
+pytestmark = pytest.mark.browser
+COMMENT = "Sometimes my background is brushed aside."
+
+
+def test_a_mentee_answers_her_survey_and_the_leader_sees_it_and_the_mentor_does_not(store_url, browser_page):
+    engine = db.make_engine(store_url)
+    db.upgrade(engine)
+    add_accounts(engine)
+    add_pair(engine, "mid", confirmed_on=days_ago(185), met_on=(days_ago(20),))  # six months: mid-year due
+    controller, mail = start_mail_server()
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    page = browser_page
+    try:
+        with dashboard_server(store_url, port=port, env={**mail.environ(), "MENTORSHIP_PUBLIC_URL": base}):
+            page.goto(base)
+            sign_in(page, LEADER_EMAIL, PASSWORD)
+            page.goto(f"{base}/Messages")
+            wait_for_app(page)
+            page.get_by_role("tab", name="Schedule", exact=True).click()
+            wait_for_app(page)
+            page.get_by_text("Survey: mid-year", exact=True).click()  # the toggle's label
+            page.get_by_role("button", name="Save the schedule").click()
+            page.get_by_text("Schedule saved.").wait_for()
+            wait_for_app(page)
+            page.get_by_role("button", name="Send due messages now").click()
+            page.get_by_text("Queued 2; sent 2, failed 0, waiting to retry 0.").wait_for()
+
+            links = {
+                m.recipients[0]: re.search(rf"{re.escape(base)}/Survey\?token=[\w-]+(?=\s)", m.body).group(0)
+                for m in mail.received
+            }
+            assert set(links) == {"mmid@clinic.example.org", "smid@school.example.edu"}
+
+            survey = page.context.new_page()
+            survey.goto(links["smid@school.example.edu"])
+            wait_for_app(survey)
+            survey.get_by_text("Hi Midkid! You are about halfway through the year.").wait_for()
+            assert survey.locator('[data-testid="stSidebar"]').count() == 0
+            assert serious_violations(survey) == []
+            survey.get_by_role(
+                "radiogroup", name="I am treated with respect in this mentorship."
+            ).get_by_text("5 – Agree").click()
+            survey.get_by_role("radiogroup", name="I can be myself in our conversations.").get_by_text(
+                "2", exact=True
+            ).click()
+            survey.get_by_role(
+                "textbox", name="Anything else you would like the program to know? (optional)"
+            ).fill(COMMENT)
+            survey.get_by_text("I would like the program leader to contact me.").click()
+            survey.get_by_role("button", name="Save my answers").click()
+            survey.get_by_text("The program leader will reach out to you.").wait_for()
+            wait_for_app(survey)
+            assert serious_violations(survey) == []
+            survey.close()
+
+            page.goto(f"{base}/Cadence")
+            wait_for_app(page)
+            page.get_by_role("tab", name="Asked to hear from you (1)").click()
+            page.get_by_text(
+                "Mid-year survey, the mentee: Safe space 2 of 5; asked to be contacted."
+            ).wait_for()
+            page.get_by_role("link", name="Email the mentee").wait_for()
+            page.get_by_role("tab", name="Pairs", exact=True).click()
+            wait_for_app(page)
+            page.get_by_text("Mid-year · the mentee, Midkid Studentlast: answered").click()
+            page.get_by_text(COMMENT).wait_for(state="attached")  # a cell of the answers' table (a canvas)
+            page.get_by_text("Mid-year · the mentor, Middoc Mentorlast: sent").wait_for()
+
+            mentor = page.context.new_page()
+            mentor.goto(links["mmid@clinic.example.org"])
+            wait_for_app(mentor)
+            mentor.get_by_text("Hi Middoc! You are about halfway through the year.").wait_for()
+            text = mentor.locator('[data-testid="stMain"]').inner_text()
+            assert "Midkid" not in text and COMMENT not in text and "answered already" not in text
+            assert mentor.get_by_role("radio", checked=True).count() == 0
+            mentor.close()
+    finally:
+        controller.stop()
+        engine.dispose()
