@@ -5,7 +5,7 @@ streamlit).
 (a key of `surveys`), `value` (a number; "prefer not to say" is no row, or a missing value, which is dropped),
 `cohort` (the year the pair started), `concordance` (`retention.concordance`'s words), `rhythm`
 (`RHYTHM_ON_TRACK`, `RHYTHM_BEHIND`, or missing for a pair not yet meeting) and `submitted_on`.
-`invitations` has one row per survey sent: `moment`, `role`, `answered` (bool).
+`sent` counts the surveys sent per `moment` and `role` (`invited`).
 """
 
 from __future__ import annotations
@@ -195,22 +195,22 @@ def comparisons(
     return [compare(answers, questions, by, orders.get(by)) for by in BREAKDOWNS]
 
 
-def response_rates(invitations: pd.DataFrame) -> pd.DataFrame:
-    """Per moment and role: surveys sent (`invited`), answered, and the rate; only pairs with invitations."""
-    if invitations.empty:
-        return pd.DataFrame(columns=["moment", "role", "invited", "answered", "rate"])
-    counted = (
-        invitations.assign(answered=invitations["answered"].astype(bool))
-        .groupby(["moment", "role"], sort=False)["answered"]
-        .agg(invited="size", answered="sum")
-        .reset_index()
-    )
-    counted["answered"] = counted["answered"].astype("int64")
-    counted["rate"] = counted["answered"] / counted["invited"]
-    key = counted["moment"].map({m: i for i, m in enumerate(MOMENTS)}) * 10 + counted["role"].map(
+def response_rates(sent: pd.DataFrame, responses: pd.DataFrame) -> pd.DataFrame:
+    """Per moment and role with surveys sent (`sent`: `moment`, `role`, `invited`): the surveys sent, those
+    answered (the rows of `responses` with that `moment` and `role`) and the rate, in moment then role
+    order."""
+    columns = ["moment", "role", "invited", "answered", "rate"]
+    if sent.empty:
+        return pd.DataFrame(columns=columns)
+    answered = responses.groupby(["moment", "role"]).size().rename("answered").reset_index()
+    out = sent.merge(answered, on=["moment", "role"], how="left")
+    out["invited"] = out["invited"].astype("int64")
+    out["answered"] = out["answered"].fillna(0).astype("int64")
+    out["rate"] = out["answered"] / out["invited"]
+    key = out["moment"].map({m: i for i, m in enumerate(MOMENTS)}) * 10 + out["role"].map(
         {r: i for i, r in enumerate(ROLES)}
     )
-    return counted.iloc[np.argsort(key.to_numpy(), kind="stable")].reset_index(drop=True)
+    return out.iloc[np.argsort(key.to_numpy(), kind="stable")].reset_index(drop=True)[columns]
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 
 import pandas as pd
 import sqlalchemy as sa
@@ -827,43 +827,49 @@ def cadence_report(session: Session, today: date) -> dict:
 ATTENTION_DAYS = 90  # the leader's list of responses needing attention reaches this far back
 
 
-def survey_responses(session: Session) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The surveys sent (`invitation_id`, `match_id`, `role`, `moment`, `sent_on`) and the responses to
-    them (`response_id`, `invitation_id`, the same, `answers` as a dict, `contact_me`, `submitted_on`,
-    `changed_on`: days); no names."""
-    invitations = driver_frame(
-        session,
-        sa.select(
-            SurveyInvitation.id.label("invitation_id"),
-            SurveyInvitation.match_id,
-            SurveyInvitation.role,
-            SurveyInvitation.moment,
-            SurveyInvitation.sent_at,
-        ).where(SurveyInvitation.sent_at.is_not(None)),
-    )
+def survey_responses(session: Session) -> pd.DataFrame:
+    """Every response (`response_id`, `invitation_id`, `match_id`, `role`, `moment`, `answers` as a dict,
+    `contact_me`, `submitted_on`, `changed_on`: days); no names."""
     responses = driver_frame(
         session,
         sa.select(
             SurveyResponse.id.label("response_id"),
             SurveyResponse.invitation_id,
+            SurveyInvitation.match_id,
+            SurveyInvitation.role,
+            SurveyInvitation.moment,
             SurveyResponse.answers,
             SurveyResponse.contact_me,
             SurveyResponse.submitted_at,
             SurveyResponse.updated_at,
-        ).order_by(SurveyResponse.id),
+        )
+        .join(SurveyInvitation, SurveyInvitation.id == SurveyResponse.invitation_id)
+        .order_by(SurveyResponse.id),
     )
 
     def utc_day(column: pd.Series) -> pd.Series:
         return pd.to_datetime(column, utc=True, format="ISO8601").dt.tz_convert(None).dt.normalize()
 
-    invitations["sent_on"] = utc_day(invitations["sent_at"])
-    responses = responses.merge(invitations.drop(columns=["sent_at", "sent_on"]), on="invitation_id")
     submitted, updated = utc_day(responses["submitted_at"]), utc_day(responses["updated_at"])
     responses["submitted_on"] = submitted
     responses["changed_on"] = submitted.where(submitted >= updated, updated)
     responses["answers"] = json.loads("[" + responses["answers"].str.cat(sep=",") + "]")  # one parse
     responses["contact_me"] = responses["contact_me"].astype(bool)
-    return invitations.drop(columns="sent_at"), responses.drop(columns=["submitted_at", "updated_at"])
+    return responses.drop(columns=["submitted_at", "updated_at"])
+
+
+def surveys_sent(session: Session, through: date | None = None) -> pd.DataFrame:
+    """How many surveys were sent (`invited`) per `moment` and `role`, all or those sent by the end of
+    `through` (UTC)."""
+    sent = SurveyInvitation.sent_at.is_not(None)
+    if through is not None:
+        sent &= SurveyInvitation.sent_at < datetime.combine(through + timedelta(days=1), time(), tzinfo=UTC)
+    return frame(
+        session,
+        sa.select(SurveyInvitation.moment, SurveyInvitation.role, sa.func.count().label("invited"))
+        .where(sent)
+        .group_by(SurveyInvitation.moment, SurveyInvitation.role),
+    )
 
 
 def _survey_pairs(session: Session) -> pd.DataFrame:
@@ -993,18 +999,16 @@ def feedback_view(session: Session, role: Role | str, today: date) -> FeedbackVi
     """The Feedback page's read and the `feedback` command's. The leader's figures are live; anyone else's
     are counted from the surveys sent and the responses last changed by the latest release point
     (`privacy.feedback_snapshot`), with every figure on fewer than 5 responses withheld, and no free text."""
-    invitations, responses = survey_responses(session)
-    empty = invitations.empty
+    responses, sent = survey_responses(session), surveys_sent(session)
+    empty = sent.empty
     as_of = privacy.feedback_snapshot(responses.assign(submitted_on=responses["changed_on"]), today, role)
     if not as_of.live:
-        cut = pd.Timestamp(as_of.day) if as_of.day else pd.Timestamp.min
-        invitations = invitations[invitations["sent_on"] <= cut]
-        responses = responses[responses["changed_on"] <= cut]
+        sent = surveys_sent(session, as_of.day) if as_of.day else sent.iloc[:0]
+        responses = responses[responses["changed_on"] <= pd.Timestamp(as_of.day or date.min)]
     pairs = _survey_pairs(session)
     responses = responses.merge(pairs, on="match_id", how="left")
     responses["rhythm"] = _rhythm(session, responses, pairs)
     answers = feedback.answer_rows(responses)
-    invited = invitations.assign(answered=invitations["invitation_id"].isin(responses["invitation_id"]))
     statements, few = privacy.visible_shares(feedback.shares(answers, feedback.STATEMENTS), role)
     rec = feedback.recommendation(answers.loc[answers["question"] == feedback.RECOMMEND, "value"])
     rec_hidden = privacy.hidden_recommendation(rec.responses, role) and rec.responses > 0
@@ -1012,7 +1016,7 @@ def feedback_view(session: Session, role: Role | str, today: date) -> FeedbackVi
     return FeedbackView(
         empty=empty,
         as_of=as_of,
-        rates=privacy.visible_rates(feedback.response_rates(invited), role),
+        rates=privacy.visible_rates(feedback.response_rates(sent, responses), role),
         statements=statements,
         few_statements=few,
         comparisons=feedback.comparisons(answers, feedback.STATEMENTS, retention.CONCORDANCE_ORDER),

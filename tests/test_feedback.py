@@ -93,14 +93,11 @@ def test_rhythm_groups_leave_out_pairs_not_yet_meeting():
 
 
 def test_response_rates_per_moment_and_role():
-    invitations = pd.DataFrame(
-        {
-            "moment": ["mid", "start", "start", "start", "mid"],
-            "role": ["mentee", "mentor", "mentee", "mentee", "mentee"],
-            "answered": [True, False, True, False, True],
-        }
+    sent = pd.DataFrame(
+        {"moment": ["mid", "start", "start"], "role": ["mentee", "mentor", "mentee"], "invited": [2, 1, 2]}
     )
-    rates = feedback.response_rates(invitations)
+    responses = pd.DataFrame({"moment": ["mid", "start", "mid"], "role": ["mentee", "mentee", "mentee"]})
+    rates = feedback.response_rates(sent, responses)
     assert rates.to_dict("records") == [
         {"moment": "start", "role": "mentor", "invited": 1, "answered": 0, "rate": 0.0},
         {"moment": "start", "role": "mentee", "invited": 2, "answered": 1, "rate": 0.5},

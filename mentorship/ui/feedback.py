@@ -33,9 +33,13 @@ def statements(view: queries.FeedbackView) -> None:
 
 
 def comparisons(view: queries.FeedbackView) -> None:
-    """One tab per breakdown: the statements whose every group has at least 5 responses."""
+    """One tab per breakdown: the statements whose every group has at least 5 responses. Only the open tab
+    is drawn (a chart's spec is most of what a view after a change costs)."""
     st.caption(feedback.ASSOCIATIONS)
-    for tab, compared in zip(st.tabs([c.title for c in view.comparisons]), view.comparisons, strict=True):
+    tabs = st.tabs([c.title for c in view.comparisons], on_change="rerun", key="feedback-comparison")
+    for tab, compared in zip(tabs, view.comparisons, strict=True):
+        if not tab.open:
+            continue
         if len(compared.table):
             plot(
                 charts.agreement,
