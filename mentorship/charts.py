@@ -420,15 +420,12 @@ def agreement(table: pd.DataFrame, numbers: pd.DataFrame, title: str, grouped: b
     )
     order = list(dict.fromkeys(data["label"]))
     y = alt.Y("label:N", title=None, sort=order)
-    base = alt.Chart(
-        data,
-        title=title,
-        description=(
-            "Bar chart of the share of answers agreeing (4 or 5 of 5) with each statement"
-            + (", one bar per group" if grouped else "")
-            + ", with a line for the 95% interval."
-        ),
+    description = (
+        "Bar chart of the share of answers agreeing (4 or 5 of 5) with each statement"
+        + (", one bar per group" if grouped else "")
+        + ", with a line for the 95% interval."
     )
+    base = alt.Chart(data)
     extra = {"yOffset": "group_label:N", "color": alt.Color("group_label:N", title=None)} if grouped else {}
     bars = base.mark_bar(color="#7a1f3d").encode(
         x=alt.X("share:Q", title="Share agreeing", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
@@ -446,4 +443,9 @@ def agreement(table: pd.DataFrame, numbers: pd.DataFrame, title: str, grouped: b
     rules = base.mark_rule(color="#222").encode(
         x="low:Q", x2="high:Q", y=y, **{k: v for k, v in extra.items() if k == "yOffset"}
     )
-    return Plot((bars + rules).properties(title=title, height=alt.Step(14 if grouped else 22)), numbers)
+    return Plot(
+        (bars + rules).properties(
+            title=title, description=description, height=alt.Step(14 if grouped else 22)
+        ),
+        numbers,
+    )

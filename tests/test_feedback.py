@@ -165,3 +165,20 @@ def test_committee_sees_no_rate_nor_share_on_fewer_than_5_responses():
     )
     shown, few = privacy.visible_shares(shares, "committee")
     assert shown["question"].tolist() == ["safe_space"] and few == ["respect"]
+
+
+def test_the_agreement_chart_says_what_it_draws_and_carries_its_numbers():
+    from mentorship import charts, formatting
+
+    table = feedback.shares(
+        pd.concat([rows([5, 4, 4, 4, 2]), rows([1] * 5, question="safe_space")]), ["respect", "safe_space"]
+    )
+    drawn = table.assign(label=table["question"], group_label="All")
+    plot = charts.agreement(drawn, formatting.feedback_shares(table), "Share agreeing", False)
+    spec = plot.chart.to_dict()
+    assert spec["description"].startswith("Bar chart of the share of answers agreeing")
+    assert plot.title == "Share agreeing"
+    assert plot.numbers.values.tolist() == [
+        ["Respect", 5, 4, "80%", "38%–96%"],
+        ["Safe space", 5, 0, "0%", "0%–43%"],
+    ]
