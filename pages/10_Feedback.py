@@ -16,8 +16,10 @@ st.caption(
 view = cached_read(ctx, queries.feedback_view, ctx.user.role, ctx.today)
 if view.empty:
     st.info(
-        "No survey has been sent yet. Turn on the survey messages on the Messages page (survey-start, "
-        "survey-mid, survey-year), or copy a person's survey link from their pair on the Cadence page.",
+        "No survey has been sent yet. The program leader turns the surveys on in Messages → Schedule "
+        "(Survey: getting started, mid-year, one year; or `outbox enable survey-start --as EMAIL`), or "
+        "copies a person's survey link from their pair on the Cadence page. Figures appear here as answers "
+        "come in.",
         icon=":material/info:",
     )
     st.stop()

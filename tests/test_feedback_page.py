@@ -143,7 +143,9 @@ def test_why_it_ended_is_shown_as_text_to_the_leader_only(engine, app):
 
 def test_an_empty_store_says_what_to_do(engine, app):
     at = open_page(app, "committee")
-    assert "No survey has been sent yet. Turn on the survey messages" in at.info[0].value
+    assert "No survey has been sent yet. The program leader turns the surveys on in Messages → Schedule" in (
+        at.info[0].value
+    )
 
 
 def test_feedback_text_names_the_release_point_and_the_figures(answered, capsys, store_url):
