@@ -22,22 +22,13 @@ import time
 from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
-from common import ROOT, demo_store, program_size, run_cli
+from common import ROOT, best_of, demo_store, program_size, run_cli
 
 from mentorship import db, queries, surveys
 from mentorship.models import Match, Role, SurveyInvitation, SurveyResponse
 
 LEADER = "leader@program.example.org"  # the demo's leader sign-in
 COMMITTEE = "committee@program.example.org"  # the demo's committee sign-in
-
-
-def cpu_best_of(runs: int, work) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.process_time()
-        work()
-        times.append(time.process_time() - start)
-    return min(times)
 
 
 def answer_every_moment(engine, today: date) -> int:
@@ -145,7 +136,8 @@ def main() -> None:
                 with db.read_session(engine) as session:
                     queries.feedback_view(session, role, today)
 
-            print(f"queries.feedback_view as {role.value}: best {cpu_best_of(3, read):.3f} s CPU of 3")
+            cpu = best_of(3, read, time.process_time)
+            print(f"queries.feedback_view as {role.value}: best {cpu:.3f} s CPU of 3")
         for email in (LEADER, COMMITTEE):
             first, changed, warm = page_runs(url, args.runs, email)
             print(
