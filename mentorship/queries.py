@@ -1622,7 +1622,18 @@ def survey_page(session: Session, token: str, now: datetime) -> SurveyPage | Non
     )
 
 
-SURVEY_PERSON_COLUMNS = ["moment", "role", "sent_at", "closes_at", "reminded_at", "submitted_at", "answers"]
+SURVEY_PERSON_COLUMNS = [
+    "moment",
+    "role",
+    "sent_at",
+    "closes_at",
+    "reminded_at",
+    "linked",
+    "submitted_at",
+    "updated_at",
+    "answers",
+    "contact_me",
+]
 
 
 def pair_surveys(session: Session, match_id: int, role: Role | str) -> pd.DataFrame:
@@ -1638,6 +1649,7 @@ def pair_surveys(session: Session, match_id: int, role: Role | str) -> pd.DataFr
             SurveyInvitation.sent_at,
             SurveyInvitation.closes_at,
             SurveyInvitation.reminded_at,
+            SurveyInvitation.token_hash.is_not(None).label("linked"),
             SurveyResponse.submitted_at,
             SurveyResponse.updated_at,
             SurveyResponse.answers,

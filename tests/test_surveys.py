@@ -9,6 +9,7 @@ import re
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
+import pandas as pd
 import pytest
 import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
@@ -538,3 +539,63 @@ def test_refused_answers_are_counted_per_client_and_audited_once(engine):
     assert counts == [("survey.answer", 3)]
     assert len(audited) == 1 and audited[0][0] == "signed-out browser"
     assert "203.0.113.9" not in audited[0][1]
+
+
+def test_planning_sending_answering_and_reminding_on_each_store(each_store, mail_server, smtp):
+    """The same round on SQLite and PostgreSQL: queued once, sent with its own link, answered, reminded."""
+    from .conftest import add_accounts
+
+    engine = each_store
+    leader = add_accounts(engine)["leader"]
+    match_id = add_pair(engine, "both", confirmed_on=TODAY - timedelta(days=365))
+    turn_on(engine, leader, "survey-year")
+    assert plan(engine, leader, smtp).queued == {"survey-year": 2}
+    assert plan(engine, leader, smtp).queued == {}
+    assert send(engine, leader, smtp).sent == 2
+    link = survey_link(mail_to(mail_server, "sboth@school.example.edu"))
+    receipt = services.submit_survey(
+        engine,
+        token=token_of(link),
+        answers={"overall": 2, "recommend": 3, "continue": "unsure", "change": "More check-ins"},
+        now=NOW + timedelta(days=1),
+        today=TODAY,
+    )
+    assert receipt.closes_at == NOW + timedelta(days=30) and not receipt.concern_raised
+    assert plan(engine, leader, smtp, days=7).queued == {"survey-year": 1}  # the mentor's reminder
+    assert send(engine, leader, smtp, days=7).sent == 1
+    assert mail_server.received[-1].recipients == ["mboth@clinic.example.org"]
+    with db.read_session(engine) as session:
+        shown = queries.pair_surveys(session, match_id, leader.role)
+    assert shown.set_index("role").loc["mentee", "answers"]["change"] == "More check-ins"
+    assert pd.notna(shown.set_index("role").loc["mentor", "reminded_at"])
+
+
+def test_answers_keep_the_wording_the_page_showed_when_it_changes_meanwhile(
+    app, engine, accounts, pairs, pinned
+):
+    leader = accounts["leader"]
+    token = services.issue_survey_link(
+        engine, actor=leader, match_id=pairs["start"], role="mentee", moment="start", now=NOW
+    )
+    at = open_survey(app, f"http://x/Survey?token={token}")  # drawn with version 1
+    words = {**rules.DEFAULT_QUESTIONS["start"], "met": "Have you had a first conversation?"}
+    services.save_survey_wording(engine, actor=leader, moment="start", words=words)
+    radio(at, "met").set_value("yes")
+    next(b for b in at.button if b.label == "Save my answers").click().run()
+    assert at.success[0].value.startswith("Thank you.")
+    with db.read_session(engine) as session:
+        assert session.execute(sa.select(SurveyResponse.version)).scalars().all() == [1]
+
+
+def test_the_cadence_page_kept_read_moves_when_a_survey_raises_a_concern(
+    app, engine, accounts, pairs, pinned
+):
+    cadence = signed_in(app("pages/3_Cadence.py")).run()
+    assert any(t.label == "Asked to hear from you (0)" for t in cadence.tabs)
+    token = services.issue_survey_link(
+        engine, actor=accounts["leader"], match_id=pairs["mid"], role="mentor", moment="mid", now=NOW
+    )
+    services.submit_survey(engine, token=token, answers={"respect": 1}, now=NOW, today=TODAY)
+    cadence.run()
+    assert any(t.label == "Asked to hear from you (1)" for t in cadence.tabs)
+    assert "Mid-year survey, the mentor: Respect 1 of 5." in [t.value for t in cadence.text]

@@ -45,11 +45,21 @@ class SurveyReceipt:
 
 
 def submit_survey(
-    engine: Engine, *, token: str, answers: dict, now: datetime, today: date, address: str = ""
+    engine: Engine,
+    *,
+    token: str,
+    answers: dict,
+    now: datetime,
+    today: date,
+    address: str = "",
+    version: int | None = None,
 ) -> SurveyReceipt:
     """A person answers their survey through their link (no account): one response per person per moment,
     changed in place until the survey closes. A 1 or 2 on respect or safety, or the contact box, raises a
-    concern for the leader (once per response while one is open). Refusals are counted per client."""
+    concern for the leader (once per response while one is open). Refusals are counted per client.
+
+    `version` is the wording the page showed (kept with the answers, even if the leader rewords the survey
+    meanwhile); the newest when not given."""
     with operation(
         engine,
         actor=SURVEY_ACTOR,
@@ -83,7 +93,8 @@ def submit_survey(
         kept, contact = rules.check_answers(
             invitation.moment, invitation.role, answers, ended=str(status) == "ended"
         )
-        version, _ = queries.survey_wording(session, invitation.moment)
+        newest, _ = queries.survey_wording(session, invitation.moment)
+        version = newest if version is None or not 1 <= version <= newest else version
         response = session.execute(
             sa.select(SurveyResponse).where(SurveyResponse.invitation_id == invitation.id)
         ).scalar_one_or_none()

@@ -49,6 +49,7 @@ def _save(engine: Engine, token: str, survey: queries.SurveyPage) -> None:
             now=clock.now(),
             today=clock.today(),
             address=client_address(),
+            version=survey.version,
         )
     except (Refused, UnusableInput) as exc:
         state[OUTCOME] = ("warning", str(exc))
@@ -166,7 +167,7 @@ def pair_surveys(ctx: PageContext, pair: pd.Series) -> None:
             "It replaces their earlier link for this survey."
         )
     else:
-        live = rows[rows["closes_at"].notna()] if not rows.empty else rows
+        live = rows[rows["closes_at"].notna() & rows["linked"].astype(bool)] if not rows.empty else rows
         for row in live.itertuples():
             if row.closes_at > clock.now():
                 st.caption(
