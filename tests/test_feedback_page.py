@@ -162,3 +162,18 @@ def test_the_same_figures_on_sqlite_and_postgresql(each_store):
     assert seen["as_of"] == "2026-09-30"
     respect = next(s for s in seen["statements"] if s["question"] == "respect")
     assert (respect["responses"], respect["agreeing"], respect["low"]) == (10, 10, 0.7225)
+
+
+def test_the_committee_sees_figures_only_once_5_responses_exist(engine, app):
+    answered_pairs(engine, [(dict(GOOD), None)] * 4, on=date(2026, 9, 8))
+    at = open_page(app, "committee")
+    assert "Not shown yet. The survey figures move only" in texts(at)
+    assert not [d for d in at.dataframe if d.value.columns[0] == "Statement"]
+    answered_pairs(engine, [(dict(GOOD), None)], on=date(2026, 9, 9))
+    at = open_page(app, "committee")
+    shown = frame(at, "Statement").set_index("Statement")
+    assert shown.loc["Respect", ["Responses", "Share agreeing", "95% interval"]].tolist() == [
+        5,
+        "100%",
+        "57%–100%",
+    ]
