@@ -92,6 +92,34 @@ def answer_rows(responses: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+# The yes/no questions (getting started: met, agreed how often; one year: intends to continue): share "yes"
+YES_QUESTIONS = [
+    q.key
+    for moment in MOMENTS
+    for q in surveys.QUESTIONS[moment]
+    if q.kind in (surveys.YES_NO, surveys.YES_NO_UNSURE)
+]
+
+
+def yes_shares(responses: pd.DataFrame) -> pd.DataFrame:
+    """Each yes/no question's share answering "yes" (of those who answered it; "not sure" counts as not
+    yes) with its 95% Wilson interval: `SHARE_COLUMNS`, `agreeing` holding the yeses."""
+    pairs = [
+        (key, answers[key] == "yes")
+        for answers in responses["answers"]
+        for key in YES_QUESTIONS
+        if answers.get(key) is not None
+    ]
+    rows = pd.DataFrame(pairs, columns=["question", "yes"])
+    out = []
+    for question in YES_QUESTIONS:
+        mine = rows.loc[rows["question"] == question, "yes"]
+        if len(mine):
+            n, k = len(mine), int(mine.sum())
+            out.append([question, "All", n, k, k / n, *wilson(k, n)])
+    return pd.DataFrame(out, columns=SHARE_COLUMNS)
+
+
 def _listed(responses: pd.DataFrame, wanted: pd.Series | np.ndarray) -> pd.DataFrame:
     """The rows of `responses` where `wanted`, with the columns the leader's lists show."""
     rows = responses[np.asarray(wanted, dtype=bool)]

@@ -291,20 +291,25 @@ def group_label(by: str, group) -> str:
     return FEEDBACK_ROLE_LABELS.get(group, str(group)) if by == "role" else str(group)
 
 
-def feedback_shares(table: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
+def feedback_shares(table: pd.DataFrame, by: str | None = None, *, yes: bool = False) -> pd.DataFrame:
     """Shares agreeing as the page shows them: the statement, its group (when compared), the responses,
-    how many agree, the share and its 95% interval."""
+    how many agree, the share and its 95% interval; `yes`: the yes/no questions' share answering yes."""
     words = _survey_words()
-    out = {"Statement": [words.answer_label(q) for q in table["question"]]}
+    out = {("Question" if yes else "Statement"): [words.answer_label(q) for q in table["question"]]}
     if by is not None:
         out["Group"] = [group_label(by, g) for g in table["group"]]
     out |= {
         "Responses": [int(n) for n in table["responses"]],
-        "Agree (4–5)": [int(n) for n in table["agreeing"]],
-        "Share agreeing": [percent(s) for s in table["share"]],
+        ("Yes" if yes else "Agree (4–5)"): [int(n) for n in table["agreeing"]],
+        ("Share yes" if yes else "Share agreeing"): [percent(s) for s in table["share"]],
         "95% interval": [interval(lo, hi) for lo, hi in zip(table["low"], table["high"], strict=True)],
     }
     return pd.DataFrame(out)
+
+
+def answer_labels(keys: list[str]) -> str:
+    """ "Have met, Agreed how often to meet": questions named in words."""
+    return ", ".join(_survey_words().answer_label(k) for k in keys)
 
 
 def recommendation_text(rec) -> str:

@@ -934,6 +934,8 @@ class FeedbackView:
     rates: pd.DataFrame  # moment, role, invited, answered, rate, note ("fewer than 5" where hidden)
     statements: pd.DataFrame  # feedback.SHARE_COLUMNS, one row per statement with 5 responses or more
     few_statements: list[str]  # statements with fewer than 5 responses (keys)
+    yes: pd.DataFrame  # feedback.SHARE_COLUMNS: the yes/no questions' share "yes", 5 responses or more
+    few_yes: list[str]  # yes/no questions with fewer than 5 responses (keys)
     comparisons: list[feedback.Comparison]
     recommendation: feedback.Recommendation | None  # None: fewer than 5 answers, for the committee
     recommendation_responses_hidden: bool
@@ -977,6 +979,8 @@ class FeedbackView:
             ],
             "statements": shares(self.statements),
             "statements_fewer_than_5": self.few_statements,
+            "yes_answers": shares(self.yes),
+            "yes_answers_fewer_than_5": self.few_yes,
             "comparisons": [
                 {"by": c.by, "title": c.title, "rows": shares(c.table), "fewer_than_5": c.too_few}
                 for c in self.comparisons
@@ -1010,6 +1014,7 @@ def feedback_view(session: Session, role: Role | str, today: date) -> FeedbackVi
     responses["rhythm"] = _rhythm(session, responses, pairs)
     answers = feedback.answer_rows(responses)
     statements, few = privacy.visible_shares(feedback.shares(answers, feedback.STATEMENTS), role)
+    yes, few_yes = privacy.visible_shares(feedback.yes_shares(responses), role)
     rec = feedback.recommendation(answers.loc[answers["question"] == feedback.RECOMMEND, "value"])
     rec_hidden = privacy.hidden_recommendation(rec.responses, role) and rec.responses > 0
     leader = privacy.sees_survey_answers(role)
@@ -1019,6 +1024,8 @@ def feedback_view(session: Session, role: Role | str, today: date) -> FeedbackVi
         rates=privacy.visible_rates(feedback.response_rates(sent, responses), role),
         statements=statements,
         few_statements=few,
+        yes=yes,
+        few_yes=few_yes,
         comparisons=feedback.comparisons(answers, feedback.STATEMENTS, retention.CONCORDANCE_ORDER),
         recommendation=None if rec_hidden or rec.responses == 0 else rec,
         recommendation_responses_hidden=rec_hidden,

@@ -33,6 +33,12 @@ if view.as_of.day is not None:
     st.header("Statements")
     feedback_ui.statements(view)
 
+    st.header("Meeting, and going on")
+    if len(view.yes):
+        st.dataframe(formatting.feedback_shares(view.yes, yes=True), hide_index=True, width="stretch")
+    if view.few_yes:
+        st.caption(f"Fewer than 5 answers so far, not shown: {formatting.answer_labels(view.few_yes)}.")
+
     st.header("Would you recommend the program?")
     if view.recommendation is not None:
         st.metric("Recommendation score", formatting.recommendation_text(view.recommendation), border=True)

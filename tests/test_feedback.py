@@ -182,3 +182,23 @@ def test_the_agreement_chart_says_what_it_draws_and_carries_its_numbers():
         ["Respect", 5, 4, "80%", "38%–96%"],
         ["Safe space", 5, 0, "0%", "0%–43%"],
     ]
+
+
+def test_share_answering_yes_leaves_out_the_unanswered_and_counts_not_sure_as_not_yes():
+    responses = pd.DataFrame(
+        {
+            "answers": [
+                {"met": "yes", "agreed_rhythm": "no"},
+                {"met": "yes", "agreed_rhythm": None},
+                {"met": "no"},
+                {"continue": "unsure"},
+                {"continue": "yes"},
+            ]
+        }
+    )
+    table = feedback.yes_shares(responses)
+    assert table[["question", "responses", "agreeing"]].values.tolist() == [
+        ["met", 3, 2],
+        ["agreed_rhythm", 1, 0],
+        ["continue", 2, 1],
+    ]

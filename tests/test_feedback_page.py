@@ -177,3 +177,13 @@ def test_the_committee_sees_figures_only_once_5_responses_exist(engine, app):
         "100%",
         "57%–100%",
     ]
+
+
+def test_the_share_who_have_met_at_30_days(engine, app):
+    answers = [({"met": "yes", "agreed_rhythm": "yes"}, None)] * 4 + [
+        ({"met": "no", "agreed_rhythm": None}, None)
+    ]
+    answered_pairs(engine, answers, on=date(2026, 9, 8), moment="start")
+    at = open_page(app, "committee")
+    assert frame(at, "Question").values.tolist() == [["Have met", 5, 4, "80%", "38%–96%"]]
+    assert "Fewer than 5 answers so far, not shown: Agreed how often to meet." in texts(at)

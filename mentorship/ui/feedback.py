@@ -28,8 +28,9 @@ def statements(view: queries.FeedbackView) -> None:
     else:
         st.info("No statement has 5 or more answers yet.", icon=":material/visibility_off:")
     if view.few_statements:
-        named = ", ".join(surveys.answer_label(q) for q in view.few_statements)
-        st.caption(f"Fewer than 5 answers so far, not shown: {named}.")
+        st.caption(
+            f"Fewer than 5 answers so far, not shown: {formatting.answer_labels(view.few_statements)}."
+        )
 
 
 def comparisons(view: queries.FeedbackView) -> None:
@@ -56,5 +57,5 @@ def comparisons(view: queries.FeedbackView) -> None:
                 icon=":material/visibility_off:",
             )
         if compared.too_few:
-            named = ", ".join(surveys.answer_label(q) for q in compared.too_few)
+            named = formatting.answer_labels(compared.too_few)
             tab.caption(f"Not compared, some group has fewer than {feedback.MIN_GROUP} answers: {named}.")
