@@ -23,12 +23,13 @@ def run_cli(*argv: str) -> tuple[float, str]:
     return time.perf_counter() - start, result.stdout
 
 
-def best_of(runs: int, work: Callable[[], object]) -> float:
+def best_of(runs: int, work: Callable[[], object], clock: Callable[[], float] = time.perf_counter) -> float:
+    """The least time `work` took in `runs` runs, by `clock` (wall time; `time.process_time` for CPU)."""
     times = []
     for _ in range(runs):
-        start = time.perf_counter()
+        start = clock()
         work()
-        times.append(time.perf_counter() - start)
+        times.append(clock() - start)
     return min(times)
 
 

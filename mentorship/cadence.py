@@ -88,6 +88,15 @@ def assess(pairs: pd.DataFrame, today: date, thresholds: CadenceThresholds) -> p
     return out
 
 
+def statuses_on(
+    confirmed_on: pd.Series, last_met_on: pd.Series, as_of: pd.Series, thresholds: CadenceThresholds
+) -> pd.Series:
+    """Each pair's status as of its own day (`as_of`), from its last meeting on or before that day
+    (missing when none): the rules of `classify`."""
+    status = _statuses(confirmed_on, last_met_on, pd.to_datetime(as_of), thresholds)[2]
+    return pd.Series(status, index=confirmed_on.index, dtype=object)
+
+
 def status_counts(assessed: pd.DataFrame) -> dict[str, int]:
     counts = assessed["status"].value_counts() if len(assessed) else pd.Series(dtype="int64")
     return {s.value: int(counts.get(s.value, 0)) for s in STATUS_ORDER}

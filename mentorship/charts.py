@@ -410,3 +410,42 @@ def meeting_timeline(meetings: pd.DataFrame, *, confirmed_on, today) -> Plot:
         }
     ).sort_values("Met on", ascending=False)
     return Plot(chart, numbers)
+
+
+def agreement(table: pd.DataFrame, numbers: pd.DataFrame, title: str, grouped: bool) -> Plot:
+    """Each statement's share agreeing (4–5) as a bar with its 95% interval as a line; `grouped`: one bar per
+    group of a comparison (`table` has `label`, `group_label`, `share`, `low`, `high`, `responses`)."""
+    data = table.assign(
+        share=table["share"].astype(float), low=table["low"].astype(float), high=table["high"].astype(float)
+    )
+    order = list(dict.fromkeys(data["label"]))
+    y = alt.Y("label:N", title=None, sort=order)
+    description = (
+        "Bar chart of the share of answers agreeing (4 or 5 of 5) with each statement"
+        + (", one bar per group" if grouped else "")
+        + ", with a line for the 95% interval."
+    )
+    base = alt.Chart(data)
+    extra = {"yOffset": "group_label:N", "color": alt.Color("group_label:N", title=None)} if grouped else {}
+    bars = base.mark_bar(color="#7a1f3d").encode(
+        x=alt.X("share:Q", title="Share agreeing", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
+        y=y,
+        tooltip=[
+            alt.Tooltip("label:N", title="Statement"),
+            *([alt.Tooltip("group_label:N", title="Group")] if grouped else []),
+            alt.Tooltip("share:Q", title="Share agreeing", format=".0%"),
+            alt.Tooltip("low:Q", title="95% interval from", format=".0%"),
+            alt.Tooltip("high:Q", title="to", format=".0%"),
+            alt.Tooltip("responses:Q", title="Responses"),
+        ],
+        **extra,
+    )
+    rules = base.mark_rule(color="#222").encode(
+        x="low:Q", x2="high:Q", y=y, **{k: v for k, v in extra.items() if k == "yOffset"}
+    )
+    return Plot(
+        (bars + rules).properties(
+            title=title, description=description, height=alt.Step(14 if grouped else 22)
+        ),
+        numbers,
+    )

@@ -389,6 +389,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub = command("retention", cmd_retention, "How long pairs last: survival, completion, continuation.")
     sub.add_argument("--json", action="store_true", help="print one JSON object")
+    sub = command(
+        "feedback", cmd_feedback, "What mentors and mentees say in the surveys: the committee's figures."
+    )
+    sub.add_argument("--json", action="store_true", help="print one JSON object")
 
     add_cadence_commands(command)
     add_registration_commands(commands, store, acting_as)
@@ -450,6 +454,23 @@ def cmd_retention(args: argparse.Namespace) -> int:
     print()
     print(view.breakdowns["By cohort"].table.to_string(index=False))
     print(f"\nOne-year decisions due: {len(view.decisions_due)}")
+    return 0
+
+
+# --- Feedback ---
+def cmd_feedback(args: argparse.Namespace) -> int:
+    """The committee's figures (aggregates only, as of the latest release point): the page's own read."""
+    from mentorship import db, formatting, queries
+    from mentorship.models import Role
+
+    engine = _engine(args)
+    with db.read_session(engine) as session:
+        view = queries.feedback_view(session, Role.committee, args.today)
+    if args.json:
+        _print_json(view.to_dict())
+        return 0
+    for line in formatting.feedback_lines(view):
+        print(line)
     return 0
 
 

@@ -257,3 +257,95 @@ def due_pair_labels(due: pd.DataFrame) -> dict[int, str]:
 
 def mentee_labels(outcomes: pd.DataFrame) -> dict[int, str]:
     return {int(row.mentee_id): f"{row.mentee} ({row.mentee_email})" for row in outcomes.itertuples()}
+
+
+# --- Feedback ---
+FEEDBACK_ROLE_LABELS = {"mentor": "Mentors", "mentee": "Mentees"}
+
+
+def _survey_words():
+    from mentorship import surveys  # pure words; imported here so formatting loads nothing more at start
+
+    return surveys
+
+
+def interval(low: float | None, high: float | None) -> str:
+    return "–" if low is None or pd.isna(low) else f"{low:.0%}–{high:.0%}"
+
+
+def feedback_rates(rates: pd.DataFrame) -> pd.DataFrame:
+    """Response rates as the page shows them: survey, who, sent, answered, rate (words where withheld)."""
+    words = _survey_words()
+    return pd.DataFrame(
+        {
+            "Survey": [words.MOMENT_LABELS[m] for m in rates["moment"]],
+            "Who": [FEEDBACK_ROLE_LABELS[r] for r in rates["role"]],
+            "Sent": [int(n) for n in rates["invited"]],
+            "Answered": [r.note if r.note else str(int(r.answered)) for r in rates.itertuples()],
+            "Response rate": [r.note if r.note else percent(r.rate) for r in rates.itertuples()],
+        }
+    )
+
+
+def group_label(by: str, group) -> str:
+    return FEEDBACK_ROLE_LABELS.get(group, str(group)) if by == "role" else str(group)
+
+
+def feedback_shares(table: pd.DataFrame, by: str | None = None, *, yes: bool = False) -> pd.DataFrame:
+    """Shares agreeing as the page shows them: the statement, its group (when compared), the responses,
+    how many agree, the share and its 95% interval; `yes`: the yes/no questions' share answering yes."""
+    words = _survey_words()
+    out = {("Question" if yes else "Statement"): [words.answer_label(q) for q in table["question"]]}
+    if by is not None:
+        out["Group"] = [group_label(by, g) for g in table["group"]]
+    out |= {
+        "Responses": [int(n) for n in table["responses"]],
+        ("Yes" if yes else "Agree (4–5)"): [int(n) for n in table["agreeing"]],
+        ("Share yes" if yes else "Share agreeing"): [percent(s) for s in table["share"]],
+        "95% interval": [interval(lo, hi) for lo, hi in zip(table["low"], table["high"], strict=True)],
+    }
+    return pd.DataFrame(out)
+
+
+def answer_labels(keys: list[str]) -> str:
+    """ "Have met, Agreed how often to meet": questions named in words."""
+    return ", ".join(_survey_words().answer_label(k) for k in keys)
+
+
+def recommendation_text(rec) -> str:
+    """ "+30 (95% interval −19 to +65), 10 answers": the score in points, from −100 to +100."""
+    return (
+        f"{rec.score * 100:+.0f} (95% interval {rec.low * 100:+.0f} to {rec.high * 100:+.0f}), "
+        f"{plural(rec.responses, 'answer')}"
+    )
+
+
+def feedback_lines(view) -> list[str]:
+    """The `feedback` command's text: the committee's figures, as the page shows them."""
+    if view.empty:
+        return ["No survey has been sent yet."]
+    lines = [view.as_of.caption() or "Live figures."]
+    if view.as_of.day is None:
+        return lines
+    lines += ["", "Response rates", feedback_rates(view.rates).to_string(index=False)]
+    if len(view.statements):
+        lines += ["", "Share agreeing", feedback_shares(view.statements).to_string(index=False)]
+    if view.recommendation is not None:
+        lines += ["", f"Recommendation score: {recommendation_text(view.recommendation)}"]
+    return lines
+
+
+FEEDBACK_LIST_HEADERS = {
+    "submitted_on": "Answered on",
+    "mentor": "Mentor",
+    "mentee": "Mentee",
+    "role": "Who answered",
+    "moment": "Survey",
+    "what": "What they answered",
+    "why": "In their words",
+}
+
+
+def feedback_list(frame: pd.DataFrame) -> pd.DataFrame:
+    """The leader's lists of responses (needing attention, why pairs ended) with readable headers."""
+    return frame.assign(role=[r.capitalize() for r in frame["role"]]).rename(columns=FEEDBACK_LIST_HEADERS)

@@ -428,10 +428,15 @@ SENSITIVE_FAMILIES = {
     "concordance": ("confirmed", "ended", "one_year", "continued"),  # Retention: by BIPOC-mentor request
 }
 _FAMILY_WORDS = {
+    "feedback": "survey responses",
     "requests": "pairs confirmed or ended",
     "reasons": "pairs ended",
     "concordance": "pairs confirmed, ended, reaching their one-year mark or deciding to continue",
 }
+
+_SENSITIVE_LEAD = "Figures on people's identity and on why pairs end"
+_FAMILY_LEADS = {"feedback": "The survey figures"}
+_FAMILY_ONE = {"feedback": "person's answers"}
 
 
 def seen_by(pairs: pd.DataFrame, today: date, role: Role | str) -> pd.DataFrame:
@@ -481,7 +486,8 @@ def release_point(kinds: Iterable[pd.Series], today: date) -> date | None:
     closed = pd.Timestamp(last_closed_month_end(today))
     counted = []
     for kind in kinds:
-        days = pd.to_datetime(pd.Series(kind, dtype=object)).dropna()
+        dated = isinstance(kind, pd.Series) and pd.api.types.is_datetime64_any_dtype(kind)
+        days = pd.to_datetime(kind if dated else pd.Series(kind, dtype=object)).dropna()
         days = days[days <= closed]
         counted.append((days.dt.year * 12 + days.dt.month - 1).value_counts())  # months since year 0
     table = pd.DataFrame(dict(enumerate(counted))).fillna(0).sort_index()
@@ -508,9 +514,10 @@ class Snapshot:
         if self.live:
             return None
         rule = (
-            "Figures on people's identity and on why pairs end move only at the end of a month by which at "
+            f"{_FAMILY_LEADS.get(self.family, _SENSITIVE_LEAD)} move only at the end of a month by which at "
             f"least {MIN_CONTRIBUTIONS} more {_FAMILY_WORDS[self.family]} (of each kind that happened) have "
-            "accumulated, so that none of them follows one pair you can name."
+            f"accumulated, so that none of them follows one {_FAMILY_ONE.get(self.family, 'pair')} you can "
+            "name."
         )
         if self.day is None:
             return f"Not shown yet. {rule}"
@@ -536,3 +543,54 @@ def requests_for_role(requests: Requests, role: Role | str) -> str | None:
     if 0 < unmet and hidden(unmet, role):
         return f"{requests.asked} asked, {FEWER_THAN_5} not met"
     return None
+
+
+# --- Feedback: what mentors and mentees answer in the surveys ---
+# The committee reads aggregates only: no free text and no single response (`sees_survey_answers`: the
+# leader's alone, with the responses needing attention); no figure on fewer than 5 responses; a comparison
+# between groups only where every group has 5 or more (`feedback.compare`, for every viewer). And the
+# figures stand still between release points, as the figures on sensitive attributes do: a committee
+# member can know that a named mentee answered yesterday (she said so; her pair's mid-year mark was last
+# week), and a live share that moved overnight would tell her answer. The events are the responses, by
+# moment and by role (a response counts from the day it was last changed), so every change shown is spread
+# over 5 or more responses of the kind that moved it. What this does not stop: a response changed after a
+# release point leaves the figures as of that point (it counts from its new day), so the figures then move
+# by one response until the next release.
+FEEDBACK_MOMENTS = ("start", "mid", "year")
+FEEDBACK_ROLES = ("mentor", "mentee")
+
+
+def feedback_snapshot(responses: pd.DataFrame, today: date, role: Role | str) -> Snapshot:
+    """As of when `role` reads the survey figures: today for the leader; for anyone else the latest month
+    end by which, since the previous one, the responses (`moment`, `role`, `submitted_on`: the day each was
+    last changed) of each moment and role number 0 or at least 5, some at least 1 (`release_point`)."""
+    if sees_everything(role):
+        return Snapshot("feedback", today, live=True)
+    days = pd.to_datetime(responses["submitted_on"]) if len(responses) else pd.Series(dtype="datetime64[ns]")
+    kinds = [
+        days[(responses["moment"] == moment) & (responses["role"] == who)] if len(responses) else days
+        for moment in FEEDBACK_MOMENTS
+        for who in FEEDBACK_ROLES
+    ]
+    return Snapshot("feedback", release_point(kinds, today))
+
+
+def visible_shares(shares: pd.DataFrame, role: Role | str) -> tuple[pd.DataFrame, list[str]]:
+    """The statements' shares (`feedback.SHARE_COLUMNS`, one group each) the viewer may see, and the
+    questions of fewer than 5 responses (named, not counted, for the committee)."""
+    return visible_counts(shares, role, label="question", count="responses")
+
+
+def visible_rates(rates: pd.DataFrame, role: Role | str) -> pd.DataFrame:
+    """Response rates (`feedback.response_rates`) as `role` may see them: for the committee a moment and role
+    with fewer than 5 responses has no `answered` nor `rate` (None) and `note` "fewer than 5"."""
+    out = rates.astype({"answered": object, "rate": object}).assign(note=None)
+    small = np.array([hidden(int(n), role) for n in rates["answered"]], dtype=bool)
+    out.loc[small, ["answered", "rate"]] = None
+    out.loc[small, "note"] = FEWER_THAN_5
+    return out
+
+
+def hidden_recommendation(responses: int, role: Role | str) -> bool:
+    """The recommendation score on fewer than 5 answers is hidden from the committee."""
+    return hidden(responses, role)

@@ -12,13 +12,13 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 
 import pandas as pd
 import sqlalchemy as sa
 from sqlmodel import Session, SQLModel
 
-from mentorship import cadence, formatting, links, matching, privacy, retention
+from mentorship import cadence, feedback, formatting, links, matching, privacy, retention
 from mentorship import registrations as registration_rules
 from mentorship import signup as signup_rules
 from mentorship import surveys as survey_rules
@@ -814,6 +814,217 @@ def cadence_report(session: Session, today: date) -> dict:
 
 
 # --- Registrations ---
+# --- Feedback: the surveys' answers, counted ---
+ATTENTION_DAYS = 90  # the leader's list of responses needing attention reaches this far back
+
+
+def survey_responses(session: Session) -> pd.DataFrame:
+    """Every response (`response_id`, `invitation_id`, `match_id`, `role`, `moment`, `answers` as a dict,
+    `contact_me`, `submitted_on`, `changed_on`: days); no names."""
+    responses = driver_frame(
+        session,
+        sa.select(
+            SurveyResponse.id.label("response_id"),
+            SurveyResponse.invitation_id,
+            SurveyInvitation.match_id,
+            SurveyInvitation.role,
+            SurveyInvitation.moment,
+            SurveyResponse.answers,
+            SurveyResponse.contact_me,
+            SurveyResponse.submitted_at,
+            SurveyResponse.updated_at,
+        )
+        .join(SurveyInvitation, SurveyInvitation.id == SurveyResponse.invitation_id)
+        .order_by(SurveyResponse.id),
+    )
+
+    def utc_day(column: pd.Series) -> pd.Series:
+        return pd.to_datetime(column, utc=True, format="ISO8601").dt.tz_convert(None).dt.normalize()
+
+    submitted, updated = utc_day(responses["submitted_at"]), utc_day(responses["updated_at"])
+    responses["submitted_on"] = submitted
+    responses["changed_on"] = submitted.where(submitted >= updated, updated)
+    responses["answers"] = json.loads("[" + responses["answers"].str.cat(sep=",") + "]")  # one parse
+    responses["contact_me"] = responses["contact_me"].astype(bool)
+    return responses.drop(columns=["submitted_at", "updated_at"])
+
+
+def surveys_sent(session: Session, through: date | None = None) -> pd.DataFrame:
+    """How many surveys were sent (`invited`) per `moment` and `role`, all or those sent by the end of
+    `through` (UTC)."""
+    sent = SurveyInvitation.sent_at.is_not(None)
+    if through is not None:
+        sent &= SurveyInvitation.sent_at < datetime.combine(through + timedelta(days=1), time(), tzinfo=UTC)
+    return frame(
+        session,
+        sa.select(SurveyInvitation.moment, SurveyInvitation.role, sa.func.count().label("invited"))
+        .where(sent)
+        .group_by(SurveyInvitation.moment, SurveyInvitation.role),
+    )
+
+
+def _survey_pairs(session: Session) -> pd.DataFrame:
+    """Each pair's start year, group by BIPOC-mentor request, and names (for the leader's lists)."""
+    pairs = driver_frame(  # stored values (enums as text), converted by column below
+        session,
+        sa.select(
+            Match.id.label("match_id"),
+            Match.confirmed_on,
+            Mentee.bipoc_mentor_preference,
+            Mentor.identifies_bipoc.label("mentor_identifies_bipoc"),
+            (Mentor.first_name + " " + Mentor.last_name).label("mentor"),
+            (Mentee.first_name + " " + Mentee.last_name).label("mentee"),
+        )
+        .join(Mentor, Mentor.id == Match.mentor_id)
+        .join(Mentee, Mentee.id == Match.mentee_id),
+    )
+    pairs["confirmed_on"] = pd.to_datetime(pairs["confirmed_on"])
+    pairs["cohort"] = pairs["confirmed_on"].dt.year.astype("Int64")
+    pairs["concordance"] = retention.concordance(
+        pairs["bipoc_mentor_preference"], pairs["mentor_identifies_bipoc"]
+    )
+    return pairs
+
+
+def _rhythm(session: Session, responses: pd.DataFrame, pairs: pd.DataFrame) -> pd.Series:
+    """Each response's pair's meeting rhythm on the day it was submitted (`feedback.rhythm`)."""
+    if responses.empty:
+        return pd.Series(dtype=object)
+    meetings = driver_frame(session, sa.select(Meeting.match_id, Meeting.met_on))
+    meetings = meetings.astype({"match_id": "int64"})
+    meetings["met_on"] = pd.to_datetime(meetings["met_on"], format="ISO8601").astype("datetime64[ns]")
+    asked = responses[["response_id", "match_id", "submitted_on"]].copy()
+    asked["submitted_on"] = cadence.as_timestamps(asked["submitted_on"])
+    asked = asked.sort_values("submitted_on")
+    last = pd.merge_asof(
+        asked,
+        meetings.sort_values("met_on")
+        .rename(columns={"met_on": "last_met_on"})
+        .assign(_on=lambda d: d["last_met_on"]),
+        left_on="submitted_on",
+        right_on="_on",
+        by="match_id",
+    ).set_index("response_id")
+    last = last.reindex(responses["response_id"])
+    confirmed = pairs.set_index("match_id")["confirmed_on"].reindex(responses["match_id"])
+    status = cadence.statuses_on(
+        pd.Series(confirmed.to_numpy()),
+        pd.Series(last["last_met_on"].to_numpy()),
+        pd.Series(last["submitted_on"].to_numpy()),
+        cadence_thresholds(session),
+    )
+    return pd.Series(feedback.rhythm(status).to_numpy(), index=responses.index, dtype=object)
+
+
+@dataclass(frozen=True)
+class FeedbackView:
+    """Everything the Feedback page draws and `feedback --json` prints, cut to what the role may see."""
+
+    empty: bool  # no survey was ever sent
+    as_of: privacy.Snapshot  # the leader's: live; the committee's: the latest release point
+    rates: pd.DataFrame  # moment, role, invited, answered, rate, note ("fewer than 5" where hidden)
+    statements: pd.DataFrame  # feedback.SHARE_COLUMNS, one row per statement with 5 responses or more
+    few_statements: list[str]  # statements with fewer than 5 responses (keys)
+    yes: pd.DataFrame  # feedback.SHARE_COLUMNS: the yes/no questions' share "yes", 5 responses or more
+    few_yes: list[str]  # yes/no questions with fewer than 5 responses (keys)
+    comparisons: list[feedback.Comparison]
+    recommendation: feedback.Recommendation | None  # None: fewer than 5 answers, for the committee
+    recommendation_responses_hidden: bool
+    attention: pd.DataFrame | None  # the leader only: recent responses needing attention
+    why_ended: pd.DataFrame | None  # the leader only: answers to "why did it end", as typed
+
+    def to_dict(self) -> dict:
+        """The figures (no free text, no single response), as `feedback --json` prints them."""
+
+        def num(value):
+            return None if value is None or pd.isna(value) else round(float(value), 4)
+
+        def shares(table: pd.DataFrame) -> list[dict]:
+            return [
+                {
+                    "question": r.question,
+                    "group": r.group if isinstance(r.group, str) else int(r.group),
+                    "responses": int(r.responses),
+                    "agreeing": int(r.agreeing),
+                    "share": num(r.share),
+                    "low": num(r.low),
+                    "high": num(r.high),
+                }
+                for r in table.itertuples()
+            ]
+
+        rec = self.recommendation
+        return {
+            "as_of": self.as_of.day.isoformat() if self.as_of.day else None,
+            "live": self.as_of.live,
+            "response_rates": [
+                {
+                    "moment": r.moment,
+                    "role": r.role,
+                    "invited": int(r.invited),
+                    "answered": None if r.answered is None else int(r.answered),
+                    "rate": num(r.rate),
+                    "note": r.note,
+                }
+                for r in self.rates.itertuples()
+            ],
+            "statements": shares(self.statements),
+            "statements_fewer_than_5": self.few_statements,
+            "yes_answers": shares(self.yes),
+            "yes_answers_fewer_than_5": self.few_yes,
+            "comparisons": [
+                {"by": c.by, "title": c.title, "rows": shares(c.table), "fewer_than_5": c.too_few}
+                for c in self.comparisons
+            ],
+            "recommendation": None
+            if rec is None
+            else {
+                "responses": rec.responses,
+                "promoters": rec.promoters,
+                "detractors": rec.detractors,
+                "score": num(rec.score),
+                "low": num(rec.low),
+                "high": num(rec.high),
+            },
+            "recommendation_fewer_than_5": self.recommendation_responses_hidden,
+        }
+
+
+def feedback_view(session: Session, role: Role | str, today: date) -> FeedbackView:
+    """The Feedback page's read and the `feedback` command's. The leader's figures are live; anyone else's
+    are counted from the surveys sent and the responses last changed by the latest release point
+    (`privacy.feedback_snapshot`), with every figure on fewer than 5 responses withheld, and no free text."""
+    responses, sent = survey_responses(session), surveys_sent(session)
+    empty = sent.empty
+    as_of = privacy.feedback_snapshot(responses.assign(submitted_on=responses["changed_on"]), today, role)
+    if not as_of.live:
+        sent = surveys_sent(session, as_of.day) if as_of.day else sent.iloc[:0]
+        responses = responses[responses["changed_on"] <= pd.Timestamp(as_of.day or date.min)]
+    pairs = _survey_pairs(session)
+    responses = responses.merge(pairs, on="match_id", how="left")
+    responses["rhythm"] = _rhythm(session, responses, pairs)
+    answers = feedback.answer_rows(responses)
+    statements, few = privacy.visible_shares(feedback.shares(answers, feedback.STATEMENTS), role)
+    yes, few_yes = privacy.visible_shares(feedback.yes_shares(responses), role)
+    rec = feedback.recommendation(answers.loc[answers["question"] == feedback.RECOMMEND, "value"])
+    rec_hidden = privacy.hidden_recommendation(rec.responses, role) and rec.responses > 0
+    leader = privacy.sees_survey_answers(role)
+    return FeedbackView(
+        empty=empty,
+        as_of=as_of,
+        rates=privacy.visible_rates(feedback.response_rates(sent, responses), role),
+        statements=statements,
+        few_statements=few,
+        yes=yes,
+        few_yes=few_yes,
+        comparisons=feedback.comparisons(answers, feedback.STATEMENTS, retention.CONCORDANCE_ORDER),
+        recommendation=None if rec_hidden or rec.responses == 0 else rec,
+        recommendation_responses_hidden=rec_hidden,
+        attention=feedback.needing_attention(responses, today, ATTENTION_DAYS) if leader else None,
+        why_ended=feedback.why_ended(responses) if leader else None,
+    )
+
+
 def registrations_export(session: Session, kind: str) -> pd.DataFrame:
     """Every record of one kind in its import template's columns (`intake.TEMPLATES`), oldest first."""
     mentor_email = sa.select(Mentor.email).where(Mentor.id == Match.mentor_id).scalar_subquery()

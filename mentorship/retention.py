@@ -284,6 +284,15 @@ def median_months(d: pd.DataFrame) -> float | None:
 
 
 # Groups
+def concordance(bipoc_mentor_preference: pd.Series, mentor_identifies_bipoc: pd.Series) -> np.ndarray:
+    """Each pair's group by BIPOC-mentor request (`CONCORDANCE_ORDER`), from the stored values: the mentee
+    asked for a BIPOC mentor (required or preferred) and got one who identifies as BIPOC, asked and did not,
+    or did not ask."""
+    asked = bipoc_mentor_preference.isin(ASKS_FOR_BIPOC)
+    got = mentor_identifies_bipoc == "yes"
+    return np.select([asked & got, asked], [ASKED_AND_GOT, ASKED_NOT_GOT], default=DID_NOT_ASK)
+
+
 def label_groups(d: pd.DataFrame) -> pd.DataFrame:
     """Add `cohort` (year confirmed), `concordance` and `format` (the format the pair met in most).
 
@@ -291,9 +300,7 @@ def label_groups(d: pd.DataFrame) -> pd.DataFrame:
     """
     out = d.copy()
     out["cohort"] = pd.to_datetime(out["confirmed_on"]).dt.year.astype("int64")
-    asked = out["bipoc_mentor_preference"].isin(ASKS_FOR_BIPOC)
-    got = out["mentor_identifies_bipoc"] == "yes"
-    out["concordance"] = np.select([asked & got, asked], [ASKED_AND_GOT, ASKED_NOT_GOT], default=DID_NOT_ASK)
+    out["concordance"] = concordance(out["bipoc_mentor_preference"], out["mentor_identifies_bipoc"])
     out["format"] = [
         NO_MEETINGS if pd.isna(f) or not f else str(f).capitalize() for f in out["meeting_format"]
     ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -17,6 +17,7 @@ from mentorship.models import utcnow
 
 from .cadence_store import add_pair, days_ago
 from .conftest import COMMITTEE_EMAIL, LEADER_EMAIL, PASSWORD, add_accounts, load_demo
+from .feedback_store import answer_existing_pairs
 
 pytestmark = pytest.mark.browser
 
@@ -27,6 +28,7 @@ PAGES = {
     "Pairings": "Pairings",
     "Cadence": "Cadence",
     "Retention": "Retention",
+    "Feedback": "Feedback",
     "Messages": "Messages",
     "Admin": "Admin",
 }
@@ -55,6 +57,7 @@ def program(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Program]:
     db.upgrade(engine)
     load_demo(engine, today=date.today())
     actors = add_accounts(engine)
+    answer_existing_pairs(engine, on=date.today().replace(day=1) - timedelta(days=40))
     match_id = add_pair(engine, "yara", confirmed_on=days_ago(360), met_on=(days_ago(20),))
     token = services.issue_checkin_link(engine, actor=actors["leader"], match_id=match_id, now=utcnow())
     for kind in ("mentors", "mentees"):

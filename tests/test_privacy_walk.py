@@ -11,7 +11,7 @@ import io
 import json
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
 
 import pandas as pd
 import pytest
@@ -35,6 +35,7 @@ from mentorship.surveys import QUESTIONS, TEXT
 from mentorship.values import split_identities, split_multi
 
 from .conftest import TODAY, add_accounts, load_demo
+from .feedback_store import answer_existing_pairs
 
 NOW = datetime.combine(TODAY, time(15), tzinfo=UTC)
 # A student's own registration, waiting for review: every answer is theirs alone.
@@ -85,6 +86,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Engine, di
             dedupe_key="walk-invitation",
             now=NOW,
         )
+    answer_existing_pairs(engine, on=date(2026, 9, 8), pairs=6)  # survey answers, words of their own too
     services.set_form_open(engine, actor=Actor.operator(), kind="mentees", is_open=True)
     services.submit_registration(
         engine,
@@ -220,8 +222,10 @@ def page_reads(engine: Engine, actor) -> dict[str, object]:
             "registrations waiting (overview)": queries.registrations_waiting(session, NOW),
             "outbox": queries.outbox_messages(session, role),
             "opted out": queries.reminder_optouts(session, role),
+            "feedback": queries.feedback_view(session, role, TODAY),
             "a pair's surveys (Cadence)": queries.pair_surveys(session, _answered_pair(session), role),
         }
+        reads["feedback --json"] = reads["feedback"].to_dict()
     for kind in KINDS:
         if privacy.may_export(kind, role):  # the committee's: the registrations only
             reads[f"export ({kind})"] = services.export_registrations(engine, actor=actor, kind=kind)[0]
@@ -254,5 +258,6 @@ def test_no_committee_read_holds_contacts_demographics_or_free_text(store):
     assert reads["pairings"].pairs.shape[0] > 0 and reads["cadence"].pairs.shape[0] > 0  # a real walk
     assert reads["admin"].accounts.empty and reads["audit log"].empty  # the leader's page only
     assert len(reads["registrations (new)"]) == 1 and reads["outbox"].empty  # Messages: the leader's only
+    assert len(reads["feedback"].statements) and reads["feedback"].attention is None  # figures, no responses
     found = {name: leaks(read, forbidden_values(engine)) for name, read in reads.items()}
     assert {name: where[:5] for name, where in found.items() if where} == {}
