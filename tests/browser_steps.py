@@ -21,6 +21,7 @@ PAGES = {
     "Retention": ("Retention", "Retention"),
     "Messages": ("Messages", "Messages"),
     "Admin": ("Admin", "Admin"),
+    "Feedback": ("Feedback", "Feedback"),
 }
 EXCEPTION = '[data-testid="stException"]'
 
