@@ -153,12 +153,7 @@ def _plan_pairs(session, pairs, kinds, current, base, today, now, report) -> Non
                         **linking.pair_links(role),
                     }
                 )
-    added = queue_many(session, planned, now=now)
-    for message in planned:
-        if message["dedupe_key"] in added:
-            report.queued[message["kind"]] += 1
-        else:
-            report.skipped["already_queued"] += 1
+    _queue_counted(session, planned, now, report)
 
 
 SURVEY_WINDOW_DAYS = 30  # a moment more than this past is not surveyed (turning a kind on mails no old pairs)
@@ -284,12 +279,7 @@ def _plan_surveys(session, kinds, base, today, now, report) -> None:
                 **linking.survey_links(int(row.invitation_id), reminder=True),
             }
         )
-    added = queue_many(session, planned, now=now)
-    for message in planned:
-        if message["dedupe_key"] in added:
-            report.queued[message["kind"]] += 1
-        else:
-            report.skipped["already_queued"] += 1
+    _queue_counted(session, planned, now, report)
 
 
 def _survey_invitations(session, people: list[tuple[int, str, str]], now: datetime) -> dict[tuple, int]:
@@ -392,3 +382,13 @@ def preview(
     else:
         context = pair_context(pair, base)
     return render_template(checked, context)
+
+
+def _queue_counted(session: Session, planned: list[dict], now: datetime, report: PlanReport) -> None:
+    """Queue the planned messages (those already queued are left as they are) and count both in `report`."""
+    added = queue_many(session, planned, now=now)
+    for message in planned:
+        if message["dedupe_key"] in added:
+            report.queued[message["kind"]] += 1
+        else:
+            report.skipped["already_queued"] += 1

@@ -125,15 +125,7 @@ PLACEHOLDERS: dict[str, tuple[str, ...]] = {
     "registered": ("registration_status", "personal_link", "program_contact"),
     **dict.fromkeys(
         ("survey-start", "survey-mid", "survey-year"),
-        (
-            "first_name",
-            "survey_link",
-            "closes_note",
-            "reminder_note",
-            "stop_link",
-            "leader_name",
-            "program_contact",
-        ),
+        SURVEY_PLACEHOLDERS,
     ),
 }
 KINDS = tuple(PLACEHOLDERS)
