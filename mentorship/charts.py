@@ -13,7 +13,6 @@ import pandas as pd
 
 from mentorship.cadence import SOURCE_LABELS, STATUS_LABELS, STATUS_ORDER, CadenceStatus
 from mentorship.formatting import percent, plural
-from mentorship.retention import OUTCOME_STAGES
 
 STATUS_COLOURS = {
     "New": "#6baed6",
@@ -147,7 +146,6 @@ def cadence_status(counts: dict[str, int]) -> Plot:
 
 # --- Retention ---
 SURVIVAL_COLOURS = ["#7a1f3d", "#2b8cbe", "#e6550d", "#31a354", "#756bb1", "#636363", "#d6a2b4", "#fdae6b"]
-YIELD_STAGES = {stage: stage.capitalize() for stage in OUTCOME_STAGES}
 
 
 def survival_curves(curves: pd.DataFrame, title: str) -> Plot:
@@ -220,52 +218,6 @@ def end_reasons(reasons: pd.DataFrame) -> Plot:
     )
     numbers = reasons.sort_values("pairs", ascending=False)[["reason", "pairs"]].set_axis(
         ["Reason", "Pairs"], axis=1
-    )
-    return Plot(chart, numbers)
-
-
-def cohort_yield(rows: pd.DataFrame) -> Plot:
-    """Mentee outcomes by cohort: the share who said yes at each stage, among those with an answer."""
-    data = rows.assign(stage_label=rows["stage"].map(YIELD_STAGES), cohort_label=rows["cohort"].astype(str))
-    stages = list(YIELD_STAGES.values())
-    chart = (
-        alt.Chart(
-            data,
-            title="Mentee outcomes by cohort",
-            height=CHART_HEIGHT,
-            description="Grouped bar chart of the share of mentees who applied, interviewed, were accepted "
-            "and matriculated, by the year of their first pair.",
-        )
-        .mark_bar()
-        .encode(
-            x=alt.X("stage_label:N", sort=stages, title=None, axis=alt.Axis(labelAngle=0)),
-            xOffset=alt.XOffset("cohort_label:N"),
-            y=alt.Y(
-                "rate:Q",
-                title="Yes, of those recorded",
-                scale=alt.Scale(domain=[0, 1]),
-                axis=alt.Axis(format="%"),
-            ),
-            color=alt.Color("cohort_label:N", title="Cohort"),
-            tooltip=[
-                alt.Tooltip("cohort_label:N", title="Cohort"),
-                alt.Tooltip("stage_label:N", title="Stage"),
-                alt.Tooltip("rate:Q", title="Yes", format=".0%"),
-                alt.Tooltip("yes:Q", title="Said yes"),
-                alt.Tooltip("recorded:Q", title="Outcome recorded"),
-                alt.Tooltip("mentees:Q", title="Mentees in the cohort"),
-            ],
-        )
-    )
-    numbers = pd.DataFrame(
-        {
-            "Cohort": data["cohort_label"],
-            "Stage": data["stage_label"],
-            "Yes": data["rate"].map(percent),
-            "Said yes": data["yes"],
-            "Outcome recorded": data["recorded"],
-            "Mentees in the cohort": data["mentees"],
-        }
     )
     return Plot(chart, numbers)
 

@@ -221,7 +221,6 @@ def retention_groups(
 
 
 DECISION_LABELS = {"continue": "Continue", "complete": "Complete the year", "end": "End"}
-OUTCOME_CHOICES = {None: "Not recorded", True: "Yes", False: "No"}
 DUE_COLUMNS = [
     "mentor",
     "mentor_email",
@@ -253,10 +252,6 @@ def decision_recorded(result) -> str:
 def due_pair_labels(due: pd.DataFrame) -> dict[int, str]:
     """`match_id` → "Mentor & Mentee (one-year mark 2026-11-05)", for the leader's decision form."""
     return pair_labels(due, detail=lambda row: f"one-year mark {row.one_year_on}")
-
-
-def mentee_labels(outcomes: pd.DataFrame) -> dict[int, str]:
-    return {int(row.mentee_id): f"{row.mentee} ({row.mentee_email})" for row in outcomes.itertuples()}
 
 
 # --- Feedback ---

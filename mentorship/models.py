@@ -156,11 +156,8 @@ class Mentee(PersonBase, table=True):
     mentor_gender_preference: str = Field(default="", max_length=60)
     specialty_interests: str = Field(default="", max_length=300)
     goals: str = Field(default="", max_length=4000)
-    # Optional outcomes, recorded on the mentee, shown as cohort yield.
-    applied: bool | None = Field(default=None)
-    interviewed: bool | None = Field(default=None)
-    accepted: bool | None = Field(default=None)
-    matriculated: bool | None = Field(default=None)
+    # "Stop these yearly emails": no more "Where are you now?" mail (outbox kind annual-update) to this mentee
+    yearly_update_stopped_at: datetime | None = Field(default=None)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 
@@ -569,3 +566,59 @@ class SurveyResponse(SQLModel, table=True):
     contact_me: bool = Field(default=False)
     submitted_at: datetime = Field(default_factory=utcnow, index=True)
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+# The path to medical school: what became of each mentee (see mentorship/milestones.py)
+class MilestoneKind(enum.StrEnum):
+    mcat = "mcat"
+    applied = "applied"
+    interviewed = "interviewed"
+    accepted = "accepted"
+    matriculated = "matriculated"
+    reapplying = "reapplying"
+    other_profession = "other_profession"
+    left_premed = "left_premed"
+
+
+class MilestoneSource(enum.StrEnum):
+    mentee = "mentee"  # through their yearly "Where are you now?" link
+    leader = "leader"  # on the mentee's record in Registrations
+    imported = "import"  # `import milestones FILE`
+
+
+class Milestone(SQLModel, table=True):
+    """One step of a mentee's path (took the MCAT, applied, ... matriculated), on a day, with where it came
+    from and when it was recorded. The same step on the same day is one row: recording it again (a
+    re-import, the mentee answering twice) changes its school and note, never adds a second."""
+
+    __tablename__ = "milestones"
+    __table_args__ = (
+        sa.UniqueConstraint("mentee_id", "kind", "happened_on", name="uq_milestones_mentee_kind_on"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    mentee_id: int = Field(foreign_key="mentees.id", index=True, ondelete="CASCADE")
+    kind: MilestoneKind = Field(sa_column=enum_column(MilestoneKind))
+    happened_on: date  # the import's `on`: the month of the MCAT, the cycle's year for applied, the day
+    school: str = Field(default="", max_length=200)  # the medical school, for `matriculated` only
+    note: str = Field(default="", max_length=500)  # the leader's; never shown to the committee
+    source: MilestoneSource = Field(sa_column=enum_column(MilestoneSource))
+    recorded_at: datetime = Field(default_factory=utcnow, index=True)
+    recorded_by_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+
+
+class AnnualUpdate(SQLModel, table=True):
+    """One mentee asked "Where are you now?" in one year. Their link is the token's SHA-256 only (a newer
+    mail's link replaces the older); it opens at the first sending and closes 60 days later."""
+
+    __tablename__ = "annual_updates"
+    __table_args__ = (sa.UniqueConstraint("mentee_id", "year", name="uq_annual_updates_mentee_year"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    mentee_id: int = Field(foreign_key="mentees.id", index=True, ondelete="CASCADE")
+    year: int
+    token_hash: str | None = Field(default=None, max_length=64, unique=True)
+    sent_at: datetime | None = Field(default=None)
+    closes_at: datetime | None = Field(default=None)
+    answered_at: datetime | None = Field(default=None)
+    created_at: datetime = Field(default_factory=utcnow)

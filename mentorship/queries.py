@@ -450,50 +450,16 @@ def retention_pairs(session: Session) -> pd.DataFrame:
     return pairs
 
 
-def mentee_outcomes(session: Session) -> pd.DataFrame:
-    """Mentees who have had a pair: when their first was confirmed, and their outcomes (missing: unknown)."""
-    first = (
-        sa.select(Match.mentee_id, sa.func.min(Match.confirmed_on).label("first_confirmed_on"))
-        .group_by(Match.mentee_id)
-        .subquery()
-    )
-    statement = (
-        sa.select(
-            Mentee.id.label("mentee_id"),
-            (Mentee.first_name + " " + Mentee.last_name).label("mentee"),
-            Mentee.email.label("mentee_email"),
-            first.c.first_confirmed_on,
-            Mentee.applied,
-            Mentee.interviewed,
-            Mentee.accepted,
-            Mentee.matriculated,
-        )
-        .join(first, first.c.mentee_id == Mentee.id)
-        .order_by(first.c.first_confirmed_on, Mentee.id)
-    )
-    outcomes = frame(session, statement)
-    for stage in retention.OUTCOME_STAGES:
-        outcomes[stage] = outcomes[stage].astype(object).where(outcomes[stage].notna(), None)
-    return outcomes
-
-
 @dataclass(frozen=True)
 class RetentionData:
     report: retention.Report
-    cohort_yield: pd.DataFrame
-    outcomes: pd.DataFrame
     pairs: pd.DataFrame  # `retention_pairs`, which the report is counted from
 
 
 def retention_data(session: Session, today: date) -> RetentionData:
     """Everything the Retention page draws, in one read."""
-    outcomes, pairs = mentee_outcomes(session), retention_pairs(session)
-    return RetentionData(
-        report=retention.analyse(pairs, today),
-        cohort_yield=retention.cohort_yield(outcomes),
-        outcomes=outcomes,
-        pairs=pairs,
-    )
+    pairs = retention_pairs(session)
+    return RetentionData(report=retention.analyse(pairs, today), pairs=pairs)
 
 
 @dataclass(frozen=True)
@@ -532,11 +498,7 @@ class RetentionView:
     withheld_reasons: list[str]
     reasons_as_of: privacy.Snapshot  # the end reasons are counted as of this
     decisions_due: pd.DataFrame  # `match_id` and formatting.DUE_COLUMNS; contacts masked for the committee
-    any_outcomes: bool  # some mentee outcome is recorded
-    cohort_yield: pd.DataFrame  # the cohorts and stages with enough outcomes recorded to show
-    few_outcomes: list[int]  # cohorts with fewer than 5 outcomes recorded at some stage
     open_pairs: pd.DataFrame | None  # the leader only: pairs to end
-    outcomes: pd.DataFrame | None  # the leader only: mentees whose outcomes can be recorded
     report: retention.Report | None  # the leader only: every figure (`retention --json`)
 
 
@@ -575,8 +537,6 @@ def retention_view(session: Session, today: date, role: Role | str) -> Retention
             else ended.iloc[:0]
         )
     reasons, few_reasons, withheld_reasons = privacy.visible_reasons(ended, role)
-    known = data.cohort_yield[data.cohort_yield["recorded"] > 0]
-    cohort_yield, few_outcomes = privacy.visible_counts(known, role, label="cohort", count="recorded")
     due = report.decisions_due[["match_id", *formatting.DUE_COLUMNS]]
     return RetentionView(
         empty=report.overall.pairs == 0,
@@ -588,11 +548,7 @@ def retention_view(session: Session, today: date, role: Role | str) -> Retention
         withheld_reasons=withheld_reasons,
         reasons_as_of=reasons_as_of,
         decisions_due=privacy.viewer_frame(due, role),
-        any_outcomes=not known.empty,
-        cohort_yield=cohort_yield,
-        few_outcomes=sorted({int(c) for c in few_outcomes}),
         open_pairs=report.open_pairs if leader else None,
-        outcomes=data.outcomes if leader else None,
         report=report if leader else None,
     )
 

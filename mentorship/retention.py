@@ -46,7 +46,6 @@ END_REASON_LABELS = {
 NOT_RECORDED = "Not recorded"
 # The reasons a leader can give for ending a pair (completing its year is a decision of its own).
 END_CHOICES = [r for r in END_REASON_LABELS if r != EndReason.completed_year]
-OUTCOME_STAGES = ["applied", "interviewed", "accepted", "matriculated"]
 
 CURVE_COLUMNS = ["month", "survival", "lower", "upper", "at_risk"]
 
@@ -366,37 +365,6 @@ def open_pairs(d: pd.DataFrame) -> pd.DataFrame:
     going = d[d["status"].isin([s.value for s in OPEN_MATCH_STATUSES]) & ~d["ended"]].copy()
     going["one_year_on"] = [c + timedelta(days=ONE_YEAR_DAYS) for c in going["confirmed_on"]]
     return going.sort_values(["confirmed_on", "match_id"], ignore_index=True)
-
-
-def cohort_yield(outcomes: pd.DataFrame) -> pd.DataFrame:
-    """Mentee outcomes by cohort (the year of the mentee's first pair): for each stage, how many said yes.
-
-    `outcomes` has `first_confirmed_on` and the boolean stages (missing: not recorded). Returns `cohort`,
-    `stage`, `mentees` (in the cohort), `recorded` (outcome known), `yes` and `rate` (yes of recorded).
-    """
-    columns = ["cohort", "stage", "mentees", "recorded", "yes", "rate"]
-    if outcomes.empty:
-        return pd.DataFrame(columns=columns)
-    cohorts = pd.to_datetime(outcomes["first_confirmed_on"]).dt.year
-    rows = []
-    for cohort in sorted(cohorts.unique()):
-        members = outcomes[cohorts == cohort]
-        for stage in OUTCOME_STAGES:
-            known = members[stage].dropna()
-            yes = int(known.astype(bool).sum())
-            rows.append(
-                {
-                    "cohort": int(cohort),
-                    "stage": stage,
-                    "mentees": len(members),
-                    "recorded": len(known),
-                    "yes": yes,
-                    "rate": round(yes / len(known), 4) if len(known) else None,
-                }
-            )
-    table = pd.DataFrame(rows, columns=columns)
-    table["rate"] = pd.Series([r["rate"] for r in rows], dtype=object)  # None where nothing is recorded
-    return table
 
 
 # The whole picture

@@ -43,8 +43,6 @@ if leader and len(view.open_pairs):
         st.caption("Its mentor's place is freed and its check-in link is closed.")
         retention_ui.end_form(ctx, view.open_pairs)
 
-st.header("Mentee outcomes by cohort")
-retention_ui.cohort_yield(view)
-if leader and len(view.outcomes):
-    with st.expander("Record a mentee's outcomes", icon=":material/school:"):
-        retention_ui.outcomes_form(ctx, view.outcomes)
+st.caption(
+    "What became of the mentees (applied, interviewed, accepted, matriculated) is on the Outcomes page."
+)

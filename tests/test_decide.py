@@ -10,7 +10,7 @@ from mentorship import db, queries, retention, services
 from mentorship.auth import Actor
 from mentorship.cli import main
 from mentorship.errors import PermissionDenied, Refused, UnusableInput
-from mentorship.models import AuditEvent, CheckinLink, Match, Mentee
+from mentorship.models import AuditEvent, CheckinLink, Match
 
 from .conftest import TODAY
 from .factories import make_match, make_mentee, make_mentor
@@ -224,35 +224,6 @@ def test_a_closed_pair_cannot_be_decided_again(engine, accounts, pair):
         )
 
 
-# Mentee outcomes
-def test_recording_outcomes(engine, accounts, pair):
-    with db.read_session(engine) as s:
-        mentee_id = s.execute(sa.select(Match.mentee_id).where(Match.id == pair["match"])).scalar_one()
-    known = services.record_outcomes(
-        engine,
-        actor=accounts["leader"],
-        mentee_id=mentee_id,
-        outcomes={"applied": True, "interviewed": False},
-    )
-    assert known == 2
-    with db.read_session(engine) as s:
-        m = s.get(Mentee, mentee_id)
-        assert (m.applied, m.interviewed, m.accepted, m.matriculated) == (True, False, None, None)
-    with pytest.raises(Refused, match="did not get as far as 'interviewed' cannot have 'accepted' as yes"):
-        services.record_outcomes(
-            engine, actor=accounts["leader"], mentee_id=mentee_id, outcomes={"accepted": True}
-        )
-    with pytest.raises(PermissionDenied):
-        services.record_outcomes(
-            engine, actor=accounts["committee"], mentee_id=mentee_id, outcomes={"applied": True}
-        )
-    assert [(e["outcome"], e["summary"]) for e in audit_rows(engine)] == [
-        ("done", "outcomes recorded: 2 of 4 known"),
-        ("refused", "A mentee who did not get as far as 'interviewed' cannot have 'accepted' as yes."),
-        ("refused", "refused: committee role"),
-    ]
-
-
 # The command line
 def run(capsys, *argv: str) -> tuple[int, str, str]:
     code = main(list(argv))
@@ -386,7 +357,6 @@ def test_retention_and_decide_on_postgres(pg_url, engine):
         on_sqlite = queries.retention_data(b, TODAY)
     assert on_pg.report.to_json() == on_sqlite.report.to_json()
     assert on_pg.report.end_reasons.equals(on_sqlite.report.end_reasons)
-    assert on_pg.cohort_yield.equals(on_sqlite.cohort_yield)
 
     with db.write_session(pg) as s:
         mentor = make_mentor("pgada", capacity=1)

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from mentorship import charts, db, privacy, queries, retention
-from mentorship.models import MatchStatus, Meeting, Mentee
+from mentorship.models import MatchStatus, Meeting
 
 from .conftest import TODAY, load_demo
 from .factories import make_match, make_mentee, make_mentor
@@ -264,28 +264,6 @@ def test_every_open_pair_can_be_ended_whatever_its_age():
     ]
 
 
-def test_cohort_yield_counts_yes_among_recorded_outcomes():
-    outcomes = pd.DataFrame(
-        [
-            {"first_confirmed_on": date(2023, 2, 1), "applied": True, "interviewed": True, "accepted": False},
-            {"first_confirmed_on": date(2023, 9, 1), "applied": True, "interviewed": False, "accepted": None},
-            {"first_confirmed_on": date(2023, 3, 1), "applied": None, "interviewed": None, "accepted": None},
-            {"first_confirmed_on": date(2024, 3, 1), "applied": False, "interviewed": None, "accepted": None},
-        ]
-    ).assign(matriculated=None)
-    rows = retention.cohort_yield(outcomes)
-    assert rows.to_dict("records") == [
-        {"cohort": 2023, "stage": "applied", "mentees": 3, "recorded": 2, "yes": 2, "rate": 1.0},
-        {"cohort": 2023, "stage": "interviewed", "mentees": 3, "recorded": 2, "yes": 1, "rate": 0.5},
-        {"cohort": 2023, "stage": "accepted", "mentees": 3, "recorded": 1, "yes": 0, "rate": 0.0},
-        {"cohort": 2023, "stage": "matriculated", "mentees": 3, "recorded": 0, "yes": 0, "rate": None},
-        {"cohort": 2024, "stage": "applied", "mentees": 1, "recorded": 1, "yes": 0, "rate": 0.0},
-        {"cohort": 2024, "stage": "interviewed", "mentees": 1, "recorded": 0, "yes": 0, "rate": None},
-        {"cohort": 2024, "stage": "accepted", "mentees": 1, "recorded": 0, "yes": 0, "rate": None},
-        {"cohort": 2024, "stage": "matriculated", "mentees": 1, "recorded": 0, "yes": 0, "rate": None},
-    ]
-
-
 # What the committee may see
 @pytest.mark.parametrize(
     ("pairs", "role", "shown"),
@@ -498,10 +476,8 @@ def test_the_loader_reads_each_pair_with_its_preference_identity_and_usual_forma
                 Meeting(match_id=first.id, met_on=date(2025, 4, 1), format="phone"),
             ]
         )
-        s.get(Mentee, asked.id).applied = True
     with db.read_session(engine) as session:
         pairs = queries.retention_pairs(session)
-        outcomes = queries.mentee_outcomes(session)
     columns = ["status", "end_reason", "bipoc_mentor_preference", "mentor_identifies_bipoc", "meeting_format"]
     assert pairs[columns].to_dict("records") == [
         {
@@ -520,10 +496,6 @@ def test_the_loader_reads_each_pair_with_its_preference_identity_and_usual_forma
         },
     ]
     assert pairs["mentee_email"].tolist() == ["bo@school.example.edu", "cy@school.example.edu"]
-    assert outcomes[["first_confirmed_on", "applied", "matriculated"]].to_dict("records") == [
-        {"first_confirmed_on": date(2025, 1, 6), "applied": True, "matriculated": None},
-        {"first_confirmed_on": date(2026, 2, 1), "applied": None, "matriculated": None},
-    ]
 
 
 def test_demo_figures_are_whole_and_consistent(engine):
@@ -557,13 +529,6 @@ def test_survival_chart_draws_a_step_line_and_a_band_per_group_with_tooltips():
     assert spec["title"] == "How long pairs last"
 
 
-def test_why_pairs_end_and_cohort_yield_charts_have_tooltips():
+def test_why_pairs_end_chart_has_tooltips():
     reasons = charts.end_reasons(pd.DataFrame([{"reason": "Schedules", "pairs": 7}])).chart.to_dict()
     assert [t["field"] for t in reasons["encoding"]["tooltip"]] == ["reason", "pairs"]
-    rows = retention.cohort_yield(
-        pd.DataFrame([{"first_confirmed_on": date(2023, 2, 1), "applied": True}]).assign(
-            interviewed=None, accepted=None, matriculated=None
-        )
-    )
-    spec = charts.cohort_yield(rows).chart.to_dict()
-    assert "rate" in [t["field"] for t in spec["encoding"]["tooltip"]]

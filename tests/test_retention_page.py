@@ -255,24 +255,6 @@ def test_ending_a_pair_needs_a_pair_and_a_reason_and_other_needs_a_note(app, sma
     assert at.selectbox(key="end-pair").value == cy  # the form keeps what was chosen
 
 
-def test_the_leader_records_a_mentees_outcomes(app, small_store, accounts):
-    at = open_page(app, "leader")
-    assert "No mentee outcomes are recorded yet." in [i.value for i in at.info]
-    with db.read_session(small_store) as s:
-        bo = s.execute(sa.select(Mentee.id).where(Mentee.email == "bo@school.example.edu")).scalar_one()
-    at.selectbox(key="outcome-mentee").set_value(bo).run()
-    at.selectbox(key=f"outcome-applied-{bo}").set_value(True)
-    at.selectbox(key=f"outcome-interviewed-{bo}").set_value(False)
-    at.button(key=f"FormSubmitter:outcomes-{bo}-Save outcomes").click().run()
-    assert not at.exception
-    assert [t.value for t in at.toast] == ["Outcomes saved."]
-    with db.read_session(small_store) as s:
-        m = s.get(Mentee, bo)
-        assert (m.applied, m.interviewed, m.accepted, m.matriculated) == (True, False, None, None)
-    yield_chart = next(s for s in chart_specs(at) if s.get("title") == "Mentee outcomes by cohort")
-    assert '"tooltip"' in json.dumps(yield_chart)
-
-
 def test_an_empty_store_says_there_is_nothing_to_measure(app, engine, accounts):
     at = open_page(app, "committee")
     assert [i.value for i in at.info] == ["No pair has been confirmed yet, so there is nothing to measure."]

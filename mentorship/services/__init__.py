@@ -47,7 +47,7 @@ from mentorship.services.core import (
     select_ids,
     typed_text,
 )
-from mentorship.services.decisions import NOTE_MAX, Decision, DecisionResult, decide, record_outcomes
+from mentorship.services.decisions import NOTE_MAX, Decision, DecisionResult, decide
 from mentorship.services.pairs import (
     WEIGHT_RANGE,
     Confirmed,
@@ -140,7 +140,6 @@ __all__ = [
     "log_meeting",
     "operation",
     "operation_session",
-    "record_outcomes",
     "record_refusal",
     "record_signed_out_refusal",
     "reject_pair",

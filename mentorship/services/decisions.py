@@ -148,33 +148,3 @@ def _check_decision(
     if len(note) > NOTE_MAX:
         raise UnusableInput(f"The note can hold {NOTE_MAX} characters.")
     return end_reason
-
-
-def record_outcomes(engine: Engine, *, actor: Actor, mentee_id: int, outcomes: dict[str, bool | None]) -> int:
-    """Record a mentee's outcomes (applied, interviewed, accepted, matriculated; None = not known).
-
-    A stage cannot be "yes" after an earlier one is "no" (accepted without having applied). Returns how many
-    outcomes are now known.
-    """
-    unknown = set(outcomes) - set(retention.OUTCOME_STAGES)
-    if unknown:
-        raise UnusableInput(f"Outcomes are {', '.join(retention.OUTCOME_STAGES)}.")
-    with operation(engine, actor=actor, action="mentee.outcomes", entity="mentee", entity_id=mentee_id) as op:
-        session = op.session
-        mentee = session.get(Mentee, mentee_id, with_for_update=True)
-        if mentee is None:
-            raise Refused("That mentee is not in the store.")
-        values = {stage: outcomes.get(stage, getattr(mentee, stage)) for stage in retention.OUTCOME_STAGES}
-        said_no = None
-        for stage in retention.OUTCOME_STAGES:
-            if values[stage] is True and said_no:
-                raise Refused(f"A mentee who did not get as far as '{said_no}' cannot have '{stage}' as yes.")
-            if values[stage] is False and said_no is None:
-                said_no = stage
-        for stage, value in values.items():
-            setattr(mentee, stage, value)
-        mentee.updated_at = utcnow()
-        session.add(mentee)
-        known = sum(v is not None for v in values.values())
-        op.record(f"outcomes recorded: {known} of {len(values)} known")
-        return known

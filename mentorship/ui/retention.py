@@ -1,4 +1,4 @@
-"""The Retention page's drawing helpers and the leader's controls: decisions, ending a pair, outcomes."""
+"""The Retention page's drawing helpers and the leader's controls: decisions, ending a pair."""
 
 from __future__ import annotations
 
@@ -54,20 +54,6 @@ def end_reasons(view: queries.RetentionView) -> None:
     if view.withheld_reasons:
         withheld = ", ".join(view.withheld_reasons)
         st.caption(f"Withheld, so that those cannot be worked out from the total: {withheld}.")
-
-
-def cohort_yield(view: queries.RetentionView) -> None:
-    """Mentee outcomes by cohort, for the cohorts and stages with enough outcomes recorded for the viewer."""
-    if not view.any_outcomes:
-        st.info("No mentee outcomes are recorded yet.", icon=":material/info:")
-        return
-    if len(view.cohort_yield):
-        plot(charts.cohort_yield, view.cohort_yield)
-    if view.few_outcomes:
-        cohorts = ", ".join(map(str, view.few_outcomes))
-        st.caption(
-            f"{privacy.FEWER_THAN_5.capitalize()} outcomes recorded at some stages: cohorts {cohorts}."
-        )
 
 
 # The leader's controls
@@ -140,29 +126,3 @@ def end_form(ctx: PageContext, pairs: pd.DataFrame) -> None:
         )
         _ending_inputs(ctx, "end", "Reason")
         st.form_submit_button("End the pair", type="primary", on_click=_decide, args=(ctx, "end"))
-
-
-def _save_outcomes(ctx: PageContext, mentee_id: int) -> None:
-    values = {stage: st.session_state[f"outcome-{stage}-{mentee_id}"] for stage in retention.OUTCOME_STAGES}
-    run_write(
-        partial(services.record_outcomes, ctx.engine, actor=ctx.user, mentee_id=mentee_id, outcomes=values),
-        "Outcomes saved.",
-    )
-
-
-def outcomes_form(ctx: PageContext, outcomes: pd.DataFrame) -> None:
-    """Pick a mentee who has had a pair, then set what is known of their applications."""
-    people = formatting.mentee_labels(outcomes)
-    mentee_id = st.selectbox("Mentee", list(people), format_func=people.get, key="outcome-mentee")
-    current = outcomes.set_index("mentee_id").loc[mentee_id]
-    choices = list(formatting.OUTCOME_CHOICES)
-    with st.form(f"outcomes-{mentee_id}", border=False):
-        for column, stage in zip(st.columns(4), retention.OUTCOME_STAGES, strict=True):
-            column.selectbox(
-                stage.capitalize(),
-                choices,
-                index=choices.index(current[stage]),
-                format_func=formatting.OUTCOME_CHOICES.get,
-                key=f"outcome-{stage}-{mentee_id}",
-            )
-        st.form_submit_button("Save outcomes", on_click=_save_outcomes, args=(ctx, mentee_id))
