@@ -11,11 +11,13 @@ applied, interviewed and accepted too, and `reapplying` counts as applied. `mcat
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 import pandas as pd
 from statsmodels.stats.proportion import proportion_confint
 
+from mentorship import values
 from mentorship.models import MilestoneKind
 
 KINDS = tuple(k.value for k in MilestoneKind)
@@ -57,6 +59,61 @@ REACHES: dict[str, int | None] = {
     "left_premed": None,
 }
 WITH_SCHOOL = "matriculated"  # the one milestone that names a school
+SCHOOL_MAX = 200
+NOTE_MAX = 500
+EARLIEST = date(2000, 1, 1)  # no mentee of the program took a step before this
+
+
+@dataclass(frozen=True)
+class Step:
+    """One milestone as it will be stored (`check`)."""
+
+    kind: str
+    on: date
+    school: str = ""
+    note: str = ""
+
+
+def check(
+    kind: str, on: date | None, *, school: str = "", note: str = "", today: date
+) -> tuple[Step | None, list[str]]:
+    """A milestone as typed, imported or answered, checked by one rule set: the Step, or every problem as
+    `column: why` (the import's columns milestone, on, school, note; "why" reads after "The <column>"). The
+    date is not in the future (nor before 2000); only `matriculated` names a school, on one line; the note is
+    at most 500 characters."""
+    errors = []
+    kind = (kind or "").strip().lower()
+    if kind not in KINDS:
+        errors.append(f"milestone: must be one of {', '.join(KINDS)}")
+    if on is None:
+        errors.append("on: is required (a date, YYYY-MM-DD)")
+    elif on > today:
+        errors.append("on: is in the future")
+    elif on < EARLIEST:
+        errors.append(f"on: is before {EARLIEST.year}")
+    school = (school or "").strip()
+    if school and kind != WITH_SCHOOL:
+        errors.append("school: is only for a matriculation")
+    elif len(school) > SCHOOL_MAX:
+        errors.append(f"school: must be at most {SCHOOL_MAX} characters")
+    elif school:
+        try:
+            values.check_line(school)
+        except ValueError as exc:
+            errors.append(f"school: {exc}")
+    note = (note or "").strip()
+    if len(note) > NOTE_MAX:
+        errors.append(f"note: must be at most {NOTE_MAX} characters")
+    else:
+        try:
+            values.check_text(note)
+        except ValueError as exc:
+            errors.append(f"note: {exc}")
+    if errors:
+        return None, errors
+    return Step(kind, on, school, note), []
+
+
 ONE_YEAR_DAYS = 365  # retention.ONE_YEAR_DAYS
 FUNNEL = ("registered", "paired", "one_year", *STAGES)
 COHORT_COLUMNS = ["year", *FUNNEL, "unknown"]

@@ -4,8 +4,8 @@ Every write takes the acting account and checks its role here, not only in the p
 not authorisation. A refusal is itself written to the audit log, in a transaction of its own.
 
 One module per area (`core`: the audited transaction every write runs in; `accounts`, `stewardship`,
-`decisions`, `cadence`, `registrations`, `signups`, `pairs`); callers use the names re-exported here
-(`services.confirm_pair(...)`).
+`decisions`, `cadence`, `registrations`, `signups`, `surveys`, `milestones`, `pairs`); callers use the names
+re-exported here (`services.confirm_pair(...)`).
 """
 
 from mentorship import audit  # noqa: F401  (tests patch services.audit.record)
@@ -48,6 +48,7 @@ from mentorship.services.core import (
     typed_text,
 )
 from mentorship.services.decisions import NOTE_MAX, Decision, DecisionResult, decide
+from mentorship.services.milestones import record_milestone, record_steps, remove_milestone
 from mentorship.services.pairs import (
     WEIGHT_RANGE,
     Confirmed,
@@ -87,6 +88,9 @@ from mentorship.services.surveys import (
 )
 
 __all__ = [
+    "record_milestone",
+    "record_steps",
+    "remove_milestone",
     "SURVEY_ACTOR",
     "SurveyReceipt",
     "issue_survey_link",
