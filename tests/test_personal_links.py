@@ -273,9 +273,11 @@ def test_the_migration_hashes_live_check_in_tokens_and_takes_tokens_out_of_store
 
     from .cadence_store import add_pair
 
+    pair = add_pair(
+        each_store, "olga", confirmed_on=TODAY - timedelta(days=100)
+    )  # the models' schema: HEAD's
     with each_store.execution_options(mentorship_write=True).begin() as connection:
         command.downgrade(db._alembic_config(connection), "0005_signin")
-    pair = add_pair(each_store, "olga", confirmed_on=TODAY - timedelta(days=100))
     token = links.new_token()
     body = f"Hi!\n\n{links.checkin_url(token)}\n\nNo longer want these reminders? "
     stop = f"http://localhost:8501/Check_in?token={token}&stop=reminders"
