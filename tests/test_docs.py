@@ -110,6 +110,23 @@ def test_every_secrets_table_and_mail_key_is_in_the_settings_reference():
     assert not missing, f"docs/reference/settings.md does not describe: {', '.join(missing)}"
 
 
+def test_every_picture_the_documentation_shows_is_made_by_the_screenshot_script():
+    from scripts import screenshot
+
+    made = {name for shots in screenshot.SHOTS.values() for _, name in shots}
+    pages = [README, *DOCS.rglob("*.md")]
+    shown = {
+        Path(target).name
+        for page in pages
+        for target in re.findall(r"!\[[^\]]*\]\(([^)\s]+)\)", page.read_text(encoding="utf-8"))
+    }
+    assert shown, "no page shows a picture"
+    assert not shown - made, f"pictures no script makes again: {', '.join(sorted(shown - made))}"
+    assert not made - shown, f"pictures made but shown nowhere: {', '.join(sorted(made - shown))}"
+    on_disk = {path.name for path in (DOCS / "images").glob("*.png")}
+    assert made == on_disk, f"docs/images/ differs from the script's list: {sorted(made ^ on_disk)}"
+
+
 def test_the_readme_is_a_short_front_door():
     lines = README.read_text(encoding="utf-8").splitlines()
     assert len(lines) < 150, f"README.md has {len(lines)} lines; the rest belongs in docs/"
