@@ -100,7 +100,7 @@ NO_HEADER = (
         (b",,,\r\n,,,\r\n", "The file is empty."),
         (workbook(), EXCEL),
         (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504), EXCEL),  # the older .xls
-        ((ROOT / "docs/overview.png").read_bytes(), NOT_TEXT),
+        ((ROOT / "docs/images/overview.png").read_bytes(), NOT_TEXT),
         (random.Random(8).randbytes(4096), NOT_TEXT),
         (to_csv(NAMES, encoding="utf-16-le"), UTF16_WITHOUT_BOM),
         (to_csv(NAMES, encoding="utf-16-be"), UTF16_WITHOUT_BOM),
