@@ -247,3 +247,24 @@ def test_messages_show_when_they_were_queued_and_sent_in_the_programs_zone(
     assert [t.value for t in at.toast] == ["Queued 2; sent 2, failed 0, waiting to retry 0."]
     table = at.dataframe[0].value
     assert table[["created_at", "sent_at"]].values.tolist() == [["2026-12-07 19:30 CST"] * 2] * 2
+
+
+def test_a_survey_receipt_says_until_when_in_the_programs_zone(app, engine, accounts, program_clock):
+    program_clock(EVENING)
+    pair = add_pair(engine, "eve", confirmed_on=date(2026, 6, 1))
+    token = services.issue_survey_link(
+        engine, actor=accounts["leader"], match_id=pair, role="mentee", moment="mid", now=EVENING
+    )
+    at = app("pages/9_Survey.py")
+    at.query_params["token"] = token
+    at.run()
+    at.radio[0].set_value(5)
+    at.button[0].click().run()
+    assert not at.exception
+    closes = "2027-01-06 19:30 CST"  # 30 days after 19:30 CST on 7 December
+    assert (
+        at.success[0].value
+        == f"Thank you. Your answers are saved; you can change them with this link until {closes}."
+    )
+    at.run()
+    assert f"save again, until {closes}." in at.text[1].value
