@@ -6,6 +6,7 @@ pages without those routes, so no one could stay signed in.
 """
 
 import gc
+import sys
 
 import streamlit as st
 
@@ -13,9 +14,15 @@ import streamlit as st
 # server starts: the first visitor after a restart would otherwise wait for it (about a second of CPU).
 import mentorship.charts  # noqa: F401
 import mentorship.ui  # noqa: F401
-from mentorship import retention
+from mentorship import clock, retention
+from mentorship.errors import UnusableInput
 from mentorship.web import ROUTES
 
+try:
+    clock.zone()  # a MENTORSHIP_TIMEZONE that names no zone stops the start, in one sentence
+except UnusableInput as exc:
+    print(exc, file=sys.stderr)
+    sys.exit(2)
 retention.load()
 app = st.App("app.py", routes=ROUTES)
 

@@ -184,7 +184,7 @@ def acting(args: argparse.Namespace, engine: Engine) -> Actor:
 
 
 def cmd_users(args: argparse.Namespace) -> int:
-    from mentorship import auth, db, queries, services
+    from mentorship import auth, db, formatting, queries, services
 
     engine = _engine(args)
     actor = acting(args, engine)
@@ -206,9 +206,7 @@ def cmd_users(args: argparse.Namespace) -> int:
         for row in users.itertuples():
             state = "active" if row.is_active else "deactivated"
             # Beside an account that has signed in, one that never did holds NaT (truthy), not None.
-            last = (
-                row.last_login_at.strftime("%Y-%m-%d %H:%M UTC") if pd.notna(row.last_login_at) else "never"
-            )
+            last = formatting.moment(row.last_login_at) if pd.notna(row.last_login_at) else "never"
             print(f"{row.email:<40} {row.role:<10} {state:<12} last sign-in {last}")
     return 0
 
@@ -478,8 +476,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from mentorship import clock  # after parsing: `--help` loads nothing more
 
-    args.today = clock.today()  # one day for the whole command
     try:
+        args.today = clock.today()  # one day for the whole command
         return args.handler(args)
     except Refused as exc:
         print(str(exc), file=sys.stderr)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from mentorship import retention
+from mentorship import clock, retention
 from mentorship.privacy import GroupMask
 
 if TYPE_CHECKING:  # queries builds on registrations, which words its counts with `plural` from here
@@ -70,6 +70,23 @@ def share(part: int, whole: int) -> str:
 
 def days(n: int | None) -> str:
     return "–" if n is None else plural(n, "day")
+
+
+def moments(instants: pd.Series, *, seconds: bool = False) -> pd.Series:
+    """Instants (aware, naive UTC, or the driver's ISO text) as a person reads them: in the program's zone,
+    naming it for each instant ("2026-12-07 19:30 CST", "2026-07-07 20:30 CDT"); missing ones stay missing."""
+    local = pd.to_datetime(instants, utc=True, format="ISO8601").dt.tz_convert(clock.zone())
+    return local.dt.strftime("%Y-%m-%d %H:%M:%S %Z" if seconds else "%Y-%m-%d %H:%M %Z").where(local.notna())
+
+
+def with_moments(frame: pd.DataFrame, *columns: str, seconds: bool = False) -> pd.DataFrame:
+    """A copy of `frame` with each of `columns` (instants) as `moments` writes them."""
+    return frame.assign(**{column: moments(frame[column], seconds=seconds) for column in columns})
+
+
+def moment(instant, *, seconds: bool = False) -> str:
+    """One instant as `moments` writes it."""
+    return moments(pd.Series([instant]), seconds=seconds).iloc[0]
 
 
 def last_met(day) -> str:

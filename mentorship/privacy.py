@@ -20,6 +20,7 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
+from mentorship import clock
 from mentorship.matching import COMPONENT_BY_KEY, Reason, RecruitmentGap, reason_component
 from mentorship.models import Role
 from mentorship.retention import CURVE_COLUMNS, ONE_YEAR_DAYS, GroupFigures, Requests
@@ -450,8 +451,7 @@ def seen_by(pairs: pd.DataFrame, today: date, role: Role | str) -> pd.DataFrame:
     last = pd.Timestamp(today)
 
     def recorded(column: str) -> pd.Series:
-        stamps = pd.to_datetime(pairs[column], utc=True).dt.tz_convert(None).dt.normalize()
-        return stamps.clip(upper=last)
+        return clock.days_of(pairs[column]).clip(upper=last)
 
     confirmed, ended = pd.to_datetime(pairs["confirmed_on"]), pd.to_datetime(pairs["ended_on"])
     return pairs.assign(

@@ -12,13 +12,13 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime
 
 import pandas as pd
 import sqlalchemy as sa
 from sqlmodel import Session, SQLModel
 
-from mentorship import cadence, feedback, formatting, links, matching, privacy, retention
+from mentorship import cadence, clock, feedback, formatting, links, matching, privacy, retention
 from mentorship import registrations as registration_rules
 from mentorship import signup as signup_rules
 from mentorship import surveys as survey_rules
@@ -288,10 +288,9 @@ def audit_log(
     if outcome:
         statement = statement.where(AuditEvent.outcome == outcome)
     if since:
-        statement = statement.where(AuditEvent.at >= pd.Timestamp(since, tz="UTC").to_pydatetime())
+        statement = statement.where(AuditEvent.at >= clock.day_start(since))
     if until:
-        end = pd.Timestamp(until, tz="UTC") + pd.Timedelta(days=1)
-        statement = statement.where(AuditEvent.at < end.to_pydatetime())
+        statement = statement.where(AuditEvent.at < clock.day_end(until))
     return frame(session, statement.order_by(AuditEvent.id.desc()).limit(limit))
 
 
@@ -794,10 +793,7 @@ def survey_responses(session: Session) -> pd.DataFrame:
         .order_by(SurveyResponse.id),
     )
 
-    def utc_day(column: pd.Series) -> pd.Series:
-        return pd.to_datetime(column, utc=True, format="ISO8601").dt.tz_convert(None).dt.normalize()
-
-    submitted, updated = utc_day(responses["submitted_at"]), utc_day(responses["updated_at"])
+    submitted, updated = clock.days_of(responses["submitted_at"]), clock.days_of(responses["updated_at"])
     responses["submitted_on"] = submitted
     responses["changed_on"] = submitted.where(submitted >= updated, updated)
     responses["answers"] = json.loads("[" + responses["answers"].str.cat(sep=",") + "]")  # one parse
@@ -807,10 +803,10 @@ def survey_responses(session: Session) -> pd.DataFrame:
 
 def surveys_sent(session: Session, through: date | None = None) -> pd.DataFrame:
     """How many surveys were sent (`invited`) per `moment` and `role`, all or those sent by the end of
-    `through` (UTC)."""
+    `through` (the program's day)."""
     sent = SurveyInvitation.sent_at.is_not(None)
     if through is not None:
-        sent &= SurveyInvitation.sent_at < datetime.combine(through + timedelta(days=1), time(), tzinfo=UTC)
+        sent &= SurveyInvitation.sent_at < clock.day_end(through)
     return frame(
         session,
         sa.select(SurveyInvitation.moment, SurveyInvitation.role, sa.func.count().label("invited"))

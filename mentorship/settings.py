@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
 import secrets
 from dataclasses import asdict, dataclass, fields, replace
+from functools import cache
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from mentorship import clients, db
+from mentorship.errors import UnusableInput
 from mentorship.models import Setting, utcnow
 
 
@@ -115,6 +120,51 @@ def registration_settings(session: Session) -> RegistrationSettings:
     if chosen.per_address >= chosen.per_hour:  # stored before the per-address limit: keep it below the cap
         chosen = replace(chosen, per_address=max(1, chosen.per_hour - 1))
     return chosen
+
+
+# --- The program's time zone (the environment, not the store) ---
+TIMEZONE_ENV = "MENTORSHIP_TIMEZONE"
+
+
+def program_zone() -> ZoneInfo:
+    """The zone the program's day is counted in and its times are shown in: MENTORSHIP_TIMEZONE (an IANA
+    name such as America/Chicago), else the machine's own zone. A name that is not a zone raises
+    UnusableInput, one sentence naming the setting."""
+    name = os.environ.get(TIMEZONE_ENV, "").strip()
+    return _named_zone(name) if name else _machine_zone()
+
+
+@cache
+def _named_zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise UnusableInput(
+            f"{TIMEZONE_ENV} is {name!r}, which is not a time zone: "
+            "give an IANA name such as America/Chicago."
+        ) from None
+
+
+@cache
+def _machine_zone() -> ZoneInfo:
+    """The machine's zone: $TZ when it names one, else /etc/localtime (by its IANA name where the link
+    gives it), else UTC."""
+    for name in (os.environ.get("TZ", "").lstrip(":"), _localtime_name()):
+        if name:
+            try:
+                return ZoneInfo(name)
+            except (ZoneInfoNotFoundError, ValueError):
+                pass
+    localtime = Path("/etc/localtime")
+    if localtime.is_file():
+        with localtime.open("rb") as data:
+            return ZoneInfo.from_file(data, key="localtime")
+    return ZoneInfo("UTC")
+
+
+def _localtime_name() -> str:
+    target = str(Path("/etc/localtime").resolve())
+    return target.partition("zoneinfo/")[2] if "zoneinfo/" in target else ""
 
 
 # --- Client addresses ---

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from mentorship import db, queries
+from mentorship import db, formatting, queries
 from mentorship.formatting import plural
 from mentorship.ui import page_setup, read
 from mentorship.ui.admin import accounts_panel, audit_download, backup_panel, registration_panel
@@ -36,12 +36,10 @@ with audit_tab:
     )
     st.caption(f"{plural(len(events), 'event')}, newest first (the log is append-only).")
     st.dataframe(
-        events,
+        formatting.with_moments(events, "at", seconds=True),
         hide_index=True,
         width="stretch",
-        column_config={
-            "at": st.column_config.DatetimeColumn("When (UTC)", format="YYYY-MM-DD HH:mm:ss"),
-        },
+        column_config={"at": "When"},
     )
     audit_download(chosen_actions, None if outcome == "any" else outcome, since, until)
     st.header("Refused requests")  # h2 under the page's h1
@@ -49,14 +47,13 @@ with audit_tab:
         "Requests refused to signed-out browsers are counted per client and 10 minutes: the first is in the "
         "log above, every one is counted here."
     )
+    refused = read(ctx, queries.refused_requests, ctx.user.role)
     st.dataframe(
-        read(ctx, queries.refused_requests, ctx.user.role),
+        formatting.with_moments(refused, "window_start"),
         hide_index=True,
         width="stretch",
         column_config={
-            "window_start": st.column_config.DatetimeColumn(
-                "10 minutes from (UTC)", format="YYYY-MM-DD HH:mm"
-            ),
+            "window_start": "10 minutes from",
             "action": "Action",
             "requests": "Requests",
             "clients": "Clients",

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import sys
 import tempfile
-from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from devtools.servers import chromium_browser, dashboard_server, new_page, sign_in, wait_for_app  # noqa: E402
-from mentorship import db, demo, services  # noqa: E402
+from mentorship import clock, db, demo, services  # noqa: E402
 from mentorship.auth import Actor  # noqa: E402
 
 IMAGES = ROOT / "docs" / "images"
@@ -48,7 +47,7 @@ def main() -> None:
         url = f"sqlite:///{tmp}/demo.db"
         engine = db.make_engine(url)
         db.upgrade(engine)
-        services.load_demo(engine, actor=Actor.operator(), today=date.today())
+        services.load_demo(engine, actor=Actor.operator(), today=clock.today())
         services.add_demo_accounts(engine, actor=Actor.operator())
         with dashboard_server(url) as base, chromium_browser() as browser:
             for role, shots in SHOTS.items():

@@ -4,15 +4,15 @@ dashboard in Chromium (a screenshot of the page is saved when such a test fails)
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from datetime import date
+from collections.abc import Callable, Iterator
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import Engine
 from streamlit.testing.v1 import AppTest
 
-from mentorship import auth, clock, db, demo
+from mentorship import auth, clock, db, demo, settings
 from mentorship.auth import Actor
 from mentorship.db import URL_ENV
 from mentorship.models import Role, User
@@ -28,6 +28,26 @@ def today(monkeypatch: pytest.MonkeyPatch) -> date:
     """The day pinned for pages and commands run in this process (`mentorship.clock`): TODAY."""
     monkeypatch.setattr(clock, "today", lambda: TODAY)
     return TODAY
+
+
+@pytest.fixture(autouse=True)
+def machine_zone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test starts in the machine's own zone (MENTORSHIP_TIMEZONE unset), whatever the shell says."""
+    monkeypatch.delenv(settings.TIMEZONE_ENV, raising=False)
+
+
+@pytest.fixture
+def program_clock(monkeypatch: pytest.MonkeyPatch) -> Callable[..., date]:
+    """`program_clock(instant, zone="America/Chicago")` pins the program's clock at an instant (aware UTC)
+    in a zone (MENTORSHIP_TIMEZONE): `clock.now()` is that instant and `clock.today()` its day there, as on
+    a deployed server whose own clock is UTC. Returns that day."""
+
+    def pin(instant: datetime, zone: str = "America/Chicago") -> date:
+        monkeypatch.setenv(settings.TIMEZONE_ENV, zone)
+        monkeypatch.setattr(clock, "now", lambda: instant)
+        return clock.today()
+
+    return pin
 
 
 @pytest.fixture

@@ -484,7 +484,10 @@ def add_rows(engine) -> tuple[int]:
 
 
 # The leader's controls on the pages
-def test_the_leader_makes_a_survey_link_on_the_pair_view_shown_once(app, engine, accounts, pinned):
+def test_the_leader_makes_a_survey_link_on_the_pair_view_shown_once(
+    app, engine, accounts, pinned, monkeypatch
+):
+    monkeypatch.setenv("MENTORSHIP_TIMEZONE", "America/Chicago")
     add_pair(engine, "solo", confirmed_on=TODAY - timedelta(days=40))
     at = signed_in(app("pages/3_Cadence.py")).run()
     assert "No survey has been sent to this pair yet." in [c.value for c in at.caption]
@@ -498,7 +501,7 @@ def test_the_leader_makes_a_survey_link_on_the_pair_view_shown_once(app, engine,
         assert queries.survey_page(session, token_of(url), NOW + timedelta(hours=1)).first_name == "Solokid"
     again = signed_in(app("pages/3_Cadence.py")).run()  # a new visit: the link is not shown again
     assert not [c for c in again.code if "/Survey?token=" in c.value]
-    closes = f"{NOW + timedelta(hours=1) + timedelta(days=30):%Y-%m-%d}"
+    closes = "2026-12-25 04:00 CST"  # 30 days after the link was made at 04:00 CST, in the program's zone
     assert f"Getting started, the mentee: a live link until {closes}." in [c.value for c in again.caption]
     assert "Getting started · the mentee, Solokid Studentlast: sent" in again.text[-1].value
 

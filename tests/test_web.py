@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from devtools.servers import session_cookie, sign_in, wait_for_app
-from mentorship import auth, db, web
+from mentorship import auth, clock, db, web
 from mentorship.models import AuditEvent
 
 from .conftest import COMMITTEE_EMAIL, LEADER_EMAIL, PASSWORD
@@ -211,7 +211,7 @@ def test_the_audit_log_download_follows_the_filters_for_the_leader_only(engine, 
     status, headers, body = request(dashboard, url, headers={"Cookie": f"{web.SESSION_COOKIE}={leader}"})
     assert status == 200 and headers["content-type"].startswith("text/csv")
     lines = body.decode("utf-8-sig").splitlines()
-    assert lines[0] == "at,actor,action,entity,entity_id,outcome,summary"
+    assert lines[0] == f"at ({clock.zone().key}),actor,action,entity,entity_id,outcome,summary"
     assert len(lines) == 2 and f"{LEADER_EMAIL},auth.sign_in,user," in lines[1]
     assert audit_of(engine, "audit.export")[-1] == (LEADER_EMAIL, "done", "1 events")
     status, _, body = request(dashboard, url)

@@ -15,7 +15,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from mentorship import db, queries, retention
+from mentorship import clock, db, queries, retention
 from mentorship import signup as signup_words
 from mentorship import surveys as survey_rules
 from mentorship.cadence import CadenceStatus
@@ -73,7 +73,7 @@ def _last_sent_on(session: Session, kind: str) -> dict[int | None, date]:
         .where(OutboxMessage.kind == kind)
         .group_by(OutboxMessage.match_id)
     ).all()
-    return {match_id: at.date() for match_id, at in rows}
+    return {match_id: clock.day_of(at) for match_id, at in rows}
 
 
 def plan(session: Session, *, today: date, now: datetime, smtp: SmtpSettings | None) -> PlanReport:
@@ -265,7 +265,7 @@ def _plan_surveys(session, kinds, base, today, now, report) -> None:
             report.skipped["opted_out"] += 1
             continue
         first = people[row.match_id][f"{row.role}_first_name"]
-        context = survey_context(first, base, closes_on=row.closes_at.date())
+        context = survey_context(first, base, closes_on=clock.day_of(row.closes_at))
         subject, body = render_template(templates[kind], context)
         planned.append(
             {

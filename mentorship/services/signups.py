@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from mentorship import audit, db, intake, links, outbox, queries, settings
+from mentorship import audit, clock, db, intake, links, outbox, queries, settings
 from mentorship.auth import Actor
 from mentorship.errors import Refused
 from mentorship.models import Mentee, Mentor, PersonStatus, Role, Signup, SignupStatus, ValuesStatement
@@ -287,7 +287,7 @@ def _apply(session: Session, signup: Signup, *, now: datetime, today: date) -> i
         raise intake.InvalidRegistration(row.errors)
     if row.action != intake.CREATE:  # registered meanwhile (an import, the leader): never overwritten
         raise Refused(ALREADY_REGISTERED_REFUSAL, audit="refused: the email is registered already")
-    row.values["registered_on"] = min(signup.created_at.date(), today)
+    row.values["registered_on"] = min(clock.day_of(signup.created_at), today)
     intake.write(session, plan, today=today)
     table = intake.PEOPLE[signup.kind]
     person_id = session.execute(sa.select(table.id).where(table.email == signup.email)).scalar_one()

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from mentorship import db, privacy, queries
+from mentorship import clock, db, formatting, privacy, queries
 from mentorship.auth import Actor
 from mentorship.errors import Refused, UnusableInput
 from mentorship.models import (
@@ -41,11 +41,13 @@ def export_audit_log(
     since: date | None = None,
     until: date | None = None,
 ) -> bytes:
-    """The audit events the filters pick (as the Admin page lists them) as CSV; the leader's only, audited."""
+    """The audit events the filters pick (as the Admin page lists them) as CSV; the leader's only, audited.
+    Times are in the program's zone, which the column's header names: "at (America/Chicago)"."""
     with operation(engine, actor=actor, action="audit.export") as op:
         events = queries.audit_log(op.session, actions=actions, outcome=outcome, since=since, until=until)
         op.record(f"{len(events)} events")
-    return privacy.spreadsheet_csv(events)
+    local = formatting.with_moments(events, "at", seconds=True)
+    return privacy.spreadsheet_csv(local.rename(columns={"at": f"at ({clock.zone().key})"}))
 
 
 def backup(engine: Engine, *, actor: Actor, target: Path) -> int:

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from mentorship import links, queries
+from mentorship import clock, links, queries
 from mentorship import surveys as rules
 from mentorship.auth import Actor
 from mentorship.errors import Refused
@@ -162,7 +162,7 @@ def mint_survey_link(session: Session, invitation_id: int, now: datetime, *, rem
     if invitation is None:
         raise Refused("That survey no longer exists.")
     if invitation.closes_at is not None and invitation.closes_at <= now:
-        raise Refused(f"This survey closed on {invitation.closes_at:%Y-%m-%d}.")
+        raise Refused(f"This survey closed on {clock.day_of(invitation.closes_at)}.")
     token = links.new_token()
     invitation.token_hash = links.token_hash(token)
     if invitation.sent_at is None:

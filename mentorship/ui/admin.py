@@ -8,7 +8,7 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
-from mentorship import auth, clock, links, services, web
+from mentorship import auth, clock, formatting, links, services, web
 from mentorship.errors import Refused
 from mentorship.settings import RegistrationSettings
 from mentorship.ui.core import PageContext, run_write
@@ -37,15 +37,15 @@ def _add_account(ctx: PageContext) -> None:
 
 def accounts_panel(ctx: PageContext, accounts: pd.DataFrame) -> None:
     st.dataframe(
-        accounts,
+        formatting.with_moments(accounts, "created_at", "last_login_at"),
         hide_index=True,
         width="stretch",
         column_config={
             "email": "Email",
             "role": "Role",
             "is_active": st.column_config.CheckboxColumn("Active"),
-            "created_at": st.column_config.DatetimeColumn("Created (UTC)", format="YYYY-MM-DD HH:mm"),
-            "last_login_at": st.column_config.DatetimeColumn("Last sign-in (UTC)", format="YYYY-MM-DD HH:mm"),
+            "created_at": "Created",
+            "last_login_at": "Last sign-in",
         },
     )
     with st.form("add-account"):

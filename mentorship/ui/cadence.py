@@ -148,7 +148,7 @@ def checkin_link(ctx: PageContext, pair: pd.Series) -> None:
         )
         st.link_button("Email the link to the pair", draft, icon=":material/mail:")
     else:
-        until = f", the newest until {state.newest_until:%Y-%m-%d}" if state.newest_until else ""
+        until = f", the newest until {clock.day_of(state.newest_until)}" if state.newest_until else ""
         st.caption(
             f"{state.live} live link{'s' if state.live != 1 else ''}{until} (each invitation mail makes "
             "one). The dashboard keeps only their fingerprints: make a new link to copy one."

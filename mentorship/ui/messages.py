@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from mentorship import clock, outbox, queries
+from mentorship import clock, formatting, outbox, queries
 from mentorship.errors import UnusableInput
 from mentorship.formatting import plural
 from mentorship.outbox import actions, config, planning, templates
@@ -98,7 +98,7 @@ def outbox_panel(ctx: PageContext, messages: pd.DataFrame, smtp: SmtpSettings | 
     more = f" (the newest {SHOWN_ROWS:,} are listed)" if total > SHOWN_ROWS else ""
     st.caption(f"{plural(total, 'message')}{more}, newest first.")
     st.dataframe(
-        shown,
+        formatting.with_moments(shown, "next_attempt_at", "created_at", "sent_at"),
         hide_index=True,
         width="stretch",
         column_config={
@@ -109,11 +109,9 @@ def outbox_panel(ctx: PageContext, messages: pd.DataFrame, smtp: SmtpSettings | 
             "subject": "Subject",
             "attempts": "Attempts",
             "last_error": "Last error",
-            "next_attempt_at": st.column_config.DatetimeColumn(
-                "Next attempt (UTC)", format="YYYY-MM-DD HH:mm"
-            ),
-            "created_at": st.column_config.DatetimeColumn("Queued (UTC)", format="YYYY-MM-DD HH:mm"),
-            "sent_at": st.column_config.DatetimeColumn("Sent (UTC)", format="YYYY-MM-DD HH:mm"),
+            "next_attempt_at": "Next attempt",
+            "created_at": "Queued",
+            "sent_at": "Sent",
         },
     )
     if shown.empty:
@@ -267,12 +265,12 @@ def optouts_panel(optouts: pd.DataFrame) -> None:
         "surveys. Introductions and messages you write yourself still reach them."
     )
     st.dataframe(
-        optouts,
+        optouts.assign(since=clock.days_of(optouts["since"])),
         hide_index=True,
         width="stretch",
         column_config={
             "email": "Email",
             "name": "Name",
-            "since": st.column_config.DatetimeColumn("Since (UTC)", format="YYYY-MM-DD"),
+            "since": st.column_config.DateColumn("Since", format="YYYY-MM-DD"),
         },
     )

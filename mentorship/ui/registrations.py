@@ -411,10 +411,10 @@ def new_panel(ctx: PageContext, new: pd.DataFrame) -> None:
         "updates their own details through their personal link)."
     )
     st.dataframe(
-        formatting.labelled(shown),
+        formatting.with_moments(formatting.labelled(shown), "sent_at"),
         hide_index=True,
         width="stretch",
-        column_config={"sent_at": st.column_config.DatetimeColumn("Sent (UTC)", format="YYYY-MM-DD HH:mm")},
+        column_config={"sent_at": "Sent"},
         key="new-table",
     )
     if not ctx.user.is_leader:
@@ -440,12 +440,12 @@ def outdated_attestations(rows: pd.DataFrame) -> None:
         f"Mentors who attested an earlier values statement ({len(rows)})", icon=":material/history:"
     ):
         st.dataframe(
-            rows,
+            rows.assign(attested_at=clock.days_of(rows["attested_at"])),
             hide_index=True,
             width="stretch",
             column_config={
                 "name": "Name",
                 "attested_version": st.column_config.NumberColumn("Version attested", format="%d"),
-                "attested_at": st.column_config.DatetimeColumn("Attested (UTC)", format="YYYY-MM-DD"),
+                "attested_at": st.column_config.DateColumn("Attested", format="YYYY-MM-DD"),
             },
         )

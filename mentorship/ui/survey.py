@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy.engine import Engine
 
-from mentorship import clock, links, queries, services
+from mentorship import clock, formatting, links, queries, services
 from mentorship import surveys as rules
 from mentorship.errors import Refused, UnusableInput
 from mentorship.ui.core import PageContext, client_address, read, run_write
@@ -54,7 +54,7 @@ def _save(engine: Engine, token: str, survey: queries.SurveyPage) -> None:
     except (Refused, UnusableInput) as exc:
         state[OUTCOME] = ("warning", str(exc))
         return
-    message = rules.SAVED.format(closes=f"{receipt.closes_at:%B %d, %Y}")
+    message = rules.SAVED.format(closes=formatting.moment(receipt.closes_at))
     if receipt.concern_raised:
         message += " The program leader will reach out to you."
     state[OUTCOME] = ("success", message)
@@ -81,7 +81,8 @@ def survey_page(engine: Engine, token: str) -> None:
     st.caption(rules.PRIVACY_NOTE)
     if survey.answers is not None:
         st.text(
-            f"You answered already; change anything below and save again, until {survey.closes_at:%B %d, %Y}."
+            "You answered already; change anything below and save again, until "
+            f"{formatting.moment(survey.closes_at)}."
         )
     with st.form("survey", border=False, enter_to_submit=False):
         for q in rules.questions_for(survey.moment, survey.role, ended=survey.ended):
@@ -149,13 +150,14 @@ def pair_surveys(ctx: PageContext, pair: pd.Series) -> None:
         title = f"{rules.MOMENT_LABELS[row.moment]} · the {row.role}, {person}"
         if row.answers is None:
             state = (
-                f"sent {row.sent_at:%Y-%m-%d}, open until {row.closes_at:%Y-%m-%d}, not answered"
+                f"sent {clock.day_of(row.sent_at)}, open until {formatting.moment(row.closes_at)}, "
+                "not answered"
                 if pd.notna(row.sent_at)
                 else "not sent yet"
             )
             st.text(f"{title}: {state}")
             continue
-        with st.expander(f"{title}: answered {row.updated_at:%Y-%m-%d}"):
+        with st.expander(f"{title}: answered {clock.day_of(row.updated_at)}"):
             st.dataframe(_answers_table(row.answers), hide_index=True, width="stretch")
     fresh = st.session_state.get(FRESH_SURVEY_LINK)
     if fresh and fresh[0] == match_id:
@@ -172,7 +174,7 @@ def pair_surveys(ctx: PageContext, pair: pd.Series) -> None:
             if row.closes_at > clock.now():
                 st.caption(
                     f"{rules.MOMENT_LABELS[row.moment]}, the {row.role}: a live link until "
-                    f"{row.closes_at:%Y-%m-%d}."
+                    f"{formatting.moment(row.closes_at)}."
                 )
     with st.popover("Make a survey link", icon=":material/add_link:"):
         st.radio(
