@@ -1,0 +1,141 @@
+"""The Outcomes page and `outcomes --json`: the funnel by registration year counted by hand, the committee's
+rules (nothing on fewer than 5, figures as of a release point), the leader's live view."""
+
+import json
+from datetime import UTC, date, datetime
+
+import pytest
+
+from mentorship import db, milestones, queries, services
+from mentorship.cli import main
+
+from .conftest import TODAY
+from .factories import add, make_match, make_mentee, make_mentor
+
+pytestmark = pytest.mark.usefixtures("today", "accounts")
+PAGE = "pages/11_Outcomes.py"
+
+
+def record(engine, mentee_id: int, kind: str, on: date, *, at: datetime, school: str = "") -> None:
+    """One milestone, recorded at `at`, through the services' one write (as every way in)."""
+    step, errors = milestones.check(kind, on, school=school, today=at.date())
+    assert not errors, errors
+    with db.write_session(engine) as session:
+        services.record_steps(session, mentee_id=mentee_id, steps=[step], source="import", now=at)
+
+
+def stamp(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
+
+
+def view(engine, role: str):
+    with db.read_session(engine) as session:
+        return queries.outcomes_view(session, TODAY, role)
+
+
+@pytest.fixture
+def paths(engine):
+    """Seven mentees in two registration years, three pairs and one milestone path each (today 25 November
+    2026):
+
+    2024: Ana   paired 1 Mar 2024 – 1 Jun 2025 (a year and more); applied, interviewed, matriculated
+          Ben   paired 1 Apr 2024 – 1 Aug 2024 (four months); reapplying          → counts as applied
+          Cruz  never paired; chose another health profession                       → known, no stage
+          Dee   never paired; nothing recorded                                       → unknown
+    2025: Eli   paired 1 May 2026, still open (under a year so far); left pre-med  → known, no stage
+          Fay   never paired; took the MCAT                                          → known, no stage
+          Gus   never paired; accepted                             → applied, interviewed, accepted
+
+    By hand:        registered paired one_year applied interviewed accepted matriculated unknown
+      2024               4       2       1        2         1          1          1          1
+      2025               3       1       0        1         1          1          0          0
+    """
+    mentor, mentor2 = add(engine, make_mentor("kou"), make_mentor("mai", identifies_bipoc="no"))
+    y24, y25 = date(2024, 2, 1), date(2025, 3, 1)
+    ana, ben, cruz, dee, eli, fay, gus = add(
+        engine,
+        *(make_mentee(k, registered_on=y24) for k in ("ana", "ben", "cruz", "dee")),
+        *(make_mentee(k, registered_on=y25) for k in ("eli", "fay", "gus")),
+    )
+    add(
+        engine,
+        make_match(mentor, ana, confirmed_on=date(2024, 3, 1), ended_on=date(2025, 6, 1), status="completed"),
+        make_match(mentor2, ben, confirmed_on=date(2024, 4, 1), ended_on=date(2024, 8, 1), status="ended"),
+        make_match(mentor, eli, confirmed_on=date(2026, 5, 1)),
+    )
+    at = stamp(date(2026, 9, 1))
+    record(engine, ana, "applied", date(2025, 6, 1), at=at)
+    record(engine, ana, "interviewed", date(2025, 10, 1), at=at)
+    record(engine, ana, "matriculated", date(2026, 8, 1), at=at, school="University of Minnesota")
+    record(engine, ben, "reapplying", date(2026, 6, 1), at=at)
+    record(engine, cruz, "other_profession", date(2026, 1, 10), at=at)
+    record(engine, eli, "left_premed", date(2026, 7, 1), at=at)
+    record(engine, fay, "mcat", date(2025, 4, 1), at=at)
+    record(engine, gus, "accepted", date(2026, 3, 1), at=at)
+    return engine
+
+
+HAND_COUNT = [
+    {
+        "year": 2024,
+        "registered": 4,
+        "paired": 2,
+        "one_year": 1,
+        "applied": 2,
+        "interviewed": 1,
+        "accepted": 1,
+        "matriculated": 1,
+        "unknown": 1,
+    },
+    {
+        "year": 2025,
+        "registered": 3,
+        "paired": 1,
+        "one_year": 0,
+        "applied": 1,
+        "interviewed": 1,
+        "accepted": 1,
+        "matriculated": 0,
+        "unknown": 0,
+    },
+]
+
+
+def test_outcomes_json_counts_the_funnel_by_hand(paths, capsys, store_url):
+    assert main(["outcomes", "--db", store_url, "--json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["cohorts"] == HAND_COUNT
+    # the comparisons: every group, however small, for the leader; known status only, NaN as null
+    rows = {(r["comparison"], r["group"], r["outcome"]): r for r in printed["comparisons"]}
+    # a year's chance (first pair confirmed a year ago): Ana (a year, matriculated) and Ben (four months,
+    # reapplying); Eli's pair is not a year old yet
+    assert rows["year", "At least a year", "accepted"] | {"low": 0, "high": 0} == {
+        "comparison": "year",
+        "group": "At least a year",
+        "outcome": "accepted",
+        "known": 1,
+        "reached": 1,
+        "share": 1.0,
+        "low": 0,
+        "high": 0,
+    }
+    assert (
+        rows["year", "Less than a year", "applied"]["known"],
+        rows["year", "Less than a year", "applied"]["reached"],
+    ) == (1, 1)
+    # nobody who asked for a BIPOC mentor: no share, null
+    nobody = rows["concordance", "BIPOC-identifying mentor", "applied"]
+    assert (nobody["known"], nobody["share"], nobody["low"]) == (0, None, None)
+
+
+def test_outcomes_table_reads_the_same_counts(paths, capsys, store_url):
+    assert main(["outcomes", "--db", store_url]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[1].split() == ["2024", "4", "2", "1", "2", "1", "1", "1", "1"]
+    assert out[3].split() == ["All", "years", "7", "3", "1", "3", "2", "2", "1", "1"]
+    assert milestones.ASSOCIATIONS in "\n".join(out)
+
+
+def test_outcomes_refuses_a_store_that_is_not_there(capsys, tmp_path):
+    assert main(["outcomes", "--db", f"sqlite:///{tmp_path}/nowhere/x.db", "--json"]) == 2
+    assert capsys.readouterr().out == ""
