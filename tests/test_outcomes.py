@@ -9,7 +9,7 @@ import pytest
 from mentorship import db, milestones, queries, services
 from mentorship.cli import main
 
-from .conftest import TODAY
+from .conftest import TODAY, signed_in
 from .factories import add, make_match, make_mentee, make_mentor
 
 pytestmark = pytest.mark.usefixtures("today", "accounts")
@@ -139,3 +139,129 @@ def test_outcomes_table_reads_the_same_counts(paths, capsys, store_url):
 def test_outcomes_refuses_a_store_that_is_not_there(capsys, tmp_path):
     assert main(["outcomes", "--db", f"sqlite:///{tmp_path}/nowhere/x.db", "--json"]) == 2
     assert capsys.readouterr().out == ""
+
+
+@pytest.fixture
+def small(engine):
+    """Seven mentees registered in 2024 and three in 2025, none paired; in September 2026 six applications
+    are recorded (five of 2024, one of 2025): the committee's release point is 30 September 2026.
+
+    The committee, by hand (All years is the total each year's hidden count would be worked out from):
+                      registered         applied            unknown
+      2024            7 → withheld       5 → withheld       2 → fewer than 5
+      2025            3 → fewer than 5   1 → fewer than 5   2 → fewer than 5
+      All years       10                 6                  4 → fewer than 5
+    """
+    ids = add(
+        engine,
+        *(make_mentee(f"m24{i}", registered_on=date(2024, 2, 1)) for i in range(7)),
+        *(make_mentee(f"m25{i}", registered_on=date(2025, 3, 1)) for i in range(3)),
+    )
+    for mentee_id in [*ids[:5], ids[7]]:
+        record(engine, mentee_id, "applied", date(2026, 9, 1), at=stamp(date(2026, 9, 10)))
+    return engine, ids
+
+
+def cohort_rows(seen) -> dict[str, list]:
+    columns = ["registered", "paired", "applied", "accepted", "unknown"]
+    return {row["year"]: [row[c] for c in columns] for row in seen.cohorts.to_dict("records")}
+
+
+FEW, WITHHELD = "fewer than 5", "withheld"
+
+
+def test_committee_reads_the_release_point_with_nothing_on_fewer_than_5(small):
+    engine, _ = small
+    seen = view(engine, "committee")
+    assert seen.as_of.day == date(2026, 9, 30) and not seen.as_of.live
+    assert cohort_rows(seen) == {
+        "2024": [WITHHELD, FEW, WITHHELD, FEW, FEW],
+        "2025": [FEW, FEW, FEW, FEW, FEW],
+        "All years": [10, FEW, 6, FEW, FEW],
+    }
+    assert seen.funnel.empty  # no year's count may be drawn
+    assert seen.comparisons.empty and seen.all_comparisons is None
+
+
+def test_one_milestone_recorded_today_moves_the_leaders_figures_not_the_committees(small):
+    engine, ids = small
+    before = view(engine, "committee")
+    leader_before = cohort_rows(view(engine, "leader"))
+    assert leader_before["2024"] == [7, 0, 5, 0, 2]
+    record(engine, ids[5], "accepted", date(2026, 11, 20), at=stamp(TODAY))  # a named 2024 student
+    after = view(engine, "committee")
+    assert cohort_rows(after) == cohort_rows(before) and after.as_of == before.as_of
+    assert cohort_rows(view(engine, "leader"))["2024"] == [7, 0, 6, 1, 1]
+
+
+def test_a_step_recorded_late_waits_for_the_next_release_point(small):
+    """A milestone recorded in November as of March counts from November: the September release stands."""
+    engine, ids = small
+    record(engine, ids[8], "applied", date(2026, 3, 1), at=stamp(date(2026, 11, 2)))
+    assert cohort_rows(view(engine, "committee"))["All years"] == [10, FEW, 6, FEW, FEW]
+
+
+def test_committee_sees_nothing_before_the_first_release_point(paths):
+    seen = view(paths, "committee")  # one milestone of each kind: none has reached 5
+    assert seen.as_of.day is None and seen.cohorts.empty and seen.comparisons.empty
+    assert seen.as_of.caption().startswith("Not shown yet. The outcomes")
+
+
+def texts(at) -> str:
+    parts = [e.value for kind in ("markdown", "caption", "info", "header", "title") for e in at.get(kind)]
+    parts += [d.value.to_csv() for d in at.dataframe]
+    parts += [c.proto.spec for c in at.get("vega_lite_chart")]
+    return "\n".join(str(p) for p in parts)
+
+
+def open_page(app, role: str):
+    at = signed_in(app("app.py"), role).run()
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    return at
+
+
+def funnel_table(at):
+    return next(d.value for d in at.dataframe if d.value.columns[0] == "Registration year")
+
+
+def test_leader_page_shows_the_funnel_live_with_its_chart(paths, app):
+    at = open_page(app, "leader")
+    table = funnel_table(at)
+    assert table.values.tolist() == [
+        ["2024", "4", "2", "1", "2", "1", "1", "1", "1"],
+        ["2025", "3", "1", "0", "1", "1", "1", "0", "0"],
+        ["All years", "7", "3", "1", "3", "2", "2", "1", "1"],
+    ]
+    [funnel] = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
+    assert funnel["title"] == "The path to medical school, by registration year"
+    assert funnel["description"].startswith("Bar chart of how many mentees of each registration year")
+    shown = texts(at)
+    assert "As of" not in shown and milestones.ASSOCIATIONS in shown
+    assert "Nothing to compare yet: a group is shown only when at least 5" in shown
+    assert "Download the year's report" not in shown  # the lead wires it
+
+
+def test_committee_page_shows_fewer_than_5_as_of_the_release_point(small, app):
+    engine, ids = small
+    record(engine, ids[5], "accepted", date(2026, 11, 20), at=stamp(TODAY))
+    at = open_page(app, "committee")
+    table = funnel_table(at).set_index("Registration year")
+    assert table.loc["2024", ["Registered", "Applied", "Accepted", "No known status"]].tolist() == [
+        WITHHELD,
+        WITHHELD,
+        FEW,
+        FEW,
+    ]
+    assert table.loc["All years", ["Registered", "Applied"]].tolist() == ["10", "6"]
+    shown = texts(at)
+    assert "As of 30 September 2026. The outcomes (registrations, pairs and milestones as they stood" in shown
+    assert "Every count is on fewer than 5 mentees so far." in shown
+    assert not at.get("vega_lite_chart")
+    for private in ("M240", "Vang", "@school.example.edu"):
+        assert private not in shown
+
+
+def test_an_empty_store_says_so(app):
+    at = open_page(app, "committee")
+    assert [i.value for i in at.info] == ["No mentee has registered yet, so there is no path to show."]
