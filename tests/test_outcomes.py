@@ -265,3 +265,52 @@ def test_committee_page_shows_fewer_than_5_as_of_the_release_point(small, app):
 def test_an_empty_store_says_so(app):
     at = open_page(app, "committee")
     assert [i.value for i in at.info] == ["No mentee has registered yet, so there is no path to show."]
+
+
+def test_a_comparison_group_of_5_is_shown_with_its_interval_and_a_group_of_4_is_not(engine, app):
+    """Six mentees mentored a year (all applied, three accepted), four for less (applied): the first group is
+    compared, with Wilson intervals worked out by hand (6 of 6: 6/(6+1.96²) = 61% to 100%; 3 of 6: 50% ±
+    31% = 19% to 81%); the second, on 4 mentees, is named, not shown."""
+    mentor = add(engine, make_mentor("kou", capacity=5))[0]
+    long = add(engine, *(make_mentee(f"long{i}", registered_on=date(2023, 1, 1)) for i in range(6)))
+    short = add(engine, *(make_mentee(f"short{i}", registered_on=date(2023, 1, 1)) for i in range(4)))
+    add(
+        engine,
+        *(
+            make_match(
+                mentor, m, confirmed_on=date(2023, 2, 1), ended_on=date(2024, 3, 1), status="completed"
+            )
+            for m in long
+        ),
+        *(
+            make_match(mentor, m, confirmed_on=date(2023, 2, 1), ended_on=date(2023, 6, 1), status="ended")
+            for m in short
+        ),
+    )
+    for i, mentee_id in enumerate(long):
+        record(
+            engine,
+            mentee_id,
+            "accepted" if i < 3 else "applied",
+            date(2024, 5, 1),
+            at=stamp(date(2024, 6, 1)),
+        )
+    for mentee_id in short:
+        record(engine, mentee_id, "applied", date(2024, 5, 1), at=stamp(date(2024, 6, 1)))
+    at = open_page(app, "leader")
+    compared = next(d.value for d in at.dataframe if d.value.columns[0] == "Comparison")
+    assert compared[
+        ["Group", "Outcome", "Mentees of known status", "Reached it", "Share", "95% interval"]
+    ].values.tolist() == [
+        ["At least a year", "Applied", 6, 6, "100%", "61%–100%"],
+        ["At least a year", "Accepted", 6, 3, "50%", "19%–81%"],
+    ]
+    shown = texts(at)
+    assert (
+        "Fewer than 5 mentees of known status, not shown: BIPOC-identifying mentor, Less than a year, "
+        in shown
+    )
+    specs = {json.loads(c.proto.spec)["title"]: json.loads(c.proto.spec) for c in at.get("vega_lite_chart")}
+    assert specs["Applied and accepted, by group"]["description"].startswith(
+        "Bar chart of the share of mentees"
+    )
