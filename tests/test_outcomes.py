@@ -314,3 +314,16 @@ def test_a_comparison_group_of_5_is_shown_with_its_interval_and_a_group_of_4_is_
     assert specs["Applied and accepted, by group"]["description"].startswith(
         "Bar chart of the share of mentees"
     )
+
+
+def test_on_the_pages_a_milestone_recorded_today_moves_the_leaders_funnel_at_once_not_the_committees(
+    small, app
+):
+    engine, ids = small
+    leader, committee = open_page(app, "leader"), open_page(app, "committee")
+    committee_before = funnel_table(committee).values.tolist()
+    assert funnel_table(leader).set_index("Registration year").loc["2024", "Accepted"] == "0"
+    record(engine, ids[5], "accepted", date(2026, 11, 20), at=stamp(TODAY))
+    leader.run(), committee.run()
+    assert funnel_table(leader).set_index("Registration year").loc["2024", "Accepted"] == "1"
+    assert funnel_table(committee).values.tolist() == committee_before
