@@ -347,17 +347,7 @@ def feedback_list(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 # --- Outcomes ---
-OUTCOME_COLUMNS = {
-    "year": "Registration year",
-    "registered": "Registered",
-    "paired": "Paired with a mentor",
-    "one_year": "A year with a mentor",
-    "applied": "Applied",
-    "interviewed": "Interviewed",
-    "accepted": "Accepted",
-    "matriculated": "Matriculated",
-    "unknown": "No known status",
-}
+OUTCOME_COLUMNS = {"year": "Registration year", **milestones.STAGE_LABELS, "unknown": "No known status"}
 OUTCOME_LABELS = {"applied": "Applied", "accepted": "Accepted"}
 
 

@@ -187,12 +187,12 @@ _PAIR_FIGURES = (
 )
 
 
-def pair_history(session: Session) -> pd.DataFrame:
+def pair_history(session: Session, *also: sa.ColumnElement) -> pd.DataFrame:
     """Every pair ever confirmed: its dates (timestamps, missing as NaT), when it was recorded and last
     written (`confirmed_at`, `updated_at`, UTC), status and end reason, the mentee's BIPOC-mentor
-    preference and the mentor's BIPOC identity (stored values), by id; no names (figures are counted
-    from it)."""
-    statement = sa.select(*_PAIR_FIGURES).join(Mentor, Mentor.id == Match.mentor_id)
+    preference and the mentor's BIPOC identity (stored values), and the columns `also` (such as
+    `Match.mentee_id`), by id; no names (figures are counted from it)."""
+    statement = sa.select(*_PAIR_FIGURES, *also).join(Mentor, Mentor.id == Match.mentor_id)
     statement = statement.join(Mentee, Mentee.id == Match.mentee_id).order_by(Match.id)
     history = driver_frame(session, statement)  # enums as their stored values; dates converted at once
     for column in ("confirmed_on", "ended_on", "decided_on"):
@@ -989,9 +989,9 @@ class OutcomesData:
 
     mentees: pd.DataFrame  # mentee_id, registered_on (Timestamp)
     milestones: pd.DataFrame  # mentee_id, kind (stored value), happened_on (Timestamp), recorded_at (UTC)
-    # match_id, mentee_id, status, confirmed_on, ended_on, decided_on (Timestamps), confirmed_at, updated_at
-    # (UTC), asked (the mentee requires or prefers a BIPOC mentor), concordant (the mentor identifies as
-    # BIPOC: True, False, or None when undisclosed)
+    # `pair_history` with mentee_id, and instead of the stored preference and identity: asked (the mentee
+    # requires or prefers a BIPOC mentor), concordant (the mentor identifies as BIPOC: True, False, or None
+    # when undisclosed)
     pairs: pd.DataFrame
 
 
@@ -1010,28 +1010,7 @@ def outcomes_data(session: Session, today: date) -> OutcomesData:
     )
     steps["happened_on"] = pd.to_datetime(steps["happened_on"])
     steps["recorded_at"] = pd.to_datetime(steps["recorded_at"], utc=True)
-    statement = (
-        sa.select(
-            Match.id.label("match_id"),
-            Match.mentee_id,
-            Match.status,
-            Match.confirmed_on,
-            Match.ended_on,
-            Match.decided_on,
-            Match.confirmed_at,
-            Match.updated_at,
-            Mentee.bipoc_mentor_preference,
-            Mentor.identifies_bipoc.label("mentor_identifies_bipoc"),
-        )
-        .join(Mentor, Mentor.id == Match.mentor_id)
-        .join(Mentee, Mentee.id == Match.mentee_id)
-        .order_by(Match.id)
-    )
-    pairs = driver_frame(session, statement)
-    for column in ("confirmed_on", "ended_on", "decided_on"):
-        pairs[column] = pd.to_datetime(pairs[column])
-    for column in ("confirmed_at", "updated_at"):
-        pairs[column] = pd.to_datetime(pairs[column], utc=True)
+    pairs = pair_history(session, Match.mentee_id)
     identity = pairs.pop("mentor_identifies_bipoc")
     pairs["asked"] = pairs.pop("bipoc_mentor_preference").isin(retention.ASKS_FOR_BIPOC)
     pairs["concordant"] = (
