@@ -15,16 +15,14 @@ start.
 from __future__ import annotations
 
 import argparse
-import os
 import random
-import statistics
 import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock_time
 
 import sqlalchemy as sa
-from common import ROOT, best_of, demo_store, program_size, run_cli
+from common import best_of, demo_store, page_runs, program_size, run_cli
 
 from mentorship import db, milestones, queries, services
 from mentorship.models import Mentee, Milestone, Role
@@ -94,35 +92,6 @@ def record_one(engine, step: int, now: datetime) -> None:
         services.record_steps(session, mentee_id=mentee_id, steps=[done], source="leader", now=now)
 
 
-def page_runs(url: str, runs: int, email: str) -> tuple[float, float, float]:
-    """The page's script run in AppTest as `email`: (the first, with the imports; the median of `runs`
-    after one milestone recorded; the median of `runs` warm reruns), CPU seconds."""
-    from streamlit.testing.v1 import AppTest
-
-    from mentorship.ui import kept
-
-    os.environ["MENTORSHIP_DATABASE_URL"] = url
-    kept.forget_everything()
-    engine = db.make_engine(url)
-    at = AppTest.from_file(str(ROOT / "pages/11_Outcomes.py"), default_timeout=300)
-    at.user = {"is_logged_in": True, "email": email}
-
-    def timed() -> float:
-        start = time.process_time()
-        at.run()
-        assert not at.exception, at.exception
-        return time.process_time() - start
-
-    first = timed()
-    changed = []
-    for step in range(runs):
-        record_one(engine, step + (0 if email == LEADER else runs), datetime.now(UTC))
-        changed.append(timed())
-    warm = [timed() for _ in range(runs)]
-    engine.dispose()
-    return first, statistics.median(changed), statistics.median(warm)
-
-
 def main() -> None:
     parser = program_size(argparse.ArgumentParser())
     parser.add_argument("--runs", type=int, default=5)
@@ -143,9 +112,17 @@ def main() -> None:
                     queries.outcomes_view(session, today, role)
 
             cpu = best_of(3, read, time.process_time)
-            print(f"queries.outcomes_view as {role.value}: best {cpu:.3f} s CPU of 3")
+            with db.read_session(engine) as session:
+                as_of = queries.outcomes_view(session, today, role).as_of
+            when = "live" if as_of.live else f"as of {as_of.day or 'no release point yet'}"
+            print(f"queries.outcomes_view as {role.value} ({when}): best {cpu:.3f} s CPU of 3")
         for email in (LEADER, COMMITTEE):
-            first, changed, warm = page_runs(url, args.runs, email)
+            offset = 0 if email == LEADER else args.runs  # a mentee not yet given a step today
+
+            def change(engine, step: int, offset=offset) -> None:
+                record_one(engine, offset + step, datetime.now(UTC))
+
+            first, changed, warm = page_runs("pages/11_Outcomes.py", url, args.runs, email, change)
             print(
                 f"Outcomes page as {email}: first run {first:.3f} s CPU (imports included), after one "
                 f"milestone recorded {changed:.3f} s CPU, warm {warm:.3f} s CPU (medians of {args.runs})"
