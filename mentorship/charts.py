@@ -421,7 +421,12 @@ def outcomes_funnel(funnel: pd.DataFrame, cohorts: pd.DataFrame) -> Plot:
         )
         .mark_bar()
         .encode(
-            x=alt.X("label:N", title=None, sort=stages, axis=alt.Axis(labelAngle=0, labelLimit=120)),
+            x=alt.X(
+                "label:N",
+                title=None,
+                sort=stages,
+                axis=alt.Axis(labelAngle=-30, labelLimit=160, labelOverlap=False),
+            ),
             y=alt.Y("mentees:Q", title="Mentees", axis=count_axis()),
             xOffset=alt.XOffset("year:O"),
             color=alt.Color("year:O", title="Registered in", scale=alt.Scale(scheme="reds")),
