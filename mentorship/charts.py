@@ -452,12 +452,15 @@ def outcomes_comparisons(table: pd.DataFrame) -> Plot:
         outcome_label=[OUTCOME_LABELS[o] for o in table["outcome"]],
     )
     y = alt.Y("label:N", title=None, sort=list(dict.fromkeys(data["label"])), axis=alt.Axis(labelLimit=320))
-    offset = {"yOffset": "outcome_label:N"}
+    outcomes = list(OUTCOME_LABELS.values())  # applied above accepted, as on the path
+    offset = {"yOffset": alt.YOffset("outcome_label:N", sort=outcomes)}
     base = alt.Chart(data)
     bars = base.mark_bar().encode(
         x=alt.X("share:Q", title="Share", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
         y=y,
-        color=alt.Color("outcome_label:N", title=None, scale=alt.Scale(range=["#7a1f3d", "#d6a2b4"])),
+        color=alt.Color(
+            "outcome_label:N", title=None, sort=outcomes, scale=alt.Scale(range=["#d6a2b4", "#7a1f3d"])
+        ),
         tooltip=[
             alt.Tooltip("label:N", title="Group"),
             alt.Tooltip("outcome_label:N", title="Outcome"),
