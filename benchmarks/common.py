@@ -55,3 +55,39 @@ def program_size(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument("--mentors", type=int, default=5000)
     parser.add_argument("--mentees", type=int, default=10000)
     return parser
+
+
+def page_runs(
+    script: str, url: str, runs: int, email: str, change: Callable[[object, int], None]
+) -> tuple[float, float, float]:
+    """A page's script (`pages/...`) run in AppTest as `email` on the store at `url`: (the first, with the
+    imports; the median of `runs` after one `change(engine, step)` each; the median of `runs` warm reruns),
+    server CPU seconds (`time.process_time`)."""
+    import os
+    import statistics
+
+    from streamlit.testing.v1 import AppTest
+
+    from mentorship import db
+    from mentorship.ui import kept
+
+    os.environ["MENTORSHIP_DATABASE_URL"] = url
+    kept.forget_everything()
+    engine = db.make_engine(url)
+    at = AppTest.from_file(str(ROOT / script), default_timeout=300)
+    at.user = {"is_logged_in": True, "email": email}
+
+    def timed() -> float:
+        start = time.process_time()
+        at.run()
+        assert not at.exception, at.exception
+        return time.process_time() - start
+
+    first = timed()
+    changed = []
+    for step in range(runs):
+        change(engine, step)
+        changed.append(timed())
+    warm = [timed() for _ in range(runs)]
+    engine.dispose()
+    return first, statistics.median(changed), statistics.median(warm)

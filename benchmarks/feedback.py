@@ -14,15 +14,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
-import statistics
 import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
-from common import ROOT, best_of, demo_store, program_size, run_cli
+from common import best_of, demo_store, page_runs, program_size, run_cli
 
 from mentorship import db, queries, surveys
 from mentorship.models import Match, Role, SurveyInvitation, SurveyResponse
@@ -88,35 +86,6 @@ def change_one_answer(engine, step: int) -> None:
         response.answers, response.updated_at = json.dumps(answers), datetime.now(UTC)
 
 
-def page_runs(url: str, runs: int, email: str) -> tuple[float, float, float]:
-    """The page's script run in AppTest as `email`: (the first, with the imports; the median of `runs`
-    after one answer changed; the median of `runs` warm reruns), CPU seconds."""
-    from streamlit.testing.v1 import AppTest
-
-    from mentorship.ui import kept
-
-    os.environ["MENTORSHIP_DATABASE_URL"] = url
-    kept.forget_everything()
-    engine = db.make_engine(url)
-    at = AppTest.from_file(str(ROOT / "pages/10_Feedback.py"), default_timeout=300)
-    at.user = {"is_logged_in": True, "email": email}
-
-    def timed() -> float:
-        start = time.process_time()
-        at.run()
-        assert not at.exception, at.exception
-        return time.process_time() - start
-
-    first = timed()
-    changed = []
-    for step in range(runs):
-        change_one_answer(engine, step)
-        changed.append(timed())
-    warm = [timed() for _ in range(runs)]
-    engine.dispose()
-    return first, statistics.median(changed), statistics.median(warm)
-
-
 def main() -> None:
     parser = program_size(argparse.ArgumentParser())
     parser.add_argument("--runs", type=int, default=5)
@@ -139,7 +108,7 @@ def main() -> None:
             cpu = best_of(3, read, time.process_time)
             print(f"queries.feedback_view as {role.value}: best {cpu:.3f} s CPU of 3")
         for email in (LEADER, COMMITTEE):
-            first, changed, warm = page_runs(url, args.runs, email)
+            first, changed, warm = page_runs("pages/10_Feedback.py", url, args.runs, email, change_one_answer)
             print(
                 f"Feedback page as {email}: first run {first:.3f} s CPU (imports included), after one answer "
                 f"changed {changed:.3f} s CPU, warm {warm:.3f} s CPU (medians of {args.runs})"

@@ -391,6 +391,12 @@ def build_parser() -> argparse.ArgumentParser:
         "feedback", cmd_feedback, "What mentors and mentees say in the surveys: the committee's figures."
     )
     sub.add_argument("--json", action="store_true", help="print one JSON object")
+    sub = command(
+        "outcomes",
+        cmd_outcomes,
+        "The path to medical school by registration year, and the comparisons: the leader's view, live.",
+    )
+    sub.add_argument("--json", action="store_true", help="print one JSON object")
 
     add_cadence_commands(command)
     add_registration_commands(commands, store, acting_as)
@@ -469,6 +475,29 @@ def cmd_feedback(args: argparse.Namespace) -> int:
         return 0
     for line in formatting.feedback_lines(view):
         print(line)
+    return 0
+
+
+# --- Outcomes ---
+def cmd_outcomes(args: argparse.Namespace) -> int:
+    """The leader's funnel and comparisons (live, nothing withheld): the Outcomes page's own read."""
+    from mentorship import db, formatting, milestones, queries
+    from mentorship.auth import Actor
+
+    engine = _engine(args)
+    with db.read_session(engine) as session:
+        view = queries.outcomes_view(session, args.today, Actor.operator().role)
+    if args.json:
+        _print_json(view.to_dict())
+        return 0
+    if view.empty:
+        print("No mentee has registered yet.")
+        return 0
+    print(formatting.outcome_cohorts(view.cohorts).to_string(index=False))
+    print()
+    print(formatting.outcome_comparisons(view.all_comparisons).to_string(index=False))
+    print()
+    print(milestones.ASSOCIATIONS)
     return 0
 
 

@@ -6,7 +6,7 @@ from datetime import date
 
 import pandas as pd
 
-from mentorship import charts, db, queries
+from mentorship import charts, db, milestones, queries
 
 from .conftest import TODAY
 from .factories import make_mentee, make_mentor
@@ -34,6 +34,9 @@ def test_registrations_per_quarter_are_in_time_order_with_empty_quarters_shown(e
     assert rows.loc["2025 Q1"].tolist() == [1, 0]
     spec = drawn.chart.to_dict()
     assert spec["encoding"]["x"]["sort"] == quarters
+
+
+FUNNEL_COUNTS = milestones.COHORT_COLUMNS[1:]
 
 
 def every_plot() -> list[charts.Plot]:
@@ -76,6 +79,18 @@ def every_plot() -> list[charts.Plot]:
             confirmed_on=date(2026, 9, 1),
             today=TODAY,
         ),
+        charts.outcomes_funnel(
+            pd.DataFrame(
+                {"year": "2025", "stage": ["registered", "paired"], "label": ["Registered", "Paired"]}
+            ).assign(mentees=[9, 6]),
+            pd.DataFrame([{"year": "2025", **dict.fromkeys(FUNNEL_COUNTS, 9)}]),
+        ),
+        charts.outcomes_comparisons(
+            pd.DataFrame(
+                [["year", "At least a year", "applied", 6, 6, 1.0, 0.61, 1.0]],
+                columns=milestones.COMPARISON_COLUMNS,
+            )
+        ),
     ]
 
 
@@ -98,7 +113,7 @@ def test_count_axes_show_whole_numbers_only():
                         encoding["axis"]["tickMinStep"],
                         encoding["axis"]["format"],
                     )
-    assert len(counted) == 6, counted
+    assert len(counted) == 7, counted
     assert set(counted.values()) == {(1, "d")}
 
 
