@@ -631,7 +631,7 @@ def outcomes_snapshot(
     `seen_by`)."""
     if sees_everything(role):
         return Snapshot("outcomes", today, live=True)
-    recorded = pd.to_datetime(milestones["recorded_at"], utc=True).dt.tz_convert(None).dt.normalize()
+    recorded = clock.days_of(milestones["recorded_at"])  # the program's day each was recorded
     events = pair_events(seen_by(pairs, today, role))
     dated = [recorded[(milestones["kind"] == kind).to_numpy()] for kind in kinds]
     return Snapshot("outcomes", release_point([*dated, *(events[k] for k in OUTCOME_PAIR_EVENTS)], today))

@@ -1076,7 +1076,7 @@ def outcomes_view(session: Session, today: date, role: Role | str) -> OutcomesVi
     mentees, steps, pairs = data.mentees, data.milestones, data.pairs
     if not as_of.live:
         end = pd.Timestamp(as_of.day or date.min)
-        recorded = steps["recorded_at"].dt.tz_convert(None).dt.normalize()
+        recorded = clock.days_of(steps["recorded_at"])
         mentees = mentees[mentees["registered_on"] <= end]
         steps = steps[(recorded <= end).to_numpy()]
         pairs = retention.as_of(privacy.seen_by(pairs, today, role), as_of.day or date.min)
