@@ -6,6 +6,7 @@ pages without those routes, so no one could stay signed in.
 """
 
 import gc
+import sys
 
 import streamlit as st
 
@@ -14,7 +15,13 @@ import streamlit as st
 import mentorship.charts  # noqa: F401
 import mentorship.ui  # noqa: F401
 from mentorship import retention
+from mentorship.ui.core import sign_in_setup_problem
 from mentorship.web import ROUTES
+
+# A dashboard nobody can sign in to is refused at its start, where the operator looks (the service's status
+# and log, deploy/try.sh, the tests' start), rather than found by the first committee member to try.
+if problem := sign_in_setup_problem():
+    sys.exit(f"The dashboard did not start. {problem}")
 
 retention.load()
 app = st.App("app.py", routes=ROUTES)
