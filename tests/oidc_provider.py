@@ -17,6 +17,9 @@ from devtools.servers import ROOT, wait_for_app
 
 EXAMPLE = ROOT / "deploy" / "auth.example.toml"
 SSO_BUTTON = "Sign in with your university account"
+NO_ACCESS = (  # what an email without an account sees
+    "Your university account has no access to this dashboard. Ask the program leader to add your email."
+)
 
 
 @contextmanager

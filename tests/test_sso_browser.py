@@ -17,6 +17,7 @@ from mentorship import auth
 from mentorship.cli import main
 
 from .oidc_provider import (
+    NO_ACCESS,
     SSO_BUTTON,
     auth_secrets,
     expect_committee_view,
@@ -29,9 +30,6 @@ from .oidc_provider import (
 pytestmark = pytest.mark.browser
 
 MEMBER = "member@umn.edu"
-NO_ACCESS = (
-    "Your university account has no access to this dashboard. Ask the program leader to add your email."
-)
 
 
 @dataclass(frozen=True)
