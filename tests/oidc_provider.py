@@ -87,7 +87,9 @@ def expect_committee_view(page, email: str) -> None:
     page.get_by_text(f"Signed in as {email} (committee)").wait_for()
     wait_for_app(page)
     links = page.locator('[data-testid="stSidebar"] [data-testid="stPageLink"]')
-    expect(links).to_have_text([re.compile(f"{label}$") for label in COMMITTEE_PAGES])  # each after its icon
+    expect(links).to_have_text(  # each after its icon's name; a loaded machine may be slow to draw them
+        [re.compile(f"{label}$") for label in COMMITTEE_PAGES], timeout=30_000
+    )
 
 
 def expect_signed_out(page, dashboard: str) -> None:
