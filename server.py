@@ -16,6 +16,7 @@ import mentorship.charts  # noqa: F401
 import mentorship.ui  # noqa: F401
 from mentorship import clock, retention
 from mentorship.errors import UnusableInput
+from mentorship.ui.core import sign_in_setup_problem
 from mentorship.web import ROUTES
 
 try:
@@ -23,6 +24,11 @@ try:
 except UnusableInput as exc:
     print(exc, file=sys.stderr)
     sys.exit(2)
+# A dashboard nobody can sign in to is refused at its start, where the operator looks (the service's status
+# and log, deploy/try.sh, the tests' start), rather than found by the first committee member to try.
+if problem := sign_in_setup_problem():
+    sys.exit(f"The dashboard did not start. {problem}")
+
 retention.load()
 app = st.App("app.py", routes=ROUTES)
 

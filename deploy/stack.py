@@ -20,7 +20,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -230,10 +230,18 @@ class Stack:
 
 
 @contextmanager
-def running(database_url: str | None = None, *, instances: int = 2) -> Iterator[Stack]:
+def running(
+    database_url: str | None = None,
+    *,
+    instances: int = 2,
+    https_port: int | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Iterator[Stack]:
     """The stack: the store (`database_url`, or a PostgreSQL server started here) with demo data when it is
-    empty, `instances` dashboard instances on it, nginx in front with a self-signed certificate. Everything
-    is stopped, in reverse order, when the block ends."""
+    empty, `instances` dashboard instances on it (`env` added to their environment), nginx in front with a
+    self-signed certificate on `https_port` (a free one by default: give it when a setting must name the
+    public address before the instances start, as single sign-on's redirect_uri does). Everything is stopped,
+    in reverse order, when the block ends."""
     if not Path(NGINX).exists():
         raise MissingProgram("nginx is not installed (apt-get install nginx)")
     with ExitStack() as stack:
@@ -242,10 +250,11 @@ def running(database_url: str | None = None, *, instances: int = 2) -> Iterator[
         workdir.chmod(0o755)
         if database_url is None:
             database_url = stack.enter_context(postgres_server())
-        https_port, http_port = free_port(), free_port()
+        https_port, http_port = https_port or free_port(), free_port()
         public_url = f"https://127.0.0.1:{https_port}"
         env = {
             **os.environ,
+            **(env or {}),
             "MENTORSHIP_DATABASE_URL": database_url,
             "MENTORSHIP_PUBLIC_URL": public_url,
             "MENTORSHIP_PYTHON": sys.executable,

@@ -165,7 +165,7 @@ def sign_in(page, email: str, password: str, *, remembered: bool = True) -> None
     before = session_cookie(page)
     page.get_by_role("textbox", name="Email").fill(email)
     page.get_by_role("textbox", name="Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()  # not the university sign-in button
     wait_for_app(page)
     if remembered:
         deadline = time.monotonic() + 60

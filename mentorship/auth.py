@@ -7,7 +7,9 @@ holds a random token; the store keeps only its SHA-256, so a copy of the store c
 from __future__ import annotations
 
 import hashlib
+import os
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
@@ -19,7 +21,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from mentorship import audit, db, settings
-from mentorship.errors import Refused
+from mentorship.errors import Refused, UnusableInput
 from mentorship.models import AuditOutcome, LoginSession, Role, SignInDevice, SignInThrottle, User, utcnow
 from mentorship.values import normalise_email
 
@@ -98,6 +100,32 @@ def actor_for_email(session: Session, email: str) -> Actor:
     return Actor.of(user)
 
 
+# Password sign-in, or the institution's single sign-on only
+PASSWORD_SIGN_IN_ENV = "MENTORSHIP_PASSWORD_SIGNIN"
+PASSWORD_OFF = (
+    "Password sign-in is off for this dashboard (MENTORSHIP_PASSWORD_SIGNIN=off): "
+    "sign in with your institution's account."
+)
+NO_PASSWORD_NEEDED = (
+    "Password sign-in is off (MENTORSHIP_PASSWORD_SIGNIN=off): accounts sign in with the institution's "
+    "account and need no password."
+)
+
+
+def password_sign_in(environ: Mapping[str, str] | None = None) -> bool:
+    """Whether accounts may sign in with a password: MENTORSHIP_PASSWORD_SIGNIN `on` (the default) or `off`,
+    when the institution's single sign-on (and its multi-factor rules) is the only way in. From the
+    environment, never the store, so a copy of the store cannot turn passwords back on. UnusableInput says
+    what any other value should be."""
+    raw = (os.environ if environ is None else environ).get(PASSWORD_SIGN_IN_ENV, "")
+    value = raw.strip().lower()
+    if value in ("", "on"):
+        return True
+    if value == "off":
+        return False
+    raise UnusableInput(f"{PASSWORD_SIGN_IN_ENV} must be on or off (it is {raw.strip()!r}).")
+
+
 # Signing in
 WRONG = (
     "That email and password do not match an active account, or too many sign-ins have failed; "
@@ -137,9 +165,16 @@ def sign_in(
     The count is atomic: each attempt is counted as a failure before its password is checked, under a lock
     on the account, so simultaneous guesses each see the ones before them; at most FREE_ATTEMPTS passwords
     are really checked before the waits begin, and each failure's number is recorded once.
+
+    With password sign-in off (`password_sign_in`), every attempt is refused with PASSWORD_OFF and no
+    password is checked.
     """
     now = now or utcnow()
     email = normalise_email(email)
+    if not password_sign_in():
+        with db.write_session(engine) as session:
+            _refusal(session, "password sign-in while it is off", address, now)
+        raise Refused(PASSWORD_OFF)
     # The password is checked between two short write transactions, never inside one: argon2 is slow by
     # design, and the store's write lock held meanwhile would queue every other write behind it (ten
     # simultaneous sign-ins queued past SQLite's busy timeout).
@@ -279,9 +314,11 @@ def begin_session(
     engine: Engine, code: str, *, device: str | None = None, now: datetime | None = None
 ) -> Cookies | None:
     """Exchange a sign-in's one-time code for the session token the browser keeps (in an HttpOnly
-    cookie); None when the code is unknown, used or expired. The browser also gets (or keeps) a device
-    cookie for the account."""
+    cookie); None when the code is unknown, used or expired, or password sign-in is off. The browser also
+    gets (or keeps) a device cookie for the account."""
     now = now or utcnow()
+    if not password_sign_in():
+        return None
     with db.write_session(engine) as session:
         login = session.exec(
             select(LoginSession).where(
@@ -317,8 +354,11 @@ def begin_session(
 def resume(
     engine: Engine, token: str, *, now: datetime | None = None, idle_timeout: timedelta = IDLE_TIMEOUT
 ) -> Actor | None:
-    """The account behind a browser token, if its session is live and the account still active."""
+    """The account behind a browser token, if its session is live and the account still active, and
+    password sign-in (which made it) still on."""
     now = now or utcnow()
+    if not password_sign_in():
+        return None
     with db.read_session(engine) as session:
         row = session.exec(
             select(LoginSession, User)

@@ -189,12 +189,18 @@ def cmd_users(args: argparse.Namespace) -> int:
     engine = _engine(args)
     actor = acting(args, engine)
     if args.users_command == "add":
-        generated = not args.password_stdin
-        password = auth.generate_password() if generated else sys.stdin.readline().rstrip("\r\n")
+        generated = auth.password_sign_in() and not args.password_stdin
+        password = None  # password sign-in off: the institution's sign-in only
+        if args.password_stdin:
+            password = sys.stdin.readline().rstrip("\r\n")
+        elif generated:
+            password = auth.generate_password()
         user = services.add_user(engine, actor=actor, email=args.email, role=args.role, password=password)
         print(f"Account ready: {user.email} ({user.role.value}).")
         if generated:
             print(f"Password (shown once; pass it on privately): {password}")
+        elif password is None:
+            print(auth.NO_PASSWORD_NEEDED)
     elif args.users_command == "deactivate":
         services.deactivate_user(engine, actor=actor, email=args.email)
         print("Account deactivated; its sessions have ended.")
@@ -339,7 +345,8 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument(
         "--password-stdin",
         action="store_true",
-        help="read the password from standard input instead of generating one",
+        help="read the password from standard input instead of generating one (refused while "
+        "MENTORSHIP_PASSWORD_SIGNIN=off: accounts then need no password)",
     )
     users.add_parser("list", parents=[store], help="list the accounts")
     off = users.add_parser("deactivate", parents=[store, acting_as], help="stop an account signing in")

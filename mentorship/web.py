@@ -96,6 +96,8 @@ async def begin(request: Request) -> Response:
     target = _local_path(str(form.get("next") or "/"))
     if not _same_origin(request):
         return PlainTextResponse("This sign-in did not come from the dashboard's own page.", status_code=403)
+    if not auth.password_sign_in():
+        return PlainTextResponse(auth.PASSWORD_OFF, status_code=403)
     cookies = await run_in_threadpool(
         auth.begin_session, engine(), str(form.get("code") or ""), device=request.cookies.get(DEVICE_COOKIE)
     )

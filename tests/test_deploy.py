@@ -31,11 +31,21 @@ from deploy import stack as deployment
 from deploy.stack import Stack
 from devtools.servers import sign_in, unavailable, wait_for_app
 from mentorship import db
+from mentorship.cli import main
 from mentorship.demo import DEMO_ACCOUNTS
 from mentorship.models import Mentee, Mentor, RefusalTally
 
 from .browser_steps import grid_row, metric, open_page, open_pair, selectbox, shown
 from .conftest import ROOT
+from .oidc_provider import (
+    NO_ACCESS,
+    auth_secrets,
+    expect_committee_view,
+    expect_signed_out,
+    oidc_provider,
+    sign_in_at_provider,
+    sign_out_at_provider,
+)
 
 (LEADER, _, LEADER_PASSWORD), (COMMITTEE, _, COMMITTEE_PASSWORD) = DEMO_ACCOUNTS
 ROUTE_COOKIE = "mentorship_route"
@@ -60,18 +70,34 @@ def _new_database(server_url: str) -> str:
     return server_url.rsplit("/", 1)[0] + f"/{name}"
 
 
-def _stack(server_url: str) -> Iterator[Stack]:
+def _stack(server_url: str, **settings) -> Iterator[Stack]:
     """The stack of deploy/try.sh on a new database of the suite's PostgreSQL server."""
     try:
-        with deployment.running(_new_database(server_url)) as stack:
+        with deployment.running(_new_database(server_url), **settings) as stack:
             yield stack
     except deployment.MissingProgram as exc:
         unavailable(str(exc))
 
 
 @pytest.fixture(scope="module")
-def deployed(postgres_server_url: str) -> Iterator[Stack]:
-    yield from _stack(postgres_server_url)
+def provider() -> Iterator[str]:
+    """The institution's OpenID Connect provider (a real one, on localhost http)."""
+    with oidc_provider() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def deployed(
+    postgres_server_url: str, provider: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Stack]:
+    """The stack, with `provider` as its single sign-on beside password sign-in: every instance reads the
+    same secrets file (deploy/auth.example.toml's keys), whose redirect_uri is the proxy's https address."""
+    https_port = deployment.free_port()
+    secrets = tmp_path_factory.mktemp("deploy-sso") / "secrets.toml"
+    auth_secrets(secrets, dashboard=f"https://127.0.0.1:{https_port}", provider=provider)
+    yield from _stack(
+        postgres_server_url, https_port=https_port, env={"STREAMLIT_SECRETS_FILES": str(secrets)}
+    )
 
 
 @pytest.fixture
@@ -225,6 +251,33 @@ def test_the_session_cookie_is_secure_over_https(deployed, chromium):
         assert session["secure"] is True
     finally:
         context.close()
+
+
+@pytest.mark.browser
+@pytest.mark.postgres
+def test_single_sign_on_through_the_proxy(deployed, provider, chromium):
+    """The institution's sign-in behind nginx, its redirect address the proxy's https one: a committee
+    email provisioned without a password comes back with the committee's view; "Sign out" ends it; an
+    email without an account gets one sentence."""
+    member = "sso.member@umn.edu"
+    assert main(["users", "add", member, "--role", "committee", "--db", deployed.database_url]) == 0
+    for email in (member, "stranger@umn.edu"):
+        context, page = browser(chromium)
+        try:
+            page.goto(deployed.url)
+            wait_for_app(page)
+            sign_in_at_provider(page, provider, email)
+            if email == member:
+                expect_committee_view(page, member)
+                sign_out_at_provider(page, provider)
+                expect_signed_out(page, deployed.url)
+            else:
+                page.wait_for_url(f"{deployed.url}/")
+                wait_for_app(page)
+                expect(page.get_by_text(NO_ACCESS)).to_be_visible()
+                expect(page.locator('[data-testid="stSidebar"]')).to_have_count(0)
+        finally:
+            context.close()
 
 
 # The proxy without a browser

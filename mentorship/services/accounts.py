@@ -66,7 +66,9 @@ def add_demo_accounts(engine: Engine, *, actor: Actor) -> list[str]:
 
 # --- Accounts ---
 def add_user(engine: Engine, *, actor: Actor, email: str, role: Role | str, password: str | None) -> Actor:
-    """Create an account (or reactivate one); `password` None means university sign-in only."""
+    """Create an account (or reactivate one); `password` None means university sign-in only, the one kind
+    there is while password sign-in is off (`auth.password_sign_in`): a password then is refused, not kept
+    where it could never be used."""
     with operation(engine, actor=actor, action="user.add", entity="user") as op:
         session = op.session
         try:
@@ -76,6 +78,8 @@ def add_user(engine: Engine, *, actor: Actor, email: str, role: Role | str, pass
             message = str(exc) if "email" in str(exc) else "The role must be leader or committee."
             raise Refused(message) from None
         if password is not None:
+            if not auth.password_sign_in():
+                raise Refused(auth.NO_PASSWORD_NEEDED)
             auth.check_password_strength(password)
         user = session.execute(sa.select(User).where(User.email == email)).scalars().first()
         if user is not None and user.is_active:

@@ -15,8 +15,9 @@ from mentorship.ui.core import PageContext, run_write
 
 
 def _add_account(ctx: PageContext) -> None:
-    typed = st.session_state["new-password"]
-    password = typed or auth.generate_password()
+    typed = st.session_state.get("new-password", "")
+    passwords = auth.password_sign_in()
+    password = (typed or auth.generate_password()) if passwords else None
     try:
         user = services.add_user(
             ctx.engine,
@@ -30,7 +31,7 @@ def _add_account(ctx: PageContext) -> None:
         return
     st.session_state.pop("account-problem", None)
     st.session_state["new-password"] = ""
-    if not typed:
+    if passwords and not typed:
         st.session_state["shown-password"] = (user.email, password)
     st.toast(f"Account ready: {user.email} ({user.role.value}).")
 
@@ -58,11 +59,14 @@ def accounts_panel(ctx: PageContext, accounts: pd.DataFrame) -> None:
             horizontal=True,
             captions=["browses; contacts masked", "every change"],
         )
-        st.text_input(
-            "Password (leave empty to generate one; empty is also right for university sign-in)",
-            type="password",
-            key="new-password",
-        )
+        if auth.password_sign_in():
+            st.text_input(
+                "Password (leave empty to generate one; empty is also right for university sign-in)",
+                type="password",
+                key="new-password",
+            )
+        else:
+            st.caption(auth.NO_PASSWORD_NEEDED)
         st.form_submit_button("Add account", on_click=_add_account, args=(ctx,))
     if problem := st.session_state.get("account-problem"):
         st.error(problem)

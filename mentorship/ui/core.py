@@ -118,6 +118,10 @@ def page_setup(key: str) -> PageContext:
     st.set_page_config(page_title=f"{page.title} · {APP_TITLE}", page_icon=FAVICON, layout="wide")
     st.html(_TARGET_SIZE_CSS)
     engine = _open_store()
+    if problem := sign_in_setup_problem():
+        st.title(APP_TITLE)
+        st.error(problem, icon=":material/error:")
+        st.stop()
     user = current_user(engine)
     if user is None:
         _sign_in_form(engine)
@@ -217,6 +221,8 @@ def current_user(engine: Engine) -> Actor | None:
                 "Ask the program leader to add your email."
             )
             return None
+    if not auth.password_sign_in():
+        return None  # no browser session is made or resumed: the institution's sign-in is the only way in
     if st.query_params.get(web.SIGNED_OUT):
         del st.query_params[web.SIGNED_OUT]
         st.session_state["sign_in_problem"] = "You have signed out."
@@ -252,11 +258,28 @@ def _here() -> str:
     return (urlsplit(url).path or "/") if isinstance(url, str) else "/"
 
 
-def _sso_configured() -> bool:
+def sso_configured() -> bool:
+    """Whether the institution's single sign-on is set up: an `[auth]` table in Streamlit's secrets."""
     try:
         return "auth" in st.secrets
     except FileNotFoundError:
         return False
+
+
+NOBODY_CAN_SIGN_IN = (
+    "Nobody can sign in: password sign-in is off (MENTORSHIP_PASSWORD_SIGNIN=off) and no single sign-on is "
+    "configured (no [auth] in .streamlit/secrets.toml); the operator must set up one of them."
+)
+
+
+def sign_in_setup_problem() -> str | None:
+    """Why nobody could sign in as this server is configured (one sentence for the operator), or None: a bad
+    MENTORSHIP_PASSWORD_SIGNIN, or password sign-in off without a single sign-on to take its place."""
+    try:
+        passwords = auth.password_sign_in()
+    except UnusableInput as exc:
+        return str(exc)
+    return None if passwords or sso_configured() else NOBODY_CAN_SIGN_IN
 
 
 def _sign_in(engine: Engine) -> None:
@@ -295,12 +318,16 @@ def _sign_in_form(engine: Engine) -> None:
     problem = st.session_state.get("sign_in_problem")
     if problem:
         st.warning(problem, icon=":material/lock:")
+    if not auth.password_sign_in():  # the institution's sign-in only (sign_in_setup_problem: it is set up)
+        st.header("Sign in")
+        st.button("Sign in with your university account", type="primary", on_click=st.login)
+        return
     with st.form("sign-in", border=True, width=420):
         st.header("Sign in")  # h2 under the page's h1: no level skipped
         st.text_input("Email", key="sign_in_email", autocomplete="username")
         st.text_input("Password", type="password", key="sign_in_password", autocomplete="current-password")
         st.form_submit_button("Sign in", type="primary", on_click=_sign_in, args=(engine,))
-    if _sso_configured():
+    if sso_configured():
         st.button("Sign in with your university account", on_click=st.login)
 
 
