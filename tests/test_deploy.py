@@ -298,7 +298,7 @@ def test_no_log_of_the_deployment_holds_a_personal_links_token(own_stack: Stack)
     down: nginx's logs (each server block's, nginx.conf's own) and each instance's output never hold the
     token; the error log still tells that the instance was down."""
     secret = f"SECRET{uuid.uuid4().hex}"
-    pages = ("/Check_in", "/Register", "/Survey")
+    pages = ("/Check_in", "/Register", "/Survey", "/Update")
     stack = own_stack
     trusted = ssl.create_default_context(cafile=str(stack.certificate))
     for page in pages:

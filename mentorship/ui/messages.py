@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import calendar
+
 import pandas as pd
 import streamlit as st
 
@@ -13,6 +15,7 @@ from mentorship.outbox.config import SmtpSettings
 from mentorship.ui.core import PageContext, read, run_write
 
 SHOWN_ROWS = 500
+MONTHS = list(calendar.month_name)[1:]
 STATUSES = ["queued", "sending", "sent", "failed", "cancelled"]
 COUNTED = ["queued", "sent", "failed", "cancelled"]  # `sending` lasts the moment the mail server takes it
 
@@ -165,6 +168,9 @@ def _save_schedule(ctx: PageContext, current: config.OutboxSchedule) -> None:
                 actions.set_kind(
                     ctx.engine, actor=ctx.user, kind=kind, on=on, every_days=every, today=ctx.today
                 )
+        day = f"{MONTHS.index(state['sched-annual-month']) + 1:02d}-{state['sched-annual-day']:02d}"
+        if day != current.annual_update_on:
+            actions.set_annual_day(ctx.engine, actor=ctx.user, on=day)
         actions.set_sending(
             ctx.engine,
             actor=ctx.user,
@@ -191,6 +197,15 @@ def schedule_panel(ctx: PageContext) -> None:
                     max_value=high,
                     value=current.every_days(kind),
                     key=f"sched-{kind}-every",
+                )
+            if kind == "annual-update":  # once a year, on or after the leader's day
+                month, day = config.annual_day(current.annual_update_on)
+                month_column, day_column = right.columns(2)
+                month_column.selectbox(
+                    "On or after (month)", MONTHS, index=month - 1, key="sched-annual-month"
+                )
+                day_column.number_input(
+                    "Day", min_value=1, max_value=31, value=day, step=1, key="sched-annual-day"
                 )
         low, high = config.PER_MINUTE_RANGE
         st.number_input(
