@@ -21,7 +21,7 @@ from mentorship.outbox import actions, linking
 from mentorship.services.surveys import SAVES_PER_HOUR
 
 from .cadence_store import add_pair
-from .conftest import TODAY
+from .conftest import TODAY, signed_in
 from .factories import make_mentee
 from .mailserver import Received
 from .outbox_store import NOW, turn_on
@@ -453,3 +453,40 @@ def test_the_mentee_forms_consent_notice_names_the_yearly_mail_only_when_it_is_o
     )
     monkeypatch.delenv("MENTORSHIP_SMTP_HOST")  # no mail account: no yearly mail to promise
     assert signup.YEARLY_UPDATE not in notice("mentee")
+
+
+# The leader's Messages page
+def test_the_leader_turns_the_yearly_update_on_and_sets_its_day_on_messages(app, engine, accounts):
+    at = signed_in(app("app.py")).run().switch_page("pages/7_Messages.py")
+    at.session_state["messages-tab"] = "Schedule"
+    at.run()
+    assert at.toggle(key="sched-annual-update").label == "Yearly update: where are you now?"
+    assert at.toggle(key="sched-annual-update").value is False
+    assert (at.selectbox(key="sched-annual-month").value, at.number_input(key="sched-annual-day").value) == (
+        "June",
+        1,
+    )
+    at.toggle(key="sched-annual-update").set_value(True)
+    at.selectbox(key="sched-annual-month").set_value("September")
+    at.number_input(key="sched-annual-day").set_value(15)
+    (save,) = [b for b in at.button if b.label == "Save the schedule"]
+    save.click().run()
+    with db.read_session(engine) as session:
+        current = outbox.schedule(session)
+    assert (current.annual_update, current.annual_update_on) == (True, "09-15")
+
+    at.toggle(key="sched-annual-update").set_value(False)
+    at.number_input(key="sched-annual-day").set_value(31)  # the 31st of September: nothing is saved
+    (save,) = [b for b in at.button if b.label == "Save the schedule"]
+    save.click().run()
+    assert [t.value for t in at.toast] == [
+        "The yearly update's day must be a month and a day that every year has, as MM-DD (06-01)."
+    ]
+    with db.read_session(engine) as session:
+        assert outbox.schedule(session) == current
+
+    at.session_state["messages-tab"] = "Templates"
+    at.run()
+    at.selectbox(key="tpl-kind").set_value(KIND).run()
+    preview = [t.value for t in at.text if t.value.startswith("Subject: Where are you now?")]
+    assert len(preview) == 1 and linking.UPDATE_LINK in preview[0] and linking.YEARLY_STOP_LINK in preview[0]

@@ -160,15 +160,16 @@ def outbox_panel(ctx: PageContext, messages: pd.DataFrame, smtp: SmtpSettings | 
 
 def _save_schedule(ctx: PageContext, current: config.OutboxSchedule) -> None:
     state = st.session_state
+    day = f"{MONTHS.index(state['sched-annual-month']) + 1:02d}-{state['sched-annual-day']:02d}"
 
     def save():
+        config.annual_day(day)  # a day not in every year is refused before anything is saved
         for kind in config.SCHEDULED_KINDS:
             on, every = state[f"sched-{kind}"], state.get(f"sched-{kind}-every")
             if on != current.enabled(kind) or (every is not None and every != current.every_days(kind)):
                 actions.set_kind(
                     ctx.engine, actor=ctx.user, kind=kind, on=on, every_days=every, today=ctx.today
                 )
-        day = f"{MONTHS.index(state['sched-annual-month']) + 1:02d}-{state['sched-annual-day']:02d}"
         if day != current.annual_update_on:
             actions.set_annual_day(ctx.engine, actor=ctx.user, on=day)
         actions.set_sending(
