@@ -34,6 +34,7 @@ PRIVACY_NOTE = (
 )
 SAVED = "Thank you: {added} added to your path. You can add more with this link until {closes}."
 NOTHING_NEW = "Thank you for letting us know. You can still add a step with this link until {closes}."
+NOTHING_TYPED = "Choose what happened and when, or press “Nothing new since then”."
 STOPPED = "Done: the program will send you no more yearly emails."
 ALREADY_STOPPED = "You had already asked: the program sends you no more yearly emails."
 

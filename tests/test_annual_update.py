@@ -387,6 +387,10 @@ def test_the_page_lists_the_path_so_far_and_refuses_a_future_date_in_one_sentenc
     assert at.title[0].value == "Where are you now?"
     assert at.text[0].value.startswith("Hi Neverkid! Once a year the program asks")
     assert at.text[1].value == "Took the MCAT: 2025-04-01"
+    save(at)  # nothing chosen: not taken as "nothing new"
+    assert [w.value for w in at.warning] == [annual.NOTHING_TYPED]
+    with db.read_session(engine) as session:
+        assert session.execute(sa.select(AnnualUpdate.answered_at)).scalar_one() is None
     at.selectbox(key="update-kind-0").set_value("accepted")
     at.date_input(key="update-on-0").set_value(TODAY + timedelta(days=3))
     save(at)
@@ -401,6 +405,12 @@ def test_the_page_lists_the_path_so_far_and_refuses_a_future_date_in_one_sentenc
     ]
     assert at.text[1].value == "Took the MCAT: 2025-04-01\nAccepted (at least one offer): 2026-03-02"
     assert at.selectbox(key="update-kind-0").value is None  # an empty row for the next step
+    (nothing_new,) = [b for b in at.button if b.label == "Nothing new since then"]
+    nothing_new.click().run()
+    assert [w.value for w in at.success] == [
+        "Thank you for letting us know. You can still add a step with this link until January 24, 2027."
+    ]
+    assert len(milestones_of(engine, mentee)) == 2
 
 
 def test_an_unknown_or_closed_link_shows_one_sentence_and_nothing_else(app, engine, mentees, monkeypatch):
@@ -490,3 +500,12 @@ def test_the_leader_turns_the_yearly_update_on_and_sets_its_day_on_messages(app,
     at.selectbox(key="tpl-kind").set_value(KIND).run()
     preview = [t.value for t in at.text if t.value.startswith("Subject: Where are you now?")]
     assert len(preview) == 1 and linking.UPDATE_LINK in preview[0] and linking.YEARLY_STOP_LINK in preview[0]
+
+
+def test_erasing_a_mentee_closes_their_yearly_update_link(engine, accounts, mentees):
+    token = minted(engine, mentees["never"])
+    services.erase_person(engine, actor=accounts["leader"], email="never@school.example.edu", today=TODAY)
+    with pytest.raises(Refused, match=re.escape(annual.CLOSED)):
+        services.submit_annual_update(engine, token=token, steps=[], now=NOW, today=TODAY)
+    with pytest.raises(Refused, match="not active"):
+        services.stop_yearly_updates(engine, token=token, now=NOW)

@@ -49,11 +49,15 @@ def _clear(rows: int) -> None:
 def _save(engine: Engine, token: str, *, nothing_new: bool) -> None:
     state = st.session_state
     rows = state.get(ROWS, 1)
+    typed = [] if nothing_new else _typed(rows)
+    if not nothing_new and not any(t.kind or t.on or t.school for t in typed):  # Save with nothing chosen
+        state[OUTCOME] = ("warning", rules.NOTHING_TYPED)
+        return
     try:
         receipt = services.submit_annual_update(
             engine,
             token=token,
-            steps=[] if nothing_new else _typed(rows),
+            steps=typed,
             now=clock.now(),
             today=clock.today(),
             address=client_address(),
