@@ -509,3 +509,23 @@ def test_erasing_a_mentee_closes_their_yearly_update_link(engine, accounts, ment
         services.submit_annual_update(engine, token=token, steps=[], now=NOW, today=TODAY)
     with pytest.raises(Refused, match="not active"):
         services.stop_yearly_updates(engine, token=token, now=NOW)
+
+
+def test_the_command_line_turns_the_yearly_update_on_with_its_day(capsys, engine, store_url, accounts):
+    from mentorship.cli import main
+
+    argv = ["outbox", "enable", KIND, "--db", store_url, "--as", "leader@program.example.org"]
+    assert main([*argv, "--on", "02-29"]) == 2
+    assert capsys.readouterr().err == (
+        "The yearly update's day must be a month and a day that every year has, as MM-DD (06-01).\n"
+    )
+    assert main([*argv, "--every", "30"]) == 2
+    assert "The yearly update goes once a year" in capsys.readouterr().err
+    with db.read_session(engine) as session:
+        assert outbox.schedule(session) == outbox.OutboxSchedule()  # nothing was written
+    assert main([*argv, "--on", "09-01"]) == 0
+    assert capsys.readouterr().out == (
+        "Annual-update messages are on, once a year on or after 09-01 (MM-DD).\n"
+    )
+    assert main(["outbox", "enable", "nudge", "--on", "09-01", "--db", store_url, "--as", "x@y.org"]) == 2
+    assert capsys.readouterr().err == "--on applies only to annual-update, the yearly update.\n"
