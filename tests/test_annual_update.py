@@ -21,7 +21,7 @@ from mentorship.outbox import actions, linking
 from mentorship.services.surveys import SAVES_PER_HOUR
 
 from .cadence_store import add_pair
-from .conftest import TODAY, signed_in
+from .conftest import TODAY, add_accounts, signed_in
 from .factories import make_mentee
 from .mailserver import Received
 from .outbox_store import NOW, turn_on
@@ -529,3 +529,27 @@ def test_the_command_line_turns_the_yearly_update_on_with_its_day(capsys, engine
     )
     assert main(["outbox", "enable", "nudge", "--on", "09-01", "--db", store_url, "--as", "x@y.org"]) == 2
     assert capsys.readouterr().err == "--on applies only to annual-update, the yearly update.\n"
+
+
+def test_planned_sent_and_answered_on_sqlite_and_postgresql(each_store, mail_server):
+    engine = each_store
+    leader = add_accounts(engine)["leader"]
+    smtp = outbox.smtp_settings(mail_server.environ())
+    add_pair(engine, "ended", confirmed_on=date(2024, 9, 1), status="ended", ended_on=date(2025, 9, 1))
+    with db.write_session(engine) as session:
+        session.add_all([make_mentee("never"), make_mentee("gone", status="withdrawn")])
+    turn_on(engine, leader, KIND)
+    assert plan(engine, leader, smtp).queued == {KIND: 2}
+    assert plan(engine, leader, smtp).queued == {}
+    assert send(engine, leader, smtp).sent == 2
+    token = token_of(update_link(mail_to(mail_server, "sended@school.example.edu")))
+    receipt = services.submit_annual_update(
+        engine,
+        token=token,
+        steps=[{"kind": "matriculated", "on": date(2026, 8, 1), "school": SCHOOL}],
+        now=NOW + timedelta(days=1),
+        today=TODAY,
+    )
+    assert (receipt.steps, receipt.added) == (1, 1)
+    with db.read_session(engine) as session:
+        assert session.execute(sa.select(Milestone.school, Milestone.source)).one() == (SCHOOL, "mentee")
