@@ -1793,3 +1793,20 @@ def yearly_stop_person(session: Session, token: str, now: datetime) -> tuple[str
         .where(*yearly_stop(token, now))
     ).first()
     return None if row is None else (row[0], row[1] is not None)
+
+
+def yearly_update_stopped(session: Session, role: Role | str) -> pd.DataFrame:
+    """The mentees who stopped the yearly "Where are you now?" mails, and since when (the leader only)."""
+    columns = ["email", "name", "since"]
+    if not privacy.sees_outbox(role):
+        return pd.DataFrame(columns=columns)
+    statement = (
+        sa.select(
+            Mentee.email,
+            (Mentee.first_name + " " + Mentee.last_name).label("name"),
+            Mentee.yearly_update_stopped_at.label("since"),
+        )
+        .where(Mentee.yearly_update_stopped_at.is_not(None))
+        .order_by(Mentee.yearly_update_stopped_at.desc(), Mentee.id)
+    )
+    return frame(session, statement)[columns]

@@ -553,3 +553,16 @@ def test_planned_sent_and_answered_on_sqlite_and_postgresql(each_store, mail_ser
     assert (receipt.steps, receipt.added) == (1, 1)
     with db.read_session(engine) as session:
         assert session.execute(sa.select(Milestone.school, Milestone.source)).one() == (SCHOOL, "mentee")
+
+
+def test_the_leader_sees_who_stopped_the_yearly_mails_on_messages(app, engine, accounts, mentees):
+    services.stop_yearly_updates(engine, token=minted(engine, mentees["never"]), now=NOW)
+    at = signed_in(app("app.py")).run().switch_page("pages/7_Messages.py")
+    at.session_state["messages-tab"] = "Opted out"
+    at.run()
+    assert any(
+        c.value.startswith("2 mentees stopped the yearly “Where are you now?” emails") for c in at.caption
+    )
+    stopped = at.dataframe[-1].value
+    assert list(stopped["email"]) == ["never@school.example.edu", "stopped@school.example.edu"]
+    assert list(stopped["name"]) == ["Neverkid Vang", "Stopped Vang"]

@@ -277,13 +277,28 @@ def templates_panel(ctx: PageContext, pairs: pd.DataFrame, smtp: SmtpSettings | 
     right.button("Back to the default", on_click=reset, key="tpl-reset")
 
 
-def optouts_panel(optouts: pd.DataFrame) -> None:
+def optouts_panel(optouts: pd.DataFrame, yearly: pd.DataFrame) -> None:
+    """Who followed "stop these reminders", and which mentees stopped the yearly update mails."""
     st.caption(
         f"{len(optouts)} people followed “stop these reminders” and get no check-in invitations, nudges or "
         "surveys. Introductions and messages you write yourself still reach them."
     )
     st.dataframe(
         optouts,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "email": "Email",
+            "name": "Name",
+            "since": st.column_config.DatetimeColumn("Since (UTC)", format="YYYY-MM-DD"),
+        },
+    )
+    st.caption(
+        f"{plural(len(yearly), 'mentee')} stopped the yearly “Where are you now?” emails (through the "
+        "email's own link or on its page)."
+    )
+    st.dataframe(
+        yearly,
         hide_index=True,
         width="stretch",
         column_config={
