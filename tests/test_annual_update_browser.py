@@ -16,7 +16,7 @@ from devtools.servers import dashboard_server, free_port, sign_in, wait_for_app
 from mentorship import annual, db, services
 from mentorship.models import AnnualUpdate, Milestone, utcnow
 
-from .browser_steps import EXCEPTION, choose, selectbox
+from .browser_steps import EXCEPTION, choose, selectbox, send_kind_now
 from .cadence_store import add_pair
 from .conftest import LEADER_EMAIL, PASSWORD, add_accounts
 from .factories import make_mentee
@@ -65,16 +65,12 @@ def test_a_mentee_adds_her_steps_through_the_yearly_mail_and_a_closed_link_shows
         with dashboard_server(store_url, port=port, env={**mail.environ(), "MENTORSHIP_PUBLIC_URL": base}):
             page.goto(base)
             sign_in(page, LEADER_EMAIL, PASSWORD)
-            page.goto(f"{base}/Messages")
-            wait_for_app(page)
-            page.get_by_role("tab", name="Schedule", exact=True).click()
-            wait_for_app(page)
-            page.get_by_text("Yearly update: where are you now?", exact=True).click()  # the toggle's label
-            page.get_by_role("button", name="Save the schedule").click()
-            page.get_by_text("Schedule saved.").wait_for()
-            wait_for_app(page)
-            page.get_by_role("button", name="Send due messages now").click()
-            page.get_by_text("Queued 2; sent 2, failed 0, waiting to retry 0.").wait_for()
+            send_kind_now(
+                page,
+                base,
+                "Yearly update: where are you now?",
+                "Queued 2; sent 2, failed 0, waiting to retry 0.",
+            )
 
             (received,) = [m for m in mail.received if m.recipients == ["sada@school.example.edu"]]
             assert received.subject == "Where are you now?"

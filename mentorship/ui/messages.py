@@ -279,31 +279,21 @@ def templates_panel(ctx: PageContext, pairs: pd.DataFrame, smtp: SmtpSettings | 
 
 def optouts_panel(optouts: pd.DataFrame, yearly: pd.DataFrame) -> None:
     """Who followed "stop these reminders", and which mentees stopped the yearly update mails."""
-    st.caption(
-        f"{len(optouts)} people followed “stop these reminders” and get no check-in invitations, nudges or "
-        "surveys. Introductions and messages you write yourself still reach them."
-    )
-    st.dataframe(
-        optouts,
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "email": "Email",
-            "name": "Name",
-            "since": st.column_config.DatetimeColumn("Since (UTC)", format="YYYY-MM-DD"),
-        },
-    )
-    st.caption(
-        f"{plural(len(yearly), 'mentee')} stopped the yearly “Where are you now?” emails (through the "
-        "email's own link or on its page)."
-    )
-    st.dataframe(
-        yearly,
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "email": "Email",
-            "name": "Name",
-            "since": st.column_config.DatetimeColumn("Since (UTC)", format="YYYY-MM-DD"),
-        },
-    )
+    said = {
+        "optouts": f"{len(optouts)} people followed “stop these reminders” and get no check-in invitations, "
+        "nudges or surveys. Introductions and messages you write yourself still reach them.",
+        "yearly": f"{plural(len(yearly), 'mentee')} stopped the yearly “Where are you now?” emails (through "
+        "the email's own link or on its page).",
+    }
+    for key, people in (("optouts", optouts), ("yearly", yearly)):
+        st.caption(said[key])
+        st.dataframe(
+            people,
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "email": "Email",
+                "name": "Name",
+                "since": st.column_config.DatetimeColumn("Since (UTC)", format="YYYY-MM-DD"),
+            },
+        )
