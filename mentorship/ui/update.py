@@ -93,7 +93,7 @@ def _show(key: str) -> None:
         (st.success if kind == "success" else st.warning)(message)
 
 
-def _step_row(row: int) -> None:
+def _step_row(row: int, today: date) -> None:
     what, when, school = st.columns([3, 2, 3])
     kind = what.selectbox(
         f"Step {row + 1}: what happened",
@@ -107,7 +107,7 @@ def _step_row(row: int) -> None:
         f"Step {row + 1}: when",
         value=None,
         min_value=milestones.EARLIEST,
-        max_value=date(clock.today().year + 1, 12, 31),  # a later day is refused in words, not silently
+        max_value=date(today.year + 1, 12, 31),  # a day after today is refused in words, not silently
         format="YYYY-MM-DD",
         help=DATE_HELP,
         key=_key("on", row),
@@ -136,8 +136,9 @@ def update_page(engine: Engine, token: str) -> None:
     else:
         st.text("Nothing recorded yet.")
     st.header("Since then")
+    today = clock.today()
     for row in range(st.session_state.get(ROWS, 1)):
-        _step_row(row)
+        _step_row(row, today)
     left, middle, right = st.columns(3)
     left.button("Add another step", on_click=_more, disabled=st.session_state.get(ROWS, 1) >= rules.MAX_STEPS)
     middle.button("Save", type="primary", on_click=_save, args=(engine, token), kwargs={"nothing_new": False})
