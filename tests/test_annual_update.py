@@ -16,7 +16,15 @@ from streamlit.testing.v1 import AppTest
 from mentorship import annual, clock, db, links, outbox, services, signup
 from mentorship.auth import Actor
 from mentorship.errors import Refused, UnusableInput
-from mentorship.models import AnnualUpdate, AuditEvent, Mentee, MessageStatus, Milestone, OutboxMessage
+from mentorship.models import (
+    AnnualUpdate,
+    AuditEvent,
+    Mentee,
+    MessageStatus,
+    Milestone,
+    OutboxMessage,
+    RefusalTally,
+)
 from mentorship.outbox import actions, linking
 from mentorship.services.surveys import SAVES_PER_HOUR
 
@@ -348,6 +356,10 @@ def test_a_closed_replaced_or_unknown_link_is_refused_and_counted_per_client(eng
             sa.select(AuditEvent.summary).where(AuditEvent.action == "annual_update.answer")
         ).scalars()
         assert "198.51.100.4" not in " ".join(refused)
+        tallies = session.execute(
+            sa.select(RefusalTally.count).where(RefusalTally.action == "annual_update.answer")
+        ).scalars()
+        assert sum(tallies) == 3  # the three refusals, counted for this client
     assert "198.51.100.4" not in store_dump(engine)
 
 
