@@ -690,10 +690,15 @@ def _counts(counter: dict) -> str:
 
 def cmd_outbox(args: argparse.Namespace) -> int:
     from mentorship import clock
-    from mentorship.outbox import actions
+    from mentorship.outbox import actions, config
 
     if args.outbox_command in ("enable", "disable"):
         engine = _engine(args)
+        day = getattr(args, "on", None)
+        if day is not None and args.kind != "annual-update":
+            raise UnusableInput("--on applies only to annual-update, the yearly update.")
+        if day is not None:
+            config.annual_day(day)  # refused before anything is written
         current = actions.set_kind(
             engine,
             actor=acting(args, engine),
@@ -702,8 +707,12 @@ def cmd_outbox(args: argparse.Namespace) -> int:
             every_days=getattr(args, "every", None),
             today=args.today,
         )
+        if day is not None:
+            current = actions.set_annual_day(engine, actor=acting(args, engine), on=day)
         every = current.every_days(args.kind)
         rhythm = f", every {every} days" if every and args.outbox_command == "enable" else ""
+        if args.kind == "annual-update" and args.outbox_command == "enable":
+            rhythm = f", once a year on or after {current.annual_update_on} (MM-DD)"
         print(
             f"{args.kind.capitalize()} messages are {'on' if current.enabled(args.kind) else 'off'}{rhythm}."
         )
@@ -759,6 +768,9 @@ def add_outbox_commands(commands, store, acting_as, acting_as_required) -> None:
     )
     enable.add_argument("kind", metavar="KIND", choices=Later(_scheduled_kinds), help="%(choices)s")
     enable.add_argument("--every", type=int, metavar="DAYS", help="days between messages to the same pair")
+    enable.add_argument(
+        "--on", metavar="MM-DD", help="annual-update only: the day of the year it goes out on or after"
+    )
     disable = actions.add_parser(
         "disable", parents=[store, acting_as_required], help="turn a kind of message off"
     )

@@ -18,6 +18,7 @@ DEFAULT_PUBLIC_URL = "http://localhost:8501"
 CHECKIN_PATH = "Check_in"  # pages/6_Check_in.py
 REGISTER_PATH = "Register"  # pages/8_Register.py
 SURVEY_PATH = "Survey"  # pages/9_Survey.py
+UPDATE_PATH = "Update"  # pages/12_Update.py
 TOKEN_BYTES = 32  # 256 bits from the OS's CSPRNG
 
 # How long a personal link works after it was made (each new mail makes a fresh one; only hashes are kept).
@@ -62,6 +63,16 @@ def stop_reminders_url(token: str, base: str | None = None) -> str:
 def survey_url(token: str, base: str | None = None) -> str:
     """One person's own link to one of their surveys."""
     return f"{base or public_base_url()}/{SURVEY_PATH}?{urlencode({'token': token})}"
+
+
+def update_url(token: str, base: str | None = None) -> str:
+    """One mentee's own link to their yearly "Where are you now?"."""
+    return f"{base or public_base_url()}/{UPDATE_PATH}?{urlencode({'token': token})}"
+
+
+def stop_yearly_url(token: str, base: str | None = None) -> str:
+    """Where a yearly mail's "stop these yearly emails" lands (the token names that mentee only)."""
+    return f"{base or public_base_url()}/{UPDATE_PATH}?{urlencode({'stop': token})}"
 
 
 def mailto(to: Sequence[str], subject: str, body: str) -> str:

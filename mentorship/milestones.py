@@ -114,6 +114,15 @@ def check(
     return Step(kind, on, school, note), []
 
 
+FIELD_WORDS = {"milestone": "milestone", "on": "date", "school": "school", "note": "note"}
+
+
+def error_sentence(errors: list[str]) -> str:
+    """`check`'s first problem as one sentence for a form ("The date is in the future.")."""
+    field, _, why = errors[0].partition(": ")
+    return f"The {FIELD_WORDS.get(field, field)} {why}."
+
+
 ONE_YEAR_DAYS = 365  # retention.ONE_YEAR_DAYS
 FUNNEL = ("registered", "paired", "one_year", *STAGES)
 COHORT_COLUMNS = ["year", *FUNNEL, "unknown"]

@@ -25,6 +25,7 @@ from mentorship import surveys as survey_rules
 from mentorship.intake import PEOPLE, TEMPLATES
 from mentorship.models import (
     OPEN_STATUS_VALUES,
+    AnnualUpdate,
     AuditEvent,
     CheckinLink,
     Concern,
@@ -50,6 +51,7 @@ from mentorship.models import (
     User,
     ValuesStatement,
 )
+from mentorship.outbox import config as outbox_config
 from mentorship.settings import CadenceThresholds, cadence_thresholds, match_weights, registration_settings
 from mentorship.values import normalise_email
 
@@ -1451,11 +1453,13 @@ def values_statement(session: Session) -> tuple[int, str]:
 
 
 def form_state(session: Session, kind: str) -> signup_rules.FormState:
-    """What a public form shows: whether it is open, the program contact, the current values statement."""
+    """What a public form shows: whether it is open, the program contact, the current values statement, and
+    (the mentee form) whether the yearly update mail is on."""
     chosen = registration_settings(session)
     version, text = values_statement(session)
     is_open = chosen.mentor_open if kind == "mentors" else chosen.mentee_open
-    return signup_rules.FormState(kind, is_open, chosen.contact_email, version, text)
+    yearly = kind == "mentees" and outbox_config.schedule(session).enabled("annual-update")
+    return signup_rules.FormState(kind, is_open, chosen.contact_email, version, text, yearly)
 
 
 def link_state(session: Session, token: str, now: datetime) -> signup_rules.LinkState | None:
@@ -1817,3 +1821,122 @@ def survey_invitations(
     return (
         pd.concat(parts, ignore_index=True) if parts else driver_frame(session, statement.where(sa.false()))
     )
+
+
+# The yearly "Where are you now?" (mentorship.annual): who is asked, and what one mentee's link opens
+def annual_update_mentees(session: Session, year: int, registered_before: date) -> pd.DataFrame:
+    """The mentees to ask this year (mentee_id, first_name, email), by id: not withdrawn, not stopped the
+    yearly mails, registered before this year's day, and not yet asked this year; whether they were ever
+    paired, or their pair has ended, does not matter."""
+    asked = sa.select(AnnualUpdate.id).where(AnnualUpdate.mentee_id == Mentee.id, AnnualUpdate.year == year)
+    rows = session.execute(
+        sa.select(Mentee.id, Mentee.first_name, Mentee.email)
+        .where(
+            Mentee.status != PersonStatus.withdrawn,
+            Mentee.yearly_update_stopped_at.is_(None),
+            Mentee.registered_on < registered_before,
+            ~sa.exists(asked),
+        )
+        .order_by(Mentee.id)
+    ).all()
+    return pd.DataFrame(rows, columns=["mentee_id", "first_name", "email"])
+
+
+def live_update(token: str, now: datetime) -> tuple:
+    """Where a yearly update token opens the Update page: its hash is known and the update has not closed."""
+    return (
+        AnnualUpdate.token_hash == links.token_hash(token),
+        AnnualUpdate.closes_at.is_not(None),
+        AnnualUpdate.closes_at > now,
+    )
+
+
+def yearly_stop(token: str, now: datetime) -> tuple:
+    """Where a yearly update token stops the yearly mails: its hash is known and it was sent within a year
+    (annual.STOP_FOR), whether or not the update itself has closed."""
+    from mentorship.annual import STOP_FOR
+
+    return (
+        AnnualUpdate.token_hash == links.token_hash(token),
+        AnnualUpdate.sent_at.is_not(None),
+        AnnualUpdate.sent_at > now - STOP_FOR,
+    )
+
+
+@dataclass(frozen=True)
+class UpdatePage:
+    """What the public Update page may know: one mentee's own first name and path (each step's label and
+    date, nothing else), and their own update's state; nothing of any pair or any other person."""
+
+    update_id: int
+    first_name: str
+    closes_at: datetime
+    answered_at: datetime | None
+    stopped: bool  # they stopped the yearly mails
+    path: list[tuple[str, date]]  # (milestone label, date), oldest first
+
+
+def update_page(session: Session, token: str, now: datetime) -> UpdatePage | None:
+    """The one mentee's update behind a live token; None for any other token (unknown, replaced, closed)."""
+    from mentorship.milestones import LABELS
+
+    if not token:
+        return None
+    row = session.execute(
+        sa.select(
+            AnnualUpdate.id,
+            AnnualUpdate.mentee_id,
+            AnnualUpdate.closes_at,
+            AnnualUpdate.answered_at,
+            Mentee.first_name,
+            Mentee.yearly_update_stopped_at,
+        )
+        .join(Mentee, Mentee.id == AnnualUpdate.mentee_id)
+        .where(*live_update(token, now))
+    ).first()
+    if row is None:
+        return None
+    update_id, mentee_id, closes_at, answered_at, first_name, stopped_at = row
+    steps = session.execute(
+        sa.select(Milestone.kind, Milestone.happened_on)
+        .where(Milestone.mentee_id == mentee_id)
+        .order_by(Milestone.happened_on, Milestone.id)
+    ).all()
+    return UpdatePage(
+        update_id=update_id,
+        first_name=first_name,
+        closes_at=closes_at,
+        answered_at=answered_at,
+        stopped=stopped_at is not None,
+        path=[(LABELS.get(str(kind), str(kind)), on) for kind, on in steps],
+    )
+
+
+def yearly_stop_person(session: Session, token: str, now: datetime) -> tuple[str, bool] | None:
+    """(first name, already stopped) of the one mentee whose yearly stop link this is; None when it is
+    unknown or older than a year."""
+    if not token:
+        return None
+    row = session.execute(
+        sa.select(Mentee.first_name, Mentee.yearly_update_stopped_at)
+        .join(AnnualUpdate, AnnualUpdate.mentee_id == Mentee.id)
+        .where(*yearly_stop(token, now))
+    ).first()
+    return None if row is None else (row[0], row[1] is not None)
+
+
+def yearly_update_stopped(session: Session, role: Role | str) -> pd.DataFrame:
+    """The mentees who stopped the yearly "Where are you now?" mails, and since when (the leader only)."""
+    columns = ["email", "name", "since"]
+    if not privacy.sees_outbox(role):
+        return pd.DataFrame(columns=columns)
+    statement = (
+        sa.select(
+            Mentee.email,
+            (Mentee.first_name + " " + Mentee.last_name).label("name"),
+            Mentee.yearly_update_stopped_at.label("since"),
+        )
+        .where(Mentee.yearly_update_stopped_at.is_not(None))
+        .order_by(Mentee.yearly_update_stopped_at.desc(), Mentee.id)
+    )
+    return frame(session, statement)[columns]

@@ -42,14 +42,23 @@ CONSENT_NOTICE = (
 )
 
 
-def consent_notice(contact_email: str, *, mail: bool) -> str:
+# The mentee form's line on the yearly "Where are you now?" mail (outbox kind annual-update)
+YEARLY_UPDATE = (
+    "Once a year, also after your mentorship ends, the program emails you to ask where you are on the path "
+    "to medical school; each of those emails has a link to stop them."
+)
+
+
+def consent_notice(contact_email: str, *, mail: bool, yearly_update: bool = False) -> str:
     """The consent notice, and how to see, correct or erase one's data only by the ways there are: the
-    program contact when one is set, the personal link when it is mailed; neither, no promise."""
+    program contact when one is set, the personal link when it is mailed; neither, no promise. The yearly
+    update's line (`yearly_update`, the mentee form's) only while that mail is on and mail can go."""
+    notice = f"{CONSENT_NOTICE} {YEARLY_UPDATE}" if yearly_update and mail else CONSENT_NOTICE
     ways = [f"write to the program contact, {contact_email}"] if contact_email else []
     ways += ["use the personal link we email you"] if mail else []
     if not ways:
-        return CONSENT_NOTICE
-    return f"{CONSENT_NOTICE} To see, correct or erase your data, {', or '.join(ways)}."
+        return notice
+    return f"{notice} To see, correct or erase your data, {', or '.join(ways)}."
 
 
 BIPOC_WAIT = (
@@ -123,6 +132,7 @@ class FormState:
     contact_email: str
     statement_version: int
     statement: str
+    yearly_update: bool = False  # the yearly "Where are you now?" mail is on (the mentee form says so)
 
 
 @dataclass(frozen=True)

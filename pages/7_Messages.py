@@ -29,4 +29,7 @@ if surveys_tab.open:
         surveys.wording_editor(ctx)
 if optouts_tab.open:
     with optouts_tab:
-        optouts_panel(cached_read(ctx, queries.reminder_optouts, ctx.user.role))
+        optouts_panel(
+            cached_read(ctx, queries.reminder_optouts, ctx.user.role),
+            cached_read(ctx, queries.yearly_update_stopped, ctx.user.role),
+        )

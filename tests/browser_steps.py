@@ -124,3 +124,18 @@ def options_of(page, box) -> list[str]:
 def choose(page, box, option: str) -> None:
     open_list(page, box).get_by_role("option", name=option, exact=True).click()
     expect(box.get_by_role("combobox")).to_have_value(option)
+
+
+def send_kind_now(page, base: str, kind_label: str, said: str) -> None:
+    """As the signed-in leader: turn on one kind of message on Messages → Schedule (its toggle's label), then
+    "Send due messages now", and wait for the toast that says what was queued and sent (`said`)."""
+    page.goto(f"{base}/Messages")
+    wait_for_app(page)
+    page.get_by_role("tab", name="Schedule", exact=True).click()
+    wait_for_app(page)
+    page.get_by_text(kind_label, exact=True).click()
+    page.get_by_role("button", name="Save the schedule").click()
+    page.get_by_text("Schedule saved.").wait_for()
+    wait_for_app(page)
+    page.get_by_role("button", name="Send due messages now").click()
+    page.get_by_text(said).wait_for()

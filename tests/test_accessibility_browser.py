@@ -1,5 +1,6 @@
 """WCAG 2.2 AA in a real browser: axe-core on every page, for the leader and for the committee, and on the
-pairs' check-in page and the sign-in form; and the leader's main decisions made with the keyboard alone."""
+pairs' check-in page, the mentees' yearly update page and the sign-in form; and the leader's main decisions
+made with the keyboard alone."""
 
 from __future__ import annotations
 
@@ -8,12 +9,13 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import pytest
+import sqlalchemy as sa
 from axe_playwright_python.sync_playwright import Axe
 from sqlalchemy.engine import Engine
 
 from devtools.servers import dashboard_server, sign_in, wait_for_app
 from mentorship import db, services
-from mentorship.models import utcnow
+from mentorship.models import AnnualUpdate, Mentee, utcnow
 
 from .cadence_store import add_pair, days_ago
 from .conftest import COMMITTEE_EMAIL, LEADER_EMAIL, PASSWORD, add_accounts, load_demo
@@ -49,6 +51,7 @@ class Program:
     engine: Engine
     base: str
     checkin_token: str
+    update_token: str  # a mentee's yearly "Where are you now?" link
 
 
 @pytest.fixture(scope="module")
@@ -63,8 +66,15 @@ def program(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Program]:
     token = services.issue_checkin_link(engine, actor=actors["leader"], match_id=match_id, now=utcnow())
     for kind in ("mentors", "mentees"):
         services.set_form_open(engine, actor=actors["leader"], kind=kind, is_open=True)
+    with db.write_session(engine) as session:
+        asked = sa.select(Mentee.id).where(Mentee.status != "withdrawn").order_by(Mentee.id)
+        mentee_id = session.execute(asked).scalars().first()
+        update = AnnualUpdate(mentee_id=mentee_id, year=date.today().year)
+        session.add(update)
+        session.flush()
+        update_token = services.mint_update_link(session, update.id, utcnow())
     with dashboard_server(url) as base:
-        yield Program(engine, base, token)
+        yield Program(engine, base, token, update_token)
     engine.dispose()
 
 
@@ -105,6 +115,14 @@ def test_the_public_pages_have_no_serious_violation(program, browser_page):
         wait_for_app(page)
         page.get_by_role("button", name="Send my registration").wait_for()
         found[f"register as {kind}"] = serious_violations(page)
+    page.goto(f"{program.base}/Update?token={program.update_token}")
+    wait_for_app(page)
+    page.get_by_role("button", name="Nothing new since then").wait_for()
+    found["yearly update"] = serious_violations(page)
+    page.goto(f"{program.base}/Update?stop={program.update_token}")
+    wait_for_app(page)
+    page.get_by_role("button", name="Stop these yearly emails").wait_for()
+    found["stop the yearly emails"] = serious_violations(page)
     assert found == dict.fromkeys(found, []), "\n".join(f"{k}: {v}" for k, vs in found.items() for v in vs)
 
 

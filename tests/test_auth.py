@@ -16,7 +16,12 @@ from mentorship.models import AuditEvent, LoginSession, Role, User, utcnow
 
 from .conftest import COMMITTEE_EMAIL, LEADER_EMAIL, PASSWORD, ROOT, TODAY, signed_in
 
-PUBLIC = ("Check_in", "Register", "Survey")  # pages for people without an account: each has its own tests
+PUBLIC = (
+    "Check_in",
+    "Register",
+    "Survey",
+    "Update",
+)  # pages for people without an account: each has its own tests
 PAGES = sorted(
     p.relative_to(ROOT).as_posix()
     for p in (ROOT / "pages").glob("*.py")

@@ -351,7 +351,7 @@ def test_no_log_of_the_deployment_holds_a_personal_links_token(own_stack: Stack)
     down: nginx's logs (each server block's, nginx.conf's own) and each instance's output never hold the
     token; the error log still tells that the instance was down."""
     secret = f"SECRET{uuid.uuid4().hex}"
-    pages = ("/Check_in", "/Register", "/Survey")
+    pages = ("/Check_in", "/Register", "/Survey", "/Update")
     stack = own_stack
     trusted = ssl.create_default_context(cafile=str(stack.certificate))
     for page in pages:
@@ -375,7 +375,7 @@ def test_no_log_of_the_deployment_holds_a_personal_links_token(own_stack: Stack)
     assert {"access.log", "error.log", "nginx-access.log", "nginx-error.log", "nginx.log"} <= set(logs)
     assert sum(name.startswith("instance-") for name in logs) == 2
     assert "(111: Connection refused) while connecting to upstream" in logs["error.log"]
-    assert sum(f'"GET {page} HTTP/1.1" 301' in logs["access.log"] for page in pages) == 3
+    assert sum(f'"GET {page} HTTP/1.1" 301' in logs["access.log"] for page in pages) == len(pages)
 
 
 @pytest.mark.postgres

@@ -15,6 +15,7 @@ from devtools.servers import dashboard_server, free_port, new_page, sign_in, wai
 from mentorship import db
 from mentorship.privacy import last_closed_month_end
 
+from .browser_steps import send_kind_now
 from .cadence_store import add_pair, days_ago
 from .conftest import COMMITTEE_EMAIL, LEADER_EMAIL, PASSWORD, add_accounts
 from .feedback_store import answered_pairs
@@ -64,16 +65,7 @@ def test_a_mentee_answers_her_survey_the_leader_sees_it_the_mentor_not_the_commi
         with dashboard_server(store_url, port=port, env={**mail.environ(), "MENTORSHIP_PUBLIC_URL": base}):
             page.goto(base)
             sign_in(page, LEADER_EMAIL, PASSWORD)
-            page.goto(f"{base}/Messages")
-            wait_for_app(page)
-            page.get_by_role("tab", name="Schedule", exact=True).click()
-            wait_for_app(page)
-            page.get_by_text("Survey: mid-year", exact=True).click()  # the toggle's label
-            page.get_by_role("button", name="Save the schedule").click()
-            page.get_by_text("Schedule saved.").wait_for()
-            wait_for_app(page)
-            page.get_by_role("button", name="Send due messages now").click()
-            page.get_by_text("Queued 2; sent 2, failed 0, waiting to retry 0.").wait_for()
+            send_kind_now(page, base, "Survey: mid-year", "Queued 2; sent 2, failed 0, waiting to retry 0.")
 
             links = {
                 m.recipients[0]: re.search(rf"{re.escape(base)}/Survey\?token=[\w-]+(?=\s)", m.body).group(0)

@@ -98,6 +98,23 @@ def set_kind(
         return current
 
 
+def set_annual_day(engine: Engine, *, actor: Actor, on: str) -> config.OutboxSchedule:
+    """The day of the year ("MM-DD") on or after which the yearly update goes out."""
+    month, day = config.annual_day(on)
+    with operation(engine, actor=actor, action="outbox.schedule", entity="outbox") as op:
+        session = op.session
+        current = replace(config.schedule(session), annual_update_on=f"{month:02d}-{day:02d}")
+        config.save_schedule(session, current)
+        audit.record(
+            session,
+            actor=actor,
+            action="outbox.schedule",
+            entity="outbox",
+            summary=f"annual-update on or after {current.annual_update_on}",
+        )
+        return current
+
+
 def set_sending(
     engine: Engine, *, actor: Actor, per_minute: int, leader_name: str, program_contact: str
 ) -> config.OutboxSchedule:

@@ -116,6 +116,7 @@ SCHEDULED_KINDS = (
     "survey-start",
     "survey-mid",
     "survey-year",
+    "annual-update",
 )
 SCHEDULE_KEY = "outbox"
 
@@ -132,9 +133,11 @@ class OutboxSchedule:
     survey_start: bool = False  # the kinds survey-start, survey-mid, survey-year (see mentorship.surveys)
     survey_mid: bool = False
     survey_year: bool = False
+    annual_update: bool = False  # "Where are you now?", once a year to every mentee (see mentorship.annual)
     invitation_every_days: int = 30
     nudge_every_days: int = 14
     reminder_every_days: int = 7
+    annual_update_on: str = "06-01"  # MM-DD: the yearly update goes out on or after this day of the year
     introduction_since: str = ""  # ISO date introductions were turned on: older pairs are not introduced
     per_minute: int = 20
     leader_name: str = ""
@@ -181,9 +184,10 @@ def switched(
     changes: dict = {kind.replace("-", "_"): on}
     if every_days is not None:
         if current.every_days(kind) is None:
-            once = (
-                "Introductions go once per pair" if kind == "introduction" else "Surveys go once per moment"
-            )
+            once = {
+                "introduction": "Introductions go once per pair",
+                "annual-update": "The yearly update goes once a year",
+            }.get(kind, "Surveys go once per moment")
             raise UnusableInput(f"{once}; --every does not apply to {kind}.")
         low, high = EVERY_DAYS_RANGE
         if not low <= every_days <= high:
@@ -192,3 +196,16 @@ def switched(
     if kind == "introduction" and on and not current.introduction:
         changes["introduction_since"] = today.isoformat()
     return replace(current, **changes)
+
+
+def annual_day(text: str) -> tuple[int, int]:
+    """The yearly update's day of the year from "MM-DD" (month, day); UnusableInput in one sentence for a
+    day that is not in every year (the 29th of February) or not a day at all."""
+    try:
+        month, day = (int(part) for part in text.strip().split("-"))
+        date(2001, month, day)  # a year with no 29th of February
+    except ValueError:
+        raise UnusableInput(
+            "The yearly update's day must be a month and a day that every year has, as MM-DD (06-01)."
+        ) from None
+    return month, day

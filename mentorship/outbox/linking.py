@@ -9,7 +9,8 @@ leaves), and puts the link in the outgoing mail only.
 A send that fails after the link was made leaves a link nobody received, which expires unused; the next
 attempt makes another. A registration has one personal link at a time: a newer mail's link replaces the
 older mail's. A pair's check-in links and a person's stop links are many: each mail's keeps working until
-it expires (see `links.*_LIFETIME`).
+it expires (see `links.*_LIFETIME`). A mentee's yearly update has one link at a time too, and that mail's
+stop link carries the same token to the Update page's stop address (the same one person; it works a year).
 
 Queuing a message with a link (for other modules): render the template with `STAND_INS` for the link
 placeholders, and pass `**registration_link(signup_id)` or `**pair_links(role)` to `store.queue_message`.
@@ -32,16 +33,20 @@ CHECKIN_LINK = "(the pair's check-in link, made when the message is sent)"
 STOP_LINK = "(your own link to stop these reminders, made when the message is sent)"
 PERSONAL_LINK = "(personal link, made when the message is sent)"
 SURVEY_LINK = "(your own survey link, made when the message is sent)"
+UPDATE_LINK = "(your own link to tell us where you are, made when the message is sent)"
+YEARLY_STOP_LINK = "(your own link to stop these yearly emails, made when the message is sent)"
 STAND_INS = {
     "checkin_link": CHECKIN_LINK,
     "stop_link": STOP_LINK,
     "confirm_link": PERSONAL_LINK,
     "survey_link": SURVEY_LINK,
+    "update_link": UPDATE_LINK,
 }
 
 REGISTRATION = "registration"
 PAIR = "pair"
 SURVEY = "survey"
+ANNUAL = "annual"
 REMINDER_SUFFIX = ":reminder"
 ROLES = ("mentor", "mentee")
 NO_REGISTRATION = "The registration is no longer waiting or registered, so its link was not made."
@@ -74,6 +79,14 @@ def survey_links(invitation_id: int, *, reminder: bool = False) -> dict[str, str
     return {"link_kind": SURVEY, "link_ref": f"{invitation_id}{REMINDER_SUFFIX if reminder else ''}"}
 
 
+def annual_links(update_id: int) -> dict[str, str]:
+    """A yearly "Where are you now?" mail to one mentee (no pair): UPDATE_LINK becomes their own link to the
+    year's update (a fresh token, replacing their previous one; the first sending opens it for 60 days), and
+    YEARLY_STOP_LINK their own link to stop the yearly mails. Not made (the message is cancelled with the
+    reason) when the mentee stopped the yearly mails or withdrew after it was queued."""
+    return {"link_kind": ANNUAL, "link_ref": str(update_id)}
+
+
 def mint(
     session: Session, *, link_kind: str, link_ref: str, match_id: int | None, now: datetime
 ) -> dict[str, str]:
@@ -96,6 +109,14 @@ def mint(
         return urls
     if link_kind == SURVEY:
         return _mint_survey(session, link_ref, now)
+    if link_kind == ANNUAL:
+        from mentorship.services.annual import mint_update_link  # services import the outbox package
+
+        try:
+            token = mint_update_link(session, int(link_ref), now)
+        except Refused as exc:
+            raise Unsendable(str(exc)) from None
+        return {UPDATE_LINK: links.update_url(token), YEARLY_STOP_LINK: links.stop_yearly_url(token)}
     return {}
 
 

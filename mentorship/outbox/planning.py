@@ -15,14 +15,15 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from mentorship import annual as annual_rules
 from mentorship import clock, db, queries, retention
 from mentorship import signup as signup_words
 from mentorship import surveys as survey_rules
 from mentorship.cadence import CadenceStatus
 from mentorship.errors import UnusableInput
-from mentorship.models import OPEN_STATUS_VALUES, OutboxMessage, Role, SurveyInvitation, User
+from mentorship.models import OPEN_STATUS_VALUES, AnnualUpdate, OutboxMessage, Role, SurveyInvitation, User
 from mentorship.outbox import linking
-from mentorship.outbox.config import OutboxSchedule, SmtpSettings, schedule
+from mentorship.outbox.config import OutboxSchedule, SmtpSettings, annual_day, schedule
 from mentorship.outbox.store import opted_out, queue_many, queue_message
 from mentorship.outbox.templates import render, render_template, template_for
 
@@ -90,6 +91,8 @@ def plan(session: Session, *, today: date, now: datetime, smtp: SmtpSettings | N
     survey_kinds = [k for k in survey_rules.MOMENT_OF_KIND if current.enabled(k)]
     if survey_kinds:
         _plan_surveys(session, survey_kinds, base, today, now, report)
+    if current.enabled(annual_rules.KIND):
+        _plan_annual(session, current, base, today, now, report)
     return report
 
 
@@ -306,6 +309,61 @@ def _survey_invitations(session, people: list[tuple[int, str, str]], now: dateti
     return ids
 
 
+def annual_context(first_name: str, base: dict[str, str]) -> dict:
+    """The placeholders of a yearly update mail (templates.PLACEHOLDERS["annual-update"]), its links as
+    stand-ins."""
+    return {
+        **base,
+        "first_name": first_name,
+        "update_link": linking.UPDATE_LINK,
+        "stop_link": linking.YEARLY_STOP_LINK,
+    }
+
+
+def _plan_annual(session, current, base, today, now, report) -> None:
+    """Once a year, on or after the leader's day: each mentee to ask (queries.annual_update_mentees) gets
+    their year's AnnualUpdate (unsent) and one mail, with no pair (match_id None), so the sender's
+    ended-pair check never holds it back."""
+    asked_from = annual_rules.ask_on(today.year, annual_day(current.annual_update_on))
+    if today < asked_from:
+        report.skipped["not_due"] += 1
+        return
+    mentees = queries.annual_update_mentees(session, today.year, asked_from)
+    if mentees.empty:
+        return
+    ids = [int(m) for m in mentees["mentee_id"]]
+    rows = [{"mentee_id": m, "year": today.year, "created_at": now} for m in ids]
+    for start in range(0, len(rows), 2000):
+        session.execute(
+            db.insert(session, AnnualUpdate).on_conflict_do_nothing(index_elements=["mentee_id", "year"]),
+            rows[start : start + 2000],
+        )
+    update_of: dict[int, int] = {}
+    for start in range(0, len(ids), 5000):
+        found = session.execute(
+            sa.select(AnnualUpdate.mentee_id, AnnualUpdate.id).where(
+                AnnualUpdate.year == today.year, AnnualUpdate.mentee_id.in_(ids[start : start + 5000])
+            )
+        )
+        update_of |= dict(found.all())
+    template = template_for(session, annual_rules.KIND)
+    planned = []
+    for mentee in mentees.itertuples():
+        subject, body = render_template(template, annual_context(mentee.first_name, base))
+        planned.append(
+            {
+                "kind": annual_rules.KIND,
+                "recipients": [mentee.email],
+                "subject": subject,
+                "body": body,
+                "dedupe_key": f"{annual_rules.KIND}:mentee:{mentee.mentee_id}:{today.year}",
+                "headers": {"List-Unsubscribe": f"<{linking.YEARLY_STOP_LINK}>"},
+                **linking.annual_links(update_of[int(mentee.mentee_id)]),
+            }
+        )
+    _queue_counted(session, planned, now, report)
+
+
 def decisions_due_text(due: pd.DataFrame, today: date) -> str:
     lines = []
     for pair in due.itertuples():
@@ -372,6 +430,8 @@ def preview(
         if pair is None:
             raise UnusableInput("There is no open pair to preview this on yet.")
         context = survey_context(pair.mentee_first_name, base)
+    elif kind == annual_rules.KIND:
+        context = annual_context(pair.mentee_first_name if pair is not None else "[first_name]", base)
     elif kind == "registered":
         status = signup_words.ALREADY_REGISTERED
         context = {**base, "registration_status": status, "personal_link": linking.PERSONAL_LINK}

@@ -127,6 +127,7 @@ PLACEHOLDERS: dict[str, tuple[str, ...]] = {
         ("survey-start", "survey-mid", "survey-year"),
         SURVEY_PLACEHOLDERS,
     ),
+    "annual-update": ("first_name", "update_link", "stop_link", "leader_name", "program_contact"),
 }
 KINDS = tuple(PLACEHOLDERS)
 KIND_LABELS = {
@@ -139,6 +140,7 @@ KIND_LABELS = {
     "survey-start": "Survey: getting started",
     "survey-mid": "Survey: mid-year",
     "survey-year": "Survey: one year",
+    "annual-update": "Yearly update: where are you now?",
     "test": "Test email",
 }
 _SIGNATURE = "\n\n{{ leader_name }}\n{{ program_contact }}\n"
@@ -230,6 +232,19 @@ DEFAULTS: dict[str, Template] = {
         "helped and what the program should change, about five minutes:\n\n{{ survey_link }}\n\n"
         "Only the program leader reads your answers; the other person in your pair never sees them. "
         "{{ closes_note }}" + _SIGNATURE.rstrip("\n") + _STOP + "\n",
+    ),
+    "annual-update": Template(
+        "Where are you now?",
+        "Hi {{ first_name }},\n\n"
+        "Once a year the mentorship program asks every student who registered with it where they are on "
+        "the path to medical school, whether or not they still have a mentor. Since we last asked, have you "
+        "taken the MCAT, applied, interviewed, been accepted or started medical school, or chosen another "
+        "path? "
+        "Tell us in a minute here:\n\n{{ update_link }}\n\n"
+        "Nothing new is a fine answer too. Only the program leader sees what you add; the program's partners "
+        "see only totals. The link stays open for 60 days."
+        + _SIGNATURE.rstrip("\n")
+        + "\n\nNo longer want these yearly emails? {{ stop_link }}\n",
     ),
 }
 

@@ -4,8 +4,8 @@ Every write takes the acting account and checks its role here, not only in the p
 not authorisation. A refusal is itself written to the audit log, in a transaction of its own.
 
 One module per area (`core`: the audited transaction every write runs in; `accounts`, `stewardship`,
-`decisions`, `cadence`, `registrations`, `signups`, `surveys`, `milestones`, `pairs`); callers use the names
-re-exported here (`services.confirm_pair(...)`).
+`decisions`, `cadence`, `registrations`, `signups`, `surveys`, `milestones`, `annual`, `pairs`); callers use
+the names re-exported here (`services.confirm_pair(...)`).
 """
 
 from mentorship import audit  # noqa: F401  (tests patch services.audit.record)
@@ -15,6 +15,13 @@ from mentorship.services.accounts import (
     add_user,
     deactivate_user,
     load_demo,
+)
+from mentorship.services.annual import (
+    UPDATE_ACTOR,
+    UpdateReceipt,
+    mint_update_link,
+    stop_yearly_updates,
+    submit_annual_update,
 )
 from mentorship.services.cadence import (
     CHECKIN_ACTOR,
@@ -88,6 +95,11 @@ from mentorship.services.surveys import (
 )
 
 __all__ = [
+    "UPDATE_ACTOR",
+    "UpdateReceipt",
+    "mint_update_link",
+    "stop_yearly_updates",
+    "submit_annual_update",
     "record_milestone",
     "record_steps",
     "remove_milestone",

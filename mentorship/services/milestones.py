@@ -82,8 +82,7 @@ def record_milestone(
     recorded already, exactly so). Bad input: UnusableInput, one sentence naming the field."""
     step, errors = rules.check(kind, on, school=school, note=note, today=today)
     if step is None:
-        field, _, why = errors[0].partition(": ")
-        raise UnusableInput(f"The {_FIELD_WORDS.get(field, field)} {why}.")
+        raise UnusableInput(rules.error_sentence(errors))
     with operation(
         engine, actor=actor, action="milestone.record", entity="mentee", entity_id=mentee_id
     ) as op:
@@ -113,6 +112,3 @@ def remove_milestone(engine: Engine, *, actor: Actor, milestone_id: int) -> None
         kind, mentee_id = row.kind, row.mentee_id
         op.session.delete(row)
         op.record(f"milestone {kind} of mentee {mentee_id} removed")
-
-
-_FIELD_WORDS = {"milestone": "milestone", "on": "date", "school": "school", "note": "note"}

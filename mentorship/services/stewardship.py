@@ -15,6 +15,7 @@ from mentorship.auth import Actor
 from mentorship.errors import Refused, UnusableInput
 from mentorship.models import (
     OPEN_STATUS_VALUES,
+    AnnualUpdate,
     Concern,
     EndReason,
     Match,
@@ -111,6 +112,10 @@ def erase_person(engine: Engine, *, actor: Actor, email: str, today: date) -> li
                     **dict.fromkeys(_ERASABLE_TEXT[kind], ""),
                 )
             )
+            if kind == "mentee":  # their yearly update links stop working (and no more are sent: withdrawn)
+                session.execute(
+                    sa.update(AnnualUpdate).where(AnnualUpdate.mentee_id == person_id).values(token_hash=None)
+                )
             match_ids = select_ids(session, sa.select(Match.id).where(key == person_id))
             _anonymise_pairs(session, match_ids, today)
             pairs += match_ids

@@ -81,13 +81,7 @@ def submit_survey(
         if row is None:
             raise Refused(rules.CLOSED, audit="refused: unknown, replaced or closed survey link")
         invitation, status = row
-        saves = session.execute(
-            sa.select(sa.func.count(AuditEvent.id)).where(
-                AuditEvent.action == ANSWER_ACTION,
-                AuditEvent.entity_id == invitation.id,
-                AuditEvent.at > now - timedelta(hours=1),
-            )
-        ).scalar_one()
+        saves = recent_saves(session, action=ANSWER_ACTION, entity_id=invitation.id, now=now)
         if saves >= SAVES_PER_HOUR:
             raise Refused(TOO_MANY_SAVES, audit=f"refused: invitation {invitation.id} saved {saves} times")
         kept, contact = rules.check_answers(
@@ -132,6 +126,18 @@ def submit_survey(
             entity_id=invitation.id,
         )
         return SurveyReceipt(changed=changed, concern_raised=raised, closes_at=invitation.closes_at)
+
+
+def recent_saves(session: Session, *, action: str, entity_id: int, now: datetime) -> int:
+    """How many times a public link's answers (audited as `action` on `entity_id`) were saved in the last
+    hour: a link's saves are limited to SAVES_PER_HOUR."""
+    return session.execute(
+        sa.select(sa.func.count(AuditEvent.id)).where(
+            AuditEvent.action == action,
+            AuditEvent.entity_id == entity_id,
+            AuditEvent.at > now - timedelta(hours=1),
+        )
+    ).scalar_one()
 
 
 def invitation_for(

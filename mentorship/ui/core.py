@@ -51,6 +51,7 @@ PAGES = {
     "check_in": Page("pages/6_Check_in.py", "Check in", ":material/event_available:", PUBLIC),
     "register": Page("pages/8_Register.py", "Register", ":material/how_to_reg:", PUBLIC),
     "survey": Page("pages/9_Survey.py", "Survey", ":material/rate_review:", PUBLIC),
+    "update": Page("pages/12_Update.py", "Update", ":material/route:", PUBLIC),
 }
 
 

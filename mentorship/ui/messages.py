@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import calendar
+
 import pandas as pd
 import streamlit as st
 
@@ -13,6 +15,7 @@ from mentorship.outbox.config import SmtpSettings
 from mentorship.ui.core import PageContext, read, run_write
 
 SHOWN_ROWS = 500
+MONTHS = list(calendar.month_name)[1:]
 STATUSES = ["queued", "sending", "sent", "failed", "cancelled"]
 COUNTED = ["queued", "sent", "failed", "cancelled"]  # `sending` lasts the moment the mail server takes it
 
@@ -155,14 +158,18 @@ def outbox_panel(ctx: PageContext, messages: pd.DataFrame, smtp: SmtpSettings | 
 
 def _save_schedule(ctx: PageContext, current: config.OutboxSchedule) -> None:
     state = st.session_state
+    day = f"{MONTHS.index(state['sched-annual-month']) + 1:02d}-{state['sched-annual-day']:02d}"
 
     def save():
+        config.annual_day(day)  # a day not in every year is refused before anything is saved
         for kind in config.SCHEDULED_KINDS:
             on, every = state[f"sched-{kind}"], state.get(f"sched-{kind}-every")
             if on != current.enabled(kind) or (every is not None and every != current.every_days(kind)):
                 actions.set_kind(
                     ctx.engine, actor=ctx.user, kind=kind, on=on, every_days=every, today=ctx.today
                 )
+        if day != current.annual_update_on:
+            actions.set_annual_day(ctx.engine, actor=ctx.user, on=day)
         actions.set_sending(
             ctx.engine,
             actor=ctx.user,
@@ -189,6 +196,15 @@ def schedule_panel(ctx: PageContext) -> None:
                     max_value=high,
                     value=current.every_days(kind),
                     key=f"sched-{kind}-every",
+                )
+            if kind == "annual-update":  # once a year, on or after the leader's day
+                month, day = config.annual_day(current.annual_update_on)
+                month_column, day_column = right.columns(2)
+                month_column.selectbox(
+                    "On or after (month)", MONTHS, index=month - 1, key="sched-annual-month"
+                )
+                day_column.number_input(
+                    "Day", min_value=1, max_value=31, value=day, step=1, key="sched-annual-day"
                 )
         low, high = config.PER_MINUTE_RANGE
         st.number_input(
@@ -259,18 +275,23 @@ def templates_panel(ctx: PageContext, pairs: pd.DataFrame, smtp: SmtpSettings | 
     right.button("Back to the default", on_click=reset, key="tpl-reset")
 
 
-def optouts_panel(optouts: pd.DataFrame) -> None:
-    st.caption(
-        f"{len(optouts)} people followed “stop these reminders” and get no check-in invitations, nudges or "
-        "surveys. Introductions and messages you write yourself still reach them."
-    )
-    st.dataframe(
-        optouts.assign(since=clock.days_of(optouts["since"])),
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "email": "Email",
-            "name": "Name",
-            "since": st.column_config.DateColumn("Since", format="YYYY-MM-DD"),
-        },
-    )
+def optouts_panel(optouts: pd.DataFrame, yearly: pd.DataFrame) -> None:
+    """Who followed "stop these reminders", and which mentees stopped the yearly update mails."""
+    said = {
+        "optouts": f"{len(optouts)} people followed “stop these reminders” and get no check-in invitations, "
+        "nudges or surveys. Introductions and messages you write yourself still reach them.",
+        "yearly": f"{plural(len(yearly), 'mentee')} stopped the yearly “Where are you now?” emails (through "
+        "the email's own link or on its page).",
+    }
+    for key, people in (("optouts", optouts), ("yearly", yearly)):
+        st.caption(said[key])
+        st.dataframe(
+            people.assign(since=clock.days_of(people["since"])),
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "email": "Email",
+                "name": "Name",
+                "since": st.column_config.DateColumn("Since", format="YYYY-MM-DD"),
+            },
+        )

@@ -135,7 +135,11 @@ def registration_form(engine: Engine, kind: str) -> None:
                 st.caption(signup.BIPOC_WAIT)
         with st.container(key="register-trap"):
             st.text_input("Website (leave this empty)", key="register-hp", label_visibility="collapsed")
-        st.caption(signup.consent_notice(form.contact_email, mail=outbox.mail_configured()))
+        st.caption(
+            signup.consent_notice(
+                form.contact_email, mail=outbox.mail_configured(), yearly_update=form.yearly_update
+            )
+        )
         st.checkbox("I agree to the program keeping my answers as described above", key="register-consent")
         st.form_submit_button(
             "Send my registration",
