@@ -126,3 +126,45 @@ def test_the_committee_sees_no_milestone_of_a_mentee(app, engine, mentee, accoun
     assert "Path to medical school" not in page and "Mayo" not in page
     assert not [b.label for b in at.button if "milestone" in b.label.lower()]
     assert all("Mayo" not in d.value.to_string() for d in at.dataframe)
+
+
+def test_the_leader_imports_milestones_on_the_import_tab(app, engine, mentee):
+    at = open_tab(open_page(app), "Import and export")
+    assert "Milestones template" in [b.label for b in at.get("download_button")]
+    at.selectbox(key="import-kind").set_value("milestones").run()
+    file = (
+        b"mentee_email,milestone,on,school,note\r\n"
+        b"pa@umn.example.edu,Took the MCAT,2024-04-01,,\r\n"
+        b"pa@umn.example.edu,matriculated,2025-08-01,Meharry Medical College,\r\n"
+        b"pa@umn.example.edu,accepted,2025-02-01,Meharry Medical College,\r\n"
+    )
+    at.file_uploader[0].set_value(("paths.csv", file, "text/csv")).run()
+    assert not at.exception
+    assert {m.label: m.value for m in at.metric} == {
+        "Rows": "3",
+        "New": "2",
+        "Updated": "0",
+        "Unchanged": "0",
+        "Invalid": "1",
+    }
+    invalid, changes = (d.value for d in at.dataframe if "problem" in d.value or "action" in d.value)
+    assert invalid.to_dict("records") == [
+        {
+            "row": 4,
+            "who": "pa@umn.example.edu: accepted 2025-02-01",
+            "column": "school",
+            "problem": "is only for a matriculation",
+        }
+    ]
+    assert changes["who"].tolist() == [
+        "pa@umn.example.edu: mcat 2024-04-01",
+        "pa@umn.example.edu: matriculated 2025-08-01",
+    ]
+    assert recorded(engine) == []  # the preview wrote nothing
+    button(at, "Import 2 rows").click().run()
+    message = "Imported milestones: 2 created, 0 updated, 0 unchanged, 1 invalid row not imported."
+    assert [s.value for s in at.success] == [message]
+    assert recorded(engine) == [
+        ("mcat", date(2024, 4, 1), "", "", "import"),
+        ("matriculated", date(2025, 8, 1), "Meharry Medical College", "", "import"),
+    ]
