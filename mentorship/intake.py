@@ -8,7 +8,8 @@ reports exactly what the real run would do.
 Why one module above 900 lines: its parts are one pipeline over one set of definitions (the templates,
 the header aliases, the per-column rules) that change together; a new column touches reading, validating,
 planning, writing and exporting at once, and the single-registration forms reuse the same path. Split it
-when a part gains a life of its own (a new source format, say).
+when a part gains a life of its own (a new source format, say). The milestones kind shares reading and
+parsing; its planning and writing (the path rules, `services.record_steps`) live in `intake_milestones`.
 """
 
 from __future__ import annotations
@@ -64,13 +65,7 @@ from mentorship.values import (
 
 KINDS = ("mentors", "mentees", "pairs", "meetings", "milestones")
 PEOPLE = {"mentors": Mentor, "mentees": Mentee}
-ENTITY = {
-    "mentors": "mentor",
-    "mentees": "mentee",
-    "pairs": "pair",
-    "meetings": "meeting",
-    "milestones": "milestone",
-}
+ENTITY = {kind: kind.removesuffix("s") for kind in KINDS}  # "mentors" → "mentor"
 
 TEMPLATES: dict[str, tuple[str, ...]] = {
     "mentors": (
@@ -630,13 +625,7 @@ COLUMNS: dict[str, Column] = {
     "note": Column(plain),
     SUBMITTED: Column(parse_date, None),
 }
-_TABLE_FOR = {
-    "mentors": Mentor,
-    "mentees": Mentee,
-    "pairs": Match,
-    "meetings": Meeting,
-    "milestones": Milestone,
-}
+_TABLE_FOR = PEOPLE | {"pairs": Match, "meetings": Meeting, "milestones": Milestone}
 _DATES_NOT_IN_FUTURE = ("registered_on", "confirmed_on", "ended_on", "met_on", SUBMITTED)
 
 
