@@ -63,10 +63,11 @@ def test_the_leader_adds_a_milestone_is_refused_bad_input_and_removes_one(app, e
     assert [t.value for t in at.toast] == ["Recorded: Applied to medical school."]
     assert at.selectbox(key=f"milestone-{mentee}-kind").value is None  # an empty form for the next one
 
-    # A matriculation names its school
-    at.selectbox(key=f"milestone-{mentee}-kind").set_value("matriculated").run()
-    at.text_input(key=f"milestone-{mentee}-school").set_value("University of Minnesota Medical School")
+    # A matriculation names its school (the date typed first is kept when the school's field appears)
     at.date_input(key=f"milestone-{mentee}-on").set_value(date(2026, 8, 3))
+    at.selectbox(key=f"milestone-{mentee}-kind").set_value("matriculated").run()
+    assert at.date_input(key=f"milestone-{mentee}-on").value == date(2026, 8, 3)
+    at.text_input(key=f"milestone-{mentee}-school").set_value("University of Minnesota Medical School")
     button(at, "Record milestone").click().run()
     assert recorded(engine) == [
         ("applied", date(2025, 6, 1), "", "Applied to 12 schools", "leader"),

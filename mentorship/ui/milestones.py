@@ -24,6 +24,9 @@ COLUMN_CONFIG = {
 }
 
 
+DATE_HELP = "; ".join(f"{rules.LABELS[kind]}: {means}" for kind, means in rules.DATE_MEANS.items()) + "."
+
+
 def _key(mentee_id: int, what: str) -> str:
     return f"milestone-{mentee_id}-{what}"
 
@@ -93,9 +96,7 @@ def panel(ctx: PageContext, mentee_id: int) -> None:
         value=None,
         max_value=ctx.today,
         min_value=rules.EARLIEST,
-        help=f"For {rules.LABELS[kind].lower()}: {rules.DATE_MEANS[kind]}."
-        if kind in rules.DATE_MEANS
-        else None,
+        help=DATE_HELP,  # one text whatever the milestone: a widget whose help changes may lose its value
         key=_key(mentee_id, "on"),
     )
     if kind == rules.WITH_SCHOOL:
