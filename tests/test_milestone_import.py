@@ -13,13 +13,14 @@ from datetime import UTC, date, datetime
 import pytest
 import sqlalchemy as sa
 
-from mentorship import db, intake, services
+from mentorship import db, intake, privacy, services, web
 from mentorship.auth import Actor
 from mentorship.cli import main
 from mentorship.models import AnnualUpdate, AuditEvent, Milestone
 
-from .conftest import COMMITTEE_EMAIL, ROOT, add_accounts
+from .conftest import COMMITTEE_EMAIL, LEADER_EMAIL, ROOT, add_accounts
 from .factories import TODAY, add, import_file, make_mentee, to_csv
+from .test_web import request, signed_in_cookie
 
 HEADER = ["mentee_email", "milestone", "on", "school", "note"]
 FILE = to_csv(
@@ -317,3 +318,21 @@ def test_milestones_import_on_postgres(pg_url):
     assert import_file(pg, "milestones", FILE)["unchanged"] == 5
     assert len(stored(pg)) == 5
     pg.dispose()
+
+
+def test_the_signed_in_route_serves_milestones_to_the_leader_only(engine, mentees, accounts, dashboard):
+    import_file(engine, "milestones", FILE)
+    path = "/downloads/export/milestones.csv"
+    assert web.export_url("milestones") == path
+    status, _, body = request(dashboard, path)
+    assert (status, body.decode()) == (403, web.NOT_SIGNED_IN)
+    for email, expected in ((COMMITTEE_EMAIL, 403), (LEADER_EMAIL, 200)):
+        cookie = {"Cookie": f"{web.SESSION_COOKIE}={signed_in_cookie(engine, dashboard, email)}"}
+        status, _, body = request(dashboard, path, headers=cookie)
+        assert status == expected
+    assert (
+        body.decode("utf-8-sig").splitlines()[0] == "mentee_email,milestone,on,school,note,source,recorded_at"
+    )
+    assert len(body.decode("utf-8-sig").splitlines()) == 6
+    committee = {"Cookie": f"{web.SESSION_COOKIE}={signed_in_cookie(engine, dashboard, COMMITTEE_EMAIL)}"}
+    assert request(dashboard, path, headers=committee)[2].decode() == privacy.HISTORY_IS_THE_LEADERS
