@@ -31,6 +31,7 @@ from mentorship.models import (
     MeetingSource,
     Mentee,
     Mentor,
+    Milestone,
     SurveyInvitation,
     SurveyResponse,
     User,
@@ -327,6 +328,8 @@ class DemoData:
     meetings: list[dict] = field(default_factory=list)
     # each person's surveys: match (list index), role, moment, sent day, and the answers (None: no answer)
     surveys: list[dict] = field(default_factory=list)
+    # each mentee's known steps toward medical school: mentee (list index), kind, on, school, source
+    milestones: list[dict] = field(default_factory=list)
 
 
 def _weighted(rng: random.Random, options):
@@ -528,7 +531,84 @@ def generate(
         return data
     _pair_history(rng, data, today)
     _surveys(random.Random(f"surveys-{seed}"), data, today)  # its own stream: the pairs stay as they were
+    _milestones(random.Random(f"milestones-{seed}"), data, today)
     return data
+
+
+# Synthetic paths to medical school. The program learns a student's path when they or their mentor tell the
+# leader, or from a partner's list: most of those registered two or more years ago have told it something,
+# recent registrations mostly not yet. Of those on the path, most apply (the June before their last college
+# year, at the latest the year after they registered, or after one or two gap years), two in three of those
+# interview, two in three of those are accepted, and nearly all of those matriculate; some not accepted
+# reapply. A few choose another health profession or leave the pre-med path. A pair that ended because the
+# mentee matriculated (or left pre-med) says so.
+MEDICAL_SCHOOLS = (
+    ("University of Minnesota Medical School", 0.34),
+    ("Mayo Clinic Alix School of Medicine", 0.12),
+    ("Medical College of Wisconsin", 0.1),
+    ("University of Wisconsin School of Medicine and Public Health", 0.09),
+    ("University of Iowa Carver College of Medicine", 0.08),
+    ("Howard University College of Medicine", 0.07),
+    ("Morehouse School of Medicine", 0.06),
+    ("Meharry Medical College", 0.05),
+    ("University of North Dakota School of Medicine and Health Sciences", 0.05),
+    ("Des Moines University College of Osteopathic Medicine", 0.04),
+)
+KNOWN_SHARE = ((2, 0.82), (1, 0.4), (0, 0.06))  # years since registration → share whose path is known
+
+
+def _path(
+    rng: random.Random, mentee: dict, ending: tuple[EndReason, date] | None
+) -> list[tuple[str, date, str]]:
+    """One known mentee's steps (kind, day, school), possibly into the future (the caller keeps the past).
+    `ending`: how and when the mentee's pair ended, when that was matriculating or leaving pre-med."""
+    registered = mentee["registered_on"]
+    if ending and ending[0] == EndReason.left_premed:
+        return [("left_premed", ending[1], "")]
+    if ending is None and rng.random() < 0.11:
+        off = "other_profession" if rng.random() < 0.55 else "left_premed"
+        return [(off, registered + timedelta(days=rng.randrange(120, 900)), "")]
+    matriculates = ending is not None
+    if matriculates:  # starts medical school the August the pair ended (or the one after)
+        cycle = ending[1].year - (1 if ending[1].month <= 8 else 0)
+    else:
+        first = max(registered.year, min(int(mentee["class_year"]) - 1, registered.year + 1))
+        cycle = first + _weighted(rng, ((0, 0.5), (1, 0.3), (2, 0.2)))
+    steps = [("mcat", date(cycle, rng.choice((1, 3, 4, 5)), 1), "")]
+    if not matriculates and rng.random() < 0.1:
+        return steps  # took the MCAT; not (yet) applied
+    steps.append(("applied", date(cycle, 6, 1), ""))
+    if matriculates or rng.random() < 0.66:
+        steps.append(("interviewed", date(cycle, rng.choice((9, 10, 11, 12)), rng.randrange(1, 29)), ""))
+        if matriculates or rng.random() < 0.68:
+            steps.append(("accepted", date(cycle + 1, rng.choice((1, 2, 3, 4)), rng.randrange(1, 29)), ""))
+            if matriculates or rng.random() < 0.94:
+                steps.append(("matriculated", date(cycle + 1, 8, 1), _weighted(rng, MEDICAL_SCHOOLS)))
+            return steps
+    if rng.random() < 0.5:
+        steps.append(("reapplying", date(cycle + 1, 6, 1), ""))
+    return steps
+
+
+def _milestones(rng: random.Random, data: DemoData, today: date) -> None:
+    endings = {
+        m["mentee"]: (m["end_reason"], m["ended_on"])
+        for m in data.matches
+        if m["end_reason"] in (EndReason.matriculated, EndReason.left_premed)
+    }
+    for index, mentee in enumerate(data.mentees):
+        years = (today - mentee["registered_on"]).days // 365
+        known = next(share for after, share in KNOWN_SHARE if years >= after)
+        ending = endings.get(index)
+        if ending is None and rng.random() >= known:
+            continue
+        source = "import" if rng.random() < 0.7 else "leader"
+        for kind, on, school in _path(rng, mentee, ending):
+            if on > today:
+                break
+            data.milestones.append(
+                {"mentee": index, "kind": kind, "on": on, "school": school, "source": source}
+            )
 
 
 # Synthetic survey answers: about a third never answer; most pairs go well, a few do not (a latent "fit" per
@@ -761,12 +841,27 @@ def write(session: Session, data: DemoData) -> dict[str, int]:
     if meeting_rows:
         session.execute(sa.insert(Meeting), meeting_rows)
     responses = _write_surveys(session, data, match_ids, now)
+    milestone_rows = [
+        {
+            "mentee_id": mentee_ids[m["mentee"]],
+            "kind": m["kind"],
+            "happened_on": m["on"],
+            "school": m["school"],
+            "note": "",
+            "source": m["source"],
+            "recorded_at": _recorded(m["on"] + timedelta(days=30), now),
+        }
+        for m in data.milestones
+    ]
+    if milestone_rows:
+        session.execute(sa.insert(Milestone), milestone_rows)
     return {
         "mentors": len(mentor_ids),
         "mentees": len(mentee_ids),
         "pairs": len(match_ids),
         "meetings": len(meeting_rows),
         "survey_responses": responses,
+        "milestones": len(milestone_rows),
     }
 
 

@@ -8,7 +8,8 @@ reports exactly what the real run would do.
 Why one module above 900 lines: its parts are one pipeline over one set of definitions (the templates,
 the header aliases, the per-column rules) that change together; a new column touches reading, validating,
 planning, writing and exporting at once, and the single-registration forms reuse the same path. Split it
-when a part gains a life of its own (a new source format, say).
+when a part gains a life of its own (a new source format, say). The milestones kind shares reading and
+parsing; its planning and writing (the path rules, `services.record_steps`) live in `intake_milestones`.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ from sqlmodel import Session
 from mentorship import retention
 from mentorship.errors import Refused, UnusableInput
 from mentorship.formatting import FORMAT_LABELS, PREFERENCE_LABELS
+from mentorship.milestones import KINDS as MILESTONE_KINDS
+from mentorship.milestones import LABELS as MILESTONE_LABELS
 from mentorship.models import (
     OPEN_STATUS_VALUES,
     EndReason,
@@ -43,6 +46,7 @@ from mentorship.models import (
     MeetingSource,
     Mentee,
     Mentor,
+    Milestone,
     PersonStatus,
     utcnow,
 )
@@ -59,9 +63,9 @@ from mentorship.values import (
     split_multi,
 )
 
-KINDS = ("mentors", "mentees", "pairs", "meetings")
+KINDS = ("mentors", "mentees", "pairs", "meetings", "milestones")
 PEOPLE = {"mentors": Mentor, "mentees": Mentee}
-ENTITY = {"mentors": "mentor", "mentees": "mentee", "pairs": "pair", "meetings": "meeting"}
+ENTITY = {kind: kind.removesuffix("s") for kind in KINDS}  # "mentors" → "mentor"
 
 TEMPLATES: dict[str, tuple[str, ...]] = {
     "mentors": (
@@ -106,12 +110,14 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
     ),
     "pairs": ("mentor_email", "mentee_email", "confirmed_on", "ended_on", "outcome", "end_reason"),
     "meetings": ("mentor_email", "mentee_email", "met_on", "format", "duration_minutes", "notes"),
+    "milestones": ("mentee_email", "milestone", "on", "school", "note"),
 }
 REQUIRED: dict[str, tuple[str, ...]] = {
     "mentors": ("first_name", "last_name", "email", "meeting_formats", "capacity", "attests_values"),
     "mentees": ("first_name", "last_name", "email", "meeting_formats"),
     "pairs": ("mentor_email", "mentee_email", "confirmed_on", "outcome"),
     "meetings": ("mentor_email", "mentee_email", "met_on"),
+    "milestones": ("mentee_email", "milestone", "on"),
 }
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -154,6 +160,9 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "format": ("meeting_format",),
     "duration_minutes": ("duration", "minutes"),
     "notes": ("note",),
+    "milestone": ("step", "milestone_reached"),
+    "on": ("date", "happened_on", "when"),
+    "note": ("notes", "comment", "comments"),
 }
 # When a form stamped each response (Google Forms' Timestamp, Qualtrics' RecordedDate, REDCap's
 # <instrument>_timestamp), that date is the registration date unless a registered_on column says otherwise.
@@ -517,7 +526,8 @@ def choices(allowed: tuple[str, ...], labels: dict[str, str] | None = None) -> C
 
 
 def one_of(allowed: tuple[str, ...], labels: dict[str, str] | None = None) -> Callable[[str], str]:
-    words = _words(labels or {})
+    """One answer from `allowed`, as its code (`other_profession`, "other profession") or its words."""
+    words = {_choice_key(code): code for code in allowed} | _words(labels or {})
 
     def parse(cell: str) -> str:
         key = _choice_key(cell)
@@ -610,9 +620,12 @@ COLUMNS: dict[str, Column] = {
     "format": Column(one_of(MEETING_FORMATS, FORMAT_LABELS), "virtual"),
     "duration_minutes": Column(parse_minutes, None),
     "notes": Column(plain),
+    "milestone": Column(one_of(MILESTONE_KINDS, MILESTONE_LABELS)),
+    "on": Column(parse_date, None),
+    "note": Column(plain),
     SUBMITTED: Column(parse_date, None),
 }
-_TABLE_FOR = {"mentors": Mentor, "mentees": Mentee, "pairs": Match, "meetings": Meeting}
+_TABLE_FOR = PEOPLE | {"pairs": Match, "meetings": Meeting, "milestones": Milestone}
 _DATES_NOT_IN_FUTURE = ("registered_on", "confirmed_on", "ended_on", "met_on", SUBMITTED)
 
 
@@ -788,6 +801,9 @@ def _label(kind: str, values: dict[str, Any]) -> str:
     if kind in PEOPLE:
         name = f"{values.get('first_name', '')} {values.get('last_name', '')}".strip()
         return f"{name} <{values['email']}>" if values.get("email") else name
+    if kind == "milestones":
+        on = values.get("on")
+        return f"{values.get('mentee_email') or '?'}: {values.get('milestone') or '?'} {on or ''}".strip()
     mentor, mentee = values.get("mentor_email") or "?", values.get("mentee_email") or "?"
     return f"{mentor} – {mentee}"
 
@@ -817,6 +833,11 @@ def _open_counts(session: Session) -> dict[int, int]:
 def plan(session: Session, sheet: Sheet, *, today: date) -> ImportPlan:
     """What importing `sheet` into the store would do; reads only, so a dry run is exactly this."""
     parsed = [(number, *parse_row(sheet.kind, cells, today=today)) for number, cells in sheet.rows]
+    if sheet.kind == "milestones":
+        # Imported when used: that module writes through `services`, whose registrations import this one.
+        from mentorship import intake_milestones
+
+        return ImportPlan(sheet=sheet, rows=intake_milestones.plan(session, parsed, today=today))
     planner = (
         _plan_people if sheet.kind in PEOPLE else _plan_pairs if sheet.kind == "pairs" else _plan_meetings
     )
@@ -1021,9 +1042,14 @@ Progress = Callable[[float], None]
 
 def write(session: Session, plan_: ImportPlan, *, today: date, progress: Progress | None = None) -> None:
     """Write the plan's created and updated rows; invalid and unchanged rows are left alone."""
-    writer = {"pairs": _write_pairs, "meetings": _write_meetings}.get(plan_.kind, _write_people)
     steps = _Steps(plan_.to_write, progress)
-    writer(session, plan_, today, steps)
+    if plan_.kind == "milestones":
+        from mentorship import intake_milestones  # as in `plan`
+
+        intake_milestones.write(session, plan_, steps)
+    else:
+        writer = {"pairs": _write_pairs, "meetings": _write_meetings}.get(plan_.kind, _write_people)
+        writer(session, plan_, today, steps)
     steps.done()
 
 

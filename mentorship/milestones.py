@@ -256,3 +256,7 @@ def comparisons(paths: pd.DataFrame, pairs: pd.DataFrame, today: date) -> pd.Dat
                 low, high = wilson(k, n)
                 rows.append([comparison, label, outcome, n, k, k / n if n else math.nan, low, high])
     return pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
+
+
+# Where a recorded milestone came from, as the mentee's record says it
+SOURCE_LABELS = {"mentee": "the mentee", "leader": "the leader", "import": "an import"}

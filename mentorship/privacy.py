@@ -48,10 +48,11 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 # The pair and meeting histories are the leader's: a pair's dates, outcome and end reason, or its
 # meetings, joined with the names on the registrations tell why a named student's pair ended, and counted
 # they give back every figure the Retention page withholds ("fewer than 5": a cohort, a usual format, a
-# reason).
+# reason). A mentee's milestones are individual facts (who matriculated where).
 COMMITTEE_EXPORTS = ("mentors", "mentees")
 HISTORY_IS_THE_LEADERS = (
-    "The pair and meeting histories are for the program leader; the Retention page shows what they add up to."
+    "The pair, meeting and milestone histories are for the program leader; the Retention and Outcomes pages "
+    "show what they add up to."
 )
 
 

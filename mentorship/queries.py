@@ -1131,6 +1131,20 @@ def registrations_export(session: Session, kind: str) -> pd.DataFrame:
             Match.end_reason,
             Match.end_note,  # folded into end_reason by `intake.to_csv`; a committee's copy drops it first
         ).order_by(Match.confirmed_on, Match.id)
+    elif kind == "milestones":  # the template's columns first, so the file imports back as it is
+        statement = (
+            sa.select(
+                Mentee.email.label("mentee_email"),
+                Milestone.kind.label("milestone"),
+                Milestone.happened_on.label("on"),
+                Milestone.school,
+                Milestone.note,
+                Milestone.source,
+                Milestone.recorded_at,
+            )
+            .join(Mentee, Mentee.id == Milestone.mentee_id)
+            .order_by(Milestone.happened_on, Milestone.id)
+        )
     else:
         statement = (
             sa.select(
@@ -1145,6 +1159,35 @@ def registrations_export(session: Session, kind: str) -> pd.DataFrame:
             .order_by(Meeting.met_on, Meeting.id)
         )
     return frame(session, statement)
+
+
+MILESTONE_COLUMNS = ["id", "milestone", "on", "school", "note", "source", "recorded_at"]
+
+
+def mentee_milestones(session: Session, mentee_id: int, role: Role) -> pd.DataFrame:
+    """One mentee's recorded milestones, in the order they happened: `id`, `milestone` and `source` in words
+    (`milestones.LABELS`, `SOURCE_LABELS`), `on`, `school`, `note`, `recorded_at`. Individual facts: the
+    leader's only; any other role gets no row (`privacy.leader_only`)."""
+    statement = (
+        sa.select(
+            Milestone.id,
+            Milestone.kind.label("milestone"),
+            Milestone.happened_on.label("on"),
+            Milestone.school,
+            Milestone.note,
+            Milestone.source,
+            Milestone.recorded_at,
+        )
+        .where(Milestone.mentee_id == mentee_id)
+        .order_by(Milestone.happened_on, Milestone.id)
+    )
+    rows = privacy.leader_only(frame(session, statement), role)
+    if rows.empty:
+        return pd.DataFrame(columns=MILESTONE_COLUMNS)
+    words = {"milestone": milestones.LABELS, "source": milestones.SOURCE_LABELS}
+    for column, labels in words.items():
+        rows[column] = rows[column].map(lambda v, labels=labels: labels[getattr(v, "value", v)])
+    return rows[MILESTONE_COLUMNS]
 
 
 def export_view(session: Session, kind: str, role: Role) -> pd.DataFrame:

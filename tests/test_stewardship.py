@@ -122,7 +122,9 @@ def test_erase_leaves_no_trace_of_the_person_but_keeps_the_statistics(engine, st
         summary = session.execute(
             sa.select(AuditEvent.summary).where(AuditEvent.action == "person.erase")
         ).scalar_one()
-    assert summary == "personal data erased; 1 pair(s) kept anonymised"
+    assert summary == (
+        "personal data erased; 1 pair(s) kept anonymised; 0 milestone(s) and 0 yearly update(s) removed"
+    )
 
 
 def _exists(path: str) -> bool:

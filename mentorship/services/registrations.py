@@ -24,7 +24,8 @@ def import_registrations(
     dry_run: bool = False,
     progress: intake.Progress | None = None,
 ) -> intake.ImportPlan:
-    """Import a form export (mentors, mentees) or the program's history (pairs, meetings); leader only.
+    """Import a form export (mentors, mentees) or the program's history (pairs, meetings, milestones); leader
+    only.
 
     The file is read first (UnusableInput when it cannot be used at all); then every row is planned and the
     valid ones written in one transaction with the audit event (batch id and file hash, counts only).

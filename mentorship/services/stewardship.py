@@ -23,6 +23,7 @@ from mentorship.models import (
     Meeting,
     Mentee,
     Mentor,
+    Milestone,
     Signup,
     utcnow,
 )
@@ -119,8 +120,9 @@ def erase_person(engine: Engine, *, actor: Actor, email: str, today: date) -> li
             match_ids = select_ids(session, sa.select(Match.id).where(key == person_id))
             _anonymise_pairs(session, match_ids, today)
             pairs += match_ids
+            path = _forget_path(session, person_id) if kind == "mentee" else ""
             op.record(
-                f"personal data erased; {len(match_ids)} pair(s) kept anonymised",
+                f"personal data erased; {len(match_ids)} pair(s) kept anonymised{path}",
                 entity=kind,
                 entity_id=person_id,
             )
@@ -138,6 +140,15 @@ def erase_person(engine: Engine, *, actor: Actor, email: str, today: date) -> li
             erased += [] if erased else ["registration"]
     db.purge_old_row_versions(engine)
     return erased
+
+
+def _forget_path(session: Session, mentee_id: int) -> str:
+    """A mentee's milestones (individual facts: where they applied, which school) and yearly "Where are you
+    now?" links go entirely; the mentee's row stays (anonymised), so its foreign keys' cascade never runs.
+    Returns the audit summary's tail (counts only)."""
+    milestones = session.execute(sa.delete(Milestone).where(Milestone.mentee_id == mentee_id)).rowcount
+    updates = session.execute(sa.delete(AnnualUpdate).where(AnnualUpdate.mentee_id == mentee_id)).rowcount
+    return f"; {milestones} milestone(s) and {updates} yearly update(s) removed"
 
 
 def _anonymise_pairs(session: Session, match_ids: list[int], today: date) -> None:

@@ -17,6 +17,7 @@ from mentorship import clock, formatting, intake, privacy, registrations, servic
 from mentorship.errors import Refused, UnusableInput
 from mentorship.formatting import plural
 from mentorship.models import PersonStatus
+from mentorship.ui import milestones
 from mentorship.ui.core import PageContext
 
 STATUSES = [s.value for s in PersonStatus]
@@ -94,7 +95,7 @@ COLUMN_CONFIG = {
 # filters, the pickers, the add and edit forms' fields, the import's kind) are saved again on every run.
 _KEPT = re.compile(
     r"(mentors|mentees)-(search|status|formats|pairing|preference|attested|pick|status-\d+"
-    r"|(add|edit-\d+)-[a-z_]+)|import-kind"
+    r"|(add|edit-\d+)-[a-z_]+)|import-kind|milestone-\d+-(kind|on|school|note|remove-pick)"
 )
 
 
@@ -260,6 +261,9 @@ def manage(ctx: PageContext, kind: str, shown: pd.DataFrame) -> None:
             args=(ctx, kind, person_id),
         )
         registration_form(ctx, kind, person)
+        if kind == "mentees":
+            st.divider()
+            milestones.panel(ctx, person_id)
 
 
 # Import and export
@@ -270,9 +274,9 @@ def import_panel(ctx: PageContext) -> None:
         st.success(done, icon=":material/check_circle:")
         st.toast(done, icon=":material/upload_file:")
     st.caption(
-        "Import in this order: mentors, mentees, pairs, meetings (a pair names registered people, and a "
-        "meeting belongs to a pair). Google Forms and Qualtrics exports are read as they are; otherwise "
-        "start from a template:"
+        "Import in this order: mentors, mentees, pairs, meetings, milestones (a pair names registered "
+        "people, a meeting belongs to a pair, a milestone to a registered mentee). Google Forms and "
+        "Qualtrics exports are read as they are; otherwise start from a template:"
     )
     for column, template in zip(st.columns(len(intake.KINDS)), intake.KINDS, strict=True):
         column.download_button(
@@ -365,8 +369,8 @@ def export_buttons(ctx: PageContext) -> None:
     masked = (
         ""
         if privacy.sees_everything(ctx.user.role)
-        else " Contacts are masked and individual demographics left out; the pair and meeting histories "
-        "are the leader's."
+        else " Contacts are masked and individual demographics left out; the pair, meeting and milestone "
+        "histories are the leader's."
     )
     st.caption(f"CSV in the import templates' columns (UTF-8, opens in Excel).{masked}")
     kinds = [kind for kind in intake.KINDS if privacy.may_export(kind, ctx.user.role)]

@@ -192,6 +192,9 @@ def downgrade() -> None:
         elif dialect == "postgresql":
             op.execute(f"DROP TRIGGER IF EXISTS trg_version_{table} ON {table}")
     op.execute("DELETE FROM data_versions WHERE name IN ('milestones', 'annual_updates')")
+    # Before the updates below: on PostgreSQL an update of mentees leaves its (deferred) version trigger
+    # pending until the commit, and ALTER TABLE refuses a table with pending trigger events.
+    op.execute("ALTER TABLE mentees DROP COLUMN yearly_update_stopped_at")
     for stage in STAGES:
         op.execute(f"ALTER TABLE mentees ADD COLUMN {stage} BOOLEAN")
     # Each stage a milestone at or past it shows becomes "yes" again (a "no" was dropped on the way up)
@@ -207,7 +210,6 @@ def downgrade() -> None:
             f"UPDATE mentees SET {stage} = TRUE WHERE id IN "
             f"(SELECT mentee_id FROM milestones WHERE kind IN ({listed}))"
         )
-    op.execute("ALTER TABLE mentees DROP COLUMN yearly_update_stopped_at")
     op.drop_index("ix_annual_updates_mentee_id", table_name="annual_updates")
     op.drop_table("annual_updates")
     op.drop_index("ix_milestones_recorded_at", table_name="milestones")
