@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from mentorship import clock, queries, services
+from mentorship import clock, formatting, queries, services
 from mentorship import milestones as rules
 from mentorship.errors import Refused, UnusableInput
 from mentorship.ui.core import PageContext, read
@@ -20,7 +20,7 @@ COLUMN_CONFIG = {
     "school": st.column_config.TextColumn("School"),
     "note": st.column_config.TextColumn("Note", width="large"),
     "source": st.column_config.TextColumn("From"),
-    "recorded_at": st.column_config.DatetimeColumn("Recorded (UTC)", format="YYYY-MM-DD HH:mm"),
+    "recorded_at": st.column_config.TextColumn("Recorded"),  # in the program's zone, naming it
 }
 
 
@@ -76,7 +76,7 @@ def panel(ctx: PageContext, mentee_id: int) -> None:
         st.caption("No milestone is recorded for this mentee.")
     else:
         st.dataframe(
-            recorded.drop(columns="id"),
+            formatting.with_moments(recorded.drop(columns="id"), "recorded_at"),
             hide_index=True,
             column_config=COLUMN_CONFIG,
             width="stretch",
