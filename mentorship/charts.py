@@ -12,7 +12,14 @@ import altair as alt
 import pandas as pd
 
 from mentorship.cadence import SOURCE_LABELS, STATUS_LABELS, STATUS_ORDER, CadenceStatus
-from mentorship.formatting import interval, percent, plural
+from mentorship.formatting import (
+    OUTCOME_LABELS,
+    interval,
+    outcome_cohorts,
+    outcome_comparisons,
+    percent,
+    plural,
+)
 
 STATUS_COLOURS = {
     "New": "#6baed6",
@@ -423,4 +430,77 @@ def agreement(table: pd.DataFrame, numbers: pd.DataFrame, title: str, grouped: b
             title=title, description=description, height=alt.Step(14 if grouped else 22)
         ),
         numbers,
+    )
+
+
+def outcomes_funnel(funnel: pd.DataFrame, cohorts: pd.DataFrame) -> Plot:
+    """Each registration year's funnel (registered → ... → matriculated) as bars, one per year in each stage
+    (`funnel`: `year`, `stage`, `label`, `mentees`, the counts the viewer may see: `OutcomesView.funnel`);
+    its numbers are the whole table (`OutcomesView.cohorts`), hidden counts in words."""
+    stages = list(dict.fromkeys(funnel["label"]))
+    chart = (
+        alt.Chart(
+            funnel,
+            title="The path to medical school, by registration year",
+            height=CHART_HEIGHT,
+            description=(
+                "Bar chart of how many mentees of each registration year registered, were paired, had a year "
+                "with a mentor, applied, interviewed, were accepted and matriculated, one bar per year in "
+                "each stage; counts not shown are left out."
+            ),
+        )
+        .mark_bar()
+        .encode(
+            x=alt.X("label:N", title=None, sort=stages, axis=alt.Axis(labelAngle=0, labelLimit=120)),
+            y=alt.Y("mentees:Q", title="Mentees", axis=count_axis()),
+            xOffset=alt.XOffset("year:O"),
+            color=alt.Color("year:O", title="Registered in", scale=alt.Scale(scheme="reds")),
+            tooltip=[
+                alt.Tooltip("year:O", title="Registered in"),
+                alt.Tooltip("label:N", title="Stage"),
+                alt.Tooltip("mentees:Q", title="Mentees"),
+            ],
+        )
+    )
+    return Plot(chart, outcome_cohorts(cohorts))
+
+
+def outcomes_comparisons(table: pd.DataFrame) -> Plot:
+    """Each compared group's share of mentees of known status who applied, and who were accepted, as a bar
+    with its 95% interval as a line (`table`: `milestones.COMPARISON_COLUMNS`, the groups shown:
+    `OutcomesView.comparisons`), with its numbers as the page shows them."""
+    data = table.assign(
+        share=table["share"].astype(float),
+        low=table["low"].astype(float),
+        high=table["high"].astype(float),
+        label=table["group"],
+        outcome_label=[OUTCOME_LABELS[o] for o in table["outcome"]],
+    )
+    y = alt.Y("label:N", title=None, sort=list(dict.fromkeys(data["label"])), axis=alt.Axis(labelLimit=320))
+    offset = {"yOffset": "outcome_label:N"}
+    base = alt.Chart(data)
+    bars = base.mark_bar().encode(
+        x=alt.X("share:Q", title="Share", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
+        y=y,
+        color=alt.Color("outcome_label:N", title=None, scale=alt.Scale(range=["#7a1f3d", "#d6a2b4"])),
+        tooltip=[
+            alt.Tooltip("label:N", title="Group"),
+            alt.Tooltip("outcome_label:N", title="Outcome"),
+            alt.Tooltip("share:Q", title="Share", format=".0%"),
+            alt.Tooltip("low:Q", title="95% interval from", format=".0%"),
+            alt.Tooltip("high:Q", title="to", format=".0%"),
+            alt.Tooltip("known:Q", title="Mentees of known status"),
+        ],
+        **offset,
+    )
+    rules = base.mark_rule(color="#222").encode(x="low:Q", x2="high:Q", y=y, **offset)
+    description = (
+        "Bar chart of the share of mentees of known status who applied and who were accepted, in each group "
+        "compared, with a line for the 95% interval."
+    )
+    return Plot(
+        (bars + rules).properties(
+            title="Applied and accepted, by group", description=description, height=alt.Step(14)
+        ),
+        outcome_comparisons(table),
     )

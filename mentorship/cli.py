@@ -393,6 +393,12 @@ def build_parser() -> argparse.ArgumentParser:
         "feedback", cmd_feedback, "What mentors and mentees say in the surveys: the committee's figures."
     )
     sub.add_argument("--json", action="store_true", help="print one JSON object")
+    sub = command(
+        "outcomes",
+        cmd_outcomes,
+        "The path to medical school by registration year, and the comparisons: the leader's view, live.",
+    )
+    sub.add_argument("--json", action="store_true", help="print one JSON object")
 
     add_cadence_commands(command)
     add_registration_commands(commands, store, acting_as)
@@ -524,6 +530,29 @@ def add_report_command(commands, *parents: argparse.ArgumentParser) -> None:
         help="the leader's paragraph at the top (plain text; a file's text when it names a file; a blank "
         "line starts a new paragraph)",
     )
+
+
+# --- Outcomes ---
+def cmd_outcomes(args: argparse.Namespace) -> int:
+    """The leader's funnel and comparisons (live, nothing withheld): the Outcomes page's own read."""
+    from mentorship import db, formatting, milestones, queries
+    from mentorship.auth import Actor
+
+    engine = _engine(args)
+    with db.read_session(engine) as session:
+        view = queries.outcomes_view(session, args.today, Actor.operator().role)
+    if args.json:
+        _print_json(view.to_dict())
+        return 0
+    if view.empty:
+        print("No mentee has registered yet.")
+        return 0
+    print(formatting.outcome_cohorts(view.cohorts).to_string(index=False))
+    print()
+    print(formatting.outcome_comparisons(view.all_comparisons).to_string(index=False))
+    print()
+    print(milestones.ASSOCIATIONS)
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

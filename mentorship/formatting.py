@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from mentorship import retention
+from mentorship import milestones, retention
 from mentorship.privacy import GroupMask
 
 if TYPE_CHECKING:  # queries builds on registrations, which words its counts with `plural` from here
@@ -355,3 +355,45 @@ FEEDBACK_LIST_HEADERS = {
 def feedback_list(frame: pd.DataFrame) -> pd.DataFrame:
     """The leader's lists of responses (needing attention, why pairs ended) with readable headers."""
     return frame.assign(role=[r.capitalize() for r in frame["role"]]).rename(columns=FEEDBACK_LIST_HEADERS)
+
+
+# --- Outcomes ---
+OUTCOME_COLUMNS = {
+    "year": "Registration year",
+    "registered": "Registered",
+    "paired": "Paired with a mentor",
+    "one_year": "A year with a mentor",
+    "applied": "Applied",
+    "interviewed": "Interviewed",
+    "accepted": "Accepted",
+    "matriculated": "Matriculated",
+    "unknown": "No known status",
+}
+OUTCOME_LABELS = {"applied": "Applied", "accepted": "Accepted"}
+
+
+def outcome_cohorts(cohorts: pd.DataFrame) -> pd.DataFrame:
+    """The funnel by registration year as the page shows it: readable columns, every cell as text (a count,
+    or the words that stand for a hidden one)."""
+    return pd.DataFrame(
+        {
+            label: [f"{v:,}" if isinstance(v, int) else str(v) for v in cohorts[key]]
+            for key, label in OUTCOME_COLUMNS.items()
+        }
+    )
+
+
+def outcome_comparisons(table: pd.DataFrame) -> pd.DataFrame:
+    """The comparisons as the page shows them: the comparison (`milestones.COMPARISONS`), group, outcome,
+    mentees of known status, how many reached the outcome, the share and its 95% interval."""
+    return pd.DataFrame(
+        {
+            "Comparison": [milestones.COMPARISONS[c] for c in table["comparison"]],
+            "Group": list(table["group"]),
+            "Outcome": [OUTCOME_LABELS[o] for o in table["outcome"]],
+            "Mentees of known status": [int(n) for n in table["known"]],
+            "Reached it": [int(n) for n in table["reached"]],
+            "Share": [percent(None if pd.isna(s) else s) for s in table["share"]],
+            "95% interval": [interval(lo, hi) for lo, hi in zip(table["low"], table["high"], strict=True)],
+        }
+    )

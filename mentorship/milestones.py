@@ -217,14 +217,16 @@ def comparisons(paths: pd.DataFrame, pairs: pd.DataFrame, today: date) -> pd.Dat
     known = paths[paths["known"]]
     rows = []
     if len(pairs):
-        ordered = pairs.sort_values(["mentee_id", "confirmed_on"])
-        first = ordered.groupby("mentee_id", sort=False).first()
+        # each mentee's first pair as it is: `groupby().first()` would take each column's first value that is
+        # not missing, and so give a first mentor who did not disclose a later mentor's BIPOC identity
+        ordered = pairs.sort_values(["mentee_id", "confirmed_on"], kind="stable")
+        first = ordered.drop_duplicates("mentee_id").set_index("mentee_id")
         long_ago = set(
             first.index[
                 pd.to_datetime(first["confirmed_on"]) <= pd.Timestamp(today - timedelta(days=ONE_YEAR_DAYS))
             ]
         )
-        asked = first[first["asked"].astype(bool)]
+        asked = first[first["asked"].fillna(False).astype(bool)]
         concordant = set(asked.index[asked["concordant"].eq(True)])
         discordant = set(asked.index[asked["concordant"].eq(False)])
     else:

@@ -432,11 +432,17 @@ _FAMILY_WORDS = {
     "requests": "pairs confirmed or ended",
     "reasons": "pairs ended",
     "concordance": "pairs confirmed, ended, reaching their one-year mark or deciding to continue",
+    "outcomes": (
+        "milestones recorded (by kind), pairs confirmed, pairs ended and pairs reaching their one-year mark"
+    ),
 }
 
 _SENSITIVE_LEAD = "Figures on people's identity and on why pairs end"
-_FAMILY_LEADS = {"feedback": "The survey figures"}
-_FAMILY_ONE = {"feedback": "person's answers"}
+_FAMILY_LEADS = {
+    "feedback": "The survey figures",
+    "outcomes": "The outcomes (registrations, pairs and milestones as they stood that day)",
+}
+_FAMILY_ONE = {"feedback": "person's answers", "outcomes": "student"}
 
 
 def seen_by(pairs: pd.DataFrame, today: date, role: Role | str) -> pd.DataFrame:
@@ -594,3 +600,62 @@ def visible_rates(rates: pd.DataFrame, role: Role | str) -> pd.DataFrame:
 def hidden_recommendation(responses: int, role: Role | str) -> bool:
     """The recommendation score on fewer than 5 answers is hidden from the committee."""
     return hidden(responses, role)
+
+
+# --- Outcomes: each mentee's path to medical school (`milestones`) ---
+# A milestone is personal (a committee member may know that a named student was accepted yesterday: she said
+# so), and so are the comparisons' groups (a student's BIPOC-mentor request and her mentor's identity). The
+# committee reads the whole Outcomes page as of one release point (`outcomes_snapshot`): the registrations,
+# pairs and milestones as they stood at the end of that day. The events it waits for, each kind apart:
+# - the milestones, by the day each was recorded (not the day it happened: a step recorded today as of last
+#   year waits for the next release instead of changing an old one), one kind of event per milestone kind;
+# - the pairs confirmed, ended and reaching their one-year mark (as `seen_by` the committee), which move who
+#   was paired and mentored a year, and the concordance comparison's groups.
+# Registrations are not waited for: a new registration adds one registered mentee of no known status to its
+# year, which the Registrations page shows the committee by name anyway. What this does not stop: a
+# milestone removed, or a mentee erased, takes their steps out of the figures as of every release point.
+# On top: no count on fewer than 5 (with the smallest other year withheld where the "All years" row would
+# give a hidden one back, `mask_counts`), and, for every viewer, a comparison group's share only on 5 or
+# more mentees of known status (a share on 3 students is noise, and points at people).
+OUTCOME_PAIR_EVENTS = ("confirmed", "ended", "one_year")
+MIN_COMPARED_MENTEES = 5
+ALL_YEARS = "All years"
+
+
+def outcomes_snapshot(
+    milestones: pd.DataFrame, pairs: pd.DataFrame, kinds: Iterable[str], today: date, role: Role | str
+) -> Snapshot:
+    """As of when `role` reads the outcomes: today for the leader; for anyone else the latest release point
+    (`release_point`) over the milestones (`kind`, `recorded_at`) by the day recorded, one kind of event per
+    milestone kind in `kinds`, and the pairs' confirmations, ends and one-year marks (`pairs` as for
+    `seen_by`)."""
+    if sees_everything(role):
+        return Snapshot("outcomes", today, live=True)
+    recorded = pd.to_datetime(milestones["recorded_at"], utc=True).dt.tz_convert(None).dt.normalize()
+    events = pair_events(seen_by(pairs, today, role))
+    dated = [recorded[(milestones["kind"] == kind).to_numpy()] for kind in kinds]
+    return Snapshot("outcomes", release_point([*dated, *(events[k] for k in OUTCOME_PAIR_EVENTS)], today))
+
+
+def visible_cohorts(cohorts: pd.DataFrame, role: Role | str) -> pd.DataFrame:
+    """The funnel by registration year (`milestones.cohorts`) with an "All years" row last, as `role` may
+    read it: `year` as text, and each count as an int, or "fewer than 5" / "withheld" for the committee.
+    Each column is masked with the "All years" figure as its total (`mask_counts`): a year's hidden count is
+    not the total less the years shown."""
+    columns = [c for c in cohorts.columns if c != "year"]
+    total = {c: int(cohorts[c].sum()) for c in columns}
+    rows = {"year": [str(int(y)) for y in cohorts["year"]] + [ALL_YEARS]}
+    for column in columns:
+        counts = [int(n) for n in cohorts[column]]
+        labels = mask_counts(counts, total[column], role)
+        rows[column] = [n if label is None else label for n, label in zip(counts, labels, strict=True)]
+        rows[column].append(for_role(total[column], total[column], role))
+    return pd.DataFrame(rows, columns=["year", *columns]).astype(object)
+
+
+def visible_comparisons(table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The comparisons' rows (`milestones.COMPARISON_COLUMNS`) whose group has at least 5 mentees of known
+    status, for every viewer, and the (comparison, group) pairs left out."""
+    enough = (table["known"] >= MIN_COMPARED_MENTEES).to_numpy()
+    few = table.loc[~enough, ["comparison", "group"]].drop_duplicates(ignore_index=True)
+    return table[enough].reset_index(drop=True), few

@@ -18,7 +18,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlmodel import Session, SQLModel
 
-from mentorship import cadence, feedback, formatting, links, matching, privacy, retention
+from mentorship import cadence, feedback, formatting, links, matching, milestones, privacy, retention
 from mentorship import registrations as registration_rules
 from mentorship import signup as signup_rules
 from mentorship import surveys as survey_rules
@@ -35,6 +35,7 @@ from mentorship.models import (
     Meeting,
     Mentee,
     Mentor,
+    Milestone,
     OutboxMessage,
     PersonStatus,
     RefusalTally,
@@ -979,6 +980,161 @@ def feedback_view(session: Session, role: Role | str, today: date) -> FeedbackVi
         attention=feedback.needing_attention(responses, today, ATTENTION_DAYS) if leader else None,
         why_ended=feedback.why_ended(responses) if leader else None,
     )
+
+
+# --- Outcomes: each mentee's path to medical school ---
+@dataclass(frozen=True)
+class OutcomesData:
+    """What the funnel is counted from (`outcomes_data`): ids, days and stored values, no names."""
+
+    mentees: pd.DataFrame  # mentee_id, registered_on (Timestamp)
+    milestones: pd.DataFrame  # mentee_id, kind (stored value), happened_on (Timestamp), recorded_at (UTC)
+    # match_id, mentee_id, status, confirmed_on, ended_on, decided_on (Timestamps), confirmed_at, updated_at
+    # (UTC), asked (the mentee requires or prefers a BIPOC mentor), concordant (the mentor identifies as
+    # BIPOC: True, False, or None when undisclosed)
+    pairs: pd.DataFrame
+
+
+def outcomes_data(session: Session, today: date) -> OutcomesData:
+    """Every mentee's registration day, every milestone and every pair ever confirmed, in one read (three
+    statements in one transaction). `today` bounds nothing yet; it is the read's clock, as for the others."""
+    mentees = driver_frame(
+        session, sa.select(Mentee.id.label("mentee_id"), Mentee.registered_on).order_by(Mentee.id)
+    )
+    mentees["registered_on"] = pd.to_datetime(mentees["registered_on"])
+    steps = driver_frame(
+        session,
+        sa.select(Milestone.mentee_id, Milestone.kind, Milestone.happened_on, Milestone.recorded_at).order_by(
+            Milestone.id
+        ),
+    )
+    steps["happened_on"] = pd.to_datetime(steps["happened_on"])
+    steps["recorded_at"] = pd.to_datetime(steps["recorded_at"], utc=True)
+    statement = (
+        sa.select(
+            Match.id.label("match_id"),
+            Match.mentee_id,
+            Match.status,
+            Match.confirmed_on,
+            Match.ended_on,
+            Match.decided_on,
+            Match.confirmed_at,
+            Match.updated_at,
+            Mentee.bipoc_mentor_preference,
+            Mentor.identifies_bipoc.label("mentor_identifies_bipoc"),
+        )
+        .join(Mentor, Mentor.id == Match.mentor_id)
+        .join(Mentee, Mentee.id == Match.mentee_id)
+        .order_by(Match.id)
+    )
+    pairs = driver_frame(session, statement)
+    for column in ("confirmed_on", "ended_on", "decided_on"):
+        pairs[column] = pd.to_datetime(pairs[column])
+    for column in ("confirmed_at", "updated_at"):
+        pairs[column] = pd.to_datetime(pairs[column], utc=True)
+    identity = pairs.pop("mentor_identifies_bipoc")
+    pairs["asked"] = pairs.pop("bipoc_mentor_preference").isin(retention.ASKS_FOR_BIPOC)
+    pairs["concordant"] = (
+        identity.map({"yes": True, "no": False}).astype(object).where(identity.isin(["yes", "no"]), None)
+    )
+    return OutcomesData(mentees=mentees, milestones=steps, pairs=pairs)
+
+
+@dataclass(frozen=True)
+class OutcomesView:
+    """Everything the Outcomes page draws and `outcomes --json` prints, cut to what the role may see: the
+    leader's live and whole; anyone else's as of the latest release point (`privacy.outcomes_snapshot`),
+    with no count on fewer than 5. For every viewer, a comparison group is shown only on 5 or more mentees
+    of known status."""
+
+    empty: bool  # no mentee has registered
+    as_of: privacy.Snapshot  # the leader's: live; the committee's: the latest release point (day None: none)
+    # `year` (text: "2024", ..., and "All years" last) and milestones.FUNNEL + `unknown`: each an int, or
+    # "fewer than 5" / "withheld" (privacy.visible_cohorts); no row before the committee's first release point
+    cohorts: pd.DataFrame
+    funnel: (
+        pd.DataFrame
+    )  # what the chart draws: `year` (text), `stage` (key), `label`, `mentees`; shown cells
+    comparisons: pd.DataFrame  # milestones.COMPARISON_COLUMNS: the groups of 5 or more known mentees
+    too_few: pd.DataFrame  # `comparison`, `group`: the groups of fewer than 5 known mentees, not shown
+    all_comparisons: pd.DataFrame | None = None  # the leader only: every group, however small (`--json`)
+
+    def to_dict(self) -> dict:
+        """The issue's JSON: {"cohorts": [{year, registered, ..., unknown}], "comparisons": [{comparison,
+        group, outcome, known, reached, share, low, high}]}, NaN as null; a hidden count as its words."""
+
+        def num(value):
+            return None if value is None or pd.isna(value) else round(float(value), 4)
+
+        def count(value):
+            return value if isinstance(value, str) else int(value)
+
+        years = self.cohorts[self.cohorts["year"] != privacy.ALL_YEARS]
+        table = self.all_comparisons if self.all_comparisons is not None else self.comparisons
+        return {
+            "cohorts": [
+                {"year": int(row["year"])} | {c: count(row[c]) for c in milestones.COHORT_COLUMNS[1:]}
+                for row in years.to_dict("records")
+            ],
+            "comparisons": [
+                {
+                    "comparison": r.comparison,
+                    "group": r.group,
+                    "outcome": r.outcome,
+                    "known": int(r.known),
+                    "reached": int(r.reached),
+                    "share": num(r.share),
+                    "low": num(r.low),
+                    "high": num(r.high),
+                }
+                for r in table.itertuples()
+            ],
+        }
+
+
+def outcomes_view(session: Session, today: date, role: Role | str) -> OutcomesView:
+    """The Outcomes page's read and the `outcomes` command's, for the viewer's role: the funnel by
+    registration year and the two comparisons, counted from the mentees, pairs and milestones as they stood
+    at the end of `as_of.day` (today for the leader)."""
+    data = outcomes_data(session, today)
+    as_of = privacy.outcomes_snapshot(data.milestones, data.pairs, milestones.KINDS, today, role)
+    mentees, steps, pairs = data.mentees, data.milestones, data.pairs
+    if not as_of.live:
+        end = pd.Timestamp(as_of.day or date.min)
+        recorded = steps["recorded_at"].dt.tz_convert(None).dt.normalize()
+        mentees = mentees[mentees["registered_on"] <= end]
+        steps = steps[(recorded <= end).to_numpy()]
+        pairs = retention.as_of(privacy.seen_by(pairs, today, role), as_of.day or date.min)
+    day = as_of.day or today
+    paths = milestones.mentee_paths(mentees, steps, pairs, day)
+    compared = milestones.comparisons(paths, pairs, day)
+    shown, too_few = privacy.visible_comparisons(compared)
+    cohorts = privacy.visible_cohorts(milestones.cohorts(paths), role) if len(paths) else _no_cohorts()
+    return OutcomesView(
+        empty=data.mentees.empty,
+        as_of=as_of,
+        cohorts=cohorts,
+        funnel=_funnel(cohorts),
+        comparisons=shown,
+        too_few=too_few,
+        all_comparisons=compared if privacy.sees_everything(role) else None,
+    )
+
+
+def _no_cohorts() -> pd.DataFrame:
+    return pd.DataFrame(columns=milestones.COHORT_COLUMNS).astype(object)
+
+
+def _funnel(cohorts: pd.DataFrame) -> pd.DataFrame:
+    """The counts shown of each year's funnel (not "All years"), long form, in the funnel's order."""
+    years = cohorts[cohorts["year"] != privacy.ALL_YEARS]
+    rows = [
+        (year, stage, milestones.STAGE_LABELS[stage], value)
+        for year, values in zip(years["year"], years[list(milestones.FUNNEL)].to_numpy(), strict=True)
+        for stage, value in zip(milestones.FUNNEL, values, strict=True)
+        if not isinstance(value, str)
+    ]
+    return pd.DataFrame(rows, columns=["year", "stage", "label", "mentees"]).astype({"mentees": "int64"})
 
 
 def registrations_export(session: Session, kind: str) -> pd.DataFrame:

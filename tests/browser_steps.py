@@ -22,6 +22,7 @@ PAGES = {
     "Messages": ("Messages", "Messages"),
     "Admin": ("Admin", "Admin"),
     "Feedback": ("Feedback", "Feedback"),
+    "Outcomes": ("Outcomes", "Outcomes"),
 }
 EXCEPTION = '[data-testid="stException"]'
 

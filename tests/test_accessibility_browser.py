@@ -29,6 +29,7 @@ PAGES = {
     "Cadence": "Cadence",
     "Retention": "Retention",
     "Feedback": "Feedback",
+    "Outcomes": "Outcomes",
     "Messages": "Messages",
     "Admin": "Admin",
 }

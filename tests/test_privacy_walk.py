@@ -226,6 +226,8 @@ def page_reads(engine: Engine, actor) -> dict[str, object]:
             "a pair's surveys (Cadence)": queries.pair_surveys(session, _answered_pair(session), role),
         }
         reads["feedback --json"] = reads["feedback"].to_dict()
+        reads["outcomes"] = queries.outcomes_view(session, TODAY, role)
+        reads["outcomes --json"] = reads["outcomes"].to_dict()
     for kind in KINDS:
         if privacy.may_export(kind, role):  # the committee's: the registrations only
             reads[f"export ({kind})"] = services.export_registrations(engine, actor=actor, kind=kind)[0]

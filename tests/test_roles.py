@@ -20,8 +20,8 @@ PAGES = [
     ),
 ]
 # Pages of figures with nothing to change and no contacts (the leader's lists there name pairs, with no
-# address): tested in their own files (Feedback: tests/test_feedback_page.py)
-READ_ONLY = ("pages/10_Feedback.py",)
+# address): tested in their own files (tests/test_feedback_page.py, tests/test_outcomes.py)
+READ_ONLY = ("pages/10_Feedback.py", "pages/11_Outcomes.py")
 RAW_EMAIL = re.compile(r"^[^*@\s]{2,}@[\w.-]+$")
 RAW_PHONE = re.compile(r"\d{3}\D*\d{3}\D*\d{4}")
 

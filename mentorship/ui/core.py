@@ -45,6 +45,7 @@ PAGES = {
     "cadence": Page("pages/3_Cadence.py", "Cadence", ":material/event_repeat:"),
     "retention": Page("pages/4_Retention.py", "Retention", ":material/timeline:"),
     "feedback": Page("pages/10_Feedback.py", "Feedback", ":material/reviews:"),
+    "outcomes": Page("pages/11_Outcomes.py", "Outcomes", ":material/school:"),
     "messages": Page("pages/7_Messages.py", "Messages", ":material/outgoing_mail:", LEADER),  # --- Outbox ---
     "admin": Page("pages/5_Admin.py", "Admin", ":material/admin_panel_settings:", LEADER),
     "check_in": Page("pages/6_Check_in.py", "Check in", ":material/event_available:", PUBLIC),
