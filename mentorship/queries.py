@@ -1876,6 +1876,7 @@ class ReportView:
     meetings_per_month: pd.DataFrame  # `cadence.meetings_per_month`, the year's months only
     retention: RetentionView
     feedback: FeedbackView
+    outcomes: OutcomesView
 
 
 def report_view(session: Session, year: int, today: date, role: Role | str) -> ReportView:
@@ -1895,17 +1896,14 @@ def report_view(session: Session, year: int, today: date, role: Role | str) -> R
     for kind in dates:
         rows = registrations["kind"] == kind
         total = int(registrations.loc[rows, "registrations"].sum())
-        registrations.loc[rows, "note"] = privacy.mask_counts(
-            registrations.loc[rows, "registrations"].astype(int).tolist(), total, role
-        )
-        registered[kind] = privacy.for_role(str(total), total, role)
+        counts = registrations.loc[rows, "registrations"].astype(int).tolist()
+        registrations.loc[rows, "note"] = privacy.mask_breakdown(counts, role)
+        registered[kind] = privacy.count_for_role(total, role)
     mentees = frame(session, sa.select(Mentee.id.label("mentee_id"), Mentee.registered_on))
     pairs = frame(session, sa.select(Match.mentee_id, Match.confirmed_on))
     waits = report.days_to_pair(mentees, pairs, year, day)
     time_to_pair = report.wait_table(waits, day)
-    time_to_pair["note"] = privacy.mask_counts(
-        time_to_pair["mentees"].tolist(), int(time_to_pair["mentees"].sum()), role
-    )
+    time_to_pair["note"] = privacy.mask_breakdown(time_to_pair["mentees"].tolist(), role)
     paired = waits.dropna()
     median = formatting.days(int(paired.median())) if len(paired) else "–"
     overview_then = overview(session, day, role)
@@ -1934,4 +1932,5 @@ def report_view(session: Session, year: int, today: date, role: Role | str) -> R
         meetings_per_month=report.year_rows(cadence_then.meetings_per_month, "month", year),
         retention=retention_view(session, day, role),
         feedback=feedback_view(session, role, day),
+        outcomes=outcomes_view(session, day, role),
     )

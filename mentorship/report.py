@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 from markupsafe import Markup
 
-from mentorship import charts, formatting, privacy
+from mentorship import charts, formatting, milestones, privacy
 from mentorship.cadence import STATUS_LABELS, STATUS_ORDER, CadenceStatus
 from mentorship.errors import UnusableInput
 
@@ -351,6 +351,36 @@ def feedback_section(view: ReportView) -> Section:
     return section
 
 
+def outcomes_section(view: ReportView) -> Section:
+    seen = view.outcomes
+    section = Section("outcomes", "The path to medical school")
+    section.lead = [
+        "For each registration year, how many mentees were paired, had a year with a mentor, applied to "
+        "medical school, interviewed, were accepted and matriculated, and how many have no known status. A "
+        "mentee counts in a stage when any step at or past it is recorded; a mentee with no step recorded "
+        "has no known status and is never counted as not having applied."
+    ]
+    if caption := seen.as_of.caption():
+        section.notes.append(caption)
+    if seen.empty or seen.as_of.day is None:
+        section.notes.insert(0, "No funnel to show yet.")
+        return section
+    numbers = formatting.outcome_cohorts(seen.cohorts)
+    if len(seen.funnel):
+        section.charts.append(chart(charts.outcomes_funnel(seen.funnel, seen.cohorts), numbers))
+    else:
+        section.tables.append(("The path to medical school, by registration year", table(numbers)))
+    if len(seen.comparisons):
+        section.charts.append(chart(charts.outcomes_comparisons(seen.comparisons)))
+        section.notes.append(milestones.ASSOCIATIONS)
+    if len(seen.too_few):
+        groups = ", ".join(sorted(set(seen.too_few["group"])))
+        section.notes.append(
+            f"Compared groups of {privacy.FEWER_THAN_5} mentees of known status, not shown: {groups}."
+        )
+    return section
+
+
 def sections(view: ReportView) -> list[Section]:
     return [
         registrations_section(view),
@@ -358,6 +388,7 @@ def sections(view: ReportView) -> list[Section]:
         cadence_section(view),
         retention_section(view),
         feedback_section(view),
+        outcomes_section(view),
     ]
 
 
