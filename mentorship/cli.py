@@ -488,10 +488,11 @@ def _report_year(text: str) -> int:
     return int(text)
 
 
-def _intro(value: str | None) -> str:
-    """`--intro`: the text of a file when it names one, else the text itself."""
-    if not value:
-        return ""
+def _intro(value: str | None) -> str | None:
+    """`--intro`: the text of a file when it names one, else the text itself; None without it (the
+    paragraph saved for the year on the Outcomes page, if any)."""
+    if value is None:
+        return None
     path = Path(value).expanduser()
     if not path.is_file():
         return value
@@ -528,7 +529,7 @@ def add_report_command(commands, *parents: argparse.ArgumentParser) -> None:
         "--intro",
         metavar="FILE|TEXT",
         help="the leader's paragraph at the top (plain text; a file's text when it names a file; a blank "
-        "line starts a new paragraph)",
+        "line starts a new paragraph); default: the one saved for the year on the Outcomes page",
     )
 
 

@@ -50,7 +50,13 @@ from mentorship.models import (
     User,
     ValuesStatement,
 )
-from mentorship.settings import CadenceThresholds, cadence_thresholds, match_weights, registration_settings
+from mentorship.settings import (
+    CadenceThresholds,
+    cadence_thresholds,
+    match_weights,
+    registration_settings,
+    report_intros,
+)
 from mentorship.values import normalise_email
 
 _OPEN = OPEN_STATUS_VALUES
@@ -1852,6 +1858,11 @@ def first_registration_year(session: Session) -> int | None:
     ]
     known = [day for day in first if day is not None]
     return min(known).year if known else None
+
+
+def report_intro(session: Session, year: int) -> str:
+    """The leader's paragraph saved for `year`'s report ("" when none): the leader's own text."""
+    return report_intros(session).by_year.get(str(year), "")
 
 
 def report_years(session: Session, today: date) -> list[int]:

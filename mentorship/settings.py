@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
@@ -115,6 +115,22 @@ def registration_settings(session: Session) -> RegistrationSettings:
     if chosen.per_address >= chosen.per_hour:  # stored before the per-address limit: keep it below the cap
         chosen = replace(chosen, per_address=max(1, chosen.per_hour - 1))
     return chosen
+
+
+# --- The year's report ---
+@dataclass(frozen=True)
+class ReportIntros:
+    """The leader's paragraph at the top of each year's report (plain text), by year ("2025": "...")."""
+
+    by_year: dict[str, str] = field(default_factory=dict)
+
+
+SETTING_KEYS["report_intros"] = ReportIntros
+
+
+def report_intros(session: Session) -> ReportIntros:
+    row = session.exec(select(Setting).where(Setting.key == "report_intros")).first()
+    return _decode(ReportIntros, row.value if row else None)
 
 
 # --- Client addresses ---

@@ -258,3 +258,38 @@ def test_a_committee_account_may_not_make_the_report(demo_engine, accounts, toda
         LEADER_EMAIL,
     )
     assert code == 0 and out.exists()
+
+
+def test_the_leader_keeps_a_paragraph_for_the_year_and_the_download_link_beside_it(
+    demo_engine, accounts, app, today
+):
+    from streamlit.testing.v1 import AppTest
+
+    from mentorship import services
+
+    from .conftest import signed_in
+
+    def script():
+        from mentorship.ui import page_setup
+        from mentorship.ui.report import report_download
+
+        report_download(page_setup("outcomes"))
+
+    at = signed_in(AppTest.from_function(script, default_timeout=60)).run()
+    assert at.selectbox(key="report-year").options[:2] == ["2026", "2025"]
+    at.selectbox(key="report-year").set_value(2025).run()
+    [link] = at.get("link_button")
+    assert (link.proto.label, link.proto.url) == ("Download the year's report", "/downloads/report/2025.html")
+    at.text_area(key="report-intro-2025").input("Our partners made this year.\n\nThank you.")
+    at.button[0].click().run()
+    assert [t.value for t in at.toast] == ["The paragraph for 2025 is saved: it opens that year's report."]
+    assert events(demo_engine, "report.intro")[-1][2] == "year 2025: 40 characters"
+    html = services.year_report(demo_engine, actor=accounts["leader"], year=2025, today=TODAY)
+    paragraphs = re.search(r'<div class="intro">(.*?)</div>', html, re.S).group(1)
+    assert re.findall(r"<p>(.*?)</p>", paragraphs) == ["Our partners made this year.", "Thank you."]
+    assert '<div class="intro">' not in services.year_report(
+        demo_engine, actor=accounts["leader"], year=2026, today=TODAY
+    )
+
+    committee = signed_in(AppTest.from_function(script, default_timeout=60), "committee").run()
+    assert not committee.get("link_button") and not committee.selectbox and not committee.text_area

@@ -66,7 +66,7 @@ from mentorship.services.registrations import (
     set_registration_status,
     update_registration,
 )
-from mentorship.services.reports import year_report
+from mentorship.services.reports import save_report_intro, year_report
 from mentorship.services.signups import (
     accept_registration,
     confirm_registration,
@@ -89,6 +89,7 @@ from mentorship.services.surveys import (
 )
 
 __all__ = [
+    "save_report_intro",
     "year_report",
     "record_milestone",
     "record_steps",
