@@ -186,10 +186,11 @@ def chart(plot: charts.Plot, numbers: pd.DataFrame | None = None) -> Chart:
     # The builders' charts are valid by construction (the pages draw them); validating each again costs
     # more than drawing it.
     spec = plot.chart.properties(width=CHART_WIDTH).to_dict(validate=False)
+    drawn = {k: v for k, v in spec.items() if k != "title"}  # the report prints it above, with its sentence
     return Chart(
         title=plot.title,
         description=str(spec.get("description", "")),
-        svg=svg(spec),
+        svg=svg(drawn),
         table=table(plot.numbers if numbers is None else numbers),
     )
 
