@@ -12,7 +12,14 @@ import altair as alt
 import pandas as pd
 
 from mentorship.cadence import SOURCE_LABELS, STATUS_LABELS, STATUS_ORDER, CadenceStatus
-from mentorship.formatting import OUTCOME_LABELS, outcome_cohorts, outcome_comparisons, percent, plural
+from mentorship.formatting import (
+    OUTCOME_LABELS,
+    interval,
+    outcome_cohorts,
+    outcome_comparisons,
+    percent,
+    plural,
+)
 
 STATUS_COLOURS = {
     "New": "#6baed6",
@@ -90,6 +97,27 @@ def wait_buckets(days_waiting: pd.Series) -> pd.DataFrame:
         inside = days_waiting >= low if high is None else days_waiting.between(low, high)
         rows.append({"waited": label, "mentees": int(inside.sum()), "order": low})
     return pd.DataFrame(rows)
+
+
+def time_to_pair(waits: pd.DataFrame) -> Plot:
+    """Mentees by how long they waited from registering to their first pair (`waited`, `mentees`, `order`:
+    the rows to draw, in order)."""
+    chart = (
+        alt.Chart(
+            waits,
+            title="Time to pair",
+            height=CHART_HEIGHT,
+            description="Bar chart of the year's mentees by the days from registering to their first pair, "
+            "and those not paired yet.",
+        )
+        .mark_bar(color="#7a1f3d")
+        .encode(
+            x=alt.X("waited:N", sort=alt.SortField("order"), title=None, axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("mentees:Q", title="Mentees", axis=count_axis()),
+            tooltip=[alt.Tooltip("waited:N", title="Waited"), alt.Tooltip("mentees:Q", title="Mentees")],
+        )
+    )
+    return Plot(chart, waits[["waited", "mentees"]].set_axis(["Time to pair", "Mentees"], axis=1))
 
 
 def waiting_times(days_waiting: pd.Series) -> Plot:
@@ -191,9 +219,7 @@ def survival_curves(curves: pd.DataFrame, title: str) -> Plot:
             "Pairs": curves["group"],
             "Month": curves["month"],
             "Still going": curves["survival"].map(percent),
-            "95% band": [
-                f"{lo:.0%}–{hi:.0%}" for lo, hi in zip(curves["lower"], curves["upper"], strict=True)
-            ],
+            "95% band": [interval(lo, hi) for lo, hi in zip(curves["lower"], curves["upper"], strict=True)],
             "Pairs observed this long": curves["at_risk"],
         }
     )
@@ -273,39 +299,43 @@ def _by_month(data: pd.DataFrame, when: str, kind: str, count: str, kinds: list[
     return table.sort_index(ascending=False).rename_axis(index=title, columns=None).reset_index()
 
 
-def status_mix_over_time(mix: pd.DataFrame) -> Plot:
-    """Open pairs by cadence status at each month end, stacked."""
+def status_mix_over_time(mix: pd.DataFrame, *, bars: bool = False) -> Plot:
+    """Open pairs by cadence status at each month end, stacked (as areas, or `bars`: one bar per month end,
+    for a year's report where a status may be left out of a month)."""
     labels = [STATUS_LABELS[s] for s in STATUS_ORDER]
     data = mix.assign(
         label=mix["status"].map(lambda s: STATUS_LABELS[CadenceStatus(s)]),
         as_of=pd.to_datetime(mix["as_of"]),
         order=mix["status"].map(lambda s: STATUS_ORDER.index(CadenceStatus(s))),
     )
-    chart = (
-        alt.Chart(
-            data,
-            title="Open pairs by cadence status, month by month",
-            height=CHART_HEIGHT,
-            description="Stacked area chart of open pairs by cadence status at the end of each month.",
-        )
-        .mark_area()
-        .encode(
-            x=alt.X("as_of:T", title=None),
-            y=alt.Y("pairs:Q", title="Open pairs", stack="zero", axis=count_axis()),
-            color=alt.Color(
-                "label:N",
-                title=None,
-                sort=labels,
-                scale=alt.Scale(domain=labels, range=[STATUS_COLOURS[x] for x in labels]),
-                legend=alt.Legend(orient="bottom"),
-            ),
-            order=alt.Order("order:Q"),
-            tooltip=[
-                alt.Tooltip("as_of:T", title="As of", format="%b %d, %Y"),
-                alt.Tooltip("label:N", title="Status"),
-                alt.Tooltip("pairs:Q", title="Pairs"),
-            ],
-        )
+    base = alt.Chart(
+        data,
+        title="Open pairs by cadence status, month by month",
+        height=CHART_HEIGHT,
+        description=f"Stacked {'bar' if bars else 'area'} chart of open pairs by cadence status at the end "
+        "of each month.",
+    )
+    when = (
+        alt.X("yearmonthdate(as_of):O", title=None, axis=alt.Axis(format="%b %d, %Y", labelAngle=-45))
+        if bars
+        else alt.X("as_of:T", title=None)
+    )
+    chart = (base.mark_bar() if bars else base.mark_area()).encode(
+        x=when,
+        y=alt.Y("pairs:Q", title="Open pairs", stack="zero", axis=count_axis()),
+        color=alt.Color(
+            "label:N",
+            title=None,
+            sort=labels,
+            scale=alt.Scale(domain=labels, range=[STATUS_COLOURS[x] for x in labels]),
+            legend=alt.Legend(orient="bottom"),
+        ),
+        order=alt.Order("order:Q"),
+        tooltip=[
+            alt.Tooltip("as_of:T", title="As of", format="%b %d, %Y"),
+            alt.Tooltip("label:N", title="Status"),
+            alt.Tooltip("pairs:Q", title="Pairs"),
+        ],
     )
     return Plot(chart, _by_month(data, "as_of", "label", "pairs", labels, "As of"))
 

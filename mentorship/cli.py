@@ -410,6 +410,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_registration_form_commands(commands, store, acting_as_required)
     add_pairing_commands(commands, store, acting_as_required)
     add_outbox_commands(commands, store, acting_as, acting_as_required)
+    add_report_command(commands, store, acting_as)
     return parser
 
 
@@ -483,6 +484,58 @@ def cmd_feedback(args: argparse.Namespace) -> int:
     for line in formatting.feedback_lines(view):
         print(line)
     return 0
+
+
+# --- The year's report ---
+def _report_year(text: str) -> int:
+    if not (text.isascii() and text.isdigit() and len(text) == 4):
+        raise UnusableInput(f"--year must be a year like 2025, not {text!r}.")
+    return int(text)
+
+
+def _intro(value: str | None) -> str | None:
+    """`--intro`: the text of a file when it names one, else the text itself; None without it (the
+    paragraph saved for the year on the Outcomes page, if any)."""
+    if value is None:
+        return None
+    path = Path(value).expanduser()
+    if not path.is_file():
+        return value
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UnusableInput(f"The introduction {value} cannot be read as UTF-8 text ({exc}).") from None
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from mentorship import services
+
+    year, intro = _report_year(args.year), _intro(args.intro)
+    engine = _engine(args)
+    html = services.year_report(engine, actor=acting(args, engine), year=year, today=args.today, intro=intro)
+    try:
+        Path(args.out).expanduser().write_text(html, encoding="utf-8")
+    except OSError as exc:
+        raise UnusableInput(f"The file {args.out} cannot be written ({exc.strerror or exc}).") from None
+    print(
+        f"The {year} report is written to {args.out}: the committee's figures only, safe to forward. Open it "
+        "in a browser and print it to PDF."
+    )
+    return 0
+
+
+def add_report_command(commands, *parents: argparse.ArgumentParser) -> None:
+    about = "Write the year's report for the program's partners: one self-contained HTML file."
+    sub = commands.add_parser("report", parents=list(parents), help=about, description=about)
+    sub.set_defaults(handler=cmd_report)
+    sub.add_argument("--year", required=True, metavar="YYYY", help="the year to report on")
+    sub.add_argument("--out", required=True, metavar="FILE.html", help="where to write the report")
+    sub.add_argument(
+        "--intro",
+        metavar="FILE|TEXT",
+        help="the leader's paragraph at the top (plain text; a file's text when it names a file; a blank "
+        "line starts a new paragraph); default: the one saved for the year on the Outcomes page",
+    )
 
 
 # --- Outcomes ---

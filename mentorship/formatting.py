@@ -319,6 +319,17 @@ def feedback_shares(table: pd.DataFrame, by: str | None = None, *, yes: bool = F
     return pd.DataFrame(out)
 
 
+def agreement_rows(table: pd.DataFrame, by: str | None) -> pd.DataFrame:
+    """What an agreement chart draws (`charts.agreement`): shares to a tenth of a percent (finer than a chart
+    shows, so one answer changed among thousands usually leaves a chart as it was), each statement and group
+    in words."""
+    words = _survey_words()
+    return table.round({"share": 3, "low": 3, "high": 3}).assign(
+        label=[words.answer_label(q) for q in table["question"]],
+        group_label=[group_label(by, g) for g in table["group"]] if by else "All",
+    )[["label", "group_label", "share", "low", "high", "responses"]]
+
+
 def answer_labels(keys: list[str]) -> str:
     """ "Have met, Agreed how often to meet": questions named in words."""
     return ", ".join(_survey_words().answer_label(k) for k in keys)

@@ -286,6 +286,20 @@ def mask_counts(counts: list[int], total: int, role: Role | str) -> list[str | N
     return [label for label, _ in cells]
 
 
+def mask_breakdown(counts: list[int], role: Role | str) -> list[str | None]:
+    """`mask_counts` for a breakdown whose total is shown beside it (the year's report), where a count of 0
+    is shown as it is: it points at nobody, and taken for a hidden 1 to 4 it would make the rule withhold
+    every other count."""
+    nonzero = [n for n in counts if n]
+    labels = iter(mask_counts(nonzero, sum(nonzero), role))
+    return [next(labels) if n else None for n in counts]
+
+
+def count_for_role(n: int, role: Role | str) -> str:
+    """A count as `role` may read it: the number (0 included: it points at nobody), or "fewer than 5"."""
+    return FEWER_THAN_5 if 0 < n and hidden(n, role) else str(n)
+
+
 @dataclass(frozen=True)
 class GroupMask:
     """What a viewer may see of one group: None where a figure is shown, else what it reads instead."""

@@ -52,7 +52,13 @@ from mentorship.models import (
     ValuesStatement,
 )
 from mentorship.outbox import config as outbox_config
-from mentorship.settings import CadenceThresholds, cadence_thresholds, match_weights, registration_settings
+from mentorship.settings import (
+    CadenceThresholds,
+    cadence_thresholds,
+    match_weights,
+    registration_settings,
+    report_intros,
+)
 from mentorship.values import normalise_email
 
 _OPEN = OPEN_STATUS_VALUES
@@ -1983,3 +1989,100 @@ def yearly_update_stopped(session: Session, role: Role | str) -> pd.DataFrame:
         .order_by(Mentee.yearly_update_stopped_at.desc(), Mentee.id)
     )
     return frame(session, statement)[columns]
+
+
+# --- The year's report ---
+def first_registration_year(session: Session) -> int | None:
+    """The year of the earliest registration, mentor or mentee; None when nobody has registered."""
+    first = [
+        session.execute(sa.select(sa.func.min(table.registered_on))).scalar() for table in (Mentor, Mentee)
+    ]
+    known = [day for day in first if day is not None]
+    return min(known).year if known else None
+
+
+def report_intro(session: Session, year: int) -> str:
+    """The leader's paragraph saved for `year`'s report ("" when none): the leader's own text."""
+    return report_intros(session).by_year.get(str(year), "")
+
+
+def report_years(session: Session, today: date) -> list[int]:
+    """The years a report can be made for, newest first: from the first registration's to today's."""
+    first = first_registration_year(session)
+    return [] if first is None else list(range(today.year, first - 1, -1))
+
+
+@dataclass(frozen=True)
+class ReportView:
+    """Everything the year's report holds, as the committee (or `role`) may see it (`report_view`)."""
+
+    year: int
+    as_of: date  # the day the figures are counted as of (`report.as_of_day`)
+    registrations: pd.DataFrame  # `report.REGISTRATION_COLUMNS`, one row per quarter and kind, masked
+    registered: dict[str, str]  # "Mentors", "Mentees": the year's count, or "fewer than 5"
+    time_to_pair: pd.DataFrame  # `report.WAIT_COLUMNS`: mentees registered that year by time to pair, masked
+    median_days_to_pair: str
+    requests: str  # "12 of 15 (80%)", or what it reads instead
+    requests_as_of: privacy.Snapshot
+    cadence: pd.DataFrame  # `report.CADENCE_COLUMNS`: open pairs by status at each month end of the year
+    meetings_per_month: pd.DataFrame  # `cadence.meetings_per_month`, the year's months only
+    retention: RetentionView
+    feedback: FeedbackView
+    outcomes: OutcomesView
+
+
+def report_view(session: Session, year: int, today: date, role: Role | str) -> ReportView:
+    """The year's report as `role` sees it, counted as of `report.as_of_day(year, today)`: every figure
+    through the role's own page reads (`overview`, `cadence_view`, `retention_view`, `feedback_view`) on that
+    day, and every breakdown of people or pairs the report adds masked by `privacy.mask_counts` (no group of
+    fewer than 5 for anyone but the leader)."""
+    from mentorship import report
+
+    day = report.as_of_day(year, today)
+    dates = {
+        kind: pd.to_datetime(driver_frame(session, sa.select(table.registered_on))["registered_on"])
+        for kind, table in (("Mentors", Mentor), ("Mentees", Mentee))
+    }
+    registrations = report.registrations_by_quarter(dates, year, day)
+    registered = {}
+    for kind in dates:
+        rows = registrations["kind"] == kind
+        total = int(registrations.loc[rows, "registrations"].sum())
+        counts = registrations.loc[rows, "registrations"].astype(int).tolist()
+        registrations.loc[rows, "note"] = privacy.mask_breakdown(counts, role)
+        registered[kind] = privacy.count_for_role(total, role)
+    mentees = frame(session, sa.select(Mentee.id.label("mentee_id"), Mentee.registered_on))
+    pairs = frame(session, sa.select(Match.mentee_id, Match.confirmed_on))
+    waits = report.days_to_pair(mentees, pairs, year, day)
+    time_to_pair = report.wait_table(waits, day)
+    time_to_pair["note"] = privacy.mask_breakdown(time_to_pair["mentees"].tolist(), role)
+    paired = waits.dropna()
+    median = formatting.days(int(paired.median())) if len(paired) else "–"
+    overview_then = overview(session, day, role)
+    if overview_then is None:
+        requests, requests_as_of = privacy.NOT_RELEASED, privacy.Snapshot("requests", None)
+    else:
+        s = overview_then.summary
+        requests = overview_then.requests_hidden or formatting.share(
+            s.bipoc_preference_met, s.bipoc_preference_requests
+        )
+        requests_as_of = overview_then.requests_as_of
+    cadence_then = cadence_view(session, day, role)
+    mix = report.year_rows(cadence_then.status_mix, "as_of", year)
+    # no month's total is shown beside its statuses: a status of fewer than 5 pairs alone is held back
+    mix["note"] = [privacy.for_role(None, int(n), role) for n in mix["pairs"]]
+    return ReportView(
+        year=year,
+        as_of=day,
+        registrations=registrations,
+        registered=registered,
+        time_to_pair=time_to_pair,
+        median_days_to_pair=privacy.for_role(median, len(paired), role),
+        requests=requests,
+        requests_as_of=requests_as_of,
+        cadence=mix.reset_index(drop=True),
+        meetings_per_month=report.year_rows(cadence_then.meetings_per_month, "month", year),
+        retention=retention_view(session, day, role),
+        feedback=feedback_view(session, role, day),
+        outcomes=outcomes_view(session, day, role),
+    )

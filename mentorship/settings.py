@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -165,6 +165,22 @@ def _machine_zone() -> ZoneInfo:
 def _localtime_name() -> str:
     target = str(Path("/etc/localtime").resolve())
     return target.partition("zoneinfo/")[2] if "zoneinfo/" in target else ""
+
+
+# --- The year's report ---
+@dataclass(frozen=True)
+class ReportIntros:
+    """The leader's paragraph at the top of each year's report (plain text), by year ("2025": "...")."""
+
+    by_year: dict[str, str] = field(default_factory=dict)
+
+
+SETTING_KEYS["report_intros"] = ReportIntros
+
+
+def report_intros(session: Session) -> ReportIntros:
+    row = session.exec(select(Setting).where(Setting.key == "report_intros")).first()
+    return _decode(ReportIntros, row.value if row else None)
 
 
 # --- Client addresses ---

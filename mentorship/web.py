@@ -37,6 +37,7 @@ END_PATH = "/auth/end"
 BACKUP_PATH = "/downloads/backup"
 AUDIT_LOG_PATH = "/downloads/audit-log.csv"
 EXPORT_PATH = "/downloads/export/{kind}.csv"
+REPORT_PATH = "/downloads/report/{year:int}.html"
 SIGNED_OUT = "signed_out"  # the query parameter /auth/end sends the browser back with
 SESSION_MAX_AGE = int(auth.IDLE_TIMEOUT.total_seconds() * 16)  # the store ends it after 30 idle minutes
 NOT_SIGNED_IN = "Sign in to the dashboard with an account that may have this file, then download it again."
@@ -250,6 +251,33 @@ def export_url(kind: str) -> str:
     return EXPORT_PATH.format(kind=kind)
 
 
+def report_url(year: int) -> str:
+    """Where the leader's "Download the year's report" links (made when the signed-in browser asks)."""
+    return REPORT_PATH.replace("{year:int}", str(int(year)))
+
+
+def _year_report(year: int) -> Make:
+    def make(actor: Actor, params: QueryParams) -> Response:
+        html = services.year_report(engine(), actor=actor, year=year, today=clock.today())
+        return Response(
+            html,
+            media_type="text/html; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="mentorship-report-{year}.html"'},
+        )
+
+    return make
+
+
+async def year_report(request: Request) -> Response:
+    return await run_in_threadpool(
+        _download,
+        request,
+        action="report.year",
+        make=_year_report(request.path_params["year"]),
+        leader_only=True,
+    )
+
+
 async def backup(request: Request) -> Response:
     return await run_in_threadpool(_download, request, action="store.backup", make=_backup, leader_only=True)
 
@@ -275,4 +303,5 @@ ROUTES = [
     Route(BACKUP_PATH, backup, methods=["GET"]),
     Route(AUDIT_LOG_PATH, audit_log, methods=["GET"]),
     Route(EXPORT_PATH, export, methods=["GET"]),
+    Route(REPORT_PATH, year_report, methods=["GET"]),
 ]

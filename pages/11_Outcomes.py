@@ -5,6 +5,7 @@ import streamlit as st
 from mentorship import queries
 from mentorship.ui import cached_read, page_setup
 from mentorship.ui import outcomes as outcomes_ui
+from mentorship.ui.report import report_download
 
 ctx = page_setup("outcomes")
 st.title("Outcomes")
@@ -27,4 +28,10 @@ if view.as_of.day is not None:
     st.header("Comparisons")
     outcomes_ui.comparisons(view)
 
-# --- The year's report: the leader's "Download the year's report" control goes here (wired by the lead) ---
+if ctx.user.is_leader:
+    st.header("The year's report")
+    st.caption(
+        "One file for the program's partners, holding only what the committee may see: no name, contact, "
+        "free text or small group. It prints to a clean PDF from the browser."
+    )
+    report_download(ctx)

@@ -4,8 +4,8 @@ Every write takes the acting account and checks its role here, not only in the p
 not authorisation. A refusal is itself written to the audit log, in a transaction of its own.
 
 One module per area (`core`: the audited transaction every write runs in; `accounts`, `stewardship`,
-`decisions`, `cadence`, `registrations`, `signups`, `surveys`, `milestones`, `annual`, `pairs`); callers use
-the names re-exported here (`services.confirm_pair(...)`).
+`decisions`, `cadence`, `registrations`, `signups`, `surveys`, `milestones`, `annual`, `pairs`, `reports`);
+callers use the names re-exported here (`services.confirm_pair(...)`).
 """
 
 from mentorship import audit  # noqa: F401  (tests patch services.audit.record)
@@ -73,6 +73,7 @@ from mentorship.services.registrations import (
     set_registration_status,
     update_registration,
 )
+from mentorship.services.reports import save_report_intro, year_report
 from mentorship.services.signups import (
     accept_registration,
     confirm_registration,
@@ -100,6 +101,8 @@ __all__ = [
     "mint_update_link",
     "stop_yearly_updates",
     "submit_annual_update",
+    "save_report_intro",
+    "year_report",
     "record_milestone",
     "record_steps",
     "remove_milestone",

@@ -5,17 +5,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from mentorship import charts, feedback, formatting, queries, surveys
+from mentorship import charts, feedback, formatting, queries
 from mentorship.ui.plots import plot
-
-
-def _drawn(table, by: str | None):
-    """What a chart draws: shares to a tenth of a percent (finer than a chart shows), so that one answer
-    changed among thousands usually leaves a chart as it was and `plot` reuses it."""
-    return table.round({"share": 3, "low": 3, "high": 3}).assign(
-        label=[surveys.answer_label(q) for q in table["question"]],
-        group_label=[formatting.group_label(by, g) for g in table["group"]] if by else "All",
-    )[["label", "group_label", "share", "low", "high", "responses"]]
 
 
 def statements(view: queries.FeedbackView) -> None:
@@ -23,7 +14,11 @@ def statements(view: queries.FeedbackView) -> None:
     if len(view.statements):
         table = view.statements
         plot(
-            charts.agreement, _drawn(table, None), formatting.feedback_shares(table), "Share agreeing", False
+            charts.agreement,
+            formatting.agreement_rows(table, None),
+            formatting.feedback_shares(table),
+            "Share agreeing",
+            False,
         )
     else:
         st.info("No statement has 5 or more answers yet.", icon=":material/visibility_off:")
@@ -44,7 +39,7 @@ def comparisons(view: queries.FeedbackView) -> None:
         if len(compared.table):
             plot(
                 charts.agreement,
-                _drawn(compared.table, compared.by),
+                formatting.agreement_rows(compared.table, compared.by),
                 formatting.feedback_shares(compared.table, compared.by),
                 f"Share agreeing, {compared.title[0].lower()}{compared.title[1:]}",
                 True,
