@@ -252,7 +252,9 @@ def test_leader_page_shows_the_funnel_live_with_its_chart(paths, app):
     shown = texts(at)
     assert "As of" not in shown and milestones.ASSOCIATIONS in shown
     assert "Nothing to compare yet: a group is shown only when at least 5" in shown
-    assert "Download the year's report" not in shown  # the lead wires it
+    [link] = at.get("link_button")  # the year's report, made by the signed-in download route
+    assert link.proto.label == "Download the year's report"
+    assert link.proto.url == f"/downloads/report/{at.selectbox(key='report-year').value}.html"
 
 
 def test_committee_page_shows_fewer_than_5_as_of_the_release_point(small, app):
@@ -271,6 +273,7 @@ def test_committee_page_shows_fewer_than_5_as_of_the_release_point(small, app):
     assert "As of 30 September 2026. The outcomes (registrations, pairs and milestones as they stood" in shown
     assert "Every count is on fewer than 5 mentees so far." in shown
     assert not at.get("vega_lite_chart")
+    assert not at.get("link_button") and "The year's report" not in [h.value for h in at.header]
     for private in ("M240", "Vang", "@school.example.edu"):
         assert private not in shown
 
