@@ -49,10 +49,10 @@ def _write(target: Path, data: bytes, mtime: float) -> None:
     os.replace(part.name, target)
 
 
-def publish(root: Path = DEFAULT_ROOT, build: Path | None = None) -> Published:
-    """Copy the build into `root`/static/ with a `.gz` beside each text file (when it is smaller); the folders
-    are made readable by nginx's workers (mode 755). Returns what it did."""
-    version, source = streamlit_build() if build is None else ("(given)", build)
+def publish(root: Path = DEFAULT_ROOT) -> Published:
+    """Copy the build into `root`/static/ with a `.gz` beside each text file, keeping what is there; the
+    folders are made readable by nginx's workers (mode 755). Returns what it did."""
+    version, source = streamlit_build()
     if not source.is_dir():
         raise FileNotFoundError(f"Streamlit's frontend build is not at {source}")
     files = added = size = served = 0
@@ -65,10 +65,11 @@ def publish(root: Path = DEFAULT_ROOT, build: Path | None = None) -> Published:
             served += packed.stat().st_size if packed.exists() else len(data)
             continue
         added += 1
-        zipped = gzip.compress(data, compresslevel=9, mtime=int(mtime)) if path.suffix in COMPRESSED else data
-        served += min(len(zipped), len(data))
-        if len(zipped) < len(data):
+        # every text file's, even a tiny one's: nginx then never compresses a file as it sends it
+        zipped = gzip.compress(data, compresslevel=9, mtime=int(mtime)) if path.suffix in COMPRESSED else None
+        if zipped is not None:
             _write(packed, zipped, mtime)
+        served += len(data if zipped is None else zipped)
         _write(target, data, mtime)  # last: a file nginx finds has its .gz already
     for folder in [root, *(p for p in (root / "static").rglob("*") if p.is_dir())]:
         folder.chmod(0o755)

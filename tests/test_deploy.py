@@ -30,7 +30,7 @@ from playwright.sync_api import expect
 
 from deploy import stack as deployment
 from deploy.stack import Stack
-from deploy.static_files import streamlit_build
+from deploy.static_files import publish, streamlit_build
 from devtools.servers import sign_in, unavailable, wait_for_app
 from mentorship import db
 from mentorship.demo import DEMO_ACCOUNTS
@@ -377,6 +377,30 @@ def upstreams(stack: Stack, path: str, status: int = 200) -> set[str]:
     it itself)."""
     pattern = re.compile(rf'"GET {re.escape(path)} HTTP/1.1" {status} .* upstream=(\S+) ')
     return {m[1] for line in stack.access_log.read_text().splitlines() if (m := pattern.search(line))}
+
+
+def test_static_files_copies_streamlits_build_with_gzip_copies_and_keeps_an_earlier_ones(tmp_path: Path):
+    version, build = streamlit_build()
+    earlier = tmp_path / "static/js/index.OlderHash.js"  # a file of the streamlit before an upgrade
+    earlier.parent.mkdir(parents=True)
+    earlier.write_text("an earlier streamlit's script")
+
+    done = publish(tmp_path)
+    names = sorted(str(p.relative_to(build)) for p in build.rglob("*") if p.is_file())
+    assert (done.version, done.files, done.added) == (version, len(names), len(names))
+    for name in names:
+        copy = tmp_path / "static" / name
+        assert copy.read_bytes() == (build / name).read_bytes()
+        assert oct(copy.stat().st_mode & 0o777) == "0o644"
+        packed = copy.with_name(copy.name + ".gz")
+        assert packed.exists() == (copy.suffix in {".js", ".css", ".svg", ".json"})
+        if packed.exists():
+            assert gzip.decompress(packed.read_bytes()) == copy.read_bytes()
+    assert done.gzip_bytes < done.bytes / 2
+    assert earlier.read_text() == "an earlier streamlit's script"
+    folders = [tmp_path, *(p for p in tmp_path.rglob("*") if p.is_dir())]
+    assert {oct(folder.stat().st_mode & 0o777) for folder in folders} == {"0o755"}
+    assert publish(tmp_path).added == 0  # run again (an upgrade that left streamlit alone): nothing to do
 
 
 @pytest.mark.postgres
