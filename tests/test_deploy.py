@@ -89,8 +89,10 @@ def routed_lines(stack: Stack, route: str) -> list[str]:
 
 
 def served_by(stack: Stack, route: str) -> set[str]:
-    """The instances (host:port) nginx sent the requests carrying routing key `route` to."""
-    return {re.search(r" upstream=(\S+) ", line).group(1) for line in routed_lines(stack, route)}
+    """The instances (host:port) nginx sent the requests carrying routing key `route` to (those it answered
+    itself, Streamlit's files, logged `upstream=-`, left out)."""
+    upstreams = {re.search(r" upstream=(\S+) ", line).group(1) for line in routed_lines(stack, route)}
+    return upstreams - {"-"}
 
 
 def route_of(context) -> str:
