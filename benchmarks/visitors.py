@@ -23,12 +23,12 @@ browser received (HTTP bodies as sent, compressed, plus websocket payloads). Nee
 /usr/bin/chromium.
 
 `--through-proxy` measures the deployment instead: deploy/stack.py's stack (the same demo store on a
-PostgreSQL server of its own, two instances, nginx serving Streamlit's files itself) and:
+PostgreSQL server of its own, two instances or `--instances`, nginx serving Streamlit's files itself) and:
 1. `--opens` fresh browsers opening the sign-in page through nginx, one after another;
 2. after a change, `--at-once` fresh visitors opening the sign-in page, signing in and opening Cadence at
    the same moment, straight at one instance (no proxy: the instance serves Streamlit's files);
 3. after another change, the same through nginx.
-For each it prints the instances' CPU seconds (both instances' processes, summed) and, apart, nginx's
+For each it prints the instances' CPU seconds (every instance's process, summed) and, apart, nginx's
 (its master and worker); PostgreSQL's and the browsers' are in neither.
 """
 
@@ -286,7 +286,7 @@ async def run(args: argparse.Namespace, url: str, accounts: list[tuple[str, str]
 async def run_through_proxy(args: argparse.Namespace, url: str, accounts: list[tuple[str, str]]) -> None:
     from playwright.async_api import async_playwright
 
-    with deployment.running(url) as stack:
+    with deployment.running(url, instances=args.instances) as stack:
         instances = [p.pid for p in stack.processes[: len(stack.instances)]]  # started first, then nginx
         nginx = with_children(stack.processes[-1].pid)
         meter = Meter(*instances, proxy=nginx)
@@ -317,6 +317,7 @@ def main() -> None:
         action="store_true",
         help="the deployment of deploy/stack.py (PostgreSQL, two instances, nginx) instead of one server",
     )
+    parser.add_argument("--instances", type=int, default=2, help="with --through-proxy: how many (default 2)")
     args = parser.parse_args()
     if args.through_proxy:
         with deployment.postgres_server() as url:
