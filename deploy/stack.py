@@ -236,7 +236,6 @@ class Stack:
     instances: list[str]  # each instance's own http:// address on 127.0.0.1
     certificate: Path
     access_log: Path  # nginx's: one line per request, with the instance (upstream=) that served it
-    static_root: Path  # what deploy/static-files filled: nginx serves /static/ from it
     logs: Path  # the folder of every log the stack writes: nginx's, and each instance's output
     demo_output: str  # what `demo` printed: the counts and the demo sign-ins
     processes: list[subprocess.Popen]
@@ -329,7 +328,6 @@ def running(database_url: str | None = None, *, instances: int = 2) -> Iterator[
             instances=[f"http://127.0.0.1:{port}" for port in ports],
             certificate=certificate,
             access_log=access_log,
-            static_root=static_root,
             logs=workdir,
             demo_output=demo.stdout,
             processes=processes,
