@@ -1,6 +1,7 @@
 """Benchmark: what the server spends on each visitor of the program-scale dashboard, in CPU and in bytes.
 
     .venv/bin/python benchmarks/visitors.py [--mentors 5000] [--mentees 10000] [--at-once 10] [--opens 5]
+    .venv/bin/python benchmarks/visitors.py --through-proxy [...]
 
 Builds the program-scale demo store with the real CLI and ten committee accounts, starts the dashboard
 (`start_server`, the one place that says how), and drives fresh headless Chromium visitors (no cache, no
@@ -20,6 +21,15 @@ For each step it prints the server process's CPU seconds (utime + stime from /pr
 figure holds whatever else the machine runs; counted until the server has gone quiet) and the bytes the
 browser received (HTTP bodies as sent, compressed, plus websocket payloads). Needs Chromium at
 /usr/bin/chromium.
+
+`--through-proxy` measures the deployment instead: deploy/stack.py's stack (the same demo store on a
+PostgreSQL server of its own, two instances or `--instances`, nginx serving Streamlit's files itself) and:
+1. `--opens` fresh browsers opening the sign-in page through nginx, one after another;
+2. after a change, `--at-once` fresh visitors opening the sign-in page, signing in and opening Cadence at
+   the same moment, straight at one instance (no proxy: the instance serves Streamlit's files);
+3. after another change, the same through nginx.
+For each it prints the instances' CPU seconds (every instance's process, summed) and, apart, nginx's
+(its master and worker); PostgreSQL's and the browsers' are in neither.
 """
 
 from __future__ import annotations
@@ -37,8 +47,9 @@ from datetime import date
 from pathlib import Path
 
 import sqlalchemy as sa
-from common import ROOT, demo_store, program_size
+from common import ROOT, demo_store, program_size, run_cli
 
+from deploy import stack as deployment
 from devtools.servers import CHROMIUM, CHROMIUM_ARGS, SESSION_COOKIE, dashboard_process
 from mentorship import auth, db, services
 from mentorship.auth import Actor
@@ -57,19 +68,28 @@ def start_server(database_url: str, script: Path = ROOT / "server.py") -> Abstra
     return dashboard_process(database_url, script)
 
 
-def cpu_seconds(pid: int) -> float:
-    """utime + stime of the process, in seconds (fields 14 and 15 of /proc/<pid>/stat)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+def cpu_seconds(*pids: int) -> float:
+    """utime + stime of the processes, in seconds (fields 14 and 15 of /proc/<pid>/stat)."""
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
-async def quiet(pid: int) -> None:
-    """Until the server has used no CPU for 0.3 s (at most 10 s): what a view costs it is then counted."""
+def with_children(pid: int) -> list[int]:
+    """`pid` and its child processes (nginx's master and its worker)."""
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return [pid, *map(int, children)]
+
+
+async def quiet(*pids: int) -> None:
+    """Until the servers have used no CPU for 0.3 s (at most 10 s): what a view costs is then counted."""
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
-        before = cpu_seconds(pid)
+        before = cpu_seconds(*pids)
         await asyncio.sleep(0.3)
-        if cpu_seconds(pid) == before:
+        if cpu_seconds(*pids) == before:
             return
 
 
@@ -83,7 +103,9 @@ class Visitor:
 
     @classmethod
     async def open(cls, browser) -> Visitor:
-        context = await browser.new_context(viewport={"width": 1400, "height": 1000})
+        # (the proxy's certificate is self-signed; nothing else is https)
+        size = {"width": 1400, "height": 1000}
+        context = await browser.new_context(viewport=size, ignore_https_errors=True)
         page = await context.new_page()
         page.set_default_timeout(180_000)
         visitor = cls(page)
@@ -124,21 +146,27 @@ class Visitor:
 
 
 class Meter:
-    """Rows of (step, server CPU seconds, bytes received) for one server process."""
+    """Rows of (step, server CPU seconds, bytes received) for the server processes `pids` (summed); with
+    `proxy` (its processes), the proxy's CPU seconds are counted apart, in `proxy_rows`."""
 
-    def __init__(self, pid: int) -> None:
-        self.pid = pid
+    def __init__(self, *pids: int, proxy: list[int] = ()) -> None:
+        self.pids, self.proxy = pids, list(proxy)
         self.rows: list[tuple[str, float, int | None]] = []
+        self.proxy_rows: dict[str, float] = {}
 
     async def step(self, label: str, work, visitors: list[Visitor]) -> float:
-        await quiet(self.pid)
-        cpu, received = cpu_seconds(self.pid), sum(v.received for v in visitors)
+        everything = (*self.pids, *self.proxy)
+        await quiet(*everything)
+        cpu, received = cpu_seconds(*self.pids), sum(v.received for v in visitors)
+        proxy_cpu = cpu_seconds(*self.proxy)
         await work
-        await quiet(self.pid)
-        spent = cpu_seconds(self.pid) - cpu
+        await quiet(*everything)
+        spent = cpu_seconds(*self.pids) - cpu
         row = (label, spent, sum(v.received for v in visitors) - received)
         self.rows.append(row)
-        print(f"  {label}: {spent:.2f} s CPU, {row[2] / 1000:,.0f} kB", flush=True)
+        self.proxy_rows[label] = cpu_seconds(*self.proxy) - proxy_cpu
+        proxy = f", nginx {self.proxy_rows[label]:.2f} s" if self.proxy else ""
+        print(f"  {label}: {spent:.2f} s CPU{proxy}, {row[2] / 1000:,.0f} kB", flush=True)
         return spent
 
     def median(self, label: str, rows: list[tuple[str, float, int | None]]) -> None:
@@ -193,6 +221,28 @@ async def bare_page_open(browser, url: str, tmp: str, times: int) -> list:
     return meter.rows
 
 
+async def members_at_once(
+    meter: Meter, browser, base: str, accounts: list[tuple[str, str]], count: int, label: str
+) -> None:
+    """`count` fresh visitors open the sign-in page at `base`, sign in and open Cadence at the same moment."""
+    crowd = [await Visitor.open(browser) for _ in range(count)]
+
+    async def member(visitor: Visitor, account: tuple[str, str]) -> None:
+        try:
+            await visitor.view(base, SIGN_IN)
+            await visitor.sign_in(*account)
+            await visitor.view(base + "/Cadence", TABLE)
+        except Exception:
+            shown = await visitor.page.locator("body").inner_text()
+            print(f"  {account[0]} was stuck on: {shown[:300]!r}", flush=True)
+            raise
+
+    together = asyncio.gather(*(member(v, a) for v, a in zip(crowd, accounts, strict=False)))
+    await meter.step(f"{count} members at once: open, sign in, open Cadence ({label})", together, crowd)
+    for visitor in crowd:
+        await visitor.close()
+
+
 async def run(args: argparse.Namespace, url: str, accounts: list[tuple[str, str]], tmp: str) -> None:
     from playwright.async_api import async_playwright
 
@@ -224,24 +274,7 @@ async def run(args: argparse.Namespace, url: str, accounts: list[tuple[str, str]
             await every_page("first view after a change")
 
             change_the_store(url, 1)
-            crowd = [await Visitor.open(browser) for _ in range(args.at_once)]
-
-            async def member(visitor: Visitor, account: tuple[str, str]) -> None:
-                try:
-                    await visitor.view(base, SIGN_IN)
-                    await visitor.sign_in(*account)
-                    await visitor.view(base + "/Cadence", TABLE)
-                except Exception:
-                    shown = await visitor.page.locator("body").inner_text()
-                    print(f"  {account[0]} was stuck on: {shown[:300]!r}", flush=True)
-                    raise
-
-            together = asyncio.gather(*(member(v, a) for v, a in zip(crowd, accounts, strict=False)))
-            await meter.step(
-                f"{args.at_once} members at once: open, sign in, open Cadence (after a change)",
-                together,
-                crowd,
-            )
+            await members_at_once(meter, browser, base, accounts, args.at_once, "after a change")
         await browser.close()
 
     print("\n| step | server CPU | bytes received |")
@@ -250,11 +283,50 @@ async def run(args: argparse.Namespace, url: str, accounts: list[tuple[str, str]
         print(f"| {label} | {spent:.2f} s | {received / 1000:,.0f} kB |")
 
 
+async def run_through_proxy(args: argparse.Namespace, url: str, accounts: list[tuple[str, str]]) -> None:
+    from playwright.async_api import async_playwright
+
+    with deployment.running(url, instances=args.instances) as stack:
+        instances = [p.pid for p in stack.processes[: len(stack.instances)]]  # started first, then nginx
+        nginx = with_children(stack.processes[-1].pid)
+        meter = Meter(*instances, proxy=nginx)
+        async with async_playwright() as playwright:
+            browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            await fresh_opens(meter, browser, "sign-in page through nginx", stack.url, SIGN_IN, args.opens)
+            change_the_store(url, 0)
+            await members_at_once(
+                meter, browser, stack.instances[0], accounts, args.at_once, "one instance, no proxy"
+            )
+            change_the_store(url, 1)
+            await members_at_once(meter, browser, stack.url, accounts, args.at_once, "through nginx")
+            await browser.close()
+
+    print("\n| step | instances' CPU | nginx's CPU | bytes received |")
+    print("| --- | --- | --- | --- |")
+    for label, spent, received in meter.rows:
+        proxy = f"{meter.proxy_rows[label]:.2f} s" if label in meter.proxy_rows else "–"
+        print(f"| {label} | {spent:.2f} s | {proxy} | {received / 1000:,.0f} kB |")
+
+
 def main() -> None:
     parser = program_size(argparse.ArgumentParser())
     parser.add_argument("--at-once", type=int, default=10)
     parser.add_argument("--opens", type=int, default=5, help="fresh browsers opening each first page")
+    parser.add_argument(
+        "--through-proxy",
+        action="store_true",
+        help="the deployment of deploy/stack.py (PostgreSQL, two instances, nginx) instead of one server",
+    )
+    parser.add_argument("--instances", type=int, default=2, help="with --through-proxy: how many (default 2)")
     args = parser.parse_args()
+    if args.through_proxy:
+        with deployment.postgres_server() as url:
+            size = ("--mentors", str(args.mentors), "--mentees", str(args.mentees))
+            _, out = run_cli("demo", "--db", url, *size)
+            print(out.splitlines()[0])
+            accounts = committee_accounts(url, max(args.at_once, 2))
+            asyncio.run(run_through_proxy(args, url, accounts))
+        return
     with tempfile.TemporaryDirectory() as tmp:
         url, loaded = demo_store(tmp, mentors=args.mentors, mentees=args.mentees)
         print(loaded)

@@ -1,8 +1,9 @@
 """The whole deployment on one machine: PostgreSQL, two dashboard instances, nginx serving HTTPS in front.
 
 `deploy/try.sh` runs `python -m deploy.stack`; tests/test_deploy.py starts the same stack with `running()`.
-The pieces are the deployment's own: nginx serves deploy/nginx/mentorship.conf (only its ports, certificate
-and log paths changed) and every instance starts through deploy/run-instance, as systemd starts it.
+The pieces are the deployment's own: nginx serves deploy/nginx/mentorship.conf (only its ports, certificate,
+log paths and the folder of Streamlit's files changed), that folder is filled by deploy/static-files, and
+every instance starts through deploy/run-instance, as systemd starts it.
 Every port is a free one, so the stack runs beside anything else on the machine.
 """
 
@@ -29,6 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
 NGINX_SITE = DEPLOY / "nginx" / "mentorship.conf"
 RUN_INSTANCE = DEPLOY / "run-instance"
+STATIC_FILES = DEPLOY / "static-files"
 NGINX = "/usr/sbin/nginx"
 # The example values deploy/nginx/mentorship.conf is written with, each replaced once for the local stack.
 SITE_PORTS = (8501, 8502)
@@ -36,6 +38,7 @@ SITE_CERTIFICATE = "/etc/ssl/certs/mentorship.example.org.pem"
 SITE_KEY = "/etc/ssl/private/mentorship.example.org.key"
 SITE_ACCESS_LOG = "/var/log/nginx/mentorship.access.log"
 SITE_ERROR_LOG = "/var/log/nginx/mentorship.error.log"
+SITE_STATIC_ROOT = "        root /var/www/mentorship;\n"
 
 
 class MissingProgram(RuntimeError):
@@ -174,8 +177,10 @@ def nginx_site(
     key: Path,
     access_log: Path,
     error_log: Path,
+    static_root: Path,
 ) -> str:
-    """deploy/nginx/mentorship.conf with this machine's ports, certificate and logs; nothing else differs."""
+    """deploy/nginx/mentorship.conf with this machine's ports, certificate, logs and folder of Streamlit's
+    files (deploy/static-files'); nothing else differs."""
     site = NGINX_SITE.read_text()
     upstream = "".join(f"    server 127.0.0.1:{port};\n" for port in instance_ports)
     site = _replace_once(site, "".join(f"    server 127.0.0.1:{port};\n" for port in SITE_PORTS), upstream)
@@ -188,13 +193,15 @@ def nginx_site(
     )
     site = _replace_once(site, SITE_CERTIFICATE, str(certificate))
     site = _replace_once(site, SITE_KEY, str(key))
+    site = _replace_once(site, SITE_STATIC_ROOT, f"        root {static_root};\n")
     site = _replace_once(site, SITE_ACCESS_LOG, str(access_log), times=2)  # each server block's
     return _replace_once(site, SITE_ERROR_LOG, str(error_log), times=3)  # each server block's, the pages'
 
 
 def _nginx_main(workdir: Path, site: Path) -> str:
-    """The few lines Debian's /etc/nginx/nginx.conf gives the site (its logs too: what a server block
-    without logs of its own writes to), kept inside `workdir`."""
+    """The lines of Debian's /etc/nginx/nginx.conf that concern the site (its logs too: what a server block
+    without logs of its own writes to; its MIME types, without which no browser would run a script sent
+    with `nosniff`; its `gzip on`, for text/html), kept inside `workdir`."""
     temp = workdir / "nginx-temp"
     temp.mkdir()
     temp.chmod(0o777)  # run as root, nginx's workers are `nobody`: they buffer request bodies here
@@ -209,6 +216,11 @@ def _nginx_main(workdir: Path, site: Path) -> str:
         f"error_log {workdir / 'nginx-error.log'} warn;\n"
         "events { worker_connections 512; }\n"
         "http {\n"
+        "    sendfile on;\n"
+        "    tcp_nopush on;\n"
+        "    include /etc/nginx/mime.types;\n"
+        "    default_type application/octet-stream;\n"
+        "    gzip on;\n"
         f"{paths}"
         f"    access_log {workdir / 'nginx-access.log'};\n"
         f"    include {site};\n"
@@ -289,6 +301,12 @@ def running(
             health = f"http://127.0.0.1:{port}/_stcore/health"
             _wait_until(lambda h=health: _answers(h), server, f"The instance on port {port}", log_path, 90)
 
+        static_root = workdir / "www"
+        published = subprocess.run(
+            [str(STATIC_FILES), str(static_root)], cwd=ROOT, env=env, capture_output=True, text=True
+        )
+        if published.returncode != 0:
+            raise RuntimeError(f"deploy/static-files failed:\n{published.stdout}{published.stderr}")
         certificate, key = self_signed_certificate(workdir)
         key.chmod(0o600)
         access_log = workdir / "access.log"
@@ -302,6 +320,7 @@ def running(
                 key=key,
                 access_log=access_log,
                 error_log=workdir / "error.log",
+                static_root=static_root,
             )
         )
         (workdir / "nginx.conf").write_text(_nginx_main(workdir, site))

@@ -7,6 +7,7 @@ The stack is deploy/stack.py's, started on the suite's PostgreSQL server with de
 
 from __future__ import annotations
 
+import gzip
 import http.client
 import os
 import re
@@ -29,6 +30,7 @@ from playwright.sync_api import expect
 
 from deploy import stack as deployment
 from deploy.stack import Stack
+from deploy.static_files import publish, streamlit_build
 from devtools.servers import sign_in, unavailable, wait_for_app
 from mentorship import db
 from mentorship.cli import main
@@ -113,8 +115,10 @@ def routed_lines(stack: Stack, route: str) -> list[str]:
 
 
 def served_by(stack: Stack, route: str) -> set[str]:
-    """The instances (host:port) nginx sent the requests carrying routing key `route` to."""
-    return {re.search(r" upstream=(\S+) ", line).group(1) for line in routed_lines(stack, route)}
+    """The instances (host:port) nginx sent the requests carrying routing key `route` to (those it answered
+    itself, Streamlit's files, logged `upstream=-`, left out)."""
+    upstreams = {re.search(r" upstream=(\S+) ", line).group(1) for line in routed_lines(stack, route)}
+    return upstreams - {"-"}
 
 
 def route_of(context) -> str:
@@ -402,6 +406,144 @@ def test_behind_nginx_each_browser_address_is_its_own_client_on_both_instances(d
         engine.dispose()
     assert sorted(count for _, count in rows) == [6, 6]
     assert not any("198.51.100" in address for address, _ in rows)
+
+
+# Streamlit's own files, served by nginx
+YEAR = "public, max-age=31536000, immutable"
+
+
+def get(url: str, context: ssl.SSLContext, **headers: str) -> tuple[int, dict[str, str], bytes]:
+    """Status, headers and body (as sent: not decompressed) of a GET."""
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers), context=context) as answer:
+            return answer.status, {k.lower(): v for k, v in answer.headers.items()}, answer.read()
+    except urllib.error.HTTPError as error:
+        return error.code, {k.lower(): v for k, v in error.headers.items()}, error.read()
+
+
+def entry_script(stack: Stack, context: ssl.SSLContext) -> str:
+    """The address of the content-hashed script the dashboard's index.html loads first."""
+    _, _, page = get(f"{stack.url}/", context)
+    return "/" + re.search(r'<script type="module" crossorigin src="\./(static/js/[^"]+)"', page.decode())[1]
+
+
+def upstreams(stack: Stack, path: str, status: int = 200) -> set[str]:
+    """What nginx logged as the `upstream=` of each GET of `path` answered with `status` ("-": nginx answered
+    it itself)."""
+    pattern = re.compile(rf'"GET {re.escape(path)} HTTP/1.1" {status} .* upstream=(\S+) ')
+    return {m[1] for line in stack.access_log.read_text().splitlines() if (m := pattern.search(line))}
+
+
+def test_static_files_copies_streamlits_build_with_gzip_copies_and_keeps_an_earlier_ones(tmp_path: Path):
+    version, build = streamlit_build()
+    earlier = tmp_path / "static/js/index.OlderHash.js"  # a file of the streamlit before an upgrade
+    earlier.parent.mkdir(parents=True)
+    earlier.write_text("an earlier streamlit's script")
+
+    done = publish(tmp_path)
+    names = sorted(str(p.relative_to(build)) for p in build.rglob("*") if p.is_file())
+    assert (done.version, done.files, done.added) == (version, len(names), len(names))
+    for name in names:
+        copy = tmp_path / "static" / name
+        assert copy.read_bytes() == (build / name).read_bytes()
+        assert oct(copy.stat().st_mode & 0o777) == "0o644"
+        packed = copy.with_name(copy.name + ".gz")
+        assert packed.exists() == (copy.suffix in {".js", ".css", ".svg", ".json"})
+        if packed.exists():
+            assert gzip.decompress(packed.read_bytes()) == copy.read_bytes()
+    assert done.gzip_bytes < done.bytes / 2
+    assert earlier.read_text() == "an earlier streamlit's script"
+    folders = [tmp_path, *(p for p in tmp_path.rglob("*") if p.is_dir())]
+    assert {oct(folder.stat().st_mode & 0o777) for folder in folders} == {"0o755"}
+    assert publish(tmp_path).added == 0  # run again (an upgrade that left streamlit alone): nothing to do
+
+
+@pytest.mark.postgres
+def test_nginx_serves_streamlits_hashed_files_for_a_year_gzipped_and_the_pages_uncached(deployed):
+    trusted = ssl.create_default_context(cafile=str(deployed.certificate))
+    script = entry_script(deployed, trusted)
+    _, build = streamlit_build()
+    on_disk = (build / script.removeprefix("/static/")).read_bytes()
+
+    # Asked with gzip: the .gz written beside it at deploy time, a year-long immutable cache, the headers
+    status, headers, body = get(f"{deployed.url}{script}", trusted, **{"Accept-Encoding": "gzip"})
+    assert (status, headers["content-type"]) == (200, "application/javascript")
+    assert headers["content-encoding"] == "gzip"
+    assert (headers["cache-control"], headers["vary"]) == (YEAR, "Accept-Encoding")
+    assert {h: headers.get(h) for h in SECURITY_HEADERS} == SECURITY_HEADERS
+    assert gzip.decompress(body) == on_disk
+    assert len(body) < len(on_disk) / 2
+    # Asked without: the file as it is
+    status, headers, body = get(f"{deployed.url}{script}", trusted)
+    assert (status, headers.get("content-encoding"), headers["cache-control"]) == (200, None, YEAR)
+    assert body == on_disk
+    # A font goes as it is (woff2 is compressed already)
+    font = re.search(rb"\./(static/media/[^\"]+\.woff2)", get(f"{deployed.url}/", trusted)[2])[1].decode()
+    status, headers, _ = get(f"{deployed.url}/{font}", trusted, **{"Accept-Encoding": "gzip"})
+    assert (status, headers["content-type"], headers.get("content-encoding")) == (200, "font/woff2", None)
+    assert headers["cache-control"] == YEAR
+    # A name that is no file of the build is a 404 from nginx, not the page's HTML
+    assert get(f"{deployed.url}/static/js/index.NoSuchHash.js", trusted)[0] == 404
+    assert upstreams(deployed, script) == upstreams(deployed, "/static/js/index.NoSuchHash.js", 404) == {"-"}
+
+    # index.html, under every page's address, names the hashed files: it comes from an instance, to be
+    # asked again on every visit, so the first visit after an upgrade loads the new files
+    instances = {address.removeprefix("http://") for address in deployed.instances}
+    for page in ("/", "/Cadence", "/Check_in"):
+        status, headers, body = get(f"{deployed.url}{page}", trusted)
+        assert (status, headers["cache-control"]) == (200, "no-cache")
+        assert script.lstrip("/").encode() in body
+        assert upstreams(deployed, page) <= instances
+
+
+@pytest.mark.postgres
+def test_with_both_instances_stopped_nginx_still_serves_streamlits_files_and_not_the_pages(own_stack):
+    trusted = ssl.create_default_context(cafile=str(own_stack.certificate))
+    script = entry_script(own_stack, trusted)
+    for instance in own_stack.processes[: len(own_stack.instances)]:
+        instance.terminate()
+        instance.wait(timeout=30)
+
+    status, headers, _ = get(f"{own_stack.url}{script}", trusted, **{"Accept-Encoding": "gzip"})
+    assert (status, headers["content-encoding"], headers["cache-control"]) == (200, "gzip", YEAR)
+    assert get(f"{own_stack.url}/", trusted)[0] == 502
+    assert get(f"{own_stack.url}/_stcore/health", trusted)[0] == 502
+
+
+@pytest.mark.browser
+@pytest.mark.postgres
+def test_a_browser_loads_streamlits_files_from_nginx_once_and_the_dashboard_works(deployed, chromium):
+    context, page = browser(chromium)
+    from_proxy: list[tuple[str, str | None]] = []  # (address, cache-control) of each /static/ response
+    page.on(
+        "response",
+        lambda r: "/static/" in r.url and from_proxy.append((r.url, r.headers.get("cache-control"))),
+    )
+    try:
+        page.goto(deployed.url)
+        sign_in(page, COMMITTEE, COMMITTEE_PASSWORD)
+        route = route_of(context)
+        loaded = {url for url, _ in from_proxy}
+        assert len(loaded) >= 3  # the entry script, its chunks, a style sheet, the fonts
+        assert {cache for _, cache in from_proxy} == {YEAR}
+        # nginx answered each itself (and logged it under the browser's routing key)
+        static = [line for line in routed_lines(deployed, route) if '"GET /static/' in line]
+        assert len(static) >= len(loaded)
+        assert {re.search(r" upstream=(\S+) ", line)[1] for line in static} == {"-"}
+
+        # Another page of the dashboard, opened by its address: a whole new page load, whose index.html
+        # comes from the instance again, and whose scripts come from the browser's cache (only a chunk the
+        # first page did not need is fetched)
+        before = len(routed_lines(deployed, route))
+        fetched = {re.search(r'"GET (\S+) ', line)[1] for line in static}
+        page.goto(f"{deployed.url}/Cadence")
+        wait_for_app(page)
+        expect(page.get_by_role("heading", name="Meeting cadence")).to_be_visible()
+        again = routed_lines(deployed, route)[before:]
+        assert any('"GET /Cadence HTTP/1.1" 200' in line for line in again)
+        assert [line for line in again if re.search(r'"GET (\S+) ', line)[1] in fetched] == []
+    finally:
+        context.close()
 
 
 # The units and the jobs
