@@ -448,9 +448,7 @@ _FAMILY_WORDS = {
     "requests": "pairs confirmed or ended",
     "reasons": "pairs ended",
     "concordance": "pairs confirmed, ended, reaching their one-year mark or deciding to continue",
-    "outcomes": (
-        "milestones recorded (by kind), pairs confirmed, pairs ended and pairs reaching their one-year mark"
-    ),
+    "outcomes": ("milestones recorded, pairs confirmed, pairs ended and pairs reaching their one-year mark"),
 }
 
 _SENSITIVE_LEAD = "Figures on people's identity and on why pairs end"
@@ -623,7 +621,10 @@ def hidden_recommendation(responses: int, role: Role | str) -> bool:
 # committee reads the whole Outcomes page as of one release point (`outcomes_snapshot`): the registrations,
 # pairs and milestones as they stood at the end of that day. The events it waits for, each kind apart:
 # - the milestones, by the day each was recorded (not the day it happened: a step recorded today as of last
-#   year waits for the next release instead of changing an old one), one kind of event per milestone kind;
+#   year waits for the next release instead of changing an old one), all kinds of milestone together: each
+#   release spreads the change over 5 or more recorded steps, so the step of one student a member can name
+#   is among at least 4 others. (One kind of event per milestone kind held the page back for years: a
+#   single "chose another health profession" waited for four more before anything else was shown.)
 # - the pairs confirmed, ended and reaching their one-year mark (as `seen_by` the committee), which move who
 #   was paired and mentored a year, and the concordance comparison's groups.
 # Registrations are not waited for: a new registration adds one registered mentee of no known status to its
@@ -638,18 +639,16 @@ ALL_YEARS = "All years"
 
 
 def outcomes_snapshot(
-    milestones: pd.DataFrame, pairs: pd.DataFrame, kinds: Iterable[str], today: date, role: Role | str
+    milestones: pd.DataFrame, pairs: pd.DataFrame, today: date, role: Role | str
 ) -> Snapshot:
     """As of when `role` reads the outcomes: today for the leader; for anyone else the latest release point
-    (`release_point`) over the milestones (`kind`, `recorded_at`) by the day recorded, one kind of event per
-    milestone kind in `kinds`, and the pairs' confirmations, ends and one-year marks (`pairs` as for
-    `seen_by`)."""
+    (`release_point`) over the milestones (`recorded_at`) by the day recorded, all kinds of milestone as one
+    kind of event, and the pairs' confirmations, ends and one-year marks (`pairs` as for `seen_by`)."""
     if sees_everything(role):
         return Snapshot("outcomes", today, live=True)
     recorded = clock.days_of(milestones["recorded_at"])  # the program's day each was recorded
     events = pair_events(seen_by(pairs, today, role))
-    dated = [recorded[(milestones["kind"] == kind).to_numpy()] for kind in kinds]
-    return Snapshot("outcomes", release_point([*dated, *(events[k] for k in OUTCOME_PAIR_EVENTS)], today))
+    return Snapshot("outcomes", release_point([recorded, *(events[k] for k in OUTCOME_PAIR_EVENTS)], today))
 
 
 def visible_cohorts(cohorts: pd.DataFrame, role: Role | str) -> pd.DataFrame:

@@ -1080,7 +1080,7 @@ def outcomes_view(session: Session, today: date, role: Role | str) -> OutcomesVi
     registration year and the two comparisons, counted from the mentees, pairs and milestones as they stood
     at the end of `as_of.day` (today for the leader)."""
     data = outcomes_data(session, today)
-    as_of = privacy.outcomes_snapshot(data.milestones, data.pairs, milestones.KINDS, today, role)
+    as_of = privacy.outcomes_snapshot(data.milestones, data.pairs, today, role)
     mentees, steps, pairs = data.mentees, data.milestones, data.pairs
     if not as_of.live:
         end = pd.Timestamp(as_of.day or date.min)

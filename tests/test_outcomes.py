@@ -214,6 +214,16 @@ def test_a_step_recorded_late_waits_for_the_next_release_point(small):
     assert cohort_rows(view(engine, "committee"))["All years"] == [10, FEW, 6, FEW, FEW]
 
 
+def test_a_rare_kind_of_step_does_not_hold_the_release_back(small):
+    """Seven steps recorded in September, one of them the only "chose another health profession": the seven
+    together make the September release (each kind apart would have waited for four more of that kind)."""
+    engine, ids = small
+    record(engine, ids[5], "other_profession", date(2026, 9, 2), at=stamp(date(2026, 9, 12)))
+    seen = view(engine, "committee")
+    assert seen.as_of.day == date(2026, 9, 30)
+    assert cohort_rows(seen)["All years"] == [10, FEW, 6, FEW, FEW]  # one more known: 3 unknown, still few
+
+
 def test_committee_sees_nothing_before_the_first_release_point(paths):
     seen = view(paths, "committee")  # one milestone of each kind: none has reached 5
     assert seen.as_of.day is None and seen.cohorts.empty and seen.comparisons.empty
