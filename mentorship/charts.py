@@ -20,6 +20,7 @@ from mentorship.formatting import (
     percent,
     plural,
 )
+from mentorship.milestones import FUNNEL
 
 STATUS_COLOURS = {
     "New": "#6baed6",
@@ -437,7 +438,9 @@ def outcomes_funnel(funnel: pd.DataFrame, cohorts: pd.DataFrame) -> Plot:
     """Each registration year's funnel (registered → ... → matriculated) as bars, one per year in each stage
     (`funnel`: `year`, `stage`, `label`, `mentees`, the counts the viewer may see: `OutcomesView.funnel`);
     its numbers are the whole table (`OutcomesView.cohorts`), hidden counts in words."""
-    stages = list(dict.fromkeys(funnel["label"]))
+    order = {stage: i for i, stage in enumerate(FUNNEL)}  # whichever year shows a stage first
+    labels = funnel[["stage", "label"]].drop_duplicates()
+    stages = labels.sort_values("stage", key=lambda s: s.map(order))["label"].tolist()
     chart = (
         alt.Chart(
             funnel,

@@ -125,3 +125,19 @@ def test_a_pair_that_never_met_is_said_in_words():
         == "Timeline of the pair's 0 meetings from confirmation to today."
     )
     assert drawn.numbers.empty
+
+
+def test_the_funnel_reads_left_to_right_in_the_paths_order_whichever_year_shows_a_stage_first():
+    """The oldest year may have only its later stages shown (its early counts hidden): the axis still runs
+    registered → paired → applied, not in the order the cells happen to come."""
+    funnel = pd.DataFrame(
+        {
+            "year": ["2021", "2022", "2022"],
+            "stage": ["applied", "registered", "paired"],
+            "label": ["Applied", "Registered", "Paired with a mentor"],
+            "mentees": [6, 16, 9],
+        }
+    )
+    cohorts = pd.DataFrame([{"year": "2021", **dict.fromkeys(FUNNEL_COUNTS, 6)}])
+    spec = charts.outcomes_funnel(funnel, cohorts).chart.to_dict()
+    assert spec["encoding"]["x"]["sort"] == ["Registered", "Paired with a mentor", "Applied"]
