@@ -136,12 +136,20 @@ def test_with_passwords_off_the_leader_signed_in_through_the_institution_downloa
     sso_only: Dashboard, browser_page
 ):
     page = browser_page
+    # This browser still carries a live session of another account (the committee member's)
+    engine = db.make_engine(sso_only.store)
+    try:
+        earlier = auth.begin_session(engine, auth.begin_single_sign_on(engine, MEMBER))
+    finally:
+        engine.dispose()
+    page.context.add_cookies([{"name": web.SESSION_COOKIE, "value": earlier.session, "url": sso_only.url}])
     page.goto(sso_only.url)
     wait_for_app(page)
     sign_in_at_provider(page, sso_only.provider, LEADER)
     page.get_by_text(f"Signed in as {LEADER} (leader)").wait_for()
     wait_for_app(page)
     assert audited(sso_only, "auth.sign_in")[-1] == (LEADER, "done", "signed in through the institution")
+    assert sessions_of(sso_only, MEMBER)[-1] == (True, True)  # signed out, never used
 
     page.locator('[data-testid="stSidebar"]').get_by_role("link", name="Admin").click()
     addresses = []
