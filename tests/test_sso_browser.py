@@ -17,6 +17,7 @@ from devtools.servers import dashboard_server, free_port, wait_for_app
 from mentorship import auth, db, web
 from mentorship.cli import main
 from mentorship.models import AuditEvent, LoginSession, User
+from mentorship.ui.core import HANDOFF_FAILED
 
 from .oidc_provider import (
     NO_ACCESS,
@@ -185,3 +186,31 @@ def test_an_email_without_an_account_gets_one_sentence_and_nothing_else(sso_only
     expect(page.locator('[data-testid="stSidebar"]')).to_have_count(0)
     expect(page.locator('[data-testid="stMetric"]')).to_have_count(0)
     expect(page.get_by_text("Signed in as")).to_have_count(0)
+
+
+def test_a_browser_that_does_not_keep_the_session_is_told_once_and_not_asked_again(
+    sso_only: Dashboard, browser_page
+):
+    page = browser_page
+
+    def without_cookies(route) -> None:  # as a browser blocking this site's cookies
+        answer = route.fetch(max_redirects=0)  # the server's real answer (it keeps the cookie it sets)
+        page.context.clear_cookies(name=web.SESSION_COOKIE)
+        headers = {k: v for k, v in answer.headers.items() if k.lower() != "set-cookie"}
+        route.fulfill(response=answer, headers=headers)
+
+    page.route(f"**{web.BEGIN_PATH}", without_cookies)
+    page.goto(sso_only.url)
+    wait_for_app(page)
+    before = len(audited(sso_only, "auth.sign_in"))
+    sign_in_at_provider(page, sso_only.provider, MEMBER)
+    expect_committee_view(page, MEMBER)
+    expect(page.locator('[data-testid="stSidebar"]').get_by_text(HANDOFF_FAILED)).to_be_visible()
+    page.get_by_role("link", name="Cadence").click()  # another page, the same tab: no second attempt
+    wait_for_app(page)
+    expect(page.locator('[data-testid="stSidebar"]').get_by_text(HANDOFF_FAILED)).to_be_visible()
+    assert audited(sso_only, "auth.sign_in")[before:] == [
+        (MEMBER, "done", "signed in through the institution")
+    ]
+    refused = download(page, f"{sso_only.url}{web.export_url('nudges')}")
+    assert (refused.status, refused.text()) == (403, web.NOT_SIGNED_IN)

@@ -267,10 +267,11 @@ def _institution_user(engine: Engine) -> Actor | None:
         return own
     if own is not None:
         auth.end_session(engine, token)  # another account's session: signed out, never used
-    if returned:
+    if returned:  # back from /auth/begin without it: this tab never tries again
         st.session_state["handoff_problem"] = HANDOFF_FAILED
-    if returned or st.session_state.get("handoff_tried") or not isinstance(st.context.url, str):
-        return actor  # no browser connected (AppTest) has cookies to keep
+        st.session_state["handoff_tried"] = True
+    if st.session_state.get("handoff_tried") or not isinstance(st.context.url, str):
+        return actor  # (no browser connected, as in AppTest, has cookies to keep)
     st.session_state["handoff_tried"] = True
     try:
         code = auth.begin_single_sign_on(engine, actor.email, address=client_address())
