@@ -237,9 +237,8 @@ def current_user(engine: Engine) -> Actor | None:
 NO_ACCESS = (
     "Your university account has no access to this dashboard. Ask the program leader to add your email."
 )
-HANDOFF = (
-    "session_handoff"  # the query parameter /auth/begin sends the browser back with after single sign-on
-)
+# The query parameter /auth/begin sends the browser back with after single sign-on's handoff
+HANDOFF = "session_handoff"
 HANDOFF_FAILED = (
     "This browser did not keep the dashboard's own session, so its downloads will not work here: "
     "allow cookies for this site, then reload the page."
