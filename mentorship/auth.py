@@ -47,7 +47,7 @@ class Actor:
     email: str
     role: Role
     id: int | None = None
-    login_id: int | None = None  # the browser session it acts through, when signed in with a password
+    login_id: int | None = None  # the dashboard's browser session it acts through (its session cookie's)
 
     @property
     def is_leader(self) -> bool:
@@ -92,11 +92,14 @@ def active_user(session: Session, email: str) -> User | None:
     ).first()
 
 
+NO_ACCOUNT = "No active account has that email."
+
+
 def actor_for_email(session: Session, email: str) -> Actor:
     """The acting account named by an email (the CLI's --as, a university sign-in)."""
     user = active_user(session, email)
     if user is None:
-        raise Refused("No active account has that email.")
+        raise Refused(NO_ACCOUNT)
     return Actor.of(user)
 
 
@@ -217,6 +220,36 @@ def sign_in(
     raise refused
 
 
+def begin_single_sign_on(
+    engine: Engine, email: str, *, address: str = "", now: datetime | None = None
+) -> str:
+    """For an account the institution's single sign-on has signed in (`email`, its verified claim): start
+    the dashboard's own session for it and return its one-time code for /auth/begin, as a password
+    sign-in does, so the routes that answer only a session cookie (the downloads) answer this browser too,
+    and signing out can end it in the store. No password is checked, whether or not password sign-in is
+    on; the sign-in is audited. An unknown or inactive account is refused as `actor_for_email` refuses it
+    (and counted as a refused sign-in, per client like `sign_in`'s)."""
+    now = now or utcnow()
+    with db.write_session(engine) as session:
+        user = active_user(session, email)
+        if user is not None:
+            user.last_login_at = now
+            code = secrets.token_urlsafe(32)
+            login = LoginSession(
+                user_id=user.id,
+                token_hash=_token_hash(code),
+                created_at=now,
+                last_seen_at=now,
+                handoff_until=now + HANDOFF_TIME,
+                institution=True,
+            )
+            session.add_all([user, login])
+            _note(session, user, "signed in through the institution")
+            return code
+        _refusal(session, "institution sign-in with an unknown or inactive account", address, now)
+    raise Refused(NO_ACCOUNT)
+
+
 @dataclass(frozen=True)
 class _Attempt:
     """One sign-in attempt, counted before its password is checked."""
@@ -314,11 +347,11 @@ def begin_session(
     engine: Engine, code: str, *, device: str | None = None, now: datetime | None = None
 ) -> Cookies | None:
     """Exchange a sign-in's one-time code for the session token the browser keeps (in an HttpOnly
-    cookie); None when the code is unknown, used or expired, or password sign-in is off. The browser also
-    gets (or keeps) a device cookie for the account."""
+    cookie); None when the code is unknown, used or expired. A password sign-in's code is refused with
+    PASSWORD_OFF while password sign-in is off; a code `begin_single_sign_on` made is not. After a password
+    the browser also gets (or keeps) a device cookie for the account."""
     now = now or utcnow()
-    if not password_sign_in():
-        return None
+    passwords = password_sign_in()
     with db.write_session(engine) as session:
         login = session.exec(
             select(LoginSession).where(
@@ -329,6 +362,8 @@ def begin_session(
         ).first()
         if login is None:
             return None
+        if not (login.institution or passwords):
+            raise Refused(PASSWORD_OFF)
         if login.handoff_until < now:
             login.ended_at = now
             session.add(login)
@@ -336,6 +371,8 @@ def begin_session(
         token = secrets.token_urlsafe(32)
         login.token_hash, login.handoff_until, login.last_seen_at = _token_hash(token), None, now
         session.add(login)
+        if login.institution:  # no password: no failures to count per browser
+            return Cookies(session=token, device=None)
         user = session.get(User, login.user_id)
         known = _device(session, user, device) if user is not None else None
         if known is not None:
@@ -355,19 +392,18 @@ def resume(
     engine: Engine, token: str, *, now: datetime | None = None, idle_timeout: timedelta = IDLE_TIMEOUT
 ) -> Actor | None:
     """The account behind a browser token, if its session is live and the account still active, and
-    password sign-in (which made it) still on."""
+    whatever made it still allowed: password sign-in still on, or the institution's single sign-on."""
     now = now or utcnow()
+    live = [
+        LoginSession.token_hash == _token_hash(token),
+        LoginSession.ended_at.is_(None),
+        LoginSession.handoff_until.is_(None),
+    ]
     if not password_sign_in():
-        return None
+        live.append(LoginSession.institution.is_(True))
     with db.read_session(engine) as session:
         row = session.exec(
-            select(LoginSession, User)
-            .join(User, User.id == LoginSession.user_id)
-            .where(
-                LoginSession.token_hash == _token_hash(token),
-                LoginSession.ended_at.is_(None),
-                LoginSession.handoff_until.is_(None),
-            )
+            select(LoginSession, User).join(User, User.id == LoginSession.user_id).where(*live)
         ).first()
     if row is None:
         return None

@@ -144,7 +144,7 @@ def _alembic_config(connection: sa.Connection):
 # The newest migration's revision (a test keeps it equal to Alembic's head): a store already there is
 # recognised by one read, without loading Alembic or taking the write lock. Every command and every
 # server start opens the store this way, so this is most of a quick command's start-up.
-HEAD = "0010_milestones"
+HEAD = "0011_sso_sessions"
 
 
 def upgrade(engine: Engine) -> None:

@@ -334,7 +334,9 @@ class LoginSession(SQLModel, table=True):
     """A signed-in browser; the token's hash only, so a copy of the store cannot sign anyone in.
 
     Until `handoff_until` is cleared the hash is a one-time code's, which only the server's /auth/begin
-    route can exchange, before that moment, for the session's HttpOnly cookie."""
+    route can exchange, before that moment, for the session's HttpOnly cookie. `institution` marks a session
+    the dashboard made for an account signed in through the institution's single sign-on (no password), the
+    only kind that begins or resumes while password sign-in is off."""
 
     __tablename__ = "login_sessions"
 
@@ -345,6 +347,7 @@ class LoginSession(SQLModel, table=True):
     last_seen_at: datetime = Field(default_factory=utcnow)
     ended_at: datetime | None = Field(default=None, index=True)
     handoff_until: datetime | None = Field(default=None)
+    institution: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
 
 
 class SignInDevice(SQLModel, table=True):

@@ -92,16 +92,21 @@ def _cookie(response: Response, request: Request, name: str, value: str, max_age
 
 
 async def begin(request: Request) -> Response:
-    """POST code, next: exchange a sign-in's one-time code for the session cookie (and a device cookie)."""
+    """POST code, next: exchange a sign-in's one-time code for the session cookie (and, after a password,
+    a device cookie). While password sign-in is off only the codes single sign-on made are exchanged."""
     form = await request.form()
     target = _local_path(str(form.get("next") or "/"))
     if not _same_origin(request):
         return PlainTextResponse("This sign-in did not come from the dashboard's own page.", status_code=403)
-    if not auth.password_sign_in():
-        return PlainTextResponse(auth.PASSWORD_OFF, status_code=403)
-    cookies = await run_in_threadpool(
-        auth.begin_session, engine(), str(form.get("code") or ""), device=request.cookies.get(DEVICE_COOKIE)
-    )
+    try:
+        cookies = await run_in_threadpool(
+            auth.begin_session,
+            engine(),
+            str(form.get("code") or ""),
+            device=request.cookies.get(DEVICE_COOKIE),
+        )
+    except Refused as exc:  # a password sign-in's code while password sign-in is off
+        return PlainTextResponse(str(exc), status_code=403)
     response = RedirectResponse(target, status_code=303)
     if cookies is None:  # used, expired or made up: the page then asks to sign in again
         return response

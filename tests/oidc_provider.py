@@ -78,7 +78,7 @@ def sign_out_at_provider(page, provider: str) -> None:
     page.get_by_role("button", name="End session").click()
 
 
-COMMITTEE_PAGES = ["Overview", "Registrations", "Pairings", "Cadence", "Retention", "Feedback"]
+COMMITTEE_PAGES = ["Overview", "Registrations", "Pairings", "Cadence", "Retention", "Feedback", "Outcomes"]
 
 
 def expect_committee_view(page, email: str) -> None:

@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 import tomllib
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -17,12 +18,13 @@ import sqlalchemy as sa
 from mentorship import auth, db
 from mentorship.cli import main
 from mentorship.errors import Refused, UnusableInput
-from mentorship.models import AuditEvent, User
+from mentorship.models import AuditEvent, LoginSession, User, utcnow
 from mentorship.ui.core import NOBODY_CAN_SIGN_IN
 
 from .conftest import COMMITTEE_EMAIL, LEADER_EMAIL, PASSWORD, ROOT, signed_in
 from .oidc_provider import EXAMPLE, SSO_BUTTON
 
+NOW = utcnow()
 EXAMPLE_AUTH = tomllib.loads(EXAMPLE.read_text())["auth"]
 
 
@@ -113,11 +115,58 @@ def test_with_passwords_off_no_password_signs_in_and_no_earlier_session_resumes(
         "refused",
         "password sign-in while it is off",
     )
-    assert auth.begin_session(engine, unused_code) is None
+    with pytest.raises(Refused) as refused:
+        auth.begin_session(engine, unused_code)
+    assert str(refused.value) == auth.PASSWORD_OFF
     assert auth.resume(engine, earlier.session) is None
 
     monkeypatch.setenv(auth.PASSWORD_SIGN_IN_ENV, "on")
     assert auth.resume(engine, earlier.session).email == LEADER_EMAIL  # it was the setting, nothing else
+
+
+def test_with_passwords_off_the_institutions_sign_in_gets_a_session_of_its_own_until_it_ends(
+    engine, accounts, passwords_off
+):
+    code = auth.begin_single_sign_on(engine, LEADER_EMAIL, now=NOW)
+    assert audited(engine)[-1] == (LEADER_EMAIL, "auth.sign_in", "done", "signed in through the institution")
+    cookies = auth.begin_session(engine, code, now=NOW)
+    assert cookies.device is None  # no password: no failures to count per browser
+    assert auth.begin_session(engine, code, now=NOW) is None  # the code is used once
+    actor = auth.resume(engine, cookies.session, now=NOW)
+    assert (actor.email, actor.role, actor.id) == (
+        LEADER_EMAIL,
+        accounts["leader"].role,
+        accounts["leader"].id,
+    )
+    with db.read_session(engine) as session:
+        login = session.get(LoginSession, actor.login_id)
+        assert (login.institution, login.ended_at) == (True, None)
+
+    auth.end_session(engine, cookies.session, now=NOW)
+    assert auth.resume(engine, cookies.session, now=NOW) is None
+
+    late = auth.begin_single_sign_on(engine, COMMITTEE_EMAIL, now=NOW)
+    assert auth.begin_session(engine, late, now=NOW + auth.HANDOFF_TIME + timedelta(seconds=1)) is None
+
+
+def test_the_institutions_sign_in_refuses_an_unknown_or_inactive_account_as_actor_for_email_does(
+    engine, accounts, store_url
+):
+    assert main(["users", "deactivate", COMMITTEE_EMAIL, "--db", store_url]) == 0
+    for email in ("stranger@umn.edu", COMMITTEE_EMAIL):
+        with pytest.raises(Refused) as refused:
+            auth.begin_single_sign_on(engine, email, now=NOW)
+        with db.read_session(engine) as session, pytest.raises(Refused) as same:
+            auth.actor_for_email(session, email)
+        assert str(refused.value) == str(same.value) == "No active account has that email."
+    with db.read_session(engine) as session:
+        assert session.execute(sa.select(sa.func.count()).select_from(LoginSession)).scalar() == 0
+    assert audited(engine)[-1] == (
+        "unknown account",
+        "auth.sign_in",
+        "refused",
+        "institution sign-in with an unknown or inactive account",
+    )
 
 
 def password_of(engine, email: str) -> str | None:

@@ -127,6 +127,8 @@ def page_setup(key: str) -> PageContext:
     if user is None:
         _sign_in_form(engine)
         st.stop()
+    if _post_pending():  # single sign-on's session handed to the browser: the page comes back with it
+        st.stop()
     _sidebar(engine, user)
     if not may_open(page, user):
         st.title(page.title)  # a page still has its heading, for a screen reader's outline
@@ -214,14 +216,7 @@ def current_user(engine: Engine) -> Actor | None:
     """The university sign-in (OIDC) first, then this browser's session cookie (HttpOnly: set and cleared
     only by the server's /auth routes, read here as the browser sent it when this tab connected)."""
     if st.user.get("is_logged_in", False):
-        try:
-            return read(engine, auth.actor_for_email, str(st.user.get("email") or ""))
-        except Refused:
-            st.session_state["sign_in_problem"] = (
-                "Your university account has no access to this dashboard. "
-                "Ask the program leader to add your email."
-            )
-            return None
+        return _institution_user(engine)
     if not auth.password_sign_in():
         return None  # no browser session is made or resumed: the institution's sign-in is the only way in
     if st.query_params.get(web.SIGNED_OUT):
@@ -237,6 +232,53 @@ def current_user(engine: Engine) -> Actor | None:
     if actor is None:
         st.session_state["signed_out"] = True
         st.session_state["sign_in_problem"] = "Your session has ended; please sign in again."
+    return actor
+
+
+NO_ACCESS = (
+    "Your university account has no access to this dashboard. Ask the program leader to add your email."
+)
+# The query parameter /auth/begin sends the browser back with after single sign-on's handoff
+HANDOFF = "session_handoff"
+HANDOFF_FAILED = (
+    "This browser did not keep the dashboard's own session, so its downloads will not work here: "
+    "allow cookies for this site, then reload the page."
+)
+
+
+def _institution_user(engine: Engine) -> Actor | None:
+    """The account the institution's sign-in (st.user) names, acting through the dashboard's own session
+    in this browser when it has one of that account. Without one, the dashboard makes it
+    (`auth.begin_single_sign_on`) and hands it to the browser as a password sign-in does (a post to
+    /auth/begin, which this run leaves pending for `page_setup`): once per browser tab, and never again
+    when the browser comes back from that post without it (`HANDOFF_FAILED` then says so). A session of
+    another account in this browser is ended first, never used."""
+    try:
+        actor = read(engine, auth.actor_for_email, str(st.user.get("email") or ""))
+    except Refused:
+        st.session_state["sign_in_problem"] = NO_ACCESS
+        return None
+    returned = bool(st.query_params.get(HANDOFF))
+    if returned:
+        del st.query_params[HANDOFF]
+    token = _cookie(web.SESSION_COOKIE)
+    own = auth.resume(engine, token) if token else None
+    if own is not None and own.id == actor.id:
+        return own
+    if own is not None:
+        auth.end_session(engine, token)  # another account's session: signed out, never used
+    if returned:  # back from /auth/begin without it: this tab never tries again
+        st.session_state["handoff_problem"] = HANDOFF_FAILED
+        st.session_state["handoff_tried"] = True
+    if st.session_state.get("handoff_tried") or not isinstance(st.context.url, str):
+        return actor  # (no browser connected, as in AppTest, has cookies to keep)
+    st.session_state["handoff_tried"] = True
+    try:
+        code = auth.begin_single_sign_on(engine, actor.email, address=client_address())
+    except Refused:  # deactivated since the read above
+        st.session_state["sign_in_problem"] = NO_ACCESS
+        return None
+    st.session_state["post"] = (web.BEGIN_PATH, {"code": code, "next": f"{_here()}?{HANDOFF}=1"})
     return actor
 
 
@@ -301,6 +343,13 @@ def _sign_in(engine: Engine) -> None:
     st.session_state.pop("sign_in_problem", None)
 
 
+def _sign_out_of_institution(engine: Engine) -> None:
+    """Sign-out after single sign-on: the dashboard's own session ends in the store, then Streamlit's."""
+    if token := _cookie(web.SESSION_COOKIE):
+        auth.end_session(engine, token)
+    st.logout()
+
+
 def _sign_out(engine: Engine) -> None:
     if token := _cookie(web.SESSION_COOKIE):
         auth.end_session(engine, token)  # ended here at once; /auth/end then clears the cookie
@@ -308,13 +357,21 @@ def _sign_out(engine: Engine) -> None:
     st.session_state["post"] = (web.END_PATH, {"next": _here()})
 
 
+def _post_pending() -> bool:
+    """Send the browser to the route a sign-in or sign-out left pending, if any (True then)."""
+    post = st.session_state.pop("post", None)
+    if post is None:
+        return False
+    action, fields = post
+    st.info("Signing you in…" if action == web.BEGIN_PATH else "Signing you out…", icon=":material/lock:")
+    component = st.components.v2.component("mentorship_post", js=_POST_JS)
+    component(data={"action": action, "fields": fields}, key="post")
+    return True
+
+
 def _sign_in_form(engine: Engine) -> None:
     st.title(APP_TITLE)
-    if post := st.session_state.pop("post", None):
-        action, fields = post
-        st.info("Signing you in…" if action == web.BEGIN_PATH else "Signing you out…", icon=":material/lock:")
-        component = st.components.v2.component("mentorship_post", js=_POST_JS)
-        component(data={"action": action, "fields": fields}, key="post")
+    if _post_pending():
         return
     problem = st.session_state.get("sign_in_problem")
     if problem:
@@ -347,7 +404,9 @@ def _sidebar(engine: Engine, user: Actor) -> None:
         with db.read_session(engine) as session:
             if settings.is_demo_store(session):
                 st.caption(":material/science: A demo store: every person in it is synthetic.")
+        if problem := st.session_state.get("handoff_problem"):
+            st.warning(problem, icon=":material/warning:")
         if st.user.get("is_logged_in", False):
-            st.button("Sign out", on_click=st.logout, key="sign-out")
+            st.button("Sign out", on_click=_sign_out_of_institution, args=(engine,), key="sign-out")
         else:
             st.button("Sign out", on_click=_sign_out, args=(engine,), key="sign-out")
