@@ -191,7 +191,8 @@ def test_kill_9_during_confirmations_leaves_each_match_with_its_audit_event(engi
     for _ in range(KILLS):
         paired = {mentee for _, mentee, _ in open_matches(engine)}
         waiting = [(mentor_of[m], m) for m in mentee_ids if m not in paired]
-        ready, confirmed = ctx.Event(), ctx.Value("i", 0)
+        # lock=False: a child killed holding the value's lock would leave the parent's read waiting forever
+        ready, confirmed = ctx.Event(), ctx.Value("i", 0, lock=False)
         engine.dispose()
         child = fork(_confirm_until_killed, store_url, leader, waiting, ready, confirmed)
         assert ready.wait(timeout=30)
@@ -260,7 +261,7 @@ def test_kill_9_during_a_large_import_leaves_all_of_it_or_none(engine, store_url
 
     def start(batch: int):
         data = mentees_file(batch)
-        signals = (ctx.Event(), ctx.Event(), ctx.Value("d", 0.0), ctx.Value("d", 0.0))
+        signals = (ctx.Event(), ctx.Event(), ctx.Value("d", 0.0, lock=False), ctx.Value("d", 0.0, lock=False))
         engine.dispose()
         return data, fork(_import_until_killed, store_url, data, *signals), signals
 
