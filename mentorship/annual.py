@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from mentorship import milestones, surveys
+from mentorship import milestones
 from mentorship.errors import UnusableInput
 
 KIND = "annual-update"  # the outbox kind
@@ -23,7 +23,8 @@ OPEN_FOR = timedelta(days=60)  # the link works for 60 days from the first sendi
 STOP_FOR = timedelta(days=365)  # the mail's stop link: a year from the first sending, as a reminder's
 MAX_STEPS = 8  # milestones added in one answer (there are eight kinds)
 
-CLOSED = surveys.CLOSED  # an unknown, replaced or closed link: the survey's one sentence, and nothing else
+# An unknown, replaced or closed link: one sentence and nothing else (which of the three is not said)
+CLOSED = "This link is not valid or has closed; the newest yearly email has a working one."
 STOP_INACTIVE = (
     "This link to stop the yearly emails is not active; the newest yearly email has a working one, or write "
     "to the program leader."
