@@ -522,6 +522,10 @@ def test_a_browser_loads_streamlits_files_from_nginx_once_and_the_dashboard_work
     try:
         page.goto(deployed.url)
         sign_in(page, COMMITTEE, COMMITTEE_PASSWORD)
+        wait_for_app(page)
+        # The Overview loads some chunks late (its tables'): leaving before they arrive would cancel them, and
+        # the next page would fetch them again for a reason that is not the cache's
+        page.wait_for_load_state("networkidle")
         route = route_of(context)
         loaded = {url for url, _ in from_proxy}
         assert len(loaded) >= 3  # the entry script, its chunks, a style sheet, the fonts
