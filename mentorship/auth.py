@@ -194,17 +194,8 @@ def sign_in(
             where = " from a known browser" if attempt.known else ""
             if correct and user.password_hash == attempt.checked_hash:
                 counter.failed_logins, counter.last_failed_at = 0, None
-                user.last_login_at = now
-                code = secrets.token_urlsafe(32)
-                login = LoginSession(
-                    user_id=user.id,
-                    token_hash=_token_hash(code),
-                    created_at=now,
-                    last_seen_at=now,
-                    handoff_until=now + HANDOFF_TIME,
-                )
-                session.add_all([counter, user, login])
-                session.flush()
+                session.add(counter)
+                login, code = _start_session(session, user, now, institution=False)
                 _note(session, user, f"signed in with a password{where}")
                 return Actor.of(user, login.id), code
             if attempt.failure is None:  # no password was checked: counted like the unknown account's
@@ -233,21 +224,29 @@ def begin_single_sign_on(
     with db.write_session(engine) as session:
         user = active_user(session, email)
         if user is not None:
-            user.last_login_at = now
-            code = secrets.token_urlsafe(32)
-            login = LoginSession(
-                user_id=user.id,
-                token_hash=_token_hash(code),
-                created_at=now,
-                last_seen_at=now,
-                handoff_until=now + HANDOFF_TIME,
-                institution=True,
-            )
-            session.add_all([user, login])
+            _, code = _start_session(session, user, now, institution=True)
             _note(session, user, "signed in through the institution")
             return code
         _refusal(session, "institution sign-in with an unknown or inactive account", address, now)
     raise Refused(NO_ACCOUNT)
+
+
+def _start_session(session, user: User, now: datetime, *, institution: bool) -> tuple[LoginSession, str]:
+    """A signed-in browser's session for `user` (a password's, or the institution's sign-in's), in the
+    caller's transaction, and its one-time code for /auth/begin (the store keeps only the code's hash)."""
+    user.last_login_at = now
+    code = secrets.token_urlsafe(32)
+    login = LoginSession(
+        user_id=user.id,
+        token_hash=_token_hash(code),
+        created_at=now,
+        last_seen_at=now,
+        handoff_until=now + HANDOFF_TIME,
+        institution=institution,
+    )
+    session.add_all([user, login])
+    session.flush()
+    return login, code
 
 
 @dataclass(frozen=True)
